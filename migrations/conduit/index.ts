@@ -1,0 +1,12 @@
+/**
+ * The frozen migrations of conduit.db, by name (applied in name order). A static map,
+ * so the bundle needs no folder reads at run time. Append new files; never edit one
+ * that was released.
+ */
+import type { Migration } from 'kysely/migration'
+
+import * as m0001 from './0001_initial.js'
+
+export const conduitMigrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_initial': m0001,
+})

@@ -1,0 +1,34 @@
+/**
+ * cleo-store: an embeddable storage SDK for AI-agent tooling — the six CLEO SQLite
+ * databases as typed repositories on Node's built-in `node:sqlite`.
+ *
+ * @module
+ */
+export { CleoWorkspace, PROJECT_DIR_NAME, STORE_FILES, resolveGlobalDir } from './workspace.js'
+export type { WorkspaceOptions } from './workspace.js'
+
+export { TasksRepository } from './tasks/index.js'
+export type { TasksRepositoryOptions } from './tasks/index.js'
+export { BrainRepository } from './brain/index.js'
+export type { BrainRepositoryOptions } from './brain/index.js'
+export { ConduitRepository } from './conduit/index.js'
+export type { ConduitRepositoryOptions } from './conduit/index.js'
+export { SignaldockRepository } from './signaldock/index.js'
+export type { SignaldockRepositoryOptions } from './signaldock/index.js'
+export { NexusRepository } from './nexus/index.js'
+export type { NexusRepositoryOptions } from './nexus/index.js'
+export { TelemetryRepository } from './telemetry/index.js'
+export type { TelemetryRepositoryOptions } from './telemetry/index.js'
+
+export { CleoStoreError, isCleoStoreError } from './sqlite/errors.js'
+export type { CleoStoreErrorCode, CleoStoreErrorOptions, ErrorContext } from './sqlite/errors.js'
+export { manualClock, systemClock } from './sqlite/clock.js'
+export type { Clock } from './sqlite/clock.js'
+export { uuidv7Generator } from './sqlite/ids.js'
+export { NodeSqliteDialect } from './sqlite/node-sqlite-dialect.js'
+export type { NodeSqliteDialectConfig } from './sqlite/node-sqlite-dialect.js'
+export { StoreRepository } from './sqlite/store-repository.js'
+export type { IntegrityReport, RepositoryOptions } from './sqlite/store-repository.js'
+export type { EngineOptions } from './sqlite/open-database.js'
+export type { BusyRetryPolicy } from './sqlite/database.js'
+export type { StoreName } from './sqlite/store-definition.js'

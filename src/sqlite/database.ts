@@ -1,0 +1,308 @@
+/**
+ * One open SQLite database: the node:sqlite connection, its statement cache, its
+ * lock, a Kysely instance over the same connection, and the transaction rules of
+ * DESIGN §4 (every write `BEGIN IMMEDIATE`, whole-transaction retry on BUSY).
+ *
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import type { Compilable } from 'kysely'
+import { CompiledQuery, Kysely } from 'kysely'
+
+import type { ErrorContext } from './errors.js'
+import { CleoStoreError, toCleoStoreError } from './errors.js'
+import { Mutex } from './mutex.js'
+import type { ConnectionHost } from './node-sqlite-driver.js'
+import { toSqlValue } from './node-sqlite-driver.js'
+import { NodeSqliteDialect } from './node-sqlite-dialect.js'
+import type { DatabaseSync, SqlValue, StatementSync } from './node-sqlite.js'
+import type { QueryTemplate } from './query-template.js'
+import { isTemplate } from './query-template.js'
+import { StatementCache } from './statement-cache.js'
+
+/** Anything the database can execute: a template, a Kysely builder, or a compiled query. */
+export type Query<R> = QueryTemplate<any, R> | Compilable<R> | CompiledQuery<R>
+
+/**
+ * A raw SQL statement with positional `?` parameters, typed by its row. For fixed
+ * SQL the builder cannot express (PRAGMAs, virtual tables); never for user text.
+ */
+export function rawQuery<R = Record<string, unknown>>(text: string, parameters: readonly unknown[] = []): CompiledQuery<R> {
+  return CompiledQuery.raw(text, [...parameters]) as CompiledQuery<R>
+}
+
+/** What a write statement changed. */
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  readonly changes: number
+  /** Rowid of the last inserted row. */
+  readonly lastInsertRowid: number
+}
+
+/** How a write transaction that meets BUSY is retried, whole, before `BUSY` is thrown. */
+export interface BusyRetryPolicy {
+  /** Total attempts, the first included (default 4). */
+  readonly attempts: number
+  /** Base of the exponential backoff in ms (default 25). */
+  readonly baseDelayMs: number
+  /** Cap of one backoff delay in ms (default 1000). */
+  readonly maxDelayMs: number
+}
+
+/** The default {@link BusyRetryPolicy}. */
+export const DEFAULT_BUSY_RETRY: BusyRetryPolicy = Object.freeze({ attempts: 4, baseDelayMs: 25, maxDelayMs: 1000 })
+
+/** "Full jitter" backoff: a random delay in [0, min(cap, base·2^(attempt-1))]. */
+export function backoffDelay(attempt: number, base: number, cap: number): number {
+  return Math.random() * Math.min(cap, base * 2 ** Math.max(0, attempt - 1))
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/** Construction parameters of {@link SqliteDatabase}; use `openDatabase` instead. */
+export interface SqliteDatabaseProps {
+  readonly connection: DatabaseSync
+  readonly context: Required<ErrorContext>
+  readonly statementCacheSize?: number
+  readonly busyRetry?: Partial<BusyRetryPolicy>
+}
+
+/**
+ * An open database. Repositories run their SQL through it:
+ * - `all`/`get`/`run` execute synchronously on the cached prepared statement
+ *   (callers are inside `read`/`write`, which hold the connection's lock);
+ * - `write(fn)` runs a synchronous `fn` inside `BEGIN IMMEDIATE … COMMIT`, rolls back
+ *   on any throw, and retries the whole transaction on BUSY;
+ * - `kysely` is a Kysely instance over the same connection, for asynchronous work.
+ *
+ * @example
+ * ```ts
+ * const db = await openDatabase<MyDb>('/tmp/x.db', { store: MY_STORE })
+ * const id = await db.write(() => db.run(INSERT_ROW, { name: 'a' }).lastInsertRowid)
+ * const row = await db.read(() => db.get(GET_ROW, { id }))
+ * await db.close()
+ * ```
+ */
+export class SqliteDatabase<DB> implements ConnectionHost {
+  readonly connection: DatabaseSync
+  readonly statements: StatementCache
+  readonly mutex = new Mutex()
+  readonly context: Required<ErrorContext>
+  /** Kysely over this connection (transactions begin IMMEDIATE; errors are translated). */
+  readonly kysely: Kysely<DB>
+  readonly #retry: BusyRetryPolicy
+  readonly #begin: StatementSync
+  readonly #commit: StatementSync
+  readonly #rollback: StatementSync
+  #closed = false
+
+  constructor(props: SqliteDatabaseProps) {
+    this.connection = props.connection
+    this.context = props.context
+    this.statements = new StatementCache(props.connection, props.statementCacheSize)
+    this.#retry = Object.freeze({ ...DEFAULT_BUSY_RETRY, ...props.busyRetry })
+    this.kysely = new Kysely<DB>({ dialect: new NodeSqliteDialect(this) })
+    this.#begin = props.connection.prepare('BEGIN IMMEDIATE')
+    this.#commit = props.connection.prepare('COMMIT')
+    this.#rollback = props.connection.prepare('ROLLBACK')
+  }
+
+  /** Absolute path of the file, or `:memory:`. */
+  get path(): string {
+    return this.context.file
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new CleoStoreError('CLOSED', `${this.context.store} store is closed (${this.context.file})`, this.context)
+    }
+  }
+
+  #prepare<R>(query: Query<R>, args: unknown): { statement: StatementSync; returnsRows: boolean; params: SqlValue[] } {
+    this.#assertOpen()
+    if (isTemplate(query)) {
+      const entry = this.statements.get(query.sql)
+      return { statement: entry.statement, returnsRows: entry.returnsRows, params: query.bind(args) }
+    }
+    const compiled = 'compile' in query ? query.compile() : query
+    const entry = this.statements.get(compiled.sql)
+    return { statement: entry.statement, returnsRows: entry.returnsRows, params: compiled.parameters.map(toSqlValue) }
+  }
+
+  /** Runs a row-returning query and returns every row. */
+  all<R>(query: Query<R>, args?: unknown): R[] {
+    try {
+      const { statement, params } = this.#prepare(query, args)
+      return statement.all(...params) as R[]
+    } catch (error) {
+      throw toCleoStoreError(error, this.context)
+    }
+  }
+
+  /** Runs a row-returning query and returns the first row, or `undefined`. */
+  get<R>(query: Query<R>, args?: unknown): R | undefined {
+    try {
+      const { statement, params } = this.#prepare(query, args)
+      return statement.get(...params) as R | undefined
+    } catch (error) {
+      throw toCleoStoreError(error, this.context)
+    }
+  }
+
+  /** Runs a statement for its effect. */
+  run(query: Query<unknown>, args?: unknown): RunResult {
+    try {
+      const { statement, params } = this.#prepare(query, args)
+      const { changes, lastInsertRowid } = statement.run(...params)
+      return { changes: Number(changes), lastInsertRowid: Number(lastInsertRowid) }
+    } catch (error) {
+      throw toCleoStoreError(error, this.context)
+    }
+  }
+
+  /** Executes SQL text without parameters (several statements allowed). */
+  exec(sql: string): void {
+    this.#assertOpen()
+    try {
+      this.connection.exec(sql)
+    } catch (error) {
+      throw toCleoStoreError(error, this.context)
+    }
+  }
+
+  /** Reads one PRAGMA value (`pragma('journal_mode')` → `'wal'`). */
+  pragma(name: string): unknown {
+    if (!/^[a-z_]+$/.test(name)) throw new CleoStoreError('VALIDATION', `not a pragma name: ${name}`, this.context)
+    const row = this.get(rawQuery(`PRAGMA ${name}`))
+    return row === undefined ? undefined : Object.values(row)[0]
+  }
+
+  async #lock(): Promise<void> {
+    this.#assertOpen()
+    if (!this.mutex.tryAcquire()) await this.mutex.acquire()
+  }
+
+  /**
+   * Runs `fn` holding the connection, outside any transaction: for reads that are a
+   * single statement (each statement sees a consistent snapshot on its own).
+   */
+  async read<T>(fn: () => T): Promise<T> {
+    await this.#lock()
+    try {
+      return fn()
+    } catch (error) {
+      throw toCleoStoreError(error, this.context)
+    } finally {
+      this.mutex.release()
+    }
+  }
+
+  /** Runs `fn` inside a deferred (read) transaction: several statements, one snapshot. */
+  async snapshot<T>(fn: () => T): Promise<T> {
+    await this.#lock()
+    try {
+      this.connection.exec('BEGIN DEFERRED')
+      try {
+        const result = fn()
+        this.#commit.run()
+        return result
+      } catch (error) {
+        if (this.connection.isTransaction) this.#rollback.run()
+        throw error
+      }
+    } catch (error) {
+      throw toCleoStoreError(error, this.context)
+    } finally {
+      this.mutex.release()
+    }
+  }
+
+  /**
+   * Runs the synchronous `fn` in one write transaction: `BEGIN IMMEDIATE`, `fn()`,
+   * `COMMIT`. Any throw rolls everything back and is rethrown as a `CleoStoreError`.
+   * When SQLite reports BUSY (the lock was not granted within `busy_timeout`), the
+   * whole transaction is retried with jittered backoff, up to the policy's attempts;
+   * then `BUSY` is thrown. Nothing is reported as written without a COMMIT.
+   *
+   * `fn` must be synchronous: do asynchronous work (embedding, I/O) before.
+   */
+  async write<T>(fn: () => T): Promise<T> {
+    const policy = this.#retry
+    for (let attempt = 1; ; attempt++) {
+      await this.#lock()
+      try {
+        return this.#transaction(fn)
+      } catch (error) {
+        const translated = toCleoStoreError(error, this.context)
+        if (translated.code !== 'BUSY' || attempt >= policy.attempts) {
+          if (translated.code === 'BUSY') {
+            throw new CleoStoreError(
+              'BUSY',
+              `${this.context.store}: write lock not granted after ${attempt} attempts (${this.context.file})`,
+              { ...this.context, cause: error, details: { attempts: attempt } },
+            )
+          }
+          throw translated
+        }
+      } finally {
+        this.mutex.release()
+      }
+      await sleep(backoffDelay(attempt, policy.baseDelayMs, policy.maxDelayMs))
+    }
+  }
+
+  #transaction<T>(fn: () => T): T {
+    if (this.connection.isTransaction) {
+      throw new CleoStoreError('INTERNAL', 'write() called while a transaction is open on this connection', this.context)
+    }
+    this.#begin.run()
+    try {
+      const result = fn()
+      if (isPromiseLike(result)) {
+        throw new CleoStoreError('INTERNAL', 'write() callback must be synchronous', this.context)
+      }
+      this.#commit.run()
+      return result
+    } catch (error) {
+      if (this.connection.isOpen && this.connection.isTransaction) {
+        try {
+          this.#rollback.run()
+        } catch {
+          // The original error matters; SQLite may already have rolled back.
+        }
+      }
+      throw error
+    }
+  }
+
+  /**
+   * Closes the connection once every queued operation finished. Idempotent. Runs
+   * `PRAGMA optimize` first (cheap; keeps the planner's statistics fresh).
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.mutex.acquire()
+    try {
+      if (this.connection.isOpen) {
+        try {
+          this.connection.exec('PRAGMA optimize')
+        } catch {
+          // Best effort: a read-only or full database still closes.
+        }
+        this.statements.clear()
+        this.connection.close()
+      }
+    } finally {
+      this.mutex.release()
+    }
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * Migrations (DESIGN §4): Kysely's `Migrator` over a static provider, with what it
+ * lacks added around it:
+ * - all pending migrations and their bookkeeping run in one transaction, begun
+ *   `IMMEDIATE`, so concurrent first opens from several processes migrate once;
+ * - each applied migration's checksum is stored, and verified on every open
+ *   (an edited migration is `MIGRATION_FAILED`);
+ * - a file that carries migrations this version does not know is refused with
+ *   `SCHEMA_TOO_NEW` before anything is written;
+ * - before migrating a file that already holds data, an online backup is written
+ *   beside it (`<name>.db.bak-<last applied migration>`), the newest few kept;
+ * - after each migration `PRAGMA foreign_key_check` must come back empty.
+ *
+ * The checksum of a migration is the SHA-256 of the SQL its `up()` emits when run
+ * against a compile-only Kysely (a recording driver that executes nothing). It does
+ * not depend on how the code was bundled, and changes when the emitted SQL changes.
+ *
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { chmodSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } from 'kysely'
+import { Kysely as KyselyClass, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely'
+import type { Migration, MigrationProvider } from 'kysely/migration'
+import { Migrator } from 'kysely/migration'
+
+import type { SqliteDatabase } from './database.js'
+import { backoffDelay, rawQuery } from './database.js'
+import { CleoStoreError, toCleoStoreError } from './errors.js'
+import { loadNodeSqlite } from './node-sqlite.js'
+import type { StoreDefinition } from './store-definition.js'
+
+/** Kysely's bookkeeping table (default name, never changed). */
+export const MIGRATION_TABLE = 'kysely_migration'
+/** Our checksum table, written in the same transaction as each migration. */
+export const CHECKSUM_TABLE = 'cleo_migration_checksum'
+/** Backups kept per database file by default. */
+export const DEFAULT_BACKUPS_KEPT = 3
+
+class RecordingConnection implements DatabaseConnection {
+  constructor(readonly statements: string[]) {}
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    this.statements.push(`${query.sql}\u0000${JSON.stringify(query.parameters)}`)
+    return { rows: [] }
+  }
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    return
+  }
+}
+
+class RecordingDriver implements Driver {
+  readonly #connection: RecordingConnection
+  constructor(statements: string[]) {
+    this.#connection = new RecordingConnection(statements)
+  }
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return this.#connection
+  }
+  async beginTransaction(): Promise<void> {}
+  async commitTransaction(): Promise<void> {}
+  async rollbackTransaction(): Promise<void> {}
+  async releaseConnection(): Promise<void> {}
+  async destroy(): Promise<void> {}
+}
+
+const checksums = new WeakMap<Migration, Promise<string>>()
+
+/** The checksum of a migration: SHA-256 of the SQL its `up()` emits (memoised). */
+export function migrationChecksum(migration: Migration): Promise<string> {
+  let pending = checksums.get(migration)
+  if (!pending) {
+    pending = (async () => {
+      const statements: string[] = []
+      const recorder = new KyselyClass<any>({
+        dialect: {
+          createAdapter: () => new SqliteAdapter(),
+          createDriver: () => new RecordingDriver(statements),
+          createIntrospector: (db) => new SqliteIntrospector(db),
+          createQueryCompiler: () => new SqliteQueryCompiler(),
+        },
+      })
+      await migration.up(recorder)
+      return createHash('sha256').update(statements.join('\n')).digest('hex')
+    })()
+    checksums.set(migration, pending)
+  }
+  return pending
+}
+
+interface AppliedState {
+  /** Names of applied migrations, in order. */
+  readonly applied: readonly string[]
+  /** Stored checksums by name (absent for none). */
+  readonly checksums: ReadonlyMap<string, string>
+}
+
+function tableExists(db: SqliteDatabase<unknown>, name: string): boolean {
+  const row = db.get(rawQuery<{ n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]))
+  return (row?.n ?? 0) > 0
+}
+
+function readApplied(db: SqliteDatabase<unknown>): AppliedState {
+  if (!tableExists(db, MIGRATION_TABLE)) return { applied: [], checksums: new Map() }
+  const applied = db
+    .all(rawQuery<{ name: string }>(`SELECT name FROM ${MIGRATION_TABLE} ORDER BY name`))
+    .map((r) => r.name)
+  const sums = new Map<string, string>()
+  if (tableExists(db, CHECKSUM_TABLE)) {
+    for (const row of db.all(rawQuery<{ name: string; checksum: string }>(`SELECT name, checksum FROM ${CHECKSUM_TABLE}`))) {
+      sums.set(row.name, row.checksum)
+    }
+  }
+  return { applied, checksums: sums }
+}
+
+/**
+ * Read-only checks before anything is written: refuses a file carrying unknown
+ * migrations (`SCHEMA_TOO_NEW`) or an applied migration whose checksum changed
+ * (`MIGRATION_FAILED`). Returns the applied state.
+ */
+export async function verifyMigrations(db: SqliteDatabase<unknown>, store: StoreDefinition): Promise<AppliedState> {
+  const state = readApplied(db)
+  const unknown = state.applied.filter((name) => !(name in store.migrations))
+  if (unknown.length > 0) {
+    throw new CleoStoreError(
+      'SCHEMA_TOO_NEW',
+      `${store.name} database was migrated by a newer cleo-store (unknown migrations: ${unknown.join(', ')}); it was left untouched — upgrade cleo-store to open it`,
+      { ...db.context, details: { unknownMigrations: unknown } },
+    )
+  }
+  for (const name of state.applied) {
+    const stored = state.checksums.get(name)
+    if (stored === undefined) continue
+    const expected = await migrationChecksum(store.migrations[name]!)
+    if (stored !== expected) {
+      throw new CleoStoreError(
+        'MIGRATION_FAILED',
+        `${store.name} migration ${name} differs from the one applied to this database (checksum ${stored.slice(0, 12)} ≠ ${expected.slice(0, 12)}); applied migrations must never be edited`,
+        { ...db.context, details: { migration: name } },
+      )
+    }
+  }
+  return state
+}
+
+/**
+ * Writes an online, consistent backup of `db` beside its file as
+ * `<file>.bak-<label>` (mode 0600, written to a temporary name then renamed), and
+ * keeps only the newest `keep` backups of that file.
+ */
+export async function backupBeside(db: SqliteDatabase<unknown>, label: string, keep: number): Promise<string> {
+  const file = db.path
+  const target = `${file}.bak-${label}`
+  const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+  try {
+    await loadNodeSqlite().backup(db.connection, temporary)
+    chmodSync(temporary, 0o600)
+    renameSync(temporary, target)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    throw toCleoStoreError(error, db.context)
+  }
+  const prefix = `${basename(file)}.bak-`
+  const directory = dirname(file)
+  const backups = readdirSync(directory)
+    .filter((name) => name.startsWith(prefix) && !name.includes('.tmp-'))
+    .map((name) => ({ path: join(directory, name), mtime: statSync(join(directory, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime)
+  for (const old of backups.slice(Math.max(1, keep))) rmSync(old.path, { force: true })
+  return target
+}
+
+function wrap(name: string, migration: Migration): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await migration.up(db)
+      await sql`CREATE TABLE IF NOT EXISTS ${sql.table(CHECKSUM_TABLE)} (
+        name TEXT PRIMARY KEY,
+        checksum TEXT NOT NULL,
+        applied_at INTEGER NOT NULL
+      ) STRICT`.execute(db)
+      await db
+        .insertInto(CHECKSUM_TABLE)
+        .values({ name, checksum: await migrationChecksum(migration), applied_at: Date.now() })
+        .execute()
+      const violations = await sql<Record<string, unknown>>`PRAGMA foreign_key_check`.execute(db)
+      if (violations.rows.length > 0) {
+        throw new CleoStoreError('MIGRATION_FAILED', `migration ${name} left ${violations.rows.length} foreign-key violation(s)`, {
+          details: { violations: violations.rows.slice(0, 10) },
+        })
+      }
+    },
+  }
+}
+
+/** Options of {@link migrateToLatest}. */
+export interface MigrateOptions {
+  /** Backups kept per file (default 3); 0 disables the pre-migration backup. */
+  readonly backupsKept?: number
+  /** Attempts of the whole migration when the lock is busy (default 4). */
+  readonly attempts?: number
+}
+
+/**
+ * Brings `db` to the newest migration of `store`. Returns the names applied now.
+ * Throws `SCHEMA_TOO_NEW`, `MIGRATION_FAILED` (rolled back: the file is as before)
+ * or `BUSY`.
+ */
+export async function migrateToLatest(
+  db: SqliteDatabase<unknown>,
+  store: StoreDefinition,
+  options: MigrateOptions = {},
+): Promise<string[]> {
+  const state = await verifyMigrations(db, store)
+  const known = Object.keys(store.migrations).sort()
+  const pending = known.filter((name) => !state.applied.includes(name))
+  if (pending.length === 0) return []
+
+  const keep = options.backupsKept ?? DEFAULT_BACKUPS_KEPT
+  if (keep > 0 && state.applied.length > 0 && db.path !== ':memory:') {
+    await backupBeside(db, state.applied[state.applied.length - 1]!, keep)
+  }
+
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      return Object.fromEntries(known.map((name) => [name, wrap(name, store.migrations[name]!)]))
+    },
+  }
+  const migrator = new Migrator({ db: db.kysely, provider })
+  const attempts = options.attempts ?? 4
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest()
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+    const translated = toCleoStoreError(error, db.context)
+    if (translated.code === 'BUSY' && attempt < attempts) {
+      await sleep(backoffDelay(attempt, 50, 1000))
+      continue
+    }
+    // Another process may have applied newer migrations meanwhile.
+    await verifyMigrations(db, store)
+    if (translated.code === 'BUSY') throw translated
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    throw new CleoStoreError(
+      'MIGRATION_FAILED',
+      `${store.name} migration ${failed ?? '(bookkeeping)'} failed and was rolled back: ${translated.message}`,
+      { ...db.context, cause: error, details: { migration: failed } },
+    )
+  }
+}
+
+/** Names of the migrations applied to `db`, in order. */
+export function appliedMigrations(db: SqliteDatabase<unknown>): string[] {
+  return [...readApplied(db).applied]
+}

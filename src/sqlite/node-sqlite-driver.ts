@@ -1,0 +1,159 @@
+/**
+ * A Kysely driver for `node:sqlite`. Unlike `kysely-node-sqlite` 1.1.0, it decides
+ * whether a statement returns rows from `StatementSync.columns()` — so
+ * `INSERT/UPDATE/DELETE … RETURNING`, raw `sql` selects and PRAGMA reads all return
+ * their rows — and it translates every SQLite error into a `CleoStoreError`.
+ *
+ * @module
+ */
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Driver,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely'
+import { CompiledQuery as Compiled } from 'kysely'
+
+import type { ErrorContext } from './errors.js'
+import { toCleoStoreError } from './errors.js'
+import type { Mutex } from './mutex.js'
+import type { DatabaseSync, SqlValue } from './node-sqlite.js'
+import type { StatementCache } from './statement-cache.js'
+
+/** What a driver needs from the connection's owner: the handle, its statement cache and its lock. */
+export interface ConnectionHost {
+  readonly connection: DatabaseSync
+  readonly statements: StatementCache
+  readonly mutex: Mutex
+  readonly context: ErrorContext
+}
+
+/**
+ * Converts a JavaScript value to one node:sqlite can bind: booleans become 0/1,
+ * `undefined` becomes NULL, everything else passes through (node:sqlite rejects
+ * what it cannot bind).
+ */
+export function toSqlValue(value: unknown): SqlValue {
+  if (typeof value === 'boolean') return value ? 1 : 0
+  if (value === undefined) return null
+  return value as SqlValue
+}
+
+function bindAll(parameters: ReadonlyArray<unknown>): SqlValue[] {
+  const out = new Array<SqlValue>(parameters.length)
+  for (let i = 0; i < parameters.length; i++) out[i] = toSqlValue(parameters[i])
+  return out
+}
+
+/** Quotes an SQL identifier (a savepoint name). */
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+class NodeSqliteConnection implements DatabaseConnection {
+  readonly #host: ConnectionHost
+
+  constructor(host: ConnectionHost) {
+    this.#host = host
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const host = this.#host
+    try {
+      const { statement, returnsRows } = host.statements.get(compiledQuery.sql)
+      const params = bindAll(compiledQuery.parameters)
+      if (returnsRows) return { rows: statement.all(...params) as R[] }
+      const { changes, lastInsertRowid } = statement.run(...params)
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) }
+    } catch (error) {
+      throw toCleoStoreError(error, host.context)
+    }
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
+    const host = this.#host
+    let iterator: Iterator<unknown>
+    try {
+      const { statement } = host.statements.get(compiledQuery.sql)
+      iterator = statement.iterate(...bindAll(compiledQuery.parameters))[Symbol.iterator]()
+    } catch (error) {
+      throw toCleoStoreError(error, host.context)
+    }
+    const size = Math.max(1, chunkSize)
+    for (;;) {
+      const rows: R[] = []
+      let done = false
+      try {
+        while (rows.length < size) {
+          const next = iterator.next()
+          if (next.done) {
+            done = true
+            break
+          }
+          rows.push(next.value as R)
+        }
+      } catch (error) {
+        throw toCleoStoreError(error, host.context)
+      }
+      if (rows.length > 0) yield { rows }
+      if (done) return
+    }
+  }
+}
+
+/**
+ * The Kysely `Driver` over one node:sqlite connection. The connection is shared
+ * with the repositories' synchronous fast paths through the host's mutex, so a
+ * Kysely transaction that awaits between statements never interleaves with them.
+ * Transactions begin `IMMEDIATE` (read-only ones `DEFERRED`), so a writer takes the
+ * write lock up front instead of failing with BUSY when it upgrades later.
+ */
+export class NodeSqliteDriver implements Driver {
+  readonly #host: ConnectionHost
+  readonly #connection: NodeSqliteConnection
+
+  constructor(host: ConnectionHost) {
+    this.#host = host
+    this.#connection = new NodeSqliteConnection(host)
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#host.mutex.acquire()
+    return this.#connection
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const begin = settings.accessMode === 'read only' ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE'
+    await connection.executeQuery(Compiled.raw(begin))
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(Compiled.raw('COMMIT'))
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(Compiled.raw('ROLLBACK'))
+  }
+
+  async savepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await connection.executeQuery(Compiled.raw(`SAVEPOINT ${quoteIdentifier(savepointName)}`))
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await connection.executeQuery(Compiled.raw(`ROLLBACK TO SAVEPOINT ${quoteIdentifier(savepointName)}`))
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await connection.executeQuery(Compiled.raw(`RELEASE SAVEPOINT ${quoteIdentifier(savepointName)}`))
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#host.mutex.release()
+  }
+
+  /** The connection belongs to its host, which closes it; nothing to do here. */
+  async destroy(): Promise<void> {}
+}

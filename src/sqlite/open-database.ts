@@ -1,0 +1,213 @@
+/**
+ * Opening a database file the way DESIGN §4 requires:
+ * 1. the parent directory is created with mode 0700 and a new file with mode 0600;
+ * 2. read-only probes come first — a file that is not SQLite is `CORRUPT`, a file of
+ *    another application or store is `WRONG_STORE`, a file migrated by a newer
+ *    version is `SCHEMA_TOO_NEW` — and such files are left byte-identical;
+ * 3. pragmas: `journal_mode=WAL` (read back; refused if not granted, except for
+ *    `:memory:`), `foreign_keys=ON`, `busy_timeout`, `synchronous` (NORMAL or FULL),
+ *    `journal_size_limit` (the WAL is truncated back after checkpoints);
+ * 4. sqlite-vec is loaded for stores that need it, then extension loading is
+ *    switched off, so SQL can never call `load_extension()`;
+ * 5. migrations run (see migrate.ts).
+ *
+ * @module
+ */
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import * as sqliteVec from 'sqlite-vec'
+
+import type { BusyRetryPolicy } from './database.js'
+import { SqliteDatabase } from './database.js'
+import { CleoStoreError, toCleoStoreError } from './errors.js'
+import type { MigrateOptions } from './migrate.js'
+import { migrateToLatest, verifyMigrations } from './migrate.js'
+import type { DatabaseSync } from './node-sqlite.js'
+import { loadNodeSqlite } from './node-sqlite.js'
+import type { StoreDefinition, StoreName } from './store-definition.js'
+import { APPLICATION_IDS } from './store-definition.js'
+
+/** The in-memory database path. */
+export const MEMORY = ':memory:'
+
+/** Engine options every repository's `open()` accepts. */
+export interface EngineOptions {
+  /** How long SQLite waits for a lock before reporting BUSY, in ms (default 5000). */
+  readonly busyTimeoutMs?: number
+  /** `NORMAL` (default; durable at checkpoints, safe with WAL) or `FULL` (fsync every commit). */
+  readonly synchronous?: 'NORMAL' | 'FULL'
+  /** Prepared statements kept per connection (default 256). */
+  readonly statementCacheSize?: number
+  /** Whole-transaction retry on BUSY. */
+  readonly busyRetry?: Partial<BusyRetryPolicy>
+  /** Pre-migration backups kept per file (default 3; 0 disables them). */
+  readonly backupsKept?: number
+}
+
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions extends EngineOptions {
+  readonly store: StoreDefinition
+}
+
+/** Default `busy_timeout` in ms. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000
+/** WAL files are truncated back to this size after a checkpoint (64 MiB). */
+export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+function storeOfApplicationId(id: number): StoreName | undefined {
+  return (Object.keys(APPLICATION_IDS) as StoreName[]).find((name) => APPLICATION_IDS[name] === id)
+}
+
+function scalar(connection: DatabaseSync, sql: string): unknown {
+  const row = connection.prepare(sql).get() as Record<string, unknown> | undefined
+  return row === undefined ? undefined : Object.values(row)[0]
+}
+
+/** Creates the parent directory (0700) and the file (0600) when missing. */
+function prepareFile(file: string, context: { store: string; file: string }): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new CleoStoreError('NOT_FOUND', `cannot create ${file}: a parent path is not a directory`, {
+        ...context,
+        cause: error,
+      })
+    }
+    throw toCleoStoreError(error, context)
+  }
+  try {
+    closeSync(openSync(file, 'wx', 0o600))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw toCleoStoreError(error, context)
+    if (!statSync(file).isFile()) {
+      throw new CleoStoreError('WRONG_STORE', `${file} is not a regular file`, context)
+    }
+  }
+}
+
+/**
+ * Read-only probes. Returns true when the file is fresh (no schema yet).
+ * Throws CORRUPT / WRONG_STORE without writing anything.
+ */
+function probe(connection: DatabaseSync, store: StoreName, context: { store: string; file: string }): boolean {
+  let tables: number
+  let applicationId: number
+  try {
+    tables = Number(scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view')"))
+    applicationId = Number(scalar(connection, 'PRAGMA application_id'))
+  } catch (error) {
+    throw toCleoStoreError(error, context)
+  }
+  const expected = APPLICATION_IDS[store]
+  if (applicationId === expected) return false
+  if (applicationId === 0 && tables === 0) return true
+  const other = storeOfApplicationId(applicationId)
+  const what = other
+    ? `the cleo-store ${other} database`
+    : applicationId === 0
+      ? `a SQLite database of another application (${tables} tables)`
+      : `a SQLite database of another application (application_id 0x${(applicationId >>> 0).toString(16)})`
+  throw new CleoStoreError('WRONG_STORE', `${context.file} is ${what}, not a ${store} store; it was left untouched`, {
+    ...context,
+    details: { applicationId, tables },
+  })
+}
+
+async function enableWal(connection: DatabaseSync, context: { store: string; file: string }): Promise<void> {
+  // Switching to WAL needs a moment of exclusive access; another process opening the
+  // same fresh file at once can make SQLite keep the old mode silently. Read it back.
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    let mode: string
+    try {
+      mode = String(scalar(connection, 'PRAGMA journal_mode = WAL')).toLowerCase()
+    } catch (error) {
+      const translated = toCleoStoreError(error, context)
+      if (translated.code !== 'BUSY') throw translated
+      mode = 'busy'
+    }
+    if (mode === 'wal') return
+    await sleep(20 * attempt)
+  }
+  throw new CleoStoreError('BUSY', `could not switch ${context.file} to WAL journal mode; refusing to open without it`, context)
+}
+
+/**
+ * Opens (creating if needed) the database of `options.store` at `path`, applies the
+ * pragmas, and migrates it. Use `':memory:'` for a throw-away database.
+ *
+ * @example
+ * ```ts
+ * const db = await openDatabase<TasksDatabase>('/repo/.cleo/tasks.db', { store: TASKS_STORE })
+ * ```
+ */
+export async function openDatabase<DB>(path: string, options: OpenDatabaseOptions): Promise<SqliteDatabase<DB>> {
+  const sqlite = loadNodeSqlite()
+  const { store } = options
+  const memory = path === MEMORY
+  const file = memory ? MEMORY : resolve(path)
+  const context = { store: store.name, file }
+  if (!memory) prepareFile(file, context)
+
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new CleoStoreError('VALIDATION', `busyTimeoutMs must be a non-negative integer (got ${busyTimeoutMs})`, context)
+  }
+  let connection: DatabaseSync
+  try {
+    connection = new sqlite.DatabaseSync(file, {
+      open: true,
+      enableForeignKeyConstraints: true,
+      allowExtension: store.vectors === true,
+      timeout: busyTimeoutMs,
+    })
+  } catch (error) {
+    throw toCleoStoreError(error, context)
+  }
+
+  try {
+    const fresh = probe(connection, store.name, context)
+    const database = new SqliteDatabase<DB>({
+      connection,
+      context,
+      ...(options.statementCacheSize === undefined ? {} : { statementCacheSize: options.statementCacheSize }),
+      ...(options.busyRetry === undefined ? {} : { busyRetry: options.busyRetry }),
+    })
+    // Read-only check first: a newer or edited schema is refused before any write.
+    await verifyMigrations(database as SqliteDatabase<unknown>, store)
+
+    if (fresh) connection.exec(`PRAGMA application_id = ${APPLICATION_IDS[store.name]}`)
+    if (!memory) await enableWal(connection, context)
+    connection.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
+    connection.exec('PRAGMA foreign_keys = ON')
+    connection.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`)
+    if (Number(scalar(connection, 'PRAGMA foreign_keys')) !== 1) {
+      throw new CleoStoreError('INTERNAL', 'foreign_keys could not be enabled', context)
+    }
+    if (store.vectors) {
+      try {
+        connection.loadExtension(sqliteVec.getLoadablePath())
+      } catch (error) {
+        throw new CleoStoreError('UNSUPPORTED', `sqlite-vec could not be loaded: ${(error as Error).message}`, {
+          ...context,
+          cause: error,
+        })
+      } finally {
+        connection.enableLoadExtension(false)
+      }
+    }
+    const migrateOptions: MigrateOptions = options.backupsKept === undefined ? {} : { backupsKept: options.backupsKept }
+    await migrateToLatest(database as SqliteDatabase<unknown>, store, migrateOptions)
+    return database
+  } catch (error) {
+    try {
+      if (connection.isOpen) connection.close()
+    } catch {
+      // Closing is best effort; the original error is what matters.
+    }
+    throw toCleoStoreError(error, context)
+  }
+}

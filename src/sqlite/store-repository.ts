@@ -1,0 +1,138 @@
+/**
+ * The base every repository extends: it owns one {@link SqliteDatabase}, the
+ * injected clock, and the lifecycle (`close`, `Symbol.asyncDispose`).
+ *
+ * @module
+ */
+import type { Kysely } from 'kysely'
+
+import type { Clock } from './clock.js'
+import { systemClock } from './clock.js'
+import type { SqliteDatabase } from './database.js'
+import { rawQuery } from './database.js'
+import type { ErrorContext } from './errors.js'
+import { CleoStoreError } from './errors.js'
+import { appliedMigrations } from './migrate.js'
+import type { EngineOptions } from './open-database.js'
+import { openDatabase } from './open-database.js'
+import type { StoreDefinition } from './store-definition.js'
+
+/** Options every repository's `open()` accepts. */
+export interface RepositoryOptions extends EngineOptions {
+  /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
+  readonly clock?: Clock
+}
+
+/** Result of {@link StoreRepository.integrityCheck}. */
+export interface IntegrityReport {
+  /** True when SQLite found nothing wrong and no foreign key dangles. */
+  readonly ok: boolean
+  /** Messages of `PRAGMA integrity_check` (or `quick_check`) other than `ok`. */
+  readonly problems: readonly string[]
+  /** Rows of `PRAGMA foreign_key_check`. */
+  readonly foreignKeyViolations: ReadonlyArray<{ table: string; rowid: number | null; parent: string }>
+}
+
+/**
+ * Opens the database of `store` at `path` and migrates it; each repository's static
+ * `open()` calls this, then wraps the database.
+ */
+export function openStoreDatabase<DB>(
+  store: StoreDefinition,
+  path: string,
+  options: RepositoryOptions = {},
+): Promise<SqliteDatabase<DB>> {
+  const { clock: _clock, ...engine } = options
+  return openDatabase<DB>(path, { ...engine, store })
+}
+
+/**
+ * Base class of the six repositories.
+ *
+ * @typeParam DB - the store's Kysely database interface.
+ */
+export abstract class StoreRepository<DB> {
+  /** The open database; subclasses run their SQL through it. */
+  protected readonly db: SqliteDatabase<DB>
+  /** The injected clock (epoch ms). */
+  protected readonly clock: Clock
+
+  protected constructor(db: SqliteDatabase<DB>, options: RepositoryOptions = {}) {
+    this.db = db
+    this.clock = options.clock ?? systemClock
+  }
+
+  /** Absolute path of the database file, or `:memory:`. */
+  get path(): string {
+    return this.db.path
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.db.closed
+  }
+
+  /** Store name and file, for errors. */
+  protected get context(): Required<ErrorContext> {
+    return this.db.context
+  }
+
+  /**
+   * The newest applied migration (the schema version of this file).
+   *
+   * @example
+   * ```ts
+   * repo.schemaVersion // '0001_initial'
+   * ```
+   */
+  get schemaVersion(): string {
+    const applied = appliedMigrations(this.db as SqliteDatabase<unknown>)
+    const last = applied[applied.length - 1]
+    if (last === undefined) throw new CleoStoreError('INTERNAL', 'store has no applied migration', this.context)
+    return last
+  }
+
+  /**
+   * A Kysely instance over this store's connection, for queries the repository does
+   * not offer. Its transactions begin IMMEDIATE and are serialised with the
+   * repository's own work; its errors are `CleoStoreError`s. Writes made through it
+   * bypass the repository's validation: prefer the repository's methods.
+   */
+  get kysely(): Kysely<DB> {
+    return this.db.kysely
+  }
+
+  /**
+   * Runs SQLite's `integrity_check` (or the faster `quick_check`) and
+   * `foreign_key_check`.
+   *
+   * @example
+   * ```ts
+   * const report = await repo.integrityCheck({ quick: true })
+   * if (!report.ok) console.error(report.problems)
+   * ```
+   */
+  async integrityCheck(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
+    const pragma = options.quick ? 'quick_check' : 'integrity_check'
+    return this.db.read(() => {
+      const problems = this.db
+        .all(rawQuery<Record<string, string>>(`PRAGMA ${pragma}`))
+        .map((row) => String(Object.values(row)[0]))
+        .filter((message) => message !== 'ok')
+      const foreignKeyViolations = this.db
+        .all(rawQuery<{ table: string; rowid: number | null; parent: string }>('PRAGMA foreign_key_check'))
+        .map(({ table, rowid, parent }) => ({ table, rowid, parent }))
+      return { ok: problems.length === 0 && foreignKeyViolations.length === 0, problems, foreignKeyViolations }
+    })
+  }
+
+  /** Closes the store. Idempotent; later calls to the repository throw `CLOSED`. */
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+
+  /** `await using repo = await XRepository.open(…)` closes it at scope end. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Input validation: every public input passes a zod schema before any write, and a
+ * failure becomes a `VALIDATION` error naming the field path and quoting the value.
+ *
+ * @module
+ */
+import type { z } from 'zod'
+
+import type { ErrorContext } from './errors.js'
+import { CleoStoreError } from './errors.js'
+
+const MAX_QUOTE = 80
+
+/** Renders a value for an error message: short, single-line, never a whole document. */
+export function quote(value: unknown): string {
+  let text: string
+  if (typeof value === 'string') text = JSON.stringify(value)
+  else if (value === undefined) text = 'undefined'
+  else if (typeof value === 'bigint') text = `${value}n`
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value)
+    } catch {
+      text = String(value)
+    }
+  }
+  return text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}…` : text
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current: unknown = input
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined
+    current = (current as Record<PropertyKey, unknown>)[key]
+  }
+  return current
+}
+
+/**
+ * Parses `input` with `schema`; throws `VALIDATION` (with `details.path` and
+ * `details.issues`) when it does not fit. Returns the parsed (defaulted) value.
+ *
+ * @example
+ * ```ts
+ * const input = validate(CreateTaskInput, raw, 'tasks.create', ctx)
+ * ```
+ */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  operation: string,
+  context: ErrorContext = {},
+): z.output<S> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? p.toString() : p)),
+    message: issue.message,
+  }))
+  const first = result.error.issues[0]!
+  const path = first.path.map((p) => (typeof p === 'symbol' ? p.toString() : p))
+  const where = path.length > 0 ? path.join('.') : 'input'
+  const got = quote(valueAt(input, first.path))
+  throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message} (got ${got})`, {
+    ...context,
+    cause: result.error,
+    details: { operation, path, issues },
+  })
+}

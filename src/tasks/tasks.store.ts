@@ -1,0 +1,13 @@
+/**
+ * The engine's view of tasks.db: name, migrations.
+ *
+ * @module
+ */
+import { tasksMigrations } from '../../migrations/tasks/index.js'
+import type { StoreDefinition } from '../sqlite/store-definition.js'
+
+/** tasks.db — tasks, dependencies, sessions, lifecycle, ADRs, audit log (project tier). */
+export const TASKS_STORE: StoreDefinition = Object.freeze({
+  name: 'tasks',
+  migrations: tasksMigrations,
+})

@@ -1,0 +1,9 @@
+/**
+ * `cleo-store/telemetry`: the telemetry.db repository and its types.
+ *
+ * @module
+ */
+export { TelemetryRepository } from './telemetry-repository.js'
+export type { TelemetryRepositoryOptions } from './telemetry-repository.js'
+export type * from './telemetry.tables.js'
+export { TELEMETRY_STORE } from './telemetry.store.js'

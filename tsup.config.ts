@@ -1,0 +1,18 @@
+import { defineConfig } from 'tsup'
+
+const stores = ['tasks', 'brain', 'conduit', 'signaldock', 'nexus', 'telemetry', 'kdf']
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    ...Object.fromEntries(stores.map((name) => [`${name}/index`, `src/${name}/index.ts`])),
+  },
+  format: ['esm'],
+  target: 'node22',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+})
