@@ -1,0 +1,128 @@
+/**
+ * The benchmark harness: every workload runs the same operation three ways in one
+ * process — through cleo-store, as hand-written raw node:sqlite, and through Drizzle
+ * on node:sqlite (CLEO's own stack) — each on its own file database in WAL mode, and
+ * reports ops/s, p50/p99 latency and the ratios ours/raw and ours/Drizzle.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+
+import { Bench } from 'tinybench'
+
+/** One implementation of a workload's operation. */
+export type Operation = () => unknown | Promise<unknown>
+
+/** What a workload's setup returns. */
+export interface Contenders {
+  readonly ours: Operation
+  readonly raw: Operation
+  readonly drizzle?: Operation
+  /** Called once after measuring. */
+  readonly teardown?: () => unknown | Promise<unknown>
+  /** Extra facts to print (dataset size, …). */
+  readonly notes?: string
+}
+
+/** A benchmark workload. */
+export interface Workload {
+  readonly name: string
+  /** `read`/`write` single-row operations have ratio targets (≥0.6× / ≥0.5× raw). */
+  readonly kind: 'read' | 'write' | 'query' | 'lifecycle'
+  /** Absolute latency target, if the issue sets one (ms, on p50). */
+  readonly p50TargetMs?: number
+  setup(dir: string): Promise<Contenders>
+}
+
+/** One measured implementation. */
+export interface Measurement {
+  readonly opsPerSec: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly samples: number
+}
+
+/** The result of one workload. */
+export interface WorkloadResult {
+  readonly name: string
+  readonly kind: Workload['kind']
+  readonly ours: Measurement
+  readonly raw: Measurement
+  readonly drizzle: Measurement | null
+  readonly oursOverRaw: number
+  readonly oursOverDrizzle: number | null
+  readonly p50TargetMs: number | null
+  readonly notes: string | null
+}
+
+/** Opens a raw node:sqlite file with the same pragmas cleo-store uses. */
+export function openRaw(file: string): DatabaseSync {
+  const db = new DatabaseSync(file, { timeout: 5000 })
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON')
+  return db
+}
+
+/** A fresh directory for one workload, removed afterwards. */
+export function workloadDir(): string {
+  return mkdtempSync(join(tmpdir(), 'cleo-bench-'))
+}
+
+async function measure(operation: Operation, timeMs: number): Promise<Measurement> {
+  const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs / 4), throws: true })
+  bench.add('op', operation)
+  await bench.run()
+  const result = bench.tasks[0]!.result
+  if (result.state !== 'completed') throw new Error(`benchmark task ended in state ${result.state}`)
+  return {
+    opsPerSec: result.throughput.mean,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    samples: result.latency.samplesCount,
+  }
+}
+
+/** Runs one workload and returns its figures. */
+export async function runWorkload(workload: Workload, timeMs: number): Promise<WorkloadResult> {
+  const dir = workloadDir()
+  try {
+    const contenders = await workload.setup(dir)
+    try {
+      const ours = await measure(contenders.ours, timeMs)
+      const raw = await measure(contenders.raw, timeMs)
+      const drizzle = contenders.drizzle ? await measure(contenders.drizzle, timeMs) : null
+      return {
+        name: workload.name,
+        kind: workload.kind,
+        ours,
+        raw,
+        drizzle,
+        oursOverRaw: ours.opsPerSec / raw.opsPerSec,
+        oursOverDrizzle: drizzle ? ours.opsPerSec / drizzle.opsPerSec : null,
+        p50TargetMs: workload.p50TargetMs ?? null,
+        notes: contenders.notes ?? null,
+      }
+    } finally {
+      await contenders.teardown?.()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const us = (ms: number) => `${fmt(ms * 1000, 1)} µs`
+
+/** Renders results as a Markdown table. */
+export function toMarkdown(results: readonly WorkloadResult[]): string {
+  const lines = [
+    '| workload | ours ops/s | raw ops/s | Drizzle ops/s | ours p50 | ours p99 | raw p50 | ours/raw | ours/Drizzle |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const r of results) {
+    lines.push(
+      `| ${r.name} | ${fmt(r.ours.opsPerSec)} | ${fmt(r.raw.opsPerSec)} | ${r.drizzle ? fmt(r.drizzle.opsPerSec) : '—'} | ${us(r.ours.p50Ms)} | ${us(r.ours.p99Ms)} | ${us(r.raw.p50Ms)} | ${fmt(r.oursOverRaw, 2)}× | ${r.oursOverDrizzle === null ? '—' : `${fmt(r.oursOverDrizzle, 2)}×`} |`,
+    )
+  }
+  return lines.join('\n')
+}
