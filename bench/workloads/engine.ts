@@ -59,7 +59,7 @@ export const engineWorkloads: Workload[] = [
           rawInsert.run(`n${n++}`, n)
           commit.run()
         },
-        drizzle: () => dz.transaction(async (tx) => void (await tx.insert(item).values({ name: `n${n++}`, qty: n }))),
+        drizzle: () => dz.transaction((tx) => void tx.insert(item).values({ name: `n${n++}`, qty: n }).run()),
         teardown: async () => {
           await ours.close()
           raw.close()
