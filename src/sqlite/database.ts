@@ -62,6 +62,16 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
+/** Result of an integrity check. */
+export interface IntegrityReport {
+  /** True when SQLite found nothing wrong and no foreign key dangles. */
+  readonly ok: boolean
+  /** Messages of `PRAGMA integrity_check` (or `quick_check`) other than `ok`. */
+  readonly problems: readonly string[]
+  /** Rows of `PRAGMA foreign_key_check`. */
+  readonly foreignKeyViolations: ReadonlyArray<{ table: string; rowid: number | null; parent: string }>
+}
+
 /** Construction parameters of {@link SqliteDatabase}; use `openDatabase` instead. */
 export interface SqliteDatabaseProps {
   readonly connection: DatabaseSync
@@ -281,6 +291,22 @@ export class SqliteDatabase<DB> implements ConnectionHost {
       }
       throw error
     }
+  }
+
+  /**
+   * Runs SQLite's `integrity_check` (or the faster `quick_check`) and `foreign_key_check`.
+   */
+  integrityCheck(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
+    const pragma = options.quick ? 'quick_check' : 'integrity_check'
+    return this.read(() => {
+      const problems = this.all(rawQuery<Record<string, unknown>>(`PRAGMA ${pragma}`))
+        .map((row) => String(Object.values(row)[0]))
+        .filter((message) => message !== 'ok')
+      const foreignKeyViolations = this.all(
+        rawQuery<{ table: string; rowid: number | null; parent: string }>('PRAGMA foreign_key_check'),
+      ).map(({ table, rowid, parent }) => ({ table, rowid, parent }))
+      return { ok: problems.length === 0 && foreignKeyViolations.length === 0, problems, foreignKeyViolations }
+    })
   }
 
   /**

@@ -155,6 +155,7 @@ export async function verifyMigrations(db: SqliteDatabase<unknown>, store: Store
  */
 export async function backupBeside(db: SqliteDatabase<unknown>, label: string, keep: number): Promise<string> {
   const file = db.path
+  removeOrphanedTemporaries(file)
   const target = `${file}.bak-${label}`
   const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   try {
@@ -173,6 +174,25 @@ export async function backupBeside(db: SqliteDatabase<unknown>, label: string, k
     .sort((a, b) => b.mtime - a.mtime)
   for (const old of backups.slice(Math.max(1, keep))) rmSync(old.path, { force: true })
   return target
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Deletes temporary backup files left by processes that died while writing them. */
+function removeOrphanedTemporaries(file: string): void {
+  const prefix = `${basename(file)}.bak-`
+  const directory = dirname(file)
+  for (const name of readdirSync(directory)) {
+    const match = name.startsWith(prefix) ? /\.tmp-(\d+)-[0-9a-f]+$/.exec(name) : null
+    if (match && !isAlive(Number(match[1]))) rmSync(join(directory, name), { force: true })
+  }
 }
 
 function wrap(name: string, migration: Migration): Migration {

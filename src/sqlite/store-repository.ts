@@ -8,8 +8,7 @@ import type { Kysely } from 'kysely'
 
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
-import type { SqliteDatabase } from './database.js'
-import { rawQuery } from './database.js'
+import type { IntegrityReport, SqliteDatabase } from './database.js'
 import type { ErrorContext } from './errors.js'
 import { CleoStoreError } from './errors.js'
 import { appliedMigrations } from './migrate.js'
@@ -21,16 +20,6 @@ import type { StoreDefinition } from './store-definition.js'
 export interface RepositoryOptions extends EngineOptions {
   /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
   readonly clock?: Clock
-}
-
-/** Result of {@link StoreRepository.integrityCheck}. */
-export interface IntegrityReport {
-  /** True when SQLite found nothing wrong and no foreign key dangles. */
-  readonly ok: boolean
-  /** Messages of `PRAGMA integrity_check` (or `quick_check`) other than `ok`. */
-  readonly problems: readonly string[]
-  /** Rows of `PRAGMA foreign_key_check`. */
-  readonly foreignKeyViolations: ReadonlyArray<{ table: string; rowid: number | null; parent: string }>
 }
 
 /**
@@ -112,18 +101,8 @@ export abstract class StoreRepository<DB> {
    * if (!report.ok) console.error(report.problems)
    * ```
    */
-  async integrityCheck(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
-    const pragma = options.quick ? 'quick_check' : 'integrity_check'
-    return this.db.read(() => {
-      const problems = this.db
-        .all(rawQuery<Record<string, string>>(`PRAGMA ${pragma}`))
-        .map((row) => String(Object.values(row)[0]))
-        .filter((message) => message !== 'ok')
-      const foreignKeyViolations = this.db
-        .all(rawQuery<{ table: string; rowid: number | null; parent: string }>('PRAGMA foreign_key_check'))
-        .map(({ table, rowid, parent }) => ({ table, rowid, parent }))
-      return { ok: problems.length === 0 && foreignKeyViolations.length === 0, problems, foreignKeyViolations }
-    })
+  integrityCheck(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
+    return this.db.integrityCheck(options)
   }
 
   /** Closes the store. Idempotent; later calls to the repository throw `CLOSED`. */

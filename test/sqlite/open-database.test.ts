@@ -216,3 +216,22 @@ describe('openDatabase', () => {
     await expectCode(openDatabase(':memory:', { store: storeV1, busyTimeoutMs: -1 }), 'VALIDATION')
   })
 })
+
+describe('pre-migration backups after a crash', () => {
+  it('removes temporary backup files left by a dead process', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'data.db')
+    const v1 = await openDatabase(file, { store: storeV1 })
+    v1.run(q("INSERT INTO item (name) VALUES ('x')"))
+    await v1.close()
+    const { spawnSync } = await import('node:child_process')
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!
+    const orphan = join(dir, `data.db.bak-0001_item.tmp-${deadPid}-abcd1234`)
+    const live = join(dir, `data.db.bak-0001_item.tmp-${process.pid}-abcd1234`)
+    writeFileSync(orphan, 'partial')
+    writeFileSync(live, 'in progress elsewhere')
+    await (await openDatabase(file, { store: storeV2 })).close()
+    expect(existsSync(orphan)).toBe(false)
+    expect(existsSync(live)).toBe(true)
+  })
+})
