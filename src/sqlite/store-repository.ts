@@ -9,6 +9,8 @@ import type { Kysely } from 'kysely'
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
 import type { IntegrityReport, SqliteDatabase } from './database.js'
+
+export type { IntegrityReport } from './database.js'
 import type { ErrorContext } from './errors.js'
 import { CleoStoreError } from './errors.js'
 import { appliedMigrations } from './migrate.js'
