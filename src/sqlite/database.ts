@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import type { Compilable } from 'kysely'
 import { CompiledQuery, Kysely } from 'kysely'
+import type { Transaction } from 'kysely'
 
 import type { ErrorContext } from './errors.js'
 import { CleoStoreError, toCleoStoreError } from './errors.js'
@@ -40,18 +41,26 @@ export interface RunResult {
   readonly lastInsertRowid: number
 }
 
-/** How a write transaction that meets BUSY is retried, whole, before `BUSY` is thrown. */
+/**
+ * How a transaction that meets BUSY is retried, whole, before `BUSY` is thrown.
+ * SQLite's own busy handler blocks the event loop while it waits, so it is given only
+ * a short slice ({@link BUSY_SLICE_MS}); longer waits are asynchronous retries with
+ * jittered exponential backoff until `timeoutMs` has passed.
+ */
 export interface BusyRetryPolicy {
-  /** Total attempts, the first included (default 4). */
-  readonly attempts: number
-  /** Base of the exponential backoff in ms (default 25). */
+  /** Total time a transaction may wait for the lock before `BUSY`, in ms (default 5000). */
+  readonly timeoutMs: number
+  /** Base of the exponential backoff between attempts, in ms (default 2). */
   readonly baseDelayMs: number
-  /** Cap of one backoff delay in ms (default 1000). */
+  /** Cap of one backoff delay, in ms (default 50). */
   readonly maxDelayMs: number
 }
 
 /** The default {@link BusyRetryPolicy}. */
-export const DEFAULT_BUSY_RETRY: BusyRetryPolicy = Object.freeze({ attempts: 4, baseDelayMs: 25, maxDelayMs: 1000 })
+export const DEFAULT_BUSY_RETRY: BusyRetryPolicy = Object.freeze({ timeoutMs: 5000, baseDelayMs: 2, maxDelayMs: 50 })
+
+/** The longest SQLite's (event-loop-blocking) busy handler waits in one attempt, in ms. */
+export const BUSY_SLICE_MS = 100
 
 /** "Full jitter" backoff: a random delay in [0, min(cap, base·2^(attempt-1))]. */
 export function backoffDelay(attempt: number, base: number, cap: number): number {
@@ -236,37 +245,59 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   }
 
   /**
+   * Runs `attempt` until it does not fail with BUSY or the policy's time is up; then
+   * throws `BUSY` with the number of attempts and the time waited.
+   */
+  async #retryOnBusy<T>(attempt: () => Promise<T>): Promise<T> {
+    const policy = this.#retry
+    const started = performance.now()
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt()
+      } catch (error) {
+        const translated = toCleoStoreError(error, this.context)
+        if (translated.code !== 'BUSY') throw translated
+        const waited = performance.now() - started
+        if (waited >= policy.timeoutMs) {
+          throw new CleoStoreError(
+            'BUSY',
+            `${this.context.store}: the database stayed locked by another connection for ${Math.round(waited)} ms (${n} attempts; ${this.context.file})`,
+            { ...this.context, cause: error, details: { attempts: n, waitedMs: Math.round(waited) } },
+          )
+        }
+        await sleep(Math.min(backoffDelay(n, policy.baseDelayMs, policy.maxDelayMs), policy.timeoutMs - waited))
+      }
+    }
+  }
+
+  /**
    * Runs the synchronous `fn` in one write transaction: `BEGIN IMMEDIATE`, `fn()`,
    * `COMMIT`. Any throw rolls everything back and is rethrown as a `CleoStoreError`.
-   * When SQLite reports BUSY (the lock was not granted within `busy_timeout`), the
-   * whole transaction is retried with jittered backoff, up to the policy's attempts;
-   * then `BUSY` is thrown. Nothing is reported as written without a COMMIT.
+   * When the write lock is not granted (BUSY), the whole transaction is retried with
+   * jittered backoff until the busy timeout has passed; then `BUSY` is thrown. Nothing
+   * is reported as written without a COMMIT.
    *
    * `fn` must be synchronous: do asynchronous work (embedding, I/O) before.
    */
-  async write<T>(fn: () => T): Promise<T> {
-    const policy = this.#retry
-    for (let attempt = 1; ; attempt++) {
+  write<T>(fn: () => T): Promise<T> {
+    return this.#retryOnBusy(async () => {
       await this.#lock()
       try {
         return this.#transaction(fn)
-      } catch (error) {
-        const translated = toCleoStoreError(error, this.context)
-        if (translated.code !== 'BUSY' || attempt >= policy.attempts) {
-          if (translated.code === 'BUSY') {
-            throw new CleoStoreError(
-              'BUSY',
-              `${this.context.store}: write lock not granted after ${attempt} attempts (${this.context.file})`,
-              { ...this.context, cause: error, details: { attempts: attempt } },
-            )
-          }
-          throw translated
-        }
       } finally {
         this.mutex.release()
       }
-      await sleep(backoffDelay(attempt, policy.baseDelayMs, policy.maxDelayMs))
-    }
+    })
+  }
+
+  /**
+   * Runs an asynchronous Kysely transaction (begun IMMEDIATE) with the same BUSY
+   * retry as {@link write}. Prefer `write` with synchronous statements on hot paths;
+   * use this for code that must also run on other Kysely dialects.
+   */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    this.#assertOpen()
+    return this.#retryOnBusy(() => this.kysely.transaction().execute(fn))
   }
 
   #transaction<T>(fn: () => T): T {

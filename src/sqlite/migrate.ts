@@ -222,8 +222,8 @@ function wrap(name: string, migration: Migration): Migration {
 export interface MigrateOptions {
   /** Backups kept per file (default 3); 0 disables the pre-migration backup. */
   readonly backupsKept?: number
-  /** Attempts of the whole migration when the lock is busy (default 4). */
-  readonly attempts?: number
+  /** The busy timeout of the store; a migration waits for the lock at least 30 s, or this long if longer. */
+  readonly busyTimeoutMs?: number
 }
 
 /**
@@ -252,13 +252,14 @@ export async function migrateToLatest(
     },
   }
   const migrator = new Migrator({ db: db.kysely, provider })
-  const attempts = options.attempts ?? 4
+  // Another process may hold the lock for its whole migration: wait longer than for a write.
+  const deadline = performance.now() + Math.max(options.busyTimeoutMs ?? 5000, 30_000)
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest()
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
     const translated = toCleoStoreError(error, db.context)
-    if (translated.code === 'BUSY' && attempt < attempts) {
-      await sleep(backoffDelay(attempt, 50, 1000))
+    if (translated.code === 'BUSY' && performance.now() < deadline) {
+      await sleep(backoffDelay(attempt, 5, 200))
       continue
     }
     // Another process may have applied newer migrations meanwhile.

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import * as sqliteVec from 'sqlite-vec'
 
 import type { BusyRetryPolicy } from './database.js'
-import { SqliteDatabase } from './database.js'
+import { BUSY_SLICE_MS, SqliteDatabase } from './database.js'
 import { CleoStoreError, toCleoStoreError } from './errors.js'
 import type { MigrateOptions } from './migrate.js'
 import { migrateToLatest, verifyMigrations } from './migrate.js'
@@ -34,13 +34,17 @@ export const MEMORY = ':memory:'
 
 /** Engine options every repository's `open()` accepts. */
 export interface EngineOptions {
-  /** How long SQLite waits for a lock before reporting BUSY, in ms (default 5000). */
+  /**
+   * How long a transaction waits for the write lock before `BUSY`, in ms (default
+   * 5000). SQLite's blocking busy handler gets at most 100 ms of it per attempt; the
+   * rest is asynchronous retries, so the event loop keeps running while it waits.
+   */
   readonly busyTimeoutMs?: number
   /** `NORMAL` (default; durable at checkpoints, safe with WAL) or `FULL` (fsync every commit). */
   readonly synchronous?: 'NORMAL' | 'FULL'
   /** Prepared statements kept per connection (default 256). */
   readonly statementCacheSize?: number
-  /** Whole-transaction retry on BUSY. */
+  /** Backoff between whole-transaction retries on BUSY (`timeoutMs` defaults to `busyTimeoutMs`). */
   readonly busyRetry?: Partial<BusyRetryPolicy>
   /** Pre-migration backups kept per file (default 3; 0 disables them). */
   readonly backupsKept?: number
@@ -162,7 +166,7 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
       open: true,
       enableForeignKeyConstraints: true,
       allowExtension: store.vectors === true,
-      timeout: busyTimeoutMs,
+      timeout: Math.min(busyTimeoutMs, BUSY_SLICE_MS),
     })
   } catch (error) {
     throw toCleoStoreError(error, context)
@@ -174,7 +178,7 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
       connection,
       context,
       ...(options.statementCacheSize === undefined ? {} : { statementCacheSize: options.statementCacheSize }),
-      ...(options.busyRetry === undefined ? {} : { busyRetry: options.busyRetry }),
+      busyRetry: { timeoutMs: busyTimeoutMs, ...options.busyRetry },
     })
     // Read-only check first: a newer or edited schema is refused before any write.
     await verifyMigrations(database as SqliteDatabase<unknown>, store)
@@ -199,7 +203,10 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
         connection.enableLoadExtension(false)
       }
     }
-    const migrateOptions: MigrateOptions = options.backupsKept === undefined ? {} : { backupsKept: options.backupsKept }
+    const migrateOptions: MigrateOptions = {
+      busyTimeoutMs,
+      ...(options.backupsKept === undefined ? {} : { backupsKept: options.backupsKept }),
+    }
     await migrateToLatest(database as SqliteDatabase<unknown>, store, migrateOptions)
     return database
   } catch (error) {

@@ -83,7 +83,7 @@ describe('SqliteDatabase', () => {
 
   it('retries a write whole on BUSY, then succeeds once the lock is free', async () => {
     const file = join(tempDir(), 'busy.db')
-    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 0, busyRetry: { attempts: 20, baseDelayMs: 5, maxDelayMs: 20 } })
+    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 2000 })
     const other = new DatabaseSync(file)
     other.exec('BEGIN IMMEDIATE')
     setTimeout(() => other.exec('COMMIT'), 60)
@@ -99,20 +99,51 @@ describe('SqliteDatabase', () => {
     await db.close()
   })
 
-  it('throws BUSY after the bounded retries while another connection holds the lock', async () => {
+  it('throws BUSY once the busy timeout has passed while another connection holds the lock', async () => {
     const file = join(tempDir(), 'busy.db')
-    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 10, busyRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 } })
+    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 300 })
     const other = new DatabaseSync(file)
     other.exec('BEGIN IMMEDIATE')
     try {
+      const started = performance.now()
       const error = await expectCode(db.write(() => db.run(INSERT, { name: 'never', qty: 1 })), 'BUSY')
-      expect(error.details?.['attempts']).toBe(3)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+      expect(error.details?.['waitedMs']).toBeGreaterThanOrEqual(290)
+      expect(error.details?.['attempts']).toBeGreaterThan(1)
       expect(error.file).toBe(file)
     } finally {
       other.exec('ROLLBACK')
       other.close()
     }
     expect(await db.read(() => db.get(BY_NAME, { name: 'never' }))).toBeUndefined()
+    await db.close()
+  })
+
+  it('keeps the event loop running while it waits for the lock', async () => {
+    const file = join(tempDir(), 'busy.db')
+    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 2000 })
+    const other = new DatabaseSync(file)
+    other.exec('BEGIN IMMEDIATE')
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 10)
+    setTimeout(() => other.exec('COMMIT'), 600)
+    await db.write(() => db.run(INSERT, { name: 'patient', qty: 1 }))
+    clearInterval(timer)
+    other.close()
+    // A blocking 600 ms wait would allow no tick at all.
+    expect(ticks).toBeGreaterThan(10)
+    await db.close()
+  })
+
+  it('retries an asynchronous Kysely transaction on BUSY as well', async () => {
+    const file = join(tempDir(), 'busy.db')
+    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 2000 })
+    const other = new DatabaseSync(file)
+    other.exec('BEGIN IMMEDIATE')
+    setTimeout(() => other.exec('COMMIT'), 150)
+    const rows = await db.transaction((trx) => trx.insertInto('item').values({ name: 'k', qty: 2 }).returning('id').execute())
+    expect(rows).toEqual([{ id: 1 }])
+    other.close()
     await db.close()
   })
 
