@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -93,6 +93,42 @@ function prepareFile(file: string, context: { store: string; file: string }): vo
   }
 }
 
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1')
+
+/**
+ * Reads the 100-byte SQLite header of an existing file: a file that does not start
+ * with the SQLite magic, or that is shorter than the size its header records (a
+ * truncated copy), is `CORRUPT`. An empty file is a fresh database.
+ */
+function checkHeader(file: string, context: { store: string; file: string }): void {
+  const size = statSync(file).size
+  if (size === 0) return
+  const header = Buffer.alloc(100)
+  const fd = openSync(file, 'r')
+  let read: number
+  try {
+    read = readSync(fd, header, 0, 100, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (read < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
+    throw new CleoStoreError('CORRUPT', `${file} is not a SQLite database; it was left untouched`, context)
+  }
+  const rawPageSize = header.readUInt16BE(16)
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize
+  const changeCounter = header.readUInt32BE(24)
+  const pages = header.readUInt32BE(28)
+  const validFor = header.readUInt32BE(92)
+  // The in-header size is trustworthy only when written by the same change (SQLite §1.3.7).
+  if (pages > 0 && validFor === changeCounter && size < pages * pageSize) {
+    throw new CleoStoreError(
+      'CORRUPT',
+      `${file} is truncated: ${size} bytes, but its header records ${pages} pages of ${pageSize} bytes; it was left untouched`,
+      { ...context, details: { size, pages, pageSize } },
+    )
+  }
+}
+
 /**
  * Read-only probes. Returns true when the file is fresh (no schema yet).
  * Throws CORRUPT / WRONG_STORE without writing anything.
@@ -154,7 +190,10 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   const memory = path === MEMORY
   const file = memory ? MEMORY : resolve(path)
   const context = { store: store.name, file }
-  if (!memory) prepareFile(file, context)
+  if (!memory) {
+    prepareFile(file, context)
+    checkHeader(file, context)
+  }
 
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {

@@ -1,0 +1,115 @@
+/**
+ * Bad files: each gives its typed error naming the file, and the file is
+ * byte-identical afterwards (no "repair", no journal-mode switch, no backup written).
+ */
+import { execFileSync } from 'node:child_process'
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+
+import { describe, expect, it } from 'vitest'
+
+import { CleoWorkspace, TasksRepository } from '../../src/index.js'
+import type { CleoStoreErrorCode } from '../../src/sqlite/errors.js'
+import { expectCode, REPO_ROOT, tempDir } from '../helpers.js'
+
+async function expectUntouched(file: string, code: CleoStoreErrorCode): Promise<void> {
+  const before = readFileSync(file)
+  const siblings = readdirSync(join(file, '..')).sort()
+  const error = await expectCode(TasksRepository.open(file), code)
+  expect(error.file).toBe(file)
+  expect(error.store).toBe('tasks')
+  expect(readFileSync(file).equals(before), 'the file changed').toBe(true)
+  expect(readdirSync(join(file, '..')).sort()).toEqual(siblings)
+}
+
+/** A real tasks.db with data on several pages, checkpointed into the main file. */
+async function realStore(dir: string): Promise<string> {
+  const file = join(dir, 'tasks.db')
+  const repo = await TasksRepository.open(file)
+  await repo.kysely
+    .insertInto('schema_meta')
+    .values(Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(200), updated_at: i })))
+    .execute()
+  await repo.close()
+  return file
+}
+
+describe('bad files', () => {
+  it('a truncated database → CORRUPT, untouched', async () => {
+    const dir = tempDir()
+    const source = await realStore(dir)
+    const file = join(dir, 'truncated.db')
+    copyFileSync(source, file)
+    const size = readFileSync(file).length
+    expect(size).toBeGreaterThan(4 * 4096)
+    truncateSync(file, Math.floor(size / 2))
+    await expectUntouched(file, 'CORRUPT')
+  })
+
+  it('a header-only stub → CORRUPT, untouched', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'stub.db')
+    writeFileSync(file, readFileSync(await realStore(dir)).subarray(0, 60))
+    await expectUntouched(file, 'CORRUPT')
+  })
+
+  it('random bytes → CORRUPT, untouched', async () => {
+    const file = join(tempDir(), 'random.db')
+    writeFileSync(file, Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 7919) % 251)))
+    await expectUntouched(file, 'CORRUPT')
+  })
+
+  it('a text file → CORRUPT, untouched', async () => {
+    const file = join(tempDir(), 'notes.db')
+    writeFileSync(file, 'these are my notes, not a database\n')
+    await expectUntouched(file, 'CORRUPT')
+  })
+
+  it('a database of another application → WRONG_STORE, untouched', async () => {
+    const file = join(tempDir(), 'app.db')
+    const db = new DatabaseSync(file)
+    db.exec("PRAGMA application_id = 1234; CREATE TABLE t (x); INSERT INTO t VALUES ('y')")
+    db.close()
+    await expectUntouched(file, 'WRONG_STORE')
+  })
+
+  it('a database with a newer schema → SCHEMA_TOO_NEW, untouched', async () => {
+    const dir = tempDir()
+    const file = await realStore(dir)
+    const db = new DatabaseSync(file)
+    db.exec("INSERT INTO kysely_migration (name, timestamp) VALUES ('9999_from_the_future', '2030-01-01T00:00:00.000Z')")
+    db.close()
+    await expectUntouched(file, 'SCHEMA_TOO_NEW')
+  })
+
+  it('a missing project directory → NOT_FOUND naming it, nothing created', async () => {
+    const root = tempDir()
+    const missing = join(root, 'no', 'such', 'project')
+    const error = await expectCode(CleoWorkspace.open(missing, { globalDir: join(root, 'g') }), 'NOT_FOUND')
+    expect(error.file).toBe(missing)
+    expect(readdirSync(root)).toEqual([])
+  })
+
+  it('a directory the process may not write → READ_ONLY naming the file', async () => {
+    const dir = tempDir()
+    const locked = join(dir, 'locked')
+    mkdirSync(locked)
+    chmodSync(dir, 0o755)
+    chmodSync(locked, 0o555)
+    const file = join(locked, 'tasks.db')
+    if (process.getuid?.() === 0) {
+      // root writes anywhere: open the store as an unprivileged user in a child process.
+      const out = execFileSync(
+        'runuser',
+        ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/fixtures/open-tasks.ts'), file],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
+      )
+      expect(JSON.parse(out.trim())).toEqual({ ok: false, code: 'READ_ONLY', file })
+    } else {
+      const error = await expectCode(TasksRepository.open(file), 'READ_ONLY')
+      expect(error.file).toBe(file)
+    }
+    expect(readdirSync(locked)).toEqual([])
+  })
+})
