@@ -1,0 +1,67 @@
+/**
+ * SQL is built only with bound parameters. This test finds every place in src/ where
+ * SQL text is assembled at run time (template literals with `${…}` handed to
+ * exec/prepare/rawQuery, or Kysely's `sql.raw`/`sql.lit`/`CompiledQuery.raw`) and
+ * requires each to be on the allow-list below, with the reason it cannot carry user
+ * input. A new occurrence fails the test until it is reviewed and listed.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { REPO_ROOT } from '../helpers.js'
+
+/** file → line fragments allowed there, with why they are safe. */
+const ALLOWED: Record<string, Array<{ fragment: string; why: string }>> = {
+  'src/sqlite/open-database.ts': [
+    { fragment: 'PRAGMA application_id = ${APPLICATION_IDS', why: 'constant from a frozen table' },
+    { fragment: "PRAGMA synchronous = ${options.synchronous === 'FULL'", why: 'one of two literals' },
+    { fragment: 'PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}', why: 'constant' },
+  ],
+  'src/sqlite/database.ts': [
+    { fragment: 'rawQuery(`PRAGMA ${name}`)', why: 'name checked against /^[a-z_]+$/ first' },
+    { fragment: 'rawQuery<Record<string, unknown>>(`PRAGMA ${pragma}`)', why: 'one of two literals' },
+  ],
+  'src/sqlite/migrate.ts': [
+    { fragment: 'rawQuery<{ name: string }>(`SELECT name FROM ${MIGRATION_TABLE}', why: 'constant table name' },
+    { fragment: 'rawQuery<{ name: string; checksum: string }>(`SELECT name, checksum FROM ${CHECKSUM_TABLE}', why: 'constant table name' },
+  ],
+}
+
+const DYNAMIC = [
+  /\b(?:exec|prepare|rawQuery(?:<.+?>)?)\(\s*`[^`]*\$\{/, // runtime SQL text
+  /\bsql\.(?:raw|lit)\(/, // Kysely escape hatches
+  /\bCompiledQuery\.raw\(\s*`[^`]*\$\{/,
+]
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : []
+  })
+}
+
+describe('SQL hygiene', () => {
+  it('builds SQL from values only through bound parameters (allow-listed exceptions)', () => {
+    const unexpected: string[] = []
+    const used = new Set<string>()
+    for (const path of sourceFiles(join(REPO_ROOT, 'src'))) {
+      const file = relative(REPO_ROOT, path)
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          if (!DYNAMIC.some((pattern) => pattern.test(line))) return
+          const allowed = ALLOWED[file]?.find((entry) => line.includes(entry.fragment))
+          if (allowed) used.add(`${file}:${allowed.fragment}`)
+          else unexpected.push(`${file}:${index + 1}: ${line.trim()}`)
+        })
+    }
+    expect(unexpected, 'dynamic SQL not on the allow-list').toEqual([])
+    // Stale entries hide nothing but rot: every allow-list entry must still match.
+    const stale = Object.entries(ALLOWED).flatMap(([file, entries]) =>
+      entries.filter((entry) => !used.has(`${file}:${entry.fragment}`)).map((entry) => `${file}: ${entry.fragment}`),
+    )
+    expect(stale).toEqual([])
+  })
+})
