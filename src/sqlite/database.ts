@@ -52,19 +52,49 @@ export interface BusyRetryPolicy {
   readonly timeoutMs: number
   /** Base of the exponential backoff between attempts, in ms (default 2). */
   readonly baseDelayMs: number
-  /** Cap of one backoff delay, in ms (default 50). */
+  /** Cap of one backoff delay, in ms (default 25). */
   readonly maxDelayMs: number
 }
 
 /** The default {@link BusyRetryPolicy}. */
-export const DEFAULT_BUSY_RETRY: BusyRetryPolicy = Object.freeze({ timeoutMs: 5000, baseDelayMs: 2, maxDelayMs: 50 })
+export const DEFAULT_BUSY_RETRY: BusyRetryPolicy = Object.freeze({ timeoutMs: 5000, baseDelayMs: 2, maxDelayMs: 25 })
 
 /** The longest SQLite's (event-loop-blocking) busy handler waits in one attempt, in ms. */
-export const BUSY_SLICE_MS = 100
+export const BUSY_SLICE_MS = 20
 
 /** "Full jitter" backoff: a random delay in [0, min(cap, base·2^(attempt-1))]. */
 export function backoffDelay(attempt: number, base: number, cap: number): number {
   return Math.random() * Math.min(cap, base * 2 ** Math.max(0, attempt - 1))
+}
+
+/**
+ * Runs `attempt` until it does not fail with BUSY or `policy.timeoutMs` has passed;
+ * then throws `BUSY` with the number of attempts and the time waited. `attempt` must
+ * be safe to repeat (a whole transaction, or idempotent setup).
+ */
+export async function retryWhileBusy<T>(
+  attempt: () => T | Promise<T>,
+  policy: BusyRetryPolicy,
+  context: Required<ErrorContext>,
+): Promise<T> {
+  const started = performance.now()
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      const translated = toCleoStoreError(error, context)
+      if (translated.code !== 'BUSY') throw translated
+      const waited = performance.now() - started
+      if (waited >= policy.timeoutMs) {
+        throw new CleoStoreError(
+          'BUSY',
+          `${context.store}: the database stayed locked by another connection for ${Math.round(waited)} ms (${n} attempts; ${context.file})`,
+          { ...context, cause: error, details: { attempts: n, waitedMs: Math.round(waited) } },
+        )
+      }
+      await sleep(Math.min(backoffDelay(n, policy.baseDelayMs, policy.maxDelayMs), policy.timeoutMs - waited))
+    }
+  }
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -145,22 +175,23 @@ export class SqliteDatabase<DB> implements ConnectionHost {
     }
   }
 
-  #prepare<R>(query: Query<R>, args: unknown): { statement: StatementSync; returnsRows: boolean; params: SqlValue[] } {
-    this.#assertOpen()
+  /** The cached statement for a query, and its bound parameters in `this.#params`. */
+  #params: SqlValue[] = []
+  #statement<R>(query: Query<R>, args: unknown): StatementSync {
+    if (this.#closed) this.#assertOpen()
     if (isTemplate(query)) {
-      const entry = this.statements.get(query.sql)
-      return { statement: entry.statement, returnsRows: entry.returnsRows, params: query.bind(args) }
+      this.#params = query.bind(args)
+      return this.statements.get(query.sql).statement
     }
     const compiled = 'compile' in query ? query.compile() : query
-    const entry = this.statements.get(compiled.sql)
-    return { statement: entry.statement, returnsRows: entry.returnsRows, params: compiled.parameters.map(toSqlValue) }
+    this.#params = compiled.parameters.map(toSqlValue)
+    return this.statements.get(compiled.sql).statement
   }
 
   /** Runs a row-returning query and returns every row. */
   all<R>(query: Query<R>, args?: unknown): R[] {
     try {
-      const { statement, params } = this.#prepare(query, args)
-      return statement.all(...params) as R[]
+      return this.#statement(query, args).all(...this.#params) as R[]
     } catch (error) {
       throw toCleoStoreError(error, this.context)
     }
@@ -169,8 +200,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   /** Runs a row-returning query and returns the first row, or `undefined`. */
   get<R>(query: Query<R>, args?: unknown): R | undefined {
     try {
-      const { statement, params } = this.#prepare(query, args)
-      return statement.get(...params) as R | undefined
+      return this.#statement(query, args).get(...this.#params) as R | undefined
     } catch (error) {
       throw toCleoStoreError(error, this.context)
     }
@@ -179,8 +209,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   /** Runs a statement for its effect. */
   run(query: Query<unknown>, args?: unknown): RunResult {
     try {
-      const { statement, params } = this.#prepare(query, args)
-      const { changes, lastInsertRowid } = statement.run(...params)
+      const { changes, lastInsertRowid } = this.#statement(query, args).run(...this.#params)
       return { changes: Number(changes), lastInsertRowid: Number(lastInsertRowid) }
     } catch (error) {
       throw toCleoStoreError(error, this.context)
@@ -209,19 +238,25 @@ export class SqliteDatabase<DB> implements ConnectionHost {
     if (!this.mutex.tryAcquire()) await this.mutex.acquire()
   }
 
-  /**
-   * Runs `fn` holding the connection, outside any transaction: for reads that are a
-   * single statement (each statement sees a consistent snapshot on its own).
-   */
-  async read<T>(fn: () => T): Promise<T> {
-    await this.#lock()
+  /** Runs `fn` holding the connection (which must be free); releases it; never throws. */
+  #settle<T>(fn: () => T): Promise<T> {
     try {
-      return fn()
+      return Promise.resolve(fn())
     } catch (error) {
-      throw toCleoStoreError(error, this.context)
+      return Promise.reject(toCleoStoreError(error, this.context))
     } finally {
       this.mutex.release()
     }
+  }
+
+  /**
+   * Runs `fn` holding the connection, outside any transaction: for reads that are a
+   * single statement (each statement sees a consistent snapshot on its own). When the
+   * connection is free, `fn` runs at once, synchronously.
+   */
+  read<T>(fn: () => T): Promise<T> {
+    if (!this.#closed && this.mutex.tryAcquire()) return this.#settle(fn)
+    return this.#lock().then(() => this.#settle(fn))
   }
 
   /** Runs `fn` inside a deferred (read) transaction: several statements, one snapshot. */
@@ -244,30 +279,8 @@ export class SqliteDatabase<DB> implements ConnectionHost {
     }
   }
 
-  /**
-   * Runs `attempt` until it does not fail with BUSY or the policy's time is up; then
-   * throws `BUSY` with the number of attempts and the time waited.
-   */
-  async #retryOnBusy<T>(attempt: () => Promise<T>): Promise<T> {
-    const policy = this.#retry
-    const started = performance.now()
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt()
-      } catch (error) {
-        const translated = toCleoStoreError(error, this.context)
-        if (translated.code !== 'BUSY') throw translated
-        const waited = performance.now() - started
-        if (waited >= policy.timeoutMs) {
-          throw new CleoStoreError(
-            'BUSY',
-            `${this.context.store}: the database stayed locked by another connection for ${Math.round(waited)} ms (${n} attempts; ${this.context.file})`,
-            { ...this.context, cause: error, details: { attempts: n, waitedMs: Math.round(waited) } },
-          )
-        }
-        await sleep(Math.min(backoffDelay(n, policy.baseDelayMs, policy.maxDelayMs), policy.timeoutMs - waited))
-      }
-    }
+  #retryOnBusy<T>(attempt: () => Promise<T>): Promise<T> {
+    return retryWhileBusy(attempt, this.#retry, this.context)
   }
 
   /**
@@ -280,6 +293,17 @@ export class SqliteDatabase<DB> implements ConnectionHost {
    * `fn` must be synchronous: do asynchronous work (embedding, I/O) before.
    */
   write<T>(fn: () => T): Promise<T> {
+    // Fast path: the connection is free and the lock is granted at once.
+    if (!this.#closed && this.mutex.tryAcquire()) {
+      try {
+        return Promise.resolve(this.#transaction(fn))
+      } catch (error) {
+        const translated = toCleoStoreError(error, this.context)
+        if (translated.code !== 'BUSY') return Promise.reject(translated)
+      } finally {
+        this.mutex.release()
+      }
+    }
     return this.#retryOnBusy(async () => {
       await this.#lock()
       try {

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import * as sqliteVec from 'sqlite-vec'
 
 import type { BusyRetryPolicy } from './database.js'
-import { BUSY_SLICE_MS, SqliteDatabase } from './database.js'
+import { BUSY_SLICE_MS, DEFAULT_BUSY_RETRY, retryWhileBusy, SqliteDatabase } from './database.js'
 import { CleoStoreError, toCleoStoreError } from './errors.js'
 import type { MigrateOptions } from './migrate.js'
 import { migrateToLatest, verifyMigrations } from './migrate.js'
@@ -36,7 +36,7 @@ export const MEMORY = ':memory:'
 export interface EngineOptions {
   /**
    * How long a transaction waits for the write lock before `BUSY`, in ms (default
-   * 5000). SQLite's blocking busy handler gets at most 100 ms of it per attempt; the
+   * 5000). SQLite's blocking busy handler gets at most 20 ms of it per attempt; the
    * rest is asynchronous retries, so the event loop keeps running while it waits.
    */
   readonly busyTimeoutMs?: number
@@ -57,6 +57,8 @@ export interface OpenDatabaseOptions extends EngineOptions {
 
 /** Default `busy_timeout` in ms. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000
+/** How long opening waits for another process that is creating or migrating the same file. */
+export const OPEN_TIMEOUT_MS = 30_000
 /** WAL files are truncated back to this size after a checkpoint (64 MiB). */
 export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
@@ -100,7 +102,21 @@ const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1')
  * with the SQLite magic, or that is shorter than the size its header records (a
  * truncated copy), is `CORRUPT`. An empty file is a fresh database.
  */
-function checkHeader(file: string, context: { store: string; file: string }): void {
+async function checkHeader(file: string, context: { store: string; file: string }): Promise<void> {
+  // A checkpoint in another process writes page 1 (the new size) before it extends
+  // the file: a short file is declared truncated only if it stays short.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      readHeader(file, context)
+      return
+    } catch (error) {
+      if (attempt >= 4 || !(error instanceof CleoStoreError) || error.details?.['pages'] === undefined) throw error
+      await sleep(25 * attempt)
+    }
+  }
+}
+
+function readHeader(file: string, context: { store: string; file: string }): void {
   const size = statSync(file).size
   if (size === 0) return
   const header = Buffer.alloc(100)
@@ -157,22 +173,14 @@ function probe(connection: DatabaseSync, store: StoreName, context: { store: str
   })
 }
 
-async function enableWal(connection: DatabaseSync, context: { store: string; file: string }): Promise<void> {
-  // Switching to WAL needs a moment of exclusive access; another process opening the
-  // same fresh file at once can make SQLite keep the old mode silently. Read it back.
-  for (let attempt = 1; attempt <= 10; attempt++) {
-    let mode: string
-    try {
-      mode = String(scalar(connection, 'PRAGMA journal_mode = WAL')).toLowerCase()
-    } catch (error) {
-      const translated = toCleoStoreError(error, context)
-      if (translated.code !== 'BUSY') throw translated
-      mode = 'busy'
-    }
-    if (mode === 'wal') return
-    await sleep(20 * attempt)
+function enableWal(connection: DatabaseSync, context: { store: string; file: string }): void {
+  // Switching to WAL needs a moment of exclusive access; under another process's lock
+  // SQLite may keep the old mode silently (CLEO lost writes that way). Read it back;
+  // the caller retries while the file is busy.
+  const mode = String(scalar(connection, 'PRAGMA journal_mode = WAL')).toLowerCase()
+  if (mode !== 'wal') {
+    throw new CleoStoreError('BUSY', `${context.file} stayed in journal mode ${mode}; refusing to open without WAL`, context)
   }
-  throw new CleoStoreError('BUSY', `could not switch ${context.file} to WAL journal mode; refusing to open without it`, context)
 }
 
 /**
@@ -192,7 +200,7 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   const context = { store: store.name, file }
   if (!memory) {
     prepareFile(file, context)
-    checkHeader(file, context)
+    await checkHeader(file, context)
   }
 
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
@@ -212,21 +220,29 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   }
 
   try {
-    const fresh = probe(connection, store.name, context)
     const database = new SqliteDatabase<DB>({
       connection,
       context,
       ...(options.statementCacheSize === undefined ? {} : { statementCacheSize: options.statementCacheSize }),
       busyRetry: { timeoutMs: busyTimeoutMs, ...options.busyRetry },
     })
-    // Read-only check first: a newer or edited schema is refused before any write.
-    await verifyMigrations(database as SqliteDatabase<unknown>, store)
-
-    if (fresh) connection.exec(`PRAGMA application_id = ${APPLICATION_IDS[store.name]}`)
-    if (!memory) await enableWal(connection, context)
-    connection.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
-    connection.exec('PRAGMA foreign_keys = ON')
-    connection.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`)
+    // Another process may be creating or migrating the same file right now: the
+    // set-up below is idempotent, so it is simply repeated while the file is locked.
+    const setupPolicy = { ...DEFAULT_BUSY_RETRY, timeoutMs: Math.max(busyTimeoutMs, OPEN_TIMEOUT_MS) }
+    await retryWhileBusy(
+      async () => {
+        const fresh = probe(connection, store.name, context)
+        // Read-only check first: a newer or edited schema is refused before any write.
+        await verifyMigrations(database as SqliteDatabase<unknown>, store)
+        if (fresh) connection.exec(`PRAGMA application_id = ${APPLICATION_IDS[store.name]}`)
+        if (!memory) enableWal(connection, context)
+        connection.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
+        connection.exec('PRAGMA foreign_keys = ON')
+        connection.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`)
+      },
+      setupPolicy,
+      context,
+    )
     if (Number(scalar(connection, 'PRAGMA foreign_keys')) !== 1) {
       throw new CleoStoreError('INTERNAL', 'foreign_keys could not be enabled', context)
     }

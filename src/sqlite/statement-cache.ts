@@ -16,8 +16,15 @@ export interface CachedStatement {
   readonly statement: StatementSync
   /** True when the statement yields rows: SELECT, PRAGMA reads, `… RETURNING`. */
   readonly returnsRows: boolean
+  /** Used since it last moved to the young end (second-chance eviction). */
+  recent: boolean
 }
 
+/**
+ * Eviction is "second chance" (CLOCK): a hit only sets a flag, so the hot path does
+ * no map reordering; on overflow, flagged entries are moved to the young end once
+ * and the oldest unflagged entry is dropped.
+ */
 export class StatementCache {
   readonly #db: DatabaseSync
   readonly #capacity: number
@@ -35,24 +42,28 @@ export class StatementCache {
 
   /** Returns the cached statement for `sql`, preparing it on a miss. */
   get(sql: string): CachedStatement {
-    const entries = this.#entries
-    const hit = entries.get(sql)
+    const hit = this.#entries.get(sql)
     if (hit !== undefined) {
-      // Move to the newest end (Map keeps insertion order).
-      if (entries.size > 1) {
-        entries.delete(sql)
-        entries.set(sql, hit)
-      }
+      hit.recent = true
       return hit
     }
     const statement = this.#db.prepare(sql)
-    const entry: CachedStatement = { statement, returnsRows: statement.columns().length > 0 }
-    entries.set(sql, entry)
-    if (entries.size > this.#capacity) {
-      const oldest = entries.keys().next().value as string
-      entries.delete(oldest)
-    }
+    const entry: CachedStatement = { statement, returnsRows: statement.columns().length > 0, recent: false }
+    this.#evictFor()
+    this.#entries.set(sql, entry)
     return entry
+  }
+
+  #evictFor(): void {
+    const entries = this.#entries
+    while (entries.size >= this.#capacity) {
+      const [oldestSql, oldest] = entries.entries().next().value as [string, CachedStatement]
+      entries.delete(oldestSql)
+      if (oldest.recent) {
+        oldest.recent = false
+        entries.set(oldestSql, oldest)
+      }
+    }
   }
 
   /** Drops every cached statement (after a schema change, or on close). */

@@ -37,7 +37,7 @@ describe('openDatabase', () => {
     try {
       expect(db.pragma('journal_mode')).toBe('wal')
       expect(db.pragma('foreign_keys')).toBe(1)
-      expect(db.pragma('busy_timeout')).toBe(100) // SQLite's blocking slice; the rest is async
+      expect(db.pragma('busy_timeout')).toBe(20) // SQLite's blocking slice; the rest is async
       expect(db.pragma('synchronous')).toBe(2) // FULL
       expect(db.pragma('application_id')).toBe(APPLICATION_IDS.tasks)
     } finally {
@@ -45,7 +45,7 @@ describe('openDatabase', () => {
     }
     const normal = await openDatabase(file, { store: storeV1 })
     expect(normal.pragma('synchronous')).toBe(1) // NORMAL
-    expect(normal.pragma('busy_timeout')).toBe(100)
+    expect(normal.pragma('busy_timeout')).toBe(20)
     await normal.close()
   })
 
