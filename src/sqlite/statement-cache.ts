@@ -1,5 +1,5 @@
 /**
- * A bounded least-recently-used cache of prepared statements, one per connection.
+ * A bounded cache of prepared statements, one per connection (an LRU approximation).
  * Preparing costs more than running a simple statement, so repeated SQL text is
  * prepared once. Evicted statements are simply dropped (node:sqlite finalises them
  * when they are garbage-collected).
