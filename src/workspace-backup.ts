@@ -425,6 +425,8 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
       const snapshot = snapshots.get(store)
       let totalPages = 0
       if (snapshot) {
+        totalPages = Number(scalar(snapshot, 'PRAGMA page_count'))
+        report({ ...base, phase: 'copying', totalPages, remainingPages: totalPages })
         totalPages = await loadNodeSqlite().backup(snapshot, target, {
           rate: PAGES_PER_STEP,
           progress: ({ totalPages: total, remainingPages }) => report({ ...base, phase: 'copying', totalPages: total, remainingPages }),
@@ -528,6 +530,9 @@ interface Held {
  */
 function holdExclusively(file: string, store: StoreName): Held {
   if (!existsSync(file)) return { connection: null, damaged: false }
+  // Not even a SQLite header: never hand it to SQLite (closing a connection to it
+  // could delete the -wal beside it, which is evidence worth keeping).
+  if (!hasSqliteHeader(file)) return { connection: null, damaged: true }
   const context = { store, file }
   let connection: DatabaseSync
   try {
@@ -559,21 +564,31 @@ function holdExclusively(file: string, store: StoreName): Held {
   }
 }
 
+const SQLITE_HEADER = Buffer.from('SQLite format 3\u0000', 'latin1')
+
+function readHead(file: string, length: number): Buffer {
+  const head = Buffer.alloc(length)
+  const fd = openSync(file, 'r')
+  try {
+    readSync(fd, head, 0, length, 0)
+  } finally {
+    closeSync(fd)
+  }
+  return head
+}
+
+/** True when `file` starts with the SQLite header (an empty file is a fresh database too). */
+function hasSqliteHeader(file: string): boolean {
+  return statSync(file).size === 0 || readHead(file, SQLITE_HEADER.length).equals(SQLITE_HEADER)
+}
+
 const SIDECARS = ['-wal', '-shm', '-journal'] as const
 /** The first 8 bytes of a rollback journal that may still be needed (a hot journal). */
 const JOURNAL_MAGIC = Buffer.from('d9d505f920a163d7', 'hex')
 
 /** True for a rollback journal whose header was zeroed: nobody needs it. */
 function isStaleJournal(file: string): boolean {
-  if (!existsSync(file)) return false
-  const head = Buffer.alloc(8)
-  const fd = openSync(file, 'r')
-  try {
-    readSync(fd, head, 0, 8, 0)
-  } finally {
-    closeSync(fd)
-  }
-  return !head.equals(JOURNAL_MAGIC)
+  return existsSync(file) && !readHead(file, JOURNAL_MAGIC.length).equals(JOURNAL_MAGIC)
 }
 
 /**

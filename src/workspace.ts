@@ -431,7 +431,7 @@ export class CleoWorkspace {
    * if (!report.ok) for (const f of report.findings) console.log(f.store, f.message)
    * ```
    */
-  check(options: WorkspaceCheckOptions = {}): Promise<WorkspaceCheckReport> {
+  async check(options: WorkspaceCheckOptions = {}): Promise<WorkspaceCheckReport> {
     return checkWorkspace(this.#target(options.full ?? false), options)
   }
 
@@ -446,7 +446,7 @@ export class CleoWorkspace {
    * const { summary, actions, remaining } = await ws.repair()
    * ```
    */
-  repair(options: WorkspaceRepairOptions = {}): Promise<WorkspaceRepairReport> {
+  async repair(options: WorkspaceRepairOptions = {}): Promise<WorkspaceRepairReport> {
     return repairWorkspace(this.#target(options.full ?? true), options)
   }
 
@@ -464,7 +464,7 @@ export class CleoWorkspace {
    * })
    * ```
    */
-  backup(dir: string, options: WorkspaceBackupOptions = {}): Promise<WorkspaceBackup> {
+  async backup(dir: string, options: WorkspaceBackupOptions = {}): Promise<WorkspaceBackup> {
     return backupWorkspace(
       { projectDir: this.projectDir, globalDir: this.globalDir, projectId: this.#projectId, stores: this.#stores(), clock: this.#clock },
       dir,

@@ -131,6 +131,9 @@ const CHAIN_BY_ID = template<NexusDatabase, { id: string }>()((db, p) =>
 const LATEST_CHAIN = template<NexusDatabase, { name: string }>()((db, p) =>
   db.selectFrom('warp_chains').selectAll().where('name', '=', p('name')).orderBy('version', 'desc').limit(1),
 )
+const PROJECT_EXISTS = template<NexusDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('project_registry').select('project_id').where('project_id', '=', p('id')),
+)
 const INSERT = template<NexusDatabase, WarpChainInstancesTable>()((db, p) =>
   db.insertInto('warp_chain_instances').values({
     id: p('id'),
@@ -207,7 +210,9 @@ export class WarpChainInstances {
    * Creates a `pending` instance of a chain version (by `chainId`) or of the newest
    * version of a chain (by `chainName`), in the chain's entry point. Variables are checked
    * against the chain's declarations: unknown names, wrong types and missing required
-   * ones are `VALIDATION` errors; declared defaults fill the gaps.
+   * ones are `VALIDATION` errors; declared defaults fill the gaps. A `projectId` must be
+   * registered (`NOT_FOUND` otherwise); removing the project later leaves the instance
+   * without one.
    *
    * @example
    * ```ts
@@ -223,6 +228,12 @@ export class WarpChainInstances {
       if (!chainRow) {
         const what = parsed.chainId !== undefined ? `id ${JSON.stringify(parsed.chainId)}` : `name ${JSON.stringify(parsed.chainName)}`
         throw new CleoStoreError('NOT_FOUND', `no warp chain with ${what}`, context)
+      }
+      if (parsed.projectId != null && !db.get(PROJECT_EXISTS, { id: parsed.projectId })) {
+        throw new CleoStoreError('NOT_FOUND', `no project with id ${JSON.stringify(parsed.projectId)} is registered`, {
+          ...context,
+          details: { path: ['projectId'] },
+        })
       }
       const chain = parseWarpChainRow(chainRow as WarpChainsTable, context)
       const variables = resolveVariables(chain.definition, parsed.variables, context)
@@ -292,7 +303,7 @@ export class WarpChainInstances {
    * await nexus.instances.start(id)
    * ```
    */
-  start(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
+  async start(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
     const parsed = validate(WarpInstanceTransitionInputSchema, input, 'nexus.instances.start', this.#parts.context)
     return this.#change(id, parsed.expectedVersion, (loaded, now) => {
       this.#assertTransition(loaded.row, 'active')
@@ -309,7 +320,7 @@ export class WarpChainInstances {
    * await nexus.instances.assignTask(id, { stage: 'build', taskId: 'T14' })
    * ```
    */
-  assignTask(id: string, input: AssignWarpStageTaskInput): Promise<WarpChainInstance> {
+  async assignTask(id: string, input: AssignWarpStageTaskInput): Promise<WarpChainInstance> {
     const parsed = validate(AssignWarpStageTaskInputSchema, input, 'nexus.instances.assignTask', this.#parts.context)
     return this.#change(id, parsed.expectedVersion, (loaded) => {
       this.#assertOpen(loaded.row, 'assign a task to')
@@ -329,7 +340,7 @@ export class WarpChainInstances {
    * await nexus.instances.recordGate(id, { stage: 'build', gate: 'tests', result: 'pass', by: 'agent-7' })
    * ```
    */
-  recordGate(id: string, input: RecordWarpGateInput): Promise<WarpChainInstance> {
+  async recordGate(id: string, input: RecordWarpGateInput): Promise<WarpChainInstance> {
     const parsed = validate(RecordWarpGateInputSchema, input, 'nexus.instances.recordGate', this.#parts.context)
     return this.#change(id, parsed.expectedVersion, (loaded, now) => {
       this.#assertOpen(loaded.row, 'record a gate of')
@@ -365,7 +376,7 @@ export class WarpChainInstances {
    * await nexus.instances.advance(id, { to: 'review', expectedVersion: run.version })
    * ```
    */
-  advance(id: string, input: AdvanceWarpInstanceInput): Promise<WarpChainInstance> {
+  async advance(id: string, input: AdvanceWarpInstanceInput): Promise<WarpChainInstance> {
     const parsed = validate(AdvanceWarpInstanceInputSchema, input, 'nexus.instances.advance', this.#parts.context)
     return this.#change(id, parsed.expectedVersion, (loaded) => {
       const { row, definition } = loaded
@@ -395,7 +406,7 @@ export class WarpChainInstances {
    * await nexus.instances.complete(id)
    * ```
    */
-  complete(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
+  async complete(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
     const parsed = validate(WarpInstanceTransitionInputSchema, input, 'nexus.instances.complete', this.#parts.context)
     return this.#change(id, parsed.expectedVersion, (loaded, now) => {
       this.#assertTransition(loaded.row, 'completed')
@@ -418,7 +429,7 @@ export class WarpChainInstances {
    * await nexus.instances.fail(id, { reason: 'release blocked' })
    * ```
    */
-  fail(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
+  async fail(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
     const parsed = validate(WarpInstanceTransitionInputSchema, input, 'nexus.instances.fail', this.#parts.context)
     return this.#change(id, parsed.expectedVersion, (loaded, now) => {
       this.#assertTransition(loaded.row, 'failed')
@@ -434,7 +445,7 @@ export class WarpChainInstances {
    * await nexus.instances.cancel(id, { reason: 'superseded' })
    * ```
    */
-  cancel(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
+  async cancel(id: string, input: WarpInstanceTransitionInput = {}): Promise<WarpChainInstance> {
     const parsed = validate(WarpInstanceTransitionInputSchema, input, 'nexus.instances.cancel', this.#parts.context)
     return this.#change(id, parsed.expectedVersion, (loaded, now) => {
       this.#assertTransition(loaded.row, 'cancelled')
@@ -450,7 +461,7 @@ export class WarpChainInstances {
    * await nexus.instances.remove(id)
    * ```
    */
-  remove(id: string): Promise<boolean> {
+  async remove(id: string): Promise<boolean> {
     return this.#parts.db.write(() => this.#parts.db.run(DELETE, { id }).changes > 0)
   }
 
