@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { mkdirSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 import envPaths from 'env-paths'
@@ -18,15 +18,15 @@ import { ConduitRepository } from './conduit/conduit-repository.js'
 import { NexusRepository } from './nexus/nexus-repository.js'
 import { SignaldockRepository } from './signaldock/signaldock-repository.js'
 import type { Clock } from './sqlite/clock.js'
+import { systemClock } from './sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from './sqlite/errors.js'
 import type { EngineOptions } from './sqlite/open-database.js'
 import { MEMORY } from './sqlite/open-database.js'
+import type { StoreName } from './sqlite/store-definition.js'
+import type { StoreRepository } from './sqlite/store-repository.js'
 import { TasksRepository } from './tasks/tasks-repository.js'
 import { TelemetryRepository } from './telemetry/telemetry-repository.js'
 import type { TelemetryRetention } from './telemetry/telemetry.schemas.js'
-import { systemClock } from './sqlite/clock.js'
-import type { StoreName } from './sqlite/store-definition.js'
-import type { StoreRepository } from './sqlite/store-repository.js'
 import type {
   WorkspaceBackup,
   WorkspaceBackupOptions,
@@ -283,8 +283,7 @@ export class CleoWorkspace {
     try {
       project = realpathSync(projectDir)
       const requested = resolveGlobalDir(options)
-      mkdirSync(requested, { recursive: true, mode: 0o700 })
-      globalDir = realpathSync(requested)
+      globalDir = existsSync(requested) ? realpathSync(requested) : requested
     } catch (error) {
       throw toCleoStoreError(error, context)
     }

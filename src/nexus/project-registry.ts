@@ -156,7 +156,9 @@ export class NexusProjects {
    * same path gets `last_seen_at` updated (`refreshed`); a known id at another path is a
    * project that moved: path and hash are updated, id, name and history kept (`moved`).
    * A row of another id that held this path is removed (`evicted`). Registration, moves
-   * and evictions are written to the audit log; plain refreshes are not.
+   * and evictions are written to the audit log; plain refreshes are not. A refresh that
+   * would change nothing but a `last_seen_at` less than a minute old writes nothing
+   * (see {@link NEXUS_LAST_SEEN_RESOLUTION_MS}), so frequent opens take no write lock.
    *
    * `CleoWorkspace.open` calls this for you.
    *
@@ -170,6 +172,12 @@ export class NexusProjects {
     const path = resolveProjectPath(parsed.path)
     const hash = projectPathHash(path)
     const { db } = this.#parts
+    // Every open of every project calls this: skip the write lock on the shared nexus.db
+    // when nothing would change but a last_seen_at refreshed less than a minute ago.
+    const current = await db.read(() => db.get(BY_ID, { id: parsed.projectId }))
+    if (current && isUnchanged(current, parsed, path, this.#parts.clock())) {
+      return { project: this.#map(current), outcome: 'refreshed', previousPath: null, evicted: [] }
+    }
     return db.write(() => {
       const now = this.#parts.clock()
       const evicted: string[] = []
@@ -429,6 +437,27 @@ export class NexusProjects {
       updatedAt: toIso(row.updated_at),
     }
   }
+}
+
+/** `last_seen_at` is refreshed at most this often by a registration that changes nothing else. */
+export const NEXUS_LAST_SEEN_RESOLUTION_MS = 60_000
+
+function isUnchanged(
+  row: ProjectRegistryTable,
+  input: z.output<typeof RegisterNexusProjectInputSchema>,
+  path: string,
+  now: number,
+): boolean {
+  return (
+    row.project_path === path &&
+    row.health_status !== 'unreachable' &&
+    now - row.last_seen_at < NEXUS_LAST_SEEN_RESOLUTION_MS &&
+    now >= row.last_seen_at &&
+    (input.name === undefined || input.name === row.name) &&
+    (input.permissions === undefined || input.permissions === row.permissions) &&
+    (input.taskCount === undefined || input.taskCount === row.task_count) &&
+    (input.labels === undefined || toJson(input.labels) === row.labels_json)
+  )
 }
 
 function defaultName(path: string): string {

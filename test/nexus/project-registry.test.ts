@@ -31,6 +31,20 @@ describe('nexus.projects.register', () => {
     await nexus.close()
   })
 
+  it('writes nothing for a refresh within a minute of the last one', async () => {
+    const { nexus, clock } = await open()
+    const dir = tempDir()
+    const first = await nexus.projects.register({ projectId: 'p1', path: dir })
+    clock.advance(59_000)
+    const soon = await nexus.projects.register({ projectId: 'p1', path: dir })
+    expect(soon.outcome).toBe('refreshed')
+    expect(soon.project.lastSeenAt).toBe(first.project.lastSeenAt)
+    // …unless something else changed.
+    const renamed = await nexus.projects.register({ projectId: 'p1', path: dir, taskCount: 3 })
+    expect(renamed.project).toMatchObject({ taskCount: 3, lastSeenAt: new Date(clock()).toISOString() })
+    await nexus.close()
+  })
+
   it('follows a project that moved: same id, new path and hash, one row, audited', async () => {
     const { nexus } = await open()
     const root = tempDir()
