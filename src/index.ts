@@ -6,6 +6,43 @@
  */
 export { CleoWorkspace, PROJECT_DIR_NAME, STORE_FILES, resolveGlobalDir } from './workspace.js'
 export type { WorkspaceOptions } from './workspace.js'
+export {
+  NEXUS_PROJECT_PATHS_CHECK,
+  NEXUS_REGISTRATION_CHECK,
+  SQLITE_INTEGRITY_CHECK,
+  WORKSPACE_CHECKS,
+} from './workspace-integrity.js'
+export type {
+  WorkspaceCheck,
+  WorkspaceCheckOptions,
+  WorkspaceCheckReport,
+  WorkspaceCheckTarget,
+  WorkspaceFinding,
+  WorkspaceFindingScope,
+  WorkspaceRepairAction,
+  WorkspaceRepairOptions,
+  WorkspaceRepairReport,
+  WorkspaceStoreReport,
+} from './workspace-integrity.js'
+export {
+  DEFAULT_BACKUPS_KEPT,
+  WORKSPACE_BACKUP_FORMAT,
+  WORKSPACE_BACKUP_MANIFEST,
+  WorkspaceBackupManifestSchema,
+  WorkspaceBackupStoreSchema,
+  listWorkspaceBackups,
+} from './workspace-backup.js'
+export type {
+  WorkspaceBackup,
+  WorkspaceBackupEntry,
+  WorkspaceBackupManifest,
+  WorkspaceBackupOptions,
+  WorkspaceBackupProgress,
+  WorkspaceBackupStore,
+  WorkspaceRestoreOptions,
+  WorkspaceRestoreResult,
+} from './workspace-backup.js'
+export { PROJECT_ID_META_KEY } from './workspace-registration.js'
 
 // Each store's public surface (names are unique across the package).
 export * from './tasks/index.js'

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { mkdirSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 import envPaths from 'env-paths'
@@ -18,11 +18,31 @@ import { ConduitRepository } from './conduit/conduit-repository.js'
 import { NexusRepository } from './nexus/nexus-repository.js'
 import { SignaldockRepository } from './signaldock/signaldock-repository.js'
 import type { Clock } from './sqlite/clock.js'
+import { systemClock } from './sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from './sqlite/errors.js'
 import type { EngineOptions } from './sqlite/open-database.js'
 import { MEMORY } from './sqlite/open-database.js'
+import type { StoreName } from './sqlite/store-definition.js'
+import type { StoreRepository } from './sqlite/store-repository.js'
 import { TasksRepository } from './tasks/tasks-repository.js'
 import { TelemetryRepository } from './telemetry/telemetry-repository.js'
+import type { TelemetryRetention } from './telemetry/telemetry.schemas.js'
+import type {
+  WorkspaceBackup,
+  WorkspaceBackupOptions,
+  WorkspaceRestoreOptions,
+  WorkspaceRestoreResult,
+} from './workspace-backup.js'
+import { backupWorkspace, deleteDatabaseFiles, restoreWorkspace } from './workspace-backup.js'
+import type {
+  WorkspaceCheckOptions,
+  WorkspaceCheckReport,
+  WorkspaceCheckTarget,
+  WorkspaceRepairOptions,
+  WorkspaceRepairReport,
+} from './workspace-integrity.js'
+import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
+import { registerWorkspaceProject } from './workspace-registration.js'
 
 /** Options of {@link CleoWorkspace.open}. */
 export interface WorkspaceOptions extends EngineOptions {
@@ -33,8 +53,12 @@ export interface WorkspaceOptions extends EngineOptions {
   readonly globalDir?: string
   /** Every store in memory, nothing on disk: for test fixtures. */
   readonly inMemory?: boolean
-  /** Opt in to telemetry.db (default false: `ws.telemetry` is null and no file is created). */
-  readonly telemetry?: boolean
+  /**
+   * Opt in to telemetry.db (default false: `ws.telemetry` is null and no file is
+   * created). Pass `{ retention }` to opt in with a retention other than 90 days /
+   * 100 000 events (the first workspace of a process to open the shared handle decides).
+   */
+  readonly telemetry?: boolean | { readonly retention?: Partial<TelemetryRetention> }
   /** Returns epoch milliseconds; inject one in tests. */
   readonly clock?: Clock
 }
@@ -81,6 +105,8 @@ interface SharedGlobal {
 
 /** Global-store handles shared within this process, by real global directory. */
 const sharedGlobals = new Map<string, SharedGlobal>()
+/** On-disk workspaces open in this process, by real project directory (for restore). */
+const openProjects = new Map<string, number>()
 
 function settle<T>(promise: Promise<T>): Promise<T | undefined> {
   return promise.then(
@@ -114,6 +140,9 @@ export class CleoWorkspace {
   readonly #nexus: NexusRepository
   readonly #telemetry: TelemetryRepository | null
   readonly #release: () => Promise<void>
+  readonly #projectId: string
+  readonly #inMemory: boolean
+  readonly #clock: Clock
   #closing: Promise<void> | undefined
 
   private constructor(props: {
@@ -126,6 +155,9 @@ export class CleoWorkspace {
     nexus: NexusRepository
     telemetry: TelemetryRepository | null
     release: () => Promise<void>
+    projectId: string
+    inMemory: boolean
+    clock: Clock
   }) {
     this.projectDir = props.projectDir
     this.globalDir = props.globalDir
@@ -136,6 +168,9 @@ export class CleoWorkspace {
     this.#nexus = props.nexus
     this.#telemetry = props.telemetry
     this.#release = props.release
+    this.#projectId = props.projectId
+    this.#inMemory = props.inMemory
+    this.#clock = props.clock
   }
 
   /**
@@ -146,6 +181,10 @@ export class CleoWorkspace {
    *
    * Shared global handles keep the engine options and clock of the workspace that
    * opened them first.
+   *
+   * Opening registers the project in nexus.db, or refreshes its row (idempotent): the
+   * project's stable id is kept in tasks.db (`schema_meta.project_id`), so a project
+   * that moved keeps its id and its registry row follows it; a copy gets a new id.
    */
   static async open(projectDir: string, options: WorkspaceOptions = {}): Promise<CleoWorkspace> {
     const context = { store: 'workspace', file: resolve(projectDir) }
@@ -162,7 +201,13 @@ export class CleoWorkspace {
       }
       throw translated
     }
-    const { globalDir: _g, inMemory, telemetry: wantTelemetry, ...repositoryOptions } = options
+    const { globalDir: _g, inMemory, telemetry: telemetryOption, ...repositoryOptions } = options
+    const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false
+    const telemetryOptions =
+      typeof telemetryOption === 'object' && telemetryOption.retention !== undefined
+        ? { ...repositoryOptions, retention: telemetryOption.retention }
+        : repositoryOptions
+    const clock = options.clock ?? systemClock
 
     if (inMemory) {
       const opened = await openAll({
@@ -171,16 +216,13 @@ export class CleoWorkspace {
         conduit: () => ConduitRepository.open(MEMORY, repositoryOptions),
         signaldock: () => SignaldockRepository.open(MEMORY, repositoryOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
-        telemetry: wantTelemetry ? () => TelemetryRepository.open(MEMORY, repositoryOptions) : null,
+        telemetry: wantTelemetry ? () => TelemetryRepository.open(MEMORY, telemetryOptions) : null,
       })
-      return new CleoWorkspace({
-        projectDir: project,
-        globalDir: null,
-        ...opened,
-        release: async () => {
-          await Promise.all([opened.signaldock.close(), opened.nexus.close(), opened.telemetry?.close()])
-        },
-      })
+      const release = async () => {
+        await Promise.all([opened.signaldock.close(), opened.nexus.close(), opened.telemetry?.close()])
+      }
+      const projectId = await registerOrClose(opened, project, true, clock, release)
+      return new CleoWorkspace({ projectDir: project, globalDir: null, ...opened, release, projectId, inMemory: true, clock })
     }
 
     const cleoDir = join(project, PROJECT_DIR_NAME)
@@ -194,7 +236,7 @@ export class CleoWorkspace {
       throw toCleoStoreError(error, context)
     }
 
-    const lease = acquireGlobal(globalDir, repositoryOptions, wantTelemetry === true)
+    const lease = acquireGlobal(globalDir, repositoryOptions, wantTelemetry, telemetryOptions)
     const { shared: global } = lease
     const releaseGlobal = () => releaseGlobalLease(lease)
     let opened
@@ -211,7 +253,82 @@ export class CleoWorkspace {
       await releaseGlobal()
       throw error
     }
-    return new CleoWorkspace({ projectDir: project, globalDir, ...opened, release: releaseGlobal })
+    const projectId = await registerOrClose(opened, project, false, clock, releaseGlobal)
+    openProjects.set(project, (openProjects.get(project) ?? 0) + 1)
+    return new CleoWorkspace({ projectDir: project, globalDir, ...opened, release: releaseGlobal, projectId, inMemory: false, clock })
+  }
+
+  /**
+   * Restores a backup folder (from {@link backup}) into the workspace of `projectDir`,
+   * which must be closed: refused with `BUSY` while a target store is open in this
+   * process or in another one. The manifest and every checksum are verified before
+   * anything is touched; each store is written beside its target and renamed into
+   * place; the replaced files and their stale `-wal`/`-shm` are kept in a
+   * `restore-replaced-<time>` folder unless `keepReplaced: false`. Global stores in the
+   * backup are restored into `globalDir` (resolved as by {@link open}); pass
+   * `stores: ['tasks', 'brain', 'conduit']` to restore the project tier only. Nothing
+   * ever restores automatically.
+   *
+   * @example
+   * ```ts
+   * const { path } = await ws.backup('/backups/app')
+   * await ws.close()
+   * await CleoWorkspace.restore(path, '/src/app', { globalDir })
+   * ```
+   */
+  static async restore(backupDir: string, projectDir: string, options: WorkspaceRestoreOptions = {}): Promise<WorkspaceRestoreResult> {
+    const context = { store: 'workspace', file: resolve(projectDir) }
+    let project: string
+    let globalDir: string
+    try {
+      project = realpathSync(projectDir)
+      const requested = resolveGlobalDir(options)
+      globalDir = existsSync(requested) ? realpathSync(requested) : requested
+    } catch (error) {
+      throw toCleoStoreError(error, context)
+    }
+    return restoreWorkspace(
+      backupDir,
+      {
+        projectDir: project,
+        globalDir,
+        openInProcess: (tier) => {
+          if (tier === 'project') return openProjects.has(project) ? `the workspace of ${project} is open in this process` : null
+          return sharedGlobals.has(globalDir) ? `the global stores of ${globalDir} are open in this process` : null
+        },
+      },
+      options,
+    )
+  }
+
+  /**
+   * Deletes telemetry.db (and its -wal/-shm) from the global directory: the "delete my
+   * data" half of opting out. Refused with `BUSY` while a workspace of this process
+   * holds it (close those, or use `ws.telemetry.optOut({ deleteData: true })`) or
+   * another process has it open. Returns false when there was no file.
+   *
+   * @example
+   * ```ts
+   * await CleoWorkspace.deleteTelemetry({ globalDir })
+   * ```
+   */
+  static async deleteTelemetry(options: { globalDir?: string } = {}): Promise<boolean> {
+    const requested = resolveGlobalDir(options)
+    let globalDir: string
+    try {
+      globalDir = realpathSync(requested)
+    } catch {
+      return false
+    }
+    const file = join(globalDir, STORE_FILES.telemetry)
+    if (sharedGlobals.get(globalDir)?.telemetry) {
+      throw new CleoStoreError('BUSY', `telemetry.db is open in this process (${file}); close the workspaces first`, {
+        store: 'telemetry',
+        file,
+        details: { reason: 'open-in-process' },
+      })
+    }
+    return deleteDatabaseFiles(file, 'telemetry')
   }
 
   #assertOpen(): void {
@@ -265,14 +382,112 @@ export class CleoWorkspace {
   }
 
   /**
+   * The project's stable id (kept in tasks.db, registered in nexus.db).
+   *
+   * @example
+   * ```ts
+   * const project = await ws.nexus.projects.get(ws.projectId)
+   * ```
+   */
+  get projectId(): string {
+    this.#assertOpen()
+    return this.#projectId
+  }
+
+  /** Every open store, by name (telemetry only when opted in). */
+  #stores(): Partial<Record<StoreName, StoreRepository<any>>> {
+    this.#assertOpen()
+    return {
+      tasks: this.#tasks,
+      brain: this.#brain,
+      conduit: this.#conduit,
+      signaldock: this.#signaldock,
+      nexus: this.#nexus,
+      ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
+    }
+  }
+
+  #target(full: boolean): WorkspaceCheckTarget {
+    return {
+      projectDir: this.projectDir,
+      projectId: this.#projectId,
+      inMemory: this.#inMemory,
+      stores: this.#stores(),
+      full,
+      clock: this.#clock,
+    }
+  }
+
+  /**
+   * Checks every open store — SQLite `quick_check` (or `integrity_check` with
+   * `{ full: true }`) and `foreign_key_check` — and runs the workspace checks (the nexus
+   * registration of this project, registered paths that vanished, and any check passed
+   * in `extraChecks`). Reports findings per store; writes nothing.
+   *
+   * @example
+   * ```ts
+   * const report = await ws.check()
+   * if (!report.ok) for (const f of report.findings) console.log(f.store, f.message)
+   * ```
+   */
+  async check(options: WorkspaceCheckOptions = {}): Promise<WorkspaceCheckReport> {
+    return checkWorkspace(this.#target(options.full ?? false), options)
+  }
+
+  /**
+   * Checks (with `integrity_check` unless `{ full: false }`), fixes what is safe to fix
+   * (rebuilding indexes, refreshing the nexus registration, marking vanished projects
+   * unreachable), checks again, and reports what it did and what is left. Never deletes
+   * or rewrites user data; a clean workspace gives `summary: 'nothing to repair'`.
+   *
+   * @example
+   * ```ts
+   * const { summary, actions, remaining } = await ws.repair()
+   * ```
+   */
+  async repair(options: WorkspaceRepairOptions = {}): Promise<WorkspaceRepairReport> {
+    return repairWorkspace(this.#target(options.full ?? true), options)
+  }
+
+  /**
+   * Writes an online, consistent backup of every open store into a new folder of `dir`
+   * (`<dir>/<time>-<id>/`: one `<store>.db` per store and `manifest.json` with store,
+   * schema version and SHA-256 of each), and rotates older backups of this project in
+   * `dir` (the newest `keep`, default 10, stay). The workspace stays usable and other
+   * processes may keep writing meanwhile.
+   *
+   * @example
+   * ```ts
+   * const { path, manifest } = await ws.backup('/backups/app', {
+   *   onProgress: (p) => console.log(p.store, p.phase, p.remainingPages, '/', p.totalPages),
+   * })
+   * ```
+   */
+  async backup(dir: string, options: WorkspaceBackupOptions = {}): Promise<WorkspaceBackup> {
+    return backupWorkspace(
+      { projectDir: this.projectDir, globalDir: this.globalDir, projectId: this.#projectId, stores: this.#stores(), clock: this.#clock },
+      dir,
+      options,
+    )
+  }
+
+  /**
    * Closes the project stores and releases the shared global handles (closed when
    * the last workspace using them closes). Idempotent; afterwards every accessor
    * throws `CLOSED`.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.all([this.#tasks.close(), this.#brain.close(), this.#conduit.close()])
-      await this.#release()
+      try {
+        await Promise.all([this.#tasks.close(), this.#brain.close(), this.#conduit.close()])
+        await this.#release()
+      } finally {
+        if (!this.#inMemory) {
+          const left = (openProjects.get(this.projectDir) ?? 1) - 1
+          if (left > 0) openProjects.set(this.projectDir, left)
+          else openProjects.delete(this.projectDir)
+        }
+      }
     })()
     return this.#closing
   }
@@ -301,6 +516,24 @@ interface Opened {
   telemetry: TelemetryRepository | null
 }
 
+/** Registers the project in nexus; on failure closes everything opened and rethrows. */
+async function registerOrClose(
+  opened: Opened,
+  projectDir: string,
+  inMemory: boolean,
+  clock: Clock,
+  release: () => Promise<void>,
+): Promise<string> {
+  try {
+    const { projectId } = await registerWorkspaceProject({ tasks: opened.tasks, nexus: opened.nexus, projectDir, inMemory, clock })
+    return projectId
+  } catch (error) {
+    await Promise.allSettled([opened.tasks.close(), opened.brain.close(), opened.conduit.close()])
+    await release()
+    throw error
+  }
+}
+
 /** Opens the project stores; on any failure closes the project stores that opened. */
 async function openAll(openers: Openers): Promise<Opened> {
   const project = [openers.tasks(), openers.brain(), openers.conduit()] as const
@@ -325,6 +558,7 @@ function acquireGlobal(
   globalDir: string,
   options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry'>,
   wantTelemetry: boolean,
+  telemetryOptions: Parameters<typeof TelemetryRepository.open>[1],
 ): GlobalLease {
   let shared = sharedGlobals.get(globalDir)
   if (!shared) {
@@ -348,7 +582,7 @@ function acquireGlobal(
   if (wantTelemetry) {
     telemetry = shared.telemetry ??= {
       refs: 0,
-      value: TelemetryRepository.open(join(globalDir, STORE_FILES.telemetry), options),
+      value: TelemetryRepository.open(join(globalDir, STORE_FILES.telemetry), telemetryOptions),
     }
     telemetry.refs++
   }

@@ -4,6 +4,12 @@
  * @module
  */
 export { TelemetryRepository } from './telemetry-repository.js'
-export type { TelemetryRepositoryOptions } from './telemetry-repository.js'
+export type {
+  TelemetryAggregate,
+  TelemetryEvent,
+  TelemetryPruneResult,
+  TelemetryRepositoryOptions,
+} from './telemetry-repository.js'
 export type * from './telemetry.tables.js'
 export { TELEMETRY_STORE } from './telemetry.store.js'
+export * from './telemetry.schemas.js'

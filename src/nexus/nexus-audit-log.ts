@@ -1,0 +1,158 @@
+/**
+ * The nexus audit log: an append-only record of cross-project operations. Rows can be
+ * added and read, never changed: triggers in nexus.db RAISE on UPDATE and DELETE, so even
+ * a write through `nexus.kysely` fails with `INVARIANT`.
+ *
+ * @module
+ */
+import type { z } from 'zod'
+
+import { toIso } from '../sqlite/clock.js'
+import { fromJsonOrNull, toJson } from '../sqlite/json.js'
+import { template } from '../sqlite/query-template.js'
+import { validate } from '../sqlite/validate.js'
+import type { NexusParts } from './nexus-parts.js'
+import type { AppendNexusAuditInput, ListNexusAuditOptions } from './nexus.schemas.js'
+import { AppendNexusAuditInputSchema, ListNexusAuditOptionsSchema, NexusAuditDetailsSchema } from './nexus.schemas.js'
+import type { NexusAuditLogTable, NexusDatabase } from './nexus.tables.js'
+
+/** One audit entry. */
+export interface NexusAuditEntry {
+  readonly id: string
+  /** ISO-8601 UTC. */
+  readonly occurredAt: string
+  readonly action: string
+  readonly projectId: string | null
+  readonly projectHash: string | null
+  readonly domain: string | null
+  readonly operation: string | null
+  readonly sessionId: string | null
+  readonly requestId: string | null
+  readonly source: string | null
+  readonly success: boolean
+  readonly durationMs: number | null
+  readonly details: Readonly<Record<string, unknown>> | null
+  readonly errorMessage: string | null
+}
+
+const INSERT = template<NexusDatabase, NexusAuditLogTable>()((db, p) =>
+  db.insertInto('nexus_audit_log').values({
+    id: p('id'),
+    occurred_at: p('occurred_at'),
+    action: p('action'),
+    project_id: p('project_id'),
+    project_hash: p('project_hash'),
+    domain: p('domain'),
+    operation: p('operation'),
+    session_id: p('session_id'),
+    request_id: p('request_id'),
+    source: p('source'),
+    success: p('success'),
+    duration_ms: p('duration_ms'),
+    details_json: p('details_json'),
+    error_message: p('error_message'),
+  }),
+)
+
+function toTime(value: number | string): number {
+  return typeof value === 'number' ? value : Date.parse(value)
+}
+
+/**
+ * `nexus.audit`: append and read audit entries.
+ *
+ * @example
+ * ```ts
+ * await ws.nexus.audit.append({ action: 'route.sent', projectId: ws.projectId, details: { to: 'T12' } })
+ * const recent = await ws.nexus.audit.list({ projectId: ws.projectId, limit: 20 })
+ * ```
+ */
+export class NexusAuditLog {
+  readonly #parts: NexusParts
+
+  /** @internal */
+  constructor(parts: NexusParts) {
+    this.#parts = parts
+  }
+
+  /**
+   * Appends one entry (validated first) and returns it.
+   *
+   * @example
+   * ```ts
+   * const entry = await nexus.audit.append({ action: 'sync.finished', durationMs: 120 })
+   * ```
+   */
+  async append(input: AppendNexusAuditInput): Promise<NexusAuditEntry> {
+    const parsed = validate(AppendNexusAuditInputSchema, input, 'nexus.audit.append', this.#parts.context)
+    const row = await this.#parts.db.write(() => this.appendInTransaction(parsed))
+    return this.#map(row)
+  }
+
+  /**
+   * Inserts an entry inside the caller's write transaction (synchronous).
+   *
+   * @internal
+   */
+  appendInTransaction(input: z.output<typeof AppendNexusAuditInputSchema>): NexusAuditLogTable {
+    const row: NexusAuditLogTable = {
+      id: this.#parts.newId(),
+      occurred_at: this.#parts.clock(),
+      action: input.action,
+      project_id: input.projectId ?? null,
+      project_hash: input.projectHash ?? null,
+      domain: input.domain ?? null,
+      operation: input.operation ?? null,
+      session_id: input.sessionId ?? null,
+      request_id: input.requestId ?? null,
+      source: input.source ?? null,
+      success: input.success ? 1 : 0,
+      duration_ms: input.durationMs ?? null,
+      details_json: input.details == null ? null : toJson(input.details),
+      error_message: input.errorMessage ?? null,
+    }
+    this.#parts.db.run(INSERT, row)
+    return row
+  }
+
+  /**
+   * Lists entries, newest first by default, filtered by project, action, session and
+   * time range (`since` inclusive, `until` exclusive).
+   *
+   * @example
+   * ```ts
+   * await nexus.audit.list({ action: 'project.moved', order: 'asc' })
+   * ```
+   */
+  async list(options: ListNexusAuditOptions = {}): Promise<NexusAuditEntry[]> {
+    const o = validate(ListNexusAuditOptionsSchema, options, 'nexus.audit.list', this.#parts.context)
+    let query = this.#parts.db.kysely.selectFrom('nexus_audit_log').selectAll()
+    if (o.projectId !== undefined) query = query.where('project_id', '=', o.projectId)
+    if (o.action !== undefined) query = query.where('action', '=', o.action)
+    if (o.sessionId !== undefined) query = query.where('session_id', '=', o.sessionId)
+    if (o.since !== undefined) query = query.where('occurred_at', '>=', toTime(o.since))
+    if (o.until !== undefined) query = query.where('occurred_at', '<', toTime(o.until))
+    query = query.orderBy('occurred_at', o.order).orderBy('id', o.order).limit(o.limit)
+    const rows = await this.#parts.db.read(() => this.#parts.db.all(query))
+    return rows.map((row) => this.#map(row))
+  }
+
+  #map(row: NexusAuditLogTable): NexusAuditEntry {
+    return {
+      id: row.id,
+      occurredAt: toIso(row.occurred_at),
+      action: row.action,
+      projectId: row.project_id,
+      projectHash: row.project_hash,
+      domain: row.domain,
+      operation: row.operation,
+      sessionId: row.session_id,
+      requestId: row.request_id,
+      source: row.source,
+      success: row.success === 1,
+      durationMs: row.duration_ms,
+      details: fromJsonOrNull(row.details_json, 'nexus_audit_log.details_json', this.#parts.context, NexusAuditDetailsSchema),
+      errorMessage: row.error_message,
+    }
+  }
+}
