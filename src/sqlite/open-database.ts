@@ -24,7 +24,7 @@ import { BUSY_SLICE_MS, DEFAULT_BUSY_RETRY, retryWhileBusy, SqliteDatabase } fro
 import { CleoStoreError, toCleoStoreError } from './errors.js'
 import type { MigrateOptions } from './migrate.js'
 import { migrateToLatest, verifyMigrations } from './migrate.js'
-import type { DatabaseSync } from './node-sqlite.js'
+import type { DatabaseSync, NodeSqliteModule } from './node-sqlite.js'
 import { loadNodeSqlite } from './node-sqlite.js'
 import type { StoreDefinition, StoreName } from './store-definition.js'
 import { APPLICATION_IDS } from './store-definition.js'
@@ -183,6 +183,38 @@ function enableWal(connection: DatabaseSync, context: { store: string; file: str
   }
 }
 
+function hasWal(file: string): boolean {
+  try {
+    return statSync(`${file}-wal`).size > 0
+  } catch {
+    return false
+  }
+}
+
+/** Runs the refusal probes (WRONG_STORE, SCHEMA_TOO_NEW, edited migrations) read-only. */
+async function probeReadOnly(sqlite: NodeSqliteModule, file: string, options: OpenDatabaseOptions): Promise<void> {
+  const context = { store: options.store.name, file }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+  await retryWhileBusy(
+    async () => {
+      let connection: DatabaseSync
+      try {
+        connection = new sqlite.DatabaseSync(file, { readOnly: true, timeout: Math.min(busyTimeoutMs, BUSY_SLICE_MS) })
+      } catch (error) {
+        throw toCleoStoreError(error, context)
+      }
+      try {
+        probe(connection, options.store.name, context)
+        await verifyMigrations(new SqliteDatabase<unknown>({ connection, context }), options.store)
+      } finally {
+        connection.close()
+      }
+    },
+    { ...DEFAULT_BUSY_RETRY, timeoutMs: Math.max(busyTimeoutMs, OPEN_TIMEOUT_MS) },
+    context,
+  )
+}
+
 /**
  * Opens (creating if needed) the database of `options.store` at `path`, applies the
  * pragmas, and migrates it. Use `':memory:'` for a throw-away database.
@@ -201,6 +233,10 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   if (!memory) {
     prepareFile(file, context)
     await checkHeader(file, context)
+    // A WAL beside the file may hold committed transactions. A read-write connection
+    // that is refused and closed would checkpoint that WAL into the file and delete
+    // it; a read-only connection cannot, so it makes the refusal checks first.
+    if (hasWal(file)) await probeReadOnly(sqlite, file, options)
   }
 
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS

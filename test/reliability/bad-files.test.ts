@@ -113,3 +113,25 @@ describe('bad files', () => {
     expect(readdirSync(locked)).toEqual([])
   })
 })
+
+describe('bad files with a live WAL beside them', () => {
+  it('a newer schema whose WAL holds commits → SCHEMA_TOO_NEW; file and WAL byte-identical', async () => {
+    const dir = tempDir()
+    const source = await realStore(dir)
+    // Copy the database and its WAL while a writer holds uncheckpointed commits in it.
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA wal_autocheckpoint = 0')
+    writer.exec("INSERT INTO kysely_migration (name, timestamp) VALUES ('9999_from_the_future', '2030-01-01T00:00:00.000Z')")
+    writer.exec("INSERT INTO schema_meta (key, value, updated_at) VALUES ('only-in-wal', 'x', 1)")
+    const file = join(dir, 'copy.db')
+    copyFileSync(source, file)
+    copyFileSync(`${source}-wal`, `${file}-wal`)
+    writer.close()
+    const db = readFileSync(file)
+    const wal = readFileSync(`${file}-wal`)
+    expect(wal.length).toBeGreaterThan(0)
+    await expectCode(TasksRepository.open(file), 'SCHEMA_TOO_NEW')
+    expect(readFileSync(file).equals(db), 'the database file changed').toBe(true)
+    expect(readFileSync(`${file}-wal`).equals(wal), 'the WAL changed or vanished').toBe(true)
+  })
+})
