@@ -23,6 +23,7 @@ import type { EngineOptions } from './sqlite/open-database.js'
 import { MEMORY } from './sqlite/open-database.js'
 import { TasksRepository } from './tasks/tasks-repository.js'
 import { TelemetryRepository } from './telemetry/telemetry-repository.js'
+import { WorkspaceAgents, memoryAgentRefStore, noKnownProjects } from './workspace-agents.js'
 
 /** Options of {@link CleoWorkspace.open}. */
 export interface WorkspaceOptions extends EngineOptions {
@@ -114,6 +115,7 @@ export class CleoWorkspace {
   readonly #nexus: NexusRepository
   readonly #telemetry: TelemetryRepository | null
   readonly #release: () => Promise<void>
+  readonly #agents: WorkspaceAgents
   #closing: Promise<void> | undefined
 
   private constructor(props: {
@@ -136,6 +138,15 @@ export class CleoWorkspace {
     this.#nexus = props.nexus
     this.#telemetry = props.telemetry
     this.#release = props.release
+    // WIRE (issue 6): `refs` ← conduit's project_agent_refs, `projects` ← nexus's project registry.
+    this.#agents = new WorkspaceAgents({
+      projectDir: props.projectDir,
+      globalDir: props.globalDir,
+      signaldock: props.signaldock,
+      tasks: props.tasks,
+      refs: memoryAgentRefStore(),
+      projects: noKnownProjects(),
+    })
   }
 
   /**
@@ -251,6 +262,12 @@ export class CleoWorkspace {
   get nexus(): NexusRepository {
     this.#assertOpen()
     return this.#nexus
+  }
+
+  /** ADR-037 agent verbs: register, attach, detach, remove (`global`, `force`), list. */
+  get agents(): WorkspaceAgents {
+    this.#assertOpen()
+    return this.#agents
   }
 
   /** The global telemetry.db, or null when not opted in. */

@@ -163,6 +163,7 @@ export class SignaldockAgents {
   async register(input: RegisterAgentInput): Promise<RegisterAgentResult> {
     const ctx = this.#ctx
     const parsed = validate(RegisterAgentInput, input, 'signaldock.agents.register', ctx.errors)
+    this.#checkReportsTo(parsed.agentId, parsed, 'register')
     return transact(ctx, async (trx) => {
       await this.#checkReferences(trx, parsed)
       const now = ctx.clock()
@@ -196,6 +197,7 @@ export class SignaldockAgents {
     const ctx = this.#ctx
     const slug = validate(AgentSlug, agentId, 'signaldock.agents.update', ctx.errors)
     const parsed = validate(UpdateAgentInput, patch, 'signaldock.agents.update', ctx.errors)
+    this.#checkReportsTo(slug, parsed, 'update')
     return transact(ctx, async (trx) => {
       await this.#checkReferences(trx, parsed)
       const row = await trx
@@ -205,12 +207,6 @@ export class SignaldockAgents {
         .returning('id')
         .executeTakeFirst()
       if (!row) throw agentNotFound(ctx, slug)
-      if (parsed.reportsTo === slug) {
-        throw new CleoStoreError('VALIDATION', `signaldock.agents.update: reportsTo: an agent cannot report to itself`, {
-          ...ctx.errors,
-          details: { path: ['reportsTo'] },
-        })
-      }
       await this.#bind(trx, row.id, parsed)
       return this.#load(trx, row.id)
     })
@@ -336,6 +332,15 @@ export class SignaldockAgents {
     const slug = validate(AgentSlug, agentId, 'signaldock.agents.remove', this.#ctx.errors)
     const result = await transact(this.#ctx, (trx) => trx.deleteFrom('agents').where('agent_id', '=', slug).executeTakeFirst())
     return Number(result.numDeletedRows) > 0
+  }
+
+  #checkReportsTo(slug: string, parsed: Parsed, operation: string): void {
+    if (parsed.reportsTo === slug) {
+      throw new CleoStoreError('VALIDATION', `signaldock.agents.${operation}: reportsTo: an agent cannot report to itself`, {
+        ...this.#ctx.errors,
+        details: { path: ['reportsTo'] },
+      })
+    }
   }
 
   async #checkReferences(trx: Kysely<SignaldockDatabase>, parsed: Parsed): Promise<void> {
