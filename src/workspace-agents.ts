@@ -238,6 +238,8 @@ export class WorkspaceAgents {
         isActive: agent.isActive,
       })
       cached = true
+    } else {
+      await this.#deps.tasks.credentials.remove(agent.agentId) // never leave a stale key behind
     }
     let ref: AgentVisibilityRef | null = null
     if (attach) ref = await this.#deps.refs.attach(agent.agentId, attach === true ? {} : attach)
@@ -398,9 +400,11 @@ export class WorkspaceAgents {
   }
 
   /**
-   * The agent's API key in the clear, opened from this project's cache, else
-   * from signaldock.db; null when none is stored. Throws `CORRUPT` for a tampered
-   * value or one sealed under other key files.
+   * The agent's API key in the clear, opened from signaldock.db (the source of
+   * truth: a key rotated from another project is seen here at once); null when
+   * none is stored. Throws `CORRUPT` for a tampered value or one sealed under
+   * other key files. The tasks.db cache (`ws.tasks.credentials`) holds the same
+   * sealed text for readers of this project's files.
    */
   async credential(agentId: string): Promise<string | null> {
     const slug = this.#slug(agentId, 'credential')
@@ -417,8 +421,6 @@ export class WorkspaceAgents {
   }
 
   async #sealed(slug: string): Promise<string | null> {
-    const cached = await this.#deps.tasks.credentials.get(slug)
-    if (cached) return cached.apiKeyEncrypted
     return (await this.#deps.signaldock.agents.get(slug))?.apiKeyEncrypted ?? null
   }
 }

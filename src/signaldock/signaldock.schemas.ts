@@ -1,6 +1,16 @@
 /**
  * zod schemas of every public input of signaldock.db, and the enums its CHECK
- * constraints enforce (kept equal by a test that writes every value).
+ * constraints enforce (kept equal by a test that writes every value). The
+ * repository validates with them before any write; they are exported so callers
+ * can validate early too.
+ *
+ * @example
+ * ```ts
+ * import { RegisterAgentInput, AGENT_CLASSES } from 'cleo-store/signaldock'
+ *
+ * RegisterAgentInput.safeParse({ agentId: 'cleo-prime', name: 'Cleo' }).success // true
+ * AGENT_CLASSES.includes('orchestrator') // true
+ * ```
  *
  * @module
  */

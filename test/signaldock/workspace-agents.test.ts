@@ -89,6 +89,15 @@ describe('ws.agents.register', () => {
     expect(await f.agents.verifyApiKey('cleo-prime', KEY.replace(/f$/, 'e'))).toBe(false)
     expect(await f.agents.credential('nobody')).toBeNull()
     expect(await f.agents.verifyApiKey('nobody', KEY)).toBe(false)
+
+    // Rotation and removal of the key reach the cache too; a stale key is never kept.
+    await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKey: KEY + 'v2' })
+    expect(await f.agents.credential('cleo-prime')).toBe(KEY + 'v2')
+    expect(f.agents.cipher().open('cleo-prime', (await f.tasks.credentials.get('cleo-prime'))!.apiKeyEncrypted)).toBe(KEY + 'v2')
+    const cleared = await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKeyEncrypted: null, apiKeyHash: null })
+    expect(cleared.cached).toBe(false)
+    expect(await f.tasks.credentials.get('cleo-prime')).toBeNull()
+    expect(await f.agents.credential('cleo-prime')).toBeNull()
   })
 
   it('is idempotent by slug, and can attach in the same call', async () => {
