@@ -43,6 +43,7 @@ import type {
 } from './workspace-integrity.js'
 import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
 import { registerWorkspaceProject } from './workspace-registration.js'
+import { WorkspaceAgents, memoryAgentRefStore, noKnownProjects } from './workspace-agents.js'
 
 /** Options of {@link CleoWorkspace.open}. */
 export interface WorkspaceOptions extends EngineOptions {
@@ -143,6 +144,7 @@ export class CleoWorkspace {
   readonly #projectId: string
   readonly #inMemory: boolean
   readonly #clock: Clock
+  readonly #agents: WorkspaceAgents
   #closing: Promise<void> | undefined
 
   private constructor(props: {
@@ -171,6 +173,15 @@ export class CleoWorkspace {
     this.#projectId = props.projectId
     this.#inMemory = props.inMemory
     this.#clock = props.clock
+    // WIRE (issue 6): `refs` ← conduit's project_agent_refs, `projects` ← nexus's project registry.
+    this.#agents = new WorkspaceAgents({
+      projectDir: props.projectDir,
+      globalDir: props.globalDir,
+      signaldock: props.signaldock,
+      tasks: props.tasks,
+      refs: memoryAgentRefStore(),
+      projects: noKnownProjects(),
+    })
   }
 
   /**
@@ -368,6 +379,12 @@ export class CleoWorkspace {
   get nexus(): NexusRepository {
     this.#assertOpen()
     return this.#nexus
+  }
+
+  /** ADR-037 agent verbs: register, attach, detach, remove (`global`, `force`), list. */
+  get agents(): WorkspaceAgents {
+    this.#assertOpen()
+    return this.#agents
   }
 
   /** The global telemetry.db, or null when not opted in. */

@@ -4,8 +4,12 @@ import { DatabaseSync } from 'node:sqlite'
 
 import { describe, expect, it } from 'vitest'
 
+import { signaldockMigrations } from '../migrations/signaldock/index.js'
+import { tasksMigrations } from '../migrations/tasks/index.js'
 import { CleoWorkspace, resolveGlobalDir } from '../src/index.js'
 import { expectCode, runFixture, tempDir } from './helpers.js'
+
+const SIGNALDOCK_LATEST = Object.keys(signaldockMigrations).sort().at(-1)
 
 function journalMode(file: string): string {
   const db = new DatabaseSync(file, { readOnly: true })
@@ -53,7 +57,7 @@ describe('CleoWorkspace.open', () => {
     const signaldock = a.signaldock
     await a.close()
     expect(signaldock.closed).toBe(false)
-    expect(b.signaldock.schemaVersion).toBe('0001_initial')
+    expect(b.signaldock.schemaVersion).toBe(SIGNALDOCK_LATEST)
     await b.close()
     expect(signaldock.closed).toBe(true)
     const c = await CleoWorkspace.open(tempDir(), { globalDir })
@@ -97,7 +101,7 @@ describe('CleoWorkspace.open', () => {
     await expectCode(CleoWorkspace.open(project, { globalDir }), 'CORRUPT')
     // The global handles were released: a new workspace gets fresh ones that work.
     const other = await CleoWorkspace.open(tempDir(), { globalDir })
-    expect(other.signaldock.schemaVersion).toBe('0001_initial')
+    expect(other.signaldock.schemaVersion).toBe(SIGNALDOCK_LATEST)
     await other.close()
   })
 
@@ -112,7 +116,7 @@ describe('CleoWorkspace.open', () => {
     const globalDir = join(tempDir(), 'global')
     const startAt = String(Date.now() + 1500)
     const outputs = await Promise.all(Array.from({ length: 3 }, () => runFixture('open-workspace.ts', [project, globalDir, startAt])))
-    for (const { stdout } of outputs) expect(JSON.parse(stdout.trim())).toEqual({ ok: true, migrations: 1 })
+    for (const { stdout } of outputs) expect(JSON.parse(stdout.trim())).toEqual({ ok: true, migrations: Object.keys(tasksMigrations).length })
     const tasks = new DatabaseSync(join(project, '.cleo', 'tasks.db'), { readOnly: true })
     const rows = tasks.prepare("SELECT count(*) AS n FROM schema_meta WHERE key LIKE 'pid-%'").get() as { n: number }
     tasks.close()

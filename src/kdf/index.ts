@@ -1,7 +1,25 @@
 /**
- * `cleo-store/kdf`: the API-key KDF, key files and the credential cipher
- * (filled in by the signaldock/KDF work).
+ * `cleo-store/kdf`: the ADR-037 API-key KDF, the key files of the global
+ * directory (`global-salt`, `machine-key`), and the credential cipher that seals
+ * agent secrets at rest. Pure functions and files only: no database.
  *
  * @module
  */
-export {}
+export { DeriveApiKeyInput, KEY_BYTES, deriveApiKey } from './api-key-kdf.js'
+export {
+  GLOBAL_SALT_FILE,
+  KEY_FILE_MODE,
+  MACHINE_KEY_FILE,
+  ensureKeyFile,
+  keyFilePaths,
+  loadKeyMaterial,
+  readKeyFile,
+} from './key-files.js'
+export type { KeyMaterial, LoadKeyMaterialOptions } from './key-files.js'
+export {
+  CREDENTIAL_FORMAT_VERSION,
+  CredentialCipher,
+  apiKeyHash,
+  constantTimeEqual,
+  isSealedCredential,
+} from './credential-cipher.js'

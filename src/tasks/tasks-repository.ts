@@ -6,6 +6,7 @@
 import type { SqliteDatabase } from '../sqlite/database.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import { AgentCredentials } from './agent-credentials.js'
 import type { TasksDatabase } from './tasks.tables.js'
 import { TASKS_STORE } from './tasks.store.js'
 
@@ -21,8 +22,12 @@ export interface TasksRepositoryOptions extends RepositoryOptions {}
  * ```
  */
 export class TasksRepository extends StoreRepository<TasksDatabase> {
+  /** `agent_credentials`: the local cache of sealed signaldock agent credentials. */
+  readonly credentials: AgentCredentials
+
   private constructor(db: SqliteDatabase<TasksDatabase>, options: TasksRepositoryOptions) {
     super(db, options)
+    this.credentials = new AgentCredentials(db, this.clock)
   }
 
   /**

@@ -1,0 +1,485 @@
+/**
+ * `ws.agents`: the ADR-037 verbs of a workspace — register, attach, detach,
+ * remove (project or global), list — across the three databases involved:
+ * signaldock.db (global identity, the source of truth), the project's conduit.db
+ * (`project_agent_refs`) and the project's tasks.db (the sealed credential cache).
+ *
+ * The references live in conduit.db, and the list of other projects in nexus.db;
+ * this file depends on them only through two small interfaces,
+ * {@link ProjectAgentRefStore} and {@link KnownProjects}, so the logic is tested
+ * against in-memory fakes and wired to the real stores by `CleoWorkspace`.
+ *
+ * | verb | effect |
+ * | --- | --- |
+ * | `register` | signaldock first (idempotent by slug), then the tasks.db credential cache; optionally attaches |
+ * | `attach` | the agent must exist globally (`NOT_FOUND`); inserts an enabled ref or re-enables a detached one |
+ * | `detach` | `enabled = 0`, row and identity kept; `NOT_FOUND` without a ref |
+ * | `remove` | deletes this project's ref (and cached credential); the identity stays |
+ * | `remove --global` | refuses (`CONFLICT`) while any **enabled** ref is known — this project's or any project registered in nexus — unless `force`; then deletes the identity with every junction row (cascade), this project's ref and cached credential |
+ * | `list` | INNER JOIN with enabled refs; `includeDisabled`; `global` lists every agent tagged `attached` |
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { realpathSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+import { z } from 'zod'
+
+import { CredentialCipher, apiKeyHash } from './kdf/credential-cipher.js'
+import type { KeyMaterial } from './kdf/key-files.js'
+import { loadKeyMaterial } from './kdf/key-files.js'
+import { validateSecretInput } from './kdf/validate-secret.js'
+import type { SignaldockAgent } from './signaldock/agents.js'
+import type { AgentVisibilityRef, VisibleAgent } from './signaldock/agent-visibility.js'
+import { visibleAgents } from './signaldock/agent-visibility.js'
+import type { SignaldockRepository } from './signaldock/signaldock-repository.js'
+import type { RegisterAgentInput } from './signaldock/signaldock.schemas.js'
+import { AgentSlug } from './signaldock/signaldock.schemas.js'
+import type { Clock } from './sqlite/clock.js'
+import { systemClock, toIso } from './sqlite/clock.js'
+import { CleoStoreError, toCleoStoreError } from './sqlite/errors.js'
+import { validate } from './sqlite/validate.js'
+import type { PutAgentCredentialInput } from './tasks/agent-credentials.js'
+import type { TasksRepository } from './tasks/tasks-repository.js'
+
+/** Options of an attach: the project-specific role and capability override of the ref. */
+export interface AttachAgentOptions {
+  readonly role?: string | null
+  readonly capabilitiesOverride?: unknown
+}
+
+/**
+ * What `ws.agents` needs from the current project's `project_agent_refs`
+ * (conduit.db). One row per agent slug.
+ */
+export interface ProjectAgentRefStore {
+  /** The ref of `agentId`, or null. */
+  get(agentId: string): Promise<AgentVisibilityRef | null>
+  /** Every ref of the project, enabled and disabled. */
+  list(): Promise<readonly AgentVisibilityRef[]>
+  /**
+   * Inserts an enabled ref, or re-enables a disabled one (new `attachedAt`). A
+   * given `role` / `capabilitiesOverride` replaces the stored one.
+   */
+  attach(agentId: string, options: AttachAgentOptions): Promise<AgentVisibilityRef>
+  /** Sets `enabled = 0` and returns the ref; null when there is no row. */
+  detach(agentId: string): Promise<AgentVisibilityRef | null>
+  /** Deletes the row; false when there was none. */
+  remove(agentId: string): Promise<boolean>
+}
+
+/**
+ * What `remove --global` needs from nexus.db: the other projects of this machine,
+ * and a read-only look at their refs.
+ */
+export interface KnownProjects {
+  /** Directories of every project registered in nexus (this one may be among them). */
+  listProjectDirs(): Promise<readonly string[]>
+  /**
+   * The refs of the project at `projectDir` (its `.cleo/conduit.db`), or null when
+   * that project has no conduit.db or no longer exists. Must not create anything.
+   */
+  readProjectRefs(projectDir: string): Promise<readonly AgentVisibilityRef[] | null>
+}
+
+/** A row of `ws.agents.list`. */
+export type WorkspaceAgent = VisibleAgent<SignaldockAgent>
+
+/** Input of `ws.agents.register`. */
+export type RegisterWorkspaceAgentInput = RegisterAgentInput & {
+  /**
+   * The agent's API key in the clear: sealed here (AES-256-GCM under the machine
+   * key of the global directory) before anything is stored; only the sealed text
+   * and a SHA-256 verifier reach signaldock.db and the tasks.db cache.
+   */
+  readonly apiKey?: string
+  /** Also attach the agent to this project (`true`, or the ref's options). */
+  readonly attach?: boolean | AttachAgentOptions
+}
+
+/** Result of `ws.agents.register`. */
+export interface RegisterWorkspaceAgentResult {
+  readonly agent: SignaldockAgent
+  /** False when the slug already existed (its fields were updated). */
+  readonly created: boolean
+  /** True when the sealed credential was written to this project's tasks.db cache. */
+  readonly cached: boolean
+  /** The project ref, when `attach` was asked. */
+  readonly ref: AgentVisibilityRef | null
+}
+
+/** Options of `ws.agents.remove`. */
+export interface RemoveWorkspaceAgentOptions {
+  /** Delete the global identity (`remove --global`), not just this project's ref. */
+  readonly global?: boolean
+  /** With `global`: delete even while projects hold enabled refs (they are left dangling, hence invisible). */
+  readonly force?: boolean
+}
+
+/** Result of `ws.agents.remove`. */
+export interface RemoveWorkspaceAgentResult {
+  readonly agentId: string
+  /** True when the global identity was deleted. */
+  readonly agentRemoved: boolean
+  /** True when this project's ref was deleted. */
+  readonly refRemoved: boolean
+  /** Projects that held an enabled ref when a forced global remove went ahead. */
+  readonly enabledElsewhere: readonly string[]
+  /** Projects whose refs could not be read during a forced global remove. */
+  readonly unreadable: readonly string[]
+}
+
+/** Options of `ws.agents.list`. */
+export interface ListWorkspaceAgentsOptions {
+  /** Every global agent, tagged `attached` (`cleo agent list --global`). */
+  readonly global?: boolean
+  /** Count detached refs too (`--include-disabled`). */
+  readonly includeDisabled?: boolean
+  /** Only active (true) or inactive (false) agents. */
+  readonly active?: boolean
+}
+
+/** Construction parameters of {@link WorkspaceAgents} (the workspace builds it). */
+export interface WorkspaceAgentsDeps {
+  readonly projectDir: string
+  /** Null for an in-memory workspace: a random key, held in memory, seals its credentials. */
+  readonly globalDir: string | null
+  readonly signaldock: SignaldockRepository
+  readonly tasks: TasksRepository
+  readonly refs: ProjectAgentRefStore
+  readonly projects: KnownProjects
+  /** Key material override (tests); default: the key files of `globalDir`. */
+  readonly keys?: () => KeyMaterial
+}
+
+const ApiKey = z.string().min(1).max(4096)
+const CONTEXT = Object.freeze({ store: 'workspace' })
+
+function realOrResolved(dir: string): string {
+  try {
+    return realpathSync(dir)
+  } catch {
+    return resolve(dir)
+  }
+}
+
+/**
+ * The agent verbs of a workspace: `ws.agents`.
+ *
+ * @example
+ * ```ts
+ * await ws.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKey: 'sk_live_…', attach: true })
+ * await ws.agents.list()                      // agents attached to this project
+ * await ws.agents.detach('cleo-prime')        // hidden here, identity kept
+ * await ws.agents.remove('cleo-prime', { global: true }) // CONFLICT while any project has it attached
+ * ```
+ */
+export class WorkspaceAgents {
+  readonly #deps: WorkspaceAgentsDeps
+  #cipher: CredentialCipher | undefined
+
+  constructor(deps: WorkspaceAgentsDeps) {
+    this.#deps = deps
+  }
+
+  #slug(agentId: string, operation: string): string {
+    return validate(AgentSlug, agentId, `agents.${operation}`, CONTEXT)
+  }
+
+  /** The credential cipher of this machine (loads or creates the key files on first use). */
+  cipher(): CredentialCipher {
+    if (!this.#cipher) {
+      const { keys, globalDir } = this.#deps
+      const material = keys
+        ? keys()
+        : globalDir === null
+          ? { machineKey: randomBytes(32), globalSalt: randomBytes(32) }
+          : loadKeyMaterial(globalDir)
+      this.#cipher = CredentialCipher.fromKeyMaterial(material)
+    }
+    return this.#cipher
+  }
+
+  /**
+   * Registers an agent: signaldock.db first (idempotent by slug), then the sealed
+   * credential into this project's tasks.db cache, then (with `attach`) the
+   * project ref. There is no transaction across the files: if the process dies
+   * after the signaldock write, the identity exists and re-running `register`
+   * completes the rest.
+   */
+  async register(input: RegisterWorkspaceAgentInput): Promise<RegisterWorkspaceAgentResult> {
+    const { apiKey, attach, ...rest } = input
+    let sealed: { apiKeyEncrypted: string; apiKeyHash: string } | undefined
+    if (apiKey !== undefined) {
+      const key = validateSecretInput(ApiKey, apiKey, 'agents.register', CONTEXT)
+      if (rest.apiKeyEncrypted != null) {
+        throw new CleoStoreError('VALIDATION', 'agents.register: give apiKey or apiKeyEncrypted, not both', {
+          ...CONTEXT,
+          details: { path: ['apiKey'] },
+        })
+      }
+      const agentId = this.#slug(rest.agentId, 'register')
+      sealed = { apiKeyEncrypted: this.cipher().seal(agentId, key), apiKeyHash: apiKeyHash(key) }
+    }
+    const { agent, created } = await this.#deps.signaldock.agents.register({ ...rest, ...sealed })
+    let cached = false
+    if (agent.apiKeyEncrypted !== null) {
+      await this.#deps.tasks.credentials.put({
+        agentId: agent.agentId,
+        displayName: agent.name,
+        apiKeyEncrypted: agent.apiKeyEncrypted,
+        apiKeyHash: agent.apiKeyHash,
+        apiBaseUrl: agent.apiBaseUrl,
+        classification: agent.classification,
+        privacyTier: agent.privacyTier,
+        transportType: agent.transportType,
+        transportConfig: agent.transportConfig as PutAgentCredentialInput['transportConfig'],
+        isActive: agent.isActive,
+      })
+      cached = true
+    } else {
+      await this.#deps.tasks.credentials.remove(agent.agentId) // never leave a stale key behind
+    }
+    let ref: AgentVisibilityRef | null = null
+    if (attach) ref = await this.#deps.refs.attach(agent.agentId, attach === true ? {} : attach)
+    return { agent, created, cached, ref }
+  }
+
+  /**
+   * Attaches a globally registered agent to this project (an enabled ref; a
+   * detached one is re-enabled). `NOT_FOUND` when the agent is not registered.
+   */
+  async attach(agentId: string, options: AttachAgentOptions = {}): Promise<WorkspaceAgent> {
+    const slug = this.#slug(agentId, 'attach')
+    const agent = await this.#deps.signaldock.agents.get(slug)
+    if (!agent) {
+      throw new CleoStoreError('NOT_FOUND', `agent ${JSON.stringify(slug)} is not registered globally; register it first`, {
+        ...CONTEXT,
+        details: { agentId: slug },
+      })
+    }
+    const ref = await this.#deps.refs.attach(slug, options)
+    return { agent, ref, attached: true }
+  }
+
+  /**
+   * Detaches an agent from this project (`enabled = 0`): it disappears from
+   * `list()`, its identity and the ref row stay. `NOT_FOUND` without a ref.
+   * Returns the (now disabled) ref.
+   */
+  async detach(agentId: string): Promise<AgentVisibilityRef> {
+    const slug = this.#slug(agentId, 'detach')
+    const ref = await this.#deps.refs.detach(slug)
+    if (!ref) {
+      throw new CleoStoreError('NOT_FOUND', `agent ${JSON.stringify(slug)} is not attached to this project`, {
+        ...CONTEXT,
+        details: { agentId: slug },
+      })
+    }
+    return ref
+  }
+
+  /**
+   * `remove`: deletes this project's ref and cached credential (the global
+   * identity stays; `NOT_FOUND` without a ref).
+   *
+   * `remove --global` (`{ global: true }`): refuses with `CONFLICT` — listing the
+   * projects in `details.projects` — while an enabled ref to the agent is known in
+   * this project or in any project registered in nexus; a project whose refs
+   * cannot be read also refuses (fail closed). With `force`, deletes anyway. Then
+   * deletes the identity (its capability/skill bindings, connections, claim codes,
+   * organization keys and availability go with it), this project's ref and cached
+   * credential. Other projects' refs are left: they dangle and are invisible.
+   */
+  async remove(agentId: string, options: RemoveWorkspaceAgentOptions = {}): Promise<RemoveWorkspaceAgentResult> {
+    const slug = this.#slug(agentId, 'remove')
+    const { refs, tasks, signaldock } = this.#deps
+    if (!options.global) {
+      const refRemoved = await refs.remove(slug)
+      if (!refRemoved) {
+        throw new CleoStoreError('NOT_FOUND', `agent ${JSON.stringify(slug)} has no reference in this project`, {
+          ...CONTEXT,
+          details: { agentId: slug },
+        })
+      }
+      await tasks.credentials.remove(slug)
+      return { agentId: slug, agentRemoved: false, refRemoved, enabledElsewhere: [], unreadable: [] }
+    }
+
+    if (!(await signaldock.agents.get(slug))) {
+      // No identity to delete: only this project's (dangling) ref, if any, remains.
+      const refRemoved = await refs.remove(slug)
+      await tasks.credentials.remove(slug)
+      if (!refRemoved) {
+        throw new CleoStoreError('NOT_FOUND', `agent ${JSON.stringify(slug)} is not registered`, {
+          ...CONTEXT,
+          details: { agentId: slug },
+        })
+      }
+      return { agentId: slug, agentRemoved: false, refRemoved, enabledElsewhere: [], unreadable: [] }
+    }
+    const { enabled, unreadable } = await this.#enabledHolders(slug, options.force === true)
+    if (enabled.length > 0 && !options.force) {
+      throw new CleoStoreError(
+        'CONFLICT',
+        `agent ${JSON.stringify(slug)} is attached in ${enabled.length} project(s): ${enabled.join(', ')}; detach it there first, or remove with force`,
+        { ...CONTEXT, details: { agentId: slug, projects: enabled } },
+      )
+    }
+    const agentRemoved = await signaldock.agents.remove(slug)
+    const refRemoved = await refs.remove(slug)
+    await tasks.credentials.remove(slug)
+    const here = realOrResolved(this.#deps.projectDir)
+    return {
+      agentId: slug,
+      agentRemoved,
+      refRemoved,
+      enabledElsewhere: enabled.filter((dir) => dir !== here),
+      unreadable,
+    }
+  }
+
+  /** Projects holding an enabled ref: this one, then every project nexus knows. */
+  async #enabledHolders(slug: string, force: boolean): Promise<{ enabled: string[]; unreadable: string[] }> {
+    const here = realOrResolved(this.#deps.projectDir)
+    const enabled: string[] = []
+    const unreadable: string[] = []
+    const own = await this.#deps.refs.get(slug)
+    if (own?.enabled) enabled.push(here)
+    const seen = new Set([here])
+    for (const dir of await this.#deps.projects.listProjectDirs()) {
+      const real = realOrResolved(dir)
+      if (seen.has(real)) continue
+      seen.add(real)
+      let refs: readonly AgentVisibilityRef[] | null
+      try {
+        refs = await this.#deps.projects.readProjectRefs(real)
+      } catch (error) {
+        if (force) {
+          unreadable.push(real)
+          continue
+        }
+        const cause = toCleoStoreError(error, CONTEXT)
+        throw new CleoStoreError(
+          cause.code,
+          `cannot tell whether project ${real} uses agent ${JSON.stringify(slug)} (${cause.message}); refusing to remove it globally without force`,
+          { ...CONTEXT, cause: error, details: { agentId: slug, project: real } },
+        )
+      }
+      if (refs?.some((ref) => ref.agentId === slug && ref.enabled)) enabled.push(real)
+    }
+    return { enabled, unreadable }
+  }
+
+  /**
+   * The agents this project sees (ADR-037): by default those with an enabled ref;
+   * `includeDisabled` adds detached ones; `global` lists every registered agent,
+   * each tagged `attached`. Dangling refs (identity removed) never appear.
+   */
+  async list(options: ListWorkspaceAgentsOptions = {}): Promise<WorkspaceAgent[]> {
+    const refs = await this.#deps.refs.list()
+    const counted = refs.filter((ref) => ref.enabled || options.includeDisabled)
+    const filter = options.active === undefined ? {} : { active: options.active }
+    const agents = options.global
+      ? await this.#deps.signaldock.agents.list(filter)
+      : await this.#deps.signaldock.agents.list({ ...filter, agentIds: counted.map((ref) => ref.agentId) })
+    return visibleAgents(agents, refs, {
+      global: options.global === true,
+      includeDisabled: options.includeDisabled === true,
+    })
+  }
+
+  /** One agent as this project sees it (its ref may be null), or null when it is not registered. */
+  async get(agentId: string): Promise<WorkspaceAgent | null> {
+    const slug = this.#slug(agentId, 'get')
+    const agent = await this.#deps.signaldock.agents.get(slug)
+    if (!agent) return null
+    const ref = await this.#deps.refs.get(slug)
+    return { agent, ref, attached: ref?.enabled === true }
+  }
+
+  /**
+   * The agent's API key in the clear, opened from signaldock.db (the source of
+   * truth: a key rotated from another project is seen here at once); null when
+   * none is stored. Throws `CORRUPT` for a tampered value or one sealed under
+   * other key files. The tasks.db cache (`ws.tasks.credentials`) holds the same
+   * sealed text for readers of this project's files.
+   */
+  async credential(agentId: string): Promise<string | null> {
+    const slug = this.#slug(agentId, 'credential')
+    const sealed = await this.#sealed(slug)
+    return sealed === null ? null : this.cipher().open(slug, sealed)
+  }
+
+  /** True when `presented` is the agent's API key (constant-time comparison); false when none is stored. */
+  async verifyApiKey(agentId: string, presented: string): Promise<boolean> {
+    const slug = this.#slug(agentId, 'verifyApiKey')
+    const key = validateSecretInput(ApiKey, presented, 'agents.verifyApiKey', CONTEXT)
+    const sealed = await this.#sealed(slug)
+    return sealed === null ? false : this.cipher().verify(slug, sealed, key)
+  }
+
+  async #sealed(slug: string): Promise<string | null> {
+    return (await this.#deps.signaldock.agents.get(slug))?.apiKeyEncrypted ?? null
+  }
+}
+
+/**
+ * A {@link ProjectAgentRefStore} held in memory: a test fake, and the interim
+ * store of `CleoWorkspace` until conduit.db's `project_agent_refs` is wired in
+ * (refs made through it do not survive the workspace).
+ *
+ * @example
+ * ```ts
+ * const refs = memoryAgentRefStore()
+ * await refs.attach('cleo-prime', { role: 'lead' })
+ * ```
+ */
+export function memoryAgentRefStore(clock: Clock = systemClock): ProjectAgentRefStore & { readonly persistent: false } {
+  const rows = new Map<string, AgentVisibilityRef>()
+  return {
+    persistent: false,
+    async get(agentId) {
+      return rows.get(agentId) ?? null
+    },
+    async list() {
+      return [...rows.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))
+    },
+    async attach(agentId, options) {
+      const existing = rows.get(agentId)
+      const ref: AgentVisibilityRef = {
+        agentId,
+        enabled: true,
+        role: options.role !== undefined ? options.role : (existing?.role ?? null),
+        capabilitiesOverride: options.capabilitiesOverride !== undefined ? options.capabilitiesOverride : existing?.capabilitiesOverride,
+        attachedAt: existing?.enabled ? existing.attachedAt! : toIso(clock()),
+        lastUsedAt: existing?.lastUsedAt ?? null,
+      }
+      rows.set(agentId, ref)
+      return ref
+    },
+    async detach(agentId) {
+      const existing = rows.get(agentId)
+      if (!existing) return null
+      const ref = { ...existing, enabled: false }
+      rows.set(agentId, ref)
+      return ref
+    },
+    async remove(agentId) {
+      return rows.delete(agentId)
+    },
+  }
+}
+
+/** {@link KnownProjects} that knows no other project: the interim wiring until nexus lists projects. */
+export function noKnownProjects(): KnownProjects {
+  return {
+    async listProjectDirs() {
+      return []
+    },
+    async readProjectRefs() {
+      return null
+    },
+  }
+}
