@@ -29,7 +29,6 @@ import { z } from 'zod'
 import { CredentialCipher, apiKeyHash } from './kdf/credential-cipher.js'
 import type { KeyMaterial } from './kdf/key-files.js'
 import { loadKeyMaterial } from './kdf/key-files.js'
-import { validateSecretInput } from './kdf/validate-secret.js'
 import type { SignaldockAgent } from './signaldock/agents.js'
 import type { AgentVisibilityRef, VisibleAgent } from './signaldock/agent-visibility.js'
 import { visibleAgents } from './signaldock/agent-visibility.js'
@@ -212,7 +211,7 @@ export class WorkspaceAgents {
     const { apiKey, attach, ...rest } = input
     let sealed: { apiKeyEncrypted: string; apiKeyHash: string } | undefined
     if (apiKey !== undefined) {
-      const key = validateSecretInput(ApiKey, apiKey, 'agents.register', CONTEXT)
+      const key = validate(ApiKey, apiKey, 'agents.register', CONTEXT, { secret: true })
       if (rest.apiKeyEncrypted != null) {
         throw new CleoStoreError('VALIDATION', 'agents.register: give apiKey or apiKeyEncrypted, not both', {
           ...CONTEXT,
@@ -415,7 +414,7 @@ export class WorkspaceAgents {
   /** True when `presented` is the agent's API key (constant-time comparison); false when none is stored. */
   async verifyApiKey(agentId: string, presented: string): Promise<boolean> {
     const slug = this.#slug(agentId, 'verifyApiKey')
-    const key = validateSecretInput(ApiKey, presented, 'agents.verifyApiKey', CONTEXT)
+    const key = validate(ApiKey, presented, 'agents.verifyApiKey', CONTEXT, { secret: true })
     const sealed = await this.#sealed(slug)
     return sealed === null ? false : this.cipher().verify(slug, sealed, key)
   }

@@ -7,8 +7,8 @@
 import { createHmac } from 'node:crypto'
 
 import { z } from 'zod'
+import { validate } from '../sqlite/validate.js'
 
-import { validateSecretInput } from './validate-secret.js'
 
 /** Length in bytes of the global salt, the machine key and a derived key. */
 export const KEY_BYTES = 32
@@ -48,7 +48,7 @@ const KDF_CONTEXT = Object.freeze({ store: 'kdf' })
  * ```
  */
 export function deriveApiKey(input: DeriveApiKeyInput): Buffer {
-  const { machineKey, globalSalt, agentId } = validateSecretInput(DeriveApiKeyInput, input, 'kdf.deriveApiKey', KDF_CONTEXT)
+  const { machineKey, globalSalt, agentId } = validate(DeriveApiKeyInput, input, 'kdf.deriveApiKey', KDF_CONTEXT, { secret: true })
   const hmacKey = Buffer.concat([machineKey, globalSalt])
   try {
     return createHmac('sha256', hmacKey).update(agentId, 'utf8').digest()

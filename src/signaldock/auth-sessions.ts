@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto'
 import type { Kysely, Selectable } from 'kysely'
 import { z } from 'zod'
 
-import { validateSecretInput } from '../kdf/validate-secret.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
@@ -96,7 +95,7 @@ export class AuthSessions {
    */
   async create(input: CreateAuthSessionInput): Promise<AuthSession> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(CreateAuthSessionInput, input, 'signaldock.sessions.create', ctx.errors)
+    const parsed = validate(CreateAuthSessionInput, input, 'signaldock.sessions.create', ctx.errors, { secret: true })
     const tokenHash = hashBearerSecret(parsed.token)
     return transact(ctx, async (trx) => {
       await requireExists(ctx, trx, 'users', parsed.userId, 'userId')
@@ -135,7 +134,7 @@ export class AuthSessions {
   /** The unexpired session of `token`, or null (expired or unknown). */
   async getByToken(token: string): Promise<AuthSession | null> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(Token, token, 'signaldock.sessions.getByToken', ctx.errors)
+    const parsed = validate(Token, token, 'signaldock.sessions.getByToken', ctx.errors, { secret: true })
     const row = await ctx.kysely
       .selectFrom('sessions')
       .selectAll()
@@ -148,7 +147,7 @@ export class AuthSessions {
   /** Moves the expiry of an unexpired session; `NOT_FOUND` when it is expired or unknown. */
   async extend(token: string, input: { expiresAt?: number | Date | string; ttlMs?: number }): Promise<AuthSession> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(Token, token, 'signaldock.sessions.extend', ctx.errors)
+    const parsed = validate(Token, token, 'signaldock.sessions.extend', ctx.errors, { secret: true })
     const when = validate(Extend, input, 'signaldock.sessions.extend', ctx.errors)
     return transact(ctx, async (trx) => {
       const now = ctx.clock()
@@ -167,7 +166,7 @@ export class AuthSessions {
   /** Sets (or clears) the session's active organization; `NOT_FOUND` for an expired session or unknown organization. */
   async setActiveOrganization(token: string, organizationId: string | null): Promise<AuthSession> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(Token, token, 'signaldock.sessions.setActiveOrganization', ctx.errors)
+    const parsed = validate(Token, token, 'signaldock.sessions.setActiveOrganization', ctx.errors, { secret: true })
     const org = organizationId === null ? null : validate(SignaldockId, organizationId, 'signaldock.sessions.setActiveOrganization', ctx.errors)
     return transact(ctx, async (trx) => {
       await requireExists(ctx, trx, 'organization', org, 'organizationId')
@@ -187,7 +186,7 @@ export class AuthSessions {
   /** Ends a session; false when there was none. */
   async revoke(token: string): Promise<boolean> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(Token, token, 'signaldock.sessions.revoke', ctx.errors)
+    const parsed = validate(Token, token, 'signaldock.sessions.revoke', ctx.errors, { secret: true })
     const result = await transact(ctx, (trx) =>
       trx.deleteFrom('sessions').where('token_hash', '=', hashBearerSecret(parsed)).executeTakeFirst(),
     )
@@ -256,7 +255,7 @@ export class Verifications {
   /** Stores a verification value (hashed) for `identifier`. */
   async create(input: CreateVerificationInput): Promise<PendingVerification> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(CreateVerificationInput, input, 'signaldock.verifications.create', ctx.errors)
+    const parsed = validate(CreateVerificationInput, input, 'signaldock.verifications.create', ctx.errors, { secret: true })
     const now = ctx.clock()
     const expiresAt = expiryOf(parsed, now)
     if (expiresAt <= now) {
@@ -289,12 +288,11 @@ export class Verifications {
    */
   async consume(identifier: string, value: string): Promise<boolean> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(
+    const parsed = validate(
       z.object({ identifier: z.string().min(1).max(500), value: z.string().min(1).max(512) }),
       { identifier, value },
       'signaldock.verifications.consume',
-      ctx.errors,
-    )
+      ctx.errors, { secret: true })
     const rows = await transact(ctx, (trx) =>
       trx
         .deleteFrom('verifications')

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto'
 import type { Selectable } from 'kysely'
 import { z } from 'zod'
 
-import { validateSecretInput } from '../kdf/validate-secret.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import { expiryOf, hashBearerSecret } from './auth-sessions.js'
@@ -82,7 +81,7 @@ export class ClaimCodes {
    */
   async create(input: CreateClaimCodeInput): Promise<CreatedClaimCode> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(CreateClaimCodeInput, input, 'signaldock.claimCodes.create', ctx.errors)
+    const parsed = validate(CreateClaimCodeInput, input, 'signaldock.claimCodes.create', ctx.errors, { secret: true })
     const code = parsed.code ?? generateCode()
     return transact(ctx, async (trx) => {
       const key = await requireAgentKey(ctx, trx, parsed.agentId)
@@ -111,7 +110,7 @@ export class ClaimCodes {
    */
   async redeem(code: string, userId: string): Promise<RedeemedClaimCode> {
     const ctx = this.#ctx
-    const parsed = validateSecretInput(z.object({ code: BearerSecret, userId: SignaldockId }), { code, userId }, 'signaldock.claimCodes.redeem', ctx.errors)
+    const parsed = validate(z.object({ code: BearerSecret, userId: SignaldockId }), { code, userId }, 'signaldock.claimCodes.redeem', ctx.errors, { secret: true })
     const hash = hashBearerSecret(parsed.code)
     return transact(ctx, async (trx) => {
       const user = await trx.selectFrom('users').select('id').where('id', '=', parsed.userId).executeTakeFirst()

@@ -36,6 +36,16 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return current
 }
 
+/** Options of {@link validate}. */
+export interface ValidateOptions {
+  /**
+   * The input carries secrets (keys, tokens, passwords): the error names the field
+   * and the rule but never quotes the value, and carries no `cause` (zod's error
+   * holds the input).
+   */
+  readonly secret?: boolean
+}
+
 /**
  * Parses `input` with `schema`; throws `VALIDATION` (with `details.path` and
  * `details.issues`) when it does not fit. Returns the parsed (defaulted) value.
@@ -43,6 +53,7 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
  * @example
  * ```ts
  * const input = validate(CreateTaskInput, raw, 'tasks.create', ctx)
+ * const key = validate(ApiKeyInput, raw, 'agents.verifyApiKey', ctx, { secret: true })
  * ```
  */
 export function validate<S extends z.ZodType>(
@@ -50,6 +61,7 @@ export function validate<S extends z.ZodType>(
   input: unknown,
   operation: string,
   context: ErrorContext = {},
+  options: ValidateOptions = {},
 ): z.output<S> {
   const result = schema.safeParse(input)
   if (result.success) return result.data
@@ -60,6 +72,12 @@ export function validate<S extends z.ZodType>(
   const first = result.error.issues[0]!
   const path = first.path.map((p) => (typeof p === 'symbol' ? p.toString() : p))
   const where = path.length > 0 ? path.join('.') : 'input'
+  if (options.secret) {
+    throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message}`, {
+      ...context,
+      details: { operation, path, issues },
+    })
+  }
   const got = quote(valueAt(input, first.path))
   throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message} (got ${got})`, {
     ...context,

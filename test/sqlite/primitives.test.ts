@@ -127,3 +127,15 @@ describe('Mutex', () => {
     expect(mutex.locked).toBe(false)
   })
 })
+
+describe('validate with secrets', () => {
+  it('names the field but never quotes the value nor keeps zod’s error as cause', async () => {
+    const Schema = z.object({ apiKey: z.string().length(64) })
+    const secret = 'sk_live_do-not-print-me'
+    const error = await expectCode(() => validate(Schema, { apiKey: secret }, 'agents.verify', {}, { secret: true }), 'VALIDATION')
+    expect(error.message).toContain('apiKey')
+    expect(error.message).not.toContain(secret)
+    expect(error.cause).toBeUndefined()
+    expect(JSON.stringify(error.details)).not.toContain(secret)
+  })
+})
