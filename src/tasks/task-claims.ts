@@ -7,7 +7,7 @@ import { z } from 'zod'
 
 import { toIso } from '../sqlite/clock.js'
 import { template } from '../sqlite/query-template.js'
-import { READY_FOR_AGENT } from './task-dependencies.js'
+import { READY_UNCLAIMED } from './task-dependencies.js'
 import type { Task, TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
 import type { Actor, TasksContext } from './tasks-context.js'
@@ -135,8 +135,9 @@ export class TaskClaims {
   }
 
   /**
-   * Finds the first ready task (as `tasks.dependencies.next` would) and claims it,
-   * in one transaction: two agents calling this at once never get the same task.
+   * Finds the first ready task that nobody holds a live claim on (the agent's own
+   * claims included, so calling it in a loop hands out new work) and claims it, in
+   * one transaction: two agents calling this at once never get the same task.
    * `null` when nothing is ready.
    *
    * @example
@@ -151,7 +152,7 @@ export class TaskClaims {
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.claims.claimNext')
     const who = ctx.actor(options, 'tasks.claims.claimNext')
     return ctx.db.write(() => {
-      const row = ctx.db.get(READY_FOR_AGENT, { limit: 1, now: ctx.now(), agent: data.agent })
+      const row = ctx.db.get(READY_UNCLAIMED, { limit: 1, now: ctx.now(), agent: null })
       if (row === undefined) return null
       const claim = this.#take(who, row, data.agent, data.ttlMs)
       return { task: toTask(requireTaskRow(ctx, row.id), ctx), claim }

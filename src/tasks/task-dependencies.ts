@@ -56,7 +56,7 @@ const WAITS = sql<boolean>`EXISTS (
  * dependency of its own or of an ancestor, no open child, ordered by priority then
  * age. It walks `tasks_ready_idx` in order and stops at the limit.
  */
-function readyQuery(forAgent: boolean) {
+function readyQuery(claims: 'any' | 'not-others' | 'none') {
   return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p) => {
     let q = db
       .selectFrom('tasks as t')
@@ -74,19 +74,23 @@ function readyQuery(forAgent: boolean) {
           ),
         ),
       )
-    if (forAgent) {
+    if (claims === 'not-others') {
       q = q.where((eb) =>
         eb.or([eb('t.claimed_by', 'is', null), eb('t.claim_expires_at', '<=', p('now')), eb('t.claimed_by', '=', p('agent'))]),
       )
+    } else if (claims === 'none') {
+      q = q.where((eb) => eb.or([eb('t.claimed_by', 'is', null), eb('t.claim_expires_at', '<=', p('now'))]))
     }
     return q.orderBy('t.priority_rank').orderBy('t.created_at').orderBy('t.seq').limit(p('limit'))
   })
 }
 
 /** @internal The ready query without claim filtering (exported for the query-plan test). */
-export const READY = readyQuery(false)
+export const READY = readyQuery('any')
 /** @internal The ready query skipping tasks under another agent's live claim. */
-export const READY_FOR_AGENT = readyQuery(true)
+export const READY_FOR_AGENT = readyQuery('not-others')
+/** @internal The ready query skipping every task under a live claim (what `claimNext` may take). */
+export const READY_UNCLAIMED = readyQuery('none')
 
 const DEPENDENCIES_OF = template<TasksDatabase, { id: string }>()((db, p) =>
   db

@@ -393,7 +393,9 @@ export class TaskItems {
       }
       if (data.verification !== undefined) next.verification_json = data.verification === null ? null : JSON.stringify(data.verification)
       if (data.noAutoComplete !== undefined) next.no_auto_complete = data.noAutoComplete ? 1 : 0
-      if (next.type !== current.type) this.#checkRetype(current, next.type)
+      if (next.type !== current.type) {
+        this.#checkRetype(current, next.type, current.parent_id === null ? null : requireTaskRow(ctx, current.parent_id).type)
+      }
       this.#applyStatus(current, next, now)
       const written = this.#write(next)
       this.#auditChange(who, 'task.update', current, written, now)
@@ -485,7 +487,7 @@ export class TaskItems {
         const chain = ancestorChain(ctx, parent.id)
         const loop = chain.findIndex((node) => node.id === taskId)
         if (loop >= 0) {
-          const path = [taskId, ...chain.slice(0, loop + 1).map((node) => node.id).reverse()]
+          const path = [taskId, ...chain.slice(0, loop + 1).map((node) => node.id)]
           throw ctx.error('CYCLE', `moving ${taskId} under ${parent.id} would make it its own ancestor: ${path.join(' → ')}`, {
             path,
           })
@@ -498,7 +500,7 @@ export class TaskItems {
           parentId: parent?.id ?? null,
         })
       }
-      if (type !== current.type) this.#checkRetype(current, type)
+      if (type !== current.type) this.#checkRetype(current, type, parent?.type ?? null)
       if (parent) {
         const height = Math.max(...subtree(ctx, taskId).map((node) => node.depth))
         this.#checkDepth(parent.id, height)
@@ -671,12 +673,11 @@ export class TaskItems {
     }
   }
 
-  /** A new type must fit the parent and the children. */
-  #checkRetype(current: TaskRow, type: TaskRow['type']): void {
+  /** A new type must fit the (new) parent and the children. */
+  #checkRetype(current: TaskRow, type: TaskRow['type'], parentType: TaskRow['type'] | null): void {
     const ctx = this.#ctx
-    const parentType = current.parent_id === null ? null : requireTaskRow(ctx, current.parent_id).type
     if (!taskParentAllowed(type, parentType)) {
-      throw ctx.error('INVARIANT', `${current.id} cannot become a ${type} where it sits (parent: ${current.parent_id ?? 'none'})`, {
+      throw ctx.error('INVARIANT', `${current.id} cannot become a ${type} under a ${parentType ?? 'root'} parent`, {
         rule: 'hierarchy',
         id: current.id,
         type,

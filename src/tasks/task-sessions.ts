@@ -148,6 +148,7 @@ const HOLDERS = template<TasksDatabase, { scope: string; except: string }>()((db
     .selectFrom('sessions')
     .select(['id', 'status'])
     .where('scope_key', '=', p('scope'))
+    .where(sql<boolean>`exclusive = 1`)
     .where(HOLDING)
     .where('id', '!=', p('except'))
     .limit(5),
@@ -212,12 +213,14 @@ const JsonObject = z.record(z.string(), z.unknown())
  * | `closing` | still `active` (open) until closed |
  * | `closed` with `closed_at` | `ended` with `endedAt` |
  *
- * **Scope.** A session covers the project (`global`) or one epic. Starting a
- * second open session on a scope is refused with `CONFLICT` unless the caller says
- * `concurrent: true`; the check runs in the insert's write transaction and a
+ * **Scope.** A session covers the project (`global`) or one epic, and by default
+ * holds it exclusively while creating or active: starting a second such session
+ * on the scope is refused with `CONFLICT`. Running alongside is an explicit
+ * choice, `concurrent: true`: such a session neither holds the scope nor is
+ * refused by its holder. The check runs in the insert's write transaction and a
  * partial UNIQUE index backs it, so two processes cannot both win (CLEO checked
- * outside any transaction). Upserted sessions (the TeleClaude daemon's) never hold
- * a scope exclusively.
+ * outside any transaction and several "active" sessions piled up). Upserted
+ * sessions (the TeleClaude daemon's) are always concurrent.
  *
  * **Idempotence.** `upsert` by id is safe to replay: fields left out keep their
  * value, the status only moves forward, and a replay that changes nothing writes
@@ -238,9 +241,9 @@ export class TaskSessions {
   }
 
   /**
-   * Starts a session. `CONFLICT` when another session already holds the scope
-   * (pass `concurrent: true` to run alongside it); `NOT_FOUND` / `INVARIANT` for a
-   * scope epic that does not exist or is not an epic.
+   * Starts a session. `CONFLICT` when another exclusive session already holds the
+   * scope (pass `concurrent: true` to run alongside it); `NOT_FOUND` /
+   * `INVARIANT` for a scope epic that does not exist or is not an epic.
    *
    * @example
    * ```ts
@@ -736,7 +739,7 @@ export class TaskSessions {
     if (holders.length > 0) {
       throw this.#ctx.error(
         'CONFLICT',
-        `scope ${scope} already has an open session (${holders.map((h) => h.id).join(', ')}); pass concurrent: true to start another`,
+        `scope ${scope} is held by open session ${holders.map((h) => h.id).join(', ')}; pass concurrent: true to run alongside it`,
         { scope, sessions: holders.map((h) => h.id) },
       )
     }

@@ -337,8 +337,8 @@ const sessionFields = {
 }
 
 /**
- * Input of `tasks.sessions.start`. A second open session on the same scope is
- * refused with `CONFLICT` unless `concurrent: true` says it is meant.
+ * Input of `tasks.sessions.start`. A second exclusive session on the same scope is
+ * refused with `CONFLICT`; `concurrent: true` says running alongside is meant.
  *
  * @example
  * ```ts
@@ -349,7 +349,7 @@ export const StartTaskSessionSchema = z.strictObject({
   id: TaskSessionIdSchema.optional(),
   name: z.string().min(1).max(200),
   scope: TaskSessionScopeSchema.default({ type: 'global' }),
-  /** Allow other open sessions on the same scope (and do not hold the scope exclusively). */
+  /** Run alongside the scope's holder: neither hold the scope nor be refused by its holder. */
   concurrent: z.boolean().default(false),
   /** `creating` for a session whose terminal is not attached yet (TeleClaude). */
   status: z.enum(['creating', 'active']).default('active'),
