@@ -73,8 +73,9 @@ const STATEMENTS: readonly string[] = [
   // Ready work walks this index in order (priority, then age) and stops at LIMIT.
   // The partial condition is a generated column that no other index covers, so the
   // planner cannot prefer the status index plus a sort (it did with a plain
-  // `status IN (…)` condition).
-  'CREATE INDEX tasks_ready_idx ON tasks (priority_rank, created_at, seq) WHERE workable = 1',
+  // `status IN (…)` condition). `id` and `parent_id` are carried so that a blocked
+  // candidate is rejected without reading its table row.
+  'CREATE INDEX tasks_ready_idx ON tasks (priority_rank, created_at, seq, id, parent_id) WHERE workable = 1',
   'CREATE INDEX tasks_parent_idx ON tasks (parent_id, seq)',
   'CREATE INDEX tasks_status_idx ON tasks (status, seq)',
   'CREATE INDEX tasks_type_idx ON tasks (type, seq)',

@@ -37,14 +37,19 @@ export interface TaskDependency {
 /** A dependency is unsatisfied while its target is not done or cancelled (archiving keeps the status). */
 const UNSATISFIED = sql<boolean>`b.status NOT IN ('done', 'cancelled')`
 
+/** True when the task `t` has an unsatisfied dependency of its own (one primary-key probe). */
+const WAITS_ITSELF = sql<boolean>`EXISTS (
+  SELECT 1 FROM task_dependencies AS d JOIN tasks AS b ON b.id = d.depends_on
+  WHERE d.task_id = t.id AND b.status NOT IN ('done', 'cancelled'))`
+
 /**
- * True when the task `t` or one of its ancestors has an unsatisfied dependency: a
- * subtask cannot start before what its parent waits for is done. The ancestor walk
- * is a correlated recursive query (a handful of primary-key probes per candidate).
+ * True when an ancestor of the task `t` has an unsatisfied dependency: a subtask
+ * cannot start before what its parent waits for is done. A correlated recursive
+ * walk up the tree (a few primary-key probes), only run for tasks with a parent.
  */
-const WAITS = sql<boolean>`EXISTS (
+const ANCESTOR_WAITS = sql<boolean>`EXISTS (
   WITH RECURSIVE up(id) AS (
-    SELECT t.id UNION SELECT p.parent_id FROM tasks AS p JOIN up ON p.id = up.id WHERE p.parent_id IS NOT NULL
+    SELECT t.parent_id UNION SELECT p.parent_id FROM tasks AS p JOIN up ON p.id = up.id WHERE p.parent_id IS NOT NULL
   )
   SELECT 1 FROM up
     JOIN task_dependencies AS d ON d.task_id = up.id
@@ -62,7 +67,8 @@ function readyQuery(claims: 'any' | 'not-others' | 'none') {
       .selectFrom('tasks as t')
       .selectAll('t')
       .where(sql<boolean>`t.workable = 1`)
-      .where(sql<boolean>`NOT ${WAITS}`)
+      .where(sql<boolean>`NOT ${WAITS_ITSELF}`)
+      .where(sql<boolean>`(t.parent_id IS NULL OR NOT ${ANCESTOR_WAITS})`)
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(

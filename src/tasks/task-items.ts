@@ -38,7 +38,15 @@ import {
 } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 
-/** A page of tasks and the cursor of the next one (`null` at the end). */
+/**
+ * A page of tasks and the cursor of the next one (`null` at the end).
+ *
+ * @example
+ * ```ts
+ * const page: TaskPage = await tasks.list({ limit: 20 })
+ * if (page.nextCursor) await tasks.list({ limit: 20, cursor: page.nextCursor })
+ * ```
+ */
 export interface TaskPage {
   readonly items: readonly Task[]
   readonly nextCursor: string | null
@@ -123,6 +131,10 @@ const WRITE_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
     .where('id', '=', p('id'))
     .where('version', '=', p('version'))
     .returningAll(),
+)
+
+const SESSION_EXISTS = template<TasksDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('sessions').select('id').where('id', '=', p('id')),
 )
 
 const CHILD_COUNTS = template<TasksDatabase, { id: string }>()((db, p) =>
@@ -292,6 +304,9 @@ export class TaskItems {
         )
       }
       if (parent) this.#checkDepth(parent.id, 0)
+      if (who.sessionId !== null && ctx.db.get(SESSION_EXISTS, { id: who.sessionId }) === undefined) {
+        throw ctx.notFound('session', who.sessionId)
+      }
       const seq = Number(ctx.db.get(NEXT_SEQ, { now })!.value)
       const created = ctx.db.get(INSERT_TASK, {
         seq,

@@ -27,7 +27,15 @@ import type { TasksDatabase, TasksTable } from './tasks.tables.js'
 /** A `tasks` row as read. */
 export type TaskRow = Selectable<TasksTable>
 
-/** The claim currently recorded on a task (its fencing token is given only to the claimer). */
+/**
+ * The claim currently recorded on a task (its fencing token is given only to the claimer).
+ *
+ * @example
+ * ```ts
+ * const { claim } = await tasks.get('T3')
+ * const live = claim !== null && Date.parse(claim.expiresAt) > Date.now()
+ * ```
+ */
 export interface TaskClaimState {
   /** The agent holding (or last holding, if expired) the lease. */
   readonly agent: string

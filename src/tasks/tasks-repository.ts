@@ -84,6 +84,9 @@ const SettingsSchema = z.object({
  * ```
  */
 export class TasksRepository extends StoreRepository<TasksDatabase> {
+  // Each aggregate is a class in its own file whose constructor takes the shared
+  // TasksContext (database, clock, ids, validation, the audit writer). Adding one
+  // is two lines: its import and its property below.
   readonly #ctx = new TasksContext(this.db, this.clock)
   readonly #items = new TaskItems(this.#ctx)
   /** Dependencies between tasks, cycle-checked; ready work, `next`, blockers. */

@@ -54,34 +54,97 @@ import {
  */
 export const TaskIdSchema = z.string().regex(/^T[1-9][0-9]{0,15}$/, 'expected a task id such as T42')
 
-/** A session id: any non-empty string up to 200 characters (TeleClaude brings its own UUIDs). */
+/**
+ * A session id: any non-empty string up to 200 characters (TeleClaude brings its own UUIDs).
+ *
+ * @example
+ * ```ts
+ * TaskSessionIdSchema.parse('0193f1c2-7a4e-7000-8c1d-5f0e2a9b1c3d')
+ * ```
+ */
 export const TaskSessionIdSchema = z.string().min(1).max(200)
 
-/** An ADR id: `ADR-` followed by digits (`ADR-007`). */
+/**
+ * An ADR id: `ADR-` followed by digits.
+ *
+ * @example
+ * ```ts
+ * AdrIdSchema.parse('ADR-007') // 'ADR-007'
+ * ```
+ */
 export const AdrIdSchema = z.string().regex(/^ADR-[0-9]{1,9}$/, 'expected an ADR id such as ADR-007')
 
-/** A short identifier-like name (agent, actor, provider): 1–200 characters. */
+/**
+ * A short identifier-like name (agent, actor, provider): 1–200 characters.
+ *
+ * @example
+ * ```ts
+ * TasksNameSchema.safeParse('').success // false
+ * ```
+ */
 export const TasksNameSchema = z.string().min(1).max(200)
 
-/** Any JSON value (what a JSON column can hold). */
+/**
+ * Any JSON value (what a JSON column can hold).
+ *
+ * @example
+ * ```ts
+ * TasksJsonValueSchema.safeParse({ todo: ['T1'] }).success // true
+ * ```
+ */
 export const TasksJsonValueSchema = z.json()
 
-/** A JSON object (metadata columns). */
+/**
+ * A JSON object (metadata columns).
+ *
+ * @example
+ * ```ts
+ * TasksJsonObjectSchema.safeParse([1]).success // false
+ * ```
+ */
 export const TasksJsonObjectSchema = z.record(z.string(), z.json())
 
-/** A timestamp input: epoch milliseconds or an ISO-8601 string. */
+/**
+ * A timestamp input: epoch milliseconds or an ISO-8601 string (parsed to epoch ms).
+ *
+ * @example
+ * ```ts
+ * TasksTimestampSchema.parse('2026-01-01T00:00:00Z') // 1767225600000
+ * ```
+ */
 export const TasksTimestampSchema = z.union([
   z.number().int().nonnegative(),
   z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
 ])
 
-/** A page size: 1–1000 (default 100). */
+/**
+ * A page size: 1–1000 (default 100).
+ *
+ * @example
+ * ```ts
+ * TasksPageLimitSchema.parse(undefined) // 100
+ * ```
+ */
 export const TasksPageLimitSchema = z.number().int().min(1).max(1000).default(100)
 
-/** An opaque cursor returned by a previous page. */
+/**
+ * An opaque cursor returned by a previous page (pass it back unchanged).
+ *
+ * @example
+ * ```ts
+ * const next = await tasks.list({ cursor: page.nextCursor! })
+ * ```
+ */
 export const TasksCursorSchema = z.string().min(1).max(200)
 
-/** A lease length in milliseconds: 1 s to 24 h. */
+/**
+ * A lease length in milliseconds: 1 s to 24 h.
+ *
+ * @example
+ * ```ts
+ * TaskLeaseTtlSchema.safeParse(500).success // false
+ * ```
+ */
 export const TaskLeaseTtlSchema = z.number().int().min(1000).max(24 * 60 * 60 * 1000)
 
 /**
@@ -109,7 +172,14 @@ const stringList = (max: number, itemMax: number) => z.array(z.string().min(1).m
 
 // ── tasks ──────────────────────────────────────────────────────────────────────
 
-/** `verification_json`: the task's verification record (CLEO's shape; extra keys kept). */
+/**
+ * `verification_json`: the task's verification record (CLEO's shape; extra keys kept).
+ *
+ * @example
+ * ```ts
+ * await tasks.update('T3', { verification: { passed: true, round: 2, gates: { tests: true } } })
+ * ```
+ */
 export const TaskVerificationSchema = z.looseObject({
   passed: z.boolean().optional(),
   round: z.number().int().nonnegative().optional(),
@@ -318,7 +388,14 @@ export type ClaimTaskInput = z.input<typeof ClaimTaskSchema>
 
 // ── sessions ───────────────────────────────────────────────────────────────────
 
-/** A session's scope: the whole project, or one epic. */
+/**
+ * A session's scope: the whole project, or one epic.
+ *
+ * @example
+ * ```ts
+ * TaskSessionScopeSchema.parse({ type: 'epic', epicId: 'T1' })
+ * ```
+ */
 export const TaskSessionScopeSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('global') }),
   z.strictObject({ type: z.literal('epic'), epicId: TaskIdSchema }),
@@ -729,9 +806,23 @@ export const AdrListFilterSchema = z.strictObject({
 /** Input of {@link AdrListFilterSchema}. */
 export type AdrListFilter = z.input<typeof AdrListFilterSchema>
 
-/** An ADR ↔ task link type, validated. */
+/**
+ * An ADR ↔ task link type, validated.
+ *
+ * @example
+ * ```ts
+ * AdrLinkTypeSchema.parse('implements')
+ * ```
+ */
 export const AdrLinkTypeSchema = z.enum(ADR_LINK_TYPES)
-/** An ADR → ADR relation type, validated. */
+/**
+ * An ADR → ADR relation type, validated.
+ *
+ * @example
+ * ```ts
+ * AdrRelationTypeSchema.parse('supersedes')
+ * ```
+ */
 export const AdrRelationTypeSchema = z.enum(ADR_RELATION_TYPES)
 
 // ── audit, tokens, links, agents, statuses ─────────────────────────────────────
@@ -892,5 +983,12 @@ export const AgentInstanceFilterSchema = z.strictObject({
 /** Input of {@link AgentInstanceFilterSchema}. */
 export type AgentInstanceFilter = z.input<typeof AgentInstanceFilterSchema>
 
-/** A status registry entity type, validated. */
+/**
+ * A status registry entity type, validated.
+ *
+ * @example
+ * ```ts
+ * StatusEntityTypeSchema.parse('lifecycle_stage')
+ * ```
+ */
 export const StatusEntityTypeSchema = z.enum(STATUS_ENTITY_TYPES)

@@ -46,7 +46,14 @@ import type {
   TokenTransport,
 } from './tasks.enums.js'
 
-/** `schema_meta`: the store's key/value metadata (`store`, `task_id_sequence`). */
+/**
+ * `schema_meta`: the store's key/value metadata (`store`, `task_id_sequence`).
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('schema_meta').selectAll().limit(10).execute()
+ * ```
+ */
 export interface TasksSchemaMetaTable {
   key: string
   value: string
@@ -54,7 +61,14 @@ export interface TasksSchemaMetaTable {
   updated_at: number
 }
 
-/** `tasks`: the task tree. `id` is `'T' || seq`. */
+/**
+ * `tasks`: the task tree. `id` is `'T' || seq`.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('tasks').selectAll().limit(10).execute()
+ * ```
+ */
 export interface TasksTable {
   seq: number
   id: string
@@ -101,14 +115,28 @@ export interface TasksTable {
   workable: GeneratedAlways<number>
 }
 
-/** `task_dependencies`: `task_id` cannot start before `depends_on` is done or cancelled. */
+/**
+ * `task_dependencies`: `task_id` cannot start before `depends_on` is done or cancelled.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('task_dependencies').selectAll().limit(10).execute()
+ * ```
+ */
 export interface TaskDependenciesTable {
   task_id: string
   depends_on: string
   created_at: number
 }
 
-/** `task_relations`: typed links between two tasks; the type is part of the key. */
+/**
+ * `task_relations`: typed links between two tasks; the type is part of the key.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('task_relations').selectAll().limit(10).execute()
+ * ```
+ */
 export interface TaskRelationsTable {
   task_id: string
   related_to: string
@@ -117,7 +145,14 @@ export interface TaskRelationsTable {
   created_at: number
 }
 
-/** `sessions`: CLEO agent sessions, with the TeleClaude daemon's session fields. */
+/**
+ * `sessions`: CLEO agent sessions, with the TeleClaude daemon's session fields.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('sessions').selectAll().limit(10).execute()
+ * ```
+ */
 export interface SessionsTable {
   id: string
   name: string
@@ -149,7 +184,14 @@ export interface SessionsTable {
   ended_at: number | null
 }
 
-/** `task_work_history`: which task a session worked on, and when. */
+/**
+ * `task_work_history`: which task a session worked on, and when.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('task_work_history').selectAll().limit(10).execute()
+ * ```
+ */
 export interface TaskWorkHistoryTable {
   id: Generated<number>
   session_id: string
@@ -158,7 +200,14 @@ export interface TaskWorkHistoryTable {
   cleared_at: number | null
 }
 
-/** `status_registry`: every status of every entity, seeded by migration. */
+/**
+ * `status_registry`: every status of every entity, seeded by migration.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('status_registry').selectAll().limit(10).execute()
+ * ```
+ */
 export interface StatusRegistryTable {
   entity_type: StatusEntityType
   name: string
@@ -167,7 +216,14 @@ export interface StatusRegistryTable {
   is_terminal: number
 }
 
-/** `lifecycle_pipelines`: one RCASD-IVTR+C run of a task. */
+/**
+ * `lifecycle_pipelines`: one RCASD-IVTR+C run of a task.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('lifecycle_pipelines').selectAll().limit(10).execute()
+ * ```
+ */
 export interface LifecyclePipelinesTable {
   id: string
   task_id: string
@@ -179,7 +235,14 @@ export interface LifecyclePipelinesTable {
   version: number
 }
 
-/** `lifecycle_stages`: the ten stages of a pipeline (one row each). */
+/**
+ * `lifecycle_stages`: the ten stages of a pipeline (one row each).
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('lifecycle_stages').selectAll().limit(10).execute()
+ * ```
+ */
 export interface LifecycleStagesTable {
   id: string
   pipeline_id: string
@@ -201,7 +264,14 @@ export interface LifecycleStagesTable {
   validation_status: LifecycleValidationStatus | null
 }
 
-/** `lifecycle_gate_results`: appended gate checks; the latest per gate decides. */
+/**
+ * `lifecycle_gate_results`: appended gate checks; the latest per gate decides.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('lifecycle_gate_results').selectAll().limit(10).execute()
+ * ```
+ */
 export interface LifecycleGateResultsTable {
   id: string
   stage_id: string
@@ -214,7 +284,14 @@ export interface LifecycleGateResultsTable {
   reason: string | null
 }
 
-/** `lifecycle_evidence`: files, URLs and manifests backing a stage or a gate result. */
+/**
+ * `lifecycle_evidence`: files, URLs and manifests backing a stage or a gate result.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('lifecycle_evidence').selectAll().limit(10).execute()
+ * ```
+ */
 export interface LifecycleEvidenceTable {
   id: string
   stage_id: string
@@ -226,7 +303,14 @@ export interface LifecycleEvidenceTable {
   description: string | null
 }
 
-/** `lifecycle_transitions`: every stage change of a pipeline. */
+/**
+ * `lifecycle_transitions`: every stage change of a pipeline.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('lifecycle_transitions').selectAll().limit(10).execute()
+ * ```
+ */
 export interface LifecycleTransitionsTable {
   id: string
   pipeline_id: string
@@ -238,7 +322,14 @@ export interface LifecycleTransitionsTable {
   created_at: number
 }
 
-/** `manifest_entries`: outputs recorded against a pipeline stage. */
+/**
+ * `manifest_entries`: outputs recorded against a pipeline stage.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('manifest_entries').selectAll().limit(10).execute()
+ * ```
+ */
 export interface ManifestEntriesTable {
   id: string
   pipeline_id: string
@@ -253,7 +344,14 @@ export interface ManifestEntriesTable {
   created_at: number
 }
 
-/** `pipeline_manifest`: content records of the pipeline (agent outputs, notes). */
+/**
+ * `pipeline_manifest`: content records of the pipeline (agent outputs, notes).
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('pipeline_manifest').selectAll().limit(10).execute()
+ * ```
+ */
 export interface PipelineManifestTable {
   id: string
   session_id: string | null
@@ -271,7 +369,14 @@ export interface PipelineManifestTable {
   archived_at: number | null
 }
 
-/** `release_manifests`: one row per release version. */
+/**
+ * `release_manifests`: one row per release version.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('release_manifests').selectAll().limit(10).execute()
+ * ```
+ */
 export interface ReleaseManifestsTable {
   id: string
   version: string
@@ -294,7 +399,14 @@ export interface ReleaseManifestsTable {
   cancelled_at: number | null
 }
 
-/** `audit_log`: one row per committed mutation. */
+/**
+ * `audit_log`: one row per committed mutation.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('audit_log').selectAll().limit(10).execute()
+ * ```
+ */
 export interface AuditLogTable {
   id: Generated<number>
   timestamp: number
@@ -310,7 +422,14 @@ export interface AuditLogTable {
   details_json: string | null
 }
 
-/** `token_usage`: LLM token accounting. */
+/**
+ * `token_usage`: LLM token accounting.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('token_usage').selectAll().limit(10).execute()
+ * ```
+ */
 export interface TokenUsageTable {
   id: Generated<number>
   created_at: number
@@ -335,7 +454,14 @@ export interface TokenUsageTable {
   metadata_json: string
 }
 
-/** `architecture_decisions`: ADR records. The pointer columns follow `adr_relations`. */
+/**
+ * `architecture_decisions`: ADR records. The pointer columns follow `adr_relations`.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('architecture_decisions').selectAll().limit(10).execute()
+ * ```
+ */
 export interface ArchitectureDecisionsTable {
   id: string
   title: string
@@ -359,7 +485,14 @@ export interface ArchitectureDecisionsTable {
   version: number
 }
 
-/** `adr_task_links`: ADR ↔ task. */
+/**
+ * `adr_task_links`: ADR ↔ task.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('adr_task_links').selectAll().limit(10).execute()
+ * ```
+ */
 export interface AdrTaskLinksTable {
   adr_id: string
   task_id: string
@@ -367,7 +500,14 @@ export interface AdrTaskLinksTable {
   created_at: number
 }
 
-/** `adr_relations`: ADR → ADR. */
+/**
+ * `adr_relations`: ADR → ADR.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('adr_relations').selectAll().limit(10).execute()
+ * ```
+ */
 export interface AdrRelationsTable {
   from_adr_id: string
   to_adr_id: string
@@ -375,7 +515,14 @@ export interface AdrRelationsTable {
   created_at: number
 }
 
-/** `external_task_links`: a task ↔ an issue in another tracker. */
+/**
+ * `external_task_links`: a task ↔ an issue in another tracker.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('external_task_links').selectAll().limit(10).execute()
+ * ```
+ */
 export interface ExternalTaskLinksTable {
   id: string
   task_id: string
@@ -390,7 +537,14 @@ export interface ExternalTaskLinksTable {
   last_sync_at: number | null
 }
 
-/** `agent_instances`: running agent processes of this project. */
+/**
+ * `agent_instances`: running agent processes of this project.
+ *
+ * @example
+ * ```ts
+ * const rows = await tasks.kysely.selectFrom('agent_instances').selectAll().limit(10).execute()
+ * ```
+ */
 export interface AgentInstancesTable {
   id: string
   agent_type: AgentInstanceType
@@ -407,7 +561,14 @@ export interface AgentInstancesTable {
   metadata_json: string
 }
 
-/** The Kysely database interface of tasks.db. */
+/**
+ * The Kysely database interface of tasks.db: what `tasks.kysely` is typed with.
+ *
+ * @example
+ * ```ts
+ * const open = await tasks.kysely.selectFrom('tasks').select(['id', 'title']).where('status', '=', 'pending').execute()
+ * ```
+ */
 export interface TasksDatabase {
   schema_meta: TasksSchemaMetaTable
   tasks: TasksTable

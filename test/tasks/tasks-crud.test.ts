@@ -69,6 +69,14 @@ describe('tasks: create and read', () => {
     expect(bug.severity).toBe('P0')
   })
 
+  it('records the creating session, which must exist', async () => {
+    const { tasks } = await openTasks()
+    const session = await tasks.sessions.start({ id: 'S1', name: 'work' })
+    expect((await tasks.create({ title: 'a' }, { sessionId: session.id })).sessionId).toBe('S1')
+    await expectCode(tasks.create({ title: 'b' }, { sessionId: 'S404' }), 'NOT_FOUND')
+    expect(await countRows(tasks, 'tasks')).toBe(1)
+  })
+
   it('creates with dependencies in the same transaction', async () => {
     const { tasks } = await openTasks()
     const a = await tasks.create({ title: 'a' })
