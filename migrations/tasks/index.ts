@@ -6,9 +6,19 @@
 import type { Migration } from 'kysely/migration'
 
 import * as m0001 from './0001_initial.js'
+import * as m0002 from './0002_task_graph.js'
+import * as m0003 from './0003_lifecycle.js'
+import * as m0004 from './0004_audit_and_tokens.js'
+import * as m0005 from './0005_adrs.js'
+import * as m0006 from './0006_links_and_agents.js'
 import * as m0010 from './0010_agent_credentials.js'
 
 export const tasksMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
+  '0002_task_graph': m0002,
+  '0003_lifecycle': m0003,
+  '0004_audit_and_tokens': m0004,
+  '0005_adrs': m0005,
+  '0006_links_and_agents': m0006,
   '0010_agent_credentials': m0010,
 })

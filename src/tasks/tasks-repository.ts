@@ -1,41 +1,286 @@
 /**
- * The tasks.db repository.
+ * The tasks.db repository: task records as its own methods, every other aggregate
+ * as a property.
  *
  * @module
  */
+import { z } from 'zod'
+
 import type { SqliteDatabase } from '../sqlite/database.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { AgentCredentials } from './agent-credentials.js'
+import { validate } from '../sqlite/validate.js'
+import { TaskAdrs } from './task-adrs.js'
+import { TaskAgentInstances } from './task-agent-instances.js'
+import { TaskAuditLog } from './task-audit-log.js'
+import { TaskClaims } from './task-claims.js'
+import { TaskDependencies } from './task-dependencies.js'
+import { TaskExternalLinks } from './task-external-links.js'
+import type { TaskPage } from './task-items.js'
+import { TaskItems } from './task-items.js'
+import { TaskLifecycle } from './task-lifecycle.js'
+import { TaskManifests } from './task-manifests.js'
+import { TaskRelations } from './task-relations.js'
+import { TaskReleases } from './task-releases.js'
+import type { Task } from './task-rows.js'
+import { TaskSessions } from './task-sessions.js'
+import { TaskStatusRegistry } from './task-status-registry.js'
+import { TaskTokenUsage } from './task-token-usage.js'
+import { DEFAULT_TASKS_SETTINGS, TasksContext } from './tasks-context.js'
+import type {
+  ArchiveTaskOptions,
+  CreateTaskInput,
+  TaskMutationOptions,
+  RestoreTaskOptions,
+  TaskListFilter,
+  TaskWriteOptions,
+  UpdateTaskInput,
+} from './tasks.schemas.js'
+import { TasksNameSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 import { TASKS_STORE } from './tasks.store.js'
 
-/** Options of {@link TasksRepository.open}. */
-export interface TasksRepositoryOptions extends RepositoryOptions {}
+/**
+ * Options of {@link TasksRepository.open}.
+ *
+ * @example
+ * ```ts
+ * await TasksRepository.open(':memory:', { actor: 'harness', maxDepth: 4, clock: () => fixedMs })
+ * ```
+ */
+export interface TasksRepositoryOptions extends RepositoryOptions {
+  /** Actor recorded on audit rows when a call names none (default `system`). */
+  readonly actor?: string
+  /** Levels the task tree may have, 1–16 (default 3: epic → task → subtask, CLEO's `maxDepth`). */
+  readonly maxDepth?: number
+}
+
+const SettingsSchema = z.object({
+  actor: TasksNameSchema.default(DEFAULT_TASKS_SETTINGS.actor),
+  maxDepth: z.number().int().min(1).max(16).default(DEFAULT_TASKS_SETTINGS.maxDepth),
+})
 
 /**
- * tasks.db — tasks, dependencies, sessions, lifecycle, ADRs, audit log (project tier).
+ * tasks.db — tasks, dependencies, sessions, lifecycle, ADRs, audit log (project
+ * tier).
+ *
+ * Task records are the repository's own methods (`create`, `get`, `find`,
+ * `update`, `list`, `reparent`, `archive`, `restore`, `ancestors`,
+ * `descendants`); every other aggregate is a property: `dependencies` (and ready
+ * work), `relations`, `claims`, `sessions`, `lifecycle`, `manifests`, `releases`,
+ * `adrs`, `audit`, `tokens`, `externalLinks`, `agents`, `statuses`.
+ *
+ * Every mutation validates its input first (`VALIDATION`, nothing written), runs
+ * in one `BEGIN IMMEDIATE` transaction together with its audit row, and takes
+ * `{ actor, sessionId, requestId }` as its last argument.
  *
  * @example
  * ```ts
  * await using tasks = await TasksRepository.open(':memory:')
+ * const epic = await tasks.create({ title: 'Parser', type: 'epic' })
+ * const t1 = await tasks.create({ title: 'Lexer', parentId: epic.id })
+ * const t2 = await tasks.create({ title: 'Grammar', parentId: epic.id, dependsOn: [t1.id] })
+ * const [next] = await tasks.dependencies.ready() // t1
  * ```
  */
 export class TasksRepository extends StoreRepository<TasksDatabase> {
+  // Each aggregate is a class in its own file whose constructor takes the shared
+  // TasksContext (database, clock, ids, validation, the audit writer). Adding one
+  // is two lines: its import and its property below.
+  readonly #ctx = new TasksContext(this.db, this.clock)
+  readonly #items = new TaskItems(this.#ctx)
+  /** Dependencies between tasks, cycle-checked; ready work, `next`, blockers. */
+  readonly dependencies = new TaskDependencies(this.#ctx)
+  /** Typed relations between tasks. */
+  readonly relations = new TaskRelations(this.#ctx)
+  /** Leases on tasks with fencing tokens. */
+  readonly claims = new TaskClaims(this.#ctx)
+  /** Agent sessions (CLEO and TeleClaude), handoffs, work history. */
+  readonly sessions = new TaskSessions(this.#ctx)
+  /** RCASD-IVTR+C pipelines, stages, gates, evidence, transitions. */
+  readonly lifecycle = new TaskLifecycle(this.#ctx)
+  /** Lifecycle manifest entries and pipeline manifest records. */
+  readonly manifests = new TaskManifests(this.#ctx)
+  /** Release manifests. */
+  readonly releases = new TaskReleases(this.#ctx)
+  /** Architecture decision records, task links, relations. */
+  readonly adrs = new TaskAdrs(this.#ctx)
+  /** The audit log written by every mutation. */
+  readonly audit = new TaskAuditLog(this.#ctx)
+  /** LLM token usage records and aggregates. */
+  readonly tokens = new TaskTokenUsage(this.#ctx)
+  /** Links to issues in external trackers. */
+  readonly externalLinks = new TaskExternalLinks(this.#ctx)
+  /** Running agent instances and their heartbeats. */
+  readonly agents = new TaskAgentInstances(this.#ctx)
+  /** The seeded status registry. */
+  readonly statuses = new TaskStatusRegistry(this.#ctx)
   /** `agent_credentials`: the local cache of sealed signaldock agent credentials. */
-  readonly credentials: AgentCredentials
+  readonly credentials = new AgentCredentials(this.db, this.clock)
 
   private constructor(db: SqliteDatabase<TasksDatabase>, options: TasksRepositoryOptions) {
     super(db, options)
-    this.credentials = new AgentCredentials(db, this.clock)
+    const settings = validate(SettingsSchema, { actor: options.actor, maxDepth: options.maxDepth }, 'TasksRepository.open', db.context)
+    this.#ctx.configure(settings)
   }
 
   /**
    * Opens (creating and migrating if needed) tasks.db at `path`, or an in-memory
    * database with `':memory:'`.
+   *
+   * @example
+   * ```ts
+   * const tasks = await TasksRepository.open('/repo/.cleo/tasks.db', { actor: 'my-harness' })
+   * ```
    */
   static async open(path: string, options: TasksRepositoryOptions = {}): Promise<TasksRepository> {
-    const db = await openStoreDatabase<TasksDatabase>(TASKS_STORE, path, options)
+    const { actor: _actor, maxDepth: _maxDepth, ...engine } = options
+    validate(SettingsSchema, { actor: options.actor, maxDepth: options.maxDepth }, 'TasksRepository.open', { store: TASKS_STORE.name })
+    const db = await openStoreDatabase<TasksDatabase>(TASKS_STORE, path, engine)
     return new TasksRepository(db, options)
+  }
+
+  /**
+   * Creates a task. Its id `T<n>` is drawn in the insert's own transaction, so a
+   * failed create leaves no gap and concurrent processes never share an id. The
+   * type is inferred from the parent when omitted (root or under an epic → task;
+   * under a task → subtask); the tree rules and depth limit are checked in the
+   * same transaction (`INVARIANT`), as are `dependsOn` edges (`CYCLE`). An audit
+   * row is written with the task.
+   *
+   * @example
+   * ```ts
+   * const task = await tasks.create({ title: 'Write the lexer', priority: 'high', labels: ['parser'] }, { actor: 'planner' })
+   * task.id // 'T1'
+   * ```
+   */
+  create(input: CreateTaskInput, options: TaskMutationOptions = {}): Promise<Task> {
+    return this.#items.create(input, options)
+  }
+
+  /**
+   * Reads a task; `NOT_FOUND` when it does not exist (archived tasks are found).
+   *
+   * @example
+   * ```ts
+   * const task = await tasks.get('T1')
+   * ```
+   */
+  get(id: string): Promise<Task> {
+    return this.#items.get(id)
+  }
+
+  /**
+   * Reads a task, or `null` when it does not exist.
+   *
+   * @example
+   * ```ts
+   * const task = await tasks.find('T99') // null
+   * ```
+   */
+  find(id: string): Promise<Task | null> {
+    return this.#items.find(id)
+  }
+
+  /**
+   * Changes a task's fields. `expectedVersion` makes it optimistic (a different
+   * current version → `CONFLICT`); `claimToken` fences it (not the live claim →
+   * `LEASE_LOST`). Status changes follow {@link TASK_STATUS_TRANSITIONS}
+   * (`INVARIANT` otherwise); finishing a task releases its claim, and finishing
+   * the last open child of an epic completes the epic (never an epic without
+   * children). Archived tasks must be restored first.
+   *
+   * @example
+   * ```ts
+   * const t = await tasks.get('T1')
+   * await tasks.update('T1', { status: 'active', assignee: 'agent-7' }, { expectedVersion: t.version })
+   * ```
+   */
+  update(id: string, patch: UpdateTaskInput, options: TaskWriteOptions = {}): Promise<Task> {
+    return this.#items.update(id, patch, options)
+  }
+
+  /**
+   * Lists tasks (oldest first), filtered by status, parent, type, priority,
+   * assignee, claimer, labels (all of) and full-text words, a page at a time.
+   * Archived tasks are left out unless `archived` says otherwise.
+   *
+   * @example
+   * ```ts
+   * let page = await tasks.list({ parentId: 'T1', limit: 50 })
+   * while (page.nextCursor) page = await tasks.list({ parentId: 'T1', limit: 50, cursor: page.nextCursor })
+   * ```
+   */
+  list(filter: TaskListFilter = {}): Promise<TaskPage> {
+    return this.#items.list(filter)
+  }
+
+  /**
+   * Moves a task under another parent (or to the root with `null`), retyping it by
+   * its new place (under an epic or at the root → task; under a task → subtask;
+   * epics only under epics). `CYCLE` when the new parent is inside the task's own
+   * subtree; `INVARIANT` when the tree rules or the depth limit would break.
+   *
+   * @example
+   * ```ts
+   * await tasks.reparent('T7', 'T2') // T7 becomes a subtask of task T2
+   * ```
+   */
+  reparent(id: string, parentId: string | null, options: TaskWriteOptions = {}): Promise<Task> {
+    return this.#items.reparent(id, parentId, options)
+  }
+
+  /**
+   * Archives a task: the soft delete. The status is kept (so `restore` brings the
+   * task back as it was) and `archiveReason` says why: completed, cancelled or
+   * deleted. Refused (`CONFLICT`) while it has live children unless `cascade`, and
+   * while live tasks depend on it unfinished unless `force` (which removes those
+   * edges). Releases its claim.
+   *
+   * @example
+   * ```ts
+   * await tasks.archive('T1', { cascade: true, actor: 'cleanup' })
+   * ```
+   */
+  archive(id: string, options: ArchiveTaskOptions = {}): Promise<Task> {
+    return this.#items.archive(id, options)
+  }
+
+  /**
+   * Restores an archived task (with `cascade`, its archived descendants too).
+   * `CONFLICT` when it is not archived or its parent still is.
+   *
+   * @example
+   * ```ts
+   * await tasks.restore('T1', { cascade: true })
+   * ```
+   */
+  restore(id: string, options: RestoreTaskOptions = {}): Promise<Task> {
+    return this.#items.restore(id, options)
+  }
+
+  /**
+   * The ancestors of a task, parent first (a recursive query).
+   *
+   * @example
+   * ```ts
+   * const [parent, grandparent] = await tasks.ancestors('T9')
+   * ```
+   */
+  ancestors(id: string): Promise<Task[]> {
+    return this.#items.ancestors(id)
+  }
+
+  /**
+   * The descendants of a task, breadth-first, archived ones included.
+   *
+   * @example
+   * ```ts
+   * const subtree = await tasks.descendants('T1')
+   * ```
+   */
+  descendants(id: string): Promise<Task[]> {
+    return this.#items.descendants(id)
   }
 }

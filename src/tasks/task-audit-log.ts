@@ -1,0 +1,138 @@
+/**
+ * The audit log: `tasks.audit`.
+ *
+ * @module
+ */
+import type { Selectable } from 'kysely'
+import { z } from 'zod'
+
+import { toIso } from '../sqlite/clock.js'
+import { fromJsonOrNull } from '../sqlite/json.js'
+import type { TasksContext } from './tasks-context.js'
+import { decodeCursor, encodeCursor } from './tasks-context.js'
+import type { TaskAuditEntityType } from './tasks.enums.js'
+import type { TaskAuditFilter, TaskMutationOptions } from './tasks.schemas.js'
+import { TaskAuditFilterSchema, TaskMutationOptionsSchema, TasksTimestampSchema } from './tasks.schemas.js'
+import type { AuditLogTable } from './tasks.tables.js'
+
+/**
+ * One audit row: a committed mutation, who made it, and the entity before and
+ * after.
+ *
+ * @example
+ * ```ts
+ * const [latest] = (await tasks.audit.list({ taskId: 'T1', limit: 1 })).items
+ * latest.action // 'task.update'
+ * ```
+ */
+export interface TaskAuditEntry {
+  /** Increases with every row (commit order). */
+  readonly id: number
+  /** ISO-8601 UTC. */
+  readonly timestamp: string
+  /** `<entity>.<verb>`, e.g. `task.create`, `dependency.add`, `session.end`. */
+  readonly action: string
+  readonly entityType: TaskAuditEntityType
+  readonly entityId: string
+  /** The task concerned (a soft reference: the row outlives the task). */
+  readonly taskId: string | null
+  readonly actor: string
+  readonly sessionId: string | null
+  readonly requestId: string | null
+  readonly before: unknown
+  readonly after: unknown
+  readonly details: unknown
+}
+
+function toEntry(row: Selectable<AuditLogTable>, ctx: TasksContext): TaskAuditEntry {
+  const where = ctx.errorContext
+  return {
+    id: row.id,
+    timestamp: toIso(row.timestamp),
+    action: row.action,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    taskId: row.task_id,
+    actor: row.actor,
+    sessionId: row.session_id,
+    requestId: row.request_id,
+    before: fromJsonOrNull(row.before_json, 'audit_log.before_json', where),
+    after: fromJsonOrNull(row.after_json, 'audit_log.after_json', where),
+    details: fromJsonOrNull(row.details_json, 'audit_log.details_json', where),
+  }
+}
+
+/**
+ * The audit log of tasks.db, as `tasks.audit`.
+ *
+ * Every mutation of the repository (tasks, dependencies, relations, claims taken
+ * and released, sessions, lifecycle, manifests, releases, ADRs, external links,
+ * agent registration) writes its audit row **inside its own transaction**: the
+ * row exists exactly when the mutation committed. Lease renewals, agent
+ * heartbeats and token usage records are not audited (they are high-frequency and
+ * are their own record). Timestamps are epoch milliseconds, so retention compares
+ * numbers.
+ *
+ * @example
+ * ```ts
+ * const { items } = await tasks.audit.list({ taskId: 'T1' })
+ * for (const e of items) console.log(e.timestamp, e.actor, e.action)
+ * ```
+ */
+export class TaskAuditLog {
+  readonly #ctx: TasksContext
+
+  constructor(ctx: TasksContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Audit rows, newest first, filtered, a page at a time.
+   *
+   * @example
+   * ```ts
+   * const page = await tasks.audit.list({ actor: 'agent-7', since: Date.now() - 3600_000, limit: 50 })
+   * ```
+   */
+  async list(filter: TaskAuditFilter = {}): Promise<{ items: TaskAuditEntry[]; nextCursor: string | null }> {
+    const ctx = this.#ctx
+    const f = ctx.parse(TaskAuditFilterSchema, filter, 'tasks.audit.list')
+    const limit = f.limit ?? 100
+    let q = ctx.db.kysely.selectFrom('audit_log').selectAll()
+    if (f.taskId) q = q.where('task_id', '=', f.taskId)
+    if (f.sessionId) q = q.where('session_id', '=', f.sessionId)
+    if (f.entityType) q = q.where('entity_type', '=', f.entityType)
+    if (f.entityId) q = q.where('entity_id', '=', f.entityId)
+    if (f.actor) q = q.where('actor', '=', f.actor)
+    if (f.action) q = q.where('action', '=', f.action)
+    if (f.since !== undefined) q = q.where('timestamp', '>=', f.since)
+    if (f.until !== undefined) q = q.where('timestamp', '<', f.until)
+    if (f.cursor) q = q.where('id', '<', decodeCursor(ctx, f.cursor, 'n', 'tasks.audit.list')[0] as number)
+    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('id', 'desc').limit(limit + 1)))
+    const more = rows.length > limit
+    const page = more ? rows.slice(0, limit) : rows
+    return { items: page.map((row) => toEntry(row, ctx)), nextCursor: more ? encodeCursor([page[page.length - 1]!.id]) : null }
+  }
+
+  /**
+   * Deletes audit rows older than `before` (epoch ms or ISO-8601) and records the
+   * pruning itself as one audit row. Returns the number deleted.
+   *
+   * @example
+   * ```ts
+   * await tasks.audit.prune({ before: Date.now() - 90 * 86_400_000 }) // CLEO's 90-day retention
+   * ```
+   */
+  async prune(input: { before: number | string }, options: TaskMutationOptions = {}): Promise<number> {
+    const ctx = this.#ctx
+    const { before } = ctx.parse(z.strictObject({ before: TasksTimestampSchema }), input, 'tasks.audit.prune')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.audit.prune')
+    const who = ctx.actor(options, 'tasks.audit.prune')
+    const query = ctx.db.kysely.deleteFrom('audit_log').where('timestamp', '<', before)
+    return ctx.db.write(() => {
+      const { changes } = ctx.db.run(query)
+      ctx.audit(who, { action: 'audit.prune', entityType: 'audit', entityId: 'audit_log', details: { before: toIso(before), deleted: changes } })
+      return changes
+    })
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * Dependencies between tasks and the work that is ready: `tasks.dependencies`.
+ *
+ * @module
+ */
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+
+import { toIso } from '../sqlite/clock.js'
+import { template } from '../sqlite/query-template.js'
+import { insertDependency } from './task-graph.js'
+import type { Task, TaskRow } from './task-rows.js'
+import { requireTaskRow, toTask } from './task-rows.js'
+import type { TasksContext } from './tasks-context.js'
+import type { TaskMutationOptions, TaskReadyQuery } from './tasks.schemas.js'
+import { TaskMutationOptionsSchema, TaskReadyQuerySchema, TaskIdSchema, TasksNameSchema } from './tasks.schemas.js'
+import type { TasksDatabase } from './tasks.tables.js'
+
+/**
+ * One dependency edge: `taskId` cannot start before `dependsOn` is done or
+ * cancelled.
+ *
+ * @example
+ * ```ts
+ * const [edge] = await tasks.dependencies.list('T2') // { taskId: 'T2', dependsOn: 'T1', satisfied: false, … }
+ * ```
+ */
+export interface TaskDependency {
+  readonly taskId: string
+  readonly dependsOn: string
+  /** True when `dependsOn` is done or cancelled. */
+  readonly satisfied: boolean
+  /** ISO-8601 UTC. */
+  readonly createdAt: string
+}
+
+/** A dependency is unsatisfied while its target is not done or cancelled (archiving keeps the status). */
+const UNSATISFIED = sql<boolean>`b.status NOT IN ('done', 'cancelled')`
+
+/** True when the task `t` has an unsatisfied dependency of its own (one primary-key probe). */
+const WAITS_ITSELF = sql<boolean>`EXISTS (
+  SELECT 1 FROM task_dependencies AS d JOIN tasks AS b ON b.id = d.depends_on
+  WHERE d.task_id = t.id AND b.status NOT IN ('done', 'cancelled'))`
+
+/**
+ * True when an ancestor of the task `t` has an unsatisfied dependency: a subtask
+ * cannot start before what its parent waits for is done. A correlated recursive
+ * walk up the tree (a few primary-key probes), only run for tasks with a parent.
+ */
+const ANCESTOR_WAITS = sql<boolean>`EXISTS (
+  WITH RECURSIVE up(id) AS (
+    SELECT t.parent_id UNION SELECT p.parent_id FROM tasks AS p JOIN up ON p.id = up.id WHERE p.parent_id IS NOT NULL
+  )
+  SELECT 1 FROM up
+    JOIN task_dependencies AS d ON d.task_id = up.id
+    JOIN tasks AS b ON b.id = d.depends_on
+  WHERE b.status NOT IN ('done', 'cancelled'))`
+
+/**
+ * The ready work: workable (pending or active, not archived), no unsatisfied
+ * dependency of its own or of an ancestor, no open child, ordered by priority then
+ * age. It walks `tasks_ready_idx` in order and stops at the limit.
+ */
+function readyQuery(claims: 'any' | 'not-others' | 'none') {
+  return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p) => {
+    let q = db
+      .selectFrom('tasks as t')
+      .selectAll('t')
+      .where(sql<boolean>`t.workable = 1`)
+      .where(sql<boolean>`NOT ${WAITS_ITSELF}`)
+      .where(sql<boolean>`(t.parent_id IS NULL OR NOT ${ANCESTOR_WAITS})`)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('tasks as c')
+              .select(sql`1`.as('x'))
+              .whereRef('c.parent_id', '=', 't.id')
+              .where(sql<boolean>`c.status NOT IN ('done', 'cancelled')`)
+              .where('c.archived_at', 'is', null),
+          ),
+        ),
+      )
+    if (claims === 'not-others') {
+      q = q.where((eb) =>
+        eb.or([eb('t.claimed_by', 'is', null), eb('t.claim_expires_at', '<=', p('now')), eb('t.claimed_by', '=', p('agent'))]),
+      )
+    } else if (claims === 'none') {
+      q = q.where((eb) => eb.or([eb('t.claimed_by', 'is', null), eb('t.claim_expires_at', '<=', p('now'))]))
+    }
+    return q.orderBy('t.priority_rank').orderBy('t.created_at').orderBy('t.seq').limit(p('limit'))
+  })
+}
+
+/** @internal The ready query without claim filtering (exported for the query-plan test). */
+export const READY = readyQuery('any')
+/** @internal The ready query skipping tasks under another agent's live claim. */
+export const READY_FOR_AGENT = readyQuery('not-others')
+/** @internal The ready query skipping every task under a live claim (what `claimNext` may take). */
+export const READY_UNCLAIMED = readyQuery('none')
+
+const DEPENDENCIES_OF = template<TasksDatabase, { id: string }>()((db, p) =>
+  db
+    .selectFrom('task_dependencies as d')
+    .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+    .select(['d.task_id', 'd.depends_on', 'd.created_at', sql<number>`NOT (${UNSATISFIED})`.as('satisfied')])
+    .where('d.task_id', '=', p('id'))
+    .orderBy('b.seq'),
+)
+
+const DEPENDENTS_OF = template<TasksDatabase, { id: string }>()((db, p) =>
+  db
+    .selectFrom('task_dependencies as d')
+    .innerJoin('tasks as a', 'a.id', 'd.task_id')
+    .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+    .select(['d.task_id', 'd.depends_on', 'd.created_at', sql<number>`NOT (${UNSATISFIED})`.as('satisfied')])
+    .where('d.depends_on', '=', p('id'))
+    .orderBy('a.seq'),
+)
+
+/** The task and its ancestors (a subtask inherits what its parents wait for). */
+function selfAndAncestors(db: Kysely<TasksDatabase>, id: string) {
+  return db.withRecursive('up(id)', (qb) =>
+    qb.selectNoFrom(sql<string>`${id}`.as('id')).union((qb2) =>
+      qb2
+        .selectFrom('tasks as p')
+        .innerJoin('up', 'up.id', 'p.id')
+        .select('p.parent_id as id')
+        .where('p.parent_id', 'is not', null)
+        .$narrowType<{ id: string }>(),
+    ),
+  )
+}
+
+/** The unfinished tasks that `id` or one of its ancestors depends on directly. */
+const DIRECT_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
+  selfAndAncestors(db, p('id'))
+    .selectFrom('up')
+    .innerJoin('task_dependencies as d', 'd.task_id', 'up.id')
+    .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+    .selectAll('b')
+    .distinct()
+    .where(UNSATISFIED)
+    .orderBy('b.seq'),
+)
+
+/** Every unfinished task `id` waits for, directly, through its ancestors, or through other unfinished ones. */
+const TRANSITIVE_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
+  selfAndAncestors(db, p('id'))
+    .withRecursive('blocking(id)', (qb) =>
+      qb
+        .selectFrom('up')
+        .innerJoin('task_dependencies as d', 'd.task_id', 'up.id')
+        .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+        .select('d.depends_on as id')
+        .where(UNSATISFIED)
+        .union((qb2) =>
+          qb2
+            .selectFrom('task_dependencies as d')
+            .innerJoin('blocking', 'blocking.id', 'd.task_id')
+            .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+            .select('d.depends_on as id')
+            .where(UNSATISFIED),
+        ),
+    )
+    .selectFrom('blocking')
+    .innerJoin('tasks', 'tasks.id', 'blocking.id')
+    .selectAll('tasks')
+    .orderBy('tasks.seq'),
+)
+
+const EDGE = template<TasksDatabase, { task_id: string; depends_on: string }>()((db, p) =>
+  db
+    .selectFrom('task_dependencies')
+    .select('created_at')
+    .where('task_id', '=', p('task_id'))
+    .where('depends_on', '=', p('depends_on')),
+)
+
+const DELETE_DEPENDENCY = template<TasksDatabase, { task_id: string; depends_on: string }>()((db, p) =>
+  db
+    .deleteFrom('task_dependencies')
+    .where('task_id', '=', p('task_id'))
+    .where('depends_on', '=', p('depends_on'))
+    .returning('created_at'),
+)
+
+function toDependency(row: { task_id: string; depends_on: string; created_at: number; satisfied: number }): TaskDependency {
+  return { taskId: row.task_id, dependsOn: row.depends_on, satisfied: row.satisfied === 1, createdAt: toIso(row.created_at) }
+}
+
+/**
+ * Dependency edges and ready work of tasks.db, as `tasks.dependencies`.
+ *
+ * A dependency is satisfied when its target is `done` or `cancelled`. Adding an
+ * edge that would close a cycle is refused with `CYCLE`, checked by a recursive
+ * query in the insert's own transaction (CLEO only found cycles afterwards).
+ *
+ * @example
+ * ```ts
+ * await tasks.dependencies.add('T2', 'T1')       // T2 waits for T1
+ * await tasks.dependencies.add('T1', 'T2')       // CYCLE: T1 → T2 → T1
+ * const ready = await tasks.dependencies.ready() // T1 first; T2 once T1 is done
+ * ```
+ */
+export class TaskDependencies {
+  readonly #ctx: TasksContext
+
+  constructor(ctx: TasksContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Records that `taskId` depends on `dependsOn`. `NOT_FOUND` for an unknown task,
+   * `CYCLE` (with `details.path`) when `dependsOn` already waits for `taskId`,
+   * `INVARIANT` for an archived task. Adding an existing edge changes nothing.
+   *
+   * @example
+   * ```ts
+   * const edge = await tasks.dependencies.add('T2', 'T1', { actor: 'planner' })
+   * ```
+   */
+  async add(taskId: string, dependsOn: string, options: TaskMutationOptions = {}): Promise<TaskDependency> {
+    const ctx = this.#ctx
+    const from = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.add')
+    const to = ctx.parse(TaskIdSchema, dependsOn, 'tasks.dependencies.add')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.dependencies.add')
+    const who = ctx.actor(options, 'tasks.dependencies.add')
+    return ctx.db.write(() => {
+      const now = ctx.now()
+      const source = requireTaskRow(ctx, from)
+      const target = requireTaskRow(ctx, to)
+      for (const row of [source, target]) {
+        if (row.archived_at !== null) {
+          throw ctx.error('INVARIANT', `task ${row.id} is archived; restore it before linking it`, { id: row.id })
+        }
+      }
+      let createdAt = now
+      if (insertDependency(ctx, from, to, now)) {
+        ctx.audit(
+          who,
+          { action: 'dependency.add', entityType: 'dependency', entityId: `${from}->${to}`, taskId: from, after: { taskId: from, dependsOn: to } },
+          now,
+        )
+      } else {
+        createdAt = ctx.db.get(EDGE, { task_id: from, depends_on: to })!.created_at
+      }
+      const satisfied = target.status === 'done' || target.status === 'cancelled'
+      return { taskId: from, dependsOn: to, satisfied, createdAt: toIso(createdAt) }
+    })
+  }
+
+  /**
+   * Removes the edge; `NOT_FOUND` when there is none.
+   *
+   * @example
+   * ```ts
+   * await tasks.dependencies.remove('T2', 'T1')
+   * ```
+   */
+  async remove(taskId: string, dependsOn: string, options: TaskMutationOptions = {}): Promise<void> {
+    const ctx = this.#ctx
+    const from = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.remove')
+    const to = ctx.parse(TaskIdSchema, dependsOn, 'tasks.dependencies.remove')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.dependencies.remove')
+    const who = ctx.actor(options, 'tasks.dependencies.remove')
+    await ctx.db.write(() => {
+      const removed = ctx.db.get(DELETE_DEPENDENCY, { task_id: from, depends_on: to })
+      if (removed === undefined) throw ctx.notFound('dependency', `${from}->${to}`)
+      ctx.audit(who, {
+        action: 'dependency.remove',
+        entityType: 'dependency',
+        entityId: `${from}->${to}`,
+        taskId: from,
+        before: { taskId: from, dependsOn: to, createdAt: toIso(removed.created_at) },
+      })
+    })
+  }
+
+  /**
+   * What `taskId` depends on, with whether each is satisfied.
+   *
+   * @example
+   * ```ts
+   * const open = (await tasks.dependencies.list('T2')).filter((d) => !d.satisfied)
+   * ```
+   */
+  async list(taskId: string): Promise<TaskDependency[]> {
+    const ctx = this.#ctx
+    const id = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.list')
+    const rows = await ctx.db.snapshot(() => {
+      requireTaskRow(ctx, id)
+      return ctx.db.all(DEPENDENCIES_OF, { id })
+    })
+    return rows.map(toDependency)
+  }
+
+  /**
+   * The tasks that depend on `taskId`.
+   *
+   * @example
+   * ```ts
+   * await tasks.dependencies.dependents('T1') // [{ taskId: 'T2', dependsOn: 'T1', … }]
+   * ```
+   */
+  async dependents(taskId: string): Promise<TaskDependency[]> {
+    const ctx = this.#ctx
+    const id = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.dependents')
+    const rows = await ctx.db.snapshot(() => {
+      requireTaskRow(ctx, id)
+      return ctx.db.all(DEPENDENTS_OF, { id })
+    })
+    return rows.map(toDependency)
+  }
+
+  /**
+   * The unfinished tasks `taskId` waits for: the unsatisfied dependencies of the
+   * task and of its ancestors (a subtask waits for what its parents wait for), or
+   * with `transitive: true` also every unfinished task on a path of unfinished
+   * dependencies from those.
+   *
+   * @example
+   * ```ts
+   * const blockers = await tasks.dependencies.blockers('T5', { transitive: true })
+   * ```
+   */
+  async blockers(taskId: string, options: { transitive?: boolean } = {}): Promise<Task[]> {
+    const ctx = this.#ctx
+    const id = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.blockers')
+    const rows: TaskRow[] = await ctx.db.snapshot(() => {
+      requireTaskRow(ctx, id)
+      return ctx.db.all(options.transitive ? TRANSITIVE_BLOCKERS : DIRECT_BLOCKERS, { id })
+    })
+    return rows.map((row) => toTask(row, ctx))
+  }
+
+  /**
+   * The ready work: tasks that are pending or active, not archived, with every
+   * dependency satisfied — their own and their ancestors' (a subtask waits for
+   * what its parent waits for) — and no unfinished child (a parent's work is its
+   * children), ordered by priority (critical first), then age (oldest first).
+   * With `agent`, tasks under another agent's live claim are left out.
+   *
+   * One indexed query: it walks the partial index `tasks_ready_idx` in order and
+   * stops at `limit` (no sort, no scan of finished tasks).
+   *
+   * @example
+   * ```ts
+   * for (const task of await tasks.dependencies.ready({ limit: 5 })) console.log(task.id, task.priority)
+   * ```
+   */
+  async ready(query: TaskReadyQuery = {}): Promise<Task[]> {
+    const ctx = this.#ctx
+    const q = ctx.parse(TaskReadyQuerySchema, query, 'tasks.dependencies.ready')
+    const args = { limit: q.limit ?? 100, now: ctx.now(), agent: q.agent ?? null }
+    const rows = await ctx.db.read(() => ctx.db.all(q.agent === undefined ? READY : READY_FOR_AGENT, args))
+    return rows.map((row) => toTask(row, ctx))
+  }
+
+  /**
+   * The first ready task that no other agent holds a live claim on, or `null`.
+   * To take it atomically, use `tasks.claims.claimNext`.
+   *
+   * @example
+   * ```ts
+   * const task = await tasks.dependencies.next({ agent: 'agent-7' })
+   * ```
+   */
+  async next(options: { agent?: string } = {}): Promise<Task | null> {
+    const ctx = this.#ctx
+    const agent = options.agent === undefined ? '' : ctx.parse(TasksNameSchema, options.agent, 'tasks.dependencies.next')
+    const row = await ctx.db.read(() => ctx.db.get(READY_FOR_AGENT, { limit: 1, now: ctx.now(), agent }))
+    return row === undefined ? null : toTask(row, ctx)
+  }
+}

@@ -1,0 +1,788 @@
+/**
+ * The task records themselves: create, read, update, list, move in the tree,
+ * archive (soft delete) and restore. Exposed as the methods of
+ * `TasksRepository` (`tasks.create(…)`, `tasks.get(…)`, …).
+ *
+ * @module
+ */
+import { sql } from 'kysely'
+
+import { toFtsQuery } from '../sqlite/fts-query.js'
+import type { QueryTemplate } from '../sqlite/query-template.js'
+import { template } from '../sqlite/query-template.js'
+import { ancestorChain, insertDependency, levelOf, subtree } from './task-graph.js'
+import type { Task, TaskRow } from './task-rows.js'
+import { GET_TASK, requireTaskRow, toTask } from './task-rows.js'
+import { canTransitionTask, inferTaskType, retypeForParent, taskParentAllowed } from './task-rules.js'
+import type { Actor, TasksContext } from './tasks-context.js'
+import { decodeCursor, encodeCursor } from './tasks-context.js'
+import type { TaskArchiveReason, TaskStatus } from './tasks.enums.js'
+import type {
+  ArchiveTaskOptions,
+  CreateTaskInput,
+  TaskMutationOptions,
+  RestoreTaskOptions,
+  TaskListFilter,
+  TaskWriteOptions,
+  UpdateTaskInput,
+} from './tasks.schemas.js'
+import {
+  ArchiveTaskOptionsSchema,
+  CreateTaskSchema,
+  TaskMutationOptionsSchema,
+  RestoreTaskOptionsSchema,
+  TaskIdSchema,
+  TaskListFilterSchema,
+  TaskWriteOptionsSchema,
+  UpdateTaskSchema,
+} from './tasks.schemas.js'
+import type { TasksDatabase } from './tasks.tables.js'
+
+/**
+ * A page of tasks and the cursor of the next one (`null` at the end).
+ *
+ * @example
+ * ```ts
+ * const page: TaskPage = await tasks.list({ limit: 20 })
+ * if (page.nextCursor) await tasks.list({ limit: 20, cursor: page.nextCursor })
+ * ```
+ */
+export interface TaskPage {
+  readonly items: readonly Task[]
+  readonly nextCursor: string | null
+}
+
+/** Every stored column of `tasks` except the generated ones. */
+type TaskValues = Omit<TaskRow, 'priority_rank' | 'workable'>
+
+const WRITABLE = [
+  'title',
+  'description',
+  'status',
+  'priority',
+  'type',
+  'role',
+  'scope',
+  'severity',
+  'parent_id',
+  'phase',
+  'size',
+  'labels_json',
+  'notes_json',
+  'acceptance_json',
+  'files_json',
+  'verification_json',
+  'origin',
+  'blocked_by',
+  'no_auto_complete',
+  'pipeline_stage',
+  'assignee',
+  'claimed_by',
+  'claimed_at',
+  'claim_expires_at',
+  'modified_by',
+  'updated_at',
+  'completed_at',
+  'cancelled_at',
+  'cancellation_reason',
+  'archived_at',
+  'archive_reason',
+] as const satisfies ReadonlyArray<keyof TaskValues>
+
+const INSERTED = [
+  ...WRITABLE,
+  'seq',
+  'id',
+  'claim_token',
+  'created_by',
+  'session_id',
+  'created_at',
+  'version',
+] as const satisfies ReadonlyArray<keyof TaskValues>
+
+function params<K extends keyof TaskValues>(
+  p: <N extends keyof TaskValues & string>(name: N) => TaskValues[N],
+  columns: readonly K[],
+): { [C in K]: TaskValues[C] } {
+  const out = {} as { [C in K]: TaskValues[C] }
+  for (const column of columns) out[column] = p(column)
+  return out
+}
+
+/** Draws the next task number (same transaction as the insert: no gaps, no duplicates). */
+const NEXT_SEQ = template<TasksDatabase, { now: number }>()((db, p) =>
+  db
+    .updateTable('schema_meta')
+    .set({ value: sql<string>`CAST(CAST(value AS INTEGER) + 1 AS TEXT)`, updated_at: p('now') })
+    .where('key', '=', 'task_id_sequence')
+    .returning('value'),
+)
+
+const INSERT_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
+  db.insertInto('tasks').values(params(p, INSERTED)).returningAll(),
+)
+
+/** Writes a whole row computed in TypeScript; matches on the version read in the same transaction. */
+const WRITE_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
+  db
+    .updateTable('tasks')
+    .set(params(p, WRITABLE))
+    .set({ version: sql<number>`version + 1` })
+    .where('id', '=', p('id'))
+    .where('version', '=', p('version'))
+    .returningAll(),
+)
+
+const SESSION_EXISTS = template<TasksDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('sessions').select('id').where('id', '=', p('id')),
+)
+
+const CHILD_COUNTS = template<TasksDatabase, { id: string }>()((db, p) =>
+  db
+    .selectFrom('tasks')
+    .select([
+      sql<number>`count(*)`.as('total'),
+      sql<number>`coalesce(sum(status NOT IN ('done', 'cancelled')), 0)`.as('open'),
+      sql<number>`coalesce(sum(status = 'done'), 0)`.as('done'),
+    ])
+    .where('parent_id', '=', p('id'))
+    .where('archived_at', 'is', null),
+)
+
+const LIVE_CHILDREN = template<TasksDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('tasks').select('id').where('parent_id', '=', p('id')).where('archived_at', 'is', null).orderBy('seq').limit(20),
+)
+
+const HAS_CHILDREN = template<TasksDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('tasks').select('id').where('parent_id', '=', p('id')).limit(1),
+)
+
+const LIVE_DEPENDENTS = template<TasksDatabase, { id: string }>()((db, p) =>
+  db
+    .selectFrom('task_dependencies as d')
+    .innerJoin('tasks as t', 't.id', 'd.task_id')
+    .select('d.task_id')
+    .where('d.depends_on', '=', p('id'))
+    .where('t.archived_at', 'is', null)
+    .orderBy('t.seq'),
+)
+
+const DELETE_DEPENDENCY = template<TasksDatabase, { task_id: string; depends_on: string }>()((db, p) =>
+  db.deleteFrom('task_dependencies').where('task_id', '=', p('task_id')).where('depends_on', '=', p('depends_on')),
+)
+
+/** Parameters of a `tasks.list` page query (unused ones are bound as NULL). */
+interface ListParams {
+  status: string | null
+  statuses: string | null
+  parent: string | null
+  type: string | null
+  priority: string | null
+  assignee: string | null
+  claimed_by: string | null
+  labels: string | null
+  match: string | null
+  after: number
+  limit: number
+}
+
+type ListFilter = ReturnType<typeof TaskListFilterSchema.parse>
+
+function listShape(filter: ListFilter): string {
+  const status = filter.status === undefined ? '' : typeof filter.status === 'string' || filter.status.length === 1 ? 's1' : 'sN'
+  return [
+    status,
+    filter.parentId === undefined ? '' : filter.parentId === null ? 'root' : 'parent',
+    filter.type ? 'type' : '',
+    filter.priority ? 'prio' : '',
+    filter.assignee ? 'asg' : '',
+    filter.claimedBy ? 'clm' : '',
+    filter.labels ? 'lbl' : '',
+    filter.text !== undefined ? 'fts' : '',
+    filter.archived ?? 'exclude',
+  ].join('|')
+}
+
+function listTemplate(filter: ListFilter): QueryTemplate<ListParams, TaskRow> {
+  return template<TasksDatabase, ListParams>()((db, p) => {
+    let q = db.selectFrom('tasks').selectAll()
+    if (filter.status !== undefined) {
+      q =
+        typeof filter.status === 'string' || filter.status.length === 1
+          ? q.where('status', '=', p('status') as TaskStatus)
+          : q.where('status', 'in', sql<TaskStatus>`(SELECT value FROM json_each(${p('statuses')}))`)
+    }
+    if (filter.parentId === null) q = q.where('parent_id', 'is', null)
+    else if (filter.parentId !== undefined) q = q.where('parent_id', '=', p('parent'))
+    if (filter.type) q = q.where('type', '=', p('type') as never)
+    if (filter.priority) q = q.where('priority', '=', p('priority') as never)
+    if (filter.assignee) q = q.where('assignee', '=', p('assignee'))
+    if (filter.claimedBy) q = q.where('claimed_by', '=', p('claimed_by'))
+    if (filter.labels) {
+      q = q.where(
+        sql<boolean>`NOT EXISTS (SELECT 1 FROM json_each(${p('labels')}) AS wanted
+          WHERE wanted.value NOT IN (SELECT value FROM json_each(tasks.labels_json)))`,
+      )
+    }
+    if (filter.text !== undefined) {
+      q = q.where('seq', 'in', sql<number>`(SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ${p('match')})`)
+    }
+    const archived = filter.archived ?? 'exclude'
+    if (archived === 'exclude') q = q.where('archived_at', 'is', null)
+    else if (archived === 'only') q = q.where('archived_at', 'is not', null)
+    return q.where('seq', '>', p('after')).orderBy('seq').limit(p('limit'))
+  })
+}
+
+function archiveReasonFor(status: TaskStatus): TaskArchiveReason {
+  if (status === 'done') return 'completed'
+  if (status === 'cancelled') return 'cancelled'
+  return 'deleted'
+}
+
+/** Field of {@link UpdateTaskInput} → column. */
+const PATCH_COLUMNS = {
+  title: 'title',
+  description: 'description',
+  status: 'status',
+  priority: 'priority',
+  type: 'type',
+  role: 'role',
+  scope: 'scope',
+  severity: 'severity',
+  phase: 'phase',
+  size: 'size',
+  origin: 'origin',
+  blockedBy: 'blocked_by',
+  assignee: 'assignee',
+  pipelineStage: 'pipeline_stage',
+  cancellationReason: 'cancellation_reason',
+} as const satisfies Partial<Record<keyof UpdateTaskInput, keyof TaskValues>>
+
+const PATCH_JSON = {
+  labels: 'labels_json',
+  notes: 'notes_json',
+  acceptance: 'acceptance_json',
+  files: 'files_json',
+} as const satisfies Partial<Record<keyof UpdateTaskInput, keyof TaskValues>>
+
+/**
+ * Tasks themselves. Use through {@link TasksRepository}: `tasks.create`,
+ * `tasks.get`, `tasks.update`, `tasks.list`, `tasks.reparent`, `tasks.archive`,
+ * `tasks.restore`, `tasks.ancestors`, `tasks.descendants`.
+ */
+export class TaskItems {
+  readonly #ctx: TasksContext
+  readonly #lists = new Map<string, QueryTemplate<ListParams, TaskRow>>()
+
+  constructor(ctx: TasksContext) {
+    this.#ctx = ctx
+  }
+
+  /** Creates a task; see `TasksRepository.create`. */
+  async create(input: CreateTaskInput, options: TaskMutationOptions = {}): Promise<Task> {
+    const ctx = this.#ctx
+    const data = ctx.parse(CreateTaskSchema, input, 'tasks.create')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.create')
+    const who = ctx.actor(options, 'tasks.create')
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const parent = data.parentId ? requireTaskRow(ctx, data.parentId) : null
+      if (parent?.archived_at != null) {
+        throw ctx.error('INVARIANT', `cannot create a task under archived task ${parent.id}; restore it first`, {
+          parentId: parent.id,
+        })
+      }
+      const type = data.type ?? inferTaskType(parent?.type ?? null)
+      if (type === null || !taskParentAllowed(type, parent?.type ?? null)) {
+        throw ctx.error(
+          'INVARIANT',
+          parent
+            ? `a ${type ?? 'task'} cannot sit under ${parent.type} ${parent.id}: epics and tasks go under an epic, subtasks under a task`
+            : 'a subtask needs a parent task',
+          { rule: 'hierarchy', parentId: parent?.id ?? null, type },
+        )
+      }
+      if (parent) this.#checkDepth(parent.id, 0)
+      if (who.sessionId !== null && ctx.db.get(SESSION_EXISTS, { id: who.sessionId }) === undefined) {
+        throw ctx.notFound('session', who.sessionId)
+      }
+      const seq = Number(ctx.db.get(NEXT_SEQ, { now })!.value)
+      const created = ctx.db.get(INSERT_TASK, {
+        seq,
+        id: `T${seq}`,
+        title: data.title,
+        description: data.description ?? null,
+        status: data.status ?? 'pending',
+        priority: data.priority ?? 'medium',
+        type,
+        role: data.role ?? 'work',
+        scope: data.scope ?? 'feature',
+        severity: data.severity ?? null,
+        parent_id: parent?.id ?? null,
+        phase: data.phase ?? null,
+        size: data.size ?? null,
+        labels_json: JSON.stringify(data.labels ?? []),
+        notes_json: JSON.stringify(data.notes ?? []),
+        acceptance_json: JSON.stringify(data.acceptance ?? []),
+        files_json: JSON.stringify(data.files ?? []),
+        verification_json: data.verification ? JSON.stringify(data.verification) : null,
+        origin: data.origin ?? null,
+        blocked_by: data.blockedBy ?? null,
+        no_auto_complete: data.noAutoComplete ? 1 : 0,
+        pipeline_stage: data.pipelineStage ?? null,
+        assignee: data.assignee ?? null,
+        claimed_by: null,
+        claimed_at: null,
+        claim_expires_at: null,
+        claim_token: 0,
+        created_by: who.actor,
+        modified_by: who.actor,
+        session_id: who.sessionId,
+        created_at: now,
+        updated_at: now,
+        completed_at: null,
+        cancelled_at: null,
+        cancellation_reason: null,
+        archived_at: null,
+        archive_reason: null,
+        version: 1,
+      })!
+      for (const dependsOn of new Set(data.dependsOn ?? [])) {
+        const target = requireTaskRow(ctx, dependsOn)
+        if (target.archived_at !== null) {
+          throw ctx.error('INVARIANT', `cannot depend on archived task ${dependsOn}`, { dependsOn })
+        }
+        insertDependency(ctx, created.id, dependsOn, now)
+      }
+      ctx.audit(
+        who,
+        {
+          action: 'task.create',
+          entityType: 'task',
+          entityId: created.id,
+          taskId: created.id,
+          after: toTask(created, ctx),
+          ...(data.dependsOn?.length ? { details: { dependsOn: [...new Set(data.dependsOn)] } } : {}),
+        },
+        now,
+      )
+      return created
+    })
+    return toTask(row, ctx)
+  }
+
+  /** Reads one task; `NOT_FOUND` when it does not exist. */
+  async get(id: string): Promise<Task> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.get')
+    const row = await ctx.db.read(() => ctx.db.get(GET_TASK, { id: taskId }))
+    if (row === undefined) throw ctx.notFound('task', taskId)
+    return toTask(row, ctx)
+  }
+
+  /** Reads one task, or `null` when it does not exist. */
+  async find(id: string): Promise<Task | null> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.find')
+    const row = await ctx.db.read(() => ctx.db.get(GET_TASK, { id: taskId }))
+    return row === undefined ? null : toTask(row, ctx)
+  }
+
+  /** Updates a task; see `TasksRepository.update`. */
+  async update(id: string, patch: UpdateTaskInput, options: TaskWriteOptions = {}): Promise<Task> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.update')
+    const data = ctx.parse(UpdateTaskSchema, patch, 'tasks.update')
+    const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.update')
+    const who = ctx.actor(options, 'tasks.update')
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const current = this.#lockForWrite(taskId, opts, now, 'update')
+      const next: TaskValues = { ...current, updated_at: now, modified_by: who.actor }
+      for (const [field, column] of Object.entries(PATCH_COLUMNS) as Array<[keyof typeof PATCH_COLUMNS, keyof TaskValues]>) {
+        if (data[field] !== undefined) (next as Record<string, unknown>)[column] = data[field]
+      }
+      for (const [field, column] of Object.entries(PATCH_JSON) as Array<[keyof typeof PATCH_JSON, keyof TaskValues]>) {
+        if (data[field] !== undefined) (next as Record<string, unknown>)[column] = JSON.stringify(data[field])
+      }
+      if (data.verification !== undefined) next.verification_json = data.verification === null ? null : JSON.stringify(data.verification)
+      if (data.noAutoComplete !== undefined) next.no_auto_complete = data.noAutoComplete ? 1 : 0
+      if (next.type !== current.type) {
+        this.#checkRetype(current, next.type, current.parent_id === null ? null : requireTaskRow(ctx, current.parent_id).type)
+      }
+      this.#applyStatus(current, next, now)
+      const written = this.#write(next)
+      this.#auditChange(who, 'task.update', current, written, now)
+      if (written.status !== current.status && (written.status === 'done' || written.status === 'cancelled')) {
+        this.#autoComplete(who, written.parent_id, now)
+      }
+      return written
+    })
+    return toTask(row, ctx)
+  }
+
+  /** Lists tasks; see `TasksRepository.list`. */
+  async list(filter: TaskListFilter = {}): Promise<TaskPage> {
+    const ctx = this.#ctx
+    const f = ctx.parse(TaskListFilterSchema, filter, 'tasks.list')
+    const limit = f.limit ?? 100
+    const after = f.cursor === undefined ? 0 : (decodeCursor(ctx, f.cursor, 'n', 'tasks.list')[0] as number)
+    let match: string | null = null
+    if (f.text !== undefined) {
+      match = toFtsQuery(f.text, { mode: 'all', prefix: true })
+      if (match === null) return { items: [], nextCursor: null }
+    }
+    const shape = listShape(f)
+    let query = this.#lists.get(shape)
+    if (query === undefined) {
+      query = listTemplate(f)
+      this.#lists.set(shape, query)
+    }
+    const statuses = f.status === undefined ? null : typeof f.status === 'string' ? [f.status] : f.status
+    const args: ListParams = {
+      status: statuses?.[0] ?? null,
+      statuses: statuses ? JSON.stringify(statuses) : null,
+      parent: f.parentId ?? null,
+      type: f.type ?? null,
+      priority: f.priority ?? null,
+      assignee: f.assignee ?? null,
+      claimed_by: f.claimedBy ?? null,
+      labels: f.labels ? JSON.stringify(f.labels) : null,
+      match,
+      after,
+      limit: limit + 1,
+    }
+    const rows = await ctx.db.read(() => ctx.db.all(query, args))
+    const more = rows.length > limit
+    const items = (more ? rows.slice(0, limit) : rows).map((row) => toTask(row, ctx))
+    return { items, nextCursor: more ? encodeCursor([rows[limit - 1]!.seq]) : null }
+  }
+
+  /** `id`'s ancestors, parent first. */
+  async ancestors(id: string): Promise<Task[]> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.ancestors')
+    const rows = await ctx.db.snapshot(() => {
+      const chain = ancestorChain(ctx, taskId)
+      if (chain.length === 0) throw ctx.notFound('task', taskId)
+      return chain.slice(1).map((node) => ctx.db.get(GET_TASK, { id: node.id })!)
+    })
+    return rows.map((row) => toTask(row, ctx))
+  }
+
+  /** `id`'s descendants (archived ones included), breadth-first. */
+  async descendants(id: string): Promise<Task[]> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.descendants')
+    const rows = await ctx.db.snapshot(() => {
+      const nodes = subtree(ctx, taskId)
+      if (nodes.length === 0) throw ctx.notFound('task', taskId)
+      return nodes.slice(1).map((node) => ctx.db.get(GET_TASK, { id: node.id })!)
+    })
+    return rows.map((row) => toTask(row, ctx))
+  }
+
+  /** Moves a task; see `TasksRepository.reparent`. */
+  async reparent(id: string, parentId: string | null, options: TaskWriteOptions = {}): Promise<Task> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.reparent')
+    const newParentId = ctx.parse(TaskIdSchema.nullable(), parentId, 'tasks.reparent')
+    const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.reparent')
+    const who = ctx.actor(options, 'tasks.reparent')
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const current = this.#lockForWrite(taskId, opts, now, 'reparent')
+      if (current.parent_id === newParentId) return current
+      const parent = newParentId === null ? null : requireTaskRow(ctx, newParentId)
+      if (parent?.archived_at != null) {
+        throw ctx.error('INVARIANT', `cannot move ${taskId} under archived task ${parent.id}`, { parentId: parent.id })
+      }
+      if (parent) {
+        const chain = ancestorChain(ctx, parent.id)
+        const loop = chain.findIndex((node) => node.id === taskId)
+        if (loop >= 0) {
+          const path = [taskId, ...chain.slice(0, loop + 1).map((node) => node.id)]
+          throw ctx.error('CYCLE', `moving ${taskId} under ${parent.id} would make it its own ancestor: ${path.join(' → ')}`, {
+            path,
+          })
+        }
+      }
+      const type = retypeForParent(current.type, parent?.type ?? null)
+      if (type === null) {
+        throw ctx.error('INVARIANT', `a ${current.type} cannot sit under ${parent?.type} ${parent?.id}`, {
+          rule: 'hierarchy',
+          parentId: parent?.id ?? null,
+        })
+      }
+      if (type !== current.type) this.#checkRetype(current, type, parent?.type ?? null)
+      if (parent) {
+        const height = Math.max(...subtree(ctx, taskId).map((node) => node.depth))
+        this.#checkDepth(parent.id, height)
+      }
+      const written = this.#write({ ...current, parent_id: parent?.id ?? null, type, updated_at: now, modified_by: who.actor })
+      this.#auditChange(who, 'task.reparent', current, written, now)
+      return written
+    })
+    return toTask(row, ctx)
+  }
+
+  /** Archives a task; see `TasksRepository.archive`. */
+  async archive(id: string, options: ArchiveTaskOptions = {}): Promise<Task> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.archive')
+    const opts = ctx.parse(ArchiveTaskOptionsSchema, options, 'tasks.archive')
+    const who = ctx.actor(options, 'tasks.archive')
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const root = requireTaskRow(ctx, taskId)
+      if (root.archived_at !== null) throw ctx.error('CONFLICT', `task ${taskId} is already archived`, { id: taskId })
+      this.#checkVersionAndFence(root, opts, now)
+      let targets: string[]
+      if (opts.cascade) {
+        targets = subtree(ctx, taskId)
+          .filter((node) => node.archived_at === null)
+          .map((node) => node.id)
+      } else {
+        const children = ctx.db.all(LIVE_CHILDREN, { id: taskId }).map((c) => c.id)
+        if (children.length > 0) {
+          throw ctx.error(
+            'CONFLICT',
+            `task ${taskId} has live children (${children.join(', ')}); archive them first or pass cascade: true`,
+            { children },
+          )
+        }
+        targets = [taskId]
+      }
+      const archiving = new Set(targets)
+      let result: TaskRow | undefined
+      for (const target of targets) {
+        const current = requireTaskRow(ctx, target)
+        if (current.status !== 'done' && current.status !== 'cancelled') {
+          const dependents = ctx.db
+            .all(LIVE_DEPENDENTS, { id: target })
+            .map((d) => d.task_id)
+            .filter((d) => !archiving.has(d))
+          if (dependents.length > 0 && !opts.force) {
+            throw ctx.error(
+              'CONFLICT',
+              `unfinished task ${target} has live dependents (${dependents.join(', ')}); finish it, or pass force: true to drop those dependencies`,
+              { id: target, dependents },
+            )
+          }
+          for (const dependent of dependents) {
+            ctx.db.run(DELETE_DEPENDENCY, { task_id: dependent, depends_on: target })
+            ctx.audit(
+              who,
+              {
+                action: 'dependency.remove',
+                entityType: 'dependency',
+                entityId: `${dependent}->${target}`,
+                taskId: dependent,
+                before: { taskId: dependent, dependsOn: target },
+                details: { reason: 'archived with force' },
+              },
+              now,
+            )
+          }
+        }
+        const written = this.#write({
+          ...current,
+          archived_at: now,
+          archive_reason: archiveReasonFor(current.status),
+          claimed_by: null,
+          claimed_at: null,
+          claim_expires_at: null,
+          updated_at: now,
+          modified_by: who.actor,
+        })
+        this.#auditChange(who, 'task.archive', current, written, now)
+        if (target === taskId) result = written
+      }
+      return result!
+    })
+    return toTask(row, ctx)
+  }
+
+  /** Restores an archived task; see `TasksRepository.restore`. */
+  async restore(id: string, options: RestoreTaskOptions = {}): Promise<Task> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.restore')
+    const opts = ctx.parse(RestoreTaskOptionsSchema, options, 'tasks.restore')
+    const who = ctx.actor(options, 'tasks.restore')
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const root = requireTaskRow(ctx, taskId)
+      if (root.archived_at === null) throw ctx.error('CONFLICT', `task ${taskId} is not archived`, { id: taskId })
+      this.#checkVersionAndFence(root, opts, now)
+      if (root.parent_id !== null && requireTaskRow(ctx, root.parent_id).archived_at !== null) {
+        throw ctx.error('CONFLICT', `the parent ${root.parent_id} of ${taskId} is archived; restore it first`, {
+          parentId: root.parent_id,
+        })
+      }
+      const targets = opts.cascade
+        ? subtree(ctx, taskId)
+            .filter((node) => node.archived_at !== null)
+            .map((node) => node.id)
+        : [taskId]
+      let result: TaskRow | undefined
+      for (const target of targets) {
+        const current = requireTaskRow(ctx, target)
+        const written = this.#write({ ...current, archived_at: null, archive_reason: null, updated_at: now, modified_by: who.actor })
+        this.#auditChange(who, 'task.restore', current, written, now)
+        if (target === taskId) result = written
+      }
+      return result!
+    })
+    return toTask(row, ctx)
+  }
+
+  // ── inside a write transaction ───────────────────────────────────────────────
+
+  /** Loads a task to change it: exists, not archived, version and fencing token as the caller expects. */
+  #lockForWrite(id: string, opts: { expectedVersion?: number | undefined; claimToken?: number | undefined }, now: number, verb: string): TaskRow {
+    const ctx = this.#ctx
+    const current = requireTaskRow(ctx, id)
+    this.#checkVersionAndFence(current, opts, now)
+    if (current.archived_at !== null) {
+      throw ctx.error('INVARIANT', `task ${id} is archived; restore it before you ${verb} it`, { id })
+    }
+    return current
+  }
+
+  #checkVersionAndFence(
+    current: TaskRow,
+    opts: { expectedVersion?: number | undefined; claimToken?: number | undefined },
+    now: number,
+  ): void {
+    const ctx = this.#ctx
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
+      throw ctx.error(
+        'CONFLICT',
+        `task ${current.id} is at version ${current.version}, not ${opts.expectedVersion}: it changed since it was read`,
+        { id: current.id, expectedVersion: opts.expectedVersion, actualVersion: current.version },
+      )
+    }
+    if (opts.claimToken !== undefined) {
+      const live = current.claimed_by !== null && current.claim_expires_at! > now
+      if (!live || current.claim_token !== opts.claimToken) {
+        throw ctx.error('LEASE_LOST', `the claim on ${current.id} with token ${opts.claimToken} is no longer held`, {
+          id: current.id,
+          token: opts.claimToken,
+        })
+      }
+    }
+  }
+
+  /** Refuses a parent whose level would put a subtree of `height` below it deeper than `maxDepth`. */
+  #checkDepth(parentId: string, height: number): void {
+    const ctx = this.#ctx
+    const deepest = levelOf(ctx, parentId) + 1 + height
+    const maxDepth = ctx.settings.maxDepth
+    if (deepest >= maxDepth) {
+      throw ctx.error(
+        'INVARIANT',
+        `the task tree may be ${maxDepth} levels deep; this would reach level ${deepest + 1} under ${parentId}`,
+        { rule: 'maxDepth', maxDepth, parentId },
+      )
+    }
+  }
+
+  /** A new type must fit the (new) parent and the children. */
+  #checkRetype(current: TaskRow, type: TaskRow['type'], parentType: TaskRow['type'] | null): void {
+    const ctx = this.#ctx
+    if (!taskParentAllowed(type, parentType)) {
+      throw ctx.error('INVARIANT', `${current.id} cannot become a ${type} under a ${parentType ?? 'root'} parent`, {
+        rule: 'hierarchy',
+        id: current.id,
+        type,
+      })
+    }
+    if (type === 'subtask' && ctx.db.get(HAS_CHILDREN, { id: current.id }) !== undefined) {
+      throw ctx.error('INVARIANT', `${current.id} has children, so it cannot become a subtask`, { rule: 'hierarchy', id: current.id })
+    }
+    if (type !== 'subtask') {
+      for (const child of subtree(ctx, current.id)) {
+        if (child.depth === 1 && !taskParentAllowed(child.type, type)) {
+          throw ctx.error('INVARIANT', `${current.id} cannot become a ${type}: its child ${child.id} is a ${child.type}`, {
+            rule: 'hierarchy',
+            id: current.id,
+            child: child.id,
+          })
+        }
+      }
+    }
+  }
+
+  /** Status side effects: the transition rule, completion and cancellation stamps, the claim ends with the work. */
+  #applyStatus(current: TaskRow, next: TaskValues, now: number): void {
+    const ctx = this.#ctx
+    if (next.status === current.status) return
+    if (!canTransitionTask(current.status, next.status)) {
+      throw ctx.error('INVARIANT', `task ${current.id} cannot go from ${current.status} to ${next.status}`, {
+        rule: 'status',
+        from: current.status,
+        to: next.status,
+      })
+    }
+    next.completed_at = next.status === 'done' ? now : null
+    next.cancelled_at = next.status === 'cancelled' ? now : null
+    if (next.status !== 'cancelled') next.cancellation_reason = null
+    if (next.status === 'done' || next.status === 'cancelled') {
+      next.claimed_by = null
+      next.claimed_at = null
+      next.claim_expires_at = null
+    }
+  }
+
+  #write(next: TaskValues): TaskRow {
+    const written = this.#ctx.db.get(WRITE_TASK, next)
+    if (written === undefined) throw this.#ctx.error('INTERNAL', `task ${next.id} changed inside its own transaction`)
+    return written
+  }
+
+  #auditChange(who: Actor, action: string, before: TaskRow, after: TaskRow, now: number): void {
+    const ctx = this.#ctx
+    ctx.audit(who, { action, entityType: 'task', entityId: after.id, taskId: after.id, before: toTask(before, ctx), after: toTask(after, ctx) }, now)
+  }
+
+  /**
+   * Completes an epic whose last open child just finished: it must have at least
+   * one live child, none open, and at least one done (CLEO's `[].every()`
+   * completed epics with no children at all). Walks up through nested epics.
+   */
+  #autoComplete(who: Actor, parentId: string | null, now: number): void {
+    const ctx = this.#ctx
+    for (let id = parentId; id !== null; ) {
+      const parent = requireTaskRow(ctx, id)
+      if (parent.type !== 'epic' || parent.no_auto_complete === 1 || parent.archived_at !== null) return
+      if (parent.status === 'done' || parent.status === 'cancelled') return
+      const counts = ctx.db.get(CHILD_COUNTS, { id })!
+      if (counts.total === 0 || counts.open > 0 || counts.done === 0) return
+      const written = this.#write({
+        ...parent,
+        status: 'done',
+        completed_at: now,
+        claimed_by: null,
+        claimed_at: null,
+        claim_expires_at: null,
+        updated_at: now,
+        modified_by: who.actor,
+      })
+      ctx.audit(
+        who,
+        {
+          action: 'task.autoComplete',
+          entityType: 'task',
+          entityId: id,
+          taskId: id,
+          before: toTask(parent, ctx),
+          after: toTask(written, ctx),
+          details: { children: counts.total },
+        },
+        now,
+      )
+      id = parent.parent_id
+    }
+  }
+}

@@ -1,0 +1,793 @@
+/**
+ * Agent sessions, their handoffs and their work history: `tasks.sessions`.
+ *
+ * @module
+ */
+import type { Selectable } from 'kysely'
+import { sql } from 'kysely'
+
+import { toIso, toIsoOrNull } from '../sqlite/clock.js'
+import { fromJson, fromJsonOrNull } from '../sqlite/json.js'
+import { template } from '../sqlite/query-template.js'
+import { requireTaskRow } from './task-rows.js'
+import type { Actor, TasksContext } from './tasks-context.js'
+import { decodeCursor, encodeCursor } from './tasks-context.js'
+import type { TaskSessionStatus } from './tasks.enums.js'
+import type {
+  EndTaskSessionInput,
+  TaskMutationOptions,
+  StartTaskSessionInput,
+  TaskSessionHandoffInput,
+  TaskSessionListFilter,
+  TaskSessionScope,
+  UpsertTaskSessionInput,
+} from './tasks.schemas.js'
+import {
+  EndTaskSessionSchema,
+  TaskMutationOptionsSchema,
+  StartTaskSessionSchema,
+  TaskIdSchema,
+  TaskSessionHandoffSchema,
+  TaskSessionIdSchema,
+  TaskSessionListFilterSchema,
+  TasksNameSchema,
+  UpsertTaskSessionSchema,
+} from './tasks.schemas.js'
+import type { SessionsTable, TasksDatabase, TaskWorkHistoryTable } from './tasks.tables.js'
+import { z } from 'zod'
+
+type SessionRow = Selectable<SessionsTable>
+type SessionValues = Omit<SessionRow, 'scope_key'>
+
+/**
+ * A session of work by an agent (CLEO), which is also a TeleClaude daemon session
+ * (agent, computer, terminal name, title, status, end time).
+ *
+ * @example
+ * ```ts
+ * const session: TaskSession = await tasks.sessions.start({ name: 'morning', agent: 'claude' })
+ * session.status // 'active'
+ * ```
+ */
+export interface TaskSession {
+  readonly id: string
+  readonly name: string
+  readonly status: TaskSessionStatus
+  readonly scope: TaskSessionScope
+  /** True when the session holds its scope alone (started without `concurrent`). */
+  readonly exclusive: boolean
+  readonly agent: string | null
+  readonly computer: string | null
+  /** The terminal (tmux session) name; `null` while headless. */
+  readonly terminalName: string | null
+  readonly title: string | null
+  readonly providerId: string | null
+  readonly currentTask: string | null
+  readonly taskStartedAt: string | null
+  readonly notes: readonly string[]
+  readonly metadata: Readonly<Record<string, unknown>>
+  readonly handoff: unknown
+  readonly debrief: unknown
+  readonly previousSessionId: string | null
+  readonly nextSessionId: string | null
+  readonly handoffConsumedAt: string | null
+  readonly handoffConsumedBy: string | null
+  readonly resumeCount: number
+  readonly startedAt: string
+  readonly updatedAt: string
+  readonly suspendedAt: string | null
+  /** When the session ended or was orphaned (TeleClaude's `closed_at`). */
+  readonly endedAt: string | null
+}
+
+/**
+ * One stretch of a session working on a task.
+ *
+ * @example
+ * ```ts
+ * const [entry] = await tasks.sessions.workHistory({ sessionId })
+ * entry.clearedAt // null while it is the current task
+ * ```
+ */
+export interface TaskWorkHistoryEntry {
+  readonly id: number
+  readonly sessionId: string
+  readonly taskId: string
+  readonly setAt: string
+  readonly clearedAt: string | null
+}
+
+const OPEN = sql<boolean>`status IN ('creating', 'active', 'suspended')`
+const HOLDING = sql<boolean>`status IN ('creating', 'active')`
+const isOpen = (status: TaskSessionStatus) => status === 'creating' || status === 'active' || status === 'suspended'
+const isEnded = (status: TaskSessionStatus) => status === 'ended' || status === 'orphaned'
+/** Upserts never move a session backwards: creating < active = suspended < ended = orphaned. */
+const RANK: Readonly<Record<TaskSessionStatus, number>> = { creating: 0, active: 1, suspended: 1, ended: 2, orphaned: 2 }
+
+const WRITABLE = [
+  'name',
+  'status',
+  'agent',
+  'computer',
+  'terminal_name',
+  'title',
+  'provider_id',
+  'current_task',
+  'task_started_at',
+  'notes_json',
+  'metadata_json',
+  'handoff_json',
+  'debrief_json',
+  'next_session_id',
+  'handoff_consumed_at',
+  'handoff_consumed_by',
+  'resume_count',
+  'updated_at',
+  'suspended_at',
+  'ended_at',
+] as const satisfies ReadonlyArray<keyof SessionValues>
+
+const INSERTED = [...WRITABLE, 'id', 'scope_type', 'scope_epic_id', 'exclusive', 'previous_session_id', 'started_at'] as const
+
+function params<K extends keyof SessionValues>(
+  p: <N extends keyof SessionValues & string>(name: N) => SessionValues[N],
+  columns: readonly K[],
+): { [C in K]: SessionValues[C] } {
+  const out = {} as { [C in K]: SessionValues[C] }
+  for (const column of columns) out[column] = p(column)
+  return out
+}
+
+const GET = template<TasksDatabase, { id: string }>()((db, p) => db.selectFrom('sessions').selectAll().where('id', '=', p('id')))
+const INSERT = template<TasksDatabase, SessionValues>()((db, p) => db.insertInto('sessions').values(params(p, INSERTED)).returningAll())
+const WRITE = template<TasksDatabase, SessionValues>()((db, p) =>
+  db.updateTable('sessions').set(params(p, WRITABLE)).where('id', '=', p('id')).returningAll(),
+)
+const HOLDERS = template<TasksDatabase, { scope: string; except: string }>()((db, p) =>
+  db
+    .selectFrom('sessions')
+    .select(['id', 'status'])
+    .where('scope_key', '=', p('scope'))
+    .where(sql<boolean>`exclusive = 1`)
+    .where(HOLDING)
+    .where('id', '!=', p('except'))
+    .limit(5),
+)
+const OPEN_SESSIONS = template<TasksDatabase>()((db) =>
+  db.selectFrom('sessions').selectAll().where(OPEN).orderBy('started_at').orderBy('id'),
+)
+const NEWEST_ACTIVE = template<TasksDatabase>()((db) =>
+  db.selectFrom('sessions').selectAll().where('status', '=', 'active').orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1),
+)
+const NEWEST_ACTIVE_IN_SCOPE = template<TasksDatabase, { scope: string }>()((db, p) =>
+  db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('status', '=', 'active')
+    .where('scope_key', '=', p('scope'))
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1),
+)
+const IDLE_OPEN = template<TasksDatabase, { before: number }>()((db, p) =>
+  db.selectFrom('sessions').selectAll().where(OPEN).where('updated_at', '<=', p('before')).orderBy('started_at'),
+)
+const TOUCH = template<TasksDatabase, { id: string; now: number }>()((db, p) =>
+  db.updateTable('sessions').set({ updated_at: p('now') }).where('id', '=', p('id')).where(OPEN).returning('id'),
+)
+const CLOSE_WORK = template<TasksDatabase, { session: string; now: number }>()((db, p) =>
+  db.updateTable('task_work_history').set({ cleared_at: p('now') }).where('session_id', '=', p('session')).where('cleared_at', 'is', null),
+)
+const OPEN_WORK = template<TasksDatabase, { session: string; task: string; now: number }>()((db, p) =>
+  db.insertInto('task_work_history').values({ session_id: p('session'), task_id: p('task'), set_at: p('now') }),
+)
+const WORK_OF_SESSION = template<TasksDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('task_work_history').selectAll().where('session_id', '=', p('id')).orderBy('id'),
+)
+const WORK_OF_TASK = template<TasksDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('task_work_history').selectAll().where('task_id', '=', p('id')).orderBy('id'),
+)
+
+function scopeKey(scope: TaskSessionScope): string {
+  return scope.type === 'epic' ? `epic:${scope.epicId}` : 'global'
+}
+
+function toWork(row: Selectable<TaskWorkHistoryTable>): TaskWorkHistoryEntry {
+  return { id: row.id, sessionId: row.session_id, taskId: row.task_id, setAt: toIso(row.set_at), clearedAt: toIsoOrNull(row.cleared_at) }
+}
+
+const JsonObject = z.record(z.string(), z.unknown())
+
+/**
+ * Sessions of tasks.db, as `tasks.sessions`.
+ *
+ * **Statuses.** `creating → active ⇄ suspended → ended`, and `orphaned` for an
+ * open session found idle by {@link TaskSessions.markOrphaned}. CLEO's four
+ * statuses are kept as they are. TeleClaude's lifecycle maps onto them:
+ *
+ * | TeleClaude | here |
+ * | --- | --- |
+ * | `initializing` / insert with `creating` | `creating` (no terminal yet) |
+ * | `active`, update with the tmux name | `active` with `terminalName` |
+ * | `headless` | `active` with `terminalName: null` |
+ * | `closing` | still `active` (open) until closed |
+ * | `closed` with `closed_at` | `ended` with `endedAt` |
+ *
+ * **Scope.** A session covers the project (`global`) or one epic, and by default
+ * holds it exclusively while creating or active: starting a second such session
+ * on the scope is refused with `CONFLICT`. Running alongside is an explicit
+ * choice, `concurrent: true`: such a session neither holds the scope nor is
+ * refused by its holder. The check runs in the insert's write transaction and a
+ * partial UNIQUE index backs it, so two processes cannot both win (CLEO checked
+ * outside any transaction and several "active" sessions piled up). Upserted
+ * sessions (the TeleClaude daemon's) are always concurrent.
+ *
+ * **Idempotence.** `upsert` by id is safe to replay: fields left out keep their
+ * value, the status only moves forward, and a replay that changes nothing writes
+ * nothing (not even an audit row). `end` of an ended session is a no-op.
+ *
+ * @example
+ * ```ts
+ * const s = await tasks.sessions.start({ name: 'parser', scope: { type: 'epic', epicId: 'T1' } })
+ * await tasks.sessions.setCurrentTask(s.id, 'T2')
+ * await tasks.sessions.end(s.id, { note: 'parser done' })
+ * ```
+ */
+export class TaskSessions {
+  readonly #ctx: TasksContext
+
+  constructor(ctx: TasksContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Starts a session. `CONFLICT` when another exclusive session already holds the
+   * scope (pass `concurrent: true` to run alongside it); `NOT_FOUND` /
+   * `INVARIANT` for a scope epic that does not exist or is not an epic.
+   *
+   * @example
+   * ```ts
+   * const s = await tasks.sessions.start({ name: 'review', agent: 'claude', computer: 'mbp', concurrent: true })
+   * ```
+   */
+  async start(input: StartTaskSessionInput, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    const ctx = this.#ctx
+    const data = ctx.parse(StartTaskSessionSchema, input, 'tasks.sessions.start')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.start')
+    const who = ctx.actor(options, 'tasks.sessions.start')
+    const id = data.id ?? ctx.newId()
+    const row = await ctx.db.write(() => this.#start(who, id, data, ctx.now()))
+    return this.#toSession(row)
+  }
+
+  /**
+   * Inserts or updates a session by id (the TeleClaude daemon's write). Creating:
+   * `name` defaults to the title or the id, `status` to `active`, the scope to
+   * `global` (not exclusive). Updating: only the given fields change; a status
+   * earlier than the current one is ignored; ending stamps `endedAt` (default now),
+   * closes the work history and clears the current task.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.upsert({ id, status: 'creating', agent: 'claude', computer: 'mbp' })
+   * await tasks.sessions.upsert({ id, status: 'active', terminalName: 'tc_42' })
+   * await tasks.sessions.upsert({ id, title: 'Fix the parser', metadata: { thinking: 'high' } })
+   * await tasks.sessions.upsert({ id, status: 'ended' })
+   * ```
+   */
+  async upsert(input: UpsertTaskSessionInput, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    const ctx = this.#ctx
+    const data = ctx.parse(UpsertTaskSessionSchema, input, 'tasks.sessions.upsert')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.upsert')
+    const who = ctx.actor(options, 'tasks.sessions.upsert')
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const current = ctx.db.get(GET, { id: data.id })
+      const fields = {
+        ...(data.agent !== undefined ? { agent: data.agent } : {}),
+        ...(data.computer !== undefined ? { computer: data.computer } : {}),
+        ...(data.terminalName !== undefined ? { terminal_name: data.terminalName } : {}),
+        ...(data.title !== undefined ? { title: data.title } : {}),
+        ...(data.providerId !== undefined ? { provider_id: data.providerId } : {}),
+        ...(data.name !== undefined ? { name: data.name } : {}),
+      }
+      if (current === undefined) {
+        const status = data.status ?? 'active'
+        const scope = data.scope ?? { type: 'global' as const }
+        if (scope.type === 'epic') this.#requireEpic(scope.epicId)
+        const created = ctx.db.get(INSERT, {
+          id: data.id,
+          name: data.name ?? data.title ?? data.id,
+          status,
+          scope_type: scope.type,
+          scope_epic_id: scope.type === 'epic' ? scope.epicId : null,
+          exclusive: 0,
+          agent: null,
+          computer: null,
+          terminal_name: null,
+          title: null,
+          provider_id: null,
+          ...fields,
+          current_task: null,
+          task_started_at: null,
+          notes_json: '[]',
+          metadata_json: JSON.stringify(data.metadata ?? {}),
+          handoff_json: null,
+          debrief_json: null,
+          previous_session_id: null,
+          next_session_id: null,
+          handoff_consumed_at: null,
+          handoff_consumed_by: null,
+          resume_count: 0,
+          started_at: now,
+          updated_at: now,
+          suspended_at: status === 'suspended' ? now : null,
+          ended_at: isEnded(status) ? (data.endedAt ?? now) : null,
+        })!
+        ctx.audit(who, { action: 'session.upsert', entityType: 'session', entityId: data.id, after: this.#toSession(created) }, now)
+        return created
+      }
+      const next: SessionValues = { ...current, ...fields }
+      if (data.metadata !== undefined) next.metadata_json = JSON.stringify({ ...this.#metadata(current), ...data.metadata })
+      if (data.status !== undefined && data.status !== current.status && !isEnded(current.status) && RANK[data.status] >= RANK[current.status]) {
+        next.status = data.status
+        next.suspended_at = data.status === 'suspended' ? now : null
+        if (isEnded(data.status)) this.#endInPlace(next, data.endedAt ?? now)
+      }
+      const changed = WRITABLE.some((column) => next[column] !== current[column])
+      if (!changed) return current
+      next.updated_at = now
+      if (isEnded(next.status) && !isEnded(current.status)) ctx.db.run(CLOSE_WORK, { session: current.id, now })
+      const written = ctx.db.get(WRITE, next)!
+      ctx.audit(
+        who,
+        { action: 'session.upsert', entityType: 'session', entityId: current.id, before: this.#toSession(current), after: this.#toSession(written) },
+        now,
+      )
+      return written
+    })
+    return this.#toSession(row)
+  }
+
+  /**
+   * Reads a session; `NOT_FOUND` when there is none.
+   *
+   * @example
+   * ```ts
+   * const s = await tasks.sessions.get(id)
+   * ```
+   */
+  async get(id: string): Promise<TaskSession> {
+    const found = await this.find(id)
+    if (found === null) throw this.#ctx.notFound('session', id)
+    return found
+  }
+
+  /**
+   * Reads a session, or `null`.
+   *
+   * @example
+   * ```ts
+   * const s = await tasks.sessions.find(id)
+   * ```
+   */
+  async find(id: string): Promise<TaskSession | null> {
+    const ctx = this.#ctx
+    const sessionId = ctx.parse(TaskSessionIdSchema, id, 'tasks.sessions.find')
+    const row = await ctx.db.read(() => ctx.db.get(GET, { id: sessionId }))
+    return row === undefined ? null : this.#toSession(row)
+  }
+
+  /**
+   * Lists sessions, newest first, a page at a time.
+   *
+   * @example
+   * ```ts
+   * const { items, nextCursor } = await tasks.sessions.list({ status: 'ended', limit: 20 })
+   * ```
+   */
+  async list(filter: TaskSessionListFilter = {}): Promise<{ items: TaskSession[]; nextCursor: string | null }> {
+    const ctx = this.#ctx
+    const f = ctx.parse(TaskSessionListFilterSchema, filter, 'tasks.sessions.list')
+    const limit = f.limit ?? 100
+    let q = ctx.db.kysely.selectFrom('sessions').selectAll()
+    if (f.status) q = q.where('status', '=', f.status)
+    if (f.agent) q = q.where('agent', '=', f.agent)
+    if (f.cursor) {
+      const [startedAt, id] = decodeCursor(ctx, f.cursor, 'ns', 'tasks.sessions.list') as [number, string]
+      q = q.where((eb) => eb.or([eb('started_at', '<', startedAt), eb.and([eb('started_at', '=', startedAt), eb('id', '<', id)])]))
+    }
+    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1)))
+    const more = rows.length > limit
+    const page = more ? rows.slice(0, limit) : rows
+    const last = page[page.length - 1]
+    return { items: page.map((row) => this.#toSession(row)), nextCursor: more && last ? encodeCursor([last.started_at, last.id]) : null }
+  }
+
+  /**
+   * Every open session (creating, active or suspended), oldest first: what a
+   * daemon re-attaches to after a restart.
+   *
+   * @example
+   * ```ts
+   * for (const s of await tasks.sessions.listOpen()) reattach(s.id, s.terminalName)
+   * ```
+   */
+  async listOpen(): Promise<TaskSession[]> {
+    const ctx = this.#ctx
+    const rows = await ctx.db.read(() => ctx.db.all(OPEN_SESSIONS))
+    return rows.map((row) => this.#toSession(row))
+  }
+
+  /**
+   * The newest active session (of one scope, if given), or `null`.
+   *
+   * @example
+   * ```ts
+   * const s = await tasks.sessions.current({ type: 'epic', epicId: 'T1' })
+   * ```
+   */
+  async current(scope?: TaskSessionScope): Promise<TaskSession | null> {
+    const ctx = this.#ctx
+    const row = await ctx.db.read(() =>
+      scope === undefined ? ctx.db.get(NEWEST_ACTIVE) : ctx.db.get(NEWEST_ACTIVE_IN_SCOPE, { scope: scopeKey(scope) }),
+    )
+    return row === undefined ? null : this.#toSession(row)
+  }
+
+  /**
+   * Pauses an active session; `INVARIANT` from any other status. A suspended
+   * session does not hold its scope.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.suspend(id)
+   * ```
+   */
+  async suspend(id: string, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    return this.#change(id, options, 'suspend', (current, now) => {
+      if (current.status !== 'active') throw this.#ctx.error('INVARIANT', `session ${id} is ${current.status}, not active`, { id })
+      return { ...current, status: 'suspended', suspended_at: now }
+    })
+  }
+
+  /**
+   * Resumes a suspended session (counting resumes). `CONFLICT` when an exclusive
+   * session's scope was taken meanwhile.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.resume(id)
+   * ```
+   */
+  async resume(id: string, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    return this.#change(id, options, 'resume', (current) => {
+      if (current.status !== 'suspended') throw this.#ctx.error('INVARIANT', `session ${id} is ${current.status}, not suspended`, { id })
+      if (current.exclusive === 1) this.#assertScopeFree(current.scope_key, current.id)
+      return { ...current, status: 'active', suspended_at: null, resume_count: current.resume_count + 1 }
+    })
+  }
+
+  /**
+   * Ends a session: closes its work history, clears its current task, appends the
+   * note, keeps the debrief and handoff. Ending an ended (or orphaned) session
+   * returns it unchanged.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.end(id, { note: 'done for today', handoff: { next: ['T7'] } })
+   * ```
+   */
+  async end(id: string, input: EndTaskSessionInput = {}, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    const data = this.#ctx.parse(EndTaskSessionSchema, input, 'tasks.sessions.end')
+    return this.#change(id, options, 'end', (current, now) => {
+      if (isEnded(current.status)) return current
+      return this.#ended(current, now, data)
+    })
+  }
+
+  /**
+   * Ends `fromId` with a handoff and starts its successor, linked both ways, in
+   * one transaction. The successor inherits the scope (and name) unless given.
+   *
+   * @example
+   * ```ts
+   * const { from, to } = await tasks.sessions.handoff(id, { handoff: { todo: ['T7'] }, to: { agent: 'codex' } })
+   * ```
+   */
+  async handoff(fromId: string, input: TaskSessionHandoffInput, options: TaskMutationOptions = {}): Promise<{ from: TaskSession; to: TaskSession }> {
+    const ctx = this.#ctx
+    const id = ctx.parse(TaskSessionIdSchema, fromId, 'tasks.sessions.handoff')
+    const data = ctx.parse(TaskSessionHandoffSchema, input, 'tasks.sessions.handoff')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.handoff')
+    const who = ctx.actor(options, 'tasks.sessions.handoff')
+    const nextId = data.to.id ?? ctx.newId()
+    const { from, to } = await ctx.db.write(() => {
+      const now = ctx.now()
+      const current = this.#require(id)
+      if (!isOpen(current.status)) throw ctx.error('INVARIANT', `session ${id} is ${current.status}; only an open session hands off`, { id })
+      if (current.next_session_id !== null) throw ctx.error('CONFLICT', `session ${id} already handed off to ${current.next_session_id}`, { id })
+      ctx.db.run(CLOSE_WORK, { session: id, now })
+      const ended = ctx.db.get(WRITE, { ...this.#ended(current, now, { handoff: data.handoff, note: data.note }), updated_at: now })!
+      ctx.audit(who, { action: 'session.end', entityType: 'session', entityId: id, before: this.#toSession(current), after: this.#toSession(ended) }, now)
+      const scope: TaskSessionScope =
+        data.to.scope ?? (current.scope_type === 'epic' ? { type: 'epic', epicId: current.scope_epic_id! } : { type: 'global' })
+      const started = this.#start(
+        who,
+        nextId,
+        { ...data.to, name: data.to.name ?? current.name, scope, concurrent: data.to.concurrent ?? current.exclusive === 0, status: data.to.status ?? 'active', previousSessionId: id },
+        now,
+      )
+      return { from: ctx.db.get(GET, { id })!, to: started }
+    })
+    return { from: this.#toSession(from), to: this.#toSession(to) }
+  }
+
+  /**
+   * Marks the handoff of session `id` as consumed by `by`, and returns the
+   * session with its handoff. `CONFLICT` when it was consumed already,
+   * `INVARIANT` when the session has no handoff.
+   *
+   * @example
+   * ```ts
+   * const previous = await tasks.sessions.consumeHandoff(prevId, 'codex')
+   * console.log(previous.handoff)
+   * ```
+   */
+  async consumeHandoff(id: string, by: string, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    const consumer = this.#ctx.parse(TasksNameSchema, by, 'tasks.sessions.consumeHandoff')
+    return this.#change(id, options, 'consumeHandoff', (current, now) => {
+      if (current.handoff_json === null) throw this.#ctx.error('INVARIANT', `session ${id} has no handoff`, { id })
+      if (current.handoff_consumed_at !== null) {
+        throw this.#ctx.error('CONFLICT', `the handoff of session ${id} was consumed by ${current.handoff_consumed_by}`, {
+          id,
+          consumedBy: current.handoff_consumed_by,
+        })
+      }
+      return { ...current, handoff_consumed_at: now, handoff_consumed_by: consumer }
+    })
+  }
+
+  /**
+   * Sets (or with `null` clears) the task a session is working on: closes the
+   * open work-history row, opens a new one and updates the session, in one
+   * transaction (CLEO ran three separate statements).
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.setCurrentTask(id, 'T4')
+   * ```
+   */
+  async setCurrentTask(id: string, taskId: string | null, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    const ctx = this.#ctx
+    const task = ctx.parse(TaskIdSchema.nullable(), taskId, 'tasks.sessions.setCurrentTask')
+    return this.#change(id, options, 'setCurrentTask', (current, now) => {
+      if (current.status !== 'active' && current.status !== 'creating') {
+        throw ctx.error('INVARIANT', `session ${id} is ${current.status}; only an active session works on a task`, { id })
+      }
+      if (current.current_task === task) return current
+      if (task !== null) {
+        const row = requireTaskRow(ctx, task)
+        if (row.archived_at !== null) throw ctx.error('INVARIANT', `task ${task} is archived`, { taskId: task })
+      }
+      ctx.db.run(CLOSE_WORK, { session: id, now })
+      if (task !== null) ctx.db.run(OPEN_WORK, { session: id, task, now })
+      return { ...current, current_task: task, task_started_at: task === null ? null : now }
+    })
+  }
+
+  /**
+   * The work history of one session or of one task, oldest first.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.workHistory({ taskId: 'T4' })
+   * ```
+   */
+  async workHistory(of: { sessionId: string } | { taskId: string }): Promise<TaskWorkHistoryEntry[]> {
+    const ctx = this.#ctx
+    const rows = await ctx.db.read(() =>
+      'sessionId' in of
+        ? ctx.db.all(WORK_OF_SESSION, { id: ctx.parse(TaskSessionIdSchema, of.sessionId, 'tasks.sessions.workHistory') })
+        : ctx.db.all(WORK_OF_TASK, { id: ctx.parse(TaskIdSchema, of.taskId, 'tasks.sessions.workHistory') }),
+    )
+    return rows.map(toWork)
+  }
+
+  /**
+   * Records activity on an open session (bumps `updatedAt`, which
+   * {@link markOrphaned} reads); `NOT_FOUND` unless the session exists and is open.
+   * Not audited.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => tasks.sessions.touch(id), 30_000)
+   * ```
+   */
+  async touch(id: string): Promise<void> {
+    const ctx = this.#ctx
+    const sessionId = ctx.parse(TaskSessionIdSchema, id, 'tasks.sessions.touch')
+    await ctx.db.write(() => {
+      if (ctx.db.get(TOUCH, { id: sessionId, now: ctx.now() }) === undefined) throw ctx.notFound('open session', sessionId)
+    })
+  }
+
+  /**
+   * Marks open sessions idle for at least `idleMs` (no change, no `touch`) as
+   * `orphaned`, ending them; returns their ids. Only sessions older than the
+   * cutoff are touched (CLEO's `gcSessions` ignored its age argument).
+   *
+   * @example
+   * ```ts
+   * const orphaned = await tasks.sessions.markOrphaned({ idleMs: 24 * 3600_000 })
+   * ```
+   */
+  async markOrphaned(input: { idleMs: number }, options: TaskMutationOptions = {}): Promise<string[]> {
+    const ctx = this.#ctx
+    const { idleMs } = ctx.parse(z.strictObject({ idleMs: z.number().int().min(0) }), input, 'tasks.sessions.markOrphaned')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.markOrphaned')
+    const who = ctx.actor(options, 'tasks.sessions.markOrphaned')
+    return ctx.db.write(() => {
+      const now = ctx.now()
+      const ids: string[] = []
+      for (const current of ctx.db.all(IDLE_OPEN, { before: now - idleMs })) {
+        ctx.db.run(CLOSE_WORK, { session: current.id, now })
+        const next: SessionValues = { ...current, status: 'orphaned', suspended_at: null, updated_at: now }
+        this.#endInPlace(next, now)
+        const written = ctx.db.get(WRITE, next)!
+        ctx.audit(
+          who,
+          { action: 'session.orphan', entityType: 'session', entityId: current.id, before: this.#toSession(current), after: this.#toSession(written), details: { idleMs } },
+          now,
+        )
+        ids.push(current.id)
+      }
+      return ids
+    })
+  }
+
+  // ── inside a write transaction ───────────────────────────────────────────────
+
+  #start(who: Actor, id: string, data: ReturnType<typeof StartTaskSessionSchema.parse>, now: number): SessionRow {
+    const ctx = this.#ctx
+    const scope = data.scope
+    if (scope.type === 'epic') this.#requireEpic(scope.epicId)
+    if (!data.concurrent) this.#assertScopeFree(scopeKey(scope), id)
+    let previous: SessionRow | undefined
+    if (data.previousSessionId !== undefined) {
+      previous = this.#require(data.previousSessionId)
+      if (previous.next_session_id !== null && previous.next_session_id !== id) {
+        throw ctx.error('CONFLICT', `session ${previous.id} already continues as ${previous.next_session_id}`, { id: previous.id })
+      }
+    }
+    const created = ctx.db.get(INSERT, {
+      id,
+      name: data.name,
+      status: data.status,
+      scope_type: scope.type,
+      scope_epic_id: scope.type === 'epic' ? scope.epicId : null,
+      exclusive: data.concurrent ? 0 : 1,
+      agent: data.agent ?? null,
+      computer: data.computer ?? null,
+      terminal_name: data.terminalName ?? null,
+      title: data.title ?? null,
+      provider_id: data.providerId ?? null,
+      current_task: null,
+      task_started_at: null,
+      notes_json: '[]',
+      metadata_json: JSON.stringify(data.metadata ?? {}),
+      handoff_json: null,
+      debrief_json: null,
+      previous_session_id: previous?.id ?? null,
+      next_session_id: null,
+      handoff_consumed_at: null,
+      handoff_consumed_by: null,
+      resume_count: 0,
+      started_at: now,
+      updated_at: now,
+      suspended_at: null,
+      ended_at: null,
+    })!
+    if (previous !== undefined && previous.next_session_id === null) {
+      ctx.db.get(WRITE, { ...previous, next_session_id: id, updated_at: now })
+    }
+    ctx.audit(who, { action: 'session.start', entityType: 'session', entityId: id, after: this.#toSession(created) }, now)
+    return created
+  }
+
+  /** Loads, changes and writes one session in a write transaction, with its audit row. */
+  async #change(id: string, options: TaskMutationOptions, verb: string, apply: (current: SessionRow, now: number) => SessionValues): Promise<TaskSession> {
+    const ctx = this.#ctx
+    const sessionId = ctx.parse(TaskSessionIdSchema, id, `tasks.sessions.${verb}`)
+    ctx.parse(TaskMutationOptionsSchema, options, `tasks.sessions.${verb}`)
+    const who = ctx.actor(options, `tasks.sessions.${verb}`)
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const current = this.#require(sessionId)
+      const next = apply(current, now)
+      if (next === current) return current
+      if (isEnded(next.status) && !isEnded(current.status)) ctx.db.run(CLOSE_WORK, { session: sessionId, now })
+      const written = ctx.db.get(WRITE, { ...next, updated_at: now })!
+      ctx.audit(
+        who,
+        { action: `session.${verb}`, entityType: 'session', entityId: sessionId, before: this.#toSession(current), after: this.#toSession(written) },
+        now,
+      )
+      return written
+    })
+    return this.#toSession(row)
+  }
+
+  #ended(current: SessionRow, now: number, data: { note?: string | undefined; debrief?: unknown; handoff?: unknown }): SessionValues {
+    const next: SessionValues = { ...current, status: 'ended', suspended_at: null }
+    this.#endInPlace(next, now)
+    if (data.note !== undefined) next.notes_json = JSON.stringify([...fromJson<string[]>(current.notes_json, 'sessions.notes_json'), data.note])
+    if (data.debrief !== undefined) next.debrief_json = JSON.stringify(data.debrief)
+    if (data.handoff !== undefined) next.handoff_json = JSON.stringify(data.handoff)
+    return next
+  }
+
+  #endInPlace(next: SessionValues, at: number): void {
+    next.ended_at = at
+    next.suspended_at = null
+    next.current_task = null
+    next.task_started_at = null
+  }
+
+  #assertScopeFree(scope: string, self: string): void {
+    const holders = this.#ctx.db.all(HOLDERS, { scope, except: self })
+    if (holders.length > 0) {
+      throw this.#ctx.error(
+        'CONFLICT',
+        `scope ${scope} is held by open session ${holders.map((h) => h.id).join(', ')}; pass concurrent: true to run alongside it`,
+        { scope, sessions: holders.map((h) => h.id) },
+      )
+    }
+  }
+
+  #requireEpic(epicId: string): void {
+    const row = requireTaskRow(this.#ctx, epicId)
+    if (row.type !== 'epic') throw this.#ctx.error('INVARIANT', `session scope ${epicId} is a ${row.type}, not an epic`, { epicId })
+  }
+
+  #require(id: string): SessionRow {
+    const row = this.#ctx.db.get(GET, { id })
+    if (row === undefined) throw this.#ctx.notFound('session', id)
+    return row
+  }
+
+  #metadata(row: SessionRow): Record<string, unknown> {
+    return fromJson(row.metadata_json, 'sessions.metadata_json', this.#ctx.errorContext, JsonObject)
+  }
+
+  #toSession(row: SessionRow): TaskSession {
+    const where = this.#ctx.errorContext
+    return {
+      id: row.id,
+      name: row.name,
+      status: row.status,
+      scope: row.scope_type === 'epic' ? { type: 'epic', epicId: row.scope_epic_id! } : { type: 'global' },
+      exclusive: row.exclusive === 1,
+      agent: row.agent,
+      computer: row.computer,
+      terminalName: row.terminal_name,
+      title: row.title,
+      providerId: row.provider_id,
+      currentTask: row.current_task,
+      taskStartedAt: toIsoOrNull(row.task_started_at),
+      notes: fromJson<string[]>(row.notes_json, 'sessions.notes_json', where),
+      metadata: this.#metadata(row),
+      handoff: fromJsonOrNull(row.handoff_json, 'sessions.handoff_json', where),
+      debrief: fromJsonOrNull(row.debrief_json, 'sessions.debrief_json', where),
+      previousSessionId: row.previous_session_id,
+      nextSessionId: row.next_session_id,
+      handoffConsumedAt: toIsoOrNull(row.handoff_consumed_at),
+      handoffConsumedBy: row.handoff_consumed_by,
+      resumeCount: row.resume_count,
+      startedAt: toIso(row.started_at),
+      updatedAt: toIso(row.updated_at),
+      suspendedAt: toIsoOrNull(row.suspended_at),
+      endedAt: toIsoOrNull(row.ended_at),
+    }
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Dependencies (cycle refusal naming the path, checked in the write transaction),
+ * ready work (ordering, exclusions, the indexed plan), next, blockers.
+ */
+import fc from 'fast-check'
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+
+import { READY, READY_FOR_AGENT, READY_UNCLAIMED } from '../../src/tasks/task-dependencies.js'
+import { expectCode } from '../helpers.js'
+import { countRows, openTasks } from './open-tasks.js'
+
+describe('dependencies', () => {
+  it('adds, lists, reports satisfaction, removes', async () => {
+    const { tasks } = await openTasks()
+    const a = await tasks.create({ title: 'a' })
+    const b = await tasks.create({ title: 'b' })
+    const edge = await tasks.dependencies.add(b.id, a.id, { actor: 'planner' })
+    expect(edge).toMatchObject({ taskId: b.id, dependsOn: a.id, satisfied: false })
+    expect(await tasks.dependencies.add(b.id, a.id)).toEqual(edge) // idempotent
+    expect(await tasks.dependencies.dependents(a.id)).toEqual([edge])
+    await tasks.update(a.id, { status: 'cancelled' })
+    expect((await tasks.dependencies.list(b.id))[0]!.satisfied).toBe(true)
+    await tasks.dependencies.remove(b.id, a.id)
+    expect(await tasks.dependencies.list(b.id)).toEqual([])
+    await expectCode(tasks.dependencies.remove(b.id, a.id), 'NOT_FOUND')
+    await expectCode(tasks.dependencies.add(b.id, 'T9'), 'NOT_FOUND')
+    await expectCode(tasks.dependencies.list('T9'), 'NOT_FOUND')
+    const actions = (await tasks.audit.list({ entityType: 'dependency' })).items.map((e) => e.action)
+    expect(actions).toEqual(['dependency.remove', 'dependency.add'])
+  })
+
+  it('refuses an edge that closes a cycle with CYCLE, naming the path', async () => {
+    const { tasks } = await openTasks()
+    const [a, b, c, d] = await Promise.all(['a', 'b', 'c', 'd'].map((title) => tasks.create({ title })))
+    await tasks.dependencies.add(b!.id, a!.id) // b → a
+    await tasks.dependencies.add(c!.id, b!.id) // c → b
+    await tasks.dependencies.add(d!.id, c!.id) // d → c
+    const error = await expectCode(tasks.dependencies.add(a!.id, d!.id), 'CYCLE')
+    expect(error.details?.path).toEqual([a!.id, d!.id, c!.id, b!.id, a!.id])
+    expect(error.message).toContain(`${a!.id} → ${d!.id} → ${c!.id} → ${b!.id} → ${a!.id}`)
+    const self = await expectCode(tasks.dependencies.add(a!.id, a!.id), 'CYCLE')
+    expect(self.details?.path).toEqual([a!.id, a!.id])
+    expect(await countRows(tasks, 'task_dependencies')).toBe(3)
+    // the SQL itself refuses a self-edge too
+    await expectCode(
+      tasks.kysely.insertInto('task_dependencies').values({ task_id: a!.id, depends_on: a!.id, created_at: 0 }).execute(),
+      'INVARIANT',
+    )
+  })
+
+  it('refuses edges to or from archived tasks', async () => {
+    const { tasks } = await openTasks()
+    const a = await tasks.create({ title: 'a' })
+    const b = await tasks.create({ title: 'b' })
+    await tasks.archive(a.id)
+    await expectCode(tasks.dependencies.add(b.id, a.id), 'INVARIANT')
+    await expectCode(tasks.dependencies.add(a.id, b.id), 'INVARIANT')
+  })
+
+  it('keeps the graph acyclic under any sequence of additions (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 })), { maxLength: 40 }), async (edges) => {
+        const { tasks } = await openTasks()
+        for (let i = 0; i < 8; i++) await tasks.create({ title: `t${i}` })
+        const graph = new Map<string, Set<string>>()
+        const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
+          if (from === to) return true
+          if (seen.has(from)) return false
+          seen.add(from)
+          return [...(graph.get(from) ?? [])].some((next) => reaches(next, to, seen))
+        }
+        for (const [x, y] of edges) {
+          const from = `T${x}`
+          const to = `T${y}`
+          const wouldCycle = reaches(to, from)
+          try {
+            await tasks.dependencies.add(from, to)
+            expect(wouldCycle).toBe(false)
+            graph.set(from, (graph.get(from) ?? new Set()).add(to))
+          } catch (error) {
+            expect((error as { code: string }).code).toBe('CYCLE')
+            expect(wouldCycle).toBe(true)
+            const path = (error as { details: { path: string[] } }).details.path
+            expect(path[0]).toBe(from)
+            expect(path.at(-1)).toBe(from)
+          }
+        }
+        await tasks.close()
+      }),
+      { numRuns: 25 },
+    )
+  })
+})
+
+describe('ready work', () => {
+  it('orders by priority, then age, and leaves out what is not ready', async () => {
+    const { tasks, clock } = await openTasks()
+    const create = async (title: string, extra: Parameters<typeof tasks.create>[0] extends infer I ? Partial<I> : never = {}) => {
+      clock.advance(1000)
+      return tasks.create({ title, ...extra })
+    }
+    const lowOld = await create('low old', { priority: 'low' })
+    const medOld = await create('medium old')
+    const critical = await create('critical new', { priority: 'critical' })
+    const medNew = await create('medium new')
+    const blocked = await create('blocked by medOld', { priority: 'critical', dependsOn: [medOld.id] })
+    const statusBlocked = await create('status blocked', { priority: 'critical', status: 'blocked' })
+    const proposed = await create('proposed', { priority: 'critical', status: 'proposed' })
+    const epic = await create('epic with open child', { type: 'epic', priority: 'critical' })
+    const child = await create('child', { parentId: epic.id, priority: 'high' })
+    const parentTask = await create('waits on medNew', { priority: 'high', dependsOn: [medNew.id] })
+    const inheritedBlock = await create('subtask of a waiting task', { parentId: parentTask.id, priority: 'critical' })
+    const archived = await create('archived', { priority: 'critical' })
+    await tasks.archive(archived.id)
+    const done = await create('done', { priority: 'critical' })
+    await tasks.update(done.id, { status: 'active' })
+    await tasks.update(done.id, { status: 'done' })
+
+    const ready = (await tasks.dependencies.ready()).map((t) => t.id)
+    expect(ready).toEqual([critical.id, child.id, medOld.id, medNew.id, lowOld.id])
+    for (const excluded of [blocked, statusBlocked, proposed, epic, parentTask, inheritedBlock, archived, done]) {
+      expect(ready).not.toContain(excluded.id)
+    }
+    expect((await tasks.dependencies.ready({ limit: 2 })).map((t) => t.id)).toEqual([critical.id, child.id])
+
+    // finishing medOld unblocks `blocked`, which is critical and so comes first by age
+    await tasks.update(medOld.id, { status: 'active' })
+    await tasks.update(medOld.id, { status: 'done' })
+    expect((await tasks.dependencies.ready()).map((t) => t.id).slice(0, 2)).toEqual([critical.id, blocked.id])
+    // active tasks stay ready (unblocked, non-terminal)
+    await tasks.update(lowOld.id, { status: 'active' })
+    expect((await tasks.dependencies.ready()).map((t) => t.id)).toContain(lowOld.id)
+  })
+
+  it('next() skips tasks under another agent’s live claim, but not expired ones', async () => {
+    const { tasks, clock } = await openTasks()
+    const a = await tasks.create({ title: 'a', priority: 'high' })
+    const b = await tasks.create({ title: 'b' })
+    expect((await tasks.dependencies.next())!.id).toBe(a.id)
+    await tasks.claims.claim(a.id, { agent: 'x', ttlMs: 60_000 })
+    expect((await tasks.dependencies.next({ agent: 'y' }))!.id).toBe(b.id)
+    expect((await tasks.dependencies.next({ agent: 'x' }))!.id).toBe(a.id)
+    expect((await tasks.dependencies.ready({ agent: 'y' })).map((t) => t.id)).toEqual([b.id])
+    expect((await tasks.dependencies.ready()).map((t) => t.id)).toEqual([a.id, b.id])
+    clock.advance(60_000)
+    expect((await tasks.dependencies.next({ agent: 'y' }))!.id).toBe(a.id)
+    await tasks.update(a.id, { status: 'cancelled' })
+    await tasks.update(b.id, { status: 'cancelled' })
+    expect(await tasks.dependencies.next()).toBeNull()
+  })
+
+  it('runs as one indexed query: walks tasks_ready_idx in order, no scan of tasks, no sort', async () => {
+    const { tasks } = await openTasks()
+    for (let i = 0; i < 50; i++) await tasks.create({ title: `t${i}`, priority: (['low', 'high'] as const)[i % 2]! })
+    for (const query of [READY, READY_FOR_AGENT, READY_UNCLAIMED]) {
+      // Parameters left unbound are NULL: the plan does not depend on them.
+      const { rows } = await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`).execute(tasks.kysely)
+      const details = rows.map((r) => r.detail)
+      expect(details[0]).toBe('SCAN t USING INDEX tasks_ready_idx')
+      expect(details.filter((d) => /^SCAN (t|b|c|d|p)\b/.test(d) && !d.includes('USING INDEX'))).toEqual([])
+      expect(details.some((d) => d.includes('TEMP B-TREE'))).toBe(false)
+      expect(details).toContain('SEARCH d USING PRIMARY KEY (task_id=?)')
+      expect(details).toContain('SEARCH c USING INDEX tasks_parent_idx (parent_id=?)')
+    }
+  })
+})
+
+describe('blockers', () => {
+  it('lists direct (and inherited) blockers, or all of them transitively', async () => {
+    const { tasks } = await openTasks()
+    const a = await tasks.create({ title: 'a' })
+    const b = await tasks.create({ title: 'b', dependsOn: [a.id] })
+    const c = await tasks.create({ title: 'c', dependsOn: [b.id] })
+    const sub = await tasks.create({ title: 'sub', parentId: c.id })
+    const ids = (list: Array<{ id: string }>) => list.map((t) => t.id)
+    expect(ids(await tasks.dependencies.blockers(c.id))).toEqual([b.id])
+    expect(ids(await tasks.dependencies.blockers(c.id, { transitive: true }))).toEqual([a.id, b.id])
+    expect(ids(await tasks.dependencies.blockers(sub.id))).toEqual([b.id])
+    await tasks.update(a.id, { status: 'active' })
+    await tasks.update(a.id, { status: 'done' })
+    expect(ids(await tasks.dependencies.blockers(c.id, { transitive: true }))).toEqual([b.id])
+    expect(await tasks.dependencies.blockers(a.id)).toEqual([])
+  })
+})

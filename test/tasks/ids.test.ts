@@ -1,0 +1,71 @@
+/**
+ * Task ids `T<n>`: drawn in the insert's own transaction, so a failed create
+ * leaves no gap, and several processes creating at once on one file never share
+ * an id (CLEO committed the id first, then inserted, and raced).
+ */
+import { join } from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { TasksRepository } from '../../src/tasks/index.js'
+import { expectCode, runFixture, tempDir } from '../helpers.js'
+import { openTasks } from './open-tasks.js'
+
+describe('task ids', () => {
+  it('are T1, T2, … with no gap after failed creates', async () => {
+    const { tasks } = await openTasks()
+    expect((await tasks.create({ title: 'a' })).id).toBe('T1')
+    // Each of these fails inside the write transaction, after the id was drawn.
+    await expectCode(tasks.create({ title: 'b', parentId: 'T99' }), 'NOT_FOUND')
+    await expectCode(tasks.create({ title: 'b', dependsOn: ['T1', 'T98'] }), 'NOT_FOUND')
+    await expectCode(tasks.create({ title: 'same', description: 'same' }), 'INVARIANT')
+    expect((await tasks.create({ title: 'c' })).id).toBe('T2')
+  })
+
+  it('survive reopening the file and are never reused', async () => {
+    const file = join(tempDir(), 'tasks.db')
+    const first = await TasksRepository.open(file)
+    await first.create({ title: 'a' })
+    await first.create({ title: 'b' })
+    await first.close()
+    const second = await TasksRepository.open(file)
+    expect((await second.create({ title: 'c' })).id).toBe('T3')
+    await second.close()
+  })
+
+  it('are unique and gap-free when several processes create at once on one file', async () => {
+    const file = join(tempDir(), 'tasks.db')
+    // Create (and migrate) the file first so the processes race on inserts only.
+    await (await TasksRepository.open(file)).close()
+    const processes = 4
+    const perProcess = Number(process.env.CLEO_TASKS_ID_RACE ?? 50)
+    const startAt = String(Date.now() + 1500)
+    const outputs = await Promise.all(
+      Array.from({ length: processes }, (_, i) => runFixture('tasks-create-many.ts', [file, startAt, String(perProcess), `p${i}`])),
+    )
+    const results = outputs.map((o) => JSON.parse(o.stdout.trim()) as { ok: boolean; ids: string[]; message?: string })
+    for (const result of results) expect(result.ok, result.message).toBe(true)
+    const all = results.flatMap((r) => r.ids)
+    expect(all).toHaveLength(processes * perProcess)
+    expect(new Set(all).size).toBe(all.length)
+    const numbers = all.map((id) => Number(id.slice(1))).sort((a, b) => a - b)
+    expect(numbers).toEqual(Array.from({ length: all.length }, (_, i) => i + 1))
+    // Each process saw its own ids in increasing order, and the writers really
+    // interleaved (otherwise this test would prove nothing about concurrency).
+    let interleaved = false
+    for (const { ids } of results) {
+      const own = ids.map((id) => Number(id.slice(1)))
+      expect(own).toEqual([...own].sort((a, b) => a - b))
+      if (own.at(-1)! - own[0]! + 1 !== own.length) interleaved = true
+    }
+    expect(interleaved, 'the processes ran one after another').toBe(true)
+    const check = await TasksRepository.open(file)
+    try {
+      expect((await check.list({ limit: 1000 })).items).toHaveLength(all.length)
+      expect((await check.audit.list({ action: 'task.create', limit: 1000 })).items).toHaveLength(all.length)
+      expect((await check.create({ title: 'after' })).id).toBe(`T${all.length + 1}`)
+    } finally {
+      await check.close()
+    }
+  })
+})
