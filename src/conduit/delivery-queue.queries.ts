@@ -1,0 +1,384 @@
+/**
+ * The prepared statements of the delivery queue. Every status test that a partial
+ * index depends on is a literal (`sql.lit`), never a bound parameter: SQLite can only
+ * use a partial index when it can prove the query implies the index's WHERE clause
+ * at prepare time.
+ *
+ * @module
+ */
+import type { Selectable } from 'kysely'
+import { sql } from 'kysely'
+
+import { template } from '../sqlite/query-template.js'
+import type { ConduitDatabase, DeliveryJobsTable } from './conduit.tables.js'
+
+const PENDING = sql.lit('pending' as const)
+const LEASED = sql.lit('leased' as const)
+const DONE = sql.lit('done' as const)
+const DEAD = sql.lit('dead' as const)
+
+/** A stored job row, as selected. */
+export type JobRow = Selectable<DeliveryJobsTable>
+
+interface InsertJobParams {
+  queue: string
+  payload: string
+  partitionKey: string | null
+  ordered: number
+  dedupKey: string | null
+  coalesceKey: string | null
+  maxAttempts: number
+  availableAt: number
+  now: number
+}
+
+export const INSERT_JOB = template<ConduitDatabase, InsertJobParams>()((db, p) =>
+  db
+    .insertInto('delivery_jobs')
+    .values({
+      queue: p('queue'),
+      payload: p('payload'),
+      status: PENDING,
+      partition_key: p('partitionKey'),
+      ordered: p('ordered'),
+      dedup_key: p('dedupKey'),
+      coalesce_key: p('coalesceKey'),
+      attempts: 0,
+      max_attempts: p('maxAttempts'),
+      available_at: p('availableAt'),
+      lease_token: 0,
+      created_at: p('now'),
+      updated_at: p('now'),
+    })
+    .returningAll(),
+)
+
+export const GET_JOB = template<ConduitDatabase, { id: number }>()((db, p) =>
+  db.selectFrom('delivery_jobs').selectAll().where('id', '=', p('id')),
+)
+
+export const GET_JOB_BY_DEDUP_KEY = template<ConduitDatabase, { queue: string; dedupKey: string }>()((db, p) =>
+  db.selectFrom('delivery_jobs').selectAll().where('queue', '=', p('queue')).where('dedup_key', '=', p('dedupKey')),
+)
+
+/** Removes the pending (unclaimed) job a coalescing enqueue replaces. */
+export const DELETE_PENDING_COALESCED = template<ConduitDatabase, { queue: string; coalesceKey: string }>()((db, p) =>
+  db
+    .deleteFrom('delivery_jobs')
+    .where('queue', '=', p('queue'))
+    .where('coalesce_key', '=', p('coalesceKey'))
+    .where('status', '=', PENDING)
+    .returning('id'),
+)
+
+export const PENDING_COALESCED_EXISTS = template<ConduitDatabase, { queue: string; coalesceKey: string }>()((db, p) =>
+  db
+    .selectFrom('delivery_jobs')
+    .select('id')
+    .where('queue', '=', p('queue'))
+    .where('coalesce_key', '=', p('coalesceKey'))
+    .where('status', '=', PENDING),
+)
+
+interface ClaimParams {
+  queue: string
+  owner: string
+  now: number
+  expiresAt: number
+  limit: number
+  window: number
+}
+
+/**
+ * The claim, one statement. Candidates are scanned in (available_at, id) order from
+ * the `delivery_jobs_ready` index: pending jobs that are due, and leased jobs whose
+ * lease expired (a crashed worker's) and that have attempts left. An `ordered` job
+ * is a candidate only when no earlier job of its partition is still pending or
+ * leased (strict FIFO: a failed head blocks its partition, and only it). Among the
+ * oldest `window` candidates, `row_number()` per partition deals the batch out
+ * round-robin — each partition's oldest first, then each one's second, … — so one
+ * busy partition cannot fill a batch while others wait. Jobs without a partition
+ * are each their own partition. Every chosen job gets a new lease, a new fencing
+ * token (`lease_token + 1`) and one more attempt.
+ */
+export const CLAIM_JOBS = template<ConduitDatabase, ClaimParams>()((db, p) =>
+  db
+    .updateTable('delivery_jobs')
+    .set({
+      status: LEASED,
+      lease_owner: p('owner'),
+      lease_token: sql<number>`lease_token + 1`,
+      lease_expires_at: p('expiresAt'),
+      attempts: sql<number>`attempts + 1`,
+      updated_at: p('now'),
+    })
+    .where(
+      'id',
+      'in',
+      sql<number>`(
+        SELECT id FROM (
+          SELECT c.id, c.available_at,
+            row_number() OVER (
+              PARTITION BY c.partition_key, CASE WHEN c.partition_key IS NULL THEN c.id END
+              ORDER BY c.available_at, c.id
+            ) AS turn
+          FROM (
+            SELECT j.id, j.partition_key, j.available_at
+            FROM delivery_jobs AS j
+            WHERE j.queue = ${p('queue')}
+              AND j.status IN ('pending', 'leased')
+              AND j.available_at <= ${p('now')}
+              AND (j.status = 'pending' OR (j.lease_expires_at <= ${p('now')} AND j.attempts < j.max_attempts))
+              AND (j.ordered = 0 OR NOT EXISTS (
+                SELECT 1 FROM delivery_jobs AS e
+                WHERE e.queue = j.queue
+                  AND e.partition_key = j.partition_key
+                  AND e.status IN ('pending', 'leased')
+                  AND e.partition_key IS NOT NULL
+                  AND e.id < j.id
+              ))
+            ORDER BY j.available_at, j.id
+            LIMIT ${p('window')}
+          ) AS c
+        )
+        ORDER BY turn, available_at, id
+        LIMIT ${p('limit')}
+      )`,
+    )
+    .returningAll(),
+)
+
+interface QueueNowParams {
+  queue: string
+  now: number
+}
+
+/**
+ * First step of a claim: jobs whose lease expired on their last attempt (the worker
+ * crashed or hung every time) get a dead letter with reason `lease_expired` …
+ */
+export const DEAD_LETTER_EXHAUSTED_LEASES = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+  db
+    .insertInto('dead_letters')
+    .columns(['job_id', 'reason', 'error', 'attempts', 'dead_at'])
+    .expression(
+      db
+        .selectFrom('delivery_jobs')
+        .select((eb) => [
+          'id',
+          sql.lit('lease_expired').as('reason'),
+          'last_error',
+          'attempts',
+          eb.val(p('now')).as('dead_at'),
+        ])
+        .where('queue', '=', p('queue'))
+        .where('status', '=', LEASED)
+        .where('lease_expires_at', '<=', p('now'))
+        .whereRef('attempts', '>=', 'max_attempts'),
+    ),
+)
+
+/** … and, in the same transaction, become `dead`. */
+export const KILL_EXHAUSTED_LEASES = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+  db
+    .updateTable('delivery_jobs')
+    .set({ status: DEAD, finished_at: p('now'), updated_at: p('now'), lease_owner: null, lease_expires_at: null })
+    .where('queue', '=', p('queue'))
+    .where('status', '=', LEASED)
+    .where('lease_expires_at', '<=', p('now'))
+    .whereRef('attempts', '>=', 'max_attempts'),
+)
+
+interface FenceParams {
+  id: number
+  owner: string
+  token: number
+}
+
+export const EXTEND_LEASE = template<ConduitDatabase, FenceParams & { expiresAt: number; now: number }>()((db, p) =>
+  db
+    .updateTable('delivery_jobs')
+    .set({ lease_expires_at: p('expiresAt'), updated_at: p('now') })
+    .where('id', '=', p('id'))
+    .where('status', '=', LEASED)
+    .where('lease_owner', '=', p('owner'))
+    .where('lease_token', '=', p('token')),
+)
+
+export const ACK_JOB = template<ConduitDatabase, FenceParams & { now: number }>()((db, p) =>
+  db
+    .updateTable('delivery_jobs')
+    .set({ status: DONE, finished_at: p('now'), updated_at: p('now'), lease_owner: null, lease_expires_at: null })
+    .where('id', '=', p('id'))
+    .where('status', '=', LEASED)
+    .where('lease_owner', '=', p('owner'))
+    .where('lease_token', '=', p('token')),
+)
+
+export const GET_LEASED_JOB = template<ConduitDatabase, FenceParams>()((db, p) =>
+  db
+    .selectFrom('delivery_jobs')
+    .selectAll()
+    .where('id', '=', p('id'))
+    .where('status', '=', LEASED)
+    .where('lease_owner', '=', p('owner'))
+    .where('lease_token', '=', p('token')),
+)
+
+export const RETRY_JOB = template<ConduitDatabase, { id: number; availableAt: number; error: string | null; now: number }>()(
+  (db, p) =>
+    db
+      .updateTable('delivery_jobs')
+      .set({
+        status: PENDING,
+        available_at: p('availableAt'),
+        last_error: p('error'),
+        updated_at: p('now'),
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where('id', '=', p('id')),
+)
+
+export const SUPERSEDE_JOB = template<ConduitDatabase, { id: number; error: string; now: number }>()((db, p) =>
+  db
+    .updateTable('delivery_jobs')
+    .set({
+      status: DONE,
+      finished_at: p('now'),
+      last_error: p('error'),
+      updated_at: p('now'),
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('id', '=', p('id')),
+)
+
+export const KILL_JOB = template<ConduitDatabase, { id: number; error: string | null; now: number }>()((db, p) =>
+  db
+    .updateTable('delivery_jobs')
+    .set({
+      status: DEAD,
+      finished_at: p('now'),
+      last_error: p('error'),
+      updated_at: p('now'),
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('id', '=', p('id')),
+)
+
+export const INSERT_DEAD_LETTER = template<
+  ConduitDatabase,
+  { jobId: number; reason: 'max_attempts' | 'lease_expired' | 'rejected'; error: string | null; attempts: number; now: number }
+>()((db, p) =>
+  db.insertInto('dead_letters').values({
+    job_id: p('jobId'),
+    reason: p('reason'),
+    error: p('error'),
+    attempts: p('attempts'),
+    dead_at: p('now'),
+  }),
+)
+
+/** Active (pending or leased) counts of one queue. */
+export const ACTIVE_STATS = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+  db
+    .selectFrom('delivery_jobs')
+    .select([
+      sql<number>`count(*) FILTER (WHERE status = 'pending' AND available_at <= ${p('now')})`.as('ready'),
+      sql<number>`count(*) FILTER (WHERE status = 'pending' AND available_at > ${p('now')})`.as('delayed'),
+      sql<number>`count(*) FILTER (WHERE status = 'leased' AND lease_expires_at > ${p('now')})`.as('leased'),
+      sql<number>`count(*) FILTER (WHERE status = 'leased' AND lease_expires_at <= ${p('now')})`.as('expired'),
+      sql<number | null>`min(available_at) FILTER (WHERE status = 'pending' AND available_at <= ${p('now')})`.as(
+        'oldest_ready_at',
+      ),
+      sql<number | null>`min(created_at)`.as('oldest_created_at'),
+    ])
+    .where('queue', '=', p('queue'))
+    .where(sql<boolean>`status IN ('pending', 'leased')`),
+)
+
+/** Finished (done or dead) counts of one queue. */
+export const FINISHED_STATS = template<ConduitDatabase, { queue: string }>()((db, p) =>
+  db
+    .selectFrom('delivery_jobs')
+    .select(['status', sql<number>`count(*)`.as('count')])
+    .where('queue', '=', p('queue'))
+    .where('finished_at', 'is not', null)
+    .groupBy('status'),
+)
+
+export const PRUNE_DONE_IN_QUEUE = template<ConduitDatabase, { queue: string; cutoff: number; limit: number }>()((db, p) =>
+  db
+    .deleteFrom('delivery_jobs')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('delivery_jobs')
+        .select('id')
+        .where('queue', '=', p('queue'))
+        .where('status', '=', DONE)
+        .where('finished_at', '<=', p('cutoff'))
+        .limit(p('limit')),
+    ),
+)
+
+export const PRUNE_DONE = template<ConduitDatabase, { cutoff: number; limit: number }>()((db, p) =>
+  db
+    .deleteFrom('delivery_jobs')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('delivery_jobs')
+        .select('id')
+        .where('status', '=', DONE)
+        .where('finished_at', '<=', p('cutoff'))
+        .limit(p('limit')),
+    ),
+)
+
+interface DeadLetterPageParams {
+  queue: string | null
+  after: number
+  limit: number
+}
+
+export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>()((db, p) =>
+  db
+    .selectFrom('dead_letters as d')
+    .innerJoin('delivery_jobs as j', 'j.id', 'd.job_id')
+    .selectAll('j')
+    .select([
+      'd.id as dead_letter_id',
+      'd.reason as dead_reason',
+      'd.error as dead_error',
+      'd.attempts as dead_attempts',
+      'd.dead_at as dead_at',
+    ])
+    .where('d.replayed_at', 'is', null)
+    .where('d.id', '>', p('after'))
+    .where((eb) => eb.or([eb(eb.val(p('queue')), 'is', null), eb('j.queue', '=', p('queue'))]))
+    .orderBy('d.id')
+    .limit(p('limit')),
+)
+
+export const REPLAY_JOB = template<ConduitDatabase, { id: number; now: number }>()((db, p) =>
+  db
+    .updateTable('delivery_jobs')
+    .set({
+      status: PENDING,
+      attempts: 0,
+      available_at: p('now'),
+      finished_at: null,
+      updated_at: p('now'),
+    })
+    .where('id', '=', p('id'))
+    .where('status', '=', DEAD),
+)
+
+export const CLOSE_DEAD_LETTER = template<ConduitDatabase, { jobId: number; now: number }>()((db, p) =>
+  db
+    .updateTable('dead_letters')
+    .set({ replayed_at: p('now') })
+    .where('job_id', '=', p('jobId'))
+    .where('replayed_at', 'is', null),
+)
