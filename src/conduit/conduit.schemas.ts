@@ -146,6 +146,9 @@ export const MessageHistoryOptionsSchema = z.strictObject({
 /** Options of `conduit.messages.history`. */
 export type MessageHistoryOptions = z.input<typeof MessageHistoryOptionsSchema>
 
+/** Matches ranked by a relevance search unless `rankWindow` says otherwise. */
+export const DEFAULT_SEARCH_RANK_WINDOW = 5000
+
 /** Input of `conduit.messages.search`. Any `query` string is safe. */
 export const MessageSearchSchema = z.strictObject({
   query: z.string(),
@@ -164,6 +167,11 @@ export const MessageSearchSchema = z.strictObject({
   prefix: z.boolean().default(false),
   /** `relevance` (BM25, default) or `recent` (newest first). */
   order: z.enum(['relevance', 'recent']).default('relevance'),
+  /**
+   * Relevance ranks the newest `rankWindow` matches (default {@link DEFAULT_SEARCH_RANK_WINDOW}):
+   * exact for queries that match fewer messages; larger values cost time in proportion.
+   */
+  rankWindow: z.int().min(1).max(1_000_000).default(DEFAULT_SEARCH_RANK_WINDOW),
   limit: z.int().min(1).max(200).default(20),
 })
 /** Input of `conduit.messages.search`. */

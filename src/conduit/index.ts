@@ -29,6 +29,7 @@ export {
   DeadLetterSelectionSchema,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_QUEUE,
+  DEFAULT_SEARCH_RANK_WINDOW,
   EnqueueJobSchema,
   InboxOptionsSchema,
   JobLeaseSchema,

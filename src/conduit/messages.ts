@@ -4,13 +4,14 @@
  *
  * @module
  */
-import type { Selectable } from 'kysely'
+import type { ExpressionBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
 import { toIso } from '../sqlite/clock.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { toFtsQuery } from '../sqlite/fts-query.js'
+import type { ParamFactory } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
@@ -202,42 +203,91 @@ interface SearchParams {
   since: number | null
   until: number | null
   limit: number
+  window: number
 }
 
-function searchQuery(order: 'relevance' | 'recent') {
+/** The optional filters of a search, on the messages row `alias`; a NULL parameter disables its filter. */
+function searchFilters(eb: ExpressionBuilder<any, any>, p: ParamFactory<SearchParams>, alias: string) {
+  const col = (name: string) => sql.ref(`${alias}.${name}`)
+  const off = (name: keyof SearchParams) => eb(eb.val(p(name)), 'is', null)
+  return eb.and([
+    eb.or([off('conversationId'), eb(col('conversation_id'), '=', p('conversationId'))]),
+    eb.or([off('fromAgentId'), eb(col('from_agent_id'), '=', p('fromAgentId'))]),
+    eb.or([
+      off('agentId'),
+      eb(col('from_agent_id'), '=', p('agentId')),
+      eb.exists(
+        eb
+          .selectFrom('message_recipients as r')
+          .select('r.agent_id')
+          .where('r.agent_id', '=', p('agentId') as string)
+          .where('r.message_seq', '=', col('seq')),
+      ),
+    ]),
+    eb.or([off('since'), eb(col('created_at'), '>=', p('since'))]),
+    eb.or([off('until'), eb(col('created_at'), '<', p('until'))]),
+  ])
+}
+
+/**
+ * Bounds the FTS walk to the seq range of the filtered conversation (FTS5 takes rowid
+ * ranges natively): a conversation's messages are close in time, so the walk skips
+ * the rest of the index. Without a conversation filter the range is everything.
+ */
+function conversationSeqRange(p: ParamFactory<SearchParams>) {
+  const conversation = p('conversationId')
+  return sql<boolean>`f.rowid >= coalesce((SELECT seq FROM messages WHERE conversation_id = ${conversation} ORDER BY seq LIMIT 1), 0)
+    AND f.rowid <= coalesce((SELECT seq FROM messages WHERE conversation_id = ${conversation} ORDER BY seq DESC LIMIT 1), ${sql.lit(Number.MAX_SAFE_INTEGER)})`
+}
+
+/**
+ * Relevance: BM25 over the `window` newest matches (that pass the filters), best
+ * first. FTS5 computes BM25 for every row it ranks, so ranking all matches of a very
+ * common word costs time in proportion to its frequency; the window bounds that
+ * cost, and the ranking is exact whenever a query matches no more than `window`
+ * messages. Without filters the window is taken from the FTS index alone.
+ */
+function relevanceSearch(filtered: boolean) {
   return template<ConduitDatabase, SearchParams>()((db, p) => {
-    const query = db
-      .selectFrom('messages_fts')
-      .innerJoin('messages as m', 'm.seq', 'messages_fts.rowid')
+    let ranked = db
+      .selectFrom('messages_fts as f')
+      .select(['f.rowid as seq', 'f.rank as r'])
+      .where(sql<boolean>`f.messages_fts MATCH ${p('match')}`)
+      .orderBy('f.rowid', 'desc')
+      .limit(p('window'))
+    if (filtered) {
+      ranked = ranked
+        .where(conversationSeqRange(p))
+        .innerJoin('messages as fm', 'fm.seq', 'f.rowid')
+        .where((eb) => searchFilters(eb, p, 'fm'))
+    }
+    // Sort and cut before joining, so only the returned rows are looked up.
+    const top = db.selectFrom(ranked.as('w')).select(['w.seq', 'w.r']).orderBy('w.r').limit(p('limit'))
+    return db
+      .selectFrom(top.as('t'))
+      .innerJoin('messages as m', 'm.seq', 't.seq')
       .selectAll('m')
-      .select(order === 'relevance' ? sql<number | null>`-messages_fts.rank`.as('score') : sql<number | null>`NULL`.as('score'))
-      .where(sql<boolean>`messages_fts MATCH ${p('match')}`)
-      .where((eb) =>
-        eb.and([
-          eb.or([eb(eb.val(p('conversationId')), 'is', null), eb('m.conversation_id', '=', p('conversationId') as string)]),
-          eb.or([eb(eb.val(p('fromAgentId')), 'is', null), eb('m.from_agent_id', '=', p('fromAgentId') as string)]),
-          eb.or([
-            eb(eb.val(p('agentId')), 'is', null),
-            eb('m.from_agent_id', '=', p('agentId') as string),
-            eb.exists(
-              eb
-                .selectFrom('message_recipients as r')
-                .select('r.agent_id')
-                .where('r.agent_id', '=', p('agentId') as string)
-                .whereRef('r.message_seq', '=', 'm.seq'),
-            ),
-          ]),
-          eb.or([eb(eb.val(p('since')), 'is', null), eb('m.created_at', '>=', p('since') as number)]),
-          eb.or([eb(eb.val(p('until')), 'is', null), eb('m.created_at', '<', p('until') as number)]),
-        ]),
-      )
-      .limit(p('limit'))
-    return order === 'relevance' ? query.orderBy(sql`messages_fts.rank`) : query.orderBy('messages_fts.rowid', 'desc')
+      .select(sql<number | null>`-t.r`.as('score'))
+      .orderBy('t.r')
   })
 }
 
-const SEARCH_BY_RELEVANCE = searchQuery('relevance')
-const SEARCH_BY_RECENCY = searchQuery('recent')
+/** Recency: newest matches first, walking the FTS index backwards; stops after `limit` hits. */
+const SEARCH_BY_RECENCY = template<ConduitDatabase, SearchParams>()((db, p) =>
+  db
+    .selectFrom('messages_fts as f')
+    .where(conversationSeqRange(p))
+    .innerJoin('messages as m', 'm.seq', 'f.rowid')
+    .selectAll('m')
+    .select(sql<number | null>`NULL`.as('score'))
+    .where(sql<boolean>`f.messages_fts MATCH ${p('match')}`)
+    .where((eb) => searchFilters(eb, p, 'm'))
+    .orderBy('f.rowid', 'desc')
+    .limit(p('limit')),
+)
+
+const SEARCH_BY_RELEVANCE = relevanceSearch(true)
+const SEARCH_BY_RELEVANCE_UNFILTERED = relevanceSearch(false)
 
 /** Longest query text looked at (the sanitiser keeps at most 32 words anyway). */
 const MAX_QUERY_CHARS = 4096
@@ -441,7 +491,10 @@ export class Messages {
    * Full-text search (FTS5) over message content. Any query string is safe: it is
    * reduced to words by `toFtsQuery`, so quotes, operators and column filters are
    * just text, and a query without words returns no hits. Filters: conversation,
-   * agent (sent or received), sender, time. Ordered by relevance (BM25) or recency.
+   * agent (sent or received), sender, time. Ordered by relevance (BM25 among the
+   * `rankWindow` newest matches: exact for queries matching fewer messages, and a
+   * bounded cost for very common words) or by recency (newest first; stops as soon as
+   * `limit` hits are found).
    *
    * @example
    * ```ts
@@ -452,7 +505,14 @@ export class Messages {
     const opts = validate(MessageSearchSchema, input, 'conduit.messages.search', this.#ctx.errorContext)
     const match = toFtsQuery(opts.query.slice(0, MAX_QUERY_CHARS), { mode: opts.mode, prefix: opts.prefix })
     if (match === null) return []
-    const statement = opts.order === 'recent' ? SEARCH_BY_RECENCY : SEARCH_BY_RELEVANCE
+    const filtered =
+      opts.conversationId !== undefined ||
+      opts.agentId !== undefined ||
+      opts.fromAgentId !== undefined ||
+      opts.since !== undefined ||
+      opts.until !== undefined
+    const statement =
+      opts.order === 'recent' ? SEARCH_BY_RECENCY : filtered ? SEARCH_BY_RELEVANCE : SEARCH_BY_RELEVANCE_UNFILTERED
     const rows = await this.#ctx.db.read(() =>
       this.#ctx.db.all(statement, {
         match,
@@ -462,6 +522,7 @@ export class Messages {
         since: opts.since ?? null,
         until: opts.until ?? null,
         limit: opts.limit,
+        window: Math.max(opts.rankWindow, opts.limit),
       }),
     )
     return rows.map((row) => ({ message: toMessage(this.#ctx, row), score: row.score }))
