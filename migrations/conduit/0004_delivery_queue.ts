@@ -6,9 +6,10 @@
  * outbox, deferred deletions. The partial indexes match the repository's queries
  * term for term (their predicates are literals in the SQL, never parameters, so the
  * planner can use them):
- * - `delivery_jobs_ready`: the claim scan, due jobs in (available_at, id) order;
+ * - `delivery_jobs_ready`: the claim scan over pending jobs, due ones in (available_at, id) order
+ *   (leased jobs are not in it, so in-flight work costs a claim nothing);
  * - `delivery_jobs_partition`: the strict-FIFO head check per partition;
- * - `delivery_jobs_leases`: leases to recover after a crash;
+ * - `delivery_jobs_leases`: expired leases to reclaim after a crash;
  * - `delivery_jobs_finished`: pruning and counting done/dead jobs;
  * - `delivery_jobs_dedup`: at most one job per dedup key and queue;
  * - `delivery_jobs_coalesce`: at most one pending job per coalesce key and queue.
@@ -41,7 +42,7 @@ const STATEMENTS = [
     CHECK ((status = 'leased') = (lease_expires_at IS NOT NULL)),
     CHECK ((status IN ('done', 'dead')) = (finished_at IS NOT NULL))
   ) STRICT`,
-  `CREATE INDEX delivery_jobs_ready ON delivery_jobs (queue, available_at, id) WHERE status IN ('pending', 'leased')`,
+  `CREATE INDEX delivery_jobs_ready ON delivery_jobs (queue, available_at, id) WHERE status = 'pending'`,
   `CREATE INDEX delivery_jobs_partition ON delivery_jobs (queue, partition_key, id)
     WHERE status IN ('pending', 'leased') AND partition_key IS NOT NULL`,
   `CREATE INDEX delivery_jobs_leases ON delivery_jobs (queue, lease_expires_at) WHERE status = 'leased'`,

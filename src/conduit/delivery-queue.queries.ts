@@ -85,23 +85,37 @@ interface ClaimParams {
   owner: string
   now: number
   expiresAt: number
-  limit: number
-  window: number
 }
 
+/** Strict FIFO: an ordered job waits while an earlier job of its partition is pending or leased. */
+const IS_PARTITION_HEAD = sql<boolean>`(j.ordered = 0 OR NOT EXISTS (
+  SELECT 1 FROM delivery_jobs AS e
+  WHERE e.queue = j.queue
+    AND e.partition_key = j.partition_key
+    AND e.status IN ('pending', 'leased')
+    AND e.partition_key IS NOT NULL
+    AND e.id < j.id
+))`
+
 /**
- * The claim, one statement. Candidates are scanned in (available_at, id) order from
- * the `delivery_jobs_ready` index: pending jobs that are due, and leased jobs whose
- * lease expired (a crashed worker's) and that have attempts left. An `ordered` job
- * is a candidate only when no earlier job of its partition is still pending or
- * leased (strict FIFO: a failed head blocks its partition, and only it). Among the
- * oldest `window` candidates, `row_number()` per partition deals the batch out
- * round-robin — each partition's oldest first, then each one's second, … — so one
- * busy partition cannot fill a batch while others wait. Jobs without a partition
- * are each their own partition. Every chosen job gets a new lease, a new fencing
- * token (`lease_token + 1`) and one more attempt.
+ * The claim, one statement. Candidates come from two index walks: due pending jobs
+ * in (available_at, id) order (`delivery_jobs_ready`), and leased jobs whose lease
+ * expired — a crashed worker's — with attempts left (`delivery_jobs_leases`);
+ * in-flight leases are never walked. An `ordered` job is a candidate only when no
+ * earlier job of its partition is still pending or leased (strict FIFO: a failed
+ * head blocks its partition, and only it). Among the oldest `window` candidates,
+ * `row_number()` per partition deals the batch out round-robin — each partition's
+ * oldest first, then each one's second, … — so one busy partition cannot fill a
+ * batch while others wait. Jobs without a partition are each their own partition.
+ * Every chosen job gets a new lease, a new fencing token (`lease_token + 1`) and one
+ * more attempt.
  */
-export const CLAIM_JOBS = template<ConduitDatabase, ClaimParams>()((db, p) =>
+function claimJobs(limit: number, window: number) {
+  // The limits are literals (validated integers), not bound parameters: SQLite plans
+  // this statement several times faster when it can see them.
+  const windowLit = sql.lit(window)
+  const limitLit = sql.lit(limit)
+  return template<ConduitDatabase, ClaimParams>()((db, p) =>
   db
     .updateTable('delivery_jobs')
     .set({
@@ -123,30 +137,63 @@ export const CLAIM_JOBS = template<ConduitDatabase, ClaimParams>()((db, p) =>
               ORDER BY c.available_at, c.id
             ) AS turn
           FROM (
-            SELECT j.id, j.partition_key, j.available_at
-            FROM delivery_jobs AS j
-            WHERE j.queue = ${p('queue')}
-              AND j.status IN ('pending', 'leased')
-              AND j.available_at <= ${p('now')}
-              AND (j.status = 'pending' OR (j.lease_expires_at <= ${p('now')} AND j.attempts < j.max_attempts))
-              AND (j.ordered = 0 OR NOT EXISTS (
-                SELECT 1 FROM delivery_jobs AS e
-                WHERE e.queue = j.queue
-                  AND e.partition_key = j.partition_key
-                  AND e.status IN ('pending', 'leased')
-                  AND e.partition_key IS NOT NULL
-                  AND e.id < j.id
-              ))
-            ORDER BY j.available_at, j.id
-            LIMIT ${p('window')}
+            SELECT * FROM (
+              SELECT j.id, j.partition_key, j.available_at
+              FROM delivery_jobs AS j
+              WHERE j.queue = ${p('queue')}
+                AND j.status = 'pending'
+                AND j.available_at <= ${p('now')}
+                AND ${IS_PARTITION_HEAD}
+              ORDER BY j.available_at, j.id
+              LIMIT ${windowLit}
+            )
+            UNION ALL
+            SELECT * FROM (
+              SELECT j.id, j.partition_key, j.available_at
+              FROM delivery_jobs AS j
+              WHERE j.queue = ${p('queue')}
+                AND j.status = 'leased'
+                AND j.lease_expires_at <= ${p('now')}
+                AND j.attempts < j.max_attempts
+                AND ${IS_PARTITION_HEAD}
+              ORDER BY j.lease_expires_at
+              LIMIT ${windowLit}
+            )
           ) AS c
         )
         ORDER BY turn, available_at, id
-        LIMIT ${p('limit')}
+        LIMIT ${limitLit}
       )`,
     )
     .returningAll(),
-)
+  )
+}
+
+/**
+ * How many of the oldest claimable jobs a batch claim looks at to deal the batch out
+ * fairly across partitions: `limit × CLAIM_FAIRNESS_FACTOR`, at least
+ * {@link CLAIM_FAIRNESS_MIN_WINDOW}, at most {@link CLAIM_FAIRNESS_MAX_WINDOW}. A claim
+ * of one job simply takes the oldest claimable job.
+ */
+export const CLAIM_FAIRNESS_FACTOR = 16
+/** Smallest fairness window of a batch claim. */
+export const CLAIM_FAIRNESS_MIN_WINDOW = 256
+/** Largest fairness window of a batch claim. */
+export const CLAIM_FAIRNESS_MAX_WINDOW = 4096
+
+const claimTemplates = new Map<number, ReturnType<typeof claimJobs>>()
+
+/** The claim statement for batches of `limit` jobs (compiled once per batch size). */
+export function claimJobsTemplate(limit: number): ReturnType<typeof claimJobs> {
+  let statement = claimTemplates.get(limit)
+  if (statement === undefined) {
+    const window =
+      limit === 1 ? 1 : Math.min(CLAIM_FAIRNESS_MAX_WINDOW, Math.max(CLAIM_FAIRNESS_MIN_WINDOW, limit * CLAIM_FAIRNESS_FACTOR))
+    statement = claimJobs(limit, window)
+    claimTemplates.set(limit, statement)
+  }
+  return statement
+}
 
 interface QueueNowParams {
   queue: string
@@ -281,22 +328,31 @@ export const INSERT_DEAD_LETTER = template<
   }),
 )
 
-/** Active (pending or leased) counts of one queue. */
-export const ACTIVE_STATS = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+/** Pending counts of one queue (the `delivery_jobs_ready` index). */
+export const PENDING_STATS = template<ConduitDatabase, QueueNowParams>()((db, p) =>
   db
     .selectFrom('delivery_jobs')
     .select([
-      sql<number>`count(*) FILTER (WHERE status = 'pending' AND available_at <= ${p('now')})`.as('ready'),
-      sql<number>`count(*) FILTER (WHERE status = 'pending' AND available_at > ${p('now')})`.as('delayed'),
-      sql<number>`count(*) FILTER (WHERE status = 'leased' AND lease_expires_at > ${p('now')})`.as('leased'),
-      sql<number>`count(*) FILTER (WHERE status = 'leased' AND lease_expires_at <= ${p('now')})`.as('expired'),
-      sql<number | null>`min(available_at) FILTER (WHERE status = 'pending' AND available_at <= ${p('now')})`.as(
-        'oldest_ready_at',
-      ),
+      sql<number>`count(*) FILTER (WHERE available_at <= ${p('now')})`.as('ready'),
+      sql<number>`count(*) FILTER (WHERE available_at > ${p('now')})`.as('delayed'),
+      sql<number | null>`min(available_at)`.as('oldest_available_at'),
       sql<number | null>`min(created_at)`.as('oldest_created_at'),
     ])
     .where('queue', '=', p('queue'))
-    .where(sql<boolean>`status IN ('pending', 'leased')`),
+    .where('status', '=', PENDING),
+)
+
+/** Leased counts of one queue (the `delivery_jobs_leases` index). */
+export const LEASED_STATS = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+  db
+    .selectFrom('delivery_jobs')
+    .select([
+      sql<number>`count(*) FILTER (WHERE lease_expires_at > ${p('now')})`.as('leased'),
+      sql<number>`count(*) FILTER (WHERE lease_expires_at <= ${p('now')})`.as('expired'),
+      sql<number | null>`min(created_at)`.as('oldest_created_at'),
+    ])
+    .where('queue', '=', p('queue'))
+    .where('status', '=', LEASED),
 )
 
 /** Finished (done or dead) counts of one queue. */

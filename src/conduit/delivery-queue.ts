@@ -36,8 +36,7 @@ import {
 import type { JobRow } from './delivery-queue.queries.js'
 import {
   ACK_JOB,
-  ACTIVE_STATS,
-  CLAIM_JOBS,
+  claimJobsTemplate,
   CLOSE_DEAD_LETTER,
   DEAD_LETTER_EXHAUSTED_LEASES,
   DELETE_PENDING_COALESCED,
@@ -50,8 +49,10 @@ import {
   INSERT_JOB,
   KILL_EXHAUSTED_LEASES,
   KILL_JOB,
+  LEASED_STATS,
   LIST_DEAD_LETTERS,
   PENDING_COALESCED_EXISTS,
+  PENDING_STATS,
   PRUNE_DONE,
   PRUNE_DONE_IN_QUEUE,
   REPLAY_JOB,
@@ -169,18 +170,6 @@ export interface ReplayResult {
   /** Dead jobs left dead because a newer pending job holds their coalesce key. */
   readonly skipped: number[]
 }
-
-/**
- * How many of the oldest claimable jobs a batch claim looks at to deal the batch out
- * fairly across partitions: `limit × CLAIM_FAIRNESS_FACTOR`, at least
- * {@link CLAIM_FAIRNESS_MIN_WINDOW}, at most {@link CLAIM_FAIRNESS_MAX_WINDOW}.
- * (A claim of one job simply takes the oldest claimable job.)
- */
-export const CLAIM_FAIRNESS_FACTOR = 32
-/** Smallest fairness window of a batch claim. */
-export const CLAIM_FAIRNESS_MIN_WINDOW = 256
-/** Largest fairness window of a batch claim. */
-export const CLAIM_FAIRNESS_MAX_WINDOW = 8192
 
 /** The delivery queue's view of a job insert, after validation. */
 interface ParsedEnqueue {
@@ -350,21 +339,13 @@ export class DeliveryQueue {
   async claim<T = unknown>(limit: number, options: ClaimJobsOptions): Promise<Array<ClaimedJob<T>>> {
     const opts = validate(ClaimJobsSchema, options, 'conduit.queue.claim', this.#ctx.errorContext)
     const n = validate(ClaimLimitSchema, limit, 'conduit.queue.claim(limit)', this.#ctx.errorContext)
-    const window =
-      n === 1 ? 1 : Math.min(CLAIM_FAIRNESS_MAX_WINDOW, Math.max(CLAIM_FAIRNESS_MIN_WINDOW, n * CLAIM_FAIRNESS_FACTOR))
+    const statement = claimJobsTemplate(n)
     const rows = await this.#ctx.db.write(() => {
       const { db } = this.#ctx
       const now = this.#ctx.clock()
       const args = { queue: opts.queue, now }
       if (db.run(DEAD_LETTER_EXHAUSTED_LEASES, args).changes > 0) db.run(KILL_EXHAUSTED_LEASES, args)
-      return db.all(CLAIM_JOBS, {
-        queue: opts.queue,
-        owner: opts.owner,
-        now,
-        expiresAt: now + opts.leaseMs,
-        limit: n,
-        window,
-      })
+      return db.all(statement, { queue: opts.queue, owner: opts.owner, now, expiresAt: now + opts.leaseMs })
     })
     rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id)
     return rows.map((row) => this.#toJob<T>(row) as ClaimedJob<T>)
@@ -485,15 +466,17 @@ export class DeliveryQueue {
   async stats(queue: string = DEFAULT_QUEUE): Promise<QueueStats> {
     const name = validate(QueueNameSchema, queue, 'conduit.queue.stats', this.#ctx.errorContext)
     const now = this.#ctx.clock()
-    const { active, finished } = await this.#ctx.db.snapshot(() => ({
-      active: this.#ctx.db.get(ACTIVE_STATS, { queue: name, now })!,
+    const { pending, leasedRow, finished } = await this.#ctx.db.snapshot(() => ({
+      pending: this.#ctx.db.get(PENDING_STATS, { queue: name, now })!,
+      leasedRow: this.#ctx.db.get(LEASED_STATS, { queue: name, now })!,
       finished: this.#ctx.db.all(FINISHED_STATS, { queue: name }),
     }))
     const count = (status: string) => Number(finished.find((row) => row.status === status)?.count ?? 0)
-    const ready = Number(active.ready)
-    const delayed = Number(active.delayed)
-    const leased = Number(active.leased)
-    const expiredLeases = Number(active.expired)
+    const ready = Number(pending.ready)
+    const delayed = Number(pending.delayed)
+    const leased = Number(leasedRow.leased)
+    const expiredLeases = Number(leasedRow.expired)
+    const oldestCreated = [pending.oldest_created_at, leasedRow.oldest_created_at].filter((v): v is number => v !== null)
     return {
       queue: name,
       ready,
@@ -503,8 +486,9 @@ export class DeliveryQueue {
       depth: ready + delayed + leased + expiredLeases,
       done: count('done'),
       dead: count('dead'),
-      oldestReadyAgeMs: active.oldest_ready_at === null ? null : Math.max(0, now - active.oldest_ready_at),
-      oldestAgeMs: active.oldest_created_at === null ? null : Math.max(0, now - active.oldest_created_at),
+      oldestReadyAgeMs:
+        ready === 0 || pending.oldest_available_at === null ? null : Math.max(0, now - pending.oldest_available_at),
+      oldestAgeMs: oldestCreated.length === 0 ? null : Math.max(0, now - Math.min(...oldestCreated)),
     }
   }
 

@@ -84,12 +84,8 @@ export { MessagePins } from './message-pins.js'
 export type { MessagePin } from './message-pins.js'
 export { ATTACHMENT_MODE_TRANSITIONS, Attachments } from './attachments.js'
 export type { AttachmentApproval, AttachmentContributor, AttachmentVersion, ConduitAttachment } from './attachments.js'
-export {
-  CLAIM_FAIRNESS_FACTOR,
-  CLAIM_FAIRNESS_MAX_WINDOW,
-  CLAIM_FAIRNESS_MIN_WINDOW,
-  DeliveryQueue,
-} from './delivery-queue.js'
+export { DeliveryQueue } from './delivery-queue.js'
+export { CLAIM_FAIRNESS_FACTOR, CLAIM_FAIRNESS_MAX_WINDOW, CLAIM_FAIRNESS_MIN_WINDOW } from './delivery-queue.queries.js'
 export type {
   ClaimedJob,
   DeadLetter,

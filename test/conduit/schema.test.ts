@@ -124,14 +124,16 @@ describe('conduit.db schema', () => {
       const result = await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${text}`).execute(conduit.kysely)
       return result.rows.map((r) => r.detail).join(' | ')
     }
-    const claim = await plan(queue.CLAIM_JOBS as QueryTemplate<unknown, unknown>)
+    const claim = await plan(queue.claimJobsTemplate(10) as QueryTemplate<unknown, unknown>)
     expect(claim).toContain('USING INDEX delivery_jobs_ready (queue=? AND available_at<?)')
     expect(claim).toContain('USING INDEX delivery_jobs_partition (queue=? AND partition_key=? AND id<?)')
+    expect(claim).toContain('USING INDEX delivery_jobs_leases (queue=? AND lease_expires_at<?)')
     expect(await plan(queue.DEAD_LETTER_EXHAUSTED_LEASES as QueryTemplate<unknown, unknown>)).toContain('USING INDEX delivery_jobs_leases')
     expect(await plan(queue.DELETE_PENDING_COALESCED as QueryTemplate<unknown, unknown>)).toContain('delivery_jobs_coalesce')
     expect(await plan(queue.GET_JOB_BY_DEDUP_KEY as QueryTemplate<unknown, unknown>)).toContain('delivery_jobs_dedup')
     expect(await plan(queue.PRUNE_DONE_IN_QUEUE as QueryTemplate<unknown, unknown>)).toContain('delivery_jobs_finished')
-    expect(await plan(queue.ACTIVE_STATS as QueryTemplate<unknown, unknown>)).toContain('delivery_jobs_ready')
+    expect(await plan(queue.PENDING_STATS as QueryTemplate<unknown, unknown>)).toContain('delivery_jobs_ready')
+    expect(await plan(queue.LEASED_STATS as QueryTemplate<unknown, unknown>)).toContain('delivery_jobs_leases')
     for (const hot of [queue.ACK_JOB, queue.EXTEND_LEASE, queue.GET_LEASED_JOB]) {
       expect(await plan(hot as QueryTemplate<unknown, unknown>)).toContain('INTEGER PRIMARY KEY (rowid=?)')
     }
