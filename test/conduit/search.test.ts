@@ -90,6 +90,22 @@ describe('search', () => {
     expect(await conduit.messages.search({ query: 'deploy', limit: 1 })).toHaveLength(1)
   })
 
+  it('ranks the newest rankWindow matches: exact when a query matches fewer', async () => {
+    const best = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'deploy deploy deploy deploy' })
+    for (let i = 0; i < 3; i++) await conduit.messages.send({ from: 'alice', to: 'bob', content: `deploy, then a long tail of other words number ${i}` })
+    expect((await conduit.messages.search({ query: 'deploy' }))[0]!.message.id).toBe(best.message.id)
+    expect((await conduit.messages.search({ query: 'deploy', rankWindow: 4 }))[0]!.message.id).toBe(best.message.id)
+    // With a window of the 3 newest matches, the oldest (best) one is not ranked.
+    const windowed = await conduit.messages.search({ query: 'deploy', rankWindow: 3, limit: 3 })
+    expect(windowed).toHaveLength(3)
+    expect(windowed.map((h) => h.message.id)).not.toContain(best.message.id)
+    // The same holds with filters (the window is taken after filtering).
+    const filtered = await conduit.messages.search({ query: 'deploy', rankWindow: 3, limit: 3, fromAgentId: 'alice' })
+    expect(filtered.map((h) => h.message.id)).toEqual(windowed.map((h) => h.message.id))
+    // limit above the window widens the window to the limit.
+    expect(await conduit.messages.search({ query: 'deploy', rankWindow: 1, limit: 10 })).toHaveLength(4)
+  })
+
   it('treats operators, quotes and column filters in the query as plain words', async () => {
     const { message } = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'use content:deploy AND NEAR(x) "quoted"' })
     await conduit.messages.send({ from: 'alice', to: 'bob', content: 'unrelated words' })
