@@ -1,5 +1,6 @@
 /**
- * The prepared statements of the delivery queue. Every status test that a partial
+ * The prepared statements of the delivery queue (internal to conduit; exported for
+ * the repository and for query-plan tests). Every status test that a partial
  * index depends on is a literal (`sql.lit`), never a bound parameter: SQLite can only
  * use a partial index when it can prove the query implies the index's WHERE clause
  * at prepare time.
@@ -32,6 +33,7 @@ interface InsertJobParams {
   now: number
 }
 
+/** Inserts a pending job and returns it. */
 export const INSERT_JOB = template<ConduitDatabase, InsertJobParams>()((db, p) =>
   db
     .insertInto('delivery_jobs')
@@ -53,10 +55,12 @@ export const INSERT_JOB = template<ConduitDatabase, InsertJobParams>()((db, p) =
     .returningAll(),
 )
 
+/** One job by id. */
 export const GET_JOB = template<ConduitDatabase, { id: number }>()((db, p) =>
   db.selectFrom('delivery_jobs').selectAll().where('id', '=', p('id')),
 )
 
+/** The job holding a dedup key in a queue (`delivery_jobs_dedup`). */
 export const GET_JOB_BY_DEDUP_KEY = template<ConduitDatabase, { queue: string; dedupKey: string }>()((db, p) =>
   db.selectFrom('delivery_jobs').selectAll().where('queue', '=', p('queue')).where('dedup_key', '=', p('dedupKey')),
 )
@@ -71,6 +75,7 @@ export const DELETE_PENDING_COALESCED = template<ConduitDatabase, { queue: strin
     .returning('id'),
 )
 
+/** The pending job holding a coalesce key in a queue, if any (`delivery_jobs_coalesce`). */
 export const PENDING_COALESCED_EXISTS = template<ConduitDatabase, { queue: string; coalesceKey: string }>()((db, p) =>
   db
     .selectFrom('delivery_jobs')
@@ -242,6 +247,7 @@ interface FenceParams {
   token: number
 }
 
+/** Moves a lease's expiry, fenced by (id, owner, token) of a leased job. */
 export const EXTEND_LEASE = template<ConduitDatabase, FenceParams & { expiresAt: number; now: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
@@ -252,6 +258,7 @@ export const EXTEND_LEASE = template<ConduitDatabase, FenceParams & { expiresAt:
     .where('lease_token', '=', p('token')),
 )
 
+/** Marks a leased job done, fenced by (id, owner, token). */
 export const ACK_JOB = template<ConduitDatabase, FenceParams & { now: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
@@ -262,6 +269,7 @@ export const ACK_JOB = template<ConduitDatabase, FenceParams & { now: number }>(
     .where('lease_token', '=', p('token')),
 )
 
+/** A leased job, if (owner, token) still hold its lease. */
 export const GET_LEASED_JOB = template<ConduitDatabase, FenceParams>()((db, p) =>
   db
     .selectFrom('delivery_jobs')
@@ -272,6 +280,7 @@ export const GET_LEASED_JOB = template<ConduitDatabase, FenceParams>()((db, p) =
     .where('lease_token', '=', p('token')),
 )
 
+/** Back to pending after a failed attempt, due at `availableAt`. */
 export const RETRY_JOB = template<ConduitDatabase, { id: number; availableAt: number; error: string | null; now: number }>()(
   (db, p) =>
     db
@@ -287,6 +296,7 @@ export const RETRY_JOB = template<ConduitDatabase, { id: number; availableAt: nu
       .where('id', '=', p('id')),
 )
 
+/** Finishes a job a newer pending job of its coalesce key replaced. */
 export const SUPERSEDE_JOB = template<ConduitDatabase, { id: number; error: string; now: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
@@ -301,6 +311,7 @@ export const SUPERSEDE_JOB = template<ConduitDatabase, { id: number; error: stri
     .where('id', '=', p('id')),
 )
 
+/** Marks a job dead (its dead letter is inserted in the same transaction). */
 export const KILL_JOB = template<ConduitDatabase, { id: number; error: string | null; now: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
@@ -315,6 +326,7 @@ export const KILL_JOB = template<ConduitDatabase, { id: number; error: string | 
     .where('id', '=', p('id')),
 )
 
+/** Records why a job died. */
 export const INSERT_DEAD_LETTER = template<
   ConduitDatabase,
   { jobId: number; reason: 'max_attempts' | 'lease_expired' | 'rejected'; error: string | null; attempts: number; now: number }
@@ -365,6 +377,7 @@ export const FINISHED_STATS = template<ConduitDatabase, { queue: string }>()((db
     .groupBy('status'),
 )
 
+/** Deletes up to `limit` done jobs of one queue finished at or before `cutoff`. */
 export const PRUNE_DONE_IN_QUEUE = template<ConduitDatabase, { queue: string; cutoff: number; limit: number }>()((db, p) =>
   db
     .deleteFrom('delivery_jobs')
@@ -379,6 +392,7 @@ export const PRUNE_DONE_IN_QUEUE = template<ConduitDatabase, { queue: string; cu
     ),
 )
 
+/** Deletes up to `limit` done jobs of any queue finished at or before `cutoff`. */
 export const PRUNE_DONE = template<ConduitDatabase, { cutoff: number; limit: number }>()((db, p) =>
   db
     .deleteFrom('delivery_jobs')
@@ -398,6 +412,7 @@ interface DeadLetterPageParams {
   limit: number
 }
 
+/** Open dead letters with their jobs, oldest first, optionally of one queue. */
 export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>()((db, p) =>
   db
     .selectFrom('dead_letters as d')
@@ -417,6 +432,7 @@ export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>
     .limit(p('limit')),
 )
 
+/** Makes a dead job pending again, attempts reset, due now. */
 export const REPLAY_JOB = template<ConduitDatabase, { id: number; now: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
@@ -431,6 +447,7 @@ export const REPLAY_JOB = template<ConduitDatabase, { id: number; now: number }>
     .where('status', '=', DEAD),
 )
 
+/** Marks a job's open dead letter replayed. */
 export const CLOSE_DEAD_LETTER = template<ConduitDatabase, { jobId: number; now: number }>()((db, p) =>
   db
     .updateTable('dead_letters')

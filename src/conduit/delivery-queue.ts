@@ -206,8 +206,9 @@ function truncateError(error: string | undefined): string | null {
  * - **Order.** Claims take the oldest due jobs first. `ordered` jobs of one
  *   partition run strictly one after another, in enqueue order: a job that fails
  *   and backs off blocks its partition (and no other) until it is done or dead.
- * - **Fairness.** A batch claim deals jobs round-robin across partitions, so a
- *   busy partition cannot fill the batch while others wait.
+ * - **Fairness.** A batch claim deals jobs round-robin across partitions (among
+ *   the oldest `max(256, 16 × limit)` claimable jobs), so a busy partition cannot
+ *   fill the batch while others wait.
  * - Every time comparison uses the repository's injected clock.
  *
  * @example
@@ -327,7 +328,8 @@ export class DeliveryQueue {
    * Leases up to `limit` jobs of one queue to `owner` for `leaseMs`, in one
    * statement: due pending jobs and jobs whose lease expired (a crashed worker's),
    * oldest first, respecting strict FIFO of ordered partitions and dealing the batch
-   * fairly across partitions. Jobs whose lease expired on their last attempt are
+   * round-robin across partitions among the oldest `max(256, 16 × limit)` claimable
+   * jobs (see `CLAIM_FAIRNESS_FACTOR`). Jobs whose lease expired on their last attempt are
    * dead-lettered (`lease_expired`) in the same transaction. Returns the leased jobs
    * in (availableAt, id) order; an empty array when nothing is claimable.
    *
