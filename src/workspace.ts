@@ -43,7 +43,7 @@ import type {
 } from './workspace-integrity.js'
 import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
 import { registerWorkspaceProject } from './workspace-registration.js'
-import { WorkspaceAgents, memoryAgentRefStore, noKnownProjects } from './workspace-agents.js'
+import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './workspace-agents.js'
 
 /** Options of {@link CleoWorkspace.open}. */
 export interface WorkspaceOptions extends EngineOptions {
@@ -173,14 +173,16 @@ export class CleoWorkspace {
     this.#projectId = props.projectId
     this.#inMemory = props.inMemory
     this.#clock = props.clock
-    // WIRE (issue 6): `refs` ← conduit's project_agent_refs, `projects` ← nexus's project registry.
     this.#agents = new WorkspaceAgents({
       projectDir: props.projectDir,
       globalDir: props.globalDir,
       signaldock: props.signaldock,
       tasks: props.tasks,
-      refs: memoryAgentRefStore(),
-      projects: noKnownProjects(),
+      refs: conduitAgentRefStore(props.conduit),
+      // In memory there are no other projects' files to scan.
+      projects: props.inMemory
+        ? noKnownProjects()
+        : nexusKnownProjects(props.nexus, (dir) => join(dir, PROJECT_DIR_NAME, STORE_FILES.conduit)),
     })
   }
 
