@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path'
 import envPaths from 'env-paths'
 
 import { BrainRepository } from './brain/brain-repository.js'
+import type { Embedder } from './brain/embedder.js'
 import { ConduitRepository } from './conduit/conduit-repository.js'
 import { NexusRepository } from './nexus/nexus-repository.js'
 import { SignaldockRepository } from './signaldock/signaldock-repository.js'
@@ -37,6 +38,8 @@ export interface WorkspaceOptions extends EngineOptions {
   readonly telemetry?: boolean
   /** Returns epoch milliseconds; inject one in tests. */
   readonly clock?: Clock
+  /** Brain vector search: `{ dimensions, embed(texts) }` (given to brain.db only). */
+  readonly embedder?: Embedder
 }
 
 /** File names of the stores. */
@@ -162,12 +165,13 @@ export class CleoWorkspace {
       }
       throw translated
     }
-    const { globalDir: _g, inMemory, telemetry: wantTelemetry, ...repositoryOptions } = options
+    const { globalDir: _g, inMemory, telemetry: wantTelemetry, embedder, ...repositoryOptions } = options
+    const brainOptions = { ...repositoryOptions, embedder }
 
     if (inMemory) {
       const opened = await openAll({
         tasks: () => TasksRepository.open(MEMORY, repositoryOptions),
-        brain: () => BrainRepository.open(MEMORY, repositoryOptions),
+        brain: () => BrainRepository.open(MEMORY, brainOptions),
         conduit: () => ConduitRepository.open(MEMORY, repositoryOptions),
         signaldock: () => SignaldockRepository.open(MEMORY, repositoryOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
@@ -201,7 +205,7 @@ export class CleoWorkspace {
     try {
       opened = await openAll({
         tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), repositoryOptions),
-        brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), repositoryOptions),
+        brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
         conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), repositoryOptions),
         signaldock: () => global.signaldock,
         nexus: () => global.nexus,
@@ -323,7 +327,7 @@ interface GlobalLease {
 
 function acquireGlobal(
   globalDir: string,
-  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry'>,
+  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry' | 'embedder'>,
   wantTelemetry: boolean,
 ): GlobalLease {
   let shared = sharedGlobals.get(globalDir)
