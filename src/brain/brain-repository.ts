@@ -43,7 +43,7 @@ import { BrainMemories } from './memories.js'
 import { BrainMemoryLinks } from './memory-links.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
 import { BrainStickyNotes } from './sticky-notes.js'
-import type { BrainEmbedderChangePolicy, BrainVectorSearchTuning } from './vector-index.js'
+import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-index.js'
 import { VectorIndex } from './vector-index.js'
 
 /** Options of {@link BrainRepository.open}. */
@@ -60,8 +60,8 @@ export interface BrainRepositoryOptions extends RepositoryOptions {
    * {@link BrainRepository.reindex}.
    */
   readonly embedderChange?: BrainEmbedderChangePolicy
-  /** Exact vs. quantised kNN (see {@link BrainVectorSearchTuning}). */
-  readonly vectorSearch?: BrainVectorSearchTuning
+  /** Exact vs. quantised kNN, full-text budget (see {@link BrainSearchTuning}). */
+  readonly searchTuning?: BrainSearchTuning
   /**
    * Bytes of the file SQLite may memory-map (`PRAGMA mmap_size`; default 256 MiB,
    * 0 disables). Vector reads address single vectors inside 1.5 MB chunk blobs;
@@ -132,7 +132,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * ```
    */
   static async open(path: string, options: BrainRepositoryOptions = {}): Promise<BrainRepository> {
-    const { embedder, embedderChange, vectorSearch, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, ...engine } = options
+    const { embedder, embedderChange, searchTuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, ...engine } = options
     if (!Number.isSafeInteger(mmapSize) || mmapSize < 0) {
       throw new CleoStoreError('VALIDATION', `mmapSize must be a non-negative integer (got ${mmapSize})`, {
         store: BRAIN_STORE.name,
@@ -146,7 +146,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
         embedder,
         clock: options.clock ?? Date.now,
         ...(embedderChange === undefined ? {} : { embedderChange }),
-        ...(vectorSearch === undefined ? {} : { tuning: vectorSearch }),
+        ...(searchTuning === undefined ? {} : { tuning: searchTuning }),
       })
       return new BrainRepository(db, options, vectors)
     } catch (error) {

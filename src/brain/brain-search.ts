@@ -32,7 +32,7 @@ import { BRAIN_ENTRY_KINDS, keyRange, memoryKey, splitMemoryKey } from './memory
 import { MEMORY_QUERIES } from './memory-queries.js'
 import type { AnyMemoryRow } from './memory-rows.js'
 import { memoryFromRow, stickyFromRow } from './memory-rows.js'
-import { FTS_ROW_BUDGET, planFtsQuery } from './fts-plan.js'
+import { planFtsQuery } from './fts-plan.js'
 import type { BrainFusedCandidate, BrainSignalCandidate } from './search-fusion.js'
 import { brainFtsSignal, fuseBrainSignals, brainSingleSignal, brainVectorSignal } from './search-fusion.js'
 
@@ -47,7 +47,9 @@ const FTS_PROBE = 'SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHE
 const FTS_ALL = 'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? ORDER BY rank LIMIT ?'
 const FTS_RANGE =
   'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rank LIMIT ?'
-const FTS_ONE = 'SELECT rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid = ?'
+// A one-row range, not `rowid = ?`: FTS5 (3.53) drops an equality rowid constraint
+// that comes with MATCH and returns other rows (see the search tests).
+const FTS_ONE = 'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid <= ?'
 const FTS_RECENT =
   'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?'
 
@@ -145,8 +147,9 @@ export class BrainSearch {
       const plan = planFtsQuery(
         expressions.map((expression) => ({
           expression,
-          documents: db.get(rawQuery<{ n: number }>(FTS_PROBE, [expression, FTS_ROW_BUDGET + 1]))?.n ?? 0,
+          documents: db.get(rawQuery<{ n: number }>(FTS_PROBE, [expression, vectors.ftsRowBudget + 1]))?.n ?? 0,
         })),
+        vectors.ftsRowBudget,
       )
       const match = plan.kind === 'none' ? null : plan.expressions.join(' OR ')
       let fts =
@@ -194,8 +197,8 @@ export class BrainSearch {
         if (match !== null) {
           for (const c of vector) {
             if (inFts.has(c.key)) continue
-            const row = db.get(rawQuery<{ raw: number }>(FTS_ONE, [match, c.key]))
-            if (row !== undefined) addFts.push({ id: c.id, key: c.key, raw: row.raw })
+            const row = db.get(rawQuery<KeyedCandidate>(FTS_ONE, [match, c.key, c.key]))
+            if (row !== undefined && row.key === c.key) addFts.push({ id: c.id, key: c.key, raw: row.raw })
           }
         }
         const addVector: ValidCandidate[] = []

@@ -33,7 +33,7 @@ export interface Embedder {
   /** Length of every vector. */
   readonly dimensions: number
   /** Identifies the model; recorded in the store and compared on later opens. Strongly recommended. */
-  readonly modelId?: string
+  readonly modelId?: string | undefined
   /** One vector per text, in order. */
   embed(texts: readonly string[]): Promise<Float32Array[]>
 }

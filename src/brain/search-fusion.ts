@@ -42,9 +42,14 @@ export const BRAIN_RRF_K = 60
 /** Weight of the weaker signal in `score` fusion. */
 export const BRAIN_SCORE_FUSION_WEIGHT = 0.3
 
+/** Best first: lower raw value, then id (so ties never follow table or kind order). */
+function ordered(candidates: readonly BrainSignalCandidate[]): BrainSignalCandidate[] {
+  return [...candidates].sort((a, b) => a.raw - b.raw || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
 /**
- * FTS signal scores: `bm25 / best bm25` (best → 1). Candidates must be ordered best
- * first; ranks are 1-based in that order.
+ * FTS signal scores: `bm25 / best bm25` (best → 1); ranks are 1-based, best
+ * (lowest BM25) first, ties by id.
  *
  * @example
  * ```ts
@@ -55,7 +60,7 @@ export function brainFtsSignal(candidates: readonly BrainSignalCandidate[]): Map
   let best = 0
   for (const c of candidates) best = Math.max(best, -c.raw)
   const out = new Map<string, BrainSignalScore>()
-  candidates.forEach((c, i) => {
+  ordered(candidates).forEach((c, i) => {
     const score = best > 0 ? Math.min(1, Math.max(0, -c.raw / best)) : 1
     out.set(c.id, { score, rank: i + 1, raw: c.raw })
   })
@@ -63,7 +68,8 @@ export function brainFtsSignal(candidates: readonly BrainSignalCandidate[]): Map
 }
 
 /**
- * Vector signal scores: cosine similarity `1 − distance`, clamped to 0..1.
+ * Vector signal scores: cosine similarity `1 − distance`, clamped to 0..1; ranks
+ * 1-based, nearest first, ties by id.
  *
  * @example
  * ```ts
@@ -72,7 +78,7 @@ export function brainFtsSignal(candidates: readonly BrainSignalCandidate[]): Map
  */
 export function brainVectorSignal(candidates: readonly BrainSignalCandidate[]): Map<string, BrainSignalScore> {
   const out = new Map<string, BrainSignalScore>()
-  candidates.forEach((c, i) => {
+  ordered(candidates).forEach((c, i) => {
     out.set(c.id, { score: Math.min(1, Math.max(0, 1 - c.raw)), rank: i + 1, raw: c.raw })
   })
   return out

@@ -26,6 +26,7 @@ import { CleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { Embedder } from './embedder.js'
+import { FTS_ROW_BUDGET } from './fts-plan.js'
 import { checkEmbedder, checkVectors, isZeroVector, vectorBytes } from './embedder.js'
 import type { BrainEntryKind } from './memory-kinds.js'
 import { BRAIN_ENTRY_KINDS, KIND_CODES, KIND_TABLES, KEY_BASE } from './memory-kinds.js'
@@ -43,12 +44,19 @@ export const EMBEDDING_META = Object.freeze({
 /** What to do when the store's recorded embedder differs from the configured one. */
 export type BrainEmbedderChangePolicy = 'refuse' | 'reset'
 
-/** Tuning of vector kNN. */
-export interface BrainVectorSearchTuning {
-  /** Up to this many stored vectors, kNN is an exact scan (default 20 000). */
+/** Tuning of search (defaults suit up to ~100k entries). */
+export interface BrainSearchTuning {
+  /**
+   * Up to this many stored vectors, kNN is an exact cosine scan (default 20 000,
+   * ≈ 10 ms). Above, candidates come from the 1-bit quantisation and are re-ranked
+   * by exact cosine distance: bounded cost, approximate recall. `Infinity` keeps
+   * every search exact.
+   */
   readonly exactSearchUpTo?: number
-  /** Above it, candidates taken by Hamming distance per result wanted (default 4). */
+  /** Quantised candidates taken per result wanted (default 4). */
   readonly oversample?: number
+  /** Rows one full-text query may score with BM25 (default 20 000; see the search docs). */
+  readonly ftsRowBudget?: number
 }
 
 /** The outcome of embedding one text. */
@@ -113,6 +121,8 @@ export class VectorIndex {
   readonly #clock: Clock
   readonly #exactUpTo: number
   readonly #oversample: number
+  /** Rows one full-text query may score. */
+  readonly ftsRowBudget: number
   #dimensions: number | null
   #modelId: string | null
 
@@ -121,7 +131,7 @@ export class VectorIndex {
     embedder: Embedder | undefined,
     clock: Clock,
     state: { dimensions: number | null; modelId: string | null },
-    tuning: BrainVectorSearchTuning,
+    tuning: BrainSearchTuning,
   ) {
     this.#db = db
     this.#embedder = embedder
@@ -130,6 +140,7 @@ export class VectorIndex {
     this.#modelId = state.modelId
     this.#exactUpTo = tuning.exactSearchUpTo ?? 20_000
     this.#oversample = tuning.oversample ?? 4
+    this.ftsRowBudget = tuning.ftsRowBudget ?? FTS_ROW_BUDGET
   }
 
   get #context(): Required<ErrorContext> {
@@ -142,18 +153,20 @@ export class VectorIndex {
    */
   static async open(
     db: SqliteDatabase<BrainDatabase>,
-    options: { embedder?: Embedder | undefined; embedderChange?: BrainEmbedderChangePolicy; clock: Clock; tuning?: BrainVectorSearchTuning },
+    options: { embedder?: Embedder | undefined; embedderChange?: BrainEmbedderChangePolicy; clock: Clock; tuning?: BrainSearchTuning },
   ): Promise<VectorIndex> {
     const { embedder, clock } = options
     const tuning = options.tuning ?? {}
     for (const [name, value, min] of [
       ['exactSearchUpTo', tuning.exactSearchUpTo, 0],
       ['oversample', tuning.oversample, 1],
+      ['ftsRowBudget', tuning.ftsRowBudget, 1],
     ] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-        throw new CleoStoreError('VALIDATION', `vectorSearch.${name} must be an integer ≥ ${min} (got ${value})`, {
+      const ok = value === undefined || (value >= min && (Number.isInteger(value) || value === Infinity))
+      if (!ok) {
+        throw new CleoStoreError('VALIDATION', `searchTuning.${name} must be an integer ≥ ${min} (got ${value})`, {
           ...db.context,
-          details: { path: ['vectorSearch', name] },
+          details: { path: ['searchTuning', name] },
         })
       }
     }
