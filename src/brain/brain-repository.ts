@@ -172,6 +172,22 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
   }
 
   /**
+   * Records up to 1 000 memories with one `embed` call and one transaction (much
+   * higher throughput than one `record` per memory). Each entry follows the rules
+   * of {@link record}; a duplicate *within* the batch cites the first. Results are
+   * in input order. Invalid input anywhere rejects the whole batch (`VALIDATION`,
+   * `details.path` starts with its index) before anything is written.
+   *
+   * @example
+   * ```ts
+   * const results = await brain.recordMany(observations.map((o) => ({ kind: 'observation', title: o.title, narrative: o.text })))
+   * ```
+   */
+  recordMany(inputs: ReadonlyArray<BrainMemoryInputOf<BrainMemoryKind> & { kind: BrainMemoryKind }>): Promise<Array<BrainRecordResult<BrainMemory>>> {
+    return this.#memories.recordMany(inputs)
+  }
+
+  /**
    * The memory with `id` (any kind); `NOT_FOUND` when there is none.
    *
    * @example

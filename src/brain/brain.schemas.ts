@@ -167,6 +167,9 @@ export const BrainMemoryInput = z.discriminatedUnion('kind', [
   BrainObservationInput,
 ])
 
+/** Input of `brain.recordMany(…)`: 1 to 1 000 memories. */
+export const BrainMemoryInputs = z.array(BrainMemoryInput).min(1).max(1000)
+
 function partial<T extends Record<string, z.ZodType>>(fields: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
   return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof T]: z.ZodOptional<T[K]>

@@ -1,7 +1,7 @@
 /**
  * A deterministic, dependency-free embedder: signed feature hashing of words and
  * character trigrams into a fixed number of dimensions, L2-normalised. Each feature
- * is added at 16 pseudo-random positions with pseudo-random signs (a very sparse
+ * is added at 8 pseudo-random positions with pseudo-random signs (a very sparse
  * random projection of the bag of features), so vectors are dense: cosine
  * similarity approximates the overlap of features, and the sign bits the store
  * keeps for fast candidate search behave like a SimHash.
@@ -27,15 +27,25 @@ export interface FeatureHashingEmbedderOptions {
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu
 /** Positions each feature is spread over. */
-const SPREAD = 16
+const SPREAD = 8
 
-/** FNV-1a over UTF-16 code units, then murmur3's finaliser for well-mixed bits. */
-function hash(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
+const FNV_OFFSET = 0x811c9dc5
+const FNV_PRIME = 0x01000193
+
+/** FNV-1a step over one UTF-16 code unit. */
+function step(h: number, code: number): number {
+  return Math.imul(h ^ code, FNV_PRIME)
+}
+
+/** FNV-1a state after `prefix` (features are hashed as `w:<word>` and `g:<trigram>`). */
+function prefixState(prefix: string): number {
+  let h = FNV_OFFSET
+  for (let i = 0; i < prefix.length; i++) h = step(h, prefix.charCodeAt(i))
+  return h
+}
+
+/** murmur3's finaliser: well-mixed bits from an FNV state. */
+function finish(h: number): number {
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
@@ -43,6 +53,11 @@ function hash(text: string, seed: number): number {
   h ^= h >>> 16
   return h >>> 0
 }
+
+const WORD_STATE = prefixState('w:')
+const GRAM_STATE = prefixState('g:')
+const CARET = '^'.charCodeAt(0)
+const DOLLAR = '$'.charCodeAt(0)
 
 /**
  * Signed feature hashing of words and character trigrams.
@@ -78,11 +93,19 @@ export class FeatureHashingEmbedder implements Embedder {
     const dims = this.dimensions
     const vector = new Float32Array(dims)
     const normalized = text.normalize('NFKC').toLowerCase()
+    const gram = this.#trigramWeight
     for (const match of normalized.matchAll(WORD)) {
       const word = match[0]
-      this.#add(vector, `w:${word}`, this.#wordWeight)
-      const padded = `^${word}$`
-      for (let i = 0; i + 3 <= padded.length; i++) this.#add(vector, `g:${padded.slice(i, i + 3)}`, this.#trigramWeight)
+      const n = word.length
+      let h = WORD_STATE
+      for (let i = 0; i < n; i++) h = step(h, word.charCodeAt(i))
+      this.#add(vector, finish(h), this.#wordWeight)
+      // Trigrams of "^word$" (UTF-16 code units), hashed without building strings.
+      for (let i = 0; i + 3 <= n + 2; i++) {
+        let g = GRAM_STATE
+        for (let j = i; j < i + 3; j++) g = step(g, j === 0 ? CARET : j === n + 1 ? DOLLAR : word.charCodeAt(j - 1))
+        this.#add(vector, finish(g), gram)
+      }
     }
     let norm = 0
     for (let i = 0; i < dims; i++) norm += vector[i]! * vector[i]!
@@ -93,9 +116,9 @@ export class FeatureHashingEmbedder implements Embedder {
     return vector
   }
 
-  #add(vector: Float32Array, feature: string, weight: number): void {
-    // xorshift32 seeded by the feature's hash: SPREAD (position, sign) pairs.
-    let x = hash(feature, 0) || 0x9e3779b9
+  /** Adds `weight` at SPREAD positions with signs drawn from xorshift32 seeded by `seed`. */
+  #add(vector: Float32Array, seed: number, weight: number): void {
+    let x = seed || 0x9e3779b9
     const dims = this.dimensions
     const w = weight / Math.sqrt(SPREAD)
     for (let i = 0; i < SPREAD; i++) {
@@ -103,7 +126,8 @@ export class FeatureHashingEmbedder implements Embedder {
       x ^= x >>> 17
       x ^= x << 5
       const u = x >>> 0
-      vector[(u >>> 1) % dims]! += (u & 1) === 0 ? w : -w
+      // Position from the high bits (multiply-shift), sign from the lowest.
+      vector[Math.floor(((u >>> 1) * dims) / 2147483648)]! += (u & 1) === 0 ? w : -w
     }
   }
 

@@ -9,7 +9,14 @@ import type { z } from 'zod'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { BrainCore } from './brain-core.js'
-import { BrainInvalidateOptions, BrainListOptions, BrainMemoryId, BrainMemoryInput, BrainMemoryPatch } from './brain.schemas.js'
+import {
+  BrainInvalidateOptions,
+  BrainListOptions,
+  BrainMemoryId,
+  BrainMemoryInput,
+  BrainMemoryInputs,
+  BrainMemoryPatch,
+} from './brain.schemas.js'
 import type { BrainMemory, BrainMemoryOf, BrainPage, BrainRecordResult } from './brain.types.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
 import { BRAIN_MEMORY_KINDS, memoryKey } from './memory-kinds.js'
@@ -122,6 +129,21 @@ export class BrainMemories {
     const stored = { ...row, seq } as MemoryRowOf<K>
     const embedding = vectors.apply(memoryKey(kind, seq), kind, outcome, false)
     return { memory: memoryFromRow(kind, stored, context), outcome: 'created', embedding }
+  }
+
+  /** Records many memories with one `embed` call and one transaction; see `BrainRepository.recordMany`. */
+  async recordMany(inputs: unknown): Promise<Array<BrainRecordResult<BrainMemory>>> {
+    const { db, clock, vectors, context } = this.#core
+    const parsed = validate(BrainMemoryInputs, inputs, 'brain.recordMany', context) as unknown as ParsedMemoryInput[]
+    const now = clock()
+    const rows = parsed.map((input) => ({ kind: input.kind, row: newMemoryRow(input, { id: this.#core.newId(), now }) }))
+    const outcomes: Array<EmbedOutcome | undefined> = rows.map(() => undefined)
+    if (vectors.canEmbed) {
+      const fresh = await db.read(() => rows.flatMap(({ kind, row }, i) => (this.#existing(kind, row.content_hash, row.idempotency_key) ? [] : [i])))
+      const embedded = await vectors.embed(fresh.map((i) => memoryEmbeddingText(rows[i]!.kind, rows[i]!.row as never, context)))
+      fresh.forEach((i, j) => (outcomes[i] = embedded[j]))
+    }
+    return db.write(() => rows.map(({ kind, row }, i) => this.commit({ kind, row, outcome: outcomes[i] }) as BrainRecordResult<BrainMemory>))
   }
 
   /** Records a memory; see `BrainRepository.record`. */

@@ -138,6 +138,46 @@ describe('brain: dedup on write', () => {
   })
 })
 
+describe('brain: recordMany', () => {
+  it('records a mixed batch in one transaction with one embed call; in-batch duplicates cite the first', async () => {
+    const { FeatureHashingEmbedder } = await import('../../src/brain/index.js')
+    const { ControlledEmbedder } = await import('./brain-helpers.js')
+    const embedder = new ControlledEmbedder(new FeatureHashingEmbedder({ dimensions: 32 }))
+    const { brain } = await openBrain({ embedder })
+    const existing = (await brain.record(samples.learning())).memory
+    const calls = embedder.calls
+    const results = await brain.recordMany([
+      samples.decision(),
+      samples.pattern(),
+      samples.learning(), // duplicate of an existing memory
+      samples.observation(),
+      samples.observation(), // duplicate inside the batch
+    ])
+    expect(embedder.calls).toBe(calls + 1)
+    expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'duplicate', 'created', 'duplicate'])
+    expect(results.map((r) => r.embedding)).toEqual(['stored', 'stored', 'none', 'stored', 'none'])
+    expect(results[2]!.memory.id).toBe(existing.id)
+    expect(results[4]!.memory.id).toBe(results[3]!.memory.id)
+    expect(results[4]!.memory.citationCount).toBe(1)
+    expect(await brain.embeddingStatus()).toMatchObject({ vectors: 4, queued: 0 })
+  })
+
+  it('rejects the whole batch before writing: invalid entry (path names its index), or a conflict', async () => {
+    const { brain } = await openBrain()
+    const error = await expectCode(brain.recordMany([samples.decision(), { ...samples.learning(), confidence: 2 }]), 'VALIDATION')
+    expect(error.details?.['path']).toEqual([1, 'confidence'])
+    await expectCode(brain.recordMany([]), 'VALIDATION')
+    await expectCode(
+      brain.recordMany([
+        { ...samples.learning('one'), idempotencyKey: 'k' },
+        { ...samples.learning('two'), idempotencyKey: 'k' },
+      ]),
+      'CONFLICT',
+    )
+    expect((await brain.list()).items).toEqual([])
+  })
+})
+
 describe('brain: list, update, invalidate, delete', () => {
   it('lists across kinds newest first, with cursor pages, tier and validity filters', async () => {
     const { brain, clock } = await openBrain()

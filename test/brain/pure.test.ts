@@ -112,18 +112,18 @@ describe('brain text, hashing and the feature-hashing embedder', () => {
   })
 
   it('is deterministic, normalised, and places similar text closer than unrelated text', async () => {
-    const e = new FeatureHashingEmbedder({ dimensions: 128 })
+    const e = new FeatureHashingEmbedder()
     const [a, b, c, a2] = await e.embed(['deployment pipeline timeout', 'deploymnet pipelines timing out', 'sticky note colours', 'deployment pipeline timeout'])
     const cos = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i]!, 0)
     expect(a2).toEqual(a)
     expect(cos(a!, a!)).toBeCloseTo(1, 5)
     expect(cos(a!, b!)).toBeGreaterThan(cos(a!, c!) + 0.2)
-    expect(e.modelId).toContain('128')
+    expect(e.modelId).toContain('384')
     expect(() => new FeatureHashingEmbedder({ dimensions: 0 })).toThrow(RangeError)
     fc.assert(
       fc.property(fc.string({ maxLength: 40 }), (text) => {
         const v = e.embedOne(text)
-        expect(v).toHaveLength(128)
+        expect(v).toHaveLength(384)
         expect(v.every(Number.isFinite)).toBe(true)
       }),
     )
