@@ -63,16 +63,23 @@ export interface BrainRepositoryOptions extends RepositoryOptions {
   /** Exact vs. quantised kNN, full-text budget (see {@link BrainSearchTuning}). */
   readonly searchTuning?: BrainSearchTuning
   /**
-   * Bytes of the file SQLite may memory-map (`PRAGMA mmap_size`; default 256 MiB,
-   * 0 disables). Vector reads address single vectors inside 1.5 MB chunk blobs;
+   * Bytes of the file SQLite may memory-map (`PRAGMA mmap_size`; default 1 GiB of
+   * address space — pages are mapped on demand, not read; 0 disables). Vector reads address single vectors inside 1.5 MB chunk blobs;
    * through the page cache each costs an overflow-chain walk (~200 µs at 100k
    * vectors), through the map a few µs.
    */
   readonly mmapSize?: number
 }
 
-/** Default `PRAGMA mmap_size` of brain connections (256 MiB). */
-export const BRAIN_DEFAULT_MMAP_SIZE = 256 * 1024 * 1024
+/**
+ * Default `PRAGMA mmap_size` of brain connections (1 GiB).
+ *
+ * @example
+ * ```ts
+ * await BrainRepository.open(file, { mmapSize: BRAIN_DEFAULT_MMAP_SIZE / 4 })
+ * ```
+ */
+export const BRAIN_DEFAULT_MMAP_SIZE = 1024 * 1024 * 1024
 
 /**
  * brain.db — decisions, patterns, learnings, observations and sticky notes, with

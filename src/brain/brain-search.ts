@@ -47,11 +47,14 @@ const FTS_PROBE = 'SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHE
 const FTS_ALL = 'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? ORDER BY rank LIMIT ?'
 const FTS_RANGE =
   'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rank LIMIT ?'
-// A one-row range, not `rowid = ?`: FTS5 (3.53) drops an equality rowid constraint
-// that comes with MATCH and returns other rows (see the search tests).
-const FTS_ONE = 'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid <= ?'
 const FTS_RECENT =
   'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?'
+
+/**
+ * Rowid parameters of virtual tables are bound as BigInt: node:sqlite binds a JS
+ * number as REAL, and FTS5 mishandles a REAL rowid constraint (`rowid = 20.0`
+ * next to MATCH returns other rows); vec0 refuses REAL rowids outright.
+ */
 
 /** Query words probed at most. */
 const MAX_TERMS = 16
@@ -151,8 +154,7 @@ export class BrainSearch {
         })),
         vectors.ftsRowBudget,
       )
-      const match = plan.kind === 'none' ? null : plan.expressions.join(' OR ')
-      let fts =
+      const fts =
         plan.kind === 'none'
           ? []
           : gather((n) => {
@@ -161,7 +163,7 @@ export class BrainSearch {
                 if (allKinds) return db.all(rawQuery<KeyedCandidate>(FTS_ALL, [match, n]))
                 const merged = kinds.flatMap((kind) => {
                   const { from, to } = keyRange(kind)
-                  return db.all(rawQuery<KeyedCandidate>(FTS_RANGE, [match, from, to, n]))
+                  return db.all(rawQuery<KeyedCandidate>(FTS_RANGE, [match, BigInt(from), BigInt(to), n]))
                 })
                 return merged.sort(byRank).slice(0, n)
               }
@@ -169,7 +171,7 @@ export class BrainSearch {
               for (const kind of kinds) {
                 const { from, to } = keyRange(kind)
                 for (const match of [plan.expressions.join(' '), plan.expressions.join(' OR ')]) {
-                  const rows = db.all(rawQuery<KeyedCandidate>(FTS_RECENT, [match, from, to, n]))
+                  const rows = db.all(rawQuery<KeyedCandidate>(FTS_RECENT, [match, BigInt(from), BigInt(to), n]))
                   for (const row of rows) merged.set(row.key, row)
                   if (rows.length >= n) break
                 }
@@ -187,31 +189,20 @@ export class BrainSearch {
                 .map((c) => ({ key: c.key, raw: c.distance })),
             )
 
-      if (mode === 'hybrid') {
-        // Complete both signals over the union of candidates: an FTS hit gets its
-        // exact cosine distance, a vector hit its BM25 (a rowid seek each), so the
-        // fusion sees every candidate's evidence, not only what each retriever kept.
-        const inFts = new Set(fts.map((c) => c.key))
+      if (mode === 'hybrid' && queryVector !== null) {
+        // Every FTS hit gets its exact cosine distance (one vec0 point read each),
+        // so the fusion sees both signals for it even when the vector pool missed
+        // it. (The converse — BM25 for every vector hit — costs an FTS query per
+        // row, ~0.5 ms each at 100k entries, and is not done: a vector hit carries
+        // BM25 only when it is also an FTS candidate.)
         const inVector = new Set(vector.map((c) => c.key))
-        const addFts: ValidCandidate[] = []
-        if (match !== null) {
-          for (const c of vector) {
-            if (inFts.has(c.key)) continue
-            const row = db.get(rawQuery<KeyedCandidate>(FTS_ONE, [match, c.key, c.key]))
-            if (row !== undefined && row.key === c.key) addFts.push({ id: c.id, key: c.key, raw: row.raw })
-          }
+        const added: ValidCandidate[] = []
+        for (const c of fts) {
+          if (inVector.has(c.key)) continue
+          const distance = vectors.distance(queryVector, c.key)
+          if (distance !== undefined && distance < 1) added.push({ id: c.id, key: c.key, raw: distance })
         }
-        const addVector: ValidCandidate[] = []
-        if (queryVector !== null) {
-          for (const c of fts) {
-            if (inVector.has(c.key)) continue
-            const distance = vectors.distance(queryVector, c.key)
-            if (distance !== undefined && distance < 1) addVector.push({ id: c.id, key: c.key, raw: distance })
-          }
-        }
-        const byRaw = (a: ValidCandidate, b: ValidCandidate) => a.raw - b.raw || a.key - b.key
-        if (addFts.length > 0) fts = [...fts, ...addFts].sort(byRaw)
-        if (addVector.length > 0) vector = [...vector, ...addVector].sort(byRaw)
+        if (added.length > 0) vector = [...vector, ...added]
       }
 
       let ranked: BrainFusedCandidate[]

@@ -1,6 +1,13 @@
 /**
  * zod schemas of every public brain input (and of its JSON columns), with the enums
- * the migration's CHECK constraints mirror.
+ * the migration's CHECK constraints mirror (a test inserts every value and a bogus
+ * one through raw SQL).
+ *
+ * @example
+ * ```ts
+ * import { BrainSearchOptions } from 'cleo-store'
+ * BrainSearchOptions.parse({ limit: 5 }) // { limit: 5, validOnly: true, fusion: 'score' }
+ * ```
  *
  * @module
  */
@@ -159,7 +166,14 @@ export const BrainLearningInput = z.strictObject({ kind: z.literal('learning'), 
 /** Input of `brain.record({ kind: 'observation', … })`. */
 export const BrainObservationInput = z.strictObject({ kind: z.literal('observation'), ...observationFields, ...commonInput })
 
-/** Input of `brain.record(…)`: one memory of any kind, discriminated by `kind`. */
+/**
+ * Input of `brain.record(…)`: one memory of any kind, discriminated by `kind`.
+ *
+ * @example
+ * ```ts
+ * BrainMemoryInput.parse({ kind: 'learning', insight: 'Retry on BUSY', source: 'T12', confidence: 0.8 })
+ * ```
+ */
 export const BrainMemoryInput = z.discriminatedUnion('kind', [
   BrainDecisionInput,
   BrainPatternInput,

@@ -3,8 +3,8 @@
  * character trigrams into a fixed number of dimensions, L2-normalised. Each feature
  * is added at 8 pseudo-random positions with pseudo-random signs (a very sparse
  * random projection of the bag of features), so vectors are dense: cosine
- * similarity approximates the overlap of features, and the sign bits the store
- * keeps for fast candidate search behave like a SimHash.
+ * similarity approximates the overlap of features, and no component dominates (the
+ * int8 copy the store keeps for fast candidate search loses little).
  *
  * It knows no semantics (no synonyms), but it is instant, offline and stable, and
  * the trigrams give it what full-text search lacks: tolerance of typos and of word

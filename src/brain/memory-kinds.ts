@@ -9,13 +9,27 @@
  * @module
  */
 
-/** The four typed memory kinds. */
+/**
+ * The four typed memory kinds.
+ *
+ * @example
+ * ```ts
+ * BRAIN_MEMORY_KINDS.includes('decision') // true
+ * ```
+ */
 export const BRAIN_MEMORY_KINDS = Object.freeze(['decision', 'pattern', 'learning', 'observation'] as const)
 
 /** A typed memory kind. */
 export type BrainMemoryKind = (typeof BRAIN_MEMORY_KINDS)[number]
 
-/** Every searchable kind of entry: the four memory kinds and sticky notes. */
+/**
+ * Every searchable kind of entry: the four memory kinds and sticky notes.
+ *
+ * @example
+ * ```ts
+ * await brain.search('wal', { kinds: BRAIN_ENTRY_KINDS.filter((k) => k !== 'sticky') })
+ * ```
+ */
 export const BRAIN_ENTRY_KINDS = Object.freeze([...BRAIN_MEMORY_KINDS, 'sticky'] as const)
 
 /** A searchable entry kind. */

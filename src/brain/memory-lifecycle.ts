@@ -10,7 +10,14 @@ import type { BrainMemoryTier } from './brain.types.js'
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-/** The thresholds of the lifecycle rules. */
+/**
+ * The thresholds of the lifecycle rules.
+ *
+ * @example
+ * ```ts
+ * BRAIN_LIFECYCLE.decayPerDay // 0.995
+ * ```
+ */
 export const BRAIN_LIFECYCLE = Object.freeze({
   /** short → medium: older than this … */
   shortToMediumAgeMs: DAY,

@@ -38,12 +38,26 @@ export type AnyMemoryRow = MemoryRows[BrainMemoryKind]
 /** A row to insert (no seq yet). */
 export type NewMemoryRow<K extends BrainMemoryKind> = Omit<MemoryRowOf<K>, 'seq'>
 
-/** Text as the dedup hash sees it: NFKC, lower-cased, whitespace collapsed, trimmed. */
+/**
+ * Text as the dedup hash sees it: NFKC, lower-cased, whitespace collapsed, trimmed.
+ *
+ * @example
+ * ```ts
+ * normalizeBrainText('  Use   WAL\nMode ') // 'use wal mode'
+ * ```
+ */
 export function normalizeText(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim()
 }
 
-/** SHA-256 (hex) of the normalised text. */
+/**
+ * SHA-256 (hex) of the normalised text: the dedup key of a memory's primary text.
+ *
+ * @example
+ * ```ts
+ * brainContentHash('Use WAL') === brainContentHash('  use   wal ') // true
+ * ```
+ */
 export function contentHash(text: string): string {
   return createHash('sha256').update(normalizeText(text), 'utf8').digest('hex')
 }

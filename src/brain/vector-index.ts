@@ -10,11 +10,15 @@
  * caller asks for `embedderChange: 'reset'` (drop, recreate, queue everything).
  *
  * Vectors are written with DELETE + INSERT (vec0 has no working upsert: CLEO's
- * `INSERT OR REPLACE` threw on every re-embed). Next to the float vector, a 1-bit
- * quantisation (`bit[D]`, when D is a multiple of 8) is kept: above
- * `exactSearchUpTo` vectors, kNN first takes `oversample × k` candidates by Hamming
- * distance on the bits, then ranks them by exact cosine distance — a bounded cost
- * instead of a full float scan (≈50 ms per 100k × 384-d vectors).
+ * `INSERT OR REPLACE` threw on every re-embed). Next to the float vector an int8
+ * quantisation is kept (`embedding_int8`: the unit vector × 254, clipped to ±127).
+ * Up to `exactSearchUpTo` stored vectors kNN is an exact cosine scan; above, it
+ * takes `oversample × k` candidates by L2 distance on the int8 vectors (for unit
+ * vectors L2 orders like cosine; the int8 scan reads a quarter of the bytes and
+ * runs ~1.5× faster) and ranks them by exact cosine distance. Measured on 100k
+ * 384-d vectors: recall@10 against the exact scan 1.00 on two synthetic corpora.
+ * (A 1-bit quantisation was tried first: 0.2–0.5 recall, too coarse when relevant
+ * and unrelated cosines are close.)
  *
  * @module
  */
@@ -39,12 +43,44 @@ export const EMBEDDING_META = Object.freeze({
   dimensions: 'embedding.dimensions',
   modelId: 'embedding.model_id',
   metric: 'embedding.metric',
+  quantization: 'embedding.quantization',
 })
 
-/** What to do when the store's recorded embedder differs from the configured one. */
+/** The quantisation of `embedding_int8` (recorded in `brain_schema_meta`). */
+export const INT8_QUANTIZATION = 'int8-unit-x254-v1'
+
+/**
+ * The int8 quantisation of a vector: scaled to unit length, × 254 (components are
+ * clipped at ±0.5, which few of a 384-d unit vector's components reach), rounded.
+ */
+export function quantizeInt8(vector: Float32Array): Int8Array {
+  let norm = 0
+  for (let i = 0; i < vector.length; i++) norm += vector[i]! * vector[i]!
+  const scale = norm > 0 ? 254 / Math.sqrt(norm) : 0
+  const out = new Int8Array(vector.length)
+  for (let i = 0; i < vector.length; i++) out[i] = Math.max(-127, Math.min(127, Math.round(vector[i]! * scale)))
+  return out
+}
+
+/**
+ * What to do when the store's recorded embedder differs from the configured one.
+ *
+ * @example
+ * ```ts
+ * const brain = await BrainRepository.open(file, { embedder: newModel, embedderChange: 'reset' })
+ * await brain.reindex()
+ * ```
+ */
 export type BrainEmbedderChangePolicy = 'refuse' | 'reset'
 
-/** Tuning of search (defaults suit up to ~100k entries). */
+/**
+ * Tuning of search (defaults suit up to ~100k entries).
+ *
+ * @example
+ * ```ts
+ * await BrainRepository.open(file, { embedder, searchTuning: { exactSearchUpTo: Infinity } }) // always exact kNN
+ * ```
+ */
 export interface BrainSearchTuning {
   /**
    * Up to this many stored vectors, kNN is an exact cosine scan (default 20 000,
@@ -53,9 +89,9 @@ export interface BrainSearchTuning {
    * every search exact.
    */
   readonly exactSearchUpTo?: number
-  /** Quantised candidates taken per result wanted (default 4). */
+  /** Quantised candidates taken per result wanted, ≥ 1 (default 1: the pool is already 3 × limit). */
   readonly oversample?: number
-  /** Rows one full-text query may score with BM25 (default 20 000; see the search docs). */
+  /** Rows one full-text query may score with BM25 (default 10 000 ≈ 10 ms; see the search docs). */
   readonly ftsRowBudget?: number
 }
 
@@ -99,12 +135,11 @@ const SQL = {
   count: `SELECT count(*) AS n FROM ${VECTOR_TABLE}_rowids`,
   drop: `DROP TABLE IF EXISTS ${VECTOR_TABLE}`,
   delete: `DELETE FROM ${VECTOR_TABLE} WHERE rowid = ?`,
-  insert: `INSERT INTO ${VECTOR_TABLE} (rowid, embedding, kind) VALUES (?, ?, ?)`,
-  insertWithBits: `INSERT INTO ${VECTOR_TABLE} (rowid, embedding, embedding_bits, kind) VALUES (?, ?, vec_quantize_binary(?), ?)`,
+  insert: `INSERT INTO ${VECTOR_TABLE} (rowid, embedding, embedding_int8, kind) VALUES (?, ?, vec_int8(?), ?)`,
   knn: `SELECT rowid AS key, distance FROM ${VECTOR_TABLE} WHERE embedding MATCH ? AND k = ? ORDER BY distance`,
   knnKinds: `SELECT rowid AS key, distance FROM ${VECTOR_TABLE} WHERE embedding MATCH ? AND k = ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY distance`,
-  knnBits: `SELECT rowid AS key FROM ${VECTOR_TABLE} WHERE embedding_bits MATCH vec_quantize_binary(?) AND k = ?`,
-  knnBitsKinds: `SELECT rowid AS key FROM ${VECTOR_TABLE} WHERE embedding_bits MATCH vec_quantize_binary(?) AND k = ? AND kind IN (SELECT value FROM json_each(?))`,
+  knnInt8: `SELECT rowid AS key FROM ${VECTOR_TABLE} WHERE embedding_int8 MATCH vec_int8(?) AND k = ?`,
+  knnInt8Kinds: `SELECT rowid AS key FROM ${VECTOR_TABLE} WHERE embedding_int8 MATCH vec_int8(?) AND k = ? AND kind IN (SELECT value FROM json_each(?))`,
   distance: `SELECT vec_distance_cosine(embedding, ?) AS distance FROM ${VECTOR_TABLE} WHERE rowid = ?`,
 } as const
 
@@ -139,7 +174,7 @@ export class VectorIndex {
     this.#dimensions = state.dimensions
     this.#modelId = state.modelId
     this.#exactUpTo = tuning.exactSearchUpTo ?? 20_000
-    this.#oversample = tuning.oversample ?? 4
+    this.#oversample = tuning.oversample ?? 1
     this.ftsRowBudget = tuning.ftsRowBudget ?? FTS_ROW_BUDGET
   }
 
@@ -162,9 +197,10 @@ export class VectorIndex {
       ['oversample', tuning.oversample, 1],
       ['ftsRowBudget', tuning.ftsRowBudget, 1],
     ] as const) {
-      const ok = value === undefined || (value >= min && (Number.isInteger(value) || value === Infinity))
+      const ok =
+        value === undefined || (value >= min && (name === 'oversample' ? Number.isFinite(value) : Number.isInteger(value) || value === Infinity))
       if (!ok) {
-        throw new CleoStoreError('VALIDATION', `searchTuning.${name} must be an integer ≥ ${min} (got ${value})`, {
+        throw new CleoStoreError('VALIDATION', `searchTuning.${name} must be a number ≥ ${min} (got ${value})`, {
           ...db.context,
           details: { path: ['searchTuning', name] },
         })
@@ -198,6 +234,7 @@ export class VectorIndex {
             requeueAll(db, fresh.dimensions === null ? 'new' : 'reset', now)
             db.run(PUT_META, { key: EMBEDDING_META.dimensions, value: String(embedder.dimensions), now })
             db.run(PUT_META, { key: EMBEDDING_META.metric, value: 'cosine', now })
+            db.run(PUT_META, { key: EMBEDDING_META.quantization, value: INT8_QUANTIZATION, now })
           }
           if (embedder.modelId !== undefined) db.run(PUT_META, { key: EMBEDDING_META.modelId, value: embedder.modelId, now })
           else if (again !== 'ok') db.run(DELETE_META, { key: EMBEDDING_META.modelId })
@@ -315,9 +352,8 @@ export class VectorIndex {
 
   /** Inside a write: inserts a vector (the key must have none). */
   put(key: number, kind: BrainEntryKind, vector: Float32Array): void {
-    const bytes = vectorBytes(vector)
-    if (this.#dimensions! % 8 === 0) this.#db.run(rawQuery(SQL.insertWithBits, [BigInt(key), bytes, bytes, kind]))
-    else this.#db.run(rawQuery(SQL.insert, [BigInt(key), bytes, kind]))
+    const q = quantizeInt8(vector)
+    this.#db.run(rawQuery(SQL.insert, [BigInt(key), vectorBytes(vector), new Uint8Array(q.buffer), kind]))
   }
 
   /** Inside a write: removes the vector of `key` (if any). */
@@ -349,24 +385,26 @@ export class VectorIndex {
   /**
    * Inside a read: the `k` nearest vectors to `query` by cosine distance, nearest
    * first, optionally only of `kinds`. Exact up to `exactSearchUpTo` stored vectors;
-   * above, `oversample × k` Hamming candidates re-ranked by exact cosine distance.
+   * above, `oversample × k` int8 candidates re-ranked by exact cosine distance.
    */
   nearest(query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Neighbour[] {
     if (this.#dimensions === null) return []
+    this.assertCurrent()
     const bytes = vectorBytes(query)
     const filter = kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length ? JSON.stringify(kinds) : undefined
     const kk = Math.min(k, MAX_K)
-    const approximate = this.#dimensions % 8 === 0 && this.count() > this.#exactUpTo
+    const approximate = this.count() > this.#exactUpTo
     if (!approximate) {
       return this.#db.all(
         filter === undefined ? rawQuery<Neighbour>(SQL.knn, [bytes, kk]) : rawQuery<Neighbour>(SQL.knnKinds, [bytes, kk, filter]),
       )
     }
-    const candidates = Math.min(Math.max(kk * this.#oversample, kk), MAX_K)
+    const candidates = Math.min(Math.max(Math.ceil(kk * this.#oversample), kk), MAX_K)
+    const q = new Uint8Array(quantizeInt8(query).buffer)
     const keys = this.#db.all(
       filter === undefined
-        ? rawQuery<{ key: number }>(SQL.knnBits, [bytes, candidates])
-        : rawQuery<{ key: number }>(SQL.knnBitsKinds, [bytes, candidates, filter]),
+        ? rawQuery<{ key: number }>(SQL.knnInt8, [q, candidates])
+        : rawQuery<{ key: number }>(SQL.knnInt8Kinds, [q, candidates, filter]),
     )
     const scored: Neighbour[] = []
     for (const { key } of keys) {
@@ -431,11 +469,10 @@ function mismatch(
 /** (Re)creates the vec0 table with `dimensions` (an integer checked by `checkEmbedder`). */
 function createTable(db: SqliteDatabase<BrainDatabase>, dimensions: number): void {
   if (!Number.isInteger(dimensions) || dimensions < 1) throw new CleoStoreError('INTERNAL', `bad dimension ${dimensions}`, db.context)
-  const bits = dimensions % 8 === 0 ? `, embedding_bits bit[${dimensions}]` : ''
   db.run(rawQuery(SQL.drop))
   db.run(
     rawQuery(
-      `CREATE VIRTUAL TABLE ${VECTOR_TABLE} USING vec0(embedding float[${dimensions}] distance_metric=cosine${bits}, kind text)`,
+      `CREATE VIRTUAL TABLE ${VECTOR_TABLE} USING vec0(embedding float[${dimensions}] distance_metric=cosine, embedding_int8 int8[${dimensions}], kind text)`,
     ),
   )
 }

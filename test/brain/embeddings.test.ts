@@ -20,10 +20,11 @@ describe('brain embeddings: the vector table', () => {
     const { brain: plain } = await openBrain()
     expect(await vectorTable(plain)).toBeUndefined()
     const { brain } = await openBrain({ embedder: new FeatureHashingEmbedder({ dimensions: 64 }) })
-    expect(await vectorTable(brain)).toMatch(/vec0\(embedding float\[64\] distance_metric=cosine, embedding_bits bit\[64\], kind text\)/)
+    expect(await vectorTable(brain)).toMatch(/vec0\(embedding float\[64\] distance_metric=cosine, embedding_int8 int8\[64\], kind text\)/)
     expect(await meta(brain)).toMatchObject({
       'embedding.dimensions': '64',
       'embedding.metric': 'cosine',
+      'embedding.quantization': 'int8-unit-x254-v1',
       'embedding.model_id': new FeatureHashingEmbedder({ dimensions: 64 }).modelId,
     })
     expect(await brain.embeddingStatus()).toMatchObject({ embedder: true, dimensions: 64, vectors: 0, queued: 0 })
@@ -81,6 +82,7 @@ describe('brain embeddings: the vector table', () => {
     const a = track(await BrainRepository.open(file, { embedder: new FeatureHashingEmbedder({ dimensions: 16 }) }))
     track(await BrainRepository.open(file, { embedder: new FeatureHashingEmbedder({ dimensions: 24 }), embedderChange: 'reset' }))
     await expectCode(a.record(samples.learning()), 'VALIDATION')
+    await expectCode(a.search('anything', { mode: 'vector' }), 'VALIDATION')
     expect((await a.list()).items).toEqual([])
   })
 })
@@ -193,7 +195,7 @@ describe('brain embeddings: cosine ranking on known vectors', () => {
   it('the quantised candidate path re-ranks by exact cosine and finds the same neighbours here', async () => {
     const embedder = new FeatureHashingEmbedder({ dimensions: 128 })
     const exact = (await openBrain({ embedder })).brain
-    const approx = (await openBrain({ embedder, searchTuning: { exactSearchUpTo: 0, oversample: 8 } })).brain
+    const approx = (await openBrain({ embedder, searchTuning: { exactSearchUpTo: 0 } })).brain
     const texts = [
       'sqlite busy timeout retry',
       'deploy pipeline cache warmup',

@@ -162,7 +162,7 @@ describe('brain search: full text', () => {
 })
 
 describe('brain search: hybrid', () => {
-  it('defaults to hybrid with an embedder; both signals are reported and completed over the union', async () => {
+  it('defaults to hybrid with an embedder; FTS hits always carry their vector signal too', async () => {
     const { brain, pattern } = await seeded({ embedder: new FeatureHashingEmbedder() })
     const hits = await brain.search('retry transaction busy')
     expect(hits[0]!.id).toBe(pattern.id)
@@ -186,8 +186,9 @@ describe('brain search: hybrid', () => {
     expect(hits[0]?.signals.fts).toBeNull()
   })
 
-  it('completion gives an FTS signal only to entries that contain a query word', async () => {
-    // Regression: FTS5 ignores `rowid = ?` next to MATCH and returned another row.
+  it('gives an FTS signal only to entries that contain a query word', async () => {
+    // node:sqlite binds numbers as REAL and FTS5 then mishandles `rowid = ?` next
+    // to MATCH (it returned the other row): rowid parameters must be BigInt.
     const { brain } = await openBrain({ embedder: new FeatureHashingEmbedder() })
     const emoji = (await brain.record(samples.observation('Emoji and combining accents round-trip unchanged'))).memory
     const other = (await brain.record(samples.observation('Deployment pipeline times out on cold caches'))).memory
