@@ -309,8 +309,8 @@ export class VectorIndex {
   }
 
   /**
-   * Inside a write: refuses (`VALIDATION`) when another handle changed the store's
-   * vector dimension since this one opened.
+   * Inside a read or write: refuses (`VALIDATION`) when another handle changed the
+   * store's vector dimension since this one opened (one indexed meta read).
    */
   assertCurrent(): void {
     if (this.#dimensions === null) return

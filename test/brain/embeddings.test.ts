@@ -192,9 +192,9 @@ describe('brain embeddings: cosine ranking on known vectors', () => {
     expect(hits[0]!.score).toBeCloseTo(cos([1, 0, 0, 0]), 5)
   })
 
-  it('the quantised candidate path re-ranks by exact cosine and finds the same neighbours here', async () => {
+  it('the int8 candidate path re-ranks by exact cosine and finds the same neighbours as the exact scan', async () => {
     const embedder = new FeatureHashingEmbedder({ dimensions: 128 })
-    const exact = (await openBrain({ embedder })).brain
+    const exact = (await openBrain({ embedder, searchTuning: { exactSearchUpTo: Infinity } })).brain
     const approx = (await openBrain({ embedder, searchTuning: { exactSearchUpTo: 0 } })).brain
     const texts = [
       'sqlite busy timeout retry',
@@ -215,5 +215,7 @@ describe('brain embeddings: cosine ranking on known vectors', () => {
       a.forEach((hit, i) => expect(hit.signals.vector!.raw).toBeCloseTo(e[i]!.signals.vector!.raw, 6))
     }
     await expectCode(BrainRepository.open(':memory:', { searchTuning: { oversample: 0 } }), 'VALIDATION')
+    await expectCode(BrainRepository.open(':memory:', { searchTuning: { exactSearchUpTo: -1 } }), 'VALIDATION')
+    await expectCode(BrainRepository.open(':memory:', { mmapSize: -1 }), 'VALIDATION')
   })
 })
