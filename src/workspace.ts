@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path'
 import envPaths from 'env-paths'
 
 import { BrainRepository } from './brain/brain-repository.js'
+import type { Embedder } from './brain/embedder.js'
 import { ConduitRepository } from './conduit/conduit-repository.js'
 import { NexusRepository } from './nexus/nexus-repository.js'
 import { SignaldockRepository } from './signaldock/signaldock-repository.js'
@@ -62,6 +63,8 @@ export interface WorkspaceOptions extends EngineOptions {
   readonly telemetry?: boolean | { readonly retention?: Partial<TelemetryRetention> }
   /** Returns epoch milliseconds; inject one in tests. */
   readonly clock?: Clock
+  /** Brain vector search: `{ dimensions, embed(texts) }` (given to brain.db only). */
+  readonly embedder?: Embedder
 }
 
 /** File names of the stores. */
@@ -214,7 +217,8 @@ export class CleoWorkspace {
       }
       throw translated
     }
-    const { globalDir: _g, inMemory, telemetry: telemetryOption, ...repositoryOptions } = options
+    const { globalDir: _g, inMemory, telemetry: telemetryOption, embedder, ...repositoryOptions } = options
+    const brainOptions = embedder === undefined ? repositoryOptions : { ...repositoryOptions, embedder }
     const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false
     const telemetryOptions =
       typeof telemetryOption === 'object' && telemetryOption.retention !== undefined
@@ -225,7 +229,7 @@ export class CleoWorkspace {
     if (inMemory) {
       const opened = await openAll({
         tasks: () => TasksRepository.open(MEMORY, repositoryOptions),
-        brain: () => BrainRepository.open(MEMORY, repositoryOptions),
+        brain: () => BrainRepository.open(MEMORY, brainOptions),
         conduit: () => ConduitRepository.open(MEMORY, repositoryOptions),
         signaldock: () => SignaldockRepository.open(MEMORY, repositoryOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
@@ -256,7 +260,7 @@ export class CleoWorkspace {
     try {
       opened = await openAll({
         tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), repositoryOptions),
-        brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), repositoryOptions),
+        brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
         conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), repositoryOptions),
         signaldock: () => global.signaldock,
         nexus: () => global.nexus,
@@ -575,7 +579,7 @@ interface GlobalLease {
 
 function acquireGlobal(
   globalDir: string,
-  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry'>,
+  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry' | 'embedder'>,
   wantTelemetry: boolean,
   telemetryOptions: Parameters<typeof TelemetryRepository.open>[1],
 ): GlobalLease {
