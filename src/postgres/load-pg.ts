@@ -15,6 +15,8 @@ export interface OwnedPoolConfig {
   readonly connectionString: string
   readonly max: number
   readonly application_name: string
+  /** Longest wait for a row or table lock, per statement, in ms. */
+  readonly lock_timeout: number
 }
 
 /** A pg `Pool` as cleo-store uses it: Kysely's pool interface plus the `error` event. */

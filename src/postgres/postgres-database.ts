@@ -40,7 +40,9 @@ export interface PostgresStoreOptions {
   readonly schema?: string
   /**
    * How long a transaction keeps being retried after serialization failures or
-   * deadlocks before `BUSY`, in ms (default 5000).
+   * deadlocks before `BUSY`, in ms (default 5000). On a pool cleo-store creates it
+   * is also the `lock_timeout` of its connections (a statement never waits longer
+   * for a lock); on your own pool, set `lock_timeout` yourself if you want that.
    */
   readonly busyTimeoutMs?: number
   /** Backoff between whole-transaction retries (`timeoutMs` defaults to `busyTimeoutMs`). */
@@ -108,6 +110,7 @@ export class PostgresDatabase<DB> {
   /** True when cleo-store created the pool (and so ends it on close). */
   readonly ownsPool: boolean
   readonly #root: Kysely<DB>
+  readonly #pool: PostgresPool
   readonly #state: PostgresStoreState
   readonly #retry: BusyRetryPolicy
   readonly #store: StoreDefinition
@@ -116,6 +119,7 @@ export class PostgresDatabase<DB> {
   /** @internal Use {@link openPostgresDatabase}. */
   constructor(props: {
     root: Kysely<DB>
+    pool: PostgresPool
     state: PostgresStoreState
     context: Required<ErrorContext>
     schema: string
@@ -124,6 +128,7 @@ export class PostgresDatabase<DB> {
     retry: BusyRetryPolicy
   }) {
     this.#root = props.root
+    this.#pool = props.pool
     this.#state = props.state
     this.context = props.context
     this.schema = props.schema
@@ -208,7 +213,9 @@ export class PostgresDatabase<DB> {
    */
   close(): Promise<void> {
     this.#state.closed = true
-    this.#closing ??= this.ownsPool ? this.#root.destroy() : Promise.resolve()
+    // The pool is ended directly (not through Kysely's destroy), so later calls meet
+    // this store's CLOSED rather than Kysely's own error.
+    this.#closing ??= this.ownsPool ? this.#pool.end() : Promise.resolve()
     return this.#closing
   }
 
@@ -254,7 +261,13 @@ export async function openPostgresDatabase<DB>(
   const ownsPool = typeof target === 'string'
   if (typeof target === 'string') {
     const pg = await loadPg(context)
-    const owned = new pg.Pool({ connectionString: target, max: poolSize, application_name: `cleo-store ${store.name}` })
+    const owned = new pg.Pool({
+      connectionString: target,
+      max: poolSize,
+      application_name: `cleo-store ${store.name}`,
+      // A statement waits for a lock at most the busy timeout (0 would mean forever).
+      lock_timeout: Math.max(1, busyTimeoutMs),
+    })
     // An idle client that loses its server emits 'error' on the pool; unheard, that
     // would crash the host process. The next query reports the failure instead (IO).
     owned.on('error', () => {})
@@ -266,6 +279,7 @@ export async function openPostgresDatabase<DB>(
   const root = new KyselyClass<DB>({ dialect: new CleoPostgresDialect({ pool, context, state }) })
   const database = new PostgresDatabase<DB>({
     root,
+    pool,
     state,
     context,
     schema,
@@ -274,7 +288,7 @@ export async function openPostgresDatabase<DB>(
     retry: Object.freeze({ ...DEFAULT_POSTGRES_RETRY, timeoutMs: busyTimeoutMs, ...options.busyRetry }),
   })
   try {
-    await migratePostgres(root as Kysely<any>, schema, store, context)
+    await migratePostgres(root as Kysely<any>, schema, store, context, { busyTimeoutMs })
     return database
   } catch (error) {
     await database.close().catch(() => {})

@@ -153,6 +153,7 @@ export async function migratePostgres(
   schema: string,
   store: StoreDefinition,
   context: Required<ErrorContext>,
+  options: { busyTimeoutMs?: number } = {},
 ): Promise<string[]> {
   const known = Object.keys(store.migrations).sort()
   const first = await verifyPostgresMigrations(root, schema, store, context)
@@ -166,6 +167,8 @@ export async function migratePostgres(
   let failed: string | undefined
   try {
     return await root.transaction().execute(async (trx) => {
+      // Another host's migration may hold the lock for its whole run: wait at least 30 s.
+      await sql`select set_config('lock_timeout', ${String(Math.max(options.busyTimeoutMs ?? 0, 30_000))}, true)`.execute(trx)
       // Serialise migrators of this schema before anything else, even the schema's creation.
       await new CleoPostgresAdapter().acquireMigrationLock(trx, {
         lockTable: 'kysely_migration_lock',

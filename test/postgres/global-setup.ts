@@ -60,40 +60,49 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString()
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let url = process.env['CLEO_TEST_PG_URL'] || undefined
-  let startedDir: string | undefined
-  if (url === undefined) {
-    const started = await startServer()
-    if ('reason' in started) {
-      console.warn(`[cleo-store] PostgreSQL leg skipped: ${started.reason}`)
-      project.provide('cleoPostgres', { url: null, reason: started.reason })
-      return async () => {}
+/** Creates the run's database on the server of `url`; returns its URL. */
+async function createRunDatabase(url: string, database: string): Promise<string> {
+  await withClient(url, async (client) => {
+    try {
+      await client.query(`CREATE DATABASE ${database} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`)
+    } catch {
+      await client.query(`CREATE DATABASE ${database}`)
     }
-    url = started.url
-    startedDir = started.dir
-  }
+  })
+  return withDatabase(url, database)
+}
+
+function skip(project: TestProject, reasons: string[]): () => Promise<void> {
+  const reason = reasons.join('; ')
+  console.warn(`[cleo-store] PostgreSQL leg skipped: ${reason}`)
+  project.provide('cleoPostgres', { url: null, reason })
+  return async () => {}
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const database = `cleo_run_${process.pid}_${randomBytes(4).toString('hex')}`
-  try {
-    await withClient(url, async (client) => {
-      try {
-        await client.query(`CREATE DATABASE ${database} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`)
-      } catch {
-        await client.query(`CREATE DATABASE ${database}`)
+  const reasons: string[] = []
+  const given = process.env['CLEO_TEST_PG_URL'] || undefined
+  if (given !== undefined) {
+    try {
+      project.provide('cleoPostgres', { url: await createRunDatabase(given, database), reason: null })
+      return async () => {
+        await withClient(given, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))
       }
-    })
+    } catch (error) {
+      reasons.push(`CLEO_TEST_PG_URL is unusable (${(error as Error).message})`)
+      console.warn(`[cleo-store] ${reasons[0]}; starting a throw-away server instead`)
+    }
+  }
+  const started = await startServer()
+  if ('reason' in started) return skip(project, [...reasons, started.reason])
+  const stop = () => execFileAsync('bash', [resolve(REPO_ROOT, 'scripts/test-postgres.sh'), 'stop', started.dir]).then(() => {})
+  try {
+    project.provide('cleoPostgres', { url: await createRunDatabase(started.url, database), reason: null })
   } catch (error) {
-    const reason = `cannot create a test database on ${new URL(url).host}: ${(error as Error).message}`
-    console.warn(`[cleo-store] PostgreSQL leg skipped: ${reason}`)
-    project.provide('cleoPostgres', { url: null, reason })
-    if (startedDir) await execFileAsync('bash', [resolve(REPO_ROOT, 'scripts/test-postgres.sh'), 'stop', startedDir])
-    return async () => {}
+    await stop()
+    return skip(project, [...reasons, `cannot create a test database: ${(error as Error).message}`])
   }
-  project.provide('cleoPostgres', { url: withDatabase(url, database), reason: null })
-  const serverUrl = url
-  return async () => {
-    // A server of our own goes with its data; on a given server, only the run's database.
-    if (startedDir) await execFileAsync('bash', [resolve(REPO_ROOT, 'scripts/test-postgres.sh'), 'stop', startedDir])
-    else await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))
-  }
+  // The server goes with its data directory.
+  return stop
 }

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
-import { expectCode } from '../helpers.js'
-import { ENGINES, T0 } from './helpers.js'
+import { expectCode, runFixture } from '../helpers.js'
+import { ENGINES, T0, openTarget } from './helpers.js'
 
 let repo: SignaldockRepository
 afterEach(async () => {
@@ -186,6 +186,42 @@ for (const engine of ENGINES) {
       expect((await repo.claimCodes.list('bot'))[0]!.state).toBe('expired')
       expect((await repo.agents.get('bot'))!.ownerId).toBeNull()
       expect(await repo.claimCodes.pruneExpired()).toBe(1)
+    })
+  })
+}
+
+for (const engine of ENGINES) {
+  describe(`signaldock races between processes [${engine.name}]`, () => {
+    it('a claim code redeemed by several processes at once: exactly one wins and owns the agent', async () => {
+      const target = engine.target()
+      repo = await openTarget(target)
+      await repo.agents.register({ agentId: 'bot', name: 'Bot' })
+      const users = []
+      for (let i = 0; i < 4; i++) users.push(await repo.users.create({ email: `p${i}@x.io` }))
+      const { code } = await repo.claimCodes.create({ agentId: 'bot', ttlMs: 10 * 60_000 })
+      const startAt = Date.now() + 1500
+      const runs = await Promise.all(users.map((user) => runFixture('signaldock-redeem.ts', [JSON.stringify(target), String(startAt), code, user.id])))
+      const results = runs.map((run) => JSON.parse(run.stdout.trim()) as { ok: boolean; code?: string; reason?: string; message?: string })
+      const winners = results.filter((r) => r.ok)
+      expect(winners, JSON.stringify(results)).toHaveLength(1)
+      for (const loser of results.filter((r) => !r.ok)) expect(loser, JSON.stringify(loser)).toMatchObject({ code: 'CONFLICT', reason: 'used' })
+      const [claim] = await repo.claimCodes.list('bot')
+      expect(claim!.state).toBe('used')
+      expect((await repo.agents.get('bot'))!.ownerId).toBe(claim!.usedBy)
+      expect(users.map((u) => u.id)).toContain(claim!.usedBy)
+    })
+  })
+
+  describe(`signaldock ordering [${engine.name}]`, () => {
+    it('orders and pages text byte-wise, as SQLite does, whatever the server collation', async () => {
+      ;({ repo } = await engine.open())
+      for (const name of ['beta', 'Alpha', 'alpha', '_x', 'Zed', 'émile']) await repo.organizations.create({ name })
+      expect((await repo.organizations.list()).map((o) => o.name)).toEqual(['Alpha', 'Zed', '_x', 'alpha', 'beta', 'émile'])
+      for (const agentId of ['ab', 'a_b', 'a.b', 'a-b', 'a0']) await repo.agents.register({ agentId, name: agentId })
+      expect((await repo.agents.list()).map((a) => a.agentId)).toEqual(['a-b', 'a.b', 'a0', 'a_b', 'ab'])
+      expect((await repo.agents.list({ after: 'a.b', limit: 2 })).map((a) => a.agentId)).toEqual(['a0', 'a_b'])
+      for (const email of ['b@x.io', 'a_b@x.io', 'a-b@x.io']) await repo.users.create({ email })
+      expect((await repo.users.list()).map((u) => u.email)).toEqual(['a-b@x.io', 'a_b@x.io', 'b@x.io'])
     })
   })
 }
