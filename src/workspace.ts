@@ -69,6 +69,7 @@ export interface WorkspaceOptions extends EngineOptions {
    * Everything else stays local. Shared like the local handle: workspaces of one
    * process with the same global directory use one pool; a pool you pass is never
    * ended by the workspace — end it yourself after the last workspace closed.
+   * Honoured with `inMemory` too (the identities then outlive the workspace).
    */
   readonly signaldock?: WorkspaceSignaldockOptions
 }

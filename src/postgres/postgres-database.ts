@@ -28,10 +28,24 @@ import type { PostgresStoreState } from './postgres-dialect.js'
 import { CleoPostgresDialect } from './postgres-dialect.js'
 import { migratePostgres, verifyPostgresMigrations } from './postgres-migrate.js'
 
-/** Where a store lives on PostgreSQL: a connection string, or a pool you own (e.g. `new pg.Pool(…)`). */
+/**
+ * Where a store lives on PostgreSQL: a connection string, or a pool you own (e.g. `new pg.Pool(…)`).
+ *
+ * @example
+ * ```ts
+ * const target: PostgresTarget = 'postgres://app@db.example:5432/cloud'
+ * ```
+ */
 export type PostgresTarget = string | PostgresPool
 
-/** Options of a store opened on PostgreSQL. */
+/**
+ * Options of a store opened on PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresStoreOptions = { schema: 'signaldock', busyTimeoutMs: 10_000, poolSize: 20 }
+ * ```
+ */
 export interface PostgresStoreOptions {
   /**
    * The schema holding the store's tables and migration bookkeeping (default: the
@@ -51,7 +65,14 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number
 }
 
-/** The default retry of PostgreSQL transactions (a round trip is slower than a local lock). */
+/**
+ * The default retry of PostgreSQL transactions (a round trip is slower than a local lock).
+ *
+ * @example
+ * ```ts
+ * await SignaldockRepository.openPostgres(url, { busyRetry: { ...DEFAULT_POSTGRES_RETRY, maxDelayMs: 250 } })
+ * ```
+ */
 export const DEFAULT_POSTGRES_RETRY: BusyRetryPolicy = Object.freeze({ timeoutMs: 5000, baseDelayMs: 5, maxDelayMs: 100 })
 
 /** A schema name cleo-store accepts: a plain lower-case identifier, never quoted. */

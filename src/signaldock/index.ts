@@ -6,7 +6,7 @@
  * @module
  */
 export { SignaldockRepository } from './signaldock-repository.js'
-export type { SignaldockPostgresOptions, SignaldockRepositoryOptions } from './signaldock-repository.js'
+export type { SignaldockPostgresOptions, SignaldockRepositoryOptions, WorkspaceSignaldockOptions } from './signaldock-repository.js'
 export type { SignaldockDialect } from './signaldock-storage.js'
 export type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-database.js'
 export { DEFAULT_POSTGRES_RETRY } from '../postgres/postgres-database.js'

@@ -253,6 +253,7 @@ export interface WorkspaceSignaldockOptions extends Omit<SignaldockPostgresOptio
 }
 
 /**
+ * @internal Used by `CleoWorkspace`.
  * Opens the signaldock of a workspace: signaldock.db at `path` (with the
  * workspace's engine options), or the PostgreSQL store of `signaldock` (with the
  * workspace's clock, busy timeout and retry unless `signaldock` sets its own).
@@ -272,7 +273,7 @@ export function openWorkspaceSignaldock(
   return SignaldockRepository.openPostgres(postgres, { ...inherited, ...own })
 }
 
-/** True when two workspace signaldock settings name the same store (same target and schema). */
+/** @internal True when two workspace signaldock settings name the same store (same target and schema). */
 export function sameWorkspaceSignaldock(a: WorkspaceSignaldockOptions | undefined, b: WorkspaceSignaldockOptions | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
   return a.postgres === b.postgres && (a.schema ?? SIGNALDOCK_STORE.name) === (b.schema ?? SIGNALDOCK_STORE.name)

@@ -17,7 +17,14 @@ import { StoreRepository } from '../sqlite/store-repository.js'
 import type { SignaldockTransactionOptions } from './signaldock-context.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
 
-/** The engine a signaldock repository runs on. */
+/**
+ * The engine a signaldock repository runs on.
+ *
+ * @example
+ * ```ts
+ * if (signaldock.dialect === 'postgres') console.log('identities on', signaldock.path)
+ * ```
+ */
 export type SignaldockDialect = 'sqlite' | 'postgres'
 
 /** What the repository needs from its engine. */
