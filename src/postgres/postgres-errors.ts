@@ -129,11 +129,14 @@ export function toCleoStoreErrorFromPostgres(error: unknown, context: ErrorConte
     const text = code === 'IO' ? `PostgreSQL connection failure${where}: ${message}` : `${message}${where}`
     return new CleoStoreError(code, text, { ...context, cause: error, details })
   }
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
-    return new CleoStoreError('IO', `cannot reach PostgreSQL${where}: ${message}`, {
+  // Several addresses tried (IPv6 and IPv4): Node reports an AggregateError of socket errors.
+  const socket = error instanceof AggregateError ? ((error.errors[0] ?? {}) as PgErrorShape) : e
+  if (typeof socket.code === 'string' && NETWORK_CODES.has(socket.code)) {
+    const text = typeof socket.message === 'string' && socket.message !== '' ? socket.message : message
+    return new CleoStoreError('IO', `cannot reach PostgreSQL${where}: ${text}`, {
       ...context,
       cause: error,
-      details: { errno: e.code },
+      details: { errno: socket.code },
     })
   }
   if (SHUT_DOWN.test(message)) {

@@ -29,7 +29,18 @@ declare module 'vitest' {
 const execFileAsync = promisify(execFile)
 const REPO_ROOT = resolve(import.meta.dirname, '../..')
 
+/** Starts a server; a second and third try cover a port another run took meanwhile. */
 async function startServer(): Promise<{ url: string; dir: string } | { reason: string }> {
+  let last: { reason: string } = { reason: 'not tried' }
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const started = await startServerOnce()
+    if (!('reason' in started)) return started
+    last = started
+  }
+  return last
+}
+
+async function startServerOnce(): Promise<{ url: string; dir: string } | { reason: string }> {
   try {
     const { stdout, stderr } = await execFileAsync('bash', [resolve(REPO_ROOT, 'scripts/test-postgres.sh'), 'start'], {
       cwd: REPO_ROOT,
@@ -38,7 +49,9 @@ async function startServer(): Promise<{ url: string; dir: string } | { reason: s
     const url = /^export CLEO_TEST_PG_URL=(\S+)$/m.exec(stdout)?.[1]
     const dir = /^export CLEO_TEST_PG_DIR=(\S+)$/m.exec(stdout)?.[1]
     if (url && dir) return { url, dir }
-    return { reason: `scripts/test-postgres.sh start gave no server: ${(stdout + stderr).trim().replace(/\s+/g, ' ')}` }
+    // The script speaks shell (it is meant for eval): `echo 'why' >&2`.
+    const why = /^echo '(.*)' >&2$/m.exec(stdout)?.[1] ?? (stdout + stderr).trim().replace(/\s+/g, ' ')
+    return { reason: `scripts/test-postgres.sh start gave no server: ${why}` }
   } catch (error) {
     return { reason: `scripts/test-postgres.sh start failed: ${String((error as Error).message).trim().split('\n')[0]}` }
   }

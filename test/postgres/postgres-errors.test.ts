@@ -76,6 +76,13 @@ describe('PostgreSQL error translation', () => {
       const error = Object.assign(new Error(`connect ${errno} 10.0.0.1:5432`), { code: errno })
       expect(toCleoStoreErrorFromPostgres(error, CONTEXT).code, errno).toBe('IO')
     }
+    const both = new AggregateError([
+      Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ])
+    const aggregate = toCleoStoreErrorFromPostgres(both, CONTEXT)
+    expect(aggregate.code).toBe('IO')
+    expect(aggregate.message).toContain('ECONNREFUSED ::1:5432')
     expect(toCleoStoreErrorFromPostgres(new Error('Connection terminated unexpectedly'), CONTEXT).code).toBe('IO')
     expect(toCleoStoreErrorFromPostgres(new Error('timeout exceeded when trying to connect'), CONTEXT).code).toBe('IO')
     expect(toCleoStoreErrorFromPostgres(new Error('Cannot use a pool after calling end on the pool'), CONTEXT).code).toBe('CLOSED')
