@@ -350,17 +350,20 @@ export class SnapshotCache {
 
   #startRefresh<T>(key: string, load: () => T | Promise<T>): Promise<SnapshotRefreshOutcome<T>> {
     const slot: { inflight: Promise<SnapshotRefreshOutcome<T>> | null; startedAt: number } = { inflight: null, startedAt: this.#ctx.clock() }
-    slot.inflight = (async (): Promise<SnapshotRefreshOutcome<T>> => {
+    const run = async (): Promise<SnapshotRefreshOutcome<T>> => {
       try {
         const value = await load()
         const { changed } = await this.put(key, value)
         return { ok: true, entry: await this.get<T>(key), changed }
       } catch (error) {
         return { ok: false, error }
-      } finally {
-        slot.inflight = null
       }
-    })()
+    }
+    // Cleared once settled (never synchronously, even when `load` throws at once).
+    const promise: Promise<SnapshotRefreshOutcome<T>> = run().finally(() => {
+      if (slot.inflight === promise) slot.inflight = null
+    })
+    slot.inflight = promise
     this.#refreshes.set(key, slot)
     return slot.inflight
   }
