@@ -17,6 +17,8 @@ import { CompiledQuery as Compiled } from 'kysely'
 
 import type { ErrorContext } from './errors.js'
 import { CleoStoreError, toCleoStoreError } from './errors.js'
+import type { BusyRetryPolicy } from './busy-retry.js'
+import { DEFAULT_BUSY_RETRY, retryWhileBusy } from './busy-retry.js'
 import type { Mutex } from './mutex.js'
 import type { DatabaseSync, SqlValue } from './node-sqlite.js'
 import { textNulSafe } from './node-sqlite.js'
@@ -28,6 +30,8 @@ export interface ConnectionHost {
   readonly statements: StatementCache
   readonly mutex: Mutex
   readonly context: ErrorContext
+  /** How long a statement outside a transaction (and `BEGIN`) waits for the lock (default 5000 ms). */
+  readonly busyRetry?: BusyRetryPolicy
 }
 
 /**
@@ -69,6 +73,20 @@ class NodeSqliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const host = this.#host
+    // A statement outside a transaction (a lone autocommit write, or the BEGIN of a
+    // transaction) can simply be run again when the database is busy; inside a
+    // transaction BUSY goes up, and the whole transaction is retried by its owner.
+    if (!host.connection.isTransaction) {
+      return retryWhileBusy(() => this.#execute<R>(compiledQuery), host.busyRetry ?? DEFAULT_BUSY_RETRY, {
+        store: host.context.store ?? 'sqlite',
+        file: host.context.file ?? '',
+      })
+    }
+    return this.#execute<R>(compiledQuery)
+  }
+
+  #execute<R>(compiledQuery: CompiledQuery): QueryResult<R> {
     const host = this.#host
     try {
       const { statement, returnsRows } = host.statements.get(compiledQuery.sql)

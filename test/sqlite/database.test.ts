@@ -147,6 +147,18 @@ describe('SqliteDatabase', () => {
     await db.close()
   })
 
+  it('waits for the lock on a lone Kysely statement outside a transaction too', async () => {
+    const file = join(tempDir(), 'busy.db')
+    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 2000 })
+    const other = new DatabaseSync(file)
+    other.exec('BEGIN IMMEDIATE')
+    setTimeout(() => other.exec('COMMIT'), 150)
+    await db.kysely.insertInto('item').values({ name: 'autocommit', qty: 1 }).execute()
+    expect(await db.read(() => db.get(BY_NAME, { name: 'autocommit' }))).toMatchObject({ qty: 1 })
+    other.close()
+    await db.close()
+  })
+
   it('serialises a repository write behind an open Kysely transaction on the same connection', async () => {
     const db = await openDatabase<Db>(':memory:', { store })
     const order: string[] = []
