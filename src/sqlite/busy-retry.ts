@@ -48,18 +48,22 @@ export async function retryWhileBusy<T>(
   context: Required<ErrorContext>,
 ): Promise<T> {
   const started = performance.now()
+  // An attempt may itself be a retried statement (the driver retries BEGIN): count its attempts too.
+  let attempts = 0
   for (let n = 1; ; n++) {
     try {
       return await attempt()
     } catch (error) {
       const translated = toCleoStoreError(error, context)
       if (translated.code !== 'BUSY') throw translated
+      const inner = translated.details?.['attempts']
+      attempts += typeof inner === 'number' ? inner : 1
       const waited = performance.now() - started
       if (waited >= policy.timeoutMs) {
         throw new CleoStoreError(
           'BUSY',
-          `${context.store}: the database stayed busy (locked by another connection, or conflicting transactions) for ${Math.round(waited)} ms (${n} attempts; ${context.file})`,
-          { ...context, cause: error, details: { attempts: n, waitedMs: Math.round(waited) } },
+          `${context.store}: the database stayed busy (locked by another connection, or conflicting transactions) for ${Math.round(waited)} ms (${attempts} attempts; ${context.file})`,
+          { ...context, cause: error, details: { attempts, waitedMs: Math.round(waited) } },
         )
       }
       await sleep(Math.min(backoffDelay(n, policy.baseDelayMs, policy.maxDelayMs), policy.timeoutMs - waited))
