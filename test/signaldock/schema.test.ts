@@ -35,9 +35,9 @@ function agentRow(agentId: string, extra: Record<string, unknown> = {}) {
 }
 
 describe('signaldock.db schema', () => {
-  it('migrates to 0002_identity and passes an integrity check', async () => {
+  it('migrates to the latest migration and passes an integrity check', async () => {
     ;({ repo } = await openSignaldock())
-    expect(repo.schemaVersion).toBe('0002_identity')
+    expect(repo.schemaVersion).toBe('0003_foreign_key_indexes')
     expect((await repo.integrityCheck()).ok).toBe(true)
   })
 
