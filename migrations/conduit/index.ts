@@ -6,7 +6,15 @@
 import type { Migration } from 'kysely/migration'
 
 import * as m0001 from './0001_initial.js'
+import * as m0002 from './0002_messaging.js'
+import * as m0003 from './0003_attachments.js'
+import * as m0004 from './0004_delivery_queue.js'
+import * as m0005 from './0005_project_agent_refs.js'
 
 export const conduitMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
+  '0002_messaging': m0002,
+  '0003_attachments': m0003,
+  '0004_delivery_queue': m0004,
+  '0005_project_agent_refs': m0005,
 })

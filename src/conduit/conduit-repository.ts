@@ -4,30 +4,87 @@
  * @module
  */
 import type { SqliteDatabase } from '../sqlite/database.js'
+import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import { Attachments } from './attachments.js'
+import type { ConduitContext } from './conduit-context.js'
 import type { ConduitDatabase } from './conduit.tables.js'
 import { CONDUIT_STORE } from './conduit.store.js'
+import { Conversations } from './conversations.js'
+import { DeliveryQueue } from './delivery-queue.js'
+import { Inbox } from './inbox.js'
+import { MessagePins } from './message-pins.js'
+import { Messages } from './messages.js'
+import { ProjectAgentRefs } from './project-agent-refs.js'
 
 /** Options of {@link ConduitRepository.open}. */
-export interface ConduitRepositoryOptions extends RepositoryOptions {}
+export interface ConduitRepositoryOptions extends RepositoryOptions {
+  /** Returns a number in [0, 1) for the queue's backoff jitter (default `Math.random`); inject one in tests. */
+  readonly random?: () => number
+}
 
 /**
- * conduit.db — conversations, messages, attachments, project agent refs and the durable delivery queue (project tier).
+ * conduit.db — the project's messaging store: conversations, messages (with
+ * per-recipient state, a durable inbox cursor and FTS5 search), pins, versioned
+ * attachments, the project's agent refs (ADR-037), and the durable delivery queue.
+ *
+ * Each aggregate is a property: `agentRefs`, `conversations`, `messages`, `inbox`,
+ * `pins`, `attachments`, `queue`. Agents must be attached (`agentRefs.attach`)
+ * before they send, receive or contribute.
  *
  * @example
  * ```ts
  * await using conduit = await ConduitRepository.open(':memory:')
+ * await conduit.agentRefs.attach('alice')
+ * await conduit.agentRefs.attach('bob')
+ * await conduit.messages.send({ from: 'alice', to: 'bob', content: 'hello', deliver: true })
+ * const { messages, cursor } = await conduit.inbox.page('bob')
+ * await conduit.inbox.commit('bob', cursor)
  * ```
  */
 export class ConduitRepository extends StoreRepository<ConduitDatabase> {
+  /** The project's references to global agents (attach, detach, remove, list). */
+  readonly agentRefs: ProjectAgentRefs
+  /** Direct and group conversations. */
+  readonly conversations: Conversations
+  /** Send, read, thread, history, search. */
+  readonly messages: Messages
+  /** Per-agent inbox pages, durable cursors, delivered/read/acked state. */
+  readonly inbox: Inbox
+  /** Message pins. */
+  readonly pins: MessagePins
+  /** Versioned, content-addressed attachments with reviews. */
+  readonly attachments: Attachments
+  /** The durable delivery queue (message delivery, hook outbox, deferred work). */
+  readonly queue: DeliveryQueue
+
   private constructor(db: SqliteDatabase<ConduitDatabase>, options: ConduitRepositoryOptions) {
     super(db, options)
+    const ctx: ConduitContext = Object.freeze({
+      db,
+      clock: this.clock,
+      random: options.random ?? Math.random,
+      nextId: uuidv7Generator(this.clock),
+      errorContext: db.context,
+    })
+    this.agentRefs = new ProjectAgentRefs(ctx)
+    this.conversations = new Conversations(ctx)
+    this.queue = new DeliveryQueue(ctx)
+    this.messages = new Messages(ctx, this.queue)
+    this.inbox = new Inbox(ctx)
+    this.pins = new MessagePins(ctx)
+    this.attachments = new Attachments(ctx)
   }
 
   /**
    * Opens (creating and migrating if needed) conduit.db at `path`, or an in-memory
    * database with `':memory:'`.
+   *
+   * @example
+   * ```ts
+   * const conduit = await ConduitRepository.open('/repo/.cleo/conduit.db', { clock: () => Date.now() })
+   * ```
    */
   static async open(path: string, options: ConduitRepositoryOptions = {}): Promise<ConduitRepository> {
     const db = await openStoreDatabase<ConduitDatabase>(CONDUIT_STORE, path, options)

@@ -1,5 +1,5 @@
 /**
- * `cleo-store/conduit`: the conduit.db repository and its types.
+ * `cleo-store/conduit`: the conduit.db repository, its aggregates, schemas and types.
  *
  * @module
  */
@@ -7,3 +7,96 @@ export { ConduitRepository } from './conduit-repository.js'
 export type { ConduitRepositoryOptions } from './conduit-repository.js'
 export type * from './conduit.tables.js'
 export { CONDUIT_STORE } from './conduit.store.js'
+
+export {
+  AddAttachmentVersionSchema,
+  ATTACHMENT_FORMATS,
+  ATTACHMENT_MODES,
+  AttachAgentRefSchema,
+  AttachmentSlugSchema,
+  ClaimJobsSchema,
+  ClaimLimitSchema,
+  CONDUIT_LIMITS,
+  ConduitAgentIdSchema,
+  ConduitCursorSchema,
+  ConduitIdSchema,
+  ConduitTimeSchema,
+  CONVERSATION_VISIBILITIES,
+  ConversationListSchema,
+  CreateAttachmentSchema,
+  CreateGroupSchema,
+  DeadLetterListSchema,
+  DeadLetterSelectionSchema,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_QUEUE,
+  DEFAULT_SEARCH_RANK_WINDOW,
+  EnqueueJobSchema,
+  InboxOptionsSchema,
+  JobLeaseSchema,
+  MESSAGE_CONTENT_TYPES,
+  MESSAGE_DELIVERY_QUEUE,
+  MessageDeliveryOptionsSchema,
+  MessageHistoryOptionsSchema,
+  MessageSearchSchema,
+  NackJobSchema,
+  PinMessageSchema,
+  PruneJobsSchema,
+  QueueBackoffSchema,
+  QueueNameSchema,
+  ReviewAttachmentSchema,
+  SendMessageSchema,
+  SetAttachmentModeSchema,
+} from './conduit.schemas.js'
+export type {
+  AddAttachmentVersionInput,
+  AttachAgentRefInput,
+  AttachmentFormat,
+  AttachmentMode,
+  ClaimJobsOptions,
+  ConversationListOptions,
+  ConversationVisibility,
+  CreateAttachmentInput,
+  CreateGroupInput,
+  DeadLetterListOptions,
+  DeadLetterSelection,
+  EnqueueJobInput,
+  InboxOptions,
+  MessageContentType,
+  MessageHistoryOptions,
+  MessageSearchInput,
+  NackJobOptions,
+  PinMessageInput,
+  PruneJobsOptions,
+  ReviewAttachmentInput,
+  SendMessageInput,
+  SetAttachmentModeInput,
+} from './conduit.schemas.js'
+
+export { ProjectAgentRefs } from './project-agent-refs.js'
+export type { ProjectAgentRef } from './project-agent-refs.js'
+export { Conversations, directConversationKey } from './conversations.js'
+export type { Conversation } from './conversations.js'
+export { Messages } from './messages.js'
+export type { ConduitMessage, MessageDeliveryPayload, MessagePage, MessageSearchHit, SentMessage } from './messages.js'
+export { Inbox } from './inbox.js'
+export type { InboxMessage, MessageReceipt } from './inbox.js'
+export { MessagePins } from './message-pins.js'
+export type { MessagePin } from './message-pins.js'
+export { ATTACHMENT_MODE_TRANSITIONS, Attachments } from './attachments.js'
+export type { AttachmentApproval, AttachmentContributor, AttachmentVersion, ConduitAttachment } from './attachments.js'
+export { DeliveryQueue } from './delivery-queue.js'
+export { CLAIM_FAIRNESS_FACTOR, CLAIM_FAIRNESS_MAX_WINDOW, CLAIM_FAIRNESS_MIN_WINDOW } from './delivery-queue.queries.js'
+export type {
+  ClaimedJob,
+  DeadLetter,
+  DeadLetterReason,
+  DeliveryJob,
+  DeliveryJobStatus,
+  EnqueueResult,
+  JobLease,
+  NackResult,
+  QueueStats,
+  ReplayResult,
+} from './delivery-queue.js'
+export { DEFAULT_QUEUE_BACKOFF, queueRetryDelay } from './queue-backoff.js'
+export type { QueueBackoffPolicy } from './queue-backoff.js'

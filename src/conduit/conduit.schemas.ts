@@ -1,0 +1,401 @@
+/**
+ * zod schemas of every public input of conduit.db, and its limits. The repository
+ * parses each input with these before anything is written; a failure is a
+ * `VALIDATION` error naming the field.
+ *
+ * @module
+ */
+import { z } from 'zod'
+
+/**
+ * Size limits of conduit.db. Content over a limit is refused with `VALIDATION`
+ * (`details.limit` and `details.size` in bytes), before anything is written.
+ *
+ * @example
+ * ```ts
+ * if (Buffer.byteLength(text) > CONDUIT_LIMITS.maxMessageBytes) splitIntoParts(text)
+ * ```
+ */
+export const CONDUIT_LIMITS = Object.freeze({
+  /** A message's content, UTF-8 bytes (256 KiB). */
+  maxMessageBytes: 256 * 1024,
+  /** A message's metadata, as JSON, UTF-8 bytes (16 KiB). */
+  maxMetadataBytes: 16 * 1024,
+  /** One attachment version's content, bytes (8 MiB). */
+  maxAttachmentBytes: 8 * 1024 * 1024,
+  /** A patch text stored with an attachment version, UTF-8 bytes (1 MiB). */
+  maxPatchBytes: 1024 * 1024,
+  /** A delivery job's payload, as JSON, UTF-8 bytes (1 MiB). */
+  maxJobPayloadBytes: 1024 * 1024,
+  /** A stored error text of a job (longer ones are truncated, not refused). */
+  maxErrorLength: 4000,
+  /** Largest page of any list. */
+  maxPageSize: 500,
+  /** Largest claim batch. */
+  maxClaimBatch: 1000,
+  /** Longest lease, in ms (24 h). */
+  maxLeaseMs: 24 * 60 * 60 * 1000,
+})
+
+/** Default attempts of a delivery job before it is dead-lettered (CLEO's value). */
+export const DEFAULT_MAX_ATTEMPTS = 6
+/** The queue jobs go to when none is named. */
+export const DEFAULT_QUEUE = 'default'
+/** The queue `send({ deliver: true })` enqueues one job per recipient into. */
+export const MESSAGE_DELIVERY_QUEUE = 'conduit.delivery'
+
+const NO_CONTROL = /^[^\p{Cc}]+$/u
+
+/** An agent id (the signaldock business id, e.g. `cleo-prime`): 1–128 characters, no control characters. */
+export const ConduitAgentIdSchema = z.string().min(1).max(128).regex(NO_CONTROL, 'must not contain control characters')
+
+/** An id of a conversation or message (a UUIDv7 when created by conduit). */
+export const ConduitIdSchema = z.string().min(1).max(128)
+
+/** A queue (topic) name: 1–128 characters, no control characters. */
+export const QueueNameSchema = z.string().min(1).max(128).regex(NO_CONTROL, 'must not contain control characters')
+
+const KeySchema = z.string().min(1).max(256)
+
+/** A point in time: an ISO-8601 string with offset, or a `Date`; becomes epoch ms. */
+export const ConduitTimeSchema = z
+  .union([z.iso.datetime({ offset: true }), z.date()])
+  .transform((value) => (typeof value === 'string' ? Date.parse(value) : value.getTime()))
+
+/** An opaque inbox/page cursor returned by a previous call. */
+export const ConduitCursorSchema = z.string().regex(/^\d{1,16}$/, 'is not a cursor returned by conduit')
+
+const pageSize = (fallback: number) => z.int().min(1).max(CONDUIT_LIMITS.maxPageSize).default(fallback)
+
+/** Message content types (CLEO's, plus `markdown` and `json`). */
+export const MESSAGE_CONTENT_TYPES = ['text', 'markdown', 'json', 'image', 'file', 'video', 'audio', 'link', 'rich_text', 'mixed'] as const
+/** One of {@link MESSAGE_CONTENT_TYPES}. */
+export type MessageContentType = (typeof MESSAGE_CONTENT_TYPES)[number]
+
+/** Conversation visibility (CLEO's values). */
+export const CONVERSATION_VISIBILITIES = ['private', 'public', 'shared'] as const
+/** One of {@link CONVERSATION_VISIBILITIES}. */
+export type ConversationVisibility = (typeof CONVERSATION_VISIBILITIES)[number]
+
+/** Per-message delivery options of {@link SendMessageSchema}. */
+export const MessageDeliveryOptionsSchema = z.strictObject({
+  /** Queue of the delivery jobs (default {@link MESSAGE_DELIVERY_QUEUE}). */
+  queue: QueueNameSchema.default(MESSAGE_DELIVERY_QUEUE),
+  /** Attempts before a delivery job is dead-lettered. */
+  maxAttempts: z.int().min(1).max(1000).default(DEFAULT_MAX_ATTEMPTS),
+})
+
+/**
+ * Input of `conduit.messages.send`. Exactly one target: `to` (an agent: the direct
+ * conversation of the pair is found or created), `conversationId`, or `group` (the
+ * name of a group conversation).
+ */
+export const SendMessageSchema = z
+  .strictObject({
+    from: ConduitAgentIdSchema,
+    to: ConduitAgentIdSchema.optional(),
+    conversationId: ConduitIdSchema.optional(),
+    group: z.string().min(1).max(128).optional(),
+    content: z.string().min(1),
+    contentType: z.enum(MESSAGE_CONTENT_TYPES).default('text'),
+    replyTo: ConduitIdSchema.optional(),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+    /** A sender-chosen key: sending again with the same key returns the first message. */
+    idempotencyKey: KeySchema.optional(),
+    /** Enqueue one delivery job per recipient in the same transaction. */
+    deliver: z.union([z.boolean(), MessageDeliveryOptionsSchema]).default(false),
+  })
+  .superRefine((input, ctx) => {
+    const targets = (['to', 'conversationId', 'group'] as const).filter((key) => input[key] !== undefined)
+    if (targets.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: targets.length === 0 ? ['to'] : [targets[1]!],
+        message: 'give exactly one of to, conversationId or group',
+      })
+    }
+    if (input.to !== undefined && input.to === input.from) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'a direct message needs two different agents' })
+    }
+  })
+/** Input of `conduit.messages.send`. */
+export type SendMessageInput = z.input<typeof SendMessageSchema>
+
+/** Options of `conduit.messages.inbox`. */
+export const InboxOptionsSchema = z.strictObject({
+  /** Start after this cursor; default: the consumer's saved cursor (or the beginning). */
+  after: ConduitCursorSchema.optional(),
+  /** Name of the durable cursor (one agent may have several consumers). */
+  consumer: z.string().min(1).max(128).default('default'),
+  /** Only messages created at or after this time. */
+  since: ConduitTimeSchema.optional(),
+  conversationId: ConduitIdSchema.optional(),
+  /** Only messages the agent has not marked read. */
+  unreadOnly: z.boolean().default(false),
+  limit: pageSize(50),
+})
+/** Options of `conduit.messages.inbox`. */
+export type InboxOptions = z.input<typeof InboxOptionsSchema>
+
+/** Options of `conduit.messages.history`. */
+export const MessageHistoryOptionsSchema = z.strictObject({
+  /** Newest first, older than this cursor (default: from the newest). */
+  before: ConduitCursorSchema.optional(),
+  limit: pageSize(50),
+})
+/** Options of `conduit.messages.history`. */
+export type MessageHistoryOptions = z.input<typeof MessageHistoryOptionsSchema>
+
+/** Matches ranked by a relevance search unless `rankWindow` says otherwise. */
+export const DEFAULT_SEARCH_RANK_WINDOW = 5000
+
+/** Input of `conduit.messages.search`. Any `query` string is safe. */
+export const MessageSearchSchema = z.strictObject({
+  query: z.string(),
+  conversationId: ConduitIdSchema.optional(),
+  /** Messages this agent sent or received. */
+  agentId: ConduitAgentIdSchema.optional(),
+  /** Messages this agent sent. */
+  fromAgentId: ConduitAgentIdSchema.optional(),
+  /** Created at or after. */
+  since: ConduitTimeSchema.optional(),
+  /** Created before. */
+  until: ConduitTimeSchema.optional(),
+  /** `all` words must match (default) or `any`. */
+  mode: z.enum(['all', 'any']).default('all'),
+  /** Match words as prefixes. */
+  prefix: z.boolean().default(false),
+  /** `relevance` (BM25, default) or `recent` (newest first). */
+  order: z.enum(['relevance', 'recent']).default('relevance'),
+  /**
+   * Relevance ranks the newest `rankWindow` matches (default {@link DEFAULT_SEARCH_RANK_WINDOW}):
+   * exact for queries that match fewer messages; larger values cost time in proportion.
+   */
+  rankWindow: z.int().min(1).max(1_000_000).default(DEFAULT_SEARCH_RANK_WINDOW),
+  limit: z.int().min(1).max(200).default(20),
+})
+/** Input of `conduit.messages.search`. */
+export type MessageSearchInput = z.input<typeof MessageSearchSchema>
+
+/** Input of `conduit.conversations.createGroup`. */
+export const CreateGroupSchema = z.strictObject({
+  createdBy: ConduitAgentIdSchema,
+  /** Members besides the creator (who is always a member). */
+  participants: z.array(ConduitAgentIdSchema).max(1000).default([]),
+  /** Unique name: `send({ group: name })` finds the group by it. */
+  name: z.string().min(1).max(128).optional(),
+  title: z.string().max(512).optional(),
+  visibility: z.enum(CONVERSATION_VISIBILITIES).default('private'),
+})
+/** Input of `conduit.conversations.createGroup`. */
+export type CreateGroupInput = z.input<typeof CreateGroupSchema>
+
+/** Options of `conduit.conversations.list`. */
+export const ConversationListSchema = z.strictObject({
+  /** Only conversations this agent takes part in. */
+  agentId: ConduitAgentIdSchema.optional(),
+  kind: z.enum(['direct', 'group']).optional(),
+  limit: pageSize(50),
+})
+/** Options of `conduit.conversations.list`. */
+export type ConversationListOptions = z.input<typeof ConversationListSchema>
+
+/** Input of `conduit.pins.pin`. */
+export const PinMessageSchema = z.strictObject({
+  messageId: ConduitIdSchema,
+  agentId: ConduitAgentIdSchema,
+  note: z.string().max(2000).optional(),
+})
+/** Input of `conduit.pins.pin`. */
+export type PinMessageInput = z.input<typeof PinMessageSchema>
+
+/** Attachment formats. */
+export const ATTACHMENT_FORMATS = ['text', 'markdown', 'json', 'yaml', 'code', 'binary'] as const
+/** Attachment lifecycle: draft → review → locked → archived. */
+export const ATTACHMENT_MODES = ['draft', 'review', 'locked', 'archived'] as const
+/** One of {@link ATTACHMENT_MODES}. */
+export type AttachmentMode = (typeof ATTACHMENT_MODES)[number]
+/** One of {@link ATTACHMENT_FORMATS}. */
+export type AttachmentFormat = (typeof ATTACHMENT_FORMATS)[number]
+
+const AttachmentContentSchema = z.union([z.string(), z.instanceof(Uint8Array)])
+const TokenCountSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER)
+
+/** A slug: lower-case letters, digits, `.`, `_`, `-`; 1–128 characters. */
+export const AttachmentSlugSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"')
+
+/** Input of `conduit.attachments.create`. */
+export const CreateAttachmentSchema = z.strictObject({
+  /** Default: a generated UUIDv7. */
+  slug: AttachmentSlugSchema.optional(),
+  conversationId: ConduitIdSchema,
+  agentId: ConduitAgentIdSchema,
+  title: z.string().max(512).optional(),
+  format: z.enum(ATTACHMENT_FORMATS).default('text'),
+  /** Text (stored as UTF-8) or bytes. */
+  content: AttachmentContentSchema,
+  /** Token count of the content, if the caller knows it. */
+  tokens: TokenCountSchema.default(0),
+  expiresAt: ConduitTimeSchema.optional(),
+})
+/** Input of `conduit.attachments.create`. */
+export type CreateAttachmentInput = z.input<typeof CreateAttachmentSchema>
+
+/** Input of `conduit.attachments.addVersion`. */
+export const AddAttachmentVersionSchema = z.strictObject({
+  agentId: ConduitAgentIdSchema,
+  /** The full new content (also for a patch: conduit stores every version whole). */
+  content: AttachmentContentSchema,
+  changeType: z.enum(['patch', 'full_replace']).default('full_replace'),
+  /** The unified diff the author applied, kept for reviewers. */
+  patchText: z.string().optional(),
+  summary: z.string().max(2000).optional(),
+  sectionsModified: z.array(z.string().max(256)).max(256).default([]),
+  tokensAdded: TokenCountSchema.default(0),
+  tokensRemoved: TokenCountSchema.default(0),
+  /** Optimistic concurrency: refuse with `CONFLICT` unless this is the current version. */
+  expectedVersion: z.int().min(1).optional(),
+})
+/** Input of `conduit.attachments.addVersion`. */
+export type AddAttachmentVersionInput = z.input<typeof AddAttachmentVersionSchema>
+
+/** Input of `conduit.attachments.review`. */
+export const ReviewAttachmentSchema = z.strictObject({
+  reviewerId: ConduitAgentIdSchema,
+  status: z.enum(['pending', 'approved', 'rejected']),
+  comment: z.string().max(4000).optional(),
+  /** The version reviewed (default: the current one). */
+  version: z.int().min(1).optional(),
+})
+/** Input of `conduit.attachments.review`. */
+export type ReviewAttachmentInput = z.input<typeof ReviewAttachmentSchema>
+
+/** Options of `conduit.attachments.setMode`. */
+export const SetAttachmentModeSchema = z.strictObject({
+  mode: z.enum(ATTACHMENT_MODES),
+  /** For `locked`: require an approval of the current version and no rejection of it. */
+  requireApproval: z.boolean().default(false),
+})
+/** Options of `conduit.attachments.setMode`. */
+export type SetAttachmentModeInput = z.input<typeof SetAttachmentModeSchema>
+
+/** Input of `conduit.agentRefs.attach`. */
+export const AttachAgentRefSchema = z.strictObject({
+  /** Project-specific role; omitted keeps the stored one, `null` clears it. */
+  role: z.string().min(1).max(128).nullable().optional(),
+  /** Capability slugs overriding the global ones here; omitted keeps, `null` clears. */
+  capabilitiesOverride: z.array(z.string().min(1).max(128)).max(256).nullable().optional(),
+})
+/** Input of `conduit.agentRefs.attach`. */
+export type AttachAgentRefInput = z.input<typeof AttachAgentRefSchema>
+
+/** Input of `conduit.queue.enqueue`. */
+export const EnqueueJobSchema = z
+  .strictObject({
+    queue: QueueNameSchema.default(DEFAULT_QUEUE),
+    /** Any JSON value. */
+    payload: z.unknown(),
+    /** At most one job per (queue, dedupKey) while the job is in the table (until pruned or purged). */
+    dedupKey: KeySchema.optional(),
+    /** Jobs of one partition are spread fairly against other partitions when claimed. */
+    partitionKey: KeySchema.optional(),
+    /** Strict FIFO within the partition: claimable only when every earlier job of the partition is done or dead. */
+    ordered: z.boolean().default(false),
+    /** Latest wins: replaces the pending, unclaimed job of the same (queue, coalesceKey). */
+    coalesceKey: KeySchema.optional(),
+    maxAttempts: z.int().min(1).max(1000).default(DEFAULT_MAX_ATTEMPTS),
+    /** Not claimable before now + delayMs. */
+    delayMs: z.int().min(0).max(365 * 24 * 60 * 60 * 1000).default(0),
+  })
+  .superRefine((input, ctx) => {
+    if (input.ordered && input.partitionKey === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['partitionKey'], message: 'ordered jobs need a partitionKey' })
+    }
+  })
+/** Input of `conduit.queue.enqueue`. */
+export type EnqueueJobInput = z.input<typeof EnqueueJobSchema>
+
+/** Options of `conduit.queue.claim`. */
+export const ClaimJobsSchema = z.strictObject({
+  queue: QueueNameSchema.default(DEFAULT_QUEUE),
+  /** Who holds the lease (a worker id); ack/nack/extend must present it. */
+  owner: z.string().min(1).max(256),
+  /** Lease length; after it the job may be claimed again. */
+  leaseMs: z.int().min(1).max(CONDUIT_LIMITS.maxLeaseMs),
+})
+/** Options of `conduit.queue.claim`. */
+export type ClaimJobsOptions = z.input<typeof ClaimJobsSchema>
+
+/** How many jobs one `claim` may lease. */
+export const ClaimLimitSchema = z.int().min(1).max(CONDUIT_LIMITS.maxClaimBatch)
+
+/** A lease as returned by `claim`: the fencing credentials of one claim of one job. */
+export const JobLeaseSchema = z.object({
+  jobId: z.int().min(1),
+  owner: z.string().min(1).max(256),
+  token: z.int().min(1),
+})
+
+/** Backoff overrides of one `nack`. */
+export const QueueBackoffSchema = z.strictObject({
+  baseMs: z.int().min(0).max(CONDUIT_LIMITS.maxLeaseMs).optional(),
+  maxMs: z.int().min(0).max(CONDUIT_LIMITS.maxLeaseMs).optional(),
+  jitter: z.enum(['equal', 'full', 'none']).optional(),
+})
+
+/** Options of `conduit.queue.nack`. */
+export const NackJobSchema = z.strictObject({
+  /** What went wrong (stored as `last_error`; truncated to {@link CONDUIT_LIMITS}.maxErrorLength). */
+  error: z.string().optional(),
+  /** `false`: the failure is permanent; dead-letter now with reason `rejected`. */
+  retry: z.boolean().default(true),
+  /** Exact delay before the next attempt (e.g. a server's retry-after), instead of the backoff. */
+  delayMs: z.int().min(0).max(365 * 24 * 60 * 60 * 1000).optional(),
+  backoff: QueueBackoffSchema.optional(),
+})
+/** Options of `conduit.queue.nack`. */
+export type NackJobOptions = z.input<typeof NackJobSchema>
+
+/** Options of `conduit.queue.prune`. */
+export const PruneJobsSchema = z.strictObject({
+  queue: QueueNameSchema.optional(),
+  /** Delete done jobs finished at least this long ago. */
+  olderThanMs: z.int().min(0),
+  /** At most this many rows per call (default 10000), to bound the transaction. */
+  limit: z.int().min(1).max(1_000_000).default(10_000),
+})
+/** Options of `conduit.queue.prune`. */
+export type PruneJobsOptions = z.input<typeof PruneJobsSchema>
+
+/** Options of `conduit.queue.deadLetters`. */
+export const DeadLetterListSchema = z.strictObject({
+  queue: QueueNameSchema.optional(),
+  /** Page after this dead-letter id. */
+  after: z.int().min(0).optional(),
+  limit: pageSize(100),
+})
+/** Options of `conduit.queue.deadLetters`. */
+export type DeadLetterListOptions = z.input<typeof DeadLetterListSchema>
+
+/** Which dead jobs `replayDeadLetters` / `purgeDeadLetters` act on (give at least one filter). */
+export const DeadLetterSelectionSchema = z
+  .strictObject({
+    /** Job ids. */
+    jobIds: z.array(z.int().min(1)).max(10_000).optional(),
+    queue: QueueNameSchema.optional(),
+    /** Only jobs dead for at least this long. */
+    olderThanMs: z.int().min(0).optional(),
+    /** At most this many (default 1000). */
+    limit: z.int().min(1).max(100_000).default(1000),
+  })
+  .superRefine((input, ctx) => {
+    if (input.jobIds === undefined && input.queue === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['queue'], message: 'give jobIds or a queue' })
+    }
+  })
+/** Which dead jobs `replayDeadLetters` / `purgeDeadLetters` act on. */
+export type DeadLetterSelection = z.input<typeof DeadLetterSelectionSchema>

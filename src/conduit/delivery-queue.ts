@@ -1,0 +1,644 @@
+/**
+ * The durable delivery queue of conduit.db: the one primitive behind message
+ * delivery, a hook outbox and deferred deletions. At-least-once delivery with fenced
+ * leases, backoff with jitter, dead letters, strict per-partition FIFO when asked,
+ * dedup and coalescing, all in SQL transactions on the injected clock.
+ *
+ * @module
+ */
+import { toIso, toIsoOrNull } from '../sqlite/clock.js'
+import { CleoStoreError } from '../sqlite/errors.js'
+import { fromJson, toJson } from '../sqlite/json.js'
+import { validate } from '../sqlite/validate.js'
+import type { ConduitContext } from './conduit-context.js'
+import { notFound, tooLarge, utf8Length } from './conduit-context.js'
+import type {
+  ClaimJobsOptions,
+  DeadLetterListOptions,
+  DeadLetterSelection,
+  EnqueueJobInput,
+  NackJobOptions,
+  PruneJobsOptions,
+} from './conduit.schemas.js'
+import {
+  ClaimJobsSchema,
+  ClaimLimitSchema,
+  CONDUIT_LIMITS,
+  DeadLetterListSchema,
+  DeadLetterSelectionSchema,
+  DEFAULT_QUEUE,
+  EnqueueJobSchema,
+  JobLeaseSchema,
+  NackJobSchema,
+  PruneJobsSchema,
+  QueueNameSchema,
+} from './conduit.schemas.js'
+import type { JobRow } from './delivery-queue.queries.js'
+import {
+  ACK_JOB,
+  claimJobsTemplate,
+  CLOSE_DEAD_LETTER,
+  DEAD_LETTER_EXHAUSTED_LEASES,
+  DELETE_PENDING_COALESCED,
+  EXTEND_LEASE,
+  FINISHED_STATS,
+  GET_JOB,
+  GET_JOB_BY_DEDUP_KEY,
+  GET_LEASED_JOB,
+  INSERT_DEAD_LETTER,
+  INSERT_JOB,
+  KILL_EXHAUSTED_LEASES,
+  KILL_JOB,
+  LEASED_STATS,
+  LIST_DEAD_LETTERS,
+  PENDING_COALESCED_EXISTS,
+  PENDING_STATS,
+  PRUNE_DONE,
+  PRUNE_DONE_IN_QUEUE,
+  REPLAY_JOB,
+  RETRY_JOB,
+  SUPERSEDE_JOB,
+} from './delivery-queue.queries.js'
+import type { QueueBackoffPolicy } from './queue-backoff.js'
+import { DEFAULT_QUEUE_BACKOFF, queueRetryDelay } from './queue-backoff.js'
+
+/** Where a job is in its life: `pending` (waiting or backing off), `leased`, `done`, `dead`. */
+export type DeliveryJobStatus = 'pending' | 'leased' | 'done' | 'dead'
+
+/** Why a job was dead-lettered. */
+export type DeadLetterReason = 'max_attempts' | 'lease_expired' | 'rejected'
+
+/**
+ * The fencing credentials of one claim of one job. `extend`, `ack` and `nack` must
+ * present them; once another worker claimed the job (or it was dead-lettered), they
+ * are refused with `LEASE_LOST`.
+ */
+export interface JobLease {
+  readonly jobId: number
+  /** The worker that claimed the job. */
+  readonly owner: string
+  /** Fencing token: grows with every claim of the job, never reused. */
+  readonly token: number
+  /** ISO-8601: after this, another worker may claim the job. */
+  readonly expiresAt: string
+}
+
+/** A job of the delivery queue. */
+export interface DeliveryJob<T = unknown> {
+  readonly id: number
+  readonly queue: string
+  readonly payload: T
+  readonly status: DeliveryJobStatus
+  readonly partitionKey: string | null
+  /** Strict FIFO within the partition. */
+  readonly ordered: boolean
+  readonly dedupKey: string | null
+  readonly coalesceKey: string | null
+  /** Claims so far (a crashed worker's claim counts). Reset by a replay. */
+  readonly attempts: number
+  readonly maxAttempts: number
+  /** ISO-8601: not claimable before. */
+  readonly availableAt: string
+  readonly lastError: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+  /** When it became done or dead. */
+  readonly finishedAt: string | null
+  /** The current lease, while `leased`. */
+  readonly lease: JobLease | null
+}
+
+/** A job returned by `claim`: leased to the caller. */
+export interface ClaimedJob<T = unknown> extends DeliveryJob<T> {
+  readonly status: 'leased'
+  readonly lease: JobLease
+}
+
+/** What `enqueue` did. */
+export interface EnqueueResult<T = unknown> {
+  /** The job now in the queue (for `deduplicated`, the one that was already there). */
+  readonly job: DeliveryJob<T>
+  /** `enqueued`; `deduplicated` (nothing written); `coalesced` (replaced a pending job). */
+  readonly outcome: 'enqueued' | 'deduplicated' | 'coalesced'
+  /** The id of the pending job a coalescing enqueue replaced. */
+  readonly replacedJobId: number | null
+}
+
+/** What `nack` did. */
+export type NackResult =
+  | { readonly outcome: 'retry'; readonly availableAt: string; readonly delayMs: number }
+  | { readonly outcome: 'dead'; readonly reason: DeadLetterReason }
+  /** A newer pending job of the same coalesce key exists: this one is finished as superseded. */
+  | { readonly outcome: 'superseded' }
+
+/** An open dead letter: a dead job and why it died. */
+export interface DeadLetter<T = unknown> {
+  /** Id of the dead-letter record (page with `after`). */
+  readonly id: number
+  readonly reason: DeadLetterReason
+  readonly error: string | null
+  readonly attempts: number
+  readonly deadAt: string
+  readonly job: DeliveryJob<T>
+}
+
+/** Depth and age of one queue at the clock's now. */
+export interface QueueStats {
+  readonly queue: string
+  /** Pending and due. */
+  readonly ready: number
+  /** Pending, not yet due (delayed or backing off). */
+  readonly delayed: number
+  /** Leased, lease still valid. */
+  readonly leased: number
+  /** Leased, lease expired (a crashed or slow worker): reclaimed by the next claim. */
+  readonly expiredLeases: number
+  /** ready + delayed + leased + expiredLeases. */
+  readonly depth: number
+  readonly done: number
+  readonly dead: number
+  /** How long the oldest ready job has been due, in ms (`null` when none is ready). */
+  readonly oldestReadyAgeMs: number | null
+  /** Age of the oldest unfinished job since it was enqueued, in ms (`null` when none). */
+  readonly oldestAgeMs: number | null
+}
+
+/** Result of `replayDeadLetters`. */
+export interface ReplayResult {
+  /** Job ids made pending again (attempts reset, due now). */
+  readonly replayed: number[]
+  /** Dead jobs left dead because a newer pending job holds their coalesce key. */
+  readonly skipped: number[]
+}
+
+/** The delivery queue's view of a job insert, after validation. */
+interface ParsedEnqueue {
+  queue: string
+  payload: string
+  partitionKey: string | null
+  ordered: boolean
+  dedupKey: string | null
+  coalesceKey: string | null
+  maxAttempts: number
+  delayMs: number
+}
+
+function truncateError(error: string | undefined): string | null {
+  if (error === undefined) return null
+  return error.length > CONDUIT_LIMITS.maxErrorLength ? error.slice(0, CONDUIT_LIMITS.maxErrorLength) : error
+}
+
+/**
+ * The durable delivery queue. Reach it as `conduit.queue`.
+ *
+ * Semantics, in short:
+ * - **At least once.** A claimed job is leased to one owner for `leaseMs`. If the
+ *   worker dies, the lease expires and the next `claim` takes the job again.
+ *   Handlers must therefore be idempotent.
+ * - **Fencing.** Each claim issues a new token. `extend`/`ack`/`nack` succeed only
+ *   for the current (owner, token) of a leased job; a worker whose job was
+ *   reclaimed by someone else, or dead-lettered, gets `LEASE_LOST`. A lease that
+ *   expired but that nobody claimed yet is still honoured.
+ * - **Attempts** are counted at claim. After `maxAttempts` claims the job is
+ *   dead-lettered, by `nack` (`max_attempts`) or, if the last worker crashed, by
+ *   the next claim (`lease_expired`). `nack({ retry: false })` dead-letters now
+ *   (`rejected`). The job and its dead letter change in one transaction.
+ * - **Order.** Claims take the oldest due jobs first. `ordered` jobs of one
+ *   partition run strictly one after another, in enqueue order: a job that fails
+ *   and backs off blocks its partition (and no other) until it is done or dead.
+ * - **Fairness.** A batch claim deals jobs round-robin across partitions (among
+ *   the oldest `max(256, 16 × limit)` claimable jobs), so a busy partition cannot
+ *   fill the batch while others wait.
+ * - Every time comparison uses the repository's injected clock.
+ *
+ * @example
+ * ```ts
+ * await conduit.queue.enqueue({ queue: 'hooks', payload: { event: 'stop' }, partitionKey: 'session-1', ordered: true })
+ * const [job] = await conduit.queue.claim(1, { queue: 'hooks', owner: 'worker-1', leaseMs: 30_000 })
+ * try {
+ *   await handle(job.payload)
+ *   await conduit.queue.ack(job.lease)
+ * } catch (error) {
+ *   await conduit.queue.nack(job.lease, { error: String(error) })
+ * }
+ * ```
+ */
+export class DeliveryQueue {
+  readonly #ctx: ConduitContext
+
+  /** @internal Use `conduit.queue`. */
+  constructor(ctx: ConduitContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Adds a job. With `dedupKey`, a job already holding the key in this queue is
+   * returned instead (`deduplicated`, nothing written). With `coalesceKey`, the
+   * pending, unclaimed job of the same key is replaced by this one (`coalesced`;
+   * the new job goes to the back of its partition, so events stay in order).
+   *
+   * @example
+   * ```ts
+   * const { job, outcome } = await conduit.queue.enqueue({ queue: 'mail', payload: { to: 'a' }, dedupKey: 'mail:42' })
+   * ```
+   */
+  async enqueue<T = unknown>(input: EnqueueJobInput): Promise<EnqueueResult<T>> {
+    const [result] = await this.enqueueMany<T>([input])
+    return result!
+  }
+
+  /**
+   * Adds several jobs in one transaction (all or none), in the given order.
+   *
+   * @example
+   * ```ts
+   * await conduit.queue.enqueueMany([{ payload: 1 }, { payload: 2 }])
+   * ```
+   */
+  async enqueueMany<T = unknown>(inputs: readonly EnqueueJobInput[]): Promise<Array<EnqueueResult<T>>> {
+    const parsed = inputs.map((input, index) => this.parseEnqueue(input, `conduit.queue.enqueue[${index}]`))
+    return this.#ctx.db.write(() => {
+      const now = this.#ctx.clock()
+      return parsed.map((job) => this.enqueueInTransaction<T>(job, now))
+    })
+  }
+
+  /** @internal Validates an enqueue input (outside any transaction). */
+  parseEnqueue(input: EnqueueJobInput, operation = 'conduit.queue.enqueue'): ParsedEnqueue {
+    const parsed = validate(EnqueueJobSchema, input, operation, this.#ctx.errorContext)
+    let payload: string | undefined
+    try {
+      payload = toJson(parsed.payload)
+    } catch (cause) {
+      throw new CleoStoreError('VALIDATION', `${operation}: payload is not JSON-serialisable (${(cause as Error).message})`, {
+        ...this.#ctx.errorContext,
+        cause,
+        details: { operation, path: ['payload'] },
+      })
+    }
+    if (payload === undefined) {
+      throw new CleoStoreError('VALIDATION', `${operation}: payload is required and must be a JSON value`, {
+        ...this.#ctx.errorContext,
+        details: { operation, path: ['payload'] },
+      })
+    }
+    const size = utf8Length(payload)
+    if (size > CONDUIT_LIMITS.maxJobPayloadBytes) {
+      throw tooLarge(this.#ctx, operation, ['payload'], size, CONDUIT_LIMITS.maxJobPayloadBytes)
+    }
+    return {
+      queue: parsed.queue,
+      payload,
+      partitionKey: parsed.partitionKey ?? null,
+      ordered: parsed.ordered,
+      dedupKey: parsed.dedupKey ?? null,
+      coalesceKey: parsed.coalesceKey ?? null,
+      maxAttempts: parsed.maxAttempts,
+      delayMs: parsed.delayMs,
+    }
+  }
+
+  /** @internal Enqueues inside a write transaction already open (send uses it). */
+  enqueueInTransaction<T>(job: ParsedEnqueue, now: number): EnqueueResult<T> {
+    const { db } = this.#ctx
+    if (job.dedupKey !== null) {
+      const existing = db.get(GET_JOB_BY_DEDUP_KEY, { queue: job.queue, dedupKey: job.dedupKey })
+      if (existing !== undefined) return { job: this.#toJob<T>(existing), outcome: 'deduplicated', replacedJobId: null }
+    }
+    let replacedJobId: number | null = null
+    if (job.coalesceKey !== null) {
+      const replaced = db.get(DELETE_PENDING_COALESCED, { queue: job.queue, coalesceKey: job.coalesceKey })
+      replacedJobId = replaced?.id ?? null
+    }
+    const row = db.get(INSERT_JOB, {
+      queue: job.queue,
+      payload: job.payload,
+      partitionKey: job.partitionKey,
+      ordered: job.ordered ? 1 : 0,
+      dedupKey: job.dedupKey,
+      coalesceKey: job.coalesceKey,
+      maxAttempts: job.maxAttempts,
+      availableAt: now + job.delayMs,
+      now,
+    })!
+    return { job: this.#toJob<T>(row), outcome: replacedJobId === null ? 'enqueued' : 'coalesced', replacedJobId }
+  }
+
+  /**
+   * Leases up to `limit` jobs of one queue to `owner` for `leaseMs`, in one
+   * statement: due pending jobs and jobs whose lease expired (a crashed worker's),
+   * oldest first, respecting strict FIFO of ordered partitions and dealing the batch
+   * round-robin across partitions among the oldest `max(256, 16 × limit)` claimable
+   * jobs (see `CLAIM_FAIRNESS_FACTOR`). Jobs whose lease expired on their last attempt are
+   * dead-lettered (`lease_expired`) in the same transaction. Returns the leased jobs
+   * in (availableAt, id) order; an empty array when nothing is claimable.
+   *
+   * @example
+   * ```ts
+   * const jobs = await conduit.queue.claim(10, { queue: 'hooks', owner: `worker-${process.pid}`, leaseMs: 30_000 })
+   * ```
+   */
+  async claim<T = unknown>(limit: number, options: ClaimJobsOptions): Promise<Array<ClaimedJob<T>>> {
+    const opts = validate(ClaimJobsSchema, options, 'conduit.queue.claim', this.#ctx.errorContext)
+    const n = validate(ClaimLimitSchema, limit, 'conduit.queue.claim(limit)', this.#ctx.errorContext)
+    const statement = claimJobsTemplate(n)
+    const rows = await this.#ctx.db.write(() => {
+      const { db } = this.#ctx
+      const now = this.#ctx.clock()
+      const args = { queue: opts.queue, now }
+      if (db.run(DEAD_LETTER_EXHAUSTED_LEASES, args).changes > 0) db.run(KILL_EXHAUSTED_LEASES, args)
+      return db.all(statement, { queue: opts.queue, owner: opts.owner, now, expiresAt: now + opts.leaseMs })
+    })
+    rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id)
+    return rows.map((row) => this.#toJob<T>(row) as ClaimedJob<T>)
+  }
+
+  /**
+   * Extends a lease to now + `leaseMs` (a heartbeat for long jobs). Returns the
+   * renewed lease. `LEASE_LOST` if the caller no longer holds it.
+   *
+   * @example
+   * ```ts
+   * let lease = job.lease
+   * const timer = setInterval(async () => { lease = await conduit.queue.extend(lease, { leaseMs: 30_000 }) }, 10_000)
+   * ```
+   */
+  async extend(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, options: { leaseMs: number }): Promise<JobLease> {
+    const fence = this.#parseLease(lease, 'conduit.queue.extend')
+    const { leaseMs } = validate(ClaimJobsSchema.pick({ leaseMs: true }), options, 'conduit.queue.extend', this.#ctx.errorContext)
+    return this.#ctx.db.write(() => {
+      const now = this.#ctx.clock()
+      const expiresAt = now + leaseMs
+      if (this.#ctx.db.run(EXTEND_LEASE, { ...fence, expiresAt, now }).changes === 0) throw this.#leaseError(fence, 'extend')
+      return { jobId: fence.id, owner: fence.owner, token: fence.token, expiresAt: toIso(expiresAt) }
+    })
+  }
+
+  /**
+   * Marks a leased job done. `LEASE_LOST` if the caller no longer holds the lease
+   * (the job was reclaimed by another worker, or dead-lettered); `NOT_FOUND` if the
+   * job does not exist (pruned or purged).
+   *
+   * @example
+   * ```ts
+   * await conduit.queue.ack(job.lease)
+   * ```
+   */
+  async ack(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>): Promise<void> {
+    const fence = this.#parseLease(lease, 'conduit.queue.ack')
+    await this.#ctx.db.write(() => {
+      if (this.#ctx.db.run(ACK_JOB, { ...fence, now: this.#ctx.clock() }).changes === 0) throw this.#leaseError(fence, 'ack')
+    })
+  }
+
+  /**
+   * Reports a failed attempt. The job is retried after an exponential backoff with
+   * jitter (or exactly `delayMs`), unless it used its last attempt (dead letter,
+   * `max_attempts`) or `retry: false` says the failure is permanent (dead letter,
+   * `rejected`). Same fencing as {@link ack}.
+   *
+   * @example
+   * ```ts
+   * await conduit.queue.nack(job.lease, { error: 'HTTP 503', delayMs: retryAfterMs })
+   * await conduit.queue.nack(job.lease, { error: 'malformed payload', retry: false })
+   * ```
+   */
+  async nack(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, options: NackJobOptions = {}): Promise<NackResult> {
+    const fence = this.#parseLease(lease, 'conduit.queue.nack')
+    const opts = validate(NackJobSchema, options, 'conduit.queue.nack', this.#ctx.errorContext)
+    const policy: QueueBackoffPolicy = {
+      baseMs: opts.backoff?.baseMs ?? DEFAULT_QUEUE_BACKOFF.baseMs,
+      maxMs: opts.backoff?.maxMs ?? DEFAULT_QUEUE_BACKOFF.maxMs,
+      jitter: opts.backoff?.jitter ?? DEFAULT_QUEUE_BACKOFF.jitter,
+    }
+    const error = truncateError(opts.error)
+    return this.#ctx.db.write((): NackResult => {
+      const { db } = this.#ctx
+      const now = this.#ctx.clock()
+      const row = db.get(GET_LEASED_JOB, fence)
+      if (row === undefined) throw this.#leaseError(fence, 'nack')
+      if (!opts.retry) {
+        this.#kill(row, 'rejected', error, now)
+        return { outcome: 'dead', reason: 'rejected' }
+      }
+      if (row.attempts >= row.max_attempts) {
+        this.#kill(row, 'max_attempts', error, now)
+        return { outcome: 'dead', reason: 'max_attempts' }
+      }
+      if (row.coalesce_key !== null) {
+        const newer = db.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key })
+        if (newer !== undefined) {
+          db.run(SUPERSEDE_JOB, { id: row.id, error: `superseded by job ${newer.id}`, now })
+          return { outcome: 'superseded' }
+        }
+      }
+      const delayMs = opts.delayMs ?? queueRetryDelay(row.attempts, policy, this.#ctx.random)
+      db.run(RETRY_JOB, { id: row.id, availableAt: now + delayMs, error, now })
+      return { outcome: 'retry', availableAt: toIso(now + delayMs), delayMs }
+    })
+  }
+
+  #kill(row: JobRow, reason: DeadLetterReason, error: string | null, now: number): void {
+    const { db } = this.#ctx
+    db.run(KILL_JOB, { id: row.id, error: error ?? row.last_error, now })
+    db.run(INSERT_DEAD_LETTER, { jobId: row.id, reason, error: error ?? row.last_error, attempts: row.attempts, now })
+  }
+
+  /**
+   * One job by id, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * const job = await conduit.queue.get(42)
+   * ```
+   */
+  async get<T = unknown>(id: number): Promise<DeliveryJob<T> | undefined> {
+    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_JOB, { id }))
+    return row === undefined ? undefined : this.#toJob<T>(row)
+  }
+
+  /**
+   * Depth and age of one queue (default `'default'`), at the clock's now.
+   *
+   * @example
+   * ```ts
+   * const { depth, oldestReadyAgeMs } = await conduit.queue.stats('hooks')
+   * ```
+   */
+  async stats(queue: string = DEFAULT_QUEUE): Promise<QueueStats> {
+    const name = validate(QueueNameSchema, queue, 'conduit.queue.stats', this.#ctx.errorContext)
+    const now = this.#ctx.clock()
+    const { pending, leasedRow, finished } = await this.#ctx.db.snapshot(() => ({
+      pending: this.#ctx.db.get(PENDING_STATS, { queue: name, now })!,
+      leasedRow: this.#ctx.db.get(LEASED_STATS, { queue: name, now })!,
+      finished: this.#ctx.db.all(FINISHED_STATS, { queue: name }),
+    }))
+    const count = (status: string) => Number(finished.find((row) => row.status === status)?.count ?? 0)
+    const ready = Number(pending.ready)
+    const delayed = Number(pending.delayed)
+    const leased = Number(leasedRow.leased)
+    const expiredLeases = Number(leasedRow.expired)
+    const oldestCreated = [pending.oldest_created_at, leasedRow.oldest_created_at].filter((v): v is number => v !== null)
+    return {
+      queue: name,
+      ready,
+      delayed,
+      leased,
+      expiredLeases,
+      depth: ready + delayed + leased + expiredLeases,
+      done: count('done'),
+      dead: count('dead'),
+      oldestReadyAgeMs:
+        ready === 0 || pending.oldest_available_at === null ? null : Math.max(0, now - pending.oldest_available_at),
+      oldestAgeMs: oldestCreated.length === 0 ? null : Math.max(0, now - Math.min(...oldestCreated)),
+    }
+  }
+
+  /**
+   * Deletes done jobs finished at least `olderThanMs` ago (at most `limit` per call;
+   * call again while it returns `limit`). Their dedup keys become free again.
+   * Returns how many were deleted.
+   *
+   * @example
+   * ```ts
+   * await conduit.queue.prune({ queue: 'hooks', olderThanMs: 72 * 3600_000 })
+   * ```
+   */
+  async prune(options: PruneJobsOptions): Promise<number> {
+    const opts = validate(PruneJobsSchema, options, 'conduit.queue.prune', this.#ctx.errorContext)
+    return this.#ctx.db.write(() => {
+      const cutoff = this.#ctx.clock() - opts.olderThanMs
+      const result =
+        opts.queue === undefined
+          ? this.#ctx.db.run(PRUNE_DONE, { cutoff, limit: opts.limit })
+          : this.#ctx.db.run(PRUNE_DONE_IN_QUEUE, { queue: opts.queue, cutoff, limit: opts.limit })
+      return result.changes
+    })
+  }
+
+  /**
+   * Open dead letters (not replayed), oldest first, optionally of one queue. Page
+   * with `after` = the last returned `id`.
+   *
+   * @example
+   * ```ts
+   * for (const letter of await conduit.queue.deadLetters({ queue: 'hooks' })) console.log(letter.reason, letter.error)
+   * ```
+   */
+  async deadLetters<T = unknown>(options: DeadLetterListOptions = {}): Promise<Array<DeadLetter<T>>> {
+    const opts = validate(DeadLetterListSchema, options, 'conduit.queue.deadLetters', this.#ctx.errorContext)
+    const rows = await this.#ctx.db.read(() =>
+      this.#ctx.db.all(LIST_DEAD_LETTERS, { queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit }),
+    )
+    return rows.map((row) => ({
+      id: row.dead_letter_id,
+      reason: row.dead_reason,
+      error: row.dead_error,
+      attempts: row.dead_attempts,
+      deadAt: toIso(row.dead_at),
+      job: this.#toJob<T>(row),
+    }))
+  }
+
+  /**
+   * Makes dead jobs pending again: attempts reset, due now, same id (so an ordered
+   * job keeps its place in its partition). Their dead letters are closed
+   * (`replayed_at`), kept as history. A dead job whose coalesce key is held by a
+   * newer pending job stays dead (`skipped`).
+   *
+   * @example
+   * ```ts
+   * const { replayed } = await conduit.queue.replayDeadLetters({ queue: 'hooks' })
+   * ```
+   */
+  async replayDeadLetters(selection: DeadLetterSelection): Promise<ReplayResult> {
+    const opts = validate(DeadLetterSelectionSchema, selection, 'conduit.queue.replayDeadLetters', this.#ctx.errorContext)
+    return this.#ctx.db.write(() => {
+      const { db } = this.#ctx
+      const now = this.#ctx.clock()
+      const replayed: number[] = []
+      const skipped: number[] = []
+      for (const row of db.all(this.#selectDead(opts, now))) {
+        if (row.coalesce_key !== null && db.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key })) {
+          skipped.push(row.id)
+          continue
+        }
+        db.run(REPLAY_JOB, { id: row.id, now })
+        db.run(CLOSE_DEAD_LETTER, { jobId: row.id, now })
+        replayed.push(row.id)
+      }
+      return { replayed, skipped }
+    })
+  }
+
+  /**
+   * Deletes dead jobs and their dead letters. Returns how many jobs were deleted.
+   *
+   * @example
+   * ```ts
+   * await conduit.queue.purgeDeadLetters({ queue: 'hooks', olderThanMs: 30 * 86_400_000 })
+   * ```
+   */
+  async purgeDeadLetters(selection: DeadLetterSelection): Promise<number> {
+    const opts = validate(DeadLetterSelectionSchema, selection, 'conduit.queue.purgeDeadLetters', this.#ctx.errorContext)
+    return this.#ctx.db.write(() => {
+      const { db } = this.#ctx
+      const ids = db.all(this.#selectDead(opts, this.#ctx.clock())).map((row) => row.id)
+      if (ids.length === 0) return 0
+      return db.run(db.kysely.deleteFrom('delivery_jobs').where('id', 'in', ids).where('status', '=', 'dead')).changes
+    })
+  }
+
+  #selectDead(opts: { jobIds?: number[] | undefined; queue?: string | undefined; olderThanMs?: number | undefined; limit: number }, now: number) {
+    let query = this.#ctx.db.kysely
+      .selectFrom('delivery_jobs')
+      .select(['id', 'queue', 'coalesce_key'])
+      .where('status', '=', 'dead')
+      .orderBy('id')
+      .limit(opts.limit)
+    if (opts.jobIds !== undefined) query = query.where('id', 'in', opts.jobIds.length > 0 ? opts.jobIds : [-1])
+    if (opts.queue !== undefined) query = query.where('queue', '=', opts.queue)
+    if (opts.olderThanMs !== undefined) query = query.where('finished_at', '<=', now - opts.olderThanMs)
+    return query
+  }
+
+  #parseLease(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, operation: string): { id: number; owner: string; token: number } {
+    const parsed = validate(JobLeaseSchema, lease, operation, this.#ctx.errorContext)
+    return { id: parsed.jobId, owner: parsed.owner, token: parsed.token }
+  }
+
+  /** Inside a transaction: why a fenced statement matched nothing. */
+  #leaseError(fence: { id: number; owner: string; token: number }, action: string): CleoStoreError {
+    const row = this.#ctx.db.get(GET_JOB, { id: fence.id })
+    if (row === undefined) return notFound(this.#ctx, 'delivery job', fence.id)
+    return new CleoStoreError(
+      'LEASE_LOST',
+      `cannot ${action} job ${fence.id}: the lease of ${JSON.stringify(fence.owner)} (token ${fence.token}) is no longer held (job is ${row.status}, token ${row.lease_token})`,
+      { ...this.#ctx.errorContext, details: { jobId: fence.id, status: row.status, token: row.lease_token } },
+    )
+  }
+
+  #toJob<T>(row: JobRow): DeliveryJob<T> {
+    return {
+      id: row.id,
+      queue: row.queue,
+      payload: fromJson<T>(row.payload, 'delivery_jobs.payload', this.#ctx.errorContext),
+      status: row.status,
+      partitionKey: row.partition_key,
+      ordered: row.ordered === 1,
+      dedupKey: row.dedup_key,
+      coalesceKey: row.coalesce_key,
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      availableAt: toIso(row.available_at),
+      lastError: row.last_error,
+      createdAt: toIso(row.created_at),
+      updatedAt: toIso(row.updated_at),
+      finishedAt: toIsoOrNull(row.finished_at),
+      lease:
+        row.status === 'leased' && row.lease_owner !== null && row.lease_expires_at !== null
+          ? { jobId: row.id, owner: row.lease_owner, token: row.lease_token, expiresAt: toIso(row.lease_expires_at) }
+          : null,
+    }
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * An agent's inbox: the messages addressed to it, with per-recipient
+ * delivered/read/acked state, paged by a cursor that can be saved durably.
+ *
+ * @module
+ */
+import type { Kysely } from 'kysely'
+import { z } from 'zod'
+
+import { toIsoOrNull } from '../sqlite/clock.js'
+import { template } from '../sqlite/query-template.js'
+import { validate } from '../sqlite/validate.js'
+import type { ConduitContext } from './conduit-context.js'
+import { notFound } from './conduit-context.js'
+import type { InboxOptions } from './conduit.schemas.js'
+import { ConduitAgentIdSchema, ConduitCursorSchema, ConduitIdSchema, InboxOptionsSchema } from './conduit.schemas.js'
+import type { ConduitDatabase } from './conduit.tables.js'
+import type { ConduitMessage, MessagePage } from './messages.js'
+import { toMessage } from './messages.js'
+
+/** Per-recipient state of a message. */
+export interface MessageReceipt {
+  readonly agentId: string
+  readonly deliveredAt: string | null
+  readonly readAt: string | null
+  readonly ackedAt: string | null
+}
+
+/** A message in an agent's inbox, with that agent's state of it. */
+export interface InboxMessage extends ConduitMessage {
+  readonly deliveredAt: string | null
+  readonly readAt: string | null
+  readonly ackedAt: string | null
+}
+
+interface InboxParams {
+  agentId: string
+  after: number
+  conversationId: string | null
+  since: number | null
+  unreadOnly: number
+  limit: number
+}
+
+const INBOX_PAGE = template<ConduitDatabase, InboxParams>()((db, p) =>
+  db
+    .selectFrom('message_recipients as r')
+    .innerJoin('messages as m', 'm.seq', 'r.message_seq')
+    .selectAll('m')
+    .select(['r.delivered_at', 'r.read_at', 'r.acked_at'])
+    .where('r.agent_id', '=', p('agentId'))
+    .where('r.message_seq', '>', p('after'))
+    .where((eb) =>
+      eb.and([
+        eb.or([eb(eb.val(p('conversationId')), 'is', null), eb('m.conversation_id', '=', p('conversationId') as string)]),
+        eb.or([eb(eb.val(p('since')), 'is', null), eb('m.created_at', '>=', p('since') as number)]),
+        eb.or([eb(eb.val(p('unreadOnly')), '=', 0), eb('r.read_at', 'is', null)]),
+      ]),
+    )
+    .orderBy('r.message_seq')
+    .limit(p('limit')),
+)
+
+const GET_CURSOR = template<ConduitDatabase, { agentId: string; consumer: string }>()((db, p) =>
+  db.selectFrom('inbox_cursors').select('position').where('agent_id', '=', p('agentId')).where('consumer', '=', p('consumer')),
+)
+
+/** Saves a cursor; it only ever moves forward. */
+const SAVE_CURSOR = template<ConduitDatabase, { agentId: string; consumer: string; position: number; now: number }>()(
+  (db, p) =>
+    db
+      .insertInto('inbox_cursors')
+      .values({ agent_id: p('agentId'), consumer: p('consumer'), position: p('position'), updated_at: p('now') })
+      .onConflict((oc) =>
+        oc.columns(['agent_id', 'consumer']).doUpdateSet((eb) => ({
+          position: eb.fn('max', ['inbox_cursors.position', eb.ref('excluded.position')]),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .returning('position'),
+)
+
+/** The seq of a message id, as a scalar subquery. */
+const MESSAGE_SEQ = (db: Kysely<ConduitDatabase>, id: string) => db.selectFrom('messages').select('seq').where('id', '=', id)
+
+interface MarkParams {
+  agentId: string
+  messageId: string
+  now: number
+}
+
+const MARK_DELIVERED = template<ConduitDatabase, MarkParams>()((db, p) =>
+  db
+    .updateTable('message_recipients')
+    .set((eb) => ({ delivered_at: eb.fn.coalesce('delivered_at', eb.val(p('now'))) }))
+    .where('agent_id', '=', p('agentId'))
+    .where('message_seq', '=', MESSAGE_SEQ(db, p('messageId'))),
+)
+
+const MARK_READ = template<ConduitDatabase, MarkParams>()((db, p) =>
+  db
+    .updateTable('message_recipients')
+    .set((eb) => ({
+      delivered_at: eb.fn.coalesce('delivered_at', eb.val(p('now'))),
+      read_at: eb.fn.coalesce('read_at', eb.val(p('now'))),
+    }))
+    .where('agent_id', '=', p('agentId'))
+    .where('message_seq', '=', MESSAGE_SEQ(db, p('messageId'))),
+)
+
+const MARK_ACKED = template<ConduitDatabase, MarkParams>()((db, p) =>
+  db
+    .updateTable('message_recipients')
+    .set((eb) => ({
+      delivered_at: eb.fn.coalesce('delivered_at', eb.val(p('now'))),
+      acked_at: eb.fn.coalesce('acked_at', eb.val(p('now'))),
+    }))
+    .where('agent_id', '=', p('agentId'))
+    .where('message_seq', '=', MESSAGE_SEQ(db, p('messageId'))),
+)
+
+const RECEIPTS = template<ConduitDatabase, { messageId: string }>()((db, p) =>
+  db
+    .selectFrom('message_recipients')
+    .select(['agent_id', 'delivered_at', 'read_at', 'acked_at'])
+    .where('message_seq', '=', MESSAGE_SEQ(db, p('messageId')))
+    .orderBy('agent_id'),
+)
+
+const MESSAGE_EXISTS = template<ConduitDatabase, { messageId: string }>()((db, p) =>
+  db.selectFrom('messages').select('seq').where('id', '=', p('messageId')),
+)
+
+const UNREAD_COUNT = template<ConduitDatabase, { agentId: string }>()((db, p) =>
+  db
+    .selectFrom('message_recipients')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('agent_id', '=', p('agentId'))
+    .where('read_at', 'is', null),
+)
+
+const ConsumerSchema = z.strictObject({ consumer: z.string().min(1).max(128).default('default') })
+const MessageIdsSchema = z.array(ConduitIdSchema).min(1).max(1000)
+
+/**
+ * Agents' inboxes. Reach them as `conduit.inbox`.
+ *
+ * A page starts after the consumer's saved cursor unless `after` is given; the
+ * cursor only moves when you `commit` it, after handling the page, so a crash
+ * re-reads (never skips) messages. Read state is separate: `markRead`, `ack`.
+ *
+ * @example
+ * ```ts
+ * const page = await conduit.inbox.page('bob', { limit: 20 })
+ * for (const message of page.messages) await handle(message)
+ * if (page.cursor) await conduit.inbox.commit('bob', page.cursor)
+ * ```
+ */
+export class Inbox {
+  readonly #ctx: ConduitContext
+
+  /** @internal Use `conduit.inbox`. */
+  constructor(ctx: ConduitContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * The next messages addressed to `agentId`, oldest first, with its state of each.
+   * Starts after `after`, else after the consumer's saved cursor, else at the
+   * beginning. Filters: `since` (created at or after), `conversationId`,
+   * `unreadOnly`. The returned `cursor` is the position after this page (the input
+   * position when the page is empty); pass it as `after` or `commit` it.
+   *
+   * @example
+   * ```ts
+   * const { messages, cursor } = await conduit.inbox.page('bob', { since: '2026-04-01T00:00:00Z' })
+   * ```
+   */
+  async page(agentId: string, options: InboxOptions = {}): Promise<MessagePage<InboxMessage> & { cursor: string }> {
+    const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.page', this.#ctx.errorContext)
+    const opts = validate(InboxOptionsSchema, options, 'conduit.inbox.page', this.#ctx.errorContext)
+    const { rows, after } = await this.#ctx.db.snapshot(() => {
+      const start =
+        opts.after !== undefined
+          ? Number(opts.after)
+          : (this.#ctx.db.get(GET_CURSOR, { agentId: agent, consumer: opts.consumer })?.position ?? 0)
+      return {
+        after: start,
+        rows: this.#ctx.db.all(INBOX_PAGE, {
+          agentId: agent,
+          after: start,
+          conversationId: opts.conversationId ?? null,
+          since: opts.since ?? null,
+          unreadOnly: opts.unreadOnly ? 1 : 0,
+          limit: opts.limit,
+        }),
+      }
+    })
+    const last = rows[rows.length - 1]
+    return {
+      messages: rows.map((row) => ({
+        ...toMessage(this.#ctx, row),
+        deliveredAt: toIsoOrNull(row.delivered_at),
+        readAt: toIsoOrNull(row.read_at),
+        ackedAt: toIsoOrNull(row.acked_at),
+      })),
+      cursor: String(last === undefined ? after : last.seq),
+    }
+  }
+
+  /**
+   * Saves the consumer's cursor durably. It only moves forward: committing an older
+   * cursor keeps the newer one. Returns the saved cursor.
+   *
+   * @example
+   * ```ts
+   * await conduit.inbox.commit('bob', page.cursor, { consumer: 'notifier' })
+   * ```
+   */
+  async commit(agentId: string, cursor: string, options: { consumer?: string } = {}): Promise<string> {
+    const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.commit', this.#ctx.errorContext)
+    const position = Number(validate(ConduitCursorSchema, cursor, 'conduit.inbox.commit', this.#ctx.errorContext))
+    const { consumer } = validate(ConsumerSchema, options, 'conduit.inbox.commit', this.#ctx.errorContext)
+    const saved = await this.#ctx.db.write(
+      () => this.#ctx.db.get(SAVE_CURSOR, { agentId: agent, consumer, position, now: this.#ctx.clock() })!,
+    )
+    return String(saved.position)
+  }
+
+  /**
+   * The consumer's saved cursor, or `null` if it never committed one.
+   *
+   * @example
+   * ```ts
+   * const cursor = await conduit.inbox.cursor('bob')
+   * ```
+   */
+  async cursor(agentId: string, options: { consumer?: string } = {}): Promise<string | null> {
+    const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.cursor', this.#ctx.errorContext)
+    const { consumer } = validate(ConsumerSchema, options, 'conduit.inbox.cursor', this.#ctx.errorContext)
+    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_CURSOR, { agentId: agent, consumer }))
+    return row === undefined ? null : String(row.position)
+  }
+
+  /**
+   * Marks messages delivered to `agentId` (a transport handed them over). Keeps the
+   * first time. All or nothing: `NOT_FOUND` if the agent is not a recipient of one.
+   *
+   * @example
+   * ```ts
+   * await conduit.inbox.markDelivered('bob', [messageId])
+   * ```
+   */
+  async markDelivered(agentId: string, messageIds: readonly string[]): Promise<void> {
+    await this.#mark(MARK_DELIVERED, 'conduit.inbox.markDelivered', agentId, messageIds)
+  }
+
+  /**
+   * Marks messages read by `agentId` (delivered too, if not yet). Keeps the first time.
+   * All or nothing: `NOT_FOUND` if the agent is not a recipient of one.
+   *
+   * @example
+   * ```ts
+   * await conduit.inbox.markRead('bob', page.messages.map((m) => m.id))
+   * ```
+   */
+  async markRead(agentId: string, messageIds: readonly string[]): Promise<void> {
+    await this.#mark(MARK_READ, 'conduit.inbox.markRead', agentId, messageIds)
+  }
+
+  /**
+   * Acknowledges messages: `agentId` handled them (delivered too, if not yet).
+   * Keeps the first time. All or nothing: `NOT_FOUND` if the agent is not a recipient of one.
+   *
+   * @example
+   * ```ts
+   * await conduit.inbox.ack('bob', [messageId])
+   * ```
+   */
+  async ack(agentId: string, messageIds: readonly string[]): Promise<void> {
+    await this.#mark(MARK_ACKED, 'conduit.inbox.ack', agentId, messageIds)
+  }
+
+  async #mark(
+    statement: typeof MARK_READ,
+    operation: string,
+    agentId: string,
+    messageIds: readonly string[],
+  ): Promise<void> {
+    const agent = validate(ConduitAgentIdSchema, agentId, operation, this.#ctx.errorContext)
+    const ids = validate(MessageIdsSchema, messageIds, operation, this.#ctx.errorContext)
+    await this.#ctx.db.write(() => {
+      const now = this.#ctx.clock()
+      for (const messageId of ids) {
+        if (this.#ctx.db.run(statement, { agentId: agent, messageId, now }).changes === 0) {
+          throw notFound(this.#ctx, 'message for recipient', messageId, { agentId: agent })
+        }
+      }
+    })
+  }
+
+  /**
+   * Every recipient's state of one message, sorted by agent. `NOT_FOUND` for an
+   * unknown message.
+   *
+   * @example
+   * ```ts
+   * const receipts = await conduit.inbox.receipts(messageId)
+   * const unread = receipts.filter((r) => r.readAt === null)
+   * ```
+   */
+  async receipts(messageId: string): Promise<MessageReceipt[]> {
+    const id = validate(ConduitIdSchema, messageId, 'conduit.inbox.receipts', this.#ctx.errorContext)
+    const rows = await this.#ctx.db.snapshot(() => {
+      if (this.#ctx.db.get(MESSAGE_EXISTS, { messageId: id }) === undefined) throw notFound(this.#ctx, 'message', id)
+      return this.#ctx.db.all(RECEIPTS, { messageId: id })
+    })
+    return rows.map((row) => ({
+      agentId: row.agent_id,
+      deliveredAt: toIsoOrNull(row.delivered_at),
+      readAt: toIsoOrNull(row.read_at),
+      ackedAt: toIsoOrNull(row.acked_at),
+    }))
+  }
+
+  /**
+   * How many messages addressed to `agentId` it has not read.
+   *
+   * @example
+   * ```ts
+   * const n = await conduit.inbox.unreadCount('bob')
+   * ```
+   */
+  async unreadCount(agentId: string): Promise<number> {
+    const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.unreadCount', this.#ctx.errorContext)
+    const row = await this.#ctx.db.read(() => this.#ctx.db.get(UNREAD_COUNT, { agentId: agent }))
+    return Number(row?.count ?? 0)
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The direct conversation of a pair is found or created under concurrency: several
+ * processes (and several connections in one process) that message each other for
+ * the first time at the same moment all end up in one conversation, whose counters
+ * count every message.
+ */
+import { join } from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
+import { runFixture, tempDir } from '../helpers.js'
+
+async function prepare(): Promise<string> {
+  const file = join(tempDir('conduit-race-'), 'conduit.db')
+  const conduit = await ConduitRepository.open(file)
+  await conduit.agentRefs.attach('alice')
+  await conduit.agentRefs.attach('bob')
+  await conduit.close()
+  return file
+}
+
+describe('direct conversation found-or-created under concurrency', () => {
+  it('across processes', async () => {
+    const file = await prepare()
+    const startAt = String(Date.now() + 1500)
+    const outputs = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) =>
+        runFixture('conduit-direct-race.ts', [file, i % 2 ? 'alice' : 'bob', i % 2 ? 'bob' : 'alice', startAt, '10']),
+      ),
+    )
+    const results = outputs.map((o) => JSON.parse(o.stdout.trim()) as { ok: boolean; conversations: string[] })
+    for (const result of results) expect(result, JSON.stringify(result)).toMatchObject({ ok: true })
+    const ids = new Set(results.flatMap((r) => r.conversations))
+    expect(ids.size).toBe(1)
+
+    const conduit = await ConduitRepository.open(file)
+    try {
+      const [id] = [...ids]
+      expect(await conduit.conversations.get(id!)).toMatchObject({ participants: ['alice', 'bob'], messageCount: 60 })
+      expect(await conduit.conversations.list()).toHaveLength(1)
+      expect((await conduit.inbox.page('alice', { limit: 500 })).messages).toHaveLength(30)
+      expect((await conduit.inbox.page('bob', { limit: 500 })).messages).toHaveLength(30)
+    } finally {
+      await conduit.close()
+    }
+  }, 60_000)
+
+  it('across connections of one process', async () => {
+    const file = await prepare()
+    const connections = await Promise.all([0, 1, 2, 3].map(() => ConduitRepository.open(file)))
+    try {
+      const sent = await Promise.all(
+        connections.flatMap((conduit, i) =>
+          [0, 1, 2].map((n) => conduit.messages.send({ from: i % 2 ? 'alice' : 'bob', to: i % 2 ? 'bob' : 'alice', content: `${i}.${n}` })),
+        ),
+      )
+      expect(new Set(sent.map((s) => s.message.conversationId)).size).toBe(1)
+      expect((await connections[0]!.conversations.get(sent[0]!.message.conversationId))!.messageCount).toBe(12)
+    } finally {
+      await Promise.all(connections.map((c) => c.close()))
+    }
+  })
+})

@@ -1,0 +1,214 @@
+/**
+ * At-least-once delivery across real processes: several worker processes share one
+ * conduit.db; some die by SIGKILL in the middle of a job (by their own hand, or
+ * killed from outside), some are too slow for their lease, some jobs always fail.
+ * Afterwards: no job is lost, every job is acknowledged exactly once and never by a
+ * stale owner, poison jobs are dead-lettered at their attempt limit, ordered
+ * partitions ran in order, and concurrent producers were deduplicated.
+ */
+import type { ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { describe, expect, it } from 'vitest'
+
+import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
+import { REPO_ROOT, tempDir } from '../helpers.js'
+import type { WorkPayload } from '../fixtures/conduit-queue-worker.js'
+
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/conduit-queue-worker.ts')
+
+interface LogEvent {
+  ev: string
+  id?: number
+  token?: number
+  attempt?: number
+  partition?: string | null
+  seq?: number
+  outcome?: string
+  owner: string
+  pid: number
+}
+
+function start(args: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal === null) console.error(stderr)
+      resolve({ code, signal })
+    })
+  })
+  return { child, exited }
+}
+
+function readLog(file: string): LogEvent[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as LogEvent)
+}
+
+async function createDb(dir: string): Promise<string> {
+  const file = join(dir, 'conduit.db')
+  const conduit = await ConduitRepository.open(file)
+  await conduit.close()
+  return file
+}
+
+describe('delivery queue across worker processes', () => {
+  it('delivers every job at least once despite SIGKILLed and slow workers; acks exactly once, in partition order', async () => {
+    const dir = tempDir('conduit-workers-')
+    const db = await createDb(dir)
+    const logFile = join(dir, 'events.log')
+    writeFileSync(logFile, '')
+
+    // The job set: 5 ordered partitions of 8, 24 unordered, crashers and slow ones
+    // mixed in, and 3 poison jobs.
+    const jobs: Array<{ payload: WorkPayload; dedupKey: string; ordered: boolean; maxAttempts: number }> = []
+    for (let p = 0; p < 5; p++) {
+      for (let seq = 0; seq < 8; seq++) {
+        const kind = (p === 1 && seq === 2) || (p === 3 && seq === 5) ? 'crash' : 'ok'
+        jobs.push({ payload: { kind, partition: `p${p}`, seq }, dedupKey: `p${p}-${seq}`, ordered: true, maxAttempts: 6 })
+      }
+    }
+    for (let i = 0; i < 24; i++) {
+      const kind = i === 3 || i === 17 ? 'crash' : i === 8 || i === 20 ? 'slow' : 'ok'
+      jobs.push({ payload: { kind, partition: null, seq: i }, dedupKey: `u-${i}`, ordered: false, maxAttempts: 6 })
+    }
+    for (let i = 0; i < 3; i++) {
+      jobs.push({ payload: { kind: 'poison', partition: null, seq: 100 + i }, dedupKey: `poison-${i}`, ordered: false, maxAttempts: 3 })
+    }
+    const jobsFile = join(dir, 'jobs.json')
+    writeFileSync(jobsFile, JSON.stringify(jobs))
+
+    // Two producers enqueue the same jobs at the same time: dedup keeps one of each.
+    const producers = [start(['produce', db, logFile, jobsFile]), start(['produce', db, logFile, jobsFile])]
+    for (const { exited } of producers) expect(await exited).toEqual({ code: 0, signal: null })
+
+    // Four workers; any that dies by SIGKILL is replaced, as a supervisor would.
+    const LEASE_MS = 1500
+    const running = new Set<Promise<unknown>>()
+    let killed = 0
+    const launch = (): void => {
+      const { exited } = start(['work', db, logFile, String(LEASE_MS), '3'])
+      const watched = exited.then(({ code, signal }) => {
+        running.delete(watched)
+        if (signal === 'SIGKILL') {
+          killed++
+          launch()
+        } else {
+          expect(code).toBe(0)
+        }
+      })
+      running.add(watched)
+    }
+    for (let i = 0; i < 4; i++) launch()
+    const deadline = Date.now() + 50_000
+    while (running.size > 0 && Date.now() < deadline) await Promise.race([...running, sleep(200)])
+    expect(running.size, 'workers did not drain the queue in time').toBe(0)
+    expect(killed).toBe(4) // one per crash job: each dies on its first attempt only
+
+    const events = readLog(logFile)
+    const enqueues = events.filter((e) => e.ev === 'enqueue')
+    expect(enqueues).toHaveLength(jobs.length * 2)
+    expect(enqueues.filter((e) => e.outcome === 'enqueued')).toHaveLength(jobs.length)
+    expect(new Set(enqueues.map((e) => e.id)).size).toBe(jobs.length)
+
+    const conduit = await ConduitRepository.open(db)
+    try {
+      const stored = await conduit.kysely.selectFrom('delivery_jobs').selectAll().orderBy('id').execute()
+      expect(stored).toHaveLength(jobs.length)
+      const payloadOf = new Map(stored.map((row) => [row.id, JSON.parse(row.payload) as WorkPayload]))
+
+      // Nothing lost: every job is done, except the poison ones, dead at their limit.
+      for (const row of stored) {
+        const payload = payloadOf.get(row.id)!
+        if (payload.kind === 'poison') expect(row).toMatchObject({ status: 'dead', attempts: 3 })
+        else expect(row.status, `job ${row.id} (${payload.kind})`).toBe('done')
+      }
+      const letters = await conduit.queue.deadLetters({ queue: 'work' })
+      expect(letters.map((l) => [l.reason, l.attempts, l.job.payload])).toEqual(
+        [0, 1, 2].map((i) => ['max_attempts', 3, { kind: 'poison', partition: null, seq: 100 + i }]),
+      )
+
+      // Every non-poison job acknowledged exactly once, by the holder of its last lease.
+      const acked = events.filter((e) => e.ev === 'acked')
+      const ackCount = new Map<number, number>()
+      for (const e of acked) ackCount.set(e.id!, (ackCount.get(e.id!) ?? 0) + 1)
+      for (const row of stored) {
+        const expected = payloadOf.get(row.id)!.kind === 'poison' ? undefined : 1
+        expect(ackCount.get(row.id), `acks of job ${row.id}`).toBe(expected)
+      }
+      for (const e of acked) expect(e.token, `job ${e.id} acked with a stale token`).toBe(stored.find((r) => r.id === e.id)!.lease_token)
+
+      // Crashed jobs came back after their lease and were finished by someone else.
+      for (const row of stored.filter((r) => payloadOf.get(r.id)!.kind === 'crash')) {
+        const starts = events.filter((e) => e.ev === 'start' && e.id === row.id)
+        expect(starts.length).toBeGreaterThanOrEqual(2)
+        const done = acked.find((e) => e.id === row.id)!
+        expect(done.pid).not.toBe(starts[0]!.pid)
+      }
+      // Slow workers were fenced out: their late ack was refused.
+      const lost = events.filter((e) => e.ev === 'lost')
+      for (const row of stored.filter((r) => payloadOf.get(r.id)!.kind === 'slow')) {
+        expect(lost.some((e) => e.id === row.id && e.token === 1), `slow job ${row.id} was not fenced`).toBe(true)
+      }
+
+      // Ordered partitions: the processing that counted (the acked lease) ran in seq order.
+      const ackedLeases = new Set(acked.map((e) => `${e.id}:${e.token}`))
+      for (let p = 0; p < 5; p++) {
+        const seqs = events
+          .filter((e) => e.ev === 'witness' && e.partition === `p${p}` && ackedLeases.has(`${e.id}:${e.token}`))
+          .map((e) => e.seq)
+        expect(seqs, `partition p${p}`).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+      }
+      expect(await conduit.queue.stats('work')).toMatchObject({ depth: 0, done: jobs.length - 3, dead: 3 })
+    } finally {
+      await conduit.close()
+    }
+  }, 90_000)
+
+  it('a worker killed from outside mid-job: the job comes back after the lease, to another worker', async () => {
+    const dir = tempDir('conduit-kill-')
+    const db = await createDb(dir)
+    const logFile = join(dir, 'events.log')
+    writeFileSync(logFile, '')
+    const producer = await ConduitRepository.open(db)
+    const { job } = await producer.queue.enqueue({ queue: 'work', payload: { kind: 'hang', partition: null, seq: 0 } })
+    await producer.close()
+
+    const LEASE_MS = 800
+    const victim = start(['work', db, logFile, String(LEASE_MS), '1'])
+    const deadline = Date.now() + 20_000
+    while (!readLog(logFile).some((e) => e.ev === 'hanging') && Date.now() < deadline) await sleep(25)
+    const killedAt = Date.now()
+    victim.child.kill('SIGKILL')
+    expect((await victim.exited).signal).toBe('SIGKILL')
+
+    const rescuer = start(['work', db, logFile, String(LEASE_MS), '1'])
+    expect(await rescuer.exited).toEqual({ code: 0, signal: null })
+
+    const events = readLog(logFile)
+    const starts = events.filter((e) => e.ev === 'start')
+    expect(starts.map((e) => [e.id, e.attempt, e.token])).toEqual([
+      [job.id, 1, 1],
+      [job.id, 2, 2],
+    ])
+    expect(starts[0]!.pid).toBe(victim.child.pid)
+    expect(starts[1]!.pid).toBe(rescuer.child.pid)
+    // Not before the victim's lease ran out.
+    const victimStart = events.find((e) => e.ev === 'start')! as LogEvent & { at: number }
+    expect((starts[1] as LogEvent & { at: number }).at - victimStart.at).toBeGreaterThanOrEqual(LEASE_MS - 50)
+    expect(killedAt).toBeGreaterThan(0)
+    expect(events.filter((e) => e.ev === 'acked').map((e) => [e.id, e.token])).toEqual([[job.id, 2]])
+  }, 60_000)
+})
