@@ -3,7 +3,10 @@
  * `BENCH_QUICK=1` for a smoke run), creating the same schema in the three
  * contenders' files, and set-based seeding.
  */
-import { DatabaseSync } from 'node:sqlite'
+import { DatabaseSync, StatementSync } from 'node:sqlite'
+
+import type { SQL } from 'drizzle-orm'
+import { sql as dsql } from 'drizzle-orm'
 
 import { openRaw } from '../harness.js'
 
@@ -54,4 +57,37 @@ export function scalar(path: string, sqlText: string): number {
 /** `WITH RECURSIVE n(i)` counting 1…count, to prefix a set-based INSERT … SELECT. */
 export function counter(count: number, name = 'n'): string {
   return `WITH RECURSIVE ${name}(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM ${name} WHERE i < ${Math.trunc(count)})`
+}
+
+/**
+ * The SQL texts an operation executes, in order (BEGIN/COMMIT excluded): run it once
+ * through ours, so raw and Drizzle can execute exactly the same statements.
+ */
+export async function captureSql(operation: () => unknown): Promise<string[]> {
+  const proto = StatementSync.prototype as unknown as Record<'run' | 'get' | 'all', (...args: unknown[]) => unknown>
+  const saved = { run: proto.run, get: proto.get, all: proto.all }
+  const seen: string[] = []
+  for (const method of ['run', 'get', 'all'] as const) {
+    const original = saved[method]
+    proto[method] = function (this: StatementSync, ...args: unknown[]) {
+      const text = this.sourceSQL
+      if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i.test(text)) seen.push(text)
+      return original.apply(this, args)
+    }
+  }
+  try {
+    await operation()
+  } finally {
+    Object.assign(proto, saved)
+  }
+  return seen
+}
+
+/** The same SQL text run through Drizzle's `sql` with bound parameters. */
+export function withParams(text: string, params: readonly unknown[]): SQL {
+  const parts = text.split('?')
+  if (parts.length !== params.length + 1) throw new Error(`expected ${parts.length - 1} parameters, got ${params.length}`)
+  const chunks: SQL[] = [dsql.raw(parts[0]!)]
+  for (let i = 0; i < params.length; i++) chunks.push(dsql`${params[i]}`, dsql.raw(parts[i + 1]!))
+  return dsql.join(chunks)
 }

@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path'
 
-import type { SQL } from 'drizzle-orm'
 import { and, eq, gt, isNull, sql as dsql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-sqlite'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
@@ -17,7 +16,7 @@ import { READY } from '../../src/tasks/task-dependencies.js'
 import { GET_TASK } from '../../src/tasks/task-rows.js'
 import type { Workload } from '../harness.js'
 import { openRaw } from '../harness.js'
-import { counter, prepareStoreFile, scalar, size } from './common.js'
+import { counter, prepareStoreFile, scalar, size, withParams } from './common.js'
 
 // CLEO's own Drizzle schema style: camelCase properties over snake_case columns.
 const tasks = sqliteTable('tasks', {
@@ -332,14 +331,6 @@ function seedTasksFlat(count: number): string {
     INSERT INTO tasks (seq, id, title, status, priority, type, labels_json, created_at, updated_at)
     SELECT i, 'T' || i, 'task number ' || i, 'pending', 'medium', 'task', '[]', ${T0} + i, ${T0} + i FROM n;
     UPDATE schema_meta SET value = CAST(${count} AS TEXT) WHERE key = 'task_id_sequence';`
-}
-
-/** The same SQL text as ours, run through Drizzle's `sql` with bound parameters. */
-function withParams(text: string, params: readonly unknown[]): SQL {
-  const parts = text.split('?')
-  const chunks: SQL[] = [dsql.raw(parts[0]!)]
-  for (let i = 0; i < params.length; i++) chunks.push(dsql`${params[i]}`, dsql.raw(parts[i + 1]!))
-  return dsql.join(chunks)
 }
 
 const REACHES_SQL = `WITH RECURSIVE reach(id) AS (SELECT ? UNION SELECT d.depends_on FROM task_dependencies AS d JOIN reach ON reach.id = d.task_id)
