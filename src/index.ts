@@ -43,6 +43,25 @@ export type {
   WorkspaceRestoreResult,
 } from './workspace-backup.js'
 export { PROJECT_ID_META_KEY } from './workspace-registration.js'
+export {
+  WorkspaceAgents,
+  conduitAgentRefStore,
+  memoryAgentRefStore,
+  nexusKnownProjects,
+  noKnownProjects,
+} from './workspace-agents.js'
+export type {
+  AttachAgentOptions,
+  KnownProjects,
+  ListWorkspaceAgentsOptions,
+  ProjectAgentRefStore,
+  RegisterWorkspaceAgentInput,
+  RegisterWorkspaceAgentResult,
+  RemoveWorkspaceAgentOptions,
+  RemoveWorkspaceAgentResult,
+  WorkspaceAgent,
+  WorkspaceAgentsDeps,
+} from './workspace-agents.js'
 
 // Each store's public surface (names are unique across the package).
 export * from './tasks/index.js'

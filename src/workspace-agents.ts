@@ -29,6 +29,9 @@ import { z } from 'zod'
 import { CredentialCipher, apiKeyHash } from './kdf/credential-cipher.js'
 import type { KeyMaterial } from './kdf/key-files.js'
 import { loadKeyMaterial } from './kdf/key-files.js'
+import type { ConduitRepository } from './conduit/conduit-repository.js'
+import { readProjectAgentRefs } from './conduit/project-agent-refs.js'
+import type { NexusRepository } from './nexus/nexus-repository.js'
 import type { SignaldockAgent } from './signaldock/agents.js'
 import type { AgentVisibilityRef, VisibleAgent } from './signaldock/agent-visibility.js'
 import { visibleAgents } from './signaldock/agent-visibility.js'
@@ -471,7 +474,55 @@ export function memoryAgentRefStore(clock: Clock = systemClock): ProjectAgentRef
   }
 }
 
-/** {@link KnownProjects} that knows no other project: the interim wiring until nexus lists projects. */
+/**
+ * {@link ProjectAgentRefStore} over this project's conduit.db `project_agent_refs`
+ * (re-enabling a detached ref keeps its `attachedAt` history, as conduit does).
+ */
+export function conduitAgentRefStore(conduit: ConduitRepository): ProjectAgentRefStore {
+  const refs = conduit.agentRefs
+  return {
+    async get(agentId) {
+      return (await refs.get(agentId)) ?? null
+    },
+    async list() {
+      return refs.list({ includeDisabled: true })
+    },
+    async attach(agentId, options) {
+      return refs.attach(agentId, {
+        ...(options.role === undefined ? {} : { role: options.role }),
+        ...(options.capabilitiesOverride === undefined
+          ? {}
+          : { capabilitiesOverride: options.capabilitiesOverride as string[] | null }),
+      })
+    },
+    async detach(agentId) {
+      if ((await refs.get(agentId)) === undefined) return null
+      return refs.detach(agentId)
+    },
+    async remove(agentId) {
+      if ((await refs.get(agentId)) === undefined) return false
+      await refs.remove(agentId)
+      return true
+    },
+  }
+}
+
+/**
+ * {@link KnownProjects} from nexus.db's project registry; other projects' refs are
+ * read from their `.cleo/conduit.db` on read-only connections (nothing is created).
+ */
+export function nexusKnownProjects(nexus: NexusRepository, conduitFile: (projectDir: string) => string): KnownProjects {
+  return {
+    async listProjectDirs() {
+      return (await nexus.projects.list()).map((project) => project.path)
+    },
+    async readProjectRefs(projectDir) {
+      return readProjectAgentRefs(conduitFile(projectDir))
+    },
+  }
+}
+
+/** {@link KnownProjects} that knows no other project (for tests and isolated use). */
 export function noKnownProjects(): KnownProjects {
   return {
     async listProjectDirs() {

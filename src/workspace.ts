@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path'
 import envPaths from 'env-paths'
 
 import { BrainRepository } from './brain/brain-repository.js'
+import type { Embedder } from './brain/embedder.js'
 import { ConduitRepository } from './conduit/conduit-repository.js'
 import { NexusRepository } from './nexus/nexus-repository.js'
 import { SignaldockRepository } from './signaldock/signaldock-repository.js'
@@ -43,7 +44,7 @@ import type {
 } from './workspace-integrity.js'
 import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
 import { registerWorkspaceProject } from './workspace-registration.js'
-import { WorkspaceAgents, memoryAgentRefStore, noKnownProjects } from './workspace-agents.js'
+import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './workspace-agents.js'
 
 /** Options of {@link CleoWorkspace.open}. */
 export interface WorkspaceOptions extends EngineOptions {
@@ -62,6 +63,8 @@ export interface WorkspaceOptions extends EngineOptions {
   readonly telemetry?: boolean | { readonly retention?: Partial<TelemetryRetention> }
   /** Returns epoch milliseconds; inject one in tests. */
   readonly clock?: Clock
+  /** Brain vector search: `{ dimensions, embed(texts) }` (given to brain.db only). */
+  readonly embedder?: Embedder
 }
 
 /** File names of the stores. */
@@ -173,14 +176,16 @@ export class CleoWorkspace {
     this.#projectId = props.projectId
     this.#inMemory = props.inMemory
     this.#clock = props.clock
-    // WIRE (issue 6): `refs` ← conduit's project_agent_refs, `projects` ← nexus's project registry.
     this.#agents = new WorkspaceAgents({
       projectDir: props.projectDir,
       globalDir: props.globalDir,
       signaldock: props.signaldock,
       tasks: props.tasks,
-      refs: memoryAgentRefStore(),
-      projects: noKnownProjects(),
+      refs: conduitAgentRefStore(props.conduit),
+      // In memory there are no other projects' files to scan.
+      projects: props.inMemory
+        ? noKnownProjects()
+        : nexusKnownProjects(props.nexus, (dir) => join(dir, PROJECT_DIR_NAME, STORE_FILES.conduit)),
     })
   }
 
@@ -212,7 +217,8 @@ export class CleoWorkspace {
       }
       throw translated
     }
-    const { globalDir: _g, inMemory, telemetry: telemetryOption, ...repositoryOptions } = options
+    const { globalDir: _g, inMemory, telemetry: telemetryOption, embedder, ...repositoryOptions } = options
+    const brainOptions = embedder === undefined ? repositoryOptions : { ...repositoryOptions, embedder }
     const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false
     const telemetryOptions =
       typeof telemetryOption === 'object' && telemetryOption.retention !== undefined
@@ -223,7 +229,7 @@ export class CleoWorkspace {
     if (inMemory) {
       const opened = await openAll({
         tasks: () => TasksRepository.open(MEMORY, repositoryOptions),
-        brain: () => BrainRepository.open(MEMORY, repositoryOptions),
+        brain: () => BrainRepository.open(MEMORY, brainOptions),
         conduit: () => ConduitRepository.open(MEMORY, repositoryOptions),
         signaldock: () => SignaldockRepository.open(MEMORY, repositoryOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
@@ -254,7 +260,7 @@ export class CleoWorkspace {
     try {
       opened = await openAll({
         tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), repositoryOptions),
-        brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), repositoryOptions),
+        brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
         conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), repositoryOptions),
         signaldock: () => global.signaldock,
         nexus: () => global.nexus,
@@ -573,7 +579,7 @@ interface GlobalLease {
 
 function acquireGlobal(
   globalDir: string,
-  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry'>,
+  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry' | 'embedder'>,
   wantTelemetry: boolean,
   telemetryOptions: Parameters<typeof TelemetryRepository.open>[1],
 ): GlobalLease {

@@ -6,7 +6,9 @@
 import type { Migration } from 'kysely/migration'
 
 import * as m0001 from './0001_initial.js'
+import * as m0002 from './0002_memory.js'
 
 export const brainMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
+  '0002_memory': m0002,
 })

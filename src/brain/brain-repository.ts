@@ -3,34 +3,352 @@
  *
  * @module
  */
+import type { z } from 'zod'
+
 import type { SqliteDatabase } from '../sqlite/database.js'
+import { CleoStoreError } from '../sqlite/errors.js'
+import { MEMORY } from '../sqlite/open-database.js'
+import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
-import type { BrainDatabase } from './brain.tables.js'
+import type { BrainCore } from './brain-core.js'
+import { BrainMaintenance } from './brain-maintenance.js'
+import { BrainSearch } from './brain-search.js'
+import type {
+  BrainInvalidateOptions,
+  BrainListOptions,
+  BrainMaintainOptions,
+  BrainReconcileOptions,
+  BrainReindexOptions,
+  BrainSearchOptions,
+} from './brain.schemas.js'
 import { BRAIN_STORE } from './brain.store.js'
+import type { BrainDatabase } from './brain.tables.js'
+import type {
+  BrainEmbeddingStatus,
+  BrainMaintenanceReport,
+  BrainMemory,
+  BrainMemoryInputOf,
+  BrainMemoryOf,
+  BrainMemoryPatchOf,
+  BrainPage,
+  BrainReconcileReport,
+  BrainRecordResult,
+  BrainReindexReport,
+  BrainSearchHit,
+} from './brain.types.js'
+import type { Embedder } from './embedder.js'
+import { BrainReindexer } from './embedding-reindex.js'
+import { BrainMemories } from './memories.js'
+import { BrainMemoryLinks } from './memory-links.js'
+import type { BrainMemoryKind } from './memory-kinds.js'
+import { BrainStickyNotes } from './sticky-notes.js'
+import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-index.js'
+import { VectorIndex } from './vector-index.js'
 
 /** Options of {@link BrainRepository.open}. */
-export interface BrainRepositoryOptions extends RepositoryOptions {}
+export interface BrainRepositoryOptions extends RepositoryOptions {
+  /**
+   * Makes vector and hybrid search available. The first open with an embedder
+   * creates the vector table with its dimension and records its `modelId`; later
+   * opens with a different dimension or model id are refused with `VALIDATION`.
+   */
+  readonly embedder?: Embedder | undefined
+  /**
+   * `refuse` (default): a different embedder than the recorded one is an error.
+   * `reset`: drop every vector, record the new embedder, and queue every entry for
+   * {@link BrainRepository.reindex}.
+   */
+  readonly embedderChange?: BrainEmbedderChangePolicy
+  /** Exact vs. quantised kNN, full-text budget (see {@link BrainSearchTuning}). */
+  readonly searchTuning?: BrainSearchTuning
+  /**
+   * Bytes of the file SQLite may memory-map (`PRAGMA mmap_size`; default 1 GiB of
+   * address space — pages are mapped on demand, not read; 0 disables). Vector reads address single vectors inside 1.5 MB chunk blobs;
+   * through the page cache each costs an overflow-chain walk (~200 µs at 100k
+   * vectors), through the map a few µs.
+   */
+  readonly mmapSize?: number
+}
 
 /**
- * brain.db — decisions, patterns, learnings, observations, sticky notes; full-text and vector search (project tier).
+ * Default `PRAGMA mmap_size` of brain connections (1 GiB).
  *
  * @example
  * ```ts
- * await using brain = await BrainRepository.open(':memory:')
+ * await BrainRepository.open(file, { mmapSize: BRAIN_DEFAULT_MMAP_SIZE / 4 })
+ * ```
+ */
+export const BRAIN_DEFAULT_MMAP_SIZE = 1024 * 1024 * 1024
+
+/**
+ * brain.db — decisions, patterns, learnings, observations and sticky notes, with
+ * full-text, vector and hybrid search over all of them (project tier).
+ *
+ * - Memories are deduplicated on write (SHA-256 of the normalised primary text per
+ *   kind; a duplicate bumps the existing entry's citation count), and carry
+ *   validity (`validAt`/`invalidAt`, `supersededBy`).
+ * - Ids are UUIDv7 (time-ordered, unique across kinds); the kind is the table.
+ * - With an {@link Embedder}, every write embeds its text before the transaction;
+ *   a failed embed still stores the memory and queues it for {@link reindex}.
+ *
+ * @example
+ * ```ts
+ * import { BrainRepository, FeatureHashingEmbedder } from 'cleo-store'
+ *
+ * await using brain = await BrainRepository.open(':memory:', { embedder: new FeatureHashingEmbedder() })
+ * const { memory } = await brain.record({
+ *   kind: 'decision', type: 'technical', decision: 'Use SQLite WAL mode',
+ *   rationale: 'readers never block the writer', confidence: 'high',
+ * })
+ * const hits = await brain.search('wal readers')   // hybrid: BM25 + cosine
+ * hits[0].id === memory.id                        // true
  * ```
  */
 export class BrainRepository extends StoreRepository<BrainDatabase> {
-  private constructor(db: SqliteDatabase<BrainDatabase>, options: BrainRepositoryOptions) {
+  /** Sticky notes: add, get, list, update, archive, convert, delete. */
+  readonly stickyNotes: BrainStickyNotes
+  /** Memory ↔ task links. */
+  readonly links: BrainMemoryLinks
+  readonly #memories: BrainMemories
+  readonly #search: BrainSearch
+  readonly #maintenance: BrainMaintenance
+  readonly #reindexer: BrainReindexer
+  readonly #vectors: VectorIndex
+
+  private constructor(db: SqliteDatabase<BrainDatabase>, options: BrainRepositoryOptions, vectors: VectorIndex) {
     super(db, options)
+    this.#vectors = vectors
+    const core: BrainCore = { db, clock: this.clock, newId: uuidv7Generator(this.clock), vectors, context: db.context }
+    this.#memories = new BrainMemories(core)
+    this.stickyNotes = new BrainStickyNotes(core, this.#memories)
+    this.links = new BrainMemoryLinks(core, this.#memories)
+    this.#search = new BrainSearch(core)
+    this.#maintenance = new BrainMaintenance(core)
+    this.#reindexer = new BrainReindexer(core)
   }
 
   /**
    * Opens (creating and migrating if needed) brain.db at `path`, or an in-memory
-   * database with `':memory:'`.
+   * database with `':memory:'`. With `embedder`, checks it against the recorded one
+   * (or creates the vector table on first use).
+   *
+   * @example
+   * ```ts
+   * const brain = await BrainRepository.open('.cleo/brain.db', { embedder: new FeatureHashingEmbedder() })
+   * ```
    */
   static async open(path: string, options: BrainRepositoryOptions = {}): Promise<BrainRepository> {
-    const db = await openStoreDatabase<BrainDatabase>(BRAIN_STORE, path, options)
-    return new BrainRepository(db, options)
+    const { embedder, embedderChange, searchTuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, ...engine } = options
+    if (!Number.isSafeInteger(mmapSize) || mmapSize < 0) {
+      throw new CleoStoreError('VALIDATION', `mmapSize must be a non-negative integer (got ${mmapSize})`, {
+        store: BRAIN_STORE.name,
+        details: { path: ['mmapSize'] },
+      })
+    }
+    const db = await openStoreDatabase<BrainDatabase>(BRAIN_STORE, path, engine)
+    try {
+      if (path !== MEMORY) db.exec(`PRAGMA mmap_size = ${mmapSize}`)
+      const vectors = await VectorIndex.open(db, {
+        embedder,
+        clock: options.clock ?? Date.now,
+        ...(embedderChange === undefined ? {} : { embedderChange }),
+        ...(searchTuning === undefined ? {} : { tuning: searchTuning }),
+      })
+      return new BrainRepository(db, options, vectors)
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+  }
+
+  /**
+   * Records a memory of `input.kind`. A valid memory of the same kind with the same
+   * normalised primary text is returned instead (`outcome: 'duplicate'`, its
+   * citation count bumped); a repeated `idempotencyKey` returns the first result
+   * (`replayed`; `CONFLICT` if the text differs). Empty or malformed input is
+   * `VALIDATION`, before anything is written.
+   *
+   * @example
+   * ```ts
+   * const { memory, outcome } = await brain.record({ kind: 'learning', insight: 'Retry on BUSY', source: 'T12', confidence: 0.8 })
+   * ```
+   */
+  record<K extends BrainMemoryKind>(input: BrainMemoryInputOf<K> & { kind: K }): Promise<BrainRecordResult<BrainMemoryOf<K>>> {
+    return this.#memories.record<K>(input)
+  }
+
+  /**
+   * Records up to 1 000 memories with one `embed` call and one transaction (much
+   * higher throughput than one `record` per memory). Each entry follows the rules
+   * of {@link record}; a duplicate *within* the batch cites the first. Results are
+   * in input order. Invalid input anywhere rejects the whole batch (`VALIDATION`,
+   * `details.path` starts with its index) before anything is written.
+   *
+   * @example
+   * ```ts
+   * const results = await brain.recordMany(observations.map((o) => ({ kind: 'observation', title: o.title, narrative: o.text })))
+   * ```
+   */
+  recordMany(inputs: ReadonlyArray<BrainMemoryInputOf<BrainMemoryKind> & { kind: BrainMemoryKind }>): Promise<Array<BrainRecordResult<BrainMemory>>> {
+    return this.#memories.recordMany(inputs)
+  }
+
+  /**
+   * The memory with `id` (any kind); `NOT_FOUND` when there is none.
+   *
+   * @example
+   * ```ts
+   * const memory = await brain.get(id)
+   * if (memory.kind === 'decision') console.log(memory.rationale)
+   * ```
+   */
+  get(id: string): Promise<BrainMemory> {
+    return this.#memories.get(id)
+  }
+
+  /**
+   * The memory with `id`, or null.
+   *
+   * @example
+   * ```ts
+   * const maybe = await brain.find(id)
+   * ```
+   */
+  find(id: string): Promise<BrainMemory | null> {
+    return this.#memories.find(id)
+  }
+
+  /**
+   * A page of memories across kinds, newest first (valid ones only by default).
+   *
+   * @example
+   * ```ts
+   * let page = await brain.list({ kinds: ['decision'], limit: 20 })
+   * while (page.nextCursor) page = await brain.list({ kinds: ['decision'], limit: 20, cursor: page.nextCursor })
+   * ```
+   */
+  list(options: z.input<typeof BrainListOptions> = {}): Promise<BrainPage<BrainMemory>> {
+    return this.#memories.list(options)
+  }
+
+  /**
+   * Updates fields of a memory; `patch.kind` must be its kind (else `VALIDATION`).
+   * Changed text is re-indexed and re-embedded (a failed embed queues it); text that
+   * would duplicate another valid memory is `CONFLICT`.
+   *
+   * @example
+   * ```ts
+   * await brain.update(id, { kind: 'decision', outcome: 'success' })
+   * ```
+   */
+  update<K extends BrainMemoryKind>(id: string, patch: BrainMemoryPatchOf<K> & { kind: K }): Promise<BrainMemoryOf<K>> {
+    return this.#memories.update(id, patch) as Promise<BrainMemoryOf<K>>
+  }
+
+  /**
+   * Marks a memory as no longer true (`invalidAt`, default now), optionally
+   * superseded by another memory (which must exist). Invalid memories leave
+   * valid-only search and lists, and stop deduplicating new records.
+   *
+   * @example
+   * ```ts
+   * await brain.invalidate(oldId, { supersededBy: newId })
+   * ```
+   */
+  invalidate(id: string, options: z.input<typeof BrainInvalidateOptions> = {}): Promise<BrainMemory> {
+    return this.#memories.invalidate(id, options)
+  }
+
+  /**
+   * Deletes a memory with its links, index entries and vector; false when absent.
+   *
+   * @example
+   * ```ts
+   * await brain.delete(id) // true
+   * ```
+   */
+  delete(id: string): Promise<boolean> {
+    return this.#memories.delete(id)
+  }
+
+  /**
+   * Searches every entry kind (or `kinds`) with BM25 full-text (`fts`), cosine kNN
+   * (`vector`), or both fused (`hybrid`, the default when an embedder is set; fusion
+   * `score` by default, or `rrf`). Any text is a safe query. Results carry the kind,
+   * id, fused score, each signal's score and rank, and the entry.
+   *
+   * @example
+   * ```ts
+   * const hits = await brain.search('sqlite busy timeout', { kinds: ['decision', 'learning'], limit: 5 })
+   * for (const hit of hits) console.log(hit.kind, hit.score.toFixed(3), hit.signals.fts?.rank, hit.signals.vector?.rank)
+   * ```
+   */
+  search(query: string, options: z.input<typeof BrainSearchOptions> = {}): Promise<BrainSearchHit[]> {
+    return this.#search.search(query, options)
+  }
+
+  /**
+   * Embeds every queued entry (new, failed, changed, or all of them after an
+   * embedder reset). `UNSUPPORTED` without an embedder.
+   *
+   * @example
+   * ```ts
+   * const report = await brain.reindex({ onProgress: ({ done, total }) => console.log(`${done}/${total}`) })
+   * ```
+   */
+  reindex(options: z.input<typeof BrainReindexOptions> = {}): Promise<BrainReindexReport> {
+    return this.#reindexer.reindex(options)
+  }
+
+  /**
+   * Applies the lifecycle rules (tier promotion, confidence decay of stale
+   * learnings, soft eviction of old low-quality short-tier memories) and removes
+   * orphan vectors, in one transaction; reports every change (`dryRun`: report only).
+   *
+   * @example
+   * ```ts
+   * const { promoted, decayed, evicted } = await brain.maintain()
+   * ```
+   */
+  maintain(options: z.input<typeof BrainMaintainOptions> = {}): Promise<BrainMaintenanceReport> {
+    return this.#maintenance.maintain(options)
+  }
+
+  /**
+   * Clears references to tasks that no longer exist: decision context ids are
+   * nulled and links removed (and, with `existingSessionIds`, unknown observation
+   * session ids nulled) — set-based, in one transaction. Pass every task id that
+   * exists: an empty list orphans everything.
+   *
+   * @example
+   * ```ts
+   * const report = await brain.reconcileOrphanedRefs(allTaskIds)
+   * ```
+   */
+  reconcileOrphanedRefs(
+    existingTaskIds: Iterable<string>,
+    options: z.input<typeof BrainReconcileOptions> = {},
+  ): Promise<BrainReconcileReport> {
+    return this.#maintenance.reconcileOrphanedRefs(existingTaskIds, options)
+  }
+
+  /**
+   * The vector index's state: recorded model and dimension, vectors stored, entries queued.
+   *
+   * @example
+   * ```ts
+   * const { vectors, queued } = await brain.embeddingStatus()
+   * ```
+   */
+  async embeddingStatus(): Promise<BrainEmbeddingStatus> {
+    const vectors = this.#vectors
+    return this.db.snapshot(() => ({
+      embedder: vectors.hasEmbedder,
+      modelId: vectors.modelId,
+      dimensions: vectors.dimensions,
+      vectors: vectors.count(),
+      queued: vectors.queued(),
+    }))
   }
 }

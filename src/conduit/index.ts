@@ -72,7 +72,7 @@ export type {
   SetAttachmentModeInput,
 } from './conduit.schemas.js'
 
-export { ProjectAgentRefs } from './project-agent-refs.js'
+export { ProjectAgentRefs, readProjectAgentRefs } from './project-agent-refs.js'
 export type { ProjectAgentRef } from './project-agent-refs.js'
 export { Conversations, directConversationKey } from './conversations.js'
 export type { Conversation } from './conversations.js'

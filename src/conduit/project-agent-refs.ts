@@ -7,7 +7,13 @@
  */
 import type { Selectable } from 'kysely'
 
+import { existsSync } from 'node:fs'
+
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
+import type { ErrorContext } from '../sqlite/errors.js'
+import { toCleoStoreError } from '../sqlite/errors.js'
+import type { DatabaseSync } from '../sqlite/node-sqlite.js'
+import { loadNodeSqlite } from '../sqlite/node-sqlite.js'
 import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
@@ -268,20 +274,51 @@ export class ProjectAgentRefs {
   }
 
   #toRef(row: RefRow): ProjectAgentRef {
-    return {
-      agentId: row.agent_id,
-      enabled: row.enabled === 1,
-      role: row.role,
-      capabilitiesOverride: fromJsonOrNull(
-        row.capabilities_override,
-        'project_agent_refs.capabilities_override',
-        this.#ctx.errorContext,
-        CapabilitiesSchema,
-      ),
-      attachedAt: toIso(row.attached_at),
-      detachedAt: toIsoOrNull(row.detached_at),
-      lastUsedAt: toIsoOrNull(row.last_used_at),
-      updatedAt: toIso(row.updated_at),
-    }
+    return refFromRow(row, this.#ctx.errorContext)
+  }
+}
+
+function refFromRow(row: RefRow, context: ErrorContext): ProjectAgentRef {
+  return {
+    agentId: row.agent_id,
+    enabled: row.enabled === 1,
+    role: row.role,
+    capabilitiesOverride: fromJsonOrNull(row.capabilities_override, 'project_agent_refs.capabilities_override', context, CapabilitiesSchema),
+    attachedAt: toIso(row.attached_at),
+    detachedAt: toIsoOrNull(row.detached_at),
+    lastUsedAt: toIsoOrNull(row.last_used_at),
+    updatedAt: toIso(row.updated_at),
+  }
+}
+
+/**
+ * Reads every `project_agent_refs` row of another project's conduit.db on a
+ * read-only connection: nothing is created, migrated or checkpointed. Returns null
+ * when the file does not exist, and `[]` when the file predates the table. Used by
+ * `ws.agents.remove(id, { global: true })` to scan the projects nexus knows.
+ *
+ * @example
+ * ```ts
+ * const refs = await readProjectAgentRefs('/repo/.cleo/conduit.db') // ProjectAgentRef[] | null
+ * ```
+ */
+export async function readProjectAgentRefs(file: string): Promise<ProjectAgentRef[] | null> {
+  const context = { store: 'conduit', file }
+  if (!existsSync(file)) return null
+  let connection: DatabaseSync
+  try {
+    connection = new (loadNodeSqlite().DatabaseSync)(file, { readOnly: true, timeout: 1000 })
+  } catch (error) {
+    throw toCleoStoreError(error, context)
+  }
+  try {
+    const hasTable = connection.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'project_agent_refs'").get()
+    if (hasTable === undefined) return []
+    const rows = connection.prepare('SELECT * FROM project_agent_refs ORDER BY agent_id').all() as unknown as RefRow[]
+    return rows.map((row) => refFromRow(row, context))
+  } catch (error) {
+    throw toCleoStoreError(error, context)
+  } finally {
+    connection.close()
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 import type { Kysely } from 'kysely'
@@ -298,4 +298,34 @@ describe('ws.agents on a CleoWorkspace', () => {
     }
     await expectCode(() => ws.agents, 'CLOSED')
   })
+
+  it('keeps attachments in conduit.db across reopen, and scans other projects before a global remove', async () => {
+    const globalDir = join(tempDir(), 'global')
+    const projectA = tempDir()
+    const projectB = tempDir()
+    const a = await CleoWorkspace.open(projectA, { globalDir })
+    const b = await CleoWorkspace.open(projectB, { globalDir })
+    try {
+      await a.agents.register({ agentId: 'shared-agent', name: 'Shared', attach: true })
+      expect((await a.conduit.agentRefs.get('shared-agent'))?.enabled).toBe(true)
+      // Project B never attached it, but A (registered in nexus) has an enabled ref.
+      const refused = await expectCode(b.agents.remove('shared-agent', { global: true }), 'CONFLICT')
+      expect(refused.message).toContain(realpathSync(projectA))
+      await a.agents.detach('shared-agent')
+    } finally {
+      await a.close()
+    }
+    try {
+      // The detach was persisted: A's conduit.db now holds a disabled ref only.
+      const reopened = await CleoWorkspace.open(projectA, { globalDir })
+      expect((await reopened.conduit.agentRefs.get('shared-agent'))?.enabled).toBe(false)
+      expect(await reopened.agents.list()).toEqual([])
+      await reopened.close()
+      await b.agents.remove('shared-agent', { global: true })
+      expect(await b.signaldock.agents.get('shared-agent')).toBeNull()
+    } finally {
+      await b.close()
+    }
+  })
 })
+

@@ -1,0 +1,225 @@
+/**
+ * Search over every entry kind: FTS5 BM25, vector kNN, or both fused.
+ *
+ * - One FTS5 table and one vec0 table hold every kind, so each signal ranks all
+ *   kinds in a single list with shared statistics: there is no per-table list to
+ *   concatenate, and so no table-order bias (CLEO ranked decisions before patterns
+ *   before learnings before observations). A kind filter uses memory-key ranges
+ *   (FTS) and a metadata column (vec0); scores stay comparable across kinds.
+ * - User text goes through `toFtsQuery` (any word, OR): no FTS5 syntax is ever
+ *   interpreted, and no input raises a syntax error.
+ * - Each signal yields a bounded pool of candidates (`max(3 × limit, 30)`). Invalid
+ *   entries are dropped after the fact; when too many were dropped the pool is
+ *   fetched again, larger, up to 1 000.
+ *
+ * @module
+ */
+import type { Selectable } from 'kysely'
+import { sql } from 'kysely'
+import type { z } from 'zod'
+
+import { rawQuery } from '../sqlite/database.js'
+import { CleoStoreError } from '../sqlite/errors.js'
+import { ftsTerms, toFtsQuery } from '../sqlite/fts-query.js'
+import { template } from '../sqlite/query-template.js'
+import { validate } from '../sqlite/validate.js'
+import type { BrainCore } from './brain-core.js'
+import { BrainSearchOptions, BrainSearchQuery } from './brain.schemas.js'
+import type { BrainDatabase, BrainStickyNotesTable } from './brain.tables.js'
+import type { BrainEntry, BrainSearchHit } from './brain.types.js'
+import type { BrainEntryKind } from './memory-kinds.js'
+import { BRAIN_ENTRY_KINDS, keyRange, memoryKey, splitMemoryKey } from './memory-kinds.js'
+import { MEMORY_QUERIES } from './memory-queries.js'
+import type { AnyMemoryRow } from './memory-rows.js'
+import { memoryFromRow, stickyFromRow } from './memory-rows.js'
+import { planFtsQuery } from './fts-plan.js'
+import type { BrainFusedCandidate, BrainSignalCandidate } from './search-fusion.js'
+import { brainFtsSignal, fuseBrainSignals, brainSingleSignal, brainVectorSignal } from './search-fusion.js'
+
+const STICKY_BY_SEQS = template<BrainDatabase, { seqs: string }>()((db, p) =>
+  db
+    .selectFrom('brain_sticky_notes')
+    .selectAll()
+    .where(sql<boolean>`seq IN (SELECT value FROM json_each(${p('seqs')}))`),
+)
+
+const FTS_PROBE = 'SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHERE brain_memory_fts MATCH ? LIMIT ?)'
+const FTS_ALL = 'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? ORDER BY rank LIMIT ?'
+const FTS_RANGE =
+  'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rank LIMIT ?'
+const FTS_RECENT =
+  'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?'
+
+/**
+ * Rowid parameters of virtual tables are bound as BigInt: node:sqlite binds a JS
+ * number as REAL, and FTS5 mishandles a REAL rowid constraint (`rowid = 20.0`
+ * next to MATCH returns other rows); vec0 refuses REAL rowids outright.
+ */
+
+/** Query words probed at most. */
+const MAX_TERMS = 16
+
+/** Largest candidate pool per signal. */
+const MAX_POOL = 1000
+
+interface Hydrated {
+  readonly kind: BrainEntryKind
+  readonly id: string
+  readonly row: AnyMemoryRow | Selectable<BrainStickyNotesTable>
+  readonly valid: boolean
+}
+
+interface KeyedCandidate {
+  readonly key: number
+  readonly raw: number
+}
+
+interface ValidCandidate extends BrainSignalCandidate {
+  readonly key: number
+}
+
+/** `brain.search(…)`. Internal: exposed as `BrainRepository.search`. */
+export class BrainSearch {
+  readonly #core: BrainCore
+
+  constructor(core: BrainCore) {
+    this.#core = core
+  }
+
+  async search(query: string, options: z.input<typeof BrainSearchOptions> = {}): Promise<BrainSearchHit[]> {
+    const { db, clock, vectors, context } = this.#core
+    validate(BrainSearchQuery, query, 'brain.search', context)
+    const o = validate(BrainSearchOptions, options, 'brain.search', context)
+    const mode = o.mode ?? (vectors.canEmbed ? 'hybrid' : 'fts')
+    if (mode !== 'fts' && !vectors.canEmbed) {
+      throw new CleoStoreError('UNSUPPORTED', `brain.search: mode '${mode}' needs an embedder (open the store with { embedder })`, {
+        ...context,
+        details: { path: ['mode'] },
+      })
+    }
+    const at = o.at ?? clock()
+    const kinds: readonly BrainEntryKind[] = o.kinds === undefined ? BRAIN_ENTRY_KINDS : [...new Set(o.kinds)]
+    const allKinds = kinds.length === BRAIN_ENTRY_KINDS.length
+    const expressions =
+      mode === 'vector' ? [] : ftsTerms(query, MAX_TERMS).flatMap((term) => toFtsQuery(term) ?? [])
+    const queryVector = mode === 'fts' ? null : await vectors.embedQuery(query)
+    if (expressions.length === 0 && queryVector === null) return []
+    const pool = Math.min(Math.max(o.limit * 3, 30), MAX_POOL)
+
+    return db.snapshot(() => {
+      const cache = new Map<number, Hydrated | null>()
+      const hydrate = (keys: readonly number[]) => {
+        const byKind = new Map<BrainEntryKind, number[]>()
+        for (const key of keys) {
+          if (cache.has(key)) continue
+          cache.set(key, null)
+          const split = splitMemoryKey(key)
+          if (split === undefined) continue
+          let seqs = byKind.get(split.kind)
+          if (seqs === undefined) byKind.set(split.kind, (seqs = []))
+          seqs.push(split.seq)
+        }
+        for (const [kind, seqs] of byKind) {
+          const args = { seqs: JSON.stringify(seqs) }
+          if (kind === 'sticky') {
+            for (const row of db.all(STICKY_BY_SEQS, args)) {
+              cache.set(memoryKey(kind, row.seq), { kind, id: row.id, row, valid: row.status === 'active' })
+            }
+          } else {
+            for (const row of db.all(MEMORY_QUERIES[kind].bySeqs, args)) {
+              const valid = row.valid_at <= at && (row.invalid_at === null || row.invalid_at > at)
+              cache.set(memoryKey(kind, row.seq), { kind, id: row.id, row, valid })
+            }
+          }
+        }
+      }
+      const gather = (fetch: (n: number) => KeyedCandidate[]): ValidCandidate[] => {
+        for (let n = pool; ; n = Math.min(n * 4, MAX_POOL)) {
+          const raw = fetch(n)
+          hydrate(raw.map((c) => c.key))
+          const valid: ValidCandidate[] = []
+          for (const c of raw) {
+            const h = cache.get(c.key)
+            if (h && (h.valid || !o.validOnly)) valid.push({ id: h.id, key: c.key, raw: c.raw })
+          }
+          if (valid.length >= pool || raw.length < n || n >= MAX_POOL) return valid.slice(0, pool)
+        }
+      }
+
+      const byRank = (a: KeyedCandidate, b: KeyedCandidate) => a.raw - b.raw || a.key - b.key
+      const plan = planFtsQuery(
+        expressions.map((expression) => ({
+          expression,
+          documents: db.get(rawQuery<{ n: number }>(FTS_PROBE, [expression, vectors.ftsRowBudget + 1]))?.n ?? 0,
+        })),
+        vectors.ftsRowBudget,
+      )
+      const fts =
+        plan.kind === 'none'
+          ? []
+          : gather((n) => {
+              if (plan.kind === 'ranked') {
+                const match = plan.expressions.join(' OR ')
+                if (allKinds) return db.all(rawQuery<KeyedCandidate>(FTS_ALL, [match, n]))
+                const merged = kinds.flatMap((kind) => {
+                  const { from, to } = keyRange(kind)
+                  return db.all(rawQuery<KeyedCandidate>(FTS_RANGE, [match, BigInt(from), BigInt(to), n]))
+                })
+                return merged.sort(byRank).slice(0, n)
+              }
+              const merged = new Map<number, KeyedCandidate>()
+              for (const kind of kinds) {
+                const { from, to } = keyRange(kind)
+                for (const match of [plan.expressions.join(' '), plan.expressions.join(' OR ')]) {
+                  const rows = db.all(rawQuery<KeyedCandidate>(FTS_RECENT, [match, BigInt(from), BigInt(to), n]))
+                  for (const row of rows) merged.set(row.key, row)
+                  if (rows.length >= n) break
+                }
+              }
+              return [...merged.values()].sort(byRank).slice(0, n)
+            })
+      let vector =
+        queryVector === null
+          ? []
+          : gather((n) =>
+              vectors
+                .nearest(queryVector, n, allKinds ? undefined : kinds)
+                // Orthogonal or opposite (similarity ≤ 0): no evidence of relevance at all.
+                .filter((c) => c.distance < 1)
+                .map((c) => ({ key: c.key, raw: c.distance })),
+            )
+
+      if (mode === 'hybrid' && queryVector !== null) {
+        // Every FTS hit gets its exact cosine distance (one vec0 point read each),
+        // so the fusion sees both signals for it even when the vector pool missed
+        // it. (The converse — BM25 for every vector hit — costs an FTS query per
+        // row, ~0.5 ms each at 100k entries, and is not done: a vector hit carries
+        // BM25 only when it is also an FTS candidate.)
+        const inVector = new Set(vector.map((c) => c.key))
+        const added: ValidCandidate[] = []
+        for (const c of fts) {
+          if (inVector.has(c.key)) continue
+          const distance = vectors.distance(queryVector, c.key)
+          if (distance !== undefined && distance < 1) added.push({ id: c.id, key: c.key, raw: distance })
+        }
+        if (added.length > 0) vector = [...vector, ...added]
+      }
+
+      let ranked: BrainFusedCandidate[]
+      if (mode === 'fts') ranked = brainSingleSignal(brainFtsSignal(fts), 'fts')
+      else if (mode === 'vector') ranked = brainSingleSignal(brainVectorSignal(vector), 'vector')
+      else ranked = fuseBrainSignals(brainFtsSignal(fts), brainVectorSignal(vector), o.fusion)
+
+      const byId = new Map<string, Hydrated>()
+      for (const h of cache.values()) if (h) byId.set(h.id, h)
+      return ranked.slice(0, o.limit).map((c): BrainSearchHit => {
+        const h = byId.get(c.id)!
+        const entry: BrainEntry =
+          h.kind === 'sticky'
+            ? stickyFromRow(h.row as Selectable<BrainStickyNotesTable>, context)
+            : memoryFromRow(h.kind, h.row as never, context)
+        return { kind: h.kind, id: h.id, score: c.score, signals: { fts: c.fts, vector: c.vector }, entry }
+      })
+    })
+  }
+}

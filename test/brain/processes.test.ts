@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+
+import { CleoWorkspace } from '../../src/workspace.js'
+import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
+import { expectCode, runFixture, tempDir } from '../helpers.js'
+import { track } from './brain-helpers.js'
+
+describe('brain across processes', () => {
+  it('two processes opening a fresh store with an embedder create one vector table and dedup each other', async () => {
+    const file = `${tempDir()}/brain.db`
+    const results = await Promise.all(['a', 'b'].map((tag) => runFixture('../brain/fixtures/brain-writer.ts', [file, tag])))
+    const outcomes = results.map((r) => JSON.parse(r.stdout) as Record<string, number>)
+    const created = outcomes.reduce((n, o) => n + (o['created'] ?? 0), 0)
+    const duplicates = outcomes.reduce((n, o) => n + (o['duplicate'] ?? 0), 0)
+    expect(created).toBe(60) // 20 shared once + 20 + 20 own
+    expect(duplicates).toBe(20)
+
+    const brain = track(await BrainRepository.open(file, { embedder: new FeatureHashingEmbedder({ dimensions: 64 }) }))
+    const all = []
+    for (let page = await brain.list({ limit: 1000 }); ; ) {
+      all.push(...page.items)
+      if (page.nextCursor === null) break
+      page = await brain.list({ limit: 1000, cursor: page.nextCursor })
+    }
+    expect(all).toHaveLength(60)
+    expect(all.filter((m) => m.citationCount === 1)).toHaveLength(20)
+    expect(await brain.embeddingStatus()).toMatchObject({ dimensions: 64, vectors: 60, queued: 0 })
+    expect((await brain.integrityCheck()).ok).toBe(true)
+  })
+})
+
+describe('workspace wiring', () => {
+  it('passes the embedder to brain.db only; vector search works through the workspace', async () => {
+    const project = tempDir()
+    const ws = await CleoWorkspace.open(project, { globalDir: tempDir(), embedder: new FeatureHashingEmbedder({ dimensions: 32 }) })
+    try {
+      const { memory } = await ws.brain.record({ kind: 'learning', insight: 'Workspaces share one embedder', source: 'test', confidence: 0.9 })
+      const hits = await ws.brain.search('workspace embedder', { mode: 'vector' })
+      expect(hits[0]?.id).toBe(memory.id)
+      expect((await ws.brain.embeddingStatus()).dimensions).toBe(32)
+    } finally {
+      await ws.close()
+    }
+    const memoryWs = await CleoWorkspace.open(project, { inMemory: true, embedder: new FeatureHashingEmbedder({ dimensions: 8 }) })
+    try {
+      expect((await memoryWs.brain.embeddingStatus()).dimensions).toBe(8)
+      expect(memoryWs.tasks.schemaVersion).toBeTruthy()
+    } finally {
+      await memoryWs.close()
+    }
+    // The recorded dimension is enforced through the workspace too.
+    await expectCode(CleoWorkspace.open(project, { globalDir: tempDir(), embedder: new FeatureHashingEmbedder({ dimensions: 16 }) }), 'VALIDATION')
+  })
+})
