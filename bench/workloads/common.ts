@@ -91,3 +91,31 @@ export function withParams(text: string, params: readonly unknown[]): SQL {
   for (let i = 0; i < params.length; i++) chunks.push(dsql`${params[i]}`, dsql.raw(parts[i + 1]!))
   return dsql.join(chunks)
 }
+
+/** One statement execution seen by {@link captureCalls}. */
+export interface CapturedCall {
+  readonly sql: string
+  readonly method: 'run' | 'get' | 'all'
+  readonly args: readonly unknown[]
+}
+
+/** Like {@link captureSql}, with the method and the arguments of every execution. */
+export async function captureCalls(operation: () => unknown): Promise<CapturedCall[]> {
+  const proto = StatementSync.prototype as unknown as Record<'run' | 'get' | 'all', (...args: unknown[]) => unknown>
+  const saved = { run: proto.run, get: proto.get, all: proto.all }
+  const seen: CapturedCall[] = []
+  for (const method of ['run', 'get', 'all'] as const) {
+    const original = saved[method]
+    proto[method] = function (this: StatementSync, ...args: unknown[]) {
+      const text = this.sourceSQL
+      if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i.test(text)) seen.push({ sql: text, method, args })
+      return original.apply(this, args)
+    }
+  }
+  try {
+    await operation()
+  } finally {
+    Object.assign(proto, saved)
+  }
+  return seen
+}
