@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/dist/**'],
+          // A throw-away PostgreSQL server (or $CLEO_TEST_PG_URL) for the PostgreSQL leg of the contract suites.
+          globalSetup: ['test/postgres/global-setup.ts'],
           pool: 'forks',
           testTimeout: 30_000,
           hookTimeout: 30_000,

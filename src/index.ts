@@ -71,6 +71,7 @@ export * from './signaldock/index.js'
 export * from './nexus/index.js'
 export * from './telemetry/index.js'
 export * from './kdf/index.js'
+export * from './daemon/index.js'
 
 export { CleoStoreError, isCleoStoreError } from './sqlite/errors.js'
 export type { CleoStoreErrorCode, CleoStoreErrorOptions, ErrorContext } from './sqlite/errors.js'

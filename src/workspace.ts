@@ -17,7 +17,8 @@ import { BrainRepository } from './brain/brain-repository.js'
 import type { Embedder } from './brain/embedder.js'
 import { ConduitRepository } from './conduit/conduit-repository.js'
 import { NexusRepository } from './nexus/nexus-repository.js'
-import { SignaldockRepository } from './signaldock/signaldock-repository.js'
+import type { SignaldockRepository, WorkspaceSignaldockOptions } from './signaldock/signaldock-repository.js'
+import { openWorkspaceSignaldock, sameWorkspaceSignaldock } from './signaldock/signaldock-repository.js'
 import type { Clock } from './sqlite/clock.js'
 import { systemClock } from './sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from './sqlite/errors.js'
@@ -65,6 +66,15 @@ export interface WorkspaceOptions extends EngineOptions {
   readonly clock?: Clock
   /** Brain vector search: `{ dimensions, embed(texts) }` (given to brain.db only). */
   readonly embedder?: Embedder
+  /**
+   * Run signaldock (agent identity) on a PostgreSQL server instead of
+   * `<globalDir>/signaldock.db`: `{ postgres: connectionString | pgPool, schema? }`.
+   * Everything else stays local. Shared like the local handle: workspaces of one
+   * process with the same global directory use one pool; a pool you pass is never
+   * ended by the workspace — end it yourself after the last workspace closed.
+   * Honoured with `inMemory` too (the identities then outlive the workspace).
+   */
+  readonly signaldock?: WorkspaceSignaldockOptions
 }
 
 /** File names of the stores. */
@@ -103,6 +113,7 @@ interface Counted<T> {
 interface SharedGlobal {
   refs: number
   readonly signaldock: Promise<SignaldockRepository>
+  readonly signaldockOptions: WorkspaceSignaldockOptions | undefined
   readonly nexus: Promise<NexusRepository>
   telemetry: Counted<TelemetryRepository> | undefined
 }
@@ -217,7 +228,7 @@ export class CleoWorkspace {
       }
       throw translated
     }
-    const { globalDir: _g, inMemory, telemetry: telemetryOption, embedder, ...repositoryOptions } = options
+    const { globalDir: _g, inMemory, telemetry: telemetryOption, signaldock: signaldockOptions, embedder, ...repositoryOptions } = options
     const brainOptions = embedder === undefined ? repositoryOptions : { ...repositoryOptions, embedder }
     const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false
     const telemetryOptions =
@@ -231,7 +242,7 @@ export class CleoWorkspace {
         tasks: () => TasksRepository.open(MEMORY, repositoryOptions),
         brain: () => BrainRepository.open(MEMORY, brainOptions),
         conduit: () => ConduitRepository.open(MEMORY, repositoryOptions),
-        signaldock: () => SignaldockRepository.open(MEMORY, repositoryOptions),
+        signaldock: () => openWorkspaceSignaldock(MEMORY, repositoryOptions, signaldockOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
         telemetry: wantTelemetry ? () => TelemetryRepository.open(MEMORY, telemetryOptions) : null,
       })
@@ -253,7 +264,7 @@ export class CleoWorkspace {
       throw toCleoStoreError(error, context)
     }
 
-    const lease = acquireGlobal(globalDir, repositoryOptions, wantTelemetry, telemetryOptions)
+    const lease = acquireGlobal(globalDir, repositoryOptions, signaldockOptions, wantTelemetry, telemetryOptions)
     const { shared: global } = lease
     const releaseGlobal = () => releaseGlobalLease(lease)
     let opened
@@ -424,7 +435,8 @@ export class CleoWorkspace {
       tasks: this.#tasks,
       brain: this.#brain,
       conduit: this.#conduit,
-      signaldock: this.#signaldock,
+      // On PostgreSQL, signaldock is the server's: no local file to back up or check.
+      ...(this.#signaldock.sqlite ? { signaldock: this.#signaldock.sqlite } : {}),
       nexus: this.#nexus,
       ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
     }
@@ -579,15 +591,24 @@ interface GlobalLease {
 
 function acquireGlobal(
   globalDir: string,
-  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry' | 'embedder'>,
+  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry' | 'signaldock' | 'embedder'>,
+  signaldockOptions: WorkspaceSignaldockOptions | undefined,
   wantTelemetry: boolean,
   telemetryOptions: Parameters<typeof TelemetryRepository.open>[1],
 ): GlobalLease {
   let shared = sharedGlobals.get(globalDir)
+  if (shared && !sameWorkspaceSignaldock(shared.signaldockOptions, signaldockOptions)) {
+    throw new CleoStoreError(
+      'CONFLICT',
+      `the global stores of ${globalDir} are open in this process with signaldock on ${shared.signaldockOptions ? 'another PostgreSQL store' : 'signaldock.db'}; every workspace of a process must name the same signaldock`,
+      { store: 'workspace', file: globalDir, details: { reason: 'signaldock-mismatch' } },
+    )
+  }
   if (!shared) {
     const entry: SharedGlobal = {
       refs: 0,
-      signaldock: SignaldockRepository.open(join(globalDir, STORE_FILES.signaldock), options),
+      signaldock: openWorkspaceSignaldock(join(globalDir, STORE_FILES.signaldock), options, signaldockOptions),
+      signaldockOptions,
       nexus: NexusRepository.open(join(globalDir, STORE_FILES.nexus), options),
       telemetry: undefined,
     }

@@ -5,8 +5,8 @@
  *
  * Frozen once released: add a new migration instead.
  *
- * Portable on purpose: the same migration must later run on PostgreSQL through
- * Kysely's PostgresDialect. Hence plain tables (no SQLite `STRICT`), `bigint` epoch
+ * Portable on purpose: the same migration runs on PostgreSQL through Kysely's
+ * PostgresDialect (text columns get the "C" collation there; see dialect.ts). Hence plain tables (no SQLite `STRICT`), `bigint` epoch
  * milliseconds (a PostgreSQL `integer` would overflow), booleans as integers with a
  * `CHECK (x IN (0, 1))`, text ids, no SQLite-only functions (`json_valid`,
  * `unixepoch`): JSON columns are validated by the repository's zod schemas on write
@@ -15,6 +15,8 @@
  */
 import type { Kysely, RawBuilder } from 'kysely'
 import { sql } from 'kysely'
+
+import { textType } from './dialect.js'
 
 const AGENT_CLASSES = [
   'personal_assistant',
@@ -63,24 +65,26 @@ function sha256Hex(column: string): RawBuilder<unknown> {
 }
 
 export async function up(db: Kysely<any>): Promise<void> {
+  // `text` on SQLite; `text COLLATE "C"` on PostgreSQL (byte order, as SQLite's BINARY).
+  const text = textType(db)
   await db.schema
     .createTable('users')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('email', 'text', (c) => c.notNull().unique())
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('email', text, (c) => c.notNull().unique())
     .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('name', 'text')
-    .addColumn('slug', 'text', (c) => c.unique())
-    .addColumn('username', 'text', (c) => c.unique())
-    .addColumn('display_username', 'text')
-    .addColumn('image', 'text')
-    .addColumn('role', 'text', (c) => c.notNull().defaultTo('user'))
+    .addColumn('name', text)
+    .addColumn('slug', text, (c) => c.unique())
+    .addColumn('username', text, (c) => c.unique())
+    .addColumn('display_username', text)
+    .addColumn('image', text)
+    .addColumn('role', text, (c) => c.notNull().defaultTo('user'))
     .addColumn('banned', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('ban_reason', 'text')
+    .addColumn('ban_reason', text)
     .addColumn('ban_expires', 'bigint')
     .addColumn('two_factor_enabled', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('password_hash', 'text')
-    .addColumn('default_agent_id', 'text')
-    .addColumn('metadata', 'text')
+    .addColumn('password_hash', text)
+    .addColumn('default_agent_id', text)
+    .addColumn('metadata', text)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addCheckConstraint('users_email_check', lengthBetween('email', 3, 320))
@@ -93,12 +97,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('organization')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('slug', 'text', (c) => c.unique())
-    .addColumn('logo', 'text')
-    .addColumn('metadata', 'text')
-    .addColumn('owner_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('name', text, (c) => c.notNull())
+    .addColumn('slug', text, (c) => c.unique())
+    .addColumn('logo', text)
+    .addColumn('metadata', text)
+    .addColumn('owner_id', text, (c) => c.references('users.id').onDelete('set null'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addCheckConstraint('organization_name_check', lengthBetween('name', 1, 200))
@@ -108,36 +112,36 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('agents')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('agent_id', 'text', (c) => c.notNull().unique())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('description', 'text')
-    .addColumn('class', 'text', (c) => c.notNull().defaultTo('custom'))
-    .addColumn('privacy_tier', 'text', (c) => c.notNull().defaultTo('public'))
-    .addColumn('owner_id', 'text', (c) => c.references('users.id').onDelete('set null'))
-    .addColumn('organization_id', 'text', (c) => c.references('organization.id').onDelete('set null'))
-    .addColumn('endpoint', 'text')
-    .addColumn('webhook_secret', 'text')
-    .addColumn('avatar', 'text')
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('offline'))
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('agent_id', text, (c) => c.notNull().unique())
+    .addColumn('name', text, (c) => c.notNull())
+    .addColumn('description', text)
+    .addColumn('class', text, (c) => c.notNull().defaultTo('custom'))
+    .addColumn('privacy_tier', text, (c) => c.notNull().defaultTo('public'))
+    .addColumn('owner_id', text, (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('organization_id', text, (c) => c.references('organization.id').onDelete('set null'))
+    .addColumn('endpoint', text)
+    .addColumn('webhook_secret', text)
+    .addColumn('avatar', text)
+    .addColumn('status', text, (c) => c.notNull().defaultTo('offline'))
     .addColumn('last_seen', 'bigint')
-    .addColumn('payment_config', 'text')
-    .addColumn('api_key_hash', 'text')
-    .addColumn('api_key_encrypted', 'text')
-    .addColumn('api_base_url', 'text', (c) => c.notNull().defaultTo('https://api.signaldock.io'))
-    .addColumn('classification', 'text')
-    .addColumn('transport_type', 'text', (c) => c.notNull().defaultTo('http'))
-    .addColumn('transport_config', 'text', (c) => c.notNull().defaultTo('{}'))
+    .addColumn('payment_config', text)
+    .addColumn('api_key_hash', text)
+    .addColumn('api_key_encrypted', text)
+    .addColumn('api_base_url', text, (c) => c.notNull().defaultTo('https://api.signaldock.io'))
+    .addColumn('classification', text)
+    .addColumn('transport_type', text, (c) => c.notNull().defaultTo('http'))
+    .addColumn('transport_config', text, (c) => c.notNull().defaultTo('{}'))
     .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('last_used_at', 'bigint')
     .addColumn('requires_reauth', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('tier', 'text', (c) => c.notNull().defaultTo('global'))
+    .addColumn('tier', text, (c) => c.notNull().defaultTo('global'))
     .addColumn('can_spawn', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('orch_level', 'integer', (c) => c.notNull().defaultTo(2))
-    .addColumn('reports_to', 'text')
-    .addColumn('cant_path', 'text')
-    .addColumn('cant_sha256', 'text')
-    .addColumn('installed_from', 'text')
+    .addColumn('reports_to', text)
+    .addColumn('cant_path', text)
+    .addColumn('cant_sha256', text)
+    .addColumn('installed_from', text)
     .addColumn('installed_at', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
@@ -171,11 +175,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   ] as const) {
     await db.schema
       .createTable(table)
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('slug', 'text', (c) => c.notNull().unique())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
-      .addColumn('category', 'text', (c) => c.notNull().defaultTo('other'))
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('slug', text, (c) => c.notNull().unique())
+      .addColumn('name', text, (c) => c.notNull())
+      .addColumn('description', text, (c) => c.notNull().defaultTo(''))
+      .addColumn('category', text, (c) => c.notNull().defaultTo('other'))
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addCheckConstraint(`${table}_slug_check`, lengthBetween('slug', 1, 128))
       .addCheckConstraint(`${table}_name_check`, lengthBetween('name', 1, 200))
@@ -185,17 +189,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('agent_capabilities')
-    .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
-    .addColumn('capability_id', 'text', (c) => c.notNull().references('capabilities.id').onDelete('cascade'))
+    .addColumn('agent_id', text, (c) => c.notNull().references('agents.id').onDelete('cascade'))
+    .addColumn('capability_id', text, (c) => c.notNull().references('capabilities.id').onDelete('cascade'))
     .addPrimaryKeyConstraint('agent_capabilities_pk', ['agent_id', 'capability_id'])
     .execute()
   await db.schema.createIndex('idx_agent_capabilities_capability').on('agent_capabilities').column('capability_id').execute()
 
   await db.schema
     .createTable('agent_skills')
-    .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
-    .addColumn('skill_id', 'text', (c) => c.notNull().references('skills.id').onDelete('cascade'))
-    .addColumn('source', 'text', (c) => c.notNull().defaultTo('manual'))
+    .addColumn('agent_id', text, (c) => c.notNull().references('agents.id').onDelete('cascade'))
+    .addColumn('skill_id', text, (c) => c.notNull().references('skills.id').onDelete('cascade'))
+    .addColumn('source', text, (c) => c.notNull().defaultTo('manual'))
     .addColumn('attached_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('agent_skills_pk', ['agent_id', 'skill_id'])
     .addCheckConstraint('agent_skills_source_check', oneOf('source', SKILL_SOURCES))
@@ -204,13 +208,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('agent_connections')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
-    .addColumn('connection_id', 'text', (c) => c.notNull())
-    .addColumn('transport_type', 'text', (c) => c.notNull().defaultTo('http'))
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('agent_id', text, (c) => c.notNull().references('agents.id').onDelete('cascade'))
+    .addColumn('connection_id', text, (c) => c.notNull())
+    .addColumn('transport_type', text, (c) => c.notNull().defaultTo('http'))
     .addColumn('connected_at', 'bigint', (c) => c.notNull())
     .addColumn('last_heartbeat', 'bigint', (c) => c.notNull())
-    .addColumn('connection_metadata', 'text')
+    .addColumn('connection_metadata', text)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('agent_connections_agent_connection_unique', ['agent_id', 'connection_id'])
     .addCheckConstraint('agent_connections_connection_id_check', lengthBetween('connection_id', 1, 200))
@@ -220,17 +224,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('accounts')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('provider_id', 'text', (c) => c.notNull())
-    .addColumn('account_id', 'text', (c) => c.notNull())
-    .addColumn('access_token', 'text')
-    .addColumn('refresh_token', 'text')
-    .addColumn('id_token', 'text')
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('user_id', text, (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('provider_id', text, (c) => c.notNull())
+    .addColumn('account_id', text, (c) => c.notNull())
+    .addColumn('access_token', text)
+    .addColumn('refresh_token', text)
+    .addColumn('id_token', text)
     .addColumn('access_token_expires_at', 'bigint')
     .addColumn('refresh_token_expires_at', 'bigint')
-    .addColumn('scope', 'text')
-    .addColumn('password_hash', 'text')
+    .addColumn('scope', text)
+    .addColumn('password_hash', text)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('accounts_provider_account_unique', ['provider_id', 'account_id'])
@@ -241,14 +245,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('sessions')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('user_id', text, (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('token_hash', text, (c) => c.notNull().unique())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .addColumn('ip_address', 'text')
-    .addColumn('user_agent', 'text')
-    .addColumn('active_organization_id', 'text', (c) => c.references('organization.id').onDelete('set null'))
-    .addColumn('impersonated_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('ip_address', text)
+    .addColumn('user_agent', text)
+    .addColumn('active_organization_id', text, (c) => c.references('organization.id').onDelete('set null'))
+    .addColumn('impersonated_by', text, (c) => c.references('users.id').onDelete('set null'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addCheckConstraint('sessions_token_hash_check', sha256Hex('token_hash'))
@@ -258,9 +262,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('verifications')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('identifier', 'text', (c) => c.notNull())
-    .addColumn('value_hash', 'text', (c) => c.notNull())
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('identifier', text, (c) => c.notNull())
+    .addColumn('value_hash', text, (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
@@ -272,12 +276,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('claim_codes')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
-    .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('agent_id', text, (c) => c.notNull().references('agents.id').onDelete('cascade'))
+    .addColumn('code_hash', text, (c) => c.notNull().unique())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('used_at', 'bigint')
-    .addColumn('used_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('used_by', text, (c) => c.references('users.id').onDelete('set null'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addCheckConstraint('claim_codes_code_hash_check', sha256Hex('code_hash'))
     .addCheckConstraint('claim_codes_used_check', sql`used_by IS NULL OR used_at IS NOT NULL`)
@@ -287,10 +291,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('org_agent_keys')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull().references('organization.id').onDelete('cascade'))
-    .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
-    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('organization_id', text, (c) => c.notNull().references('organization.id').onDelete('cascade'))
+    .addColumn('agent_id', text, (c) => c.notNull().references('agents.id').onDelete('cascade'))
+    .addColumn('created_by', text, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('org_agent_keys_org_agent_unique', ['organization_id', 'agent_id'])
     .addCheckConstraint('org_agent_keys_created_by_check', lengthBetween('created_by', 1, 200))
@@ -299,11 +303,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('agent_availability')
-    .addColumn('agent_id', 'text', (c) => c.primaryKey().references('agents.id').onDelete('cascade'))
-    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('agent_id', text, (c) => c.primaryKey().references('agents.id').onDelete('cascade'))
+    .addColumn('state', text, (c) => c.notNull())
     .addColumn('until_at', 'bigint')
-    .addColumn('reason', 'text')
-    .addColumn('source', 'text')
+    .addColumn('reason', text)
+    .addColumn('source', text)
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addCheckConstraint('agent_availability_state_check', oneOf('state', AVAILABILITY_STATES))
     .addCheckConstraint(

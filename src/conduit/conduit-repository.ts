@@ -17,6 +17,8 @@ import { Inbox } from './inbox.js'
 import { MessagePins } from './message-pins.js'
 import { Messages } from './messages.js'
 import { ProjectAgentRefs } from './project-agent-refs.js'
+import { SnapshotCache } from './snapshot-cache.js'
+import { WriterLeases } from './writer-leases.js'
 
 /** Options of {@link ConduitRepository.open}. */
 export interface ConduitRepositoryOptions extends RepositoryOptions {
@@ -30,7 +32,7 @@ export interface ConduitRepositoryOptions extends RepositoryOptions {
  * attachments, the project's agent refs (ADR-037), and the durable delivery queue.
  *
  * Each aggregate is a property: `agentRefs`, `conversations`, `messages`, `inbox`,
- * `pins`, `attachments`, `queue`. Agents must be attached (`agentRefs.attach`)
+ * `pins`, `attachments`, `queue`, `cache`, `leases`. Agents must be attached (`agentRefs.attach`)
  * before they send, receive or contribute.
  *
  * @example
@@ -58,6 +60,10 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
   readonly attachments: Attachments
   /** The durable delivery queue (message delivery, hook outbox, deferred work). */
   readonly queue: DeliveryQueue
+  /** The snapshot cache (`data_type:scope_id` → JSON snapshot, TTL policy, no write on read). */
+  readonly cache: SnapshotCache
+  /** Cross-process single-writer leases with fencing tokens (e.g. the daemon lock). */
+  readonly leases: WriterLeases
 
   private constructor(db: SqliteDatabase<ConduitDatabase>, options: ConduitRepositoryOptions) {
     super(db, options)
@@ -75,6 +81,8 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
     this.inbox = new Inbox(ctx)
     this.pins = new MessagePins(ctx)
     this.attachments = new Attachments(ctx)
+    this.cache = new SnapshotCache(ctx)
+    this.leases = new WriterLeases(ctx)
   }
 
   /**

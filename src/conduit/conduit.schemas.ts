@@ -399,3 +399,53 @@ export const DeadLetterSelectionSchema = z
   })
 /** Which dead jobs `replayDeadLetters` / `purgeDeadLetters` act on. */
 export type DeadLetterSelection = z.input<typeof DeadLetterSelectionSchema>
+
+/** A snapshot cache data type: 1–64 characters, no `:` (it separates the key). */
+export const SnapshotDataTypeSchema = z.string().min(1).max(64).regex(/^[^:\p{Cc}]+$/u, 'must not contain ":" or control characters')
+
+/** A snapshot cache key, `data_type:scope_id` (the scope may be empty and may contain `:`). */
+export const SnapshotKeySchema = z
+  .string()
+  .max(577)
+  .regex(/^[^:\p{Cc}]{1,64}:[^\p{Cc}]{0,512}$/u, 'must be "data_type:scope_id"')
+
+/**
+ * The TTL policy of a snapshot cache: milliseconds per data type; `null` means never
+ * stale (event-driven data such as sessions), `0` always stale. Types not listed use
+ * `defaultTtlMs`. `maxEntries` bounds the table (least recently updated evicted).
+ */
+export const SnapshotCachePolicySchema = z.strictObject({
+  ttlMs: z.record(SnapshotDataTypeSchema, z.number().int().min(0).max(365 * 86_400_000).nullable()).default({}),
+  defaultTtlMs: z.number().int().min(0).max(365 * 86_400_000).nullable().default(300_000),
+  maxEntries: z.number().int().min(1).max(10_000_000).default(10_000),
+})
+/** Input of {@link SnapshotCachePolicySchema}. */
+export type SnapshotCachePolicyInput = z.input<typeof SnapshotCachePolicySchema>
+
+/** Options of `conduit.cache.put`. */
+export const SnapshotPutSchema = z.strictObject({
+  /** A digest (etag) of the value; default: SHA-256 of its JSON. */
+  digest: z.string().min(1).max(128).optional(),
+})
+/** Options of `conduit.cache.put`. */
+export type SnapshotPutOptions = z.input<typeof SnapshotPutSchema>
+
+/** A writer lease name: 1–128 characters, no control characters. */
+export const WriterLeaseNameSchema = z.string().min(1).max(128).regex(NO_CONTROL, 'must not contain control characters')
+
+/** Options of `conduit.leases.acquire`. */
+export const AcquireWriterLeaseSchema = z.strictObject({
+  /** Who holds it (e.g. `daemon-<host>-<pid>`). */
+  owner: z.string().min(1).max(256).regex(NO_CONTROL, 'must not contain control characters'),
+  /** How long the lease lasts without a heartbeat (default 30 s). */
+  ttlMs: z.number().int().min(1).max(86_400_000).default(30_000),
+})
+/** Options of `conduit.leases.acquire`. */
+export type AcquireWriterLeaseOptions = z.input<typeof AcquireWriterLeaseSchema>
+
+/** The fencing credentials of a writer lease, as given back to heartbeat and release. */
+export const WriterLeaseFenceSchema = z.object({
+  name: WriterLeaseNameSchema,
+  owner: z.string().min(1).max(256),
+  token: z.number().int().min(1),
+})

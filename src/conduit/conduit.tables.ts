@@ -199,6 +199,25 @@ export interface ProjectAgentRefsTable {
 }
 
 /** The Kysely database interface of conduit.db. */
+/** `snapshot_cache`: one JSON snapshot per `data_type:scope_id` (migration 0006). */
+export interface SnapshotCacheTable {
+  data_type: string
+  scope_id: string
+  snapshot: string
+  digest: string
+  updated_at: number
+}
+
+/** `writer_leases`: cross-process single-writer leases with fencing tokens (migration 0006). */
+export interface WriterLeasesTable {
+  name: string
+  owner: string | null
+  token: number
+  acquired_at: number
+  heartbeat_at: number
+  expires_at: number
+}
+
 export interface ConduitDatabase {
   conduit_schema_meta: ConduitSchemaMetaTable
   conversations: ConversationsTable
@@ -216,4 +235,6 @@ export interface ConduitDatabase {
   delivery_jobs: DeliveryJobsTable
   dead_letters: DeadLettersTable
   project_agent_refs: ProjectAgentRefsTable
+  snapshot_cache: SnapshotCacheTable
+  writer_leases: WriterLeasesTable
 }

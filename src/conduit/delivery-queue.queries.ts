@@ -455,3 +455,18 @@ export const CLOSE_DEAD_LETTER = template<ConduitDatabase, { jobId: number; now:
     .where('job_id', '=', p('jobId'))
     .where('replayed_at', 'is', null),
 )
+
+/** Deletes the pending jobs of one queue (`delivery_jobs_ready`). */
+export const PURGE_QUEUE_PENDING = template<ConduitDatabase, { queue: string }>()((db, p) =>
+  db.deleteFrom('delivery_jobs').where('queue', '=', p('queue')).where('status', '=', PENDING),
+)
+
+/** Deletes the leased jobs of one queue (`delivery_jobs_leases`). */
+export const PURGE_QUEUE_LEASED = template<ConduitDatabase, { queue: string }>()((db, p) =>
+  db.deleteFrom('delivery_jobs').where('queue', '=', p('queue')).where('status', '=', LEASED),
+)
+
+/** Deletes the finished (done and dead) jobs of one queue (`delivery_jobs_finished`). */
+export const PURGE_QUEUE_FINISHED = template<ConduitDatabase, { queue: string }>()((db, p) =>
+  db.deleteFrom('delivery_jobs').where('queue', '=', p('queue')).where('finished_at', 'is not', null),
+)

@@ -55,6 +55,9 @@ import {
   PENDING_STATS,
   PRUNE_DONE,
   PRUNE_DONE_IN_QUEUE,
+  PURGE_QUEUE_FINISHED,
+  PURGE_QUEUE_LEASED,
+  PURGE_QUEUE_PENDING,
   REPLAY_JOB,
   RETRY_JOB,
   SUPERSEDE_JOB,
@@ -586,6 +589,29 @@ export class DeliveryQueue {
       const ids = db.all(this.#selectDead(opts, this.#ctx.clock())).map((row) => row.id)
       if (ids.length === 0) return 0
       return db.run(db.kysely.deleteFrom('delivery_jobs').where('id', 'in', ids).where('status', '=', 'dead')).changes
+    })
+  }
+
+  /**
+   * Deletes every job of one queue, whatever its status (dead letters go with their
+   * jobs), in one transaction; returns how many. For a queue that belongs to
+   * something that is gone (e.g. a per-session queue when the session ends). A
+   * worker holding a lease on a deleted job gets `NOT_FOUND` from ack/nack/extend.
+   *
+   * @example
+   * ```ts
+   * await conduit.queue.purgeQueue(`ux-cleanup:user_input:${sessionId}`)
+   * ```
+   */
+  async purgeQueue(queue: string): Promise<number> {
+    const name = validate(QueueNameSchema, queue, 'conduit.queue.purgeQueue', this.#ctx.errorContext)
+    return this.#ctx.db.write(() => {
+      const { db } = this.#ctx
+      return (
+        db.run(PURGE_QUEUE_PENDING, { queue: name }).changes +
+        db.run(PURGE_QUEUE_LEASED, { queue: name }).changes +
+        db.run(PURGE_QUEUE_FINISHED, { queue: name }).changes
+      )
     })
   }
 

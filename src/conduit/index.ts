@@ -100,3 +100,24 @@ export type {
 } from './delivery-queue.js'
 export { DEFAULT_QUEUE_BACKOFF, queueRetryDelay } from './queue-backoff.js'
 export type { QueueBackoffPolicy } from './queue-backoff.js'
+export { DEFAULT_SNAPSHOT_COOLDOWN_MS, DEFAULT_SNAPSHOT_POLICY, SNAPSHOT_MAX_BYTES, SnapshotCache } from './snapshot-cache.js'
+export type {
+  SnapshotCachePolicy,
+  SnapshotEntry,
+  SnapshotPutResult,
+  SnapshotRefreshOutcome,
+  SnapshotRevalidation,
+  SnapshotState,
+} from './snapshot-cache.js'
+export { WriterLeases } from './writer-leases.js'
+export type { WriterLease, WriterLeaseState } from './writer-leases.js'
+export {
+  AcquireWriterLeaseSchema,
+  SnapshotCachePolicySchema,
+  SnapshotDataTypeSchema,
+  SnapshotKeySchema,
+  SnapshotPutSchema,
+  WriterLeaseFenceSchema,
+  WriterLeaseNameSchema,
+} from './conduit.schemas.js'
+export type { AcquireWriterLeaseOptions, SnapshotCachePolicyInput, SnapshotPutOptions } from './conduit.schemas.js'

@@ -6,8 +6,10 @@
  * @module
  */
 export { SignaldockRepository } from './signaldock-repository.js'
-export type { SignaldockRepositoryOptions } from './signaldock-repository.js'
-export type { SignaldockTransactionRetryPolicy } from './signaldock-context.js'
+export type { SignaldockPostgresOptions, SignaldockRepositoryOptions, WorkspaceSignaldockOptions } from './signaldock-repository.js'
+export type { SignaldockDialect } from './signaldock-storage.js'
+export type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-database.js'
+export { DEFAULT_POSTGRES_RETRY } from '../postgres/postgres-database.js'
 export type * from './signaldock.tables.js'
 export { SIGNALDOCK_STORE } from './signaldock.store.js'
 

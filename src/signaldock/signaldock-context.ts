@@ -1,39 +1,30 @@
 /**
  * What every signaldock aggregate works with: an async Kysely (the only way the
- * aggregates touch the database, so the same code runs on another Kysely dialect),
- * the injected clock, an id generator, the error context, and {@link transact}.
+ * aggregates touch the database, so the same code runs on SQLite and on
+ * PostgreSQL), the injected clock, an id generator, the error context, and the
+ * engine's transaction runner ({@link transact}).
  *
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises'
-
 import type { Kysely, Transaction } from 'kysely'
 
 import type { Clock } from '../sqlite/clock.js'
 import { toIso } from '../sqlite/clock.js'
 import type { ErrorContext } from '../sqlite/errors.js'
-import { CleoStoreError, isCleoStoreError } from '../sqlite/errors.js'
+import { CleoStoreError } from '../sqlite/errors.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
 
-/** How {@link transact} retries a transaction that met a busy database. */
-export interface SignaldockTransactionRetryPolicy {
-  /** Total attempts, the first included (default 5). */
-  readonly attempts: number
-  /** Base of the exponential backoff in ms (default 20). */
-  readonly baseDelayMs: number
-  /** Cap of one delay in ms (default 500). */
-  readonly maxDelayMs: number
-  /** Which errors are worth retrying (default: `BUSY`). */
-  readonly retryable: (error: unknown) => boolean
+/** Options of one transaction. */
+export interface SignaldockTransactionOptions {
+  /** Only reads: a shared snapshot, no write lock (SQLite `BEGIN DEFERRED`; PostgreSQL `REPEATABLE READ READ ONLY`). */
+  readonly readOnly?: boolean
 }
 
-/** The default {@link SignaldockTransactionRetryPolicy}. */
-export const DEFAULT_TRANSACTION_RETRY: SignaldockTransactionRetryPolicy = Object.freeze({
-  attempts: 5,
-  baseDelayMs: 20,
-  maxDelayMs: 500,
-  retryable: (error: unknown) => isCleoStoreError(error, 'BUSY'),
-})
+/** Runs `fn` in one transaction of the engine, retried whole while the engine reports `BUSY`. */
+export type SignaldockTransactionRunner = <T>(
+  fn: (trx: Transaction<SignaldockDatabase>) => Promise<T>,
+  options: SignaldockTransactionOptions,
+) => Promise<T>
 
 /** Internal services shared by the aggregates of one repository. */
 export interface SignaldockContext {
@@ -41,40 +32,24 @@ export interface SignaldockContext {
   readonly clock: Clock
   readonly newId: () => string
   readonly errors: Required<ErrorContext>
-  readonly retry: SignaldockTransactionRetryPolicy
+  readonly transaction: SignaldockTransactionRunner
 }
 
 /**
- * Runs `fn` in one Kysely transaction (on node:sqlite begun `IMMEDIATE`; read-only
- * ones `DEFERRED`), and retries the whole transaction with jittered backoff when it
- * fails with a retryable error (BUSY). `fn` may run more than once: it must only
- * touch the database through `trx`.
+ * Runs `fn` in one transaction — the single transaction helper of signaldock. The
+ * engine decides how: on SQLite `BEGIN IMMEDIATE` (read-only: `DEFERRED`); on
+ * PostgreSQL `SERIALIZABLE` (read-only: `REPEATABLE READ READ ONLY`). A transaction
+ * that fails with `BUSY` (a locked SQLite file; a PostgreSQL serialization failure
+ * or deadlock) is retried whole, with jittered backoff, by the engine's
+ * `retryWhileBusy` until the busy timeout; then `BUSY` is thrown. `fn` may run more
+ * than once: it must touch the database only through `trx`.
  */
-export async function transact<T>(
+export function transact<T>(
   ctx: SignaldockContext,
   fn: (trx: Transaction<SignaldockDatabase>) => Promise<T>,
-  options: { readOnly?: boolean } = {},
+  options: SignaldockTransactionOptions = {},
 ): Promise<T> {
-  const policy = ctx.retry
-  for (let attempt = 1; ; attempt++) {
-    try {
-      let builder = ctx.kysely.transaction()
-      if (options.readOnly) builder = builder.setAccessMode('read only')
-      return await builder.execute(fn)
-    } catch (error) {
-      if (!policy.retryable(error) || attempt >= policy.attempts) {
-        if (policy.retryable(error)) {
-          throw new CleoStoreError('BUSY', `${ctx.errors.store}: transaction still busy after ${attempt} attempts`, {
-            ...ctx.errors,
-            cause: error,
-            details: { attempts: attempt },
-          })
-        }
-        throw error
-      }
-      await sleep(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)))
-    }
-  }
+  return ctx.transaction(fn, options)
 }
 
 /** Epoch ms of a `bigint` column (number on SQLite, string on PostgreSQL). */

@@ -1,19 +1,25 @@
 /**
- * The signaldock.db repository.
+ * The signaldock repository, on SQLite (`open`) or on PostgreSQL (`openPostgres`).
  *
- * Every aggregate talks to the database only through the async Kysely API
- * (`this.db.kysely`, transactions via {@link transact}) and portable SQL, so the
- * same code can later run on PostgreSQL through Kysely's `PostgresDialect`:
- * `ON CONFLICT DO NOTHING / DO UPDATE`, `RETURNING`, `CASE`, integers for booleans
- * and epoch-ms timestamps, no SQLite-only functions. Uniqueness races resolve by
- * upsert (agent registration is idempotent by slug).
+ * Every aggregate talks to the database only through the async Kysely API and
+ * {@link transact}, in portable SQL — `ON CONFLICT DO NOTHING / DO UPDATE`,
+ * `RETURNING`, `CASE`, integers for booleans and epoch-ms timestamps, no
+ * engine-only functions — so the same code runs on both engines, with the same
+ * zod schemas and the same `CleoStoreError` codes. Uniqueness races resolve by
+ * upsert: agent registration is idempotent by slug, on one machine or many.
  *
  * @module
  */
-import type { SqliteDatabase } from '../sqlite/database.js'
+import type { Kysely, Transaction } from 'kysely'
+
+import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-database.js'
+import { openPostgresDatabase } from '../postgres/postgres-database.js'
+import type { Clock } from '../sqlite/clock.js'
+import { systemClock } from '../sqlite/clock.js'
+import type { IntegrityReport } from '../sqlite/database.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
-import type { RepositoryOptions } from '../sqlite/store-repository.js'
-import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import type { RepositoryOptions, StoreRepository } from '../sqlite/store-repository.js'
+import { openStoreDatabase } from '../sqlite/store-repository.js'
 import { AgentAvailabilities } from './agent-availability.js'
 import { AgentCatalog } from './agent-catalog.js'
 import { AgentConnections } from './agent-connections.js'
@@ -21,16 +27,27 @@ import { SignaldockAgents } from './agents.js'
 import { AuthSessions, Verifications } from './auth-sessions.js'
 import { ClaimCodes } from './claim-codes.js'
 import { Organizations } from './organizations.js'
-import type { SignaldockContext, SignaldockTransactionRetryPolicy } from './signaldock-context.js'
-import { DEFAULT_TRANSACTION_RETRY } from './signaldock-context.js'
+import type { SignaldockContext, SignaldockTransactionOptions } from './signaldock-context.js'
+import type { SignaldockDialect, SignaldockStorage } from './signaldock-storage.js'
+import { PostgresSignaldockStore, SqliteSignaldockStore } from './signaldock-storage.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
 import { SIGNALDOCK_STORE } from './signaldock.store.js'
 import { AuthAccounts, SignaldockUsers } from './users.js'
 
-/** Options of {@link SignaldockRepository.open}. */
-export interface SignaldockRepositoryOptions extends RepositoryOptions {
-  /** How transactions that meet a busy database are retried (default: 5 attempts on `BUSY`). */
-  readonly transactionRetry?: Partial<SignaldockTransactionRetryPolicy>
+/** Options of {@link SignaldockRepository.open} (SQLite). */
+export type SignaldockRepositoryOptions = RepositoryOptions
+
+/**
+ * Options of {@link SignaldockRepository.openPostgres}.
+ *
+ * @example
+ * ```ts
+ * const options: SignaldockPostgresOptions = { schema: 'signaldock', busyTimeoutMs: 10_000, poolSize: 20 }
+ * ```
+ */
+export interface SignaldockPostgresOptions extends PostgresStoreOptions {
+  /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
+  readonly clock?: Clock
 }
 
 /**
@@ -52,9 +69,13 @@ export interface SignaldockRepositoryOptions extends RepositoryOptions {
  * await using signaldock = await SignaldockRepository.open(':memory:')
  * await signaldock.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime' })
  * const choice = await signaldock.availability.selectAgent(['cleo-prime'])
+ *
+ * // The same API on a PostgreSQL server shared by many hosts:
+ * await using cloud = await SignaldockRepository.openPostgres('postgres://app@db.example/cloud')
+ * await cloud.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime' })
  * ```
  */
-export class SignaldockRepository extends StoreRepository<SignaldockDatabase> {
+export class SignaldockRepository {
   /** The agent registry. */
   readonly agents: SignaldockAgents
   /** The capability catalogue. */
@@ -78,14 +99,16 @@ export class SignaldockRepository extends StoreRepository<SignaldockDatabase> {
   /** Agent availability and deterministic fallback selection. */
   readonly availability: AgentAvailabilities
 
-  private constructor(db: SqliteDatabase<SignaldockDatabase>, options: SignaldockRepositoryOptions) {
-    super(db, options)
+  readonly #storage: SignaldockStorage
+
+  private constructor(storage: SignaldockStorage, clock: Clock) {
+    this.#storage = storage
     const ctx: SignaldockContext = Object.freeze({
-      kysely: db.kysely,
-      clock: this.clock,
-      newId: uuidv7Generator(this.clock),
-      errors: db.context,
-      retry: Object.freeze({ ...DEFAULT_TRANSACTION_RETRY, ...options.transactionRetry }),
+      kysely: storage.kysely,
+      clock,
+      newId: uuidv7Generator(clock),
+      errors: storage.context,
+      transaction: <T>(fn: (trx: Transaction<SignaldockDatabase>) => Promise<T>, options: SignaldockTransactionOptions) => storage.transaction(fn, options),
     })
     this.agents = new SignaldockAgents(ctx)
     this.capabilities = new AgentCatalog(ctx, 'capabilities')
@@ -103,10 +126,155 @@ export class SignaldockRepository extends StoreRepository<SignaldockDatabase> {
   /**
    * Opens (creating and migrating if needed) signaldock.db at `path`, or an in-memory
    * database with `':memory:'`.
+   *
+   * @example
+   * ```ts
+   * const signaldock = await SignaldockRepository.open(join(globalDir, 'signaldock.db'))
+   * ```
    */
   static async open(path: string, options: SignaldockRepositoryOptions = {}): Promise<SignaldockRepository> {
-    const { transactionRetry: _retry, ...engine } = options
-    const db = await openStoreDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, path, engine)
-    return new SignaldockRepository(db, options)
+    const db = await openStoreDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, path, options)
+    return new SignaldockRepository(new SqliteSignaldockStore(db, options), options.clock ?? systemClock)
   }
+
+  /**
+   * Opens signaldock on a PostgreSQL server — the cloud tier, one agent registry
+   * shared by many hosts — creating its schema (default `signaldock`) and migrating
+   * it if needed, from the same migration files as the SQLite file.
+   *
+   * `target` is a connection string (cleo-store creates a `pg` pool, importing the
+   * optional peer dependency `pg` only now, and ends it on `close()`; without `pg`
+   * installed: `UNSUPPORTED`) or a pool of yours (`new pg.Pool(…)`), which
+   * `close()` never ends. Writes run `SERIALIZABLE`; serialization failures and
+   * deadlocks are retried whole until `busyTimeoutMs`, then `BUSY`.
+   *
+   * Throws `VALIDATION` (bad target or schema name), `IO` (server unreachable,
+   * authentication failed), `NOT_FOUND` (no such database), `WRONG_STORE` (the
+   * schema holds another application's tables), `SCHEMA_TOO_NEW`,
+   * `MIGRATION_FAILED`.
+   *
+   * @example
+   * ```ts
+   * const signaldock = await SignaldockRepository.openPostgres(process.env.DATABASE_URL!, { schema: 'signaldock' })
+   * // or with a pool you own (and end yourself):
+   * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+   * const shared = await SignaldockRepository.openPostgres(pool)
+   * ```
+   */
+  static async openPostgres(target: PostgresTarget, options: SignaldockPostgresOptions = {}): Promise<SignaldockRepository> {
+    const { clock, ...engine } = options
+    const db = await openPostgresDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, target, engine)
+    return new SignaldockRepository(new PostgresSignaldockStore(db), clock ?? systemClock)
+  }
+
+  /** The engine: `'sqlite'` (signaldock.db) or `'postgres'`. */
+  get dialect(): SignaldockDialect {
+    return this.#storage.dialect
+  }
+
+  /**
+   * Absolute path of signaldock.db, `:memory:`, or on PostgreSQL the target without
+   * password (`postgres://user@host:port/db#schema`).
+   */
+  get path(): string {
+    return this.#storage.path
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#storage.closed
+  }
+
+  /**
+   * The newest applied migration (`'0002_identity'`). On PostgreSQL: as verified
+   * or applied when the repository was opened.
+   */
+  get schemaVersion(): string {
+    return this.#storage.schemaVersion
+  }
+
+  /**
+   * A Kysely instance over this store (on PostgreSQL: scoped to its schema), for
+   * queries the repository does not offer; its errors are `CleoStoreError`s. Writes
+   * made through it bypass the repository's validation: prefer its methods.
+   */
+  get kysely(): Kysely<SignaldockDatabase> {
+    return this.#storage.kysely
+  }
+
+  /**
+   * The SQLite store underneath, for file-level work (backup, `integrity_check`);
+   * null on PostgreSQL, where backups are the server's business (`pg_dump`).
+   */
+  get sqlite(): StoreRepository<SignaldockDatabase> | null {
+    return this.#storage.sqlite
+  }
+
+  /**
+   * On SQLite: `integrity_check` (or `quick_check`) and `foreign_key_check`. On
+   * PostgreSQL: the migrations (checksums, newer ones), constraints left `NOT VALID`
+   * and invalid indexes.
+   *
+   * @example
+   * ```ts
+   * const report = await signaldock.integrityCheck({ quick: true })
+   * ```
+   */
+  integrityCheck(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
+    return this.#storage.integrityCheck(options)
+  }
+
+  /**
+   * Closes the repository. Idempotent; later calls throw `CLOSED`. On PostgreSQL a
+   * pool created from a connection string is ended; a pool you passed is not.
+   */
+  async close(): Promise<void> {
+    await this.#storage.close()
+  }
+
+  /** `await using repo = await SignaldockRepository.open(…)` closes it at scope end. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+/**
+ * `CleoWorkspace.open(dir, { signaldock })`: where the workspace's signaldock
+ * lives when it is not the local signaldock.db.
+ *
+ * @example
+ * ```ts
+ * const ws = await CleoWorkspace.open(dir, { signaldock: { postgres: process.env.DATABASE_URL! } })
+ * ```
+ */
+export interface WorkspaceSignaldockOptions extends Omit<SignaldockPostgresOptions, 'clock'> {
+  /** A connection string, or a pg Pool you own (the workspace never ends it). */
+  readonly postgres: PostgresTarget
+}
+
+/**
+ * @internal Used by `CleoWorkspace`.
+ * Opens the signaldock of a workspace: signaldock.db at `path` (with the
+ * workspace's engine options), or the PostgreSQL store of `signaldock` (with the
+ * workspace's clock, busy timeout and retry unless `signaldock` sets its own).
+ */
+export function openWorkspaceSignaldock(
+  path: string,
+  options: SignaldockRepositoryOptions,
+  signaldock: WorkspaceSignaldockOptions | undefined,
+): Promise<SignaldockRepository> {
+  if (signaldock === undefined) return SignaldockRepository.open(path, options)
+  const { postgres, ...own } = signaldock
+  const inherited: SignaldockPostgresOptions = {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    ...(options.busyRetry === undefined ? {} : { busyRetry: options.busyRetry }),
+  }
+  return SignaldockRepository.openPostgres(postgres, { ...inherited, ...own })
+}
+
+/** @internal True when two workspace signaldock settings name the same store (same target and schema). */
+export function sameWorkspaceSignaldock(a: WorkspaceSignaldockOptions | undefined, b: WorkspaceSignaldockOptions | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.postgres === b.postgres && (a.schema ?? SIGNALDOCK_STORE.name) === (b.schema ?? SIGNALDOCK_STORE.name)
 }

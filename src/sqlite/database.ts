@@ -89,7 +89,7 @@ export async function retryWhileBusy<T>(
       if (waited >= policy.timeoutMs) {
         throw new CleoStoreError(
           'BUSY',
-          `${context.store}: the database stayed locked by another connection for ${Math.round(waited)} ms (${n} attempts; ${context.file})`,
+          `${context.store}: the database stayed busy (locked by another connection, or conflicting transactions) for ${Math.round(waited)} ms (${n} attempts; ${context.file})`,
           { ...context, cause: error, details: { attempts: n, waitedMs: Math.round(waited) } },
         )
       }

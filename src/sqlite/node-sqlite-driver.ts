@@ -30,12 +30,15 @@ export interface ConnectionHost {
 }
 
 /**
- * Converts a JavaScript value to one node:sqlite can bind: booleans become 0/1,
- * `undefined` becomes NULL, everything else passes through (node:sqlite rejects
- * what it cannot bind).
+ * Converts a JavaScript value to one node:sqlite can bind. node:sqlite binds every
+ * JavaScript number as a REAL, so `? / 2` divides as floats and virtual tables (FTS5,
+ * vec0) see `rowid = 5.0`; integers are therefore bound as 64-bit integers (BigInt).
+ * Booleans become 0/1, `undefined` becomes NULL, everything else passes through
+ * (node:sqlite rejects what it cannot bind).
  */
 export function toSqlValue(value: unknown): SqlValue {
-  if (typeof value === 'boolean') return value ? 1 : 0
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value
+  if (typeof value === 'boolean') return value ? 1n : 0n
   if (value === undefined) return null
   return value as SqlValue
 }

@@ -46,6 +46,8 @@ describe('conduit.db schema', () => {
       'message_recipients',
       'messages',
       'project_agent_refs',
+      'snapshot_cache',
+      'writer_leases',
     ])
     for (const table of tables) expect(table.sql, table.name).toMatch(/\)\s*STRICT/)
   })

@@ -32,6 +32,7 @@ const ALLOWED: Record<string, Array<{ fragment: string; why: string }>> = {
     { fragment: 'const limitLit = sql.lit(limit)', why: 'integer validated by the claim schema; cached per batch size' },
     { fragment: "sql.lit('lease_expired').as('reason')", why: 'reason constant' },
   ],
+  'src/brain/brain-repository.ts': [{ fragment: 'PRAGMA mmap_size = ${mmapSize}', why: 'checked Number.isSafeInteger and >= 0 just before' }],
   'src/conduit/messages.ts': [{ fragment: '${sql.lit(Number.MAX_SAFE_INTEGER)}', why: 'numeric constant' }],
   'src/sqlite/migrate.ts': [
     { fragment: 'rawQuery<{ name: string }>(`SELECT name FROM ${MIGRATION_TABLE}', why: 'constant table name' },

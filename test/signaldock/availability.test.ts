@@ -9,7 +9,7 @@ import type { AgentCandidate } from '../../src/signaldock/agent-selection.js'
 import { chooseAgent } from '../../src/signaldock/agent-selection.js'
 import { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
 import { expectCode, tempDir } from '../helpers.js'
-import { T0, openSignaldock } from './helpers.js'
+import { ENGINES, T0 } from './helpers.js'
 
 let repo: SignaldockRepository
 afterEach(async () => {
@@ -20,122 +20,123 @@ async function rows(r: SignaldockRepository) {
   return (r.kysely as unknown as Kysely<any>).selectFrom('agent_availability').selectAll().orderBy('agent_id').execute()
 }
 
-describe('agent availability', () => {
-  it('an agent with no record is available; marks are atomic upserts (one row per agent)', async () => {
-    const opened = await openSignaldock()
-    repo = opened.repo
-    await repo.agents.register({ agentId: 'claude', name: 'Claude' })
-    expect(await repo.availability.get('claude')).toMatchObject({ state: 'available', recordedState: 'available', updatedAt: null })
-    expect(await repo.availability.get('ghost')).toBeNull()
-    await expectCode(repo.availability.markDegraded('ghost', { reason: 'x' }), 'NOT_FOUND')
+for (const engine of ENGINES) {
+  describe(`agent availability [${engine.name}]`, () => {
+    it('an agent with no record is available; marks are atomic upserts (one row per agent)', async () => {
+      const opened = await engine.open()
+      repo = opened.repo
+      await repo.agents.register({ agentId: 'claude', name: 'Claude' })
+      expect(await repo.availability.get('claude')).toMatchObject({ state: 'available', recordedState: 'available', updatedAt: null })
+      expect(await repo.availability.get('ghost')).toBeNull()
+      await expectCode(repo.availability.markDegraded('ghost', { reason: 'x' }), 'NOT_FOUND')
 
-    await repo.availability.markUnavailable('claude', { reason: 'rate limited', forMs: 60_000, source: 'harness' })
-    await repo.availability.markDegraded('claude', { reason: 'slow' })
-    await Promise.all([
-      repo.availability.markUnavailable('claude', { reason: 'quota', forMs: 1000 }),
-      repo.availability.markDegraded('claude', { reason: 'slow', forMs: 1000 }),
-      repo.availability.markAvailable('claude'),
-    ])
-    expect(await rows(repo)).toHaveLength(1)
-    // 01:00 at +01:00 is 00:00Z, which is now: refused. Compared as instants, not as strings.
-    await expectCode(repo.availability.markUnavailable('claude', { reason: 'quota', until: '2026-01-01T01:00:00+01:00' }), 'VALIDATION')
-    expect(await rows(repo)).toHaveLength(1)
-  })
-
-  it('expiry is evaluated in the query with the injected clock, and reads never write', async () => {
-    const opened = await openSignaldock()
-    repo = opened.repo
-    await repo.agents.register({ agentId: 'codex', name: 'Codex' })
-    const marked = await repo.availability.markUnavailable('codex', { reason: 'outage', until: '2026-01-01T02:00:00+01:00' })
-    // +01:00 → 01:00Z: one hour after T0, whatever the string looks like.
-    expect(marked).toMatchObject({ state: 'unavailable', until: '2026-01-01T01:00:00.000Z', reason: 'outage', expired: false })
-    const before = await rows(repo)
-
-    opened.clock.set(T0 + 3_600_000 - 1)
-    expect((await repo.availability.get('codex'))!.state).toBe('unavailable')
-    opened.clock.set(T0 + 3_600_000)
-    expect(await repo.availability.get('codex')).toMatchObject({
-      state: 'available',
-      recordedState: 'unavailable',
-      expired: true,
-      reason: 'outage',
+      await repo.availability.markUnavailable('claude', { reason: 'rate limited', forMs: 60_000, source: 'harness' })
+      await repo.availability.markDegraded('claude', { reason: 'slow' })
+      await Promise.all([
+        repo.availability.markUnavailable('claude', { reason: 'quota', forMs: 1000 }),
+        repo.availability.markDegraded('claude', { reason: 'slow', forMs: 1000 }),
+        repo.availability.markAvailable('claude'),
+      ])
+      expect(await rows(repo)).toHaveLength(1)
+      // 01:00 at +01:00 is 00:00Z, which is now: refused. Compared as instants, not as strings.
+      await expectCode(repo.availability.markUnavailable('claude', { reason: 'quota', until: '2026-01-01T01:00:00+01:00' }), 'VALIDATION')
+      expect(await rows(repo)).toHaveLength(1)
     })
-    expect((await repo.availability.list({ state: 'available' })).map((a) => a.agentId)).toEqual(['codex'])
-    expect(await repo.availability.list({ state: 'unavailable' })).toEqual([])
-    expect((await repo.availability.selectAgent(['codex'])).agentId).toBe('codex')
-    expect(await rows(repo)).toEqual(before) // nothing was cleared or rewritten by the reads
-  })
 
-  it('a degraded state may end by itself or last until changed', async () => {
-    const opened = await openSignaldock()
-    repo = opened.repo
-    await repo.agents.register({ agentId: 'a', name: 'A' })
-    await repo.agents.register({ agentId: 'b', name: 'B' })
-    await repo.availability.markDegraded('a', { reason: 'slow', forMs: 1000 })
-    await repo.availability.markDegraded('b', { reason: 'flaky' })
-    opened.clock.advance(5000)
-    expect((await repo.availability.get('a'))!.state).toBe('available')
-    expect(await repo.availability.get('b')).toMatchObject({ state: 'degraded', until: null, reason: 'flaky' })
-    expect((await repo.availability.markAvailable('b')).reason).toBeNull()
-  })
+    it('expiry is evaluated in the query with the injected clock, and reads never write', async () => {
+      const opened = await engine.open()
+      repo = opened.repo
+      await repo.agents.register({ agentId: 'codex', name: 'Codex' })
+      const marked = await repo.availability.markUnavailable('codex', { reason: 'outage', until: '2026-01-01T02:00:00+01:00' })
+      // +01:00 → 01:00Z: one hour after T0, whatever the string looks like.
+      expect(marked).toMatchObject({ state: 'unavailable', until: '2026-01-01T01:00:00.000Z', reason: 'outage', expired: false })
+      const before = await rows(repo)
 
-  it('refuses bad input before writing: past or zone-less times, missing reasons, both until and forMs', async () => {
-    ;({ repo } = await openSignaldock())
-    await repo.agents.register({ agentId: 'a', name: 'A' })
-    await expectCode(repo.availability.markUnavailable('a', { reason: 'x', until: T0 - 1 }), 'VALIDATION')
-    await expectCode(repo.availability.markUnavailable('a', { reason: 'x', until: T0 }), 'VALIDATION')
-    await expectCode(repo.availability.markUnavailable('a', { reason: 'x', until: '2026-01-02T00:00:00' }), 'VALIDATION')
-    await expectCode(repo.availability.markUnavailable('a', { reason: 'x' } as never), 'VALIDATION')
-    await expectCode(repo.availability.markUnavailable('a', { reason: '', forMs: 10 }), 'VALIDATION')
-    await expectCode(repo.availability.markUnavailable('a', { reason: 'x', forMs: 10, until: T0 + 10 }), 'VALIDATION')
-    await expectCode(repo.availability.markDegraded('a', { reason: 'x', forMs: 10, until: T0 + 10 }), 'VALIDATION')
-    await expectCode(repo.availability.markDegraded('a', { reason: 'x', forMs: 0 }), 'VALIDATION')
-    expect(await rows(repo)).toEqual([])
-  })
-
-  it('selectAgent: first available in preference order, degraded only on request, fail closed', async () => {
-    const opened = await openSignaldock()
-    repo = opened.repo
-    for (const id of ['claude', 'codex', 'gemini', 'retired']) await repo.agents.register({ agentId: id, name: id })
-    await repo.agents.deactivate('retired')
-    await repo.availability.markUnavailable('claude', { reason: 'rate limited', forMs: 60_000 })
-    await repo.availability.markDegraded('codex', { reason: 'slow' })
-
-    const choice = await repo.availability.selectAgent(['ghost', 'retired', 'claude', 'codex', 'gemini'])
-    expect(choice).toEqual({
-      agentId: 'gemini',
-      state: 'available',
-      reason: null,
-      skipped: [
-        { agentId: 'ghost', reason: 'not_registered', detail: null, until: null },
-        { agentId: 'retired', reason: 'inactive', detail: null, until: null },
-        { agentId: 'claude', reason: 'unavailable', detail: 'rate limited', until: new Date(T0 + 60_000).toISOString() },
-        { agentId: 'codex', reason: 'degraded', detail: 'slow', until: null },
-      ],
+      opened.clock.set(T0 + 3_600_000 - 1)
+      expect((await repo.availability.get('codex'))!.state).toBe('unavailable')
+      opened.clock.set(T0 + 3_600_000)
+      expect(await repo.availability.get('codex')).toMatchObject({
+        state: 'available',
+        recordedState: 'unavailable',
+        expired: true,
+        reason: 'outage',
+      })
+      expect((await repo.availability.list({ state: 'available' })).map((a) => a.agentId)).toEqual(['codex'])
+      expect(await repo.availability.list({ state: 'unavailable' })).toEqual([])
+      expect((await repo.availability.selectAgent(['codex'])).agentId).toBe('codex')
+      expect(await rows(repo)).toEqual(before) // nothing was cleared or rewritten by the reads
     })
-    // A degraded agent is not taken while an available one is preferred later…
-    expect((await repo.availability.selectAgent(['codex', 'gemini'], { allowDegraded: true })).agentId).toBe('gemini')
-    await repo.availability.markUnavailable('gemini', { reason: 'outage', forMs: 60_000 })
-    // …and only with allowDegraded when nothing is available.
-    const none = await repo.availability.selectAgent(['claude', 'codex', 'gemini'])
-    expect(none.agentId).toBeNull()
-    expect(none.state).toBeNull()
-    expect(none.skipped.map((s) => s.reason)).toEqual(['unavailable', 'degraded', 'unavailable'])
-    const degraded = await repo.availability.selectAgent(['claude', 'codex', 'gemini'], { allowDegraded: true })
-    expect(degraded).toMatchObject({ agentId: 'codex', state: 'degraded', reason: 'slow' })
-    expect(degraded.skipped.map((s) => s.agentId)).toEqual(['claude'])
-    // Expiry frees claude.
-    opened.clock.advance(60_000)
-    expect((await repo.availability.selectAgent(['claude', 'codex'])).agentId).toBe('claude')
-    await expectCode(repo.availability.selectAgent([]), 'VALIDATION')
-  })
 
+    it('a degraded state may end by itself or last until changed', async () => {
+      const opened = await engine.open()
+      repo = opened.repo
+      await repo.agents.register({ agentId: 'a', name: 'A' })
+      await repo.agents.register({ agentId: 'b', name: 'B' })
+      await repo.availability.markDegraded('a', { reason: 'slow', forMs: 1000 })
+      await repo.availability.markDegraded('b', { reason: 'flaky' })
+      opened.clock.advance(5000)
+      expect((await repo.availability.get('a'))!.state).toBe('available')
+      expect(await repo.availability.get('b')).toMatchObject({ state: 'degraded', until: null, reason: 'flaky' })
+      expect((await repo.availability.markAvailable('b')).reason).toBeNull()
+    })
+
+    it('refuses bad input before writing: past or zone-less times, missing reasons, both until and forMs', async () => {
+      ;({ repo } = await engine.open())
+      await repo.agents.register({ agentId: 'a', name: 'A' })
+      await expectCode(repo.availability.markUnavailable('a', { reason: 'x', until: T0 - 1 }), 'VALIDATION')
+      await expectCode(repo.availability.markUnavailable('a', { reason: 'x', until: T0 }), 'VALIDATION')
+      await expectCode(repo.availability.markUnavailable('a', { reason: 'x', until: '2026-01-02T00:00:00' }), 'VALIDATION')
+      await expectCode(repo.availability.markUnavailable('a', { reason: 'x' } as never), 'VALIDATION')
+      await expectCode(repo.availability.markUnavailable('a', { reason: '', forMs: 10 }), 'VALIDATION')
+      await expectCode(repo.availability.markUnavailable('a', { reason: 'x', forMs: 10, until: T0 + 10 }), 'VALIDATION')
+      await expectCode(repo.availability.markDegraded('a', { reason: 'x', forMs: 10, until: T0 + 10 }), 'VALIDATION')
+      await expectCode(repo.availability.markDegraded('a', { reason: 'x', forMs: 0 }), 'VALIDATION')
+      expect(await rows(repo)).toEqual([])
+    })
+
+    it('selectAgent: first available in preference order, degraded only on request, fail closed', async () => {
+      const opened = await engine.open()
+      repo = opened.repo
+      for (const id of ['claude', 'codex', 'gemini', 'retired']) await repo.agents.register({ agentId: id, name: id })
+      await repo.agents.deactivate('retired')
+      await repo.availability.markUnavailable('claude', { reason: 'rate limited', forMs: 60_000 })
+      await repo.availability.markDegraded('codex', { reason: 'slow' })
+
+      const choice = await repo.availability.selectAgent(['ghost', 'retired', 'claude', 'codex', 'gemini'])
+      expect(choice).toEqual({
+        agentId: 'gemini',
+        state: 'available',
+        reason: null,
+        skipped: [
+          { agentId: 'ghost', reason: 'not_registered', detail: null, until: null },
+          { agentId: 'retired', reason: 'inactive', detail: null, until: null },
+          { agentId: 'claude', reason: 'unavailable', detail: 'rate limited', until: new Date(T0 + 60_000).toISOString() },
+          { agentId: 'codex', reason: 'degraded', detail: 'slow', until: null },
+        ],
+      })
+      // A degraded agent is not taken while an available one is preferred later…
+      expect((await repo.availability.selectAgent(['codex', 'gemini'], { allowDegraded: true })).agentId).toBe('gemini')
+      await repo.availability.markUnavailable('gemini', { reason: 'outage', forMs: 60_000 })
+      // …and only with allowDegraded when nothing is available.
+      const none = await repo.availability.selectAgent(['claude', 'codex', 'gemini'])
+      expect(none.agentId).toBeNull()
+      expect(none.state).toBeNull()
+      expect(none.skipped.map((s) => s.reason)).toEqual(['unavailable', 'degraded', 'unavailable'])
+      const degraded = await repo.availability.selectAgent(['claude', 'codex', 'gemini'], { allowDegraded: true })
+      expect(degraded).toMatchObject({ agentId: 'codex', state: 'degraded', reason: 'slow' })
+      expect(degraded.skipped.map((s) => s.agentId)).toEqual(['claude'])
+      // Expiry frees claude.
+      opened.clock.advance(60_000)
+      expect((await repo.availability.selectAgent(['claude', 'codex'])).agentId).toBe('claude')
+      await expectCode(repo.availability.selectAgent([]), 'VALIDATION')
+    })
+  })
+}
+
+describe('agent availability on SQLite', () => {
   it('retries a transaction that meets a busy database, then reports BUSY', async () => {
     const file = join(tempDir(), 'signaldock.db')
-    repo = await SignaldockRepository.open(file, {
-      busyTimeoutMs: 10,
-      transactionRetry: { attempts: 40, baseDelayMs: 10, maxDelayMs: 40 },
-    })
+    repo = await SignaldockRepository.open(file, { busyTimeoutMs: 2000 })
     await repo.agents.register({ agentId: 'a', name: 'A' })
     const blocker = new DatabaseSync(file)
     blocker.exec('BEGIN IMMEDIATE')
@@ -144,14 +145,12 @@ describe('agent availability', () => {
     blocker.exec('COMMIT')
     expect((await pending).state).toBe('degraded')
 
-    const impatient = await SignaldockRepository.open(file, {
-      busyTimeoutMs: 5,
-      transactionRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
-    })
+    const impatient = await SignaldockRepository.open(file, { busyTimeoutMs: 50 })
     try {
       blocker.exec('BEGIN IMMEDIATE')
       const error = await expectCode(impatient.availability.markAvailable('a'), 'BUSY')
-      expect(error.details?.['attempts']).toBe(3)
+      expect(error.details?.['attempts']).toBeGreaterThan(1)
+      expect(error.details?.['waitedMs']).toBeGreaterThanOrEqual(50)
       blocker.exec('ROLLBACK')
     } finally {
       blocker.close()

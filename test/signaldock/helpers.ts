@@ -1,14 +1,114 @@
-/** Shared setup of the signaldock suites. */
-import { manualClock } from '../../src/sqlite/clock.js'
+/**
+ * Shared setup of the signaldock suites, which are contract suites: written once,
+ * run on every engine — SQLite always, PostgreSQL when the run has a server (see
+ * test/postgres/global-setup.ts). Without a server the PostgreSQL leg is simply not
+ * registered; the global setup printed why.
+ */
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+
+import pg from 'pg'
+import { afterAll, afterEach, inject } from 'vitest'
+
 import type { SignaldockRepositoryOptions } from '../../src/signaldock/signaldock-repository.js'
 import { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
+import type { Clock } from '../../src/sqlite/clock.js'
+import { manualClock } from '../../src/sqlite/clock.js'
+import { tempDir } from '../helpers.js'
 
 /** 2026-01-01T00:00:00Z */
 export const T0 = Date.UTC(2026, 0, 1)
 
-/** A fresh in-memory signaldock.db with a manual clock at {@link T0}. */
-export async function openSignaldock(options: SignaldockRepositoryOptions = {}) {
-  const clock = manualClock(T0)
-  const repo = await SignaldockRepository.open(':memory:', { clock, ...options })
-  return { repo, clock }
+/** Where a signaldock store lives, as JSON a child process can be given. */
+export type SignaldockTarget = { readonly sqlite: string } | { readonly postgres: string; readonly schema: string }
+
+/** Options every engine understands. */
+export interface EngineOpenOptions {
+  readonly clock?: Clock
+  readonly busyTimeoutMs?: number
+}
+
+/** One engine of the contract suites. */
+export interface SignaldockEngine {
+  readonly name: 'sqlite' | 'postgres'
+  /** A fresh, empty store (in memory / in a new schema), with a manual clock at {@link T0}; closed after the test. */
+  open(options?: EngineOpenOptions): Promise<{ repo: SignaldockRepository; clock: ReturnType<typeof manualClock> }>
+  /** A fresh location several processes can share. */
+  target(): SignaldockTarget
+}
+
+const opened: SignaldockRepository[] = []
+const schemasOfTest: string[] = []
+let admin: pg.Pool | undefined
+afterEach(async () => {
+  await Promise.allSettled(opened.splice(0).map((repo) => repo.close()))
+  // Drop the test's schemas: a database that keeps growing slows every migration's introspection.
+  for (const schema of schemasOfTest.splice(0)) {
+    admin ??= new pg.Pool({ connectionString: POSTGRES_URL!, max: 1 })
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+  }
+})
+afterAll(async () => {
+  await admin?.end()
+})
+
+/** Opens `target`; the repository is closed after the test. */
+export async function openTarget(target: SignaldockTarget, options: SignaldockRepositoryOptions = {}): Promise<SignaldockRepository> {
+  const repo =
+    'sqlite' in target
+      ? await SignaldockRepository.open(target.sqlite, options)
+      : await SignaldockRepository.openPostgres(target.postgres, {
+          schema: target.schema,
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+          ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+        })
+  opened.push(repo)
+  return repo
+}
+
+let schemas = 0
+/** A schema name no other test uses; dropped after the test. */
+export function freshSchema(prefix = 't'): string {
+  const schema = `${prefix}_${process.pid}_${++schemas}_${randomBytes(3).toString('hex')}`
+  schemasOfTest.push(schema)
+  return schema
+}
+
+/** The run's PostgreSQL database URL, or null (with the reason in {@link POSTGRES_SKIP_REASON}). */
+const provided = inject('cleoPostgres') ?? { url: null, reason: 'the unit project global setup did not run' }
+export const POSTGRES_URL: string | null = provided.url
+/** Why there is no PostgreSQL leg in this run, or null. */
+export const POSTGRES_SKIP_REASON: string | null = provided.reason
+
+const sqliteEngine: SignaldockEngine = {
+  name: 'sqlite',
+  async open(options = {}) {
+    const clock = manualClock(T0)
+    const repo = await openTarget({ sqlite: ':memory:' }, { clock, ...options })
+    return { repo, clock }
+  },
+  target: () => ({ sqlite: join(tempDir(), 'signaldock.db') }),
+}
+
+function postgresEngine(url: string): SignaldockEngine {
+  return {
+    name: 'postgres',
+    async open(options = {}) {
+      const clock = manualClock(T0)
+      const repo = await openTarget({ postgres: url, schema: freshSchema() }, { clock, ...options })
+      return { repo, clock }
+    },
+    target: () => ({ postgres: url, schema: freshSchema('shared') }),
+  }
+}
+
+/** The engines of this run: SQLite, and PostgreSQL when a server is available. */
+export const ENGINES: readonly SignaldockEngine[] = POSTGRES_URL === null ? [sqliteEngine] : [sqliteEngine, postgresEngine(POSTGRES_URL)]
+
+/** The PostgreSQL engine of this run, or null. */
+export const POSTGRES_ENGINE: SignaldockEngine | null = ENGINES.find((engine) => engine.name === 'postgres') ?? null
+
+/** `openSignaldock()` of the SQLite-only suites: a fresh in-memory store. */
+export function openSignaldock(options: EngineOpenOptions = {}) {
+  return sqliteEngine.open(options)
 }

@@ -1,7 +1,8 @@
 /**
- * Issue 11 will run SignaldockRepository unchanged on PostgreSQL. This suite runs
- * every aggregate through a Kysely plugin that compiles each query the repository
- * issues with Kysely's PostgreSQL compiler too, and checks the SQL for
+ * SignaldockRepository runs unchanged on PostgreSQL (the contract suites run every
+ * aggregate on a real server when the run has one). This suite needs no server: it
+ * runs every aggregate through a Kysely plugin that compiles each query the
+ * repository issues with Kysely's PostgreSQL compiler too, and checks the SQL for
  * SQLite-only constructs.
  */
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely'
@@ -16,7 +17,6 @@ import { AuthSessions, Verifications } from '../../src/signaldock/auth-sessions.
 import { ClaimCodes } from '../../src/signaldock/claim-codes.js'
 import { Organizations } from '../../src/signaldock/organizations.js'
 import type { SignaldockContext } from '../../src/signaldock/signaldock-context.js'
-import { DEFAULT_TRANSACTION_RETRY } from '../../src/signaldock/signaldock-context.js'
 import type { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
 import { AuthAccounts, SignaldockUsers } from '../../src/signaldock/users.js'
 import { uuidv7Generator } from '../../src/sqlite/ids.js'
@@ -44,12 +44,13 @@ describe('portability of the repository SQL', () => {
     const opened = await openSignaldock()
     repo = opened.repo
     const shadow = new PostgresShadow()
+    const kysely = repo.kysely.withPlugin(shadow)
     const ctx: SignaldockContext = {
-      kysely: repo.kysely.withPlugin(shadow),
+      kysely,
       clock: opened.clock,
       newId: uuidv7Generator(opened.clock),
       errors: { store: 'signaldock', file: ':memory:' },
-      retry: DEFAULT_TRANSACTION_RETRY,
+      transaction: (fn) => kysely.transaction().execute(fn),
     }
     const agents = new SignaldockAgents(ctx)
     const capabilities = new AgentCatalog(ctx, 'capabilities')

@@ -15,8 +15,9 @@ import { CleoWorkspace } from '../../src/workspace.js'
 import type { KnownProjects } from '../../src/workspace-agents.js'
 import { WorkspaceAgents, memoryAgentRefStore } from '../../src/workspace-agents.js'
 import { expectCode, tempDir } from '../helpers.js'
+import type { SignaldockEngine } from './helpers.js'
+import { ENGINES, T0 } from './helpers.js'
 
-const T0 = Date.UTC(2026, 0, 1)
 const KEY = 'sk_live_' + '0123456789abcdef'.repeat(4)
 
 interface Fixture {
@@ -34,10 +35,9 @@ afterEach(async () => {
   for (const store of opened.splice(0)) await store.close()
 })
 
-/** ws.agents over real in-memory stores, with fakes for conduit's refs and nexus's projects. */
-async function fixture(): Promise<Fixture> {
-  const clock = manualClock(T0)
-  const signaldock = await SignaldockRepository.open(':memory:', { clock })
+/** ws.agents over real stores (signaldock on the engine), with fakes for conduit's refs and nexus's projects. */
+async function fixture(engine: SignaldockEngine): Promise<Fixture> {
+  const { repo: signaldock, clock } = await engine.open()
   const tasks = await TasksRepository.open(':memory:', { clock })
   opened.push(signaldock, tasks)
   const root = tempDir()
@@ -67,195 +67,201 @@ function otherProject(f: Fixture, name: string, refs: AgentVisibilityRef[] | Err
   return dir
 }
 
-describe('ws.agents.register', () => {
-  it('writes signaldock first, then the sealed credential into the tasks.db cache; the key is never stored in clear', async () => {
-    const f = await fixture()
-    const result = await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKey: KEY, capabilities: ['chat'] })
-    expect(result).toMatchObject({ created: true, cached: true, ref: null })
-    const global = (await f.signaldock.agents.get('cleo-prime'))!
-    expect(global.apiKeyEncrypted).not.toBeNull()
-    expect(global.apiKeyEncrypted).not.toContain(KEY)
-    const cached = (await f.tasks.credentials.get('cleo-prime'))!
-    expect(cached.apiKeyEncrypted).toBe(global.apiKeyEncrypted)
-    for (const db of [f.signaldock.kysely, f.tasks.kysely] as unknown as Array<Kysely<any>>) {
-      const tables = ['agents', 'agent_credentials']
-      for (const table of tables) {
-        const rows = await db.selectFrom(table).selectAll().execute().catch(() => [])
-        expect(JSON.stringify(rows)).not.toContain(KEY)
+for (const engine of ENGINES) {
+  describe(`ws.agents.register [${engine.name}]`, () => {
+    it('writes signaldock first, then the sealed credential into the tasks.db cache; the key is never stored in clear', async () => {
+      const f = await fixture(engine)
+      const result = await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKey: KEY, capabilities: ['chat'] })
+      expect(result).toMatchObject({ created: true, cached: true, ref: null })
+      const global = (await f.signaldock.agents.get('cleo-prime'))!
+      expect(global.apiKeyEncrypted).not.toBeNull()
+      expect(global.apiKeyEncrypted).not.toContain(KEY)
+      const cached = (await f.tasks.credentials.get('cleo-prime'))!
+      expect(cached.apiKeyEncrypted).toBe(global.apiKeyEncrypted)
+      for (const db of [f.signaldock.kysely, f.tasks.kysely] as unknown as Array<Kysely<any>>) {
+        const tables = ['agents', 'agent_credentials']
+        for (const table of tables) {
+          const rows = await db.selectFrom(table).selectAll().execute().catch(() => [])
+          expect(JSON.stringify(rows)).not.toContain(KEY)
+        }
       }
-    }
-    expect(await f.agents.credential('cleo-prime')).toBe(KEY)
-    expect(await f.agents.verifyApiKey('cleo-prime', KEY)).toBe(true)
-    expect(await f.agents.verifyApiKey('cleo-prime', KEY.replace(/f$/, 'e'))).toBe(false)
-    expect(await f.agents.credential('nobody')).toBeNull()
-    expect(await f.agents.verifyApiKey('nobody', KEY)).toBe(false)
+      expect(await f.agents.credential('cleo-prime')).toBe(KEY)
+      expect(await f.agents.verifyApiKey('cleo-prime', KEY)).toBe(true)
+      expect(await f.agents.verifyApiKey('cleo-prime', KEY.replace(/f$/, 'e'))).toBe(false)
+      expect(await f.agents.credential('nobody')).toBeNull()
+      expect(await f.agents.verifyApiKey('nobody', KEY)).toBe(false)
 
-    // Rotation and removal of the key reach the cache too; a stale key is never kept.
-    await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKey: KEY + 'v2' })
-    expect(await f.agents.credential('cleo-prime')).toBe(KEY + 'v2')
-    expect(f.agents.cipher().open('cleo-prime', (await f.tasks.credentials.get('cleo-prime'))!.apiKeyEncrypted)).toBe(KEY + 'v2')
-    const cleared = await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKeyEncrypted: null, apiKeyHash: null })
-    expect(cleared.cached).toBe(false)
-    expect(await f.tasks.credentials.get('cleo-prime')).toBeNull()
-    expect(await f.agents.credential('cleo-prime')).toBeNull()
+      // Rotation and removal of the key reach the cache too; a stale key is never kept.
+      await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKey: KEY + 'v2' })
+      expect(await f.agents.credential('cleo-prime')).toBe(KEY + 'v2')
+      expect(f.agents.cipher().open('cleo-prime', (await f.tasks.credentials.get('cleo-prime'))!.apiKeyEncrypted)).toBe(KEY + 'v2')
+      const cleared = await f.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', apiKeyEncrypted: null, apiKeyHash: null })
+      expect(cleared.cached).toBe(false)
+      expect(await f.tasks.credentials.get('cleo-prime')).toBeNull()
+      expect(await f.agents.credential('cleo-prime')).toBeNull()
+    })
+
+    it('is idempotent by slug, and can attach in the same call', async () => {
+      const f = await fixture(engine)
+      await f.agents.register({ agentId: 'a', name: 'A' })
+      const again = await f.agents.register({ agentId: 'a', name: 'A2', attach: { role: 'lead' } })
+      expect(again).toMatchObject({ created: false, cached: false, ref: { agentId: 'a', enabled: true, role: 'lead' } })
+      expect((await f.agents.list()).map((row) => row.agent.name)).toEqual(['A2'])
+      await expectCode(f.agents.register({ agentId: 'a', name: 'A', apiKey: KEY, apiKeyEncrypted: 'x' }), 'VALIDATION')
+      await expectCode(f.agents.register({ agentId: 'a', name: 'A', apiKey: '' }), 'VALIDATION')
+    })
+
+    it('if the cache write fails, the global identity is already there and a re-run completes', async () => {
+      const f = await fixture(engine)
+      const material = { machineKey: randomBytes(32), globalSalt: randomBytes(32) }
+      const broken = await TasksRepository.open(':memory:')
+      await broken.close()
+      const deps = { projectDir: f.projectDir, globalDir: null, signaldock: f.signaldock, refs: f.refs, keys: () => material }
+      const projects: KnownProjects = { listProjectDirs: async () => [], readProjectRefs: async () => null }
+      const failing = new WorkspaceAgents({ ...deps, tasks: broken, projects })
+      await expectCode(failing.register({ agentId: 'a', name: 'A', apiKey: KEY }), 'CLOSED')
+      expect((await f.signaldock.agents.get('a'))!.apiKeyEncrypted).not.toBeNull() // signaldock was written first
+
+      const healthy = new WorkspaceAgents({ ...deps, tasks: f.tasks, projects })
+      expect(await healthy.verifyApiKey('a', KEY)).toBe(true) // readable from the source of truth meanwhile
+      const rerun = await healthy.register({ agentId: 'a', name: 'A' })
+      expect(rerun).toMatchObject({ created: false, cached: true })
+      expect(await healthy.credential('a')).toBe(KEY)
+    })
+
+    it('a credential sealed under other key files, or tampered, is CORRUPT — never garbage', async () => {
+      const f = await fixture(engine)
+      const foreign = CredentialCipher.fromKeyMaterial({ machineKey: randomBytes(32), globalSalt: randomBytes(32) })
+      await f.signaldock.agents.register({ agentId: 'a', name: 'A', apiKeyEncrypted: foreign.seal('a', KEY) })
+      const error = await expectCode(f.agents.credential('a'), 'CORRUPT')
+      expect(error.details?.['reason']).toBe('other-key')
+      const mine = f.agents.cipher().seal('b', KEY)
+      const bytes = Buffer.from(mine, 'base64')
+      bytes[bytes.length - 1]! ^= 1
+      await f.signaldock.agents.register({ agentId: 'b', name: 'B', apiKeyEncrypted: bytes.toString('base64') })
+      await expectCode(f.agents.verifyApiKey('b', KEY), 'CORRUPT')
+    })
   })
+}
 
-  it('is idempotent by slug, and can attach in the same call', async () => {
-    const f = await fixture()
-    await f.agents.register({ agentId: 'a', name: 'A' })
-    const again = await f.agents.register({ agentId: 'a', name: 'A2', attach: { role: 'lead' } })
-    expect(again).toMatchObject({ created: false, cached: false, ref: { agentId: 'a', enabled: true, role: 'lead' } })
-    expect((await f.agents.list()).map((row) => row.agent.name)).toEqual(['A2'])
-    await expectCode(f.agents.register({ agentId: 'a', name: 'A', apiKey: KEY, apiKeyEncrypted: 'x' }), 'VALIDATION')
-    await expectCode(f.agents.register({ agentId: 'a', name: 'A', apiKey: '' }), 'VALIDATION')
+for (const engine of ENGINES) {
+  describe(`ws.agents.attach / detach / list [${engine.name}]`, () => {
+    it('attach needs a registered agent; detach hides it; re-attach re-enables', async () => {
+      const f = await fixture(engine)
+      await expectCode(f.agents.attach('ghost'), 'NOT_FOUND')
+      await f.agents.register({ agentId: 'a', name: 'A' })
+      await f.agents.register({ agentId: 'b', name: 'B' })
+      const attached = await f.agents.attach('a', { role: 'worker' })
+      expect(attached).toMatchObject({ attached: true, ref: { enabled: true, role: 'worker', attachedAt: new Date(T0).toISOString() } })
+      expect((await f.agents.list()).map((r) => r.agent.agentId)).toEqual(['a'])
+
+      const detached = await f.agents.detach('a')
+      expect(detached).toMatchObject({ agentId: 'a', enabled: false, role: 'worker' })
+      await expectCode(f.agents.detach('b'), 'NOT_FOUND')
+      expect(await f.agents.list()).toEqual([])
+      expect((await f.agents.list({ includeDisabled: true })).map((r) => [r.agent.agentId, r.attached])).toEqual([['a', false]])
+      expect((await f.agents.list({ global: true })).map((r) => [r.agent.agentId, r.attached, r.ref])).toEqual([
+        ['a', false, null],
+        ['b', false, null],
+      ])
+      expect((await f.signaldock.agents.get('a'))).not.toBeNull() // identity kept
+
+      f.clock.advance(1000)
+      const again = await f.agents.attach('a', { role: 'lead' })
+      expect(again.ref).toMatchObject({ enabled: true, role: 'lead', attachedAt: new Date(T0 + 1000).toISOString() })
+      expect((await f.agents.get('a'))!.attached).toBe(true)
+      expect((await f.agents.get('b'))).toMatchObject({ attached: false, ref: null })
+      expect(await f.agents.get('ghost')).toBeNull()
+    })
+
+    it('list filters by activity and never shows a dangling ref', async () => {
+      const f = await fixture(engine)
+      await f.agents.register({ agentId: 'a', name: 'A', attach: true })
+      await f.agents.register({ agentId: 'b', name: 'B', attach: true, isActive: false })
+      expect((await f.agents.list({ active: true })).map((r) => r.agent.agentId)).toEqual(['a'])
+      await f.signaldock.agents.remove('a') // behind the workspace's back
+      expect((await f.agents.list()).map((r) => r.agent.agentId)).toEqual(['b'])
+      expect((await f.refs.list()).map((r) => r.agentId)).toEqual(['a', 'b'])
+    })
   })
+}
 
-  it('if the cache write fails, the global identity is already there and a re-run completes', async () => {
-    const f = await fixture()
-    const material = { machineKey: randomBytes(32), globalSalt: randomBytes(32) }
-    const broken = await TasksRepository.open(':memory:')
-    await broken.close()
-    const deps = { projectDir: f.projectDir, globalDir: null, signaldock: f.signaldock, refs: f.refs, keys: () => material }
-    const projects: KnownProjects = { listProjectDirs: async () => [], readProjectRefs: async () => null }
-    const failing = new WorkspaceAgents({ ...deps, tasks: broken, projects })
-    await expectCode(failing.register({ agentId: 'a', name: 'A', apiKey: KEY }), 'CLOSED')
-    expect((await f.signaldock.agents.get('a'))!.apiKeyEncrypted).not.toBeNull() // signaldock was written first
+for (const engine of ENGINES) {
+  describe(`ws.agents.remove [${engine.name}]`, () => {
+    it('remove deletes the project ref and the cached credential, never the identity', async () => {
+      const f = await fixture(engine)
+      await f.agents.register({ agentId: 'a', name: 'A', apiKey: KEY, attach: true })
+      const result = await f.agents.remove('a')
+      expect(result).toMatchObject({ agentRemoved: false, refRemoved: true })
+      expect(await f.refs.get('a')).toBeNull() // deleted, not merely disabled (CLEO's remove only detached)
+      expect(await f.tasks.credentials.get('a')).toBeNull()
+      expect(await f.signaldock.agents.get('a')).not.toBeNull()
+      await expectCode(f.agents.remove('a'), 'NOT_FOUND')
+    })
 
-    const healthy = new WorkspaceAgents({ ...deps, tasks: f.tasks, projects })
-    expect(await healthy.verifyApiKey('a', KEY)).toBe(true) // readable from the source of truth meanwhile
-    const rerun = await healthy.register({ agentId: 'a', name: 'A' })
-    expect(rerun).toMatchObject({ created: false, cached: true })
-    expect(await healthy.credential('a')).toBe(KEY)
+    it('remove --global refuses while this project holds an enabled ref; a detached one does not block', async () => {
+      const f = await fixture(engine)
+      await f.agents.register({ agentId: 'a', name: 'A', attach: true })
+      const refused = await expectCode(f.agents.remove('a', { global: true }), 'CONFLICT')
+      expect(refused.details?.['projects']).toHaveLength(1)
+      expect(await f.signaldock.agents.get('a')).not.toBeNull()
+      await f.agents.detach('a')
+      const removed = await f.agents.remove('a', { global: true })
+      expect(removed).toMatchObject({ agentRemoved: true, refRemoved: true, enabledElsewhere: [] })
+      expect(await f.refs.get('a')).toBeNull()
+    })
+
+    it('remove --global scans the projects registered in nexus, and removes junction rows with the agent', async () => {
+      const f = await fixture(engine)
+      await f.agents.register({ agentId: 'a', name: 'A', apiKey: KEY, capabilities: ['chat'], skills: ['ts'] })
+      await f.signaldock.connections.connect({ agentId: 'a', connectionId: 'c1' })
+      await f.signaldock.availability.markDegraded('a', { reason: 'slow' })
+      const busy = otherProject(f, 'busy', [{ agentId: 'a', enabled: true }])
+      otherProject(f, 'idle', [{ agentId: 'a', enabled: false }])
+      otherProject(f, 'empty', null)
+
+      const refused = await expectCode(f.agents.remove('a', { global: true }), 'CONFLICT')
+      expect(refused.details?.['projects']).toEqual([busy])
+      expect(refused.message).toContain(busy)
+
+      f.others.set(busy, [{ agentId: 'a', enabled: false }])
+      const removed = await f.agents.remove('a', { global: true })
+      expect(removed.agentRemoved).toBe(true)
+      const db = f.signaldock.kysely as unknown as Kysely<any>
+      for (const table of ['agents', 'agent_capabilities', 'agent_skills', 'agent_connections', 'agent_availability']) {
+        expect(await db.selectFrom(table).selectAll().execute(), table).toEqual([])
+      }
+      expect(await f.tasks.credentials.get('a')).toBeNull()
+      expect(await f.agents.list({ global: true })).toEqual([])
+    })
+
+    it('force removes despite enabled refs elsewhere, and reports them', async () => {
+      const f = await fixture(engine)
+      await f.agents.register({ agentId: 'a', name: 'A', attach: true })
+      const busy = otherProject(f, 'busy', [{ agentId: 'a', enabled: true }])
+      const result = await f.agents.remove('a', { global: true, force: true })
+      expect(result).toMatchObject({ agentRemoved: true, refRemoved: true, enabledElsewhere: [busy], unreadable: [] })
+    })
+
+    it('a project whose refs cannot be read makes remove --global fail closed, unless forced', async () => {
+      const f = await fixture(engine)
+      await f.agents.register({ agentId: 'a', name: 'A' })
+      const broken = otherProject(f, 'broken', new CleoStoreError('CORRUPT', 'not a database'))
+      const error = await expectCode(f.agents.remove('a', { global: true }), 'CORRUPT')
+      expect(error.details?.['project']).toBe(broken)
+      expect(await f.signaldock.agents.get('a')).not.toBeNull()
+      const forced = await f.agents.remove('a', { global: true, force: true })
+      expect(forced).toMatchObject({ agentRemoved: true, unreadable: [broken] })
+    })
+
+    it('an unregistered agent: NOT_FOUND, or just the dangling local ref is cleaned', async () => {
+      const f = await fixture(engine)
+      await expectCode(f.agents.remove('ghost', { global: true }), 'NOT_FOUND')
+      await f.refs.attach('ghost', {})
+      expect(await f.agents.remove('ghost', { global: true })).toMatchObject({ agentRemoved: false, refRemoved: true })
+    })
   })
-
-  it('a credential sealed under other key files, or tampered, is CORRUPT — never garbage', async () => {
-    const f = await fixture()
-    const foreign = CredentialCipher.fromKeyMaterial({ machineKey: randomBytes(32), globalSalt: randomBytes(32) })
-    await f.signaldock.agents.register({ agentId: 'a', name: 'A', apiKeyEncrypted: foreign.seal('a', KEY) })
-    const error = await expectCode(f.agents.credential('a'), 'CORRUPT')
-    expect(error.details?.['reason']).toBe('other-key')
-    const mine = f.agents.cipher().seal('b', KEY)
-    const bytes = Buffer.from(mine, 'base64')
-    bytes[bytes.length - 1]! ^= 1
-    await f.signaldock.agents.register({ agentId: 'b', name: 'B', apiKeyEncrypted: bytes.toString('base64') })
-    await expectCode(f.agents.verifyApiKey('b', KEY), 'CORRUPT')
-  })
-})
-
-describe('ws.agents.attach / detach / list', () => {
-  it('attach needs a registered agent; detach hides it; re-attach re-enables', async () => {
-    const f = await fixture()
-    await expectCode(f.agents.attach('ghost'), 'NOT_FOUND')
-    await f.agents.register({ agentId: 'a', name: 'A' })
-    await f.agents.register({ agentId: 'b', name: 'B' })
-    const attached = await f.agents.attach('a', { role: 'worker' })
-    expect(attached).toMatchObject({ attached: true, ref: { enabled: true, role: 'worker', attachedAt: new Date(T0).toISOString() } })
-    expect((await f.agents.list()).map((r) => r.agent.agentId)).toEqual(['a'])
-
-    const detached = await f.agents.detach('a')
-    expect(detached).toMatchObject({ agentId: 'a', enabled: false, role: 'worker' })
-    await expectCode(f.agents.detach('b'), 'NOT_FOUND')
-    expect(await f.agents.list()).toEqual([])
-    expect((await f.agents.list({ includeDisabled: true })).map((r) => [r.agent.agentId, r.attached])).toEqual([['a', false]])
-    expect((await f.agents.list({ global: true })).map((r) => [r.agent.agentId, r.attached, r.ref])).toEqual([
-      ['a', false, null],
-      ['b', false, null],
-    ])
-    expect((await f.signaldock.agents.get('a'))).not.toBeNull() // identity kept
-
-    f.clock.advance(1000)
-    const again = await f.agents.attach('a', { role: 'lead' })
-    expect(again.ref).toMatchObject({ enabled: true, role: 'lead', attachedAt: new Date(T0 + 1000).toISOString() })
-    expect((await f.agents.get('a'))!.attached).toBe(true)
-    expect((await f.agents.get('b'))).toMatchObject({ attached: false, ref: null })
-    expect(await f.agents.get('ghost')).toBeNull()
-  })
-
-  it('list filters by activity and never shows a dangling ref', async () => {
-    const f = await fixture()
-    await f.agents.register({ agentId: 'a', name: 'A', attach: true })
-    await f.agents.register({ agentId: 'b', name: 'B', attach: true, isActive: false })
-    expect((await f.agents.list({ active: true })).map((r) => r.agent.agentId)).toEqual(['a'])
-    await f.signaldock.agents.remove('a') // behind the workspace's back
-    expect((await f.agents.list()).map((r) => r.agent.agentId)).toEqual(['b'])
-    expect((await f.refs.list()).map((r) => r.agentId)).toEqual(['a', 'b'])
-  })
-})
-
-describe('ws.agents.remove', () => {
-  it('remove deletes the project ref and the cached credential, never the identity', async () => {
-    const f = await fixture()
-    await f.agents.register({ agentId: 'a', name: 'A', apiKey: KEY, attach: true })
-    const result = await f.agents.remove('a')
-    expect(result).toMatchObject({ agentRemoved: false, refRemoved: true })
-    expect(await f.refs.get('a')).toBeNull() // deleted, not merely disabled (CLEO's remove only detached)
-    expect(await f.tasks.credentials.get('a')).toBeNull()
-    expect(await f.signaldock.agents.get('a')).not.toBeNull()
-    await expectCode(f.agents.remove('a'), 'NOT_FOUND')
-  })
-
-  it('remove --global refuses while this project holds an enabled ref; a detached one does not block', async () => {
-    const f = await fixture()
-    await f.agents.register({ agentId: 'a', name: 'A', attach: true })
-    const refused = await expectCode(f.agents.remove('a', { global: true }), 'CONFLICT')
-    expect(refused.details?.['projects']).toHaveLength(1)
-    expect(await f.signaldock.agents.get('a')).not.toBeNull()
-    await f.agents.detach('a')
-    const removed = await f.agents.remove('a', { global: true })
-    expect(removed).toMatchObject({ agentRemoved: true, refRemoved: true, enabledElsewhere: [] })
-    expect(await f.refs.get('a')).toBeNull()
-  })
-
-  it('remove --global scans the projects registered in nexus, and removes junction rows with the agent', async () => {
-    const f = await fixture()
-    await f.agents.register({ agentId: 'a', name: 'A', apiKey: KEY, capabilities: ['chat'], skills: ['ts'] })
-    await f.signaldock.connections.connect({ agentId: 'a', connectionId: 'c1' })
-    await f.signaldock.availability.markDegraded('a', { reason: 'slow' })
-    const busy = otherProject(f, 'busy', [{ agentId: 'a', enabled: true }])
-    otherProject(f, 'idle', [{ agentId: 'a', enabled: false }])
-    otherProject(f, 'empty', null)
-
-    const refused = await expectCode(f.agents.remove('a', { global: true }), 'CONFLICT')
-    expect(refused.details?.['projects']).toEqual([busy])
-    expect(refused.message).toContain(busy)
-
-    f.others.set(busy, [{ agentId: 'a', enabled: false }])
-    const removed = await f.agents.remove('a', { global: true })
-    expect(removed.agentRemoved).toBe(true)
-    const db = f.signaldock.kysely as unknown as Kysely<any>
-    for (const table of ['agents', 'agent_capabilities', 'agent_skills', 'agent_connections', 'agent_availability']) {
-      expect(await db.selectFrom(table).selectAll().execute(), table).toEqual([])
-    }
-    expect(await f.tasks.credentials.get('a')).toBeNull()
-    expect(await f.agents.list({ global: true })).toEqual([])
-  })
-
-  it('force removes despite enabled refs elsewhere, and reports them', async () => {
-    const f = await fixture()
-    await f.agents.register({ agentId: 'a', name: 'A', attach: true })
-    const busy = otherProject(f, 'busy', [{ agentId: 'a', enabled: true }])
-    const result = await f.agents.remove('a', { global: true, force: true })
-    expect(result).toMatchObject({ agentRemoved: true, refRemoved: true, enabledElsewhere: [busy], unreadable: [] })
-  })
-
-  it('a project whose refs cannot be read makes remove --global fail closed, unless forced', async () => {
-    const f = await fixture()
-    await f.agents.register({ agentId: 'a', name: 'A' })
-    const broken = otherProject(f, 'broken', new CleoStoreError('CORRUPT', 'not a database'))
-    const error = await expectCode(f.agents.remove('a', { global: true }), 'CORRUPT')
-    expect(error.details?.['project']).toBe(broken)
-    expect(await f.signaldock.agents.get('a')).not.toBeNull()
-    const forced = await f.agents.remove('a', { global: true, force: true })
-    expect(forced).toMatchObject({ agentRemoved: true, unreadable: [broken] })
-  })
-
-  it('an unregistered agent: NOT_FOUND, or just the dangling local ref is cleaned', async () => {
-    const f = await fixture()
-    await expectCode(f.agents.remove('ghost', { global: true }), 'NOT_FOUND')
-    await f.refs.attach('ghost', {})
-    expect(await f.agents.remove('ghost', { global: true })).toMatchObject({ agentRemoved: false, refRemoved: true })
-  })
-})
+}
 
 describe('ws.agents on a CleoWorkspace', () => {
   it('creates the key files (0600) in the global directory, and another workspace on it opens the credential', async () => {

@@ -150,3 +150,17 @@ describe('NodeSqliteDialect', () => {
     await expectCode(sql`SELECT * FROM missing_table`.execute(db), 'INTERNAL')
   })
 })
+
+describe('parameter binding', () => {
+  it('binds integers as INTEGER (node:sqlite alone binds every number as REAL)', async () => {
+    const raw = new DatabaseSync(':memory:')
+    const db = new Kysely<Record<string, never>>({ dialect: new NodeSqliteDialect({ database: raw }) })
+    const { rows } = await sql<{ t: string; q: number; f: string }>`SELECT typeof(${5}) AS t, ${5} / 2 AS q, typeof(${2.5}) AS f`.execute(db)
+    expect(rows).toEqual([{ t: 'integer', q: 2, f: 'real' }])
+    raw.exec("CREATE VIRTUAL TABLE doc USING fts5(body); INSERT INTO doc (rowid, body) VALUES (7, 'seven'), (8, 'eight')")
+    const hit = await sql<{ body: string }>`SELECT body FROM doc WHERE doc MATCH ${'seven OR eight'} AND rowid = ${8}`.execute(db)
+    expect(hit.rows).toEqual([{ body: 'eight' }])
+    await db.destroy()
+    raw.close()
+  })
+})

@@ -1,0 +1,117 @@
+/**
+ * zod schemas of the TeleClaude daemon store's inputs.
+ *
+ * @module
+ */
+import { z } from 'zod'
+
+import { SnapshotCachePolicySchema } from '../conduit/conduit.schemas.js'
+
+const NO_CONTROL = /^[^\p{Cc}]+$/u
+
+/** A daemon session id (a tasks.db session id): 1–100 characters, no control characters. */
+export const DaemonSessionIdSchema = z.string().min(1).max(100).regex(NO_CONTROL, 'must not contain control characters')
+
+/** A hook event type (`session_start`, `tool_use`, …): 1–64 characters of `[A-Za-z0-9_.-]`. */
+export const HookEventTypeSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')
+
+/**
+ * Input of `daemon.hooks.enqueue` (the hook side's INSERT).
+ *
+ * @example
+ * ```ts
+ * await daemon.hooks.enqueue({ sessionId, eventType: 'agent_stop', data: { reason: 'done' } })
+ * ```
+ */
+export const HookEventInputSchema = z.strictObject({
+  sessionId: DaemonSessionIdSchema,
+  eventType: HookEventTypeSchema,
+  /** The event's JSON payload. */
+  data: z.unknown().optional(),
+  /** Force the class of the event; default: critical iff its type is in the outbox's critical list. */
+  critical: z.boolean().optional(),
+})
+/** Input of `daemon.hooks.enqueue`. */
+export type HookEventInput = z.input<typeof HookEventInputSchema>
+
+/** TeleClaude's two lanes of pending deletions. */
+export const UX_DELETION_TYPES = Object.freeze(['user_input', 'feedback'] as const)
+/** One of {@link UX_DELETION_TYPES}. */
+export type UxDeletionType = (typeof UX_DELETION_TYPES)[number]
+
+/**
+ * Input of `daemon.cleanup.register`.
+ *
+ * @example
+ * ```ts
+ * await daemon.cleanup.register({ sessionId, messageId: '8812', deletionType: 'user_input' })
+ * ```
+ */
+export const RegisterDeletionSchema = z.strictObject({
+  sessionId: DaemonSessionIdSchema,
+  messageId: z.string().min(1).max(200).regex(NO_CONTROL, 'must not contain control characters'),
+  deletionType: z.enum(UX_DELETION_TYPES),
+  /** Deletion attempts before giving up (dead letter). Default: the registry's. */
+  maxAttempts: z.number().int().min(1).max(1000).optional(),
+})
+/** Input of `daemon.cleanup.register`. */
+export type RegisterDeletionInput = z.input<typeof RegisterDeletionSchema>
+
+/** A worker's claim options (`owner`, batch size, lease). */
+export const DaemonClaimSchema = z.strictObject({
+  owner: z.string().min(1).max(256).regex(NO_CONTROL, 'must not contain control characters').optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  leaseMs: z.number().int().min(1).max(86_400_000).optional(),
+})
+/** A worker's claim options. */
+export type DaemonClaimOptions = z.input<typeof DaemonClaimSchema>
+
+/**
+ * Options of `DaemonStore.from` / `DaemonStore.of`.
+ *
+ * @example
+ * ```ts
+ * DaemonStore.from(ws, { cache: { ttlMs: { computers: 30_000 } }, hooks: { maxAttempts: 20 } })
+ * ```
+ */
+export const DaemonStoreOptionsSchema = z.strictObject({
+  /** The snapshot cache's TTL policy (merged over the default matrix). */
+  cache: SnapshotCachePolicySchema.partial().optional(),
+  hooks: z
+    .strictObject({
+      /** Event types never coalesced (default {@link DEFAULT_CRITICAL_HOOK_EVENTS}). */
+      criticalEvents: z.array(HookEventTypeSchema).max(256).optional(),
+      /** Delivery attempts of one event before it is dead-lettered (default 10). */
+      maxAttempts: z.number().int().min(1).max(1000).optional(),
+      /**
+       * Claims of an event whose session is unknown before it is dead-lettered as an
+       * orphan (default 3: the session row may be a moment late).
+       */
+      orphanAttempts: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
+  cleanup: z
+    .strictObject({
+      /** Deletion attempts before giving up (default 5). */
+      maxAttempts: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
+  /** Name of the single-writer lease in conduit.db (default `teleclaude-daemon`). */
+  lockName: z.string().min(1).max(128).regex(NO_CONTROL).optional(),
+})
+/** Options of `DaemonStore.from`. */
+export type DaemonStoreOptions = z.input<typeof DaemonStoreOptionsSchema>
+
+/**
+ * TeleClaude's critical hook events: never coalesced, never dropped. Every other
+ * type (tool_use, tool_done, …) is bursty: coalesced latest-wins.
+ */
+export const DEFAULT_CRITICAL_HOOK_EVENTS = Object.freeze([
+  'session_start',
+  'user_prompt_submit',
+  'agent_stop',
+  'stop',
+  'session_end',
+  'error',
+  'notification',
+] as const)
