@@ -138,12 +138,14 @@ const us = (ms: number) => `${fmt(ms * 1000, 1)} µs`
 /** Renders results as a Markdown table. */
 export function toMarkdown(results: readonly WorkloadResult[]): string {
   const lines = [
-    '| workload | ours ops/s | raw ops/s | Drizzle ops/s | ours p50 | ours p99 | raw p50 | ours/raw | ours/Drizzle |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| workload | ours ops/s | raw ops/s | Drizzle ops/s | ours p50 | ours p99 | raw p50 | ours/raw | ours/Drizzle | p50 target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ]
   for (const r of results) {
     lines.push(
-      `| ${r.name} | ${fmt(r.ours.opsPerSec)} | ${fmt(r.raw.opsPerSec)} | ${r.drizzle ? fmt(r.drizzle.opsPerSec) : '—'} | ${us(r.ours.p50Ms)} | ${us(r.ours.p99Ms)} | ${us(r.raw.p50Ms)} | ${fmt(r.oursOverRaw, 2)}× | ${r.oursOverDrizzle === null ? '—' : `${fmt(r.oursOverDrizzle, 2)}×`} |`,
+      `| ${r.name} | ${fmt(r.ours.opsPerSec)} | ${fmt(r.raw.opsPerSec)} | ${r.drizzle ? fmt(r.drizzle.opsPerSec) : '—'} | ${us(r.ours.p50Ms)} | ${us(r.ours.p99Ms)} | ${us(r.raw.p50Ms)} | ${fmt(r.oursOverRaw, 2)}× | ${r.oursOverDrizzle === null ? '—' : `${fmt(r.oursOverDrizzle, 2)}×`} | ${
+        r.p50TargetMs === null ? '—' : `≤ ${r.p50TargetMs} ms ${r.ours.p50Ms <= r.p50TargetMs ? 'met' : 'missed'}`
+      } |`,
     )
   }
   return lines.join('\n')
