@@ -81,8 +81,8 @@ if (POSTGRES_URL !== null) {
       const runs = await Promise.all([1, 2, 3, 4].map(() => runFixture('signaldock-open.ts', [target, String(startAt)])))
       for (const run of runs) expect(JSON.parse(run.stdout.trim())).toEqual({ ok: true, version: '0003_foreign_key_indexes' })
       const admin = pool()
-      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(2)
-      expect(await count(admin, `select count(*) as n from ${schema}.cleo_migration_checksum`)).toBe(2)
+      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(3)
+      expect(await count(admin, `select count(*) as n from ${schema}.cleo_migration_checksum`)).toBe(3)
       expect(await count(admin, `select count(*) as n from ${schema}.signaldock_schema_meta`)).toBe(1)
     })
 
@@ -131,12 +131,12 @@ if (POSTGRES_URL !== null) {
           await sql`select this_function_does_not_exist()`.execute(db)
         },
       }
-      const store = { ...SIGNALDOCK_STORE, migrations: { ...signaldockMigrations, '0003_broken': broken } }
+      const store = { ...SIGNALDOCK_STORE, migrations: { ...signaldockMigrations, '0099_broken': broken } }
       const error = await expectCode(openPostgresDatabase(store, url, { schema }), 'MIGRATION_FAILED')
-      expect(error.details?.['migration']).toBe('0003_broken')
+      expect(error.details?.['migration']).toBe('0099_broken')
       const admin = pool()
       expect(await count(admin, `select count(*) as n from information_schema.tables where table_schema = '${schema}' and table_name = 'half_done'`)).toBe(0)
-      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(2)
+      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(3)
       const repo = await openTarget({ postgres: url, schema })
       expect(repo.schemaVersion).toBe('0003_foreign_key_indexes')
     })
