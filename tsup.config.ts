@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup'
 
-const stores = ['tasks', 'brain', 'conduit', 'signaldock', 'nexus', 'telemetry', 'kdf']
+const stores = ['tasks', 'brain', 'conduit', 'signaldock', 'nexus', 'telemetry', 'kdf', 'daemon']
 
 export default defineConfig({
   entry: {

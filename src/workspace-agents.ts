@@ -85,6 +85,9 @@ export interface KnownProjects {
   readProjectRefs(projectDir: string): Promise<readonly AgentVisibilityRef[] | null>
 }
 
+/** The workspace-level fields of `ws.agents.register`; the rest is checked by signaldock. */
+const RegisterEnvelope = z.looseObject({ attach: z.union([z.boolean(), z.looseObject({})]).optional() })
+
 /** A row of `ws.agents.list`. */
 export type WorkspaceAgent = VisibleAgent<SignaldockAgent>
 
@@ -211,7 +214,9 @@ export class WorkspaceAgents {
    * completes the rest.
    */
   async register(input: RegisterWorkspaceAgentInput): Promise<RegisterWorkspaceAgentResult> {
-    const { apiKey, attach, ...rest } = input
+    const { apiKey, attach, ...rest } = validate(RegisterEnvelope, input, 'agents.register', CONTEXT, {
+      secret: true,
+    }) as RegisterWorkspaceAgentInput
     let sealed: { apiKeyEncrypted: string; apiKeyHash: string } | undefined
     if (apiKey !== undefined) {
       const key = validate(ApiKey, apiKey, 'agents.register', CONTEXT, { secret: true })

@@ -359,6 +359,12 @@ export class CleoWorkspace {
     return deleteDatabaseFiles(file, 'telemetry')
   }
 
+  /** `value`, or `CLOSED` once the workspace is closed. */
+  #open<T>(value: T): T {
+    this.#assertOpen()
+    return value
+  }
+
   #assertOpen(): void {
     if (this.#closing) {
       throw new CleoStoreError('CLOSED', `workspace of ${this.projectDir} is closed`, {
@@ -370,44 +376,37 @@ export class CleoWorkspace {
 
   /** tasks.db of this project. */
   get tasks(): TasksRepository {
-    this.#assertOpen()
-    return this.#tasks
+    return this.#open(this.#tasks)
   }
 
   /** brain.db of this project. */
   get brain(): BrainRepository {
-    this.#assertOpen()
-    return this.#brain
+    return this.#open(this.#brain)
   }
 
   /** conduit.db of this project. */
   get conduit(): ConduitRepository {
-    this.#assertOpen()
-    return this.#conduit
+    return this.#open(this.#conduit)
   }
 
   /** The global signaldock.db (shared with other workspaces of this process). */
   get signaldock(): SignaldockRepository {
-    this.#assertOpen()
-    return this.#signaldock
+    return this.#open(this.#signaldock)
   }
 
   /** The global nexus.db (shared with other workspaces of this process). */
   get nexus(): NexusRepository {
-    this.#assertOpen()
-    return this.#nexus
+    return this.#open(this.#nexus)
   }
 
   /** ADR-037 agent verbs: register, attach, detach, remove (`global`, `force`), list. */
   get agents(): WorkspaceAgents {
-    this.#assertOpen()
-    return this.#agents
+    return this.#open(this.#agents)
   }
 
   /** The global telemetry.db, or null when not opted in. */
   get telemetry(): TelemetryRepository | null {
-    this.#assertOpen()
-    return this.#telemetry
+    return this.#open(this.#telemetry)
   }
 
   /** True once {@link close} was called. */
@@ -424,8 +423,7 @@ export class CleoWorkspace {
    * ```
    */
   get projectId(): string {
-    this.#assertOpen()
-    return this.#projectId
+    return this.#open(this.#projectId)
   }
 
   /** Every open store, by name (telemetry only when opted in). */

@@ -16,9 +16,10 @@ import type {
 import { CompiledQuery as Compiled } from 'kysely'
 
 import type { ErrorContext } from './errors.js'
-import { toCleoStoreError } from './errors.js'
+import { CleoStoreError, toCleoStoreError } from './errors.js'
 import type { Mutex } from './mutex.js'
 import type { DatabaseSync, SqlValue } from './node-sqlite.js'
+import { textNulSafe } from './node-sqlite.js'
 import type { StatementCache } from './statement-cache.js'
 
 /** What a driver needs from the connection's owner: the handle, its statement cache and its lock. */
@@ -38,6 +39,12 @@ export interface ConnectionHost {
  */
 export function toSqlValue(value: unknown): SqlValue {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value
+  if (typeof value === 'string' && !textNulSafe() && value.includes('\u0000')) {
+    throw new CleoStoreError(
+      'UNSUPPORTED',
+      `text containing a NUL character would be cut short when read back on Node ${process.versions.node}; use Node >= 24 or remove the NUL`,
+    )
+  }
   if (typeof value === 'boolean') return value ? 1n : 0n
   if (value === undefined) return null
   return value as SqlValue

@@ -19,6 +19,16 @@ export type StatementSync = NodeSqlite.StatementSync
 export type SqlValue = NodeSqlite.SQLInputValue
 
 let cached: NodeSqliteModule | undefined
+let nulSafe = true
+
+/**
+ * False on runtimes whose node:sqlite cuts text at the first NUL character when it
+ * reads it back (Node 22). Writes of such text are then refused instead of being
+ * silently truncated on the next read.
+ */
+export function textNulSafe(): boolean {
+  return nulSafe
+}
 
 /** The minimum Node version: `StatementSync.columns()` arrived in 22.16. */
 export const MIN_NODE_VERSION = '22.16.0'
@@ -44,6 +54,12 @@ export function loadNodeSqlite(): NodeSqliteModule {
       'UNSUPPORTED',
       `cleo-store needs Node >= ${MIN_NODE_VERSION} (node:sqlite with StatementSync.columns()); this is Node ${process.versions.node}`,
     )
+  }
+  const probe = new mod.DatabaseSync(':memory:')
+  try {
+    nulSafe = (probe.prepare('SELECT ? AS x').get('a\u0000b') as { x: string }).x.length === 3
+  } finally {
+    probe.close()
   }
   cached = mod
   return mod
