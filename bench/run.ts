@@ -8,11 +8,16 @@ import { join } from 'node:path'
 
 import type { Workload, WorkloadResult } from './harness.js'
 import { runWorkload, toMarkdown } from './harness.js'
+import { brainWorkloads } from './workloads/brain.js'
+import { conduitWorkloads } from './workloads/conduit.js'
 import { engineWorkloads } from './workloads/engine.js'
-
-const all: Workload[] = [...engineWorkloads]
+import { tasksWorkloads } from './workloads/tasks.js'
+import { workspaceWorkloads } from './workloads/workspace.js'
 
 const args = process.argv.slice(2)
+if (args.includes('--quick')) process.env.BENCH_QUICK = '1'
+
+const all: Workload[] = [...engineWorkloads, ...tasksWorkloads, ...conduitWorkloads, ...brainWorkloads, ...workspaceWorkloads]
 const timeArg = args.find((a) => a.startsWith('--time='))
 const timeMs = timeArg ? Number(timeArg.slice('--time='.length)) : 1500
 const filters = args.filter((a) => !a.startsWith('--'))

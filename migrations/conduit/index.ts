@@ -11,6 +11,7 @@ import * as m0003 from './0003_attachments.js'
 import * as m0004 from './0004_delivery_queue.js'
 import * as m0005 from './0005_project_agent_refs.js'
 import * as m0006 from './0006_snapshot_cache_and_writer_leases.js'
+import * as m0007 from './0007_conversation_recency.js'
 
 export const conduitMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
@@ -19,4 +20,5 @@ export const conduitMigrations: Readonly<Record<string, Migration>> = Object.fre
   '0004_delivery_queue': m0004,
   '0005_project_agent_refs': m0005,
   '0006_snapshot_cache_and_writer_leases': m0006,
+  '0007_conversation_recency': m0007,
 })

@@ -8,6 +8,7 @@ import type { Migration } from 'kysely/migration'
 import * as m0001 from './0001_initial.js'
 import * as m0001Postgres from './0001_initial.postgres.js'
 import * as m0002 from './0002_identity.js'
+import * as m0003 from './0003_foreign_key_indexes.js'
 import { withPostgresRendition } from './dialect.js'
 
 /**
@@ -17,4 +18,5 @@ import { withPostgresRendition } from './dialect.js'
 export const signaldockMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': withPostgresRendition(m0001, m0001Postgres.up),
   '0002_identity': m0002,
+  '0003_foreign_key_indexes': m0003,
 })

@@ -20,7 +20,8 @@ import { NodeSqliteDialect } from './node-sqlite-dialect.js'
 import type { DatabaseSync, SqlValue, StatementSync } from './node-sqlite.js'
 import type { QueryTemplate } from './query-template.js'
 import { isTemplate } from './query-template.js'
-import { StatementCache } from './statement-cache.js'
+import type { CachedStatement, RowReader } from './statement-cache.js'
+import { rowReader, StatementCache } from './statement-cache.js'
 
 /** Anything the database can execute: a template, a Kysely builder, or a compiled query. */
 export type Query<R> = QueryTemplate<any, R> | Compilable<R> | CompiledQuery<R>
@@ -43,6 +44,23 @@ export interface RunResult {
 
 export { BUSY_SLICE_MS, DEFAULT_BUSY_RETRY, backoffDelay, retryWhileBusy } from './busy-retry.js'
 export type { BusyRetryPolicy } from './busy-retry.js'
+
+/**
+ * Rows of a reader whose column count changed (the schema changed under a
+ * `SELECT *`; SQLite re-prepared it): built from the statement's current columns,
+ * never by running it again (it may have written). The reader is remade on next use.
+ */
+function staleRows(entry: CachedStatement, reader: RowReader, rows: readonly unknown[][]): Array<Record<string, unknown>> {
+  entry.reader = undefined
+  const names = reader.statement.columns().map((column) => column.name)
+  return rows.map((values) => {
+    const row: Record<string, unknown> = {}
+    for (let i = 0; i < names.length; i++) {
+      Object.defineProperty(row, names[i]!, { value: values[i], enumerable: true, writable: true, configurable: true })
+    }
+    return row
+  })
+}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
@@ -129,20 +147,37 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   /** The cached statement for a query, and its bound parameters in `this.#params`. */
   #params: SqlValue[] = []
   #statement<R>(query: Query<R>, args: unknown): StatementSync {
+    return this.#entry(query, args).statement
+  }
+
+  #entry<R>(query: Query<R>, args: unknown): CachedStatement {
     if (this.#closed) this.#assertOpen()
     if (isTemplate(query)) {
       this.#params = query.bind(args)
-      return this.statements.get(query.sql).statement
+      return this.statements.get(query.sql)
     }
     const compiled = 'compile' in query ? query.compile() : query
     this.#params = compiled.parameters.map(toSqlValue)
-    return this.statements.get(compiled.sql).statement
+    return this.statements.get(compiled.sql)
+  }
+
+  /** The array-returning twin of a row-returning statement (see {@link RowReader}), or null. */
+  #reader(entry: CachedStatement): RowReader | null {
+    if (entry.reader === undefined) entry.reader = entry.returnsRows ? rowReader(this.connection, entry.statement.sourceSQL, entry) : null
+    return entry.reader
   }
 
   /** Runs a row-returning query and returns every row. */
   all<R>(query: Query<R>, args?: unknown): R[] {
     try {
-      return this.#statement(query, args).all(...this.#params) as R[]
+      const entry = this.#entry(query, args)
+      const reader = this.#reader(entry)
+      if (reader === null) return entry.statement.all(...this.#params) as R[]
+      const rows = reader.statement.all(...this.#params) as unknown as unknown[][]
+      if (rows.length > 0 && rows[0]!.length !== reader.width) return staleRows(entry, reader, rows) as R[]
+      const out = new Array<R>(rows.length)
+      for (let i = 0; i < rows.length; i++) out[i] = reader.toRow(rows[i]!) as R
+      return out
     } catch (error) {
       throw toCleoStoreError(error, this.context)
     }
@@ -151,7 +186,12 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   /** Runs a row-returning query and returns the first row, or `undefined`. */
   get<R>(query: Query<R>, args?: unknown): R | undefined {
     try {
-      return this.#statement(query, args).get(...this.#params) as R | undefined
+      const entry = this.#entry(query, args)
+      const reader = this.#reader(entry)
+      if (reader === null) return entry.statement.get(...this.#params) as R | undefined
+      const row = reader.statement.get(...this.#params) as unknown as unknown[] | undefined
+      if (row !== undefined && row.length !== reader.width) return staleRows(entry, reader, [row])[0] as R
+      return row === undefined ? undefined : (reader.toRow(row) as R)
     } catch (error) {
       throw toCleoStoreError(error, this.context)
     }

@@ -18,6 +18,39 @@ export interface CachedStatement {
   readonly returnsRows: boolean
   /** Used since it last moved to the young end (second-chance eviction). */
   recent: boolean
+  /** The fast row path of a row-returning statement, made on first use (`null`: not available). */
+  reader?: RowReader | null | undefined
+}
+
+/**
+ * A second preparation of a row-returning statement that yields arrays, and a row
+ * builder for its columns. node:sqlite builds each object row through the C++ API,
+ * one property at a time; returning arrays and building the object with a literal
+ * compiled once per statement is 2–3× faster for wide rows (a 40-column task row:
+ * 17 → 7 µs per primary-key read). Same keys, same values, same order.
+ */
+export interface RowReader {
+  readonly statement: StatementSync
+  /** Number of columns the builder was made for (a schema change may alter `SELECT *`). */
+  readonly width: number
+  readonly toRow: (values: readonly unknown[]) => Record<string, unknown>
+}
+
+/**
+ * Makes the {@link RowReader} of `entry`, or `null` where arrays are not available
+ * (Node without `setReturnArrays`) or a column name cannot be an object-literal key
+ * safely (`__proto__`).
+ */
+export function rowReader(db: DatabaseSync, sql: string, entry: CachedStatement): RowReader | null {
+  const names = entry.statement.columns().map((column) => column.name)
+  if (names.includes('__proto__')) return null
+  const statement = db.prepare(sql)
+  if (typeof statement.setReturnArrays !== 'function') return null
+  statement.setReturnArrays(true)
+  // Keys are JSON string literals of the column names: any name is a valid, inert key.
+  const body = `return {${names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ')}}`
+  const toRow = new Function('v', body) as RowReader['toRow']
+  return { statement, width: names.length, toRow }
 }
 
 /**

@@ -162,9 +162,10 @@ const TRANSITIVE_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
             .where(UNSATISFIED),
         ),
     )
-    .selectFrom('blocking')
-    .innerJoin('tasks', 'tasks.id', 'blocking.id')
+    // Probe tasks by id for each blocker (a join let the planner scan tasks instead).
+    .selectFrom('tasks')
     .selectAll('tasks')
+    .where('tasks.id', 'in', (qb) => qb.selectFrom('blocking').select('blocking.id'))
     .orderBy('tasks.seq'),
 )
 

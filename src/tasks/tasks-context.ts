@@ -62,6 +62,9 @@ interface AuditParams {
   details_json: string | null
 }
 
+/** Built once: `.loose()` constructs a new schema (~100 µs) on every call. */
+const LOOSE_MUTATION_OPTIONS = TaskMutationOptionsSchema.loose()
+
 const INSERT_AUDIT = template<TasksDatabase, AuditParams>()((db, p) =>
   db.insertInto('audit_log').values({
     timestamp: p('timestamp'),
@@ -123,7 +126,7 @@ export class TasksContext {
 
   /** Parses mutation options and resolves the actor. */
   actor(options: unknown, operation: string): Actor {
-    const parsed = this.parse(TaskMutationOptionsSchema.loose(), options ?? {}, operation) as TaskMutationOptions
+    const parsed = this.parse(LOOSE_MUTATION_OPTIONS, options ?? {}, operation) as TaskMutationOptions
     return {
       actor: parsed.actor ?? this.#settings.actor,
       sessionId: parsed.sessionId ?? null,

@@ -37,9 +37,9 @@ function agentRow(agentId: string, extra: Record<string, unknown> = {}) {
 
 for (const engine of ENGINES) {
   describe(`signaldock.db schema [${engine.name}]`, () => {
-    it('migrates to 0002_identity and passes an integrity check', async () => {
+    it('migrates to the latest migration and passes an integrity check', async () => {
       ;({ repo } = await engine.open())
-      expect(repo.schemaVersion).toBe('0002_identity')
+      expect(repo.schemaVersion).toBe('0003_foreign_key_indexes')
       expect((await repo.integrityCheck()).ok).toBe(true)
     })
 

@@ -1,0 +1,14 @@
+/**
+ * signaldock.db 0003: indexes on the three foreign-key columns that had none
+ * (`sessions.impersonated_by`, `sessions.active_organization_id`,
+ * `claim_codes.used_by`). Without them every delete of a user or organization
+ * scanned those tables for rows to set null (found by the query-plan
+ * test, test/perf/query-plans.test.ts). Frozen once released.
+ */
+import type { Kysely } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.createIndex('idx_sessions_impersonated_by').on('sessions').column('impersonated_by').execute()
+  await db.schema.createIndex('idx_sessions_active_organization').on('sessions').column('active_organization_id').execute()
+  await db.schema.createIndex('idx_claim_codes_used_by').on('claim_codes').column('used_by').execute()
+}

@@ -1,0 +1,266 @@
+/**
+ * Every statement the stores' hot paths prepare is checked with `EXPLAIN QUERY
+ * PLAN`: none may read a table that grows with use by a full scan (`SCAN <table>`
+ * without an index). A scenario drives each store on main through its hot
+ * operations (workspace open, tasks, conduit, brain, signaldock, nexus, telemetry) while
+ * `DatabaseSync.prototype.prepare` is observed; each prepared statement is
+ * explained on its own connection. The planner runs without statistics (as in a
+ * fresh install), which is when a missing index shows.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { CleoWorkspace } from '../../src/workspace.js'
+
+/** Tables whose size is fixed by the schema (seeded registries, bookkeeping). */
+const FIXED_TABLES = new Set(['schema_meta', 'status_registry', 'kysely_migration', 'kysely_migration_lock', 'cleo_migration_checksum'])
+
+/**
+ * Statements allowed to scan, each with the reason (bulk maintenance or whole-table
+ * exports by design, not per-call hot paths).
+ */
+const ALLOWED: ReadonlyArray<{ readonly pattern: RegExp; readonly why: string }> = [
+  {
+    pattern: /^select \* from "telemetry_events" order by "id" desc limit \?$/,
+    why: 'recent(): walks the rowid b-tree newest first and stops at LIMIT (no sort, no filter)',
+  },
+  {
+    pattern: /^delete from "telemetry_events" where "id" <= \(select "id" from "telemetry_events" order by "id" desc limit \? offset \?\)$/,
+    why: 'retention prune (maintenance): finds the cut-off by walking the rowid b-tree newest first',
+  },
+]
+
+interface Plan {
+  readonly sql: string
+  readonly details: readonly string[]
+  readonly tables: ReadonlySet<string>
+}
+
+const plans = new Map<string, Plan>()
+const tablesOf = new WeakMap<DatabaseSync, Set<string>>()
+let capturing = false
+const originalPrepare = DatabaseSync.prototype.prepare
+
+function observe(): void {
+  DatabaseSync.prototype.prepare = function (this: DatabaseSync, sqlText: string, ...rest: unknown[]) {
+    const statement = (originalPrepare as (...a: unknown[]) => ReturnType<DatabaseSync['prepare']>).call(this, sqlText, ...rest)
+    if (capturing && !plans.has(sqlText) && /^\s*(with|select|insert|update|delete|replace)\b/i.test(sqlText)) {
+      let tables = tablesOf.get(this)
+      if (tables === undefined) {
+        tables = new Set(
+          (originalPrepare.call(this, "SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{ name: string }>).map(
+            (r) => r.name,
+          ),
+        )
+        tablesOf.set(this, tables)
+      }
+      const rows = originalPrepare.call(this, `EXPLAIN QUERY PLAN ${sqlText}`).all() as Array<{ detail: string }>
+      plans.set(sqlText, { sql: sqlText, details: rows.map((r) => r.detail), tables })
+    }
+    return statement
+  } as DatabaseSync['prepare']
+}
+
+/** `SCAN x` / `SCAN x AS y` with no index, on a real table that grows. */
+function fullScans(plan: Plan): string[] {
+  const out: string[] = []
+  for (const detail of plan.details) {
+    const match = /^SCAN (\w+)(?: AS \w+)?$/.exec(detail)
+    if (match === null) continue
+    const table = match[1]!
+    if (plan.tables.has(table) && !FIXED_TABLES.has(table)) out.push(detail)
+  }
+  return out
+}
+
+describe('query plans of the hot paths', () => {
+  let dir: string
+  let files: string[] = []
+  beforeAll(async () => {
+    // Not tempDir(): that one is removed after each test, and the checks share it.
+    dir = mkdtempSync(join(tmpdir(), 'cleo-plans-'))
+    const project = join(dir, 'project')
+    const globalDir = join(dir, 'global')
+    files = [
+      ...['tasks', 'brain', 'conduit'].map((s) => join(project, '.cleo', `${s}.db`)),
+      ...['signaldock', 'nexus', 'telemetry'].map((s) => join(globalDir, `${s}.db`)),
+    ]
+    mkdirSync(project)
+    // Create and migrate first; only what runs on an existing workspace is observed.
+    await (await CleoWorkspace.open(project, { globalDir, telemetry: true })).close()
+    observe()
+    capturing = true
+    const ws = await CleoWorkspace.open(project, { globalDir, telemetry: true })
+    try {
+      await scenario(ws)
+    } finally {
+      await ws.close()
+      capturing = false
+    }
+  })
+  afterAll(() => {
+    DatabaseSync.prototype.prepare = originalPrepare
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('observed the statements of every store on main', () => {
+    const text = [...plans.keys()].join('\n')
+    for (const table of ['tasks', 'task_dependencies', 'audit_log', 'agents', 'project_registry', 'telemetry_events', 'messages', 'delivery_jobs', 'brain_observations']) {
+      expect(text, table).toMatch(new RegExp(`\\b${table}\\b`))
+    }
+    expect(plans.size).toBeGreaterThan(40)
+  })
+
+  it('no hot query scans a growing table without an index', () => {
+    const offenders = [...plans.values()]
+      .filter((plan) => !ALLOWED.some((a) => a.pattern.test(plan.sql)))
+      .map((plan) => ({ scans: fullScans(plan), sql: plan.sql.replace(/\s+/g, ' ').slice(0, 300), plan: process.env.PLAN_DEBUG ? plan.details : undefined }))
+      .filter((o) => o.scans.length > 0)
+    expect(offenders).toEqual([])
+  })
+
+  it('every foreign key has an index leading with its child column (deletes of a parent never scan)', () => {
+    const missing: string[] = []
+    for (const file of files) {
+      const db = new DatabaseSync(file, { readOnly: true })
+      try {
+        const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>
+        for (const { name } of tables) {
+          const keys = db.prepare('SELECT id, seq, "from" AS col FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(name) as Array<{ id: number; col: string }>
+          const groups = new Map<number, string[]>()
+          for (const k of keys) groups.set(k.id, [...(groups.get(k.id) ?? []), k.col])
+          const indexes = (db.prepare('SELECT name FROM pragma_index_list(?)').all(name) as Array<{ name: string }>).map((i) =>
+            (db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(i.name) as Array<{ name: string }>).map((c) => c.name),
+          )
+          const pk = (db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').all(name) as Array<{ name: string }>).map((c) => c.name)
+          for (const cols of groups.values()) {
+            // A composite key is covered when an index leads with its first column: a
+            // parent's delete then reads only that parent's children (e.g. the
+            // approvals of one attachment) instead of the whole table.
+            const covered = [pk, ...indexes].some((ix) => ix[0] === cols[0])
+            if (!covered) missing.push(`${file.split('/').pop()}: ${name}(${cols.join(', ')})`)
+          }
+        }
+      } finally {
+        db.close()
+      }
+    }
+    expect(missing).toEqual([])
+  })
+})
+
+async function scenario(ws: CleoWorkspace): Promise<void> {
+  const { tasks } = ws
+  // tasks.db
+  const session = await tasks.sessions.start({ id: 'S1', name: 'plan check' })
+  const epic = await tasks.create({ title: 'Epic', type: 'epic' }, { sessionId: session.id })
+  const a = await tasks.create({ title: 'Lexer', parentId: epic.id, labels: ['parser'], assignee: 'ada' })
+  const b = await tasks.create({ title: 'Grammar', parentId: epic.id, dependsOn: [a.id] })
+  const c = await tasks.create({ title: 'Emitter', parentId: epic.id })
+  const sub = await tasks.create({ title: 'Tokens', parentId: a.id })
+  await tasks.get(a.id)
+  await tasks.find('T999')
+  await tasks.list({ limit: 10 })
+  await tasks.list({ status: 'pending', limit: 10 })
+  await tasks.list({ status: ['pending', 'active'], limit: 10 })
+  await tasks.list({ parentId: epic.id })
+  await tasks.list({ parentId: null })
+  await tasks.list({ type: 'task' })
+  await tasks.list({ priority: 'high' })
+  await tasks.list({ assignee: 'ada' })
+  await tasks.list({ claimedBy: 'agent-1' })
+  await tasks.list({ labels: ['parser'] })
+  await tasks.list({ text: 'lexer' })
+  await tasks.list({ archived: 'only' })
+  await tasks.dependencies.add(c.id, b.id)
+  await tasks.dependencies.list(c.id)
+  await tasks.dependencies.dependents(a.id)
+  await tasks.dependencies.blockers(c.id)
+  await tasks.dependencies.blockers(c.id, { transitive: true })
+  await tasks.dependencies.ready()
+  await tasks.dependencies.ready({ agent: 'agent-1' })
+  await tasks.dependencies.next({ agent: 'agent-1' })
+  await tasks.dependencies.remove(c.id, b.id)
+  const claim = await tasks.claims.claim(sub.id, { agent: 'agent-1', ttlMs: 30_000 })
+  await tasks.claims.renew(sub.id, claim.token, 30_000)
+  await tasks.claims.release(sub.id, claim.token)
+  const current = await tasks.get(sub.id)
+  const started = await tasks.update(sub.id, { status: 'active' }, { expectedVersion: current.version })
+  await tasks.update(sub.id, { status: 'done' }, { expectedVersion: started.version })
+  await tasks.ancestors(sub.id)
+  await tasks.descendants(epic.id)
+  await tasks.archive(c.id)
+  await tasks.restore(c.id)
+  await tasks.audit.list({ taskId: a.id, limit: 5 })
+  await tasks.sessions.end(session.id)
+  // signaldock.db, through the workspace
+  await ws.agents.register({ agentId: 'cleo-prime', name: 'Cleo Prime', class: 'orchestrator', apiKey: `sk_live_${'ab'.repeat(30)}` })
+  await ws.agents.register({ agentId: 'helper', name: 'Helper', class: 'code_dev' })
+  await ws.agents.attach('cleo-prime', { role: 'lead' })
+  await ws.agents.list()
+  await ws.agents.list({ global: true })
+  await ws.agents.verifyApiKey('cleo-prime', `sk_live_${'ab'.repeat(30)}`)
+  const sd = ws.signaldock
+  await sd.agents.get('helper')
+  await sd.agents.markUsed('helper')
+  await sd.availability.markUnavailable('cleo-prime', { reason: 'rate limited', forMs: 60_000 })
+  await sd.availability.selectAgent(['cleo-prime', 'helper'])
+  await sd.connections.connect({ agentId: 'helper', connectionId: 'c1' })
+  await sd.connections.heartbeat('helper', 'c1')
+  await sd.connections.list('helper')
+  const user = await sd.users.create({ email: 'ada@example.com', name: 'Ada' })
+  await sd.sessions.create({ userId: user.id, token: 'tok-0123456789abcdef0123456789', ttlMs: 60_000 })
+  await sd.sessions.getByToken('tok-0123456789abcdef0123456789')
+  await sd.sessions.pruneExpired()
+  await ws.agents.detach('cleo-prime')
+  // nexus.db
+  const nexus = ws.nexus
+  await nexus.audit.append({ action: 'route.sent', projectId: 'p1', sessionId: 's1', details: { to: 'T1' }, durationMs: 5 })
+  await nexus.audit.list()
+  const [project] = await nexus.projects.list()
+  await nexus.projects.get(project!.id)
+  await nexus.projects.findByPath(project!.path)
+  await nexus.projects.count()
+  // telemetry.db
+  const telemetry = ws.telemetry!
+  await telemetry.record({ command: 'tasks.add', domain: 'tasks', operation: 'add', durationMs: 10, exitCode: 0 })
+  await telemetry.recent(10)
+  await telemetry.aggregate()
+  await telemetry.count()
+  await telemetry.prune()
+  // conduit.db
+  const conduit = ws.conduit
+  for (const agent of ['alice', 'bob', 'carol']) await conduit.agentRefs.attach(agent)
+  const { message } = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'build is green', deliver: true })
+  await conduit.conversations.createGroup({ createdBy: 'alice', participants: ['bob', 'carol'], name: 'team' })
+  await conduit.messages.send({ from: 'alice', group: 'team', content: 'release at five', idempotencyKey: 'k1' })
+  await conduit.messages.send({ from: 'bob', conversationId: message.conversationId, content: 'thanks', replyTo: message.id })
+  await conduit.messages.get(message.id)
+  await conduit.messages.history(message.conversationId, { limit: 10 })
+  await conduit.messages.thread(message.id)
+  await conduit.messages.search({ query: 'build green' })
+  await conduit.messages.search({ query: 'build', agentId: 'bob' })
+  await conduit.messages.search({ query: 'build', order: 'recent' })
+  const page = await conduit.inbox.page('bob', { limit: 10 })
+  await conduit.inbox.commit('bob', page.cursor)
+  await conduit.inbox.markRead('bob', [message.id])
+  await conduit.inbox.unreadCount('bob')
+  await conduit.conversations.list()
+  await conduit.queue.enqueue({ queue: 'q', payload: { n: 1 }, partitionKey: 'p', ordered: true })
+  const [job] = await conduit.queue.claim(5, { queue: 'conduit.delivery', owner: 'w1', leaseMs: 30_000 })
+  if (job) await conduit.queue.ack(job.lease)
+  const [job2] = await conduit.queue.claim(1, { queue: 'q', owner: 'w1', leaseMs: 30_000 })
+  if (job2) await conduit.queue.nack(job2.lease)
+  await conduit.queue.stats('q')
+  // brain.db
+  const brain = ws.brain
+  const { memory } = await brain.record({ kind: 'observation', title: 'Deployment pipeline times out', narrative: 'cold caches' })
+  await brain.record({ kind: 'decision', type: 'technical', decision: 'Use WAL', rationale: 'readers never block', confidence: 'high' })
+  await brain.get(memory.id)
+  await brain.list({ limit: 10 })
+  await brain.search('pipeline timeout', { mode: 'fts' })
+}
