@@ -130,8 +130,9 @@ describe('SqliteDatabase', () => {
     await db.write(() => db.run(INSERT, { name: 'patient', qty: 1 }))
     clearInterval(timer)
     other.close()
-    // A blocking 600 ms wait would allow no tick at all; 60 are possible.
-    expect(ticks).toBeGreaterThan(20)
+    // A blocking 600 ms wait would allow at most one tick (after it); up to 60 are
+    // possible. The bound stays low so a loaded machine cannot make it flaky.
+    expect(ticks).toBeGreaterThan(5)
     await db.close()
   })
 
