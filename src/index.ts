@@ -44,6 +44,13 @@ export type {
 } from './workspace-backup.js'
 export { PROJECT_ID_META_KEY } from './workspace-registration.js'
 export {
+  BRAIN_SESSION_REFS_CHECK,
+  BRAIN_TASK_REFS_CHECK,
+  CREDENTIAL_CACHE_CHECK,
+  PROJECT_AGENT_REFS_CHECK,
+  SOFT_REFERENCE_CHECKS,
+} from './workspace-references.js'
+export {
   WorkspaceAgents,
   conduitAgentRefStore,
   memoryAgentRefStore,

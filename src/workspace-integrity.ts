@@ -29,6 +29,8 @@ import type { StoreName } from './sqlite/store-definition.js'
 import type { StoreRepository } from './sqlite/store-repository.js'
 import type { TasksRepository } from './tasks/tasks-repository.js'
 import { readProjectId, registerWorkspaceProject } from './workspace-registration.js'
+import { SOFT_REFERENCE_CHECKS } from './workspace-references.js'
+import type { SignaldockRepository } from './signaldock/signaldock-repository.js'
 
 /** Where a finding was made: a store, or the workspace as a whole. */
 export type WorkspaceFindingScope = StoreName | 'workspace'
@@ -58,6 +60,8 @@ export interface WorkspaceCheckTarget {
   readonly inMemory: boolean
   /** Every open store (telemetry only when opted in). */
   readonly stores: Readonly<Partial<Record<StoreName, StoreRepository<any>>>>
+  /** The signaldock repository, local or on PostgreSQL (for checks that need agents). */
+  readonly signaldock?: SignaldockRepository
   /** `integrity_check` instead of `quick_check`. */
   readonly full: boolean
   /** The workspace's clock (epoch ms). */
@@ -318,6 +322,7 @@ export const WORKSPACE_CHECKS: readonly WorkspaceCheck[] = Object.freeze([
   SQLITE_INTEGRITY_CHECK,
   NEXUS_REGISTRATION_CHECK,
   NEXUS_PROJECT_PATHS_CHECK,
+  ...SOFT_REFERENCE_CHECKS,
 ])
 
 function storesOf(target: WorkspaceCheckTarget): { tasks?: TasksRepository; nexus?: NexusRepository } {

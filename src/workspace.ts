@@ -446,6 +446,7 @@ export class CleoWorkspace {
       projectId: this.#projectId,
       inMemory: this.#inMemory,
       stores: this.#stores(),
+      signaldock: this.#signaldock,
       full,
       clock: this.#clock,
     }

@@ -1,0 +1,193 @@
+/**
+ * Cross-database soft references (DESIGN §4: references between files are text ids,
+ * guarded by the workspace). Each is a {@link WorkspaceCheck} that `ws.check()` runs
+ * and `ws.repair()` can fix:
+ *
+ * | check | reference | safe repair |
+ * | --- | --- | --- |
+ * | `refs.brain-tasks` | brain memory links and decision contexts → tasks.db tasks | `brain.reconcileOrphanedRefs` (links removed, contexts nulled) |
+ * | `refs.brain-sessions` | brain observations' source session → tasks.db sessions | the same, with the session ids (session id nulled) |
+ * | `refs.project-agents` | enabled conduit.db project agent refs → signaldock agents | detach the ref (soft: the row and its history stay) |
+ * | `refs.credential-cache` | tasks.db credential cache → signaldock agents | drop the cache row (signaldock is the source of truth) |
+ *
+ * Every check reads whole id sets and compares them in SQL (`json_each`), never one
+ * query per row.
+ *
+ * @module
+ */
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+
+import type { BrainRepository } from './brain/brain-repository.js'
+import type { ConduitRepository } from './conduit/conduit-repository.js'
+import type { SignaldockRepository } from './signaldock/signaldock-repository.js'
+import type { TasksRepository } from './tasks/tasks-repository.js'
+import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceRepairAction } from './workspace-integrity.js'
+
+interface Stores {
+  tasks?: TasksRepository
+  brain?: BrainRepository
+  conduit?: ConduitRepository
+  signaldock?: SignaldockRepository
+}
+
+function storesOf(target: WorkspaceCheckTarget): Stores {
+  const stores = { ...(target.stores as unknown as Stores) }
+  // stores.signaldock is the local file (absent on PostgreSQL); agents come from the repository.
+  if (target.signaldock) stores.signaldock = target.signaldock
+  else delete stores.signaldock
+  return stores
+}
+
+async function ids(db: Kysely<any>, table: string, column: string): Promise<string[]> {
+  const rows = await db.selectFrom(table).select(sql<string>`${sql.ref(column)}`.as('id')).execute()
+  return rows.map((row) => String(row['id']))
+}
+
+/** Values of `table.column` (non-null, distinct) that are not in `known`. */
+async function missing(db: Kysely<any>, table: string, column: string, known: readonly string[], where?: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom(table)
+    .select(sql<string>`${sql.ref(column)}`.as('id'))
+    .distinct()
+    .where(sql.ref(column), 'is not', null)
+    .where(sql.ref(column), 'not in', sql`(SELECT value FROM json_each(${JSON.stringify(known)}))`)
+    .$if(where !== undefined, (q) => q.where(sql.ref(where!), '=', 1))
+    .execute()
+  return rows.map((row) => String(row['id']))
+}
+
+async function agentSlugs(signaldock: SignaldockRepository): Promise<string[]> {
+  const slugs: string[] = []
+  let after: string | undefined
+  for (;;) {
+    const page = await signaldock.agents.list({ limit: 10_000, ...(after === undefined ? {} : { after }) })
+    slugs.push(...page.map((agent) => agent.agentId))
+    if (page.length < 10_000) return slugs
+    after = page[page.length - 1]!.agentId
+  }
+}
+
+function finding(check: string, store: WorkspaceFinding['store'], code: string, message: string, dangling: string[]): WorkspaceFinding {
+  return { check, store, severity: 'warning', code, message, repairable: true, details: { dangling, count: dangling.length } }
+}
+
+/** brain → tasks: memory links and decision contexts that name tasks tasks.db no longer has. */
+export const BRAIN_TASK_REFS_CHECK: WorkspaceCheck = Object.freeze({
+  name: 'refs.brain-tasks',
+  description: 'brain memory links and decision contexts name tasks that exist in tasks.db',
+  async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
+    const { tasks, brain } = storesOf(target)
+    if (!tasks || !brain) return []
+    const known = await ids(tasks.kysely, 'tasks', 'id')
+    const dangling = [
+      ...new Set([
+        ...(await missing(brain.kysely, 'brain_memory_links', 'task_id', known)),
+        ...(await missing(brain.kysely, 'brain_decisions', 'context_task_id', known)),
+        ...(await missing(brain.kysely, 'brain_decisions', 'context_epic_id', known)),
+      ]),
+    ]
+    return dangling.length === 0
+      ? []
+      : [finding('refs.brain-tasks', 'brain', 'dangling-task-ref', `brain.db refers to ${dangling.length} task(s) tasks.db does not have`, dangling)]
+  },
+  async repair(target: WorkspaceCheckTarget): Promise<WorkspaceRepairAction[]> {
+    const { tasks, brain } = storesOf(target)
+    if (!tasks || !brain) return []
+    const report = await brain.reconcileOrphanedRefs(await ids(tasks.kysely, 'tasks', 'id'))
+    return [
+      {
+        check: 'refs.brain-tasks',
+        store: 'brain',
+        action: `removed ${report.linksRemoved} link(s) and cleared ${report.decisionsFixed} decision context(s)`,
+        changes: report.linksRemoved + report.decisionsFixed,
+        ok: true,
+      },
+    ]
+  },
+})
+
+/** brain → tasks sessions: observations whose source session tasks.db does not have. */
+export const BRAIN_SESSION_REFS_CHECK: WorkspaceCheck = Object.freeze({
+  name: 'refs.brain-sessions',
+  description: 'brain observations name source sessions that exist in tasks.db',
+  async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
+    const { tasks, brain } = storesOf(target)
+    if (!tasks || !brain) return []
+    const dangling = await missing(brain.kysely, 'brain_observations', 'source_session_id', await ids(tasks.kysely, 'sessions', 'id'))
+    return dangling.length === 0
+      ? []
+      : [finding('refs.brain-sessions', 'brain', 'dangling-session-ref', `brain.db observations name ${dangling.length} session(s) tasks.db does not have`, dangling)]
+  },
+  async repair(target: WorkspaceCheckTarget): Promise<WorkspaceRepairAction[]> {
+    const { tasks, brain } = storesOf(target)
+    if (!tasks || !brain) return []
+    const report = await brain.reconcileOrphanedRefs(await ids(tasks.kysely, 'tasks', 'id'), {
+      existingSessionIds: await ids(tasks.kysely, 'sessions', 'id'),
+    })
+    return [
+      {
+        check: 'refs.brain-sessions',
+        store: 'brain',
+        action: `cleared the source session of ${report.observationsFixed} observation(s)`,
+        changes: report.observationsFixed,
+        ok: true,
+      },
+    ]
+  },
+})
+
+/** conduit → signaldock: enabled project refs to agents the global registry does not have. */
+export const PROJECT_AGENT_REFS_CHECK: WorkspaceCheck = Object.freeze({
+  name: 'refs.project-agents',
+  description: 'enabled project agent refs (conduit.db) name agents registered in signaldock',
+  async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
+    const { conduit, signaldock } = storesOf(target)
+    if (!conduit || !signaldock) return []
+    const dangling = await missing(conduit.kysely, 'project_agent_refs', 'agent_id', await agentSlugs(signaldock), 'enabled')
+    return dangling.length === 0
+      ? []
+      : [finding('refs.project-agents', 'conduit', 'dangling-agent-ref', `${dangling.length} attached agent(s) are not in signaldock`, dangling)]
+  },
+  async repair(target: WorkspaceCheckTarget, findings: readonly WorkspaceFinding[]): Promise<WorkspaceRepairAction[]> {
+    const { conduit } = storesOf(target)
+    if (!conduit) return []
+    let changes = 0
+    for (const f of findings) for (const agentId of (f.details?.['dangling'] as string[] | undefined) ?? []) {
+      await conduit.agentRefs.detach(agentId)
+      changes++
+    }
+    return [{ check: 'refs.project-agents', store: 'conduit', action: `detached ${changes} ref(s) to unknown agents`, changes, ok: true }]
+  },
+})
+
+/** tasks credential cache → signaldock: cached credentials of agents the registry no longer has. */
+export const CREDENTIAL_CACHE_CHECK: WorkspaceCheck = Object.freeze({
+  name: 'refs.credential-cache',
+  description: 'the tasks.db credential cache holds only agents registered in signaldock',
+  async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
+    const { tasks, signaldock } = storesOf(target)
+    if (!tasks || !signaldock) return []
+    const dangling = await missing(tasks.kysely, 'agent_credentials', 'agent_id', await agentSlugs(signaldock))
+    return dangling.length === 0
+      ? []
+      : [finding('refs.credential-cache', 'tasks', 'dangling-credential', `${dangling.length} cached credential(s) of unknown agents`, dangling)]
+  },
+  async repair(target: WorkspaceCheckTarget, findings: readonly WorkspaceFinding[]): Promise<WorkspaceRepairAction[]> {
+    const { tasks } = storesOf(target)
+    if (!tasks) return []
+    let changes = 0
+    for (const f of findings) for (const agentId of (f.details?.['dangling'] as string[] | undefined) ?? []) {
+      if (await tasks.credentials.remove(agentId)) changes++
+    }
+    return [{ check: 'refs.credential-cache', store: 'tasks', action: `dropped ${changes} cached credential(s)`, changes, ok: true }]
+  },
+})
+
+/** The cross-database checks, in the order `ws.check()` runs them. */
+export const SOFT_REFERENCE_CHECKS: readonly WorkspaceCheck[] = Object.freeze([
+  BRAIN_TASK_REFS_CHECK,
+  BRAIN_SESSION_REFS_CHECK,
+  PROJECT_AGENT_REFS_CHECK,
+  CREDENTIAL_CACHE_CHECK,
+])
