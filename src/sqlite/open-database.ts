@@ -103,11 +103,14 @@ const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1')
  * truncated copy), is `CORRUPT`. An empty file is a fresh database.
  */
 async function checkHeader(file: string, context: { store: string; file: string }): Promise<void> {
-  // A checkpoint in another process writes page 1 (the new size) before it extends
-  // the file: a short file is declared truncated only if it stays short.
+  // With a WAL beside it the main file may legitimately be shorter than its header
+  // says: a checkpoint writes page 1 (the new size) before the pages that extend the
+  // file, and a process killed in between leaves exactly that — the WAL still holds
+  // every page and SQLite's recovery replays it. The size check is for a file without
+  // a WAL (a truncated copy); a short file is declared truncated only if it stays short.
   for (let attempt = 1; ; attempt++) {
     try {
-      readHeader(file, context)
+      readHeader(file, context, !hasWal(file))
       return
     } catch (error) {
       if (attempt >= 4 || !(error instanceof CleoStoreError) || error.details?.['pages'] === undefined) throw error
@@ -116,7 +119,7 @@ async function checkHeader(file: string, context: { store: string; file: string 
   }
 }
 
-function readHeader(file: string, context: { store: string; file: string }): void {
+function readHeader(file: string, context: { store: string; file: string }, checkSize: boolean): void {
   const size = statSync(file).size
   if (size === 0) return
   const header = Buffer.alloc(100)
@@ -136,7 +139,7 @@ function readHeader(file: string, context: { store: string; file: string }): voi
   const pages = header.readUInt32BE(28)
   const validFor = header.readUInt32BE(92)
   // The in-header size is trustworthy only when written by the same change (SQLite §1.3.7).
-  if (pages > 0 && validFor === changeCounter && size < pages * pageSize) {
+  if (checkSize && pages > 0 && validFor === changeCounter && size < pages * pageSize) {
     throw new CleoStoreError(
       'CORRUPT',
       `${file} is truncated: ${size} bytes, but its header records ${pages} pages of ${pageSize} bytes; it was left untouched`,

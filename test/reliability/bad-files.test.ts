@@ -135,3 +135,38 @@ describe('bad files with a live WAL beside them', () => {
     expect(readFileSync(`${file}-wal`).equals(wal), 'the WAL changed or vanished').toBe(true)
   })
 })
+
+describe('a crash in the middle of a checkpoint', () => {
+  it('opens a main file shorter than its header says when the WAL beside it holds the pages', async () => {
+    const dir = tempDir()
+    const source = await realStore(dir)
+    // Grow the database inside the WAL only, then copy: the copied main file is the
+    // old, short one while page 1 in the WAL (and, mid-checkpoint, in the file) says more.
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA wal_autocheckpoint = 0')
+    writer.exec(
+      "INSERT INTO schema_meta (key, value, updated_at) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) SELECT 'grow-' || i, hex(randomblob(300)), 1 FROM n",
+    )
+    const file = join(dir, 'mid-checkpoint.db')
+    copyFileSync(`${source}-wal`, `${file}-wal`)
+    // Simulate "page 1 written, the rest not yet": the WAL's newest page 1 over a short main file.
+    const main = readFileSync(source)
+    const wal = readFileSync(`${file}-wal`)
+    const pageSize = main.readUInt16BE(16)
+    let page1: Buffer | undefined
+    for (let offset = 32; offset + 24 + pageSize <= wal.length; offset += 24 + pageSize) {
+      if (wal.readUInt32BE(offset) === 1) page1 = wal.subarray(offset + 24, offset + 24 + pageSize)
+    }
+    writer.close()
+    expect(page1, 'the WAL holds a page 1').toBeDefined()
+    const short = Buffer.from(main)
+    page1!.copy(short, 0)
+    writeFileSync(file, short)
+    expect(short.length).toBeLessThan(page1!.readUInt32BE(28) * pageSize)
+    const repo = await TasksRepository.open(file)
+    expect((await repo.integrityCheck()).ok).toBe(true)
+    const grown = await repo.kysely.selectFrom('schema_meta').select('key').where('key', 'like', 'grow-%').execute()
+    expect(grown).toHaveLength(400)
+    await repo.close()
+  })
+})
