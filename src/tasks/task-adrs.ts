@@ -207,6 +207,10 @@ const toRelation = (row: AdrRelationsTable): AdrRelation => ({
   createdAt: toIso(row.created_at),
 })
 
+
+/** Options of `tasks.adrs.update` (built once, not per call). */
+const UpdateAdrOptionsSchema = TaskMutationOptionsSchema.extend({ expectedVersion: z.number().int().min(1).optional() })
+
 /**
  * ADRs of tasks.db, as `tasks.adrs`.
  *
@@ -295,7 +299,7 @@ export class TaskAdrs {
     const ctx = this.#ctx
     const adrId = ctx.parse(AdrIdSchema, id, 'tasks.adrs.update')
     const data = ctx.parse(UpdateAdrSchema, patch, 'tasks.adrs.update')
-    const opts = ctx.parse(TaskMutationOptionsSchema.extend({ expectedVersion: z.number().int().min(1).optional() }), options, 'tasks.adrs.update')
+    const opts = ctx.parse(UpdateAdrOptionsSchema, options, 'tasks.adrs.update')
     const who = ctx.actor(options, 'tasks.adrs.update')
     const row = await ctx.db.write(() => {
       const now = ctx.now()

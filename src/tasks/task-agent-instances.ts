@@ -89,6 +89,10 @@ const SESSION = template<TasksDatabase, { id: string }>()((db, p) => db.selectFr
 
 const isFinal = (status: AgentInstanceStatus) => status === 'stopped' || status === 'crashed'
 
+
+const RecordAgentErrorSchema = z.strictObject({ message: z.string().min(1).max(2000) })
+const MarkCrashedSchema = z.strictObject({ silentMs: z.number().int().min(0) })
+
 /**
  * Agent instances of tasks.db, as `tasks.agents`: registration, heartbeats, errors,
  * stop, and the sweep that marks silent agents `crashed`. Heartbeats are not
@@ -196,7 +200,7 @@ export class TaskAgentInstances {
    */
   async recordError(id: string, input: { message: string }, options: TaskMutationOptions = {}): Promise<AgentInstance> {
     const ctx = this.#ctx
-    const { message } = ctx.parse(z.strictObject({ message: z.string().min(1).max(2000) }), input, 'tasks.agents.recordError')
+    const { message } = ctx.parse(RecordAgentErrorSchema, input, 'tasks.agents.recordError')
     return this.#change(id, options, 'error', (current) => ({ ...current, status: 'error', error_count: current.error_count + 1 }), { message })
   }
 
@@ -225,7 +229,7 @@ export class TaskAgentInstances {
    */
   async markCrashed(input: { silentMs: number }, options: TaskMutationOptions = {}): Promise<string[]> {
     const ctx = this.#ctx
-    const { silentMs } = ctx.parse(z.strictObject({ silentMs: z.number().int().min(0) }), input, 'tasks.agents.markCrashed')
+    const { silentMs } = ctx.parse(MarkCrashedSchema, input, 'tasks.agents.markCrashed')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.agents.markCrashed')
     const who = ctx.actor(options, 'tasks.agents.markCrashed')
     return ctx.db.write(() => {

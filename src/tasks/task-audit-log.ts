@@ -62,6 +62,9 @@ function toEntry(row: Selectable<AuditLogTable>, ctx: TasksContext): TaskAuditEn
   }
 }
 
+
+const PruneAuditSchema = z.strictObject({ before: TasksTimestampSchema })
+
 /**
  * The audit log of tasks.db, as `tasks.audit`.
  *
@@ -125,7 +128,7 @@ export class TaskAuditLog {
    */
   async prune(input: { before: number | string }, options: TaskMutationOptions = {}): Promise<number> {
     const ctx = this.#ctx
-    const { before } = ctx.parse(z.strictObject({ before: TasksTimestampSchema }), input, 'tasks.audit.prune')
+    const { before } = ctx.parse(PruneAuditSchema, input, 'tasks.audit.prune')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.audit.prune')
     const who = ctx.actor(options, 'tasks.audit.prune')
     const query = ctx.db.kysely.deleteFrom('audit_log').where('timestamp', '<', before)

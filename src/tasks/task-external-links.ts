@@ -87,6 +87,10 @@ const SYNCED = template<TasksDatabase, { id: string; now: number }>()((db, p) =>
 
 const IdSchema = z.string().min(1).max(100)
 
+
+const ProviderIdSchema = z.string().min(1).max(100)
+const ExternalIdSchema = z.string().min(1).max(500)
+
 /**
  * External links of tasks.db, as `tasks.externalLinks`: unique per (task,
  * provider, external id) — linking the same item twice is `CONFLICT`.
@@ -193,8 +197,8 @@ export class TaskExternalLinks {
    */
   async findByExternal(providerId: string, externalId: string): Promise<ExternalTaskLink[]> {
     const ctx = this.#ctx
-    const provider = ctx.parse(z.string().min(1).max(100), providerId, 'tasks.externalLinks.findByExternal')
-    const external = ctx.parse(z.string().min(1).max(500), externalId, 'tasks.externalLinks.findByExternal')
+    const provider = ctx.parse(ProviderIdSchema, providerId, 'tasks.externalLinks.findByExternal')
+    const external = ctx.parse(ExternalIdSchema, externalId, 'tasks.externalLinks.findByExternal')
     const rows = await ctx.db.read(() => ctx.db.all(BY_EXTERNAL, { provider, external }))
     return rows.map((row) => this.#toLink(row))
   }

@@ -365,6 +365,13 @@ const isSettled = (status: LifecycleStageStatus) => status === 'completed' || st
 const sequenceOf = (name: LifecycleStageName) => LIFECYCLE_STAGES.indexOf(name) + 1
 const StageNameSchema = z.enum(LIFECYCLE_STAGES)
 
+
+const StartPipelineSchema = z.strictObject({ startAt: StageNameSchema.default('research') })
+
+
+const PipelineIdSchema = z.string().min(1).max(100)
+const SkipReasonSchema = z.string().min(1).max(500)
+
 /**
  * Lifecycle pipelines of tasks.db, as `tasks.lifecycle`: the ten RCASD-IVTR+C
  * stages (research, consensus, architecture_decision, specification,
@@ -407,7 +414,7 @@ export class TaskLifecycle {
   async start(taskId: string, input: { startAt?: LifecycleStageName } = {}, options: TaskMutationOptions = {}): Promise<LifecyclePipeline> {
     const ctx = this.#ctx
     const task = ctx.parse(TaskIdSchema, taskId, 'tasks.lifecycle.start')
-    const { startAt } = ctx.parse(z.strictObject({ startAt: StageNameSchema.default('research') }), input, 'tasks.lifecycle.start')
+    const { startAt } = ctx.parse(StartPipelineSchema, input, 'tasks.lifecycle.start')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.start')
     const who = ctx.actor(options, 'tasks.lifecycle.start')
     const id = await ctx.db.write(() => {
@@ -483,7 +490,7 @@ export class TaskLifecycle {
    */
   async get(pipelineId: string): Promise<LifecyclePipeline> {
     const ctx = this.#ctx
-    const id = ctx.parse(z.string().min(1).max(100), pipelineId, 'tasks.lifecycle.get')
+    const id = ctx.parse(PipelineIdSchema, pipelineId, 'tasks.lifecycle.get')
     return ctx.db.snapshot(() => this.#load(id))
   }
 
@@ -760,7 +767,7 @@ export class TaskLifecycle {
   async skip(pipelineId: string, stage: LifecycleStageName, reason: string, options: TaskMutationOptions = {}): Promise<LifecyclePipeline> {
     const ctx = this.#ctx
     const name = ctx.parse(StageNameSchema, stage, 'tasks.lifecycle.skip')
-    const why = ctx.parse(z.string().min(1).max(500), reason, 'tasks.lifecycle.skip')
+    const why = ctx.parse(SkipReasonSchema, reason, 'tasks.lifecycle.skip')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.skip')
     const who = ctx.actor(options, 'tasks.lifecycle.skip')
     const id = await ctx.db.write(() => {
@@ -878,7 +885,7 @@ export class TaskLifecycle {
 
   #require(id: string): PipelineRow {
     const ctx = this.#ctx
-    const pipelineId = ctx.parse(z.string().min(1).max(100), id, 'tasks.lifecycle')
+    const pipelineId = ctx.parse(PipelineIdSchema, id, 'tasks.lifecycle')
     const row = ctx.db.get(GET_PIPELINE, { id: pipelineId })
     if (row === undefined) throw ctx.notFound('pipeline', pipelineId)
     return row

@@ -82,6 +82,9 @@ function toRelation(row: TaskRelationsTable): TaskRelation {
   }
 }
 
+
+const RelationTypeSchema = z.enum(TASK_RELATION_TYPES)
+
 /**
  * Typed relations between tasks, as `tasks.relations`: related, blocks,
  * duplicates, absorbs, fixes, extends, supersedes. The type is part of the key,
@@ -156,7 +159,7 @@ export class TaskRelations {
     const key = {
       task_id: ctx.parse(TaskIdSchema, taskId, 'tasks.relations.remove'),
       related_to: ctx.parse(TaskIdSchema, relatedTo, 'tasks.relations.remove'),
-      relation_type: ctx.parse(z.enum(TASK_RELATION_TYPES), type, 'tasks.relations.remove'),
+      relation_type: ctx.parse(RelationTypeSchema, type, 'tasks.relations.remove'),
     }
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.relations.remove')
     const who = ctx.actor(options, 'tasks.relations.remove')
@@ -180,7 +183,7 @@ export class TaskRelations {
   async list(taskId: string, options: { type?: TaskRelationType } = {}): Promise<TaskRelation[]> {
     const ctx = this.#ctx
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.relations.list')
-    const type = options.type === undefined ? undefined : ctx.parse(z.enum(TASK_RELATION_TYPES), options.type, 'tasks.relations.list')
+    const type = options.type === undefined ? undefined : ctx.parse(RelationTypeSchema, options.type, 'tasks.relations.list')
     const rows = await ctx.db.snapshot(() => {
       requireTaskRow(ctx, id)
       return ctx.db.all(OF_TASK, { id })

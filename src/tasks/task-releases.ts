@@ -96,6 +96,12 @@ const STAMP: Partial<Record<ReleaseStatus, keyof ReleaseRow>> = {
   cancelled: 'cancelled_at',
 }
 
+
+const ListReleasesSchema = z.strictObject({ status: z.enum(RELEASE_STATUSES).optional(), limit: z.number().int().min(1).max(1000).default(100) })
+
+
+const ReleaseVersionSchema = z.string().min(1).max(100)
+
 /**
  * Release manifests of tasks.db, as `tasks.releases`: one row per version
  * (UNIQUE), moving forward only — draft → prepared → committed → tagged → pushed,
@@ -178,7 +184,7 @@ export class TaskReleases {
    */
   async get(version: string): Promise<ReleaseManifest> {
     const ctx = this.#ctx
-    const v = ctx.parse(z.string().min(1).max(100), version, 'tasks.releases.get')
+    const v = ctx.parse(ReleaseVersionSchema, version, 'tasks.releases.get')
     const row = await ctx.db.read(() => ctx.db.get(GET, { version: v }))
     if (row === undefined) throw ctx.notFound('release', v)
     return this.#toRelease(row)
@@ -195,7 +201,7 @@ export class TaskReleases {
   async list(filter: { status?: ReleaseStatus; limit?: number } = {}): Promise<ReleaseManifest[]> {
     const ctx = this.#ctx
     const f = ctx.parse(
-      z.strictObject({ status: z.enum(RELEASE_STATUSES).optional(), limit: z.number().int().min(1).max(1000).default(100) }),
+      ListReleasesSchema,
       filter,
       'tasks.releases.list',
     )
@@ -216,7 +222,7 @@ export class TaskReleases {
    */
   async advance(version: string, input: AdvanceReleaseInput, options: TaskMutationOptions = {}): Promise<ReleaseManifest> {
     const ctx = this.#ctx
-    const v = ctx.parse(z.string().min(1).max(100), version, 'tasks.releases.advance')
+    const v = ctx.parse(ReleaseVersionSchema, version, 'tasks.releases.advance')
     const data = ctx.parse(AdvanceReleaseSchema, input, 'tasks.releases.advance')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.releases.advance')
     const who = ctx.actor(options, 'tasks.releases.advance')

@@ -198,6 +198,9 @@ function toWork(row: Selectable<TaskWorkHistoryTable>): TaskWorkHistoryEntry {
 
 const JsonObject = z.record(z.string(), z.unknown())
 
+
+const MarkOrphanedSchema = z.strictObject({ idleMs: z.number().int().min(0) })
+
 /**
  * Sessions of tasks.db, as `tasks.sessions`.
  *
@@ -624,7 +627,7 @@ export class TaskSessions {
    */
   async markOrphaned(input: { idleMs: number }, options: TaskMutationOptions = {}): Promise<string[]> {
     const ctx = this.#ctx
-    const { idleMs } = ctx.parse(z.strictObject({ idleMs: z.number().int().min(0) }), input, 'tasks.sessions.markOrphaned')
+    const { idleMs } = ctx.parse(MarkOrphanedSchema, input, 'tasks.sessions.markOrphaned')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.markOrphaned')
     const who = ctx.actor(options, 'tasks.sessions.markOrphaned')
     return ctx.db.write(() => {

@@ -116,6 +116,16 @@ const GROUP_COLUMN: Readonly<Record<TokenAggregateGroup, RawBuilder<string | num
   none: sql`NULL`,
 }
 
+
+const ListTokenUsageSchema = z.strictObject({
+  sessionId: TaskSessionIdSchema.optional(),
+  taskId: TaskIdSchema.optional(),
+  model: TasksNameSchema.optional(),
+  since: TasksTimestampSchema.optional(),
+  until: TasksTimestampSchema.optional(),
+  limit: TasksPageLimitSchema.optional(),
+})
+
 /**
  * Token usage of tasks.db, as `tasks.tokens`: one row per LLM call, with how the
  * counts were obtained (`method`) and how far to trust them (`confidence`), and
@@ -194,14 +204,7 @@ export class TaskTokenUsage {
   async list(filter: { sessionId?: string; taskId?: string; model?: string; since?: number | string; until?: number | string; limit?: number } = {}): Promise<TokenUsageRecord[]> {
     const ctx = this.#ctx
     const f = ctx.parse(
-      z.strictObject({
-        sessionId: TaskSessionIdSchema.optional(),
-        taskId: TaskIdSchema.optional(),
-        model: TasksNameSchema.optional(),
-        since: TasksTimestampSchema.optional(),
-        until: TasksTimestampSchema.optional(),
-        limit: TasksPageLimitSchema.optional(),
-      }),
+      ListTokenUsageSchema,
       filter,
       'tasks.tokens.list',
     )
