@@ -433,9 +433,9 @@ export class WorkspaceAgents {
 }
 
 /**
- * A {@link ProjectAgentRefStore} held in memory: a test fake, and the interim
- * store of `CleoWorkspace` until conduit.db's `project_agent_refs` is wired in
- * (refs made through it do not survive the workspace).
+ * A {@link ProjectAgentRefStore} held in memory, for tests and custom wiring (refs
+ * made through it do not survive the process). `CleoWorkspace` uses
+ * {@link conduitAgentRefStore}.
  *
  * @example
  * ```ts

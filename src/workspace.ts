@@ -455,8 +455,9 @@ export class CleoWorkspace {
   /**
    * Checks every open store — SQLite `quick_check` (or `integrity_check` with
    * `{ full: true }`) and `foreign_key_check` — and runs the workspace checks (the nexus
-   * registration of this project, registered paths that vanished, and any check passed
-   * in `extraChecks`). Reports findings per store; writes nothing.
+   * registration of this project, registered paths that vanished, the soft references
+   * between databases, and any check passed in `extraChecks`). Reports findings per
+   * store; writes nothing.
    *
    * @example
    * ```ts
