@@ -4,14 +4,14 @@
  *
  * @module
  */
-export { CleoWorkspace, PROJECT_DIR_NAME, STORE_FILES, resolveGlobalDir } from './workspace.js'
-export type { WorkspaceOptions } from './workspace.js'
+export { CleoWorkspace, PROJECT_DIR_NAME, STORE_FILES, resolveGlobalDir } from './workspace/workspace.js'
+export type { WorkspaceOptions } from './workspace/workspace.js'
 export {
   NEXUS_PROJECT_PATHS_CHECK,
   NEXUS_REGISTRATION_CHECK,
   SQLITE_INTEGRITY_CHECK,
   WORKSPACE_CHECKS,
-} from './workspace-integrity.js'
+} from './workspace/integrity.js'
 export type {
   WorkspaceCheck,
   WorkspaceCheckOptions,
@@ -23,7 +23,7 @@ export type {
   WorkspaceRepairOptions,
   WorkspaceRepairReport,
   WorkspaceStoreReport,
-} from './workspace-integrity.js'
+} from './workspace/integrity.js'
 export {
   DEFAULT_BACKUPS_KEPT,
   WORKSPACE_BACKUP_FORMAT,
@@ -31,7 +31,7 @@ export {
   WorkspaceBackupManifestSchema,
   WorkspaceBackupStoreSchema,
   listWorkspaceBackups,
-} from './workspace-backup.js'
+} from './workspace/backup.js'
 export type {
   WorkspaceBackup,
   WorkspaceBackupEntry,
@@ -41,22 +41,22 @@ export type {
   WorkspaceBackupStore,
   WorkspaceRestoreOptions,
   WorkspaceRestoreResult,
-} from './workspace-backup.js'
-export { PROJECT_ID_META_KEY } from './workspace-registration.js'
+} from './workspace/backup.js'
+export { PROJECT_ID_META_KEY } from './workspace/registration.js'
 export {
   BRAIN_SESSION_REFS_CHECK,
   BRAIN_TASK_REFS_CHECK,
   CREDENTIAL_CACHE_CHECK,
   PROJECT_AGENT_REFS_CHECK,
   SOFT_REFERENCE_CHECKS,
-} from './workspace-references.js'
+} from './workspace/references.js'
 export {
   WorkspaceAgents,
   conduitAgentRefStore,
   memoryAgentRefStore,
   nexusKnownProjects,
   noKnownProjects,
-} from './workspace-agents.js'
+} from './workspace/agents.js'
 export type {
   AttachAgentOptions,
   KnownProjects,
@@ -68,7 +68,7 @@ export type {
   RemoveWorkspaceAgentResult,
   WorkspaceAgent,
   WorkspaceAgentsDeps,
-} from './workspace-agents.js'
+} from './workspace/agents.js'
 
 // Each store's public surface (names are unique across the package).
 export * from './tasks/index.js'

@@ -18,7 +18,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import { sql as dsql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-sqlite'
 
-import { CleoWorkspace, STORE_FILES } from '../../src/workspace.js'
+import { CleoWorkspace, STORE_FILES } from '../../src/workspace/workspace.js'
 import type { Workload } from '../harness.js'
 import { openRaw } from '../harness.js'
 import { counter, size } from './common.js'

@@ -10,7 +10,7 @@ import type { SignaldockRepository } from '../signaldock/signaldock-repository.j
 import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
-import type { CleoWorkspace } from '../workspace.js'
+import type { CleoWorkspace } from '../workspace/workspace.js'
 import { DaemonAgents } from './daemon-agents.js'
 import { DaemonLock } from './daemon-lock.js'
 import { DaemonSessions } from './daemon-sessions.js'

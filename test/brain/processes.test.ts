@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode, runFixture, tempDir } from '../helpers.js'
 import { track } from './brain-helpers.js'

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
 import type { DaemonStoreOptions } from '../../src/daemon/daemon.schemas.js'
 import { manualClock } from '../../src/sqlite/clock.js'
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { tempDir } from '../helpers.js'
 
 /** 2026-01-01T00:00:00Z */

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
-import type { CleoWorkspace } from '../../src/workspace.js'
+import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode, REPO_ROOT, runFixture } from '../helpers.js'
 import { diskDirs, openDaemon } from './daemon-fixtures.js'
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
 import type { HookDelivery } from '../../src/daemon/hook-outbox.js'
 import { HOOK_OUTBOX_QUEUE } from '../../src/daemon/hook-outbox.js'
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
 import { diskDirs, openDaemon } from './daemon-fixtures.js'
 

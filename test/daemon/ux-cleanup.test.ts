@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
-import type { CleoWorkspace } from '../../src/workspace.js'
+import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
 import { openDaemon } from './daemon-fixtures.js'
 

@@ -14,7 +14,7 @@ import { DatabaseSync } from 'node:sqlite'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 
 /** Tables whose size is fixed by the schema (seeded registries, bookkeeping). */
 const FIXED_TABLES = new Set(['schema_meta', 'status_registry', 'kysely_migration', 'kysely_migration_lock', 'cleo_migration_checksum'])

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode, tempDir } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from '../signaldock/helpers.js'
 

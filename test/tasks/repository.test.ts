@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { TaskDependencies, TaskSessions, TasksRepository } from '../../src/tasks/index.js'
 import { expectCode, tempDir } from '../helpers.js'
 

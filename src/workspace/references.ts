@@ -18,11 +18,11 @@
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 
-import type { BrainRepository } from './brain/brain-repository.js'
-import type { ConduitRepository } from './conduit/conduit-repository.js'
-import type { SignaldockRepository } from './signaldock/signaldock-repository.js'
-import type { TasksRepository } from './tasks/tasks-repository.js'
-import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceRepairAction } from './workspace-integrity.js'
+import type { BrainRepository } from '../brain/brain-repository.js'
+import type { ConduitRepository } from '../conduit/conduit-repository.js'
+import type { SignaldockRepository } from '../signaldock/signaldock-repository.js'
+import type { TasksRepository } from '../tasks/tasks-repository.js'
+import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceRepairAction } from './integrity.js'
 
 interface Stores {
   tasks?: TasksRepository

@@ -13,39 +13,39 @@ import { join, resolve } from 'node:path'
 
 import envPaths from 'env-paths'
 
-import { BrainRepository } from './brain/brain-repository.js'
-import type { Embedder } from './brain/embedder.js'
-import { ConduitRepository } from './conduit/conduit-repository.js'
-import { NexusRepository } from './nexus/nexus-repository.js'
-import type { SignaldockRepository, WorkspaceSignaldockOptions } from './signaldock/signaldock-repository.js'
-import { openWorkspaceSignaldock, sameWorkspaceSignaldock } from './signaldock/signaldock-repository.js'
-import type { Clock } from './sqlite/clock.js'
-import { systemClock } from './sqlite/clock.js'
-import { CleoStoreError, toCleoStoreError } from './sqlite/errors.js'
-import type { EngineOptions } from './sqlite/open-database.js'
-import { MEMORY } from './sqlite/open-database.js'
-import type { StoreName } from './sqlite/store-definition.js'
-import type { StoreRepository } from './sqlite/store-repository.js'
-import { TasksRepository } from './tasks/tasks-repository.js'
-import { TelemetryRepository } from './telemetry/telemetry-repository.js'
-import type { TelemetryRetention } from './telemetry/telemetry.schemas.js'
+import { BrainRepository } from '../brain/brain-repository.js'
+import type { Embedder } from '../brain/embedder.js'
+import { ConduitRepository } from '../conduit/conduit-repository.js'
+import { NexusRepository } from '../nexus/nexus-repository.js'
+import type { SignaldockRepository, WorkspaceSignaldockOptions } from '../signaldock/signaldock-repository.js'
+import { openWorkspaceSignaldock, sameWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
+import type { Clock } from '../sqlite/clock.js'
+import { systemClock } from '../sqlite/clock.js'
+import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
+import type { EngineOptions } from '../sqlite/open-database.js'
+import { MEMORY } from '../sqlite/open-database.js'
+import type { StoreName } from '../sqlite/store-definition.js'
+import type { StoreRepository } from '../sqlite/store-repository.js'
+import { TasksRepository } from '../tasks/tasks-repository.js'
+import { TelemetryRepository } from '../telemetry/telemetry-repository.js'
+import type { TelemetryRetention } from '../telemetry/telemetry.schemas.js'
 import type {
   WorkspaceBackup,
   WorkspaceBackupOptions,
   WorkspaceRestoreOptions,
   WorkspaceRestoreResult,
-} from './workspace-backup.js'
-import { backupWorkspace, deleteDatabaseFiles, restoreWorkspace } from './workspace-backup.js'
+} from './backup.js'
+import { backupWorkspace, deleteDatabaseFiles, restoreWorkspace } from './backup.js'
 import type {
   WorkspaceCheckOptions,
   WorkspaceCheckReport,
   WorkspaceCheckTarget,
   WorkspaceRepairOptions,
   WorkspaceRepairReport,
-} from './workspace-integrity.js'
-import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
-import { registerWorkspaceProject } from './workspace-registration.js'
-import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './workspace-agents.js'
+} from './integrity.js'
+import { checkWorkspace, repairWorkspace } from './integrity.js'
+import { registerWorkspaceProject } from './registration.js'
+import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './agents.js'
 
 /** Options of {@link CleoWorkspace.open}. */
 export interface WorkspaceOptions extends EngineOptions {

@@ -18,14 +18,14 @@ import { join } from 'node:path'
 
 import { sql } from 'kysely'
 
-import type { NexusRepository } from './nexus/nexus-repository.js'
-import type { NexusRegistration } from './nexus/project-registry.js'
-import type { Clock } from './sqlite/clock.js'
-import { systemClock } from './sqlite/clock.js'
-import { isCleoStoreError } from './sqlite/errors.js'
-import { uuidv7Generator } from './sqlite/ids.js'
-import { loadNodeSqlite } from './sqlite/node-sqlite.js'
-import type { TasksRepository } from './tasks/tasks-repository.js'
+import type { NexusRepository } from '../nexus/nexus-repository.js'
+import type { NexusRegistration } from '../nexus/project-registry.js'
+import type { Clock } from '../sqlite/clock.js'
+import { systemClock } from '../sqlite/clock.js'
+import { isCleoStoreError } from '../sqlite/errors.js'
+import { uuidv7Generator } from '../sqlite/ids.js'
+import { loadNodeSqlite } from '../sqlite/node-sqlite.js'
+import type { TasksRepository } from '../tasks/tasks-repository.js'
 
 /** The tasks.db `schema_meta` key holding the project's stable id. */
 export const PROJECT_ID_META_KEY = 'project_id'
