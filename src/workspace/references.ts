@@ -22,7 +22,7 @@ import type { BrainRepository } from '../brain/brain-repository.js'
 import type { ConduitRepository } from '../conduit/conduit-repository.js'
 import type { SignaldockRepository } from '../signaldock/signaldock-repository.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
-import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceRepairAction } from './integrity.js'
+import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceRepairAction } from './check-types.js'
 
 interface Stores {
   tasks?: TasksRepository
