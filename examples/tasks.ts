@@ -7,13 +7,14 @@
  *
  * Without a directory a temporary one is used.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { CleoStoreError, TasksRepository } from 'cleo-store'
 
 const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'cleo-tasks-'))
+mkdirSync(join(dir, '.cleo'), { recursive: true }) // a repository never creates directories
 const tasks = await TasksRepository.open(join(dir, '.cleo', 'tasks.db'), { actor: 'example' })
 try {
   // A plan: an epic with three tasks, the grammar waiting for the lexer.

@@ -130,7 +130,9 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
 
   /**
    * Opens (creating and migrating if needed) brain.db at `path`, or an in-memory
-   * database with `':memory:'`. With `embedder`, checks it against the recorded one
+   * database with `':memory:'`.
+   * The file is created if missing, its directory is not: a missing directory is
+   * `NOT_FOUND` (create it first; `CleoWorkspace.open` creates its own). With `embedder`, checks it against the recorded one
    * (or creates the vector table on first use).
    *
    * @example

@@ -88,6 +88,8 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
   /**
    * Opens (creating and migrating if needed) conduit.db at `path`, or an in-memory
    * database with `':memory:'`.
+   * The file is created if missing, its directory is not: a missing directory is
+   * `NOT_FOUND` (create it first; `CleoWorkspace.open` creates its own).
    *
    * @example
    * ```ts

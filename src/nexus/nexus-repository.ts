@@ -52,6 +52,8 @@ export class NexusRepository extends StoreRepository<NexusDatabase> {
   /**
    * Opens (creating and migrating if needed) nexus.db at `path`, or an in-memory
    * database with `':memory:'`.
+   * The file is created if missing, its directory is not: a missing directory is
+   * `NOT_FOUND` (create it first; `CleoWorkspace.open` creates its own).
    *
    * @example
    * ```ts

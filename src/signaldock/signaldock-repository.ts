@@ -126,6 +126,8 @@ export class SignaldockRepository {
   /**
    * Opens (creating and migrating if needed) signaldock.db at `path`, or an in-memory
    * database with `':memory:'`.
+   * The file is created if missing, its directory is not: a missing directory is
+   * `NOT_FOUND` (create it first; `CleoWorkspace.open` creates its own).
    *
    * @example
    * ```ts

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -71,20 +71,31 @@ function scalar(connection: DatabaseSync, sql: string): unknown {
   return row === undefined ? undefined : Object.values(row)[0]
 }
 
-/** Creates the parent directory (0700) and the file (0600) when missing. */
+/**
+ * Creates the file (0600) when missing. The directory must exist: a repository opened
+ * on its own never creates directories (a mistyped path is `NOT_FOUND`, as with SQLite
+ * itself); `CleoWorkspace.open` creates the directories it owns (`<project>/.cleo`,
+ * the global directory) before opening its stores.
+ */
 function prepareFile(file: string, context: { store: string; file: string }): void {
+  const directory = dirname(file)
+  let isDirectory: boolean
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    isDirectory = statSync(directory).isDirectory()
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new CleoStoreError('NOT_FOUND', `cannot create ${file}: a parent path is not a directory`, {
+    if (code === 'ENOENT') {
+      throw new CleoStoreError('NOT_FOUND', `cannot create ${file}: the directory ${directory} does not exist (create it first)`, {
         ...context,
         cause: error,
       })
     }
+    if (code === 'ENOTDIR') {
+      throw new CleoStoreError('NOT_FOUND', `cannot create ${file}: a parent path is not a directory`, { ...context, cause: error })
+    }
     throw toCleoStoreError(error, context)
   }
+  if (!isDirectory) throw new CleoStoreError('NOT_FOUND', `cannot create ${file}: a parent path is not a directory`, context)
   try {
     closeSync(openSync(file, 'wx', 0o600))
   } catch (error) {

@@ -143,7 +143,9 @@ export class TelemetryRepository extends StoreRepository<TelemetryDatabase> {
 
   /**
    * Opens (creating and migrating if needed) telemetry.db at `path`, or an in-memory
-   * database with `':memory:'`. Opening is the opt-in: do it only when the user agreed.
+   * database with `':memory:'`.
+   * The file is created if missing, its directory is not: a missing directory is
+   * `NOT_FOUND` (create it first; `CleoWorkspace.open` creates its own). Opening is the opt-in: do it only when the user agreed.
    *
    * @example
    * ```ts

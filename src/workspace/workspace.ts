@@ -47,6 +47,22 @@ import { checkWorkspace, repairWorkspace } from './integrity.js'
 import { registerWorkspaceProject } from './registration.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './agents.js'
 
+/** The real path of an existing project directory, else `NOT_FOUND`. */
+function existingProjectDir(projectDir: string, context: { store: string; file: string }): string {
+  try {
+    if (!statSync(projectDir).isDirectory()) {
+      throw new CleoStoreError('NOT_FOUND', `project directory ${context.file} is not a directory`, context)
+    }
+    return realpathSync(projectDir)
+  } catch (error) {
+    const translated = toCleoStoreError(error, context)
+    if (translated.code === 'NOT_FOUND' && !(error instanceof CleoStoreError)) {
+      throw new CleoStoreError('NOT_FOUND', `project directory ${context.file} does not exist`, { ...context, cause: error })
+    }
+    throw translated
+  }
+}
+
 /** Options of {@link CleoWorkspace.open}. */
 export interface WorkspaceOptions extends EngineOptions {
   /**
@@ -54,7 +70,11 @@ export interface WorkspaceOptions extends EngineOptions {
    * directory of `cleo` (`~/.local/share/cleo` on Linux, via env-paths).
    */
   readonly globalDir?: string
-  /** Every store in memory, nothing on disk: for test fixtures. */
+  /**
+   * Every store in memory, nothing on disk: for test fixtures. The project directory
+   * need not exist (it is only the project's name and registry path); nothing is
+   * created there or in the global directory.
+   */
   readonly inMemory?: boolean
   /**
    * Opt in to telemetry.db (default false: `ws.telemetry` is null and no file is
@@ -201,7 +221,7 @@ export class CleoWorkspace {
   }
 
   /**
-   * Opens the workspace of `projectDir` (which must exist): creates
+   * Opens the workspace of `projectDir` (which must exist, unless `inMemory`): creates
    * `<projectDir>/.cleo/` and the global directory (mode 0700) if needed, opens and
    * migrates every store, and acquires the shared global handles. If any store fails
    * to open, everything opened so far is closed again before the error is thrown.
@@ -216,17 +236,11 @@ export class CleoWorkspace {
   static async open(projectDir: string, options: WorkspaceOptions = {}): Promise<CleoWorkspace> {
     const context = { store: 'workspace', file: resolve(projectDir) }
     let project: string
-    try {
-      if (!statSync(projectDir).isDirectory()) {
-        throw new CleoStoreError('NOT_FOUND', `project directory ${context.file} is not a directory`, context)
-      }
-      project = realpathSync(projectDir)
-    } catch (error) {
-      const translated = toCleoStoreError(error, context)
-      if (translated.code === 'NOT_FOUND' && !(error instanceof CleoStoreError)) {
-        throw new CleoStoreError('NOT_FOUND', `project directory ${context.file} does not exist`, { ...context, cause: error })
-      }
-      throw translated
+    if (options.inMemory) {
+      // In memory the project directory is only a name: nothing is read or written there.
+      project = existsSync(projectDir) ? realpathSync(projectDir) : resolve(projectDir)
+    } else {
+      project = existingProjectDir(projectDir, context)
     }
     const { globalDir: _g, inMemory, telemetry: telemetryOption, signaldock: signaldockOptions, embedder, ...repositoryOptions } = options
     const brainOptions = embedder === undefined ? repositoryOptions : { ...repositoryOptions, embedder }

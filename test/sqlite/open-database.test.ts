@@ -49,14 +49,14 @@ describe('openDatabase', () => {
     await normal.close()
   })
 
-  it('creates the parent directory 0700 and the file 0600', async () => {
+  it('creates the file 0600 in an existing directory, and never creates directories (NOT_FOUND)', async () => {
     const root = tempDir()
-    const file = join(root, 'nested', 'deeper', 'a.db')
+    const file = join(root, 'a.db')
     const db = await openDatabase(file, { store: storeV1 })
     await db.close()
-    expect(statSync(join(root, 'nested')).mode & 0o777).toBe(0o700)
-    expect(statSync(join(root, 'nested', 'deeper')).mode & 0o777).toBe(0o700)
     expect(statSync(file).mode & 0o777).toBe(0o600)
+    await expect(openDatabase(join(root, 'nested', 'deeper', 'a.db'), { store: storeV1 })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    expect(existsSync(join(root, 'nested'))).toBe(false)
   })
 
   it('loads sqlite-vec for vector stores and leaves load_extension() disabled', async () => {

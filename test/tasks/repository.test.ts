@@ -2,6 +2,7 @@
  * The repository as a whole: the aggregates it exposes, persistence across
  * reopening, its place in a workspace, and the closed state.
  */
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
@@ -25,7 +26,9 @@ describe('TasksRepository', () => {
   })
 
   it('persists across reopening a file, and refuses use after close', async () => {
-    const file = join(tempDir(), '.cleo', 'tasks.db')
+    const dir = join(tempDir(), '.cleo')
+    mkdirSync(dir)
+    const file = join(dir, 'tasks.db')
     const first = await TasksRepository.open(file, { actor: 'first' })
     const epic = await first.create({ title: 'epic', type: 'epic' })
     await first.create({ title: 'task', parentId: epic.id })
