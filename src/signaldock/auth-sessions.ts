@@ -75,9 +75,9 @@ async function requireExists(
  * @example
  * ```ts
  * const token = randomBytes(32).toString('base64url')
- * await signaldock.sessions.create({ userId: user.id, token, ttlMs: 3_600_000 })
- * const session = await signaldock.sessions.getByToken(token) // null once expired
- * await signaldock.sessions.revoke(token)
+ * await signaldock.authSessions.create({ userId: user.id, token, ttlMs: 3_600_000 })
+ * const session = await signaldock.authSessions.getByToken(token) // null once expired
+ * await signaldock.authSessions.revoke(token)
  * ```
  */
 export class AuthSessions {
@@ -95,7 +95,7 @@ export class AuthSessions {
    */
   async create(input: CreateAuthSessionInput): Promise<AuthSession> {
     const ctx = this.#ctx
-    const parsed = validate(CreateAuthSessionInput, input, 'signaldock.sessions.create', ctx.errors, { secret: true })
+    const parsed = validate(CreateAuthSessionInput, input, 'signaldock.authSessions.create', ctx.errors, { secret: true })
     const tokenHash = hashBearerSecret(parsed.token)
     return transact(ctx, async (trx) => {
       await requireExists(ctx, trx, 'users', parsed.userId, 'userId')
@@ -104,7 +104,7 @@ export class AuthSessions {
       const now = ctx.clock()
       const expiresAt = expiryOf(parsed, now)
       if (expiresAt <= now) {
-        throw new CleoStoreError('VALIDATION', 'signaldock.sessions.create: expiresAt must be in the future', {
+        throw new CleoStoreError('VALIDATION', 'signaldock.authSessions.create: expiresAt must be in the future', {
           ...ctx.errors,
           details: { path: ['expiresAt'] },
         })
@@ -134,7 +134,7 @@ export class AuthSessions {
   /** The unexpired session of `token`, or null (expired or unknown). */
   async getByToken(token: string): Promise<AuthSession | null> {
     const ctx = this.#ctx
-    const parsed = validate(Token, token, 'signaldock.sessions.getByToken', ctx.errors, { secret: true })
+    const parsed = validate(Token, token, 'signaldock.authSessions.getByToken', ctx.errors, { secret: true })
     const row = await ctx.kysely
       .selectFrom('sessions')
       .selectAll()
@@ -147,8 +147,8 @@ export class AuthSessions {
   /** Moves the expiry of an unexpired session; `NOT_FOUND` when it is expired or unknown. */
   async extend(token: string, input: { expiresAt?: number | Date | string; ttlMs?: number }): Promise<AuthSession> {
     const ctx = this.#ctx
-    const parsed = validate(Token, token, 'signaldock.sessions.extend', ctx.errors, { secret: true })
-    const when = validate(Extend, input, 'signaldock.sessions.extend', ctx.errors)
+    const parsed = validate(Token, token, 'signaldock.authSessions.extend', ctx.errors, { secret: true })
+    const when = validate(Extend, input, 'signaldock.authSessions.extend', ctx.errors)
     return transact(ctx, async (trx) => {
       const now = ctx.clock()
       const row = await trx
@@ -166,8 +166,8 @@ export class AuthSessions {
   /** Sets (or clears) the session's active organization; `NOT_FOUND` for an expired session or unknown organization. */
   async setActiveOrganization(token: string, organizationId: string | null): Promise<AuthSession> {
     const ctx = this.#ctx
-    const parsed = validate(Token, token, 'signaldock.sessions.setActiveOrganization', ctx.errors, { secret: true })
-    const org = organizationId === null ? null : validate(SignaldockId, organizationId, 'signaldock.sessions.setActiveOrganization', ctx.errors)
+    const parsed = validate(Token, token, 'signaldock.authSessions.setActiveOrganization', ctx.errors, { secret: true })
+    const org = organizationId === null ? null : validate(SignaldockId, organizationId, 'signaldock.authSessions.setActiveOrganization', ctx.errors)
     return transact(ctx, async (trx) => {
       await requireExists(ctx, trx, 'organization', org, 'organizationId')
       const now = ctx.clock()
@@ -186,7 +186,7 @@ export class AuthSessions {
   /** Ends a session; false when there was none. */
   async revoke(token: string): Promise<boolean> {
     const ctx = this.#ctx
-    const parsed = validate(Token, token, 'signaldock.sessions.revoke', ctx.errors, { secret: true })
+    const parsed = validate(Token, token, 'signaldock.authSessions.revoke', ctx.errors, { secret: true })
     const result = await transact(ctx, (trx) =>
       trx.deleteFrom('sessions').where('token_hash', '=', hashBearerSecret(parsed)).executeTakeFirst(),
     )

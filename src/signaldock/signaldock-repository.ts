@@ -88,8 +88,8 @@ export class SignaldockRepository {
   readonly users: SignaldockUsers
   /** Their provider accounts. */
   readonly accounts: AuthAccounts
-  /** Authenticated sessions (token hashes). */
-  readonly sessions: AuthSessions
+  /** Authenticated login sessions of users (token hashes); not agent work sessions (`tasks.sessions`). */
+  readonly authSessions: AuthSessions
   /** Single-use verification values (hashes). */
   readonly verifications: Verifications
   /** Organizations and their agent grants. */
@@ -116,7 +116,7 @@ export class SignaldockRepository {
     this.connections = new AgentConnections(ctx)
     this.users = new SignaldockUsers(ctx)
     this.accounts = new AuthAccounts(ctx)
-    this.sessions = new AuthSessions(ctx)
+    this.authSessions = new AuthSessions(ctx)
     this.verifications = new Verifications(ctx)
     this.organizations = new Organizations(ctx)
     this.claimCodes = new ClaimCodes(ctx)

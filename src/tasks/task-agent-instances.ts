@@ -1,5 +1,5 @@
 /**
- * Running agent instances of the project, with heartbeats: `tasks.agents`.
+ * Running agent instances of the project, with heartbeats: `tasks.agentInstances`.
  *
  * @module
  */
@@ -28,7 +28,7 @@ import type { AgentInstancesTable, TasksDatabase } from './tasks.tables.js'
  *
  * @example
  * ```ts
- * const agent: AgentInstance = await tasks.agents.register({ agentType: 'executor' })
+ * const agent: AgentInstance = await tasks.agentInstances.register({ agentType: 'executor' })
  * agent.status // 'starting'
  * ```
  */
@@ -94,15 +94,15 @@ const RecordAgentErrorSchema = z.strictObject({ message: z.string().min(1).max(2
 const MarkCrashedSchema = z.strictObject({ silentMs: z.number().int().min(0) })
 
 /**
- * Agent instances of tasks.db, as `tasks.agents`: registration, heartbeats, errors,
+ * Agent instances of tasks.db, as `tasks.agentInstances`: registration, heartbeats, errors,
  * stop, and the sweep that marks silent agents `crashed`. Heartbeats are not
  * audited; registration, stop, errors and crash marks are.
  *
  * @example
  * ```ts
- * const a = await tasks.agents.register({ id: 'agent-7', agentType: 'executor' })
- * await tasks.agents.heartbeat('agent-7', { status: 'active', taskId: 'T3' })
- * await tasks.agents.markCrashed({ silentMs: 120_000 }) // agents silent for 2 minutes
+ * const a = await tasks.agentInstances.register({ id: 'agent-7', agentType: 'executor' })
+ * await tasks.agentInstances.heartbeat('agent-7', { status: 'active', taskId: 'T3' })
+ * await tasks.agentInstances.markCrashed({ silentMs: 120_000 }) // agents silent for 2 minutes
  * ```
  */
 export class TaskAgentInstances {
@@ -118,14 +118,14 @@ export class TaskAgentInstances {
    *
    * @example
    * ```ts
-   * await tasks.agents.register({ agentType: 'researcher', parentAgentId: 'orchestrator-1' })
+   * await tasks.agentInstances.register({ agentType: 'researcher', parentAgentId: 'orchestrator-1' })
    * ```
    */
   async register(input: RegisterAgentInstanceInput, options: TaskMutationOptions = {}): Promise<AgentInstance> {
     const ctx = this.#ctx
-    const data = ctx.parse(RegisterAgentInstanceSchema, input, 'tasks.agents.register')
-    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.agents.register')
-    const who = ctx.actor(options, 'tasks.agents.register')
+    const data = ctx.parse(RegisterAgentInstanceSchema, input, 'tasks.agentInstances.register')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.agentInstances.register')
+    const who = ctx.actor(options, 'tasks.agentInstances.register')
     const row = await ctx.db.write(() => {
       const now = ctx.now()
       const id = data.id ?? ctx.newId()
@@ -163,13 +163,13 @@ export class TaskAgentInstances {
    *
    * @example
    * ```ts
-   * await tasks.agents.heartbeat('agent-7', { status: 'idle', taskId: null, tasksCompleted: 1 })
+   * await tasks.agentInstances.heartbeat('agent-7', { status: 'idle', taskId: null, tasksCompleted: 1 })
    * ```
    */
   async heartbeat(id: string, input: AgentHeartbeatInput = {}): Promise<AgentInstance> {
     const ctx = this.#ctx
-    const agentId = ctx.parse(TasksNameSchema, id, 'tasks.agents.heartbeat')
-    const data = ctx.parse(AgentHeartbeatSchema, input, 'tasks.agents.heartbeat')
+    const agentId = ctx.parse(TasksNameSchema, id, 'tasks.agentInstances.heartbeat')
+    const data = ctx.parse(AgentHeartbeatSchema, input, 'tasks.agentInstances.heartbeat')
     const row = await ctx.db.write(() => {
       const current = this.#require(agentId)
       if (isFinal(current.status)) throw ctx.error('INVARIANT', `agent instance ${agentId} is ${current.status}; register it again`, { id: agentId })
@@ -195,12 +195,12 @@ export class TaskAgentInstances {
    *
    * @example
    * ```ts
-   * await tasks.agents.recordError('agent-7', { message: 'rate limited' })
+   * await tasks.agentInstances.recordError('agent-7', { message: 'rate limited' })
    * ```
    */
   async recordError(id: string, input: { message: string }, options: TaskMutationOptions = {}): Promise<AgentInstance> {
     const ctx = this.#ctx
-    const { message } = ctx.parse(RecordAgentErrorSchema, input, 'tasks.agents.recordError')
+    const { message } = ctx.parse(RecordAgentErrorSchema, input, 'tasks.agentInstances.recordError')
     return this.#change(id, options, 'error', (current) => ({ ...current, status: 'error', error_count: current.error_count + 1 }), { message })
   }
 
@@ -209,7 +209,7 @@ export class TaskAgentInstances {
    *
    * @example
    * ```ts
-   * await tasks.agents.stop('agent-7')
+   * await tasks.agentInstances.stop('agent-7')
    * ```
    */
   async stop(id: string, options: TaskMutationOptions = {}): Promise<AgentInstance> {
@@ -224,14 +224,14 @@ export class TaskAgentInstances {
    *
    * @example
    * ```ts
-   * const crashed = await tasks.agents.markCrashed({ silentMs: 60_000 })
+   * const crashed = await tasks.agentInstances.markCrashed({ silentMs: 60_000 })
    * ```
    */
   async markCrashed(input: { silentMs: number }, options: TaskMutationOptions = {}): Promise<string[]> {
     const ctx = this.#ctx
-    const { silentMs } = ctx.parse(MarkCrashedSchema, input, 'tasks.agents.markCrashed')
-    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.agents.markCrashed')
-    const who = ctx.actor(options, 'tasks.agents.markCrashed')
+    const { silentMs } = ctx.parse(MarkCrashedSchema, input, 'tasks.agentInstances.markCrashed')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.agentInstances.markCrashed')
+    const who = ctx.actor(options, 'tasks.agentInstances.markCrashed')
     return ctx.db.write(() => {
       const now = ctx.now()
       return ctx.db.all(SILENT, { before: now - silentMs }).map((current) => {
@@ -248,12 +248,12 @@ export class TaskAgentInstances {
    *
    * @example
    * ```ts
-   * const a = await tasks.agents.get('agent-7')
+   * const a = await tasks.agentInstances.get('agent-7')
    * ```
    */
   async get(id: string): Promise<AgentInstance> {
     const ctx = this.#ctx
-    const agentId = ctx.parse(TasksNameSchema, id, 'tasks.agents.get')
+    const agentId = ctx.parse(TasksNameSchema, id, 'tasks.agentInstances.get')
     return this.#toAgent(await ctx.db.read(() => this.#require(agentId)))
   }
 
@@ -262,12 +262,12 @@ export class TaskAgentInstances {
    *
    * @example
    * ```ts
-   * const live = await tasks.agents.list({ status: 'active' })
+   * const live = await tasks.agentInstances.list({ status: 'active' })
    * ```
    */
   async list(filter: AgentInstanceFilter = {}): Promise<AgentInstance[]> {
     const ctx = this.#ctx
-    const f = ctx.parse(AgentInstanceFilterSchema, filter, 'tasks.agents.list')
+    const f = ctx.parse(AgentInstanceFilterSchema, filter, 'tasks.agentInstances.list')
     let q = ctx.db.kysely.selectFrom('agent_instances').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
     if (f.agentType) q = q.where('agent_type', '=', f.agentType)
@@ -278,9 +278,9 @@ export class TaskAgentInstances {
 
   async #change(id: string, options: TaskMutationOptions, verb: string, apply: (current: AgentRow, now: number) => AgentRow, details?: unknown): Promise<AgentInstance> {
     const ctx = this.#ctx
-    const agentId = ctx.parse(TasksNameSchema, id, `tasks.agents.${verb}`)
-    ctx.parse(TaskMutationOptionsSchema, options, `tasks.agents.${verb}`)
-    const who: Actor = ctx.actor(options, `tasks.agents.${verb}`)
+    const agentId = ctx.parse(TasksNameSchema, id, `tasks.agentInstances.${verb}`)
+    ctx.parse(TaskMutationOptionsSchema, options, `tasks.agentInstances.${verb}`)
+    const who: Actor = ctx.actor(options, `tasks.agentInstances.${verb}`)
     const row = await ctx.db.write(() => {
       const now = ctx.now()
       const current = this.#require(agentId)

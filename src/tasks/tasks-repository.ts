@@ -113,7 +113,7 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
   /** Links to issues in external trackers. */
   readonly externalLinks = new TaskExternalLinks(this.#ctx)
   /** Running agent instances and their heartbeats. */
-  readonly agents = new TaskAgentInstances(this.#ctx)
+  readonly agentInstances = new TaskAgentInstances(this.#ctx)
   /** The seeded status registry. */
   readonly statuses = new TaskStatusRegistry(this.#ctx)
   /** `agent_credentials`: the local cache of sealed signaldock agent credentials. */

@@ -927,11 +927,11 @@ export const LinkExternalTaskSchema = z.strictObject({
 export type LinkExternalTaskInput = z.input<typeof LinkExternalTaskSchema>
 
 /**
- * Input of `tasks.agents.register`.
+ * Input of `tasks.agentInstances.register`.
  *
  * @example
  * ```ts
- * await tasks.agents.register({ id: 'agent-7', agentType: 'executor', sessionId })
+ * await tasks.agentInstances.register({ id: 'agent-7', agentType: 'executor', sessionId })
  * ```
  */
 export const RegisterAgentInstanceSchema = z.strictObject({
@@ -947,12 +947,12 @@ export const RegisterAgentInstanceSchema = z.strictObject({
 export type RegisterAgentInstanceInput = z.input<typeof RegisterAgentInstanceSchema>
 
 /**
- * Input of `tasks.agents.heartbeat`: proves the instance is alive and may update
+ * Input of `tasks.agentInstances.heartbeat`: proves the instance is alive and may update
  * what it reports.
  *
  * @example
  * ```ts
- * await tasks.agents.heartbeat('agent-7', { status: 'active', taskId: 'T3' })
+ * await tasks.agentInstances.heartbeat('agent-7', { status: 'active', taskId: 'T3' })
  * ```
  */
 export const AgentHeartbeatSchema = z.strictObject({
@@ -967,11 +967,11 @@ export const AgentHeartbeatSchema = z.strictObject({
 export type AgentHeartbeatInput = z.input<typeof AgentHeartbeatSchema>
 
 /**
- * Filter of `tasks.agents.list`.
+ * Filter of `tasks.agentInstances.list`.
  *
  * @example
  * ```ts
- * await tasks.agents.list({ status: 'active' })
+ * await tasks.agentInstances.list({ status: 'active' })
  * ```
  */
 export const AgentInstanceFilterSchema = z.strictObject({

@@ -213,9 +213,9 @@ async function scenario(ws: CleoWorkspace): Promise<void> {
   await sd.connections.heartbeat('helper', 'c1')
   await sd.connections.list('helper')
   const user = await sd.users.create({ email: 'ada@example.com', name: 'Ada' })
-  await sd.sessions.create({ userId: user.id, token: 'tok-0123456789abcdef0123456789', ttlMs: 60_000 })
-  await sd.sessions.getByToken('tok-0123456789abcdef0123456789')
-  await sd.sessions.pruneExpired()
+  await sd.authSessions.create({ userId: user.id, token: 'tok-0123456789abcdef0123456789', ttlMs: 60_000 })
+  await sd.authSessions.getByToken('tok-0123456789abcdef0123456789')
+  await sd.authSessions.pruneExpired()
   await ws.agents.detach('cleo-prime')
   // nexus.db
   const nexus = ws.nexus

@@ -15,7 +15,7 @@ describe('TasksRepository', () => {
   it('exposes one property per aggregate', async () => {
     const tasks = await TasksRepository.open(':memory:')
     try {
-      for (const name of ['dependencies', 'relations', 'claims', 'sessions', 'lifecycle', 'manifests', 'releases', 'adrs', 'audit', 'tokens', 'externalLinks', 'agents', 'statuses'] as const) {
+      for (const name of ['dependencies', 'relations', 'claims', 'sessions', 'lifecycle', 'manifests', 'releases', 'adrs', 'audit', 'tokens', 'externalLinks', 'agentInstances', 'statuses'] as const) {
         expect(tasks[name], name).toBeTypeOf('object')
       }
       expect(tasks.dependencies).toBeInstanceOf(TaskDependencies)

@@ -195,7 +195,7 @@ describe('tasks.db schema', () => {
 
   it('agent_instances.agent_type CHECK matches AGENT_INSTANCE_TYPES', async () => {
     const { tasks } = await openTasks()
-    for (const agentType of AGENT_INSTANCE_TYPES) await tasks.agents.register({ agentType })
+    for (const agentType of AGENT_INSTANCE_TYPES) await tasks.agentInstances.register({ agentType })
     await expectCode(
       tasks.kysely
         .insertInto('agent_instances')
