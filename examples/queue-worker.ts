@@ -99,7 +99,7 @@ try {
   for (const letter of await conduit.queue.deadLetters()) {
     console.log(`dead letter: job ${letter.job.id} (${letter.job.queue}) ${letter.reason} after ${letter.attempts} attempts: ${letter.error}`)
   }
-  console.log('receipts of the group message:', JSON.stringify((await conduit.inbox.receipts((await conduit.inbox.page('bob')).messages[0]!.id)).map((r) => [r.agentId, r.deliveredAt !== null])))
+  console.log('receipts of the group message:', JSON.stringify((await conduit.inbox.receipts((await conduit.inbox.page('bob')).items[0]!.id)).map((r) => [r.agentId, r.deliveredAt !== null])))
   console.log('hooks stats:', JSON.stringify(await conduit.queue.stats('hooks')))
   console.log(`pruned ${await conduit.queue.prune({ olderThanMs: 0 })} done jobs`)
   console.log(`queue file: ${join(dir, 'conduit.db')}`)

@@ -30,7 +30,7 @@ try {
   const schema = await ws.tasks.create({ title: 'Design the schema', priority: 'high' })
   const api = await ws.tasks.create({ title: 'Build the API', dependsOn: [schema.id] })
   const ready = await ws.tasks.dependencies.ready({ limit: 5 })
-  console.log(`tasks:    ${schema.id} and ${api.id} created; ready now: ${ready.map((t) => t.id).join(', ')}`)
+  console.log(`tasks:    ${schema.id} and ${api.id} created; ready now: ${ready.items.map((t) => t.id).join(', ')}`)
 
   // brain.db: a memory, found again by hybrid (full-text + vector) search.
   await ws.brain.record({ kind: 'learning', insight: 'Retry SQLite writes on BUSY with jitter', source: schema.id, confidence: 0.9 })
@@ -42,7 +42,7 @@ try {
   await ws.agents.register({ agentId: 'builder', name: 'Builder', attach: true })
   await ws.conduit.messages.send({ from: 'planner', to: 'builder', content: `${api.id} is yours once ${schema.id} is done` })
   const inbox = await ws.conduit.inbox.page('builder')
-  console.log(`conduit:  builder has ${inbox.messages.length} message(s): "${inbox.messages[0]?.content}"`)
+  console.log(`conduit:  builder has ${inbox.items.length} message(s): "${inbox.items[0]?.content}"`)
 
   for (const [name, store] of Object.entries({ tasks: ws.tasks, brain: ws.brain, conduit: ws.conduit, signaldock: ws.signaldock, nexus: ws.nexus })) {
     const report = await store.integrityCheck({ quick: true })

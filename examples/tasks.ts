@@ -31,7 +31,7 @@ try {
     console.log(`refused: ${error.message}`)
   }
 
-  console.log(`ready: ${(await tasks.dependencies.ready()).map((t) => `${t.id} (${t.priority})`).join(', ')}`)
+  console.log(`ready: ${(await tasks.dependencies.ready()).items.map((t) => `${t.id} (${t.priority})`).join(', ')}`)
 
   // An agent works in a session and takes the next task with a lease.
   const session = await tasks.sessions.start({ name: 'parser work', scope: { type: 'epic', epicId: epic.id }, agent: 'agent-7' })
@@ -42,7 +42,7 @@ try {
   await tasks.sessions.setCurrentTask(session.id, next.task.id, who)
   await tasks.update(next.task.id, { status: 'active' }, { ...who, claimToken: next.claim.token })
   await tasks.update(next.task.id, { status: 'done' }, { ...who, claimToken: next.claim.token })
-  console.log(`${next.task.id} done; ready now: ${(await tasks.dependencies.ready()).map((t) => t.id).join(', ')}`)
+  console.log(`${next.task.id} done; ready now: ${(await tasks.dependencies.ready()).items.map((t) => t.id).join(', ')}`)
 
   // Finish the rest: the epic completes itself with its last child.
   for (const id of [grammar.id, docs.id]) {

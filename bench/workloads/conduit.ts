@@ -144,7 +144,7 @@ export const conduitWorkloads: Workload[] = [
       const texts = await captureSql(() => ours.inbox.page('bob', { limit: 50 }))
       if (texts.length !== 2) throw new Error(`inbox page ran ${texts.length} statements; update the workload`)
       const [cursor, page] = prepareAll(raw, texts) as [StatementSync, StatementSync]
-      const pageArgs = (after: number) => ['bob', after, null, null, null, null, 0, 0, 50]
+      const pageArgs = (after: number) => ['bob', after, null, null, null, null, 0, 0, 51] // ours reads one more row to know whether a next page exists
       return {
         ours: () => ours.inbox.page('bob', { limit: 50 }),
         raw: () => {

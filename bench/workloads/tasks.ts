@@ -314,8 +314,8 @@ export const tasksWorkloads: Workload[] = [
       const readySql = READY.sql
       return {
         ours: () => ours.dependencies.ready({ limit: 20 }),
-        raw: () => ready.all(...READY.bind({ limit: 20, now: Date.now(), agent: null })),
-        drizzle: () => dz.all(withParams(readySql, READY.bind({ limit: 20, now: Date.now(), agent: null }))),
+        raw: () => ready.all(...READY.bind({ limit: 21, now: Date.now(), agent: null })),
+        drizzle: () => dz.all(withParams(readySql, READY.bind({ limit: 21, now: Date.now(), agent: null }))),
         notes: `${count} tasks, ${scalar(files.ours, 'SELECT count(*) FROM task_dependencies')} edges, ${
           scalar(files.ours, 'SELECT count(*) FROM tasks WHERE workable = 1')
         } workable; limit 20`,

@@ -9,6 +9,8 @@ import type { SqliteDatabase } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { MEMORY } from '../sqlite/open-database.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
+import type { IterateFilter } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import type { BrainCore } from './brain-core.js'
@@ -232,6 +234,19 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    */
   list(options: z.input<typeof BrainListOptions> = {}): Promise<BrainPage<BrainMemory>> {
     return this.#memories.list(options)
+  }
+
+  /**
+   * Every memory matching `options`, newest first, fetched a page at a time
+   * (`limit` is the page size).
+   *
+   * @example
+   * ```ts
+   * for await (const memory of brain.iterate({ kinds: ['decision'] })) console.log(memory.id)
+   * ```
+   */
+  iterate(options: IterateFilter<z.input<typeof BrainListOptions>> = {}): AsyncGenerator<BrainMemory, void, undefined> {
+    return iteratePages((cursor) => this.#memories.list(cursor === undefined ? options : { ...options, cursor }))
   }
 
   /**

@@ -13,6 +13,8 @@
  */
 import { z } from 'zod'
 
+import { timeInput } from '../sqlite/time-input.js'
+
 import { BRAIN_ENTRY_KINDS, BRAIN_MEMORY_KINDS } from './memory-kinds.js'
 
 /** Memory tiers (CLEO's short → medium → long). */
@@ -76,10 +78,7 @@ const reference = z.string().min(1).max(64)
  * A point in time: epoch milliseconds, an ISO-8601 string with offset, or a `Date`.
  * Parsed to epoch milliseconds.
  */
-export const BrainTimestampInput = z
-  .union([z.number().int().min(0).max(8.64e15), z.iso.datetime({ offset: true }), z.date()])
-  .transform((value) => (typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value.getTime()))
-  .refine((ms) => Number.isFinite(ms) && ms >= 0, 'must be a valid time at or after 1970')
+export const BrainTimestampInput = timeInput
 
 /** A memory id (UUIDv7 as issued by the store). */
 export const BrainMemoryId = z.string().min(1).max(64)

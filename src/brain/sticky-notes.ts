@@ -8,6 +8,8 @@ import type { Selectable } from 'kysely'
 import type { z } from 'zod'
 
 import { toJson } from '../sqlite/json.js'
+import type { IterateFilter } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
@@ -194,6 +196,18 @@ export class BrainStickyNotes {
       nextCursor: rows.length > o.limit ? page[page.length - 1]!.id : null,
     }
   }
+  /**
+   * Every note of one status (default `active`), newest first, a page at a time.
+   *
+   * @example
+   * ```ts
+   * for await (const note of brain.stickyNotes.iterate({ status: 'archived' })) console.log(note.content)
+   * ```
+   */
+  iterate(options: IterateFilter<z.input<typeof BrainStickyNoteListOptions>> = {}): AsyncGenerator<BrainStickyNote, void, undefined> {
+    return iteratePages((cursor) => this.list(cursor === undefined ? options : { ...options, cursor }))
+  }
+
 
   /** Changes a note's content, tags, colour or priority (re-embedding changed text). */
   async update(id: string, patch: z.input<typeof BrainStickyNotePatch>): Promise<BrainStickyNote> {

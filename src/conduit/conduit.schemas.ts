@@ -7,6 +7,8 @@
  */
 import { z } from 'zod'
 
+import { timeInput } from '../sqlite/time-input.js'
+
 /**
  * Size limits of conduit.db. Content over a limit is refused with `VALIDATION`
  * (`details.limit` and `details.size` in bytes), before anything is written.
@@ -58,9 +60,7 @@ export const QueueNameSchema = z.string().min(1).max(128).regex(NO_CONTROL, 'mus
 const KeySchema = z.string().min(1).max(256)
 
 /** A point in time: an ISO-8601 string with offset, or a `Date`; becomes epoch ms. */
-export const ConduitTimeSchema = z
-  .union([z.iso.datetime({ offset: true }), z.date()])
-  .transform((value) => (typeof value === 'string' ? Date.parse(value) : value.getTime()))
+export const ConduitTimeSchema = timeInput
 
 /** An opaque inbox/page cursor returned by a previous call. */
 export const ConduitCursorSchema = z.string().regex(/^\d{1,16}$/, 'is not a cursor returned by conduit')
@@ -123,8 +123,8 @@ export type SendMessageInput = z.input<typeof SendMessageSchema>
 
 /** Options of `conduit.messages.inbox`. */
 export const InboxOptionsSchema = z.strictObject({
-  /** Start after this cursor; default: the consumer's saved cursor (or the beginning). */
-  after: ConduitCursorSchema.optional(),
+  /** Start after this cursor (a page's `nextCursor` or `position`); default: the consumer's saved cursor (or the beginning). */
+  cursor: ConduitCursorSchema.optional(),
   /** Name of the durable cursor (one agent may have several consumers). */
   consumer: z.string().min(1).max(128).default('default'),
   /** Only messages created at or after this time. */
@@ -139,8 +139,8 @@ export type InboxOptions = z.input<typeof InboxOptionsSchema>
 
 /** Options of `conduit.messages.history`. */
 export const MessageHistoryOptionsSchema = z.strictObject({
-  /** Newest first, older than this cursor (default: from the newest). */
-  before: ConduitCursorSchema.optional(),
+  /** Newest first, older than this cursor (a page's `nextCursor`; default: from the newest). */
+  cursor: ConduitCursorSchema.optional(),
   limit: pageSize(50),
 })
 /** Options of `conduit.messages.history`. */

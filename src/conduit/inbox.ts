@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely'
 import { z } from 'zod'
 
 import { toIsoOrNull } from '../sqlite/clock.js'
+import type { Page } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
@@ -15,7 +17,7 @@ import { notFound } from './conduit-context.js'
 import type { InboxOptions } from './conduit.schemas.js'
 import { ConduitAgentIdSchema, ConduitCursorSchema, ConduitIdSchema, InboxOptionsSchema } from './conduit.schemas.js'
 import type { ConduitDatabase } from './conduit.tables.js'
-import type { ConduitMessage, MessagePage } from './messages.js'
+import type { ConduitMessage } from './messages.js'
 import { toMessage } from './messages.js'
 
 /** Per-recipient state of a message. */
@@ -31,6 +33,21 @@ export interface InboxMessage extends ConduitMessage {
   readonly deliveredAt: string | null
   readonly readAt: string | null
   readonly ackedAt: string | null
+}
+
+/**
+ * A page of an inbox: `{ items, nextCursor }` like every list, plus `position`, the
+ * cursor to `commit` after handling the page (never null: it is the input position
+ * when the page is empty).
+ *
+ * @example
+ * ```ts
+ * const page: InboxPage = await conduit.inbox.page('bob')
+ * await conduit.inbox.commit('bob', page.position)
+ * ```
+ */
+export interface InboxPage extends Page<InboxMessage> {
+  readonly position: string
 }
 
 interface InboxParams {
@@ -145,15 +162,15 @@ const MessageIdsSchema = z.array(ConduitIdSchema).min(1).max(1000)
 /**
  * Agents' inboxes. Reach them as `conduit.inbox`.
  *
- * A page starts after the consumer's saved cursor unless `after` is given; the
+ * A page starts after the consumer's saved cursor unless `cursor` is given; the
  * cursor only moves when you `commit` it, after handling the page, so a crash
  * re-reads (never skips) messages. Read state is separate: `markRead`, `ack`.
  *
  * @example
  * ```ts
  * const page = await conduit.inbox.page('bob', { limit: 20 })
- * for (const message of page.messages) await handle(message)
- * if (page.cursor) await conduit.inbox.commit('bob', page.cursor)
+ * for (const message of page.items) await handle(message)
+ * await conduit.inbox.commit('bob', page.position)
  * ```
  */
 export class Inbox {
@@ -166,23 +183,25 @@ export class Inbox {
 
   /**
    * The next messages addressed to `agentId`, oldest first, with its state of each.
-   * Starts after `after`, else after the consumer's saved cursor, else at the
-   * beginning. Filters: `since` (created at or after), `conversationId`,
-   * `unreadOnly`. The returned `cursor` is the position after this page (the input
-   * position when the page is empty); pass it as `after` or `commit` it.
+   * Starts after `cursor`, else after the consumer's saved cursor, else at the
+   * beginning. Filters: `since` (created at or after; a `Date`, epoch ms or
+   * ISO-8601), `conversationId`, `unreadOnly`. `position` is the position after
+   * this page (the input position when the page is empty): `commit` it once the
+   * page is handled. `nextCursor` is the same position while more messages wait,
+   * and `null` when this page reached the end of the inbox for now.
    *
    * @example
    * ```ts
-   * const { messages, cursor } = await conduit.inbox.page('bob', { since: '2026-04-01T00:00:00Z' })
+   * const { items, position } = await conduit.inbox.page('bob', { since: new Date('2026-04-01T00:00:00Z') })
    * ```
    */
-  async page(agentId: string, options: InboxOptions = {}): Promise<MessagePage<InboxMessage> & { cursor: string }> {
+  async page(agentId: string, options: InboxOptions = {}): Promise<InboxPage> {
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.page', this.#ctx.errorContext)
     const opts = validate(InboxOptionsSchema, options, 'conduit.inbox.page', this.#ctx.errorContext)
     const { rows, after } = await this.#ctx.db.snapshot(() => {
       const start =
-        opts.after !== undefined
-          ? Number(opts.after)
+        opts.cursor !== undefined
+          ? Number(opts.cursor)
           : (this.#ctx.db.get(GET_CURSOR, { agentId: agent, consumer: opts.consumer })?.position ?? 0)
       return {
         after: start,
@@ -192,20 +211,38 @@ export class Inbox {
           conversationId: opts.conversationId ?? null,
           since: opts.since ?? null,
           unreadOnly: opts.unreadOnly ? 1 : 0,
-          limit: opts.limit,
+          limit: opts.limit + 1,
         }),
       }
     })
-    const last = rows[rows.length - 1]
+    const page = rows.slice(0, opts.limit)
+    const last = page[page.length - 1]
+    const position = String(last === undefined ? after : last.seq)
     return {
-      messages: rows.map((row) => ({
+      items: page.map((row) => ({
         ...toMessage(this.#ctx, row),
         deliveredAt: toIsoOrNull(row.delivered_at),
         readAt: toIsoOrNull(row.read_at),
         ackedAt: toIsoOrNull(row.acked_at),
       })),
-      cursor: String(last === undefined ? after : last.seq),
+      nextCursor: rows.length > opts.limit ? position : null,
+      position,
     }
+  }
+
+  /**
+   * Every message waiting in `agentId`'s inbox from the start position (`cursor`,
+   * else the consumer's saved cursor), oldest first, a page at a time; it ends when
+   * the inbox is caught up. It commits nothing: a consumer that must resume where
+   * it stopped reads with `page` and commits each page's `position`.
+   *
+   * @example
+   * ```ts
+   * for await (const message of conduit.inbox.iterate('bob', { unreadOnly: true })) await handle(message)
+   * ```
+   */
+  iterate(agentId: string, options: InboxOptions = {}): AsyncGenerator<InboxMessage, void, undefined> {
+    return iteratePages((cursor) => this.page(agentId, cursor === undefined ? options : { ...options, cursor }))
   }
 
   /**
@@ -214,7 +251,7 @@ export class Inbox {
    *
    * @example
    * ```ts
-   * await conduit.inbox.commit('bob', page.cursor, { consumer: 'notifier' })
+   * await conduit.inbox.commit('bob', page.position, { consumer: 'notifier' })
    * ```
    */
   async commit(agentId: string, cursor: string, options: { consumer?: string } = {}): Promise<string> {

@@ -9,6 +9,8 @@ import { sql } from 'kysely'
 import { z } from 'zod'
 
 import { toIso } from '../sqlite/clock.js'
+import type { IterateFilter, Page } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { toFtsQuery } from '../sqlite/fts-query.js'
 import type { ParamFactory } from '../sqlite/query-template.js'
@@ -63,10 +65,7 @@ export interface MessageDeliveryPayload {
 }
 
 /** A page of messages and the cursor to continue from (`null` at the end). */
-export interface MessagePage<M = ConduitMessage> {
-  readonly messages: M[]
-  readonly cursor: string | null
-}
+export type MessagePage<M = ConduitMessage> = Page<M>
 
 /** One search hit. */
 export interface MessageSearchHit {
@@ -445,12 +444,12 @@ export class Messages {
 
   /**
    * A conversation's messages, newest first, a page at a time: pass the returned
-   * `cursor` as `before` for older ones. `NOT_FOUND` for an unknown conversation.
+   * `nextCursor` as `cursor` for older ones. `NOT_FOUND` for an unknown conversation.
    *
    * @example
    * ```ts
    * let page = await conduit.messages.history(conversationId, { limit: 50 })
-   * if (page.cursor) page = await conduit.messages.history(conversationId, { before: page.cursor })
+   * if (page.nextCursor) page = await conduit.messages.history(conversationId, { cursor: page.nextCursor })
    * ```
    */
   async history(conversationId: string, options: MessageHistoryOptions = {}): Promise<MessagePage> {
@@ -460,15 +459,29 @@ export class Messages {
       requireConversation(this.#ctx, id)
       return this.#ctx.db.all(HISTORY, {
         conversationId: id,
-        before: opts.before === undefined ? Number.MAX_SAFE_INTEGER : Number(opts.before),
-        limit: opts.limit,
+        before: opts.cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(opts.cursor),
+        limit: opts.limit + 1,
       })
     })
-    const last = rows[rows.length - 1]
+    const page = rows.slice(0, opts.limit)
+    const last = page[page.length - 1]
     return {
-      messages: rows.map((row) => toMessage(this.#ctx, row)),
-      cursor: rows.length === opts.limit && last !== undefined ? String(last.seq) : null,
+      items: page.map((row) => toMessage(this.#ctx, row)),
+      nextCursor: rows.length > opts.limit && last !== undefined ? String(last.seq) : null,
     }
+  }
+
+  /**
+   * Every message of a conversation, newest first, fetched a page at a time
+   * (`limit` is the page size).
+   *
+   * @example
+   * ```ts
+   * for await (const message of conduit.messages.iterate(conversationId)) console.log(message.content)
+   * ```
+   */
+  iterate(conversationId: string, options: IterateFilter<MessageHistoryOptions> = {}): AsyncGenerator<ConduitMessage, void, undefined> {
+    return iteratePages((cursor) => this.history(conversationId, cursor === undefined ? options : { ...options, cursor }))
   }
 
   /**

@@ -8,6 +8,9 @@
 import type { z } from 'zod'
 
 import { toIso } from '../sqlite/clock.js'
+import { CleoStoreError } from '../sqlite/errors.js'
+import type { IterateFilter, Page } from '../sqlite/paging.js'
+import { decodeKeysetCursor, encodeKeysetCursor, iteratePages } from '../sqlite/paging.js'
 import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
@@ -54,9 +57,6 @@ const INSERT = template<NexusDatabase, NexusAuditLogTable>()((db, p) =>
   }),
 )
 
-function toTime(value: number | string): number {
-  return typeof value === 'number' ? value : Date.parse(value)
-}
 
 /**
  * `nexus.audit`: append and read audit entries.
@@ -116,25 +116,56 @@ export class NexusAuditLog {
   }
 
   /**
-   * Lists entries, newest first by default, filtered by project, action, session and
-   * time range (`since` inclusive, `until` exclusive).
+   * Lists entries a page at a time, newest first by default, filtered by project,
+   * action, session and time range (`since` inclusive, `until` exclusive; each a
+   * `Date`, epoch ms or ISO-8601). Pass `nextCursor` as `cursor` for the next page.
    *
    * @example
    * ```ts
-   * await nexus.audit.list({ action: 'project.moved', order: 'asc' })
+   * const { items, nextCursor } = await nexus.audit.list({ action: 'project.moved', order: 'asc' })
    * ```
    */
-  async list(options: ListNexusAuditOptions = {}): Promise<NexusAuditEntry[]> {
+  async list(options: ListNexusAuditOptions = {}): Promise<Page<NexusAuditEntry>> {
     const o = validate(ListNexusAuditOptionsSchema, options, 'nexus.audit.list', this.#parts.context)
     let query = this.#parts.db.kysely.selectFrom('nexus_audit_log').selectAll()
     if (o.projectId !== undefined) query = query.where('project_id', '=', o.projectId)
     if (o.action !== undefined) query = query.where('action', '=', o.action)
     if (o.sessionId !== undefined) query = query.where('session_id', '=', o.sessionId)
-    if (o.since !== undefined) query = query.where('occurred_at', '>=', toTime(o.since))
-    if (o.until !== undefined) query = query.where('occurred_at', '<', toTime(o.until))
-    query = query.orderBy('occurred_at', o.order).orderBy('id', o.order).limit(o.limit)
+    if (o.since !== undefined) query = query.where('occurred_at', '>=', o.since)
+    if (o.until !== undefined) query = query.where('occurred_at', '<', o.until)
+    if (o.cursor !== undefined) {
+      const position = decodeKeysetCursor(o.cursor, 'ns')
+      if (position === null) {
+        throw new CleoStoreError('VALIDATION', `nexus.audit.list: cursor: not a cursor of this list (got ${JSON.stringify(o.cursor.slice(0, 40))})`, {
+          ...this.#parts.context,
+          details: { operation: 'nexus.audit.list', path: ['cursor'] },
+        })
+      }
+      const [at, id] = position as [number, string]
+      const after = o.order === 'asc' ? '>' : '<'
+      query = query.where((eb) => eb.or([eb('occurred_at', after, at), eb.and([eb('occurred_at', '=', at), eb('id', after, id)])]))
+    }
+    query = query.orderBy('occurred_at', o.order).orderBy('id', o.order).limit(o.limit + 1)
     const rows = await this.#parts.db.read(() => this.#parts.db.all(query))
-    return rows.map((row) => this.#map(row))
+    const page = rows.slice(0, o.limit)
+    const last = page[page.length - 1]
+    return {
+      items: page.map((row) => this.#map(row)),
+      nextCursor: rows.length > o.limit && last !== undefined ? encodeKeysetCursor([last.occurred_at, last.id]) : null,
+    }
+  }
+
+  /**
+   * Every entry matching `options`, in `order`, fetched a page at a time (`limit`
+   * is the page size).
+   *
+   * @example
+   * ```ts
+   * for await (const entry of nexus.audit.iterate({ projectId, since: Date.now() - 86_400_000 })) console.log(entry.action)
+   * ```
+   */
+  iterate(options: IterateFilter<ListNexusAuditOptions> = {}): AsyncGenerator<NexusAuditEntry, void, undefined> {
+    return iteratePages((cursor) => this.list(cursor === undefined ? options : { ...options, cursor }))
   }
 
   #map(row: NexusAuditLogTable): NexusAuditEntry {

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod'
 
+import { timeInput } from '../sqlite/time-input.js'
+
 import type { WarpChainDefinition } from './warp-chain-definition.js'
 import { warpChainProblems } from './warp-chain-definition.js'
 
@@ -100,12 +102,14 @@ export const ListNexusAuditOptionsSchema = z.strictObject({
   projectId: z.string().max(128).optional(),
   action: z.string().max(100).optional(),
   sessionId: z.string().max(128).optional(),
-  /** Inclusive lower bound, epoch ms or ISO string. */
-  since: z.union([z.int(), z.iso.datetime()]).optional(),
-  /** Exclusive upper bound, epoch ms or ISO string. */
-  until: z.union([z.int(), z.iso.datetime()]).optional(),
+  /** Inclusive lower bound: a `Date`, epoch ms or ISO-8601. */
+  since: timeInput.optional(),
+  /** Exclusive upper bound: a `Date`, epoch ms or ISO-8601. */
+  until: timeInput.optional(),
   order: z.enum(['asc', 'desc']).default('desc'),
   limit: z.int().min(1).max(10_000).default(100),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(200).optional(),
 })
 /** Options of `nexus.audit.list`. */
 export type ListNexusAuditOptions = z.input<typeof ListNexusAuditOptionsSchema>

@@ -16,6 +16,8 @@
  */
 import { z } from 'zod'
 
+import { timeInput } from '../sqlite/time-input.js'
+
 import { isSealedCredential } from '../kdf/credential-cipher.js'
 
 /** Functional classes of an agent (SignalDock's `AgentClass`). */
@@ -109,9 +111,7 @@ export const SignaldockId = z.string().min(1).max(200)
  * time zone (`Z` or `±hh:mm`). A zone-less string is refused: it would mean
  * different instants on different machines. Parsed to epoch ms.
  */
-export const Instant = z
-  .union([z.number().int().min(0).max(8.64e15), z.date(), z.iso.datetime({ offset: true })])
-  .transform((value) => (typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value.getTime()))
+export const Instant = timeInput
 
 /** A positive duration in milliseconds (at most ten years). */
 export const DurationMs = z.number().int().positive().max(10 * 365 * 24 * 3600 * 1000)

@@ -8,6 +8,8 @@ import { z } from 'zod'
 
 import { toIso } from '../sqlite/clock.js'
 import { fromJsonOrNull } from '../sqlite/json.js'
+import type { IterateFilter, Page } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import type { TasksContext } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
 import type { TaskAuditEntityType } from './tasks.enums.js'
@@ -97,7 +99,7 @@ export class TaskAuditLog {
    * const page = await tasks.audit.list({ actor: 'agent-7', since: Date.now() - 3600_000, limit: 50 })
    * ```
    */
-  async list(filter: TaskAuditFilter = {}): Promise<{ items: TaskAuditEntry[]; nextCursor: string | null }> {
+  async list(filter: TaskAuditFilter = {}): Promise<Page<TaskAuditEntry>> {
     const ctx = this.#ctx
     const f = ctx.parse(TaskAuditFilterSchema, filter, 'tasks.audit.list')
     const limit = f.limit ?? 100
@@ -116,6 +118,18 @@ export class TaskAuditLog {
     const page = more ? rows.slice(0, limit) : rows
     return { items: page.map((row) => toEntry(row, ctx)), nextCursor: more ? encodeCursor([page[page.length - 1]!.id]) : null }
   }
+  /**
+   * Every entry matching `filter`, newest first, fetched a page at a time.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of tasks.audit.iterate({ taskId: 'T3', since: new Date('2026-01-01') })) console.log(entry.action)
+   * ```
+   */
+  iterate(filter: IterateFilter<TaskAuditFilter> = {}): AsyncGenerator<TaskAuditEntry, void, undefined> {
+    return iteratePages((cursor) => this.list(cursor === undefined ? filter : { ...filter, cursor }))
+  }
+
 
   /**
    * Deletes audit rows older than `before` (epoch ms or ISO-8601) and records the

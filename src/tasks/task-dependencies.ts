@@ -8,10 +8,13 @@ import { sql } from 'kysely'
 
 import { toIso } from '../sqlite/clock.js'
 import { template } from '../sqlite/query-template.js'
+import type { IterateFilter, Page } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import { insertDependency } from './task-graph.js'
 import type { Task, TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
+import { decodeCursor, encodeCursor } from './tasks-context.js'
 import type { TaskMutationOptions, TaskReadyQuery } from './tasks.schemas.js'
 import { TaskMutationOptionsSchema, TaskReadyQuerySchema, TaskIdSchema, TasksNameSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
@@ -62,7 +65,20 @@ const ANCESTOR_WAITS = sql<boolean>`EXISTS (
  * age. It walks `tasks_ready_idx` in order and stops at the limit.
  */
 function readyQuery(claims: 'any' | 'not-others' | 'none') {
-  return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p) => {
+  return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p) => readyWhere(db, claims, p).limit(p('limit')))
+}
+
+/** The ready query in pages: after the keyset position (priority rank, created at, seq) of the last task seen. */
+function readyPageQuery(claims: 'any' | 'not-others') {
+  return template<TasksDatabase, { limit: number; now: number; agent: string | null; rank: number; created: number; seq: number }>()((db, p) =>
+    readyWhere(db, claims, p)
+      .where(sql<boolean>`(t.priority_rank, t.created_at, t.seq) > (${p('rank')}, ${p('created')}, ${p('seq')})`)
+      .limit(p('limit')),
+  )
+}
+
+function readyWhere(db: Kysely<TasksDatabase>, claims: 'any' | 'not-others' | 'none', p: (name: 'now' | 'agent') => any) {
+  {
     let q = db
       .selectFrom('tasks as t')
       .selectAll('t')
@@ -87,8 +103,8 @@ function readyQuery(claims: 'any' | 'not-others' | 'none') {
     } else if (claims === 'none') {
       q = q.where((eb) => eb.or([eb('t.claimed_by', 'is', null), eb('t.claim_expires_at', '<=', p('now'))]))
     }
-    return q.orderBy('t.priority_rank').orderBy('t.created_at').orderBy('t.seq').limit(p('limit'))
-  })
+    return q.orderBy('t.priority_rank').orderBy('t.created_at').orderBy('t.seq')
+  }
 }
 
 /** @internal The ready query without claim filtering (exported for the query-plan test). */
@@ -97,6 +113,8 @@ export const READY = readyQuery('any')
 export const READY_FOR_AGENT = readyQuery('not-others')
 /** @internal The ready query skipping every task under a live claim (what `claimNext` may take). */
 export const READY_UNCLAIMED = readyQuery('none')
+const READY_PAGE = readyPageQuery('any')
+const READY_PAGE_FOR_AGENT = readyPageQuery('not-others')
 
 const DEPENDENCIES_OF = template<TasksDatabase, { id: string }>()((db, p) =>
   db
@@ -344,17 +362,48 @@ export class TaskDependencies {
    * One indexed query: it walks the partial index `tasks_ready_idx` in order and
    * stops at `limit` (no sort, no scan of finished tasks).
    *
+   * Paged like every list: `{ items, nextCursor }`; pass `nextCursor` as `cursor`
+   * for the next page (work that became ready behind the cursor's position is not
+   * revisited: start again without a cursor to see it).
+   *
    * @example
    * ```ts
-   * for (const task of await tasks.dependencies.ready({ limit: 5 })) console.log(task.id, task.priority)
+   * const { items } = await tasks.dependencies.ready({ limit: 5 })
+   * for (const task of items) console.log(task.id, task.priority)
    * ```
    */
-  async ready(query: TaskReadyQuery = {}): Promise<Task[]> {
+  async ready(query: TaskReadyQuery = {}): Promise<Page<Task>> {
     const ctx = this.#ctx
     const q = ctx.parse(TaskReadyQuerySchema, query, 'tasks.dependencies.ready')
-    const args = { limit: q.limit ?? 100, now: ctx.now(), agent: q.agent ?? null }
-    const rows = await ctx.db.read(() => ctx.db.all(q.agent === undefined ? READY : READY_FOR_AGENT, args))
-    return rows.map((row) => toTask(row, ctx))
+    const limit = q.limit ?? 100
+    const args = { limit: limit + 1, now: ctx.now(), agent: q.agent ?? null }
+    let rows
+    if (q.cursor === undefined) {
+      rows = await ctx.db.read(() => ctx.db.all(q.agent === undefined ? READY : READY_FOR_AGENT, args))
+    } else {
+      const [rank, created, seq] = decodeCursor(ctx, q.cursor, 'nnn', 'tasks.dependencies.ready') as [number, number, number]
+      const paged = { ...args, rank, created, seq }
+      rows = await ctx.db.read(() => ctx.db.all(q.agent === undefined ? READY_PAGE : READY_PAGE_FOR_AGENT, paged))
+    }
+    const more = rows.length > limit
+    const page = more ? rows.slice(0, limit) : rows
+    const last = page[page.length - 1]
+    return {
+      items: page.map((row) => toTask(row, ctx)),
+      nextCursor: more && last ? encodeCursor([last.priority_rank, last.created_at, last.seq]) : null,
+    }
+  }
+
+  /**
+   * Every ready task, in order, a page at a time (`limit` is the page size).
+   *
+   * @example
+   * ```ts
+   * for await (const task of tasks.dependencies.iterateReady({ agent: 'agent-7' })) console.log(task.id)
+   * ```
+   */
+  iterateReady(query: IterateFilter<TaskReadyQuery> = {}): AsyncGenerator<Task, void, undefined> {
+    return iteratePages((cursor) => this.ready(cursor === undefined ? query : { ...query, cursor }))
   }
 
   /**

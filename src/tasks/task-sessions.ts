@@ -8,6 +8,8 @@ import { sql } from 'kysely'
 
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson, fromJsonOrNull } from '../sqlite/json.js'
+import type { IterateFilter, Page } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import { template } from '../sqlite/query-template.js'
 import { requireTaskRow } from './task-rows.js'
 import type { Actor, TasksContext } from './tasks-context.js'
@@ -389,7 +391,7 @@ export class TaskSessions {
    * const { items, nextCursor } = await tasks.sessions.list({ status: 'ended', limit: 20 })
    * ```
    */
-  async list(filter: TaskSessionListFilter = {}): Promise<{ items: TaskSession[]; nextCursor: string | null }> {
+  async list(filter: TaskSessionListFilter = {}): Promise<Page<TaskSession>> {
     const ctx = this.#ctx
     const f = ctx.parse(TaskSessionListFilterSchema, filter, 'tasks.sessions.list')
     const limit = f.limit ?? 100
@@ -406,6 +408,18 @@ export class TaskSessions {
     const last = page[page.length - 1]
     return { items: page.map((row) => this.#toSession(row)), nextCursor: more && last ? encodeCursor([last.started_at, last.id]) : null }
   }
+  /**
+   * Every session matching `filter`, newest first, fetched a page at a time.
+   *
+   * @example
+   * ```ts
+   * for await (const session of tasks.sessions.iterate({ agent: 'claude' })) console.log(session.id, session.status)
+   * ```
+   */
+  iterate(filter: IterateFilter<TaskSessionListFilter> = {}): AsyncGenerator<TaskSession, void, undefined> {
+    return iteratePages((cursor) => this.list(cursor === undefined ? filter : { ...filter, cursor }))
+  }
+
 
   /**
    * Every open session (creating, active or suspended), oldest first: what a

@@ -8,6 +8,8 @@ import { z } from 'zod'
 
 import type { SqliteDatabase } from '../sqlite/database.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
+import type { IterateFilter } from '../sqlite/paging.js'
+import { iteratePages } from '../sqlite/paging.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { AgentCredentials } from './agent-credentials.js'
 import { validate } from '../sqlite/validate.js'
@@ -81,7 +83,7 @@ const SettingsSchema = z.object({
  * const epic = await tasks.create({ title: 'Parser', type: 'epic' })
  * const t1 = await tasks.create({ title: 'Lexer', parentId: epic.id })
  * const t2 = await tasks.create({ title: 'Grammar', parentId: epic.id, dependsOn: [t1.id] })
- * const [next] = await tasks.dependencies.ready() // t1
+ * const { items: [next] } = await tasks.dependencies.ready() // t1
  * ```
  */
 export class TasksRepository extends StoreRepository<TasksDatabase> {
@@ -216,6 +218,19 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
    */
   list(filter: TaskListFilter = {}): Promise<TaskPage> {
     return this.#items.list(filter)
+  }
+
+  /**
+   * Every task matching `filter`, oldest first, fetched a page at a time (`limit`
+   * is the page size).
+   *
+   * @example
+   * ```ts
+   * for await (const task of tasks.iterate({ status: 'pending' })) console.log(task.id, task.title)
+   * ```
+   */
+  iterate(filter: IterateFilter<TaskListFilter> = {}): AsyncGenerator<Task, void, undefined> {
+    return iteratePages((cursor) => this.#items.list(cursor === undefined ? filter : { ...filter, cursor }))
   }
 
   /**

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod'
 
+import { timeInput } from '../sqlite/time-input.js'
+
 import {
   ADR_GATE_STATUSES,
   ADR_GATES,
@@ -112,10 +114,7 @@ export const TasksJsonObjectSchema = z.record(z.string(), z.json())
  * TasksTimestampSchema.parse('2026-01-01T00:00:00Z') // 1767225600000
  * ```
  */
-export const TasksTimestampSchema = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
-])
+export const TasksTimestampSchema = timeInput
 
 /**
  * A page size: 1–1000 (default 100).
@@ -348,6 +347,8 @@ export type TaskListFilter = z.input<typeof TaskListFilterSchema>
  */
 export const TaskReadyQuerySchema = z.strictObject({
   limit: TasksPageLimitSchema.optional(),
+  /** The `nextCursor` of the previous page. */
+  cursor: TasksCursorSchema.optional(),
   /** Skip tasks under a live claim of another agent (`next()` always does). */
   agent: TasksNameSchema.optional(),
 })

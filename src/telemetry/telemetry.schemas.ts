@@ -8,6 +8,8 @@
  */
 import { z } from 'zod'
 
+import { timeInput } from '../sqlite/time-input.js'
+
 const ident = (max: number) =>
   z
     .string()
@@ -63,9 +65,9 @@ export type TelemetryRetention = z.output<typeof TelemetryRetentionSchema>
 /** Options of `telemetry.aggregate`. */
 export const TelemetryAggregateOptionsSchema = z.strictObject({
   /** Inclusive lower bound (epoch ms or ISO string); default: everything. */
-  since: z.union([z.int(), z.iso.datetime()]).optional(),
+  since: timeInput.optional(),
   /** Exclusive upper bound (epoch ms or ISO string); default: now. */
-  until: z.union([z.int(), z.iso.datetime()]).optional(),
+  until: timeInput.optional(),
   /** Bucket size: `hour`, `day`, `week` (UTC-aligned), or `all` for one bucket (default). */
   window: z.enum(['hour', 'day', 'week', 'all']).default('all'),
   /** Only this command. */

@@ -39,8 +39,8 @@ describe('direct conversation found-or-created under concurrency', () => {
       const [id] = [...ids]
       expect(await conduit.conversations.get(id!)).toMatchObject({ participants: ['alice', 'bob'], messageCount: 60 })
       expect(await conduit.conversations.list()).toHaveLength(1)
-      expect((await conduit.inbox.page('alice', { limit: 500 })).messages).toHaveLength(30)
-      expect((await conduit.inbox.page('bob', { limit: 500 })).messages).toHaveLength(30)
+      expect((await conduit.inbox.page('alice', { limit: 500 })).items).toHaveLength(30)
+      expect((await conduit.inbox.page('bob', { limit: 500 })).items).toHaveLength(30)
     } finally {
       await conduit.close()
     }

@@ -162,12 +162,12 @@ describe('threads and history', () => {
     for (let i = 1; i < 5; i++) await conduit.messages.send({ from: 'alice', to: 'bob', content: `m${i}` })
     const id = first.message.conversationId
     const page1 = await conduit.messages.history(id, { limit: 2 })
-    const page2 = await conduit.messages.history(id, { limit: 2, before: page1.cursor! })
-    const page3 = await conduit.messages.history(id, { limit: 2, before: page2.cursor! })
-    expect([page1, page2, page3].map((p) => p.messages.map((m) => m.content))).toEqual([['m4', 'm3'], ['m2', 'm1'], ['m0']])
-    expect(page3.cursor).toBeNull()
+    const page2 = await conduit.messages.history(id, { limit: 2, cursor: page1.nextCursor! })
+    const page3 = await conduit.messages.history(id, { limit: 2, cursor: page2.nextCursor! })
+    expect([page1, page2, page3].map((p) => p.items.map((m) => m.content))).toEqual([['m4', 'm3'], ['m2', 'm1'], ['m0']])
+    expect(page3.nextCursor).toBeNull()
     await expectCode(conduit.messages.history('missing'), 'NOT_FOUND')
-    await expectCode(conduit.messages.history(id, { before: 'not-a-cursor' }), 'VALIDATION')
+    await expectCode(conduit.messages.history(id, { cursor: 'not-a-cursor' }), 'VALIDATION')
   })
 })
 
@@ -179,14 +179,14 @@ describe('inbox', () => {
     await conduit.messages.send({ from: 'bob', to: 'alice', content: 'own message, not in bob’s inbox' })
 
     const all = await conduit.inbox.page('bob')
-    expect(all.messages.map((m) => m.content)).toEqual(['early', 'later'])
+    expect(all.items.map((m) => m.content)).toEqual(['early', 'later'])
     // CLEO compared an INTEGER column with an ISO string: the filter never matched.
     const since = await conduit.inbox.page('bob', { since: new Date(T0 + 60_000).toISOString() })
-    expect(since.messages.map((m) => m.content)).toEqual(['later'])
-    expect((await conduit.inbox.page('bob', { since: new Date(T0 + 60_001) })).messages).toEqual([])
-    const fromAlice = await conduit.inbox.page('bob', { conversationId: all.messages[0]!.conversationId })
-    expect(fromAlice.messages.map((m) => m.content)).toEqual(['early'])
-    expect((await conduit.inbox.page('nobody')).messages).toEqual([])
+    expect(since.items.map((m) => m.content)).toEqual(['later'])
+    expect((await conduit.inbox.page('bob', { since: new Date(T0 + 60_001) })).items).toEqual([])
+    const fromAlice = await conduit.inbox.page('bob', { conversationId: all.items[0]!.conversationId })
+    expect(fromAlice.items.map((m) => m.content)).toEqual(['early'])
+    expect((await conduit.inbox.page('nobody')).items).toEqual([])
   })
 
   it('the cursor is durable: it survives a reopen and only moves forward', async () => {
@@ -194,24 +194,24 @@ describe('inbox', () => {
     const { conduit: onDisk } = await openTestConduit({ path: file, agents: ['alice', 'bob'] })
     for (let i = 0; i < 5; i++) await onDisk.messages.send({ from: 'alice', to: 'bob', content: `m${i}` })
     const page = await onDisk.inbox.page('bob', { limit: 3 })
-    expect(page.messages.map((m) => m.content)).toEqual(['m0', 'm1', 'm2'])
+    expect(page.items.map((m) => m.content)).toEqual(['m0', 'm1', 'm2'])
     // Not committed: the next page starts at the beginning again (nothing is skipped after a crash).
-    expect((await onDisk.inbox.page('bob', { limit: 1 })).messages[0]!.content).toBe('m0')
-    expect(await onDisk.inbox.commit('bob', page.cursor)).toBe(page.cursor)
+    expect((await onDisk.inbox.page('bob', { limit: 1 })).items[0]!.content).toBe('m0')
+    expect(await onDisk.inbox.commit('bob', page.position)).toBe(page.position)
     await onDisk.close()
 
     const { conduit: reopened } = await openTestConduit({ path: file })
     try {
-      expect(await reopened.inbox.cursor('bob')).toBe(page.cursor)
+      expect(await reopened.inbox.cursor('bob')).toBe(page.position)
       const rest = await reopened.inbox.page('bob')
-      expect(rest.messages.map((m) => m.content)).toEqual(['m3', 'm4'])
-      const empty = await reopened.inbox.page('bob', { after: rest.cursor })
-      expect(empty).toEqual({ messages: [], cursor: rest.cursor })
+      expect(rest.items.map((m) => m.content)).toEqual(['m3', 'm4'])
+      const empty = await reopened.inbox.page('bob', { cursor: rest.position })
+      expect(empty).toEqual({ items: [], nextCursor: null, position: rest.position })
       // Committing an older cursor keeps the newer one; consumers are independent.
-      await reopened.inbox.commit('bob', rest.cursor)
-      expect(await reopened.inbox.commit('bob', page.cursor)).toBe(rest.cursor)
+      await reopened.inbox.commit('bob', rest.position)
+      expect(await reopened.inbox.commit('bob', page.position)).toBe(rest.position)
       expect(await reopened.inbox.cursor('bob', { consumer: 'mailer' })).toBeNull()
-      expect((await reopened.inbox.page('bob', { consumer: 'mailer' })).messages).toHaveLength(5)
+      expect((await reopened.inbox.page('bob', { consumer: 'mailer' })).items).toHaveLength(5)
     } finally {
       await reopened.close()
     }
@@ -236,10 +236,10 @@ describe('inbox', () => {
     ])
     expect(await conduit.inbox.unreadCount('bob')).toBe(0)
     expect(await conduit.inbox.unreadCount('carol')).toBe(1)
-    const [inCarolsInbox] = (await conduit.inbox.page('carol')).messages
+    const [inCarolsInbox] = (await conduit.inbox.page('carol')).items
     expect(inCarolsInbox).toMatchObject({ id: message.id, readAt: null, ackedAt: new Date(T0 + 30).toISOString() })
-    expect((await conduit.inbox.page('carol', { unreadOnly: true })).messages).toHaveLength(1)
-    expect((await conduit.inbox.page('bob', { unreadOnly: true })).messages).toHaveLength(0)
+    expect((await conduit.inbox.page('carol', { unreadOnly: true })).items).toHaveLength(1)
+    expect((await conduit.inbox.page('bob', { unreadOnly: true })).items).toHaveLength(0)
   })
 
   it('marking is all or nothing; the sender is not a recipient', async () => {

@@ -27,7 +27,7 @@ describe('nexus.projects.register', () => {
     expect(Date.parse(again.project.lastSeenAt) - Date.parse(first.project.lastSeenAt)).toBe(60_000)
     expect(await nexus.projects.count()).toBe(1)
     const audit = await nexus.audit.list({ projectId: 'p1' })
-    expect(audit.map((a) => a.action)).toEqual(['project.registered'])
+    expect(audit.items.map((a) => a.action)).toEqual(['project.registered'])
     await nexus.close()
   })
 
@@ -61,7 +61,7 @@ describe('nexus.projects.register', () => {
     expect(await nexus.projects.findByPath(after)).toMatchObject({ id: 'p1' })
     expect(await nexus.projects.findByHash(project.hash)).toBeNull()
     expect(await nexus.projects.count()).toBe(1)
-    const [entry] = await nexus.audit.list({ action: 'project.moved' })
+    const { items: [entry] } = await nexus.audit.list({ action: 'project.moved' })
     expect(entry?.details).toEqual({ from: project.path, to: resolveProjectPath(after) })
     await nexus.close()
   })
@@ -74,7 +74,7 @@ describe('nexus.projects.register', () => {
     expect(result.outcome).toBe('registered')
     expect(result.evicted).toEqual(['old'])
     expect((await nexus.projects.list()).map((p) => p.id)).toEqual(['new'])
-    expect((await nexus.audit.list({ action: 'project.evicted' }))[0]?.projectId).toBe('old')
+    expect((await nexus.audit.list({ action: 'project.evicted' })).items[0]?.projectId).toBe('old')
     await nexus.close()
   })
 
@@ -164,7 +164,7 @@ describe('nexus.projects queries and updates', () => {
     expect(await nexus.projects.remove('p')).toBe(true)
     expect(await nexus.projects.remove('p')).toBe(false)
     expect(await nexus.projects.count()).toBe(0)
-    expect((await nexus.audit.list()).map((a) => a.action)).toEqual(['project.removed', 'project.registered'])
+    expect((await nexus.audit.list()).items.map((a) => a.action)).toEqual(['project.removed', 'project.registered'])
     await nexus.close()
   })
 

@@ -117,20 +117,20 @@ describe('ready work', () => {
     await tasks.update(done.id, { status: 'active' })
     await tasks.update(done.id, { status: 'done' })
 
-    const ready = (await tasks.dependencies.ready()).map((t) => t.id)
+    const ready = (await tasks.dependencies.ready()).items.map((t) => t.id)
     expect(ready).toEqual([critical.id, child.id, medOld.id, medNew.id, lowOld.id])
     for (const excluded of [blocked, statusBlocked, proposed, epic, parentTask, inheritedBlock, archived, done]) {
       expect(ready).not.toContain(excluded.id)
     }
-    expect((await tasks.dependencies.ready({ limit: 2 })).map((t) => t.id)).toEqual([critical.id, child.id])
+    expect((await tasks.dependencies.ready({ limit: 2 })).items.map((t) => t.id)).toEqual([critical.id, child.id])
 
     // finishing medOld unblocks `blocked`, which is critical and so comes first by age
     await tasks.update(medOld.id, { status: 'active' })
     await tasks.update(medOld.id, { status: 'done' })
-    expect((await tasks.dependencies.ready()).map((t) => t.id).slice(0, 2)).toEqual([critical.id, blocked.id])
+    expect((await tasks.dependencies.ready()).items.map((t) => t.id).slice(0, 2)).toEqual([critical.id, blocked.id])
     // active tasks stay ready (unblocked, non-terminal)
     await tasks.update(lowOld.id, { status: 'active' })
-    expect((await tasks.dependencies.ready()).map((t) => t.id)).toContain(lowOld.id)
+    expect((await tasks.dependencies.ready()).items.map((t) => t.id)).toContain(lowOld.id)
   })
 
   it('next() skips tasks under another agent’s live claim, but not expired ones', async () => {
@@ -141,8 +141,8 @@ describe('ready work', () => {
     await tasks.claims.claim(a.id, { agent: 'x', ttlMs: 60_000 })
     expect((await tasks.dependencies.next({ agent: 'y' }))!.id).toBe(b.id)
     expect((await tasks.dependencies.next({ agent: 'x' }))!.id).toBe(a.id)
-    expect((await tasks.dependencies.ready({ agent: 'y' })).map((t) => t.id)).toEqual([b.id])
-    expect((await tasks.dependencies.ready()).map((t) => t.id)).toEqual([a.id, b.id])
+    expect((await tasks.dependencies.ready({ agent: 'y' })).items.map((t) => t.id)).toEqual([b.id])
+    expect((await tasks.dependencies.ready()).items.map((t) => t.id)).toEqual([a.id, b.id])
     clock.advance(60_000)
     expect((await tasks.dependencies.next({ agent: 'y' }))!.id).toBe(a.id)
     await tasks.update(a.id, { status: 'cancelled' })

@@ -53,7 +53,7 @@ describe('TasksRepository', () => {
     const ws = await CleoWorkspace.open(tempDir(), { inMemory: true })
     try {
       const task = await ws.tasks.create({ title: 'from the workspace' })
-      expect((await ws.tasks.dependencies.ready()).map((t) => t.id)).toEqual([task.id])
+      expect((await ws.tasks.dependencies.ready()).items.map((t) => t.id)).toEqual([task.id])
     } finally {
       await ws.close()
     }

@@ -28,7 +28,7 @@ async function seqRows(ws: CleoWorkspace): Promise<{ tasks: number[]; nexus: num
   const audit = await ws.nexus.audit.list({ action: 'seq', limit: 10_000, order: 'asc' })
   return {
     tasks: meta.map((r) => Number(r.key.slice(4))).sort((a, b) => a - b),
-    nexus: audit.map((e) => Number(e.details?.['n'])).sort((a, b) => a - b),
+    nexus: audit.items.map((e) => Number(e.details?.['n'])).sort((a, b) => a - b),
   }
 }
 
@@ -107,7 +107,7 @@ describe('ws.backup', () => {
     const globalDir = join(tempDir(), 'g')
     await CleoWorkspace.restore(path, target, { globalDir })
     const restored = await CleoWorkspace.open(target, { globalDir })
-    expect((await restored.nexus.audit.list({ action: 'fixture.seeded' })).length).toBe(1)
+    expect((await restored.nexus.audit.list({ action: 'fixture.seeded' })).items.length).toBe(1)
     expect((await restored.check({ full: true })).ok).toBe(true)
     await restored.close()
   })
@@ -136,7 +136,7 @@ describe('CleoWorkspace.restore', () => {
     expect(back.projectId).toBe(id)
     const marker = await back.tasks.kysely.selectFrom('schema_meta').select('value').where('key', '=', 'marker').executeTakeFirst()
     expect(marker?.value).toBe('before')
-    expect(await back.nexus.audit.list({ action: 'after.backup' })).toEqual([])
+    expect((await back.nexus.audit.list({ action: 'after.backup' })).items).toEqual([])
     expect((await back.check({ full: true })).ok).toBe(true)
     await back.close()
   })

@@ -29,7 +29,7 @@ describe('CleoWorkspace.open registers the project in nexus', () => {
       await again.close()
     }
     const nexus = await NexusRepository.open(join(globalDir, 'nexus.db'))
-    expect((await nexus.audit.list()).map((a) => a.action)).toEqual(['project.registered'])
+    expect((await nexus.audit.list()).items.map((a) => a.action)).toEqual(['project.registered'])
     await nexus.close()
   })
 
@@ -48,7 +48,7 @@ describe('CleoWorkspace.open registers the project in nexus', () => {
     const projects = await moved.nexus.projects.list()
     expect(projects).toHaveLength(1)
     expect(projects[0]).toMatchObject({ id, name: 'app', path: resolveProjectPath(after) })
-    expect((await moved.nexus.audit.list({ action: 'project.moved' }))[0]?.details).toMatchObject({ to: resolveProjectPath(after) })
+    expect((await moved.nexus.audit.list({ action: 'project.moved' })).items[0]?.details).toMatchObject({ to: resolveProjectPath(after) })
     expect((await moved.check()).ok).toBe(true)
     await moved.close()
   })
