@@ -6,6 +6,7 @@
 import type { Selectable } from 'kysely'
 import { z } from 'zod'
 
+import type { TimeInput } from '../sqlite/time-input.js'
 import { toIso } from '../sqlite/clock.js'
 import { fromJsonOrNull } from '../sqlite/json.js'
 import type { IterateFilter, Page } from '../sqlite/paging.js'
@@ -132,7 +133,7 @@ export class TaskAuditLog {
 
 
   /**
-   * Deletes audit rows older than `before` (epoch ms or ISO-8601) and records the
+   * Deletes audit rows older than `before` (a `Date`, epoch ms or ISO-8601) and records the
    * pruning itself as one audit row. Returns the number deleted.
    *
    * @example
@@ -140,7 +141,7 @@ export class TaskAuditLog {
    * await tasks.audit.prune({ before: Date.now() - 90 * 86_400_000 }) // CLEO's 90-day retention
    * ```
    */
-  async prune(input: { before: number | string }, options: TaskMutationOptions = {}): Promise<number> {
+  async prune(input: { before: TimeInput }, options: TaskMutationOptions = {}): Promise<number> {
     const ctx = this.#ctx
     const { before } = ctx.parse(PruneAuditSchema, input, 'tasks.audit.prune')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.audit.prune')

@@ -7,6 +7,7 @@ import type { RawBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
+import type { TimeInput } from '../sqlite/time-input.js'
 import { toIso } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
@@ -201,7 +202,7 @@ export class TaskTokenUsage {
    * const calls = await tasks.tokens.list({ sessionId: s.id, limit: 20 })
    * ```
    */
-  async list(filter: { sessionId?: string; taskId?: string; model?: string; since?: number | string; until?: number | string; limit?: number } = {}): Promise<TokenUsageRecord[]> {
+  async list(filter: { sessionId?: string; taskId?: string; model?: string; since?: TimeInput; until?: TimeInput; limit?: number } = {}): Promise<TokenUsageRecord[]> {
     const ctx = this.#ctx
     const f = ctx.parse(
       ListTokenUsageSchema,
