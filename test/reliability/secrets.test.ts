@@ -5,13 +5,15 @@
  * any store (audit rows included).
  */
 import { randomBytes } from 'node:crypto'
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { CleoWorkspace, isCleoStoreError, loadKeyMaterial } from '../../src/index.js'
 import { CredentialCipher, apiKeyHash, deriveApiKey } from '../../src/kdf/index.js'
-import { SignaldockRepository } from '../../src/signaldock/index.js'
+import { SIGNALDOCK_STORE, SignaldockRepository } from '../../src/signaldock/index.js'
+import { openDatabase } from '../../src/sqlite/open-database.js'
 import { TasksRepository } from '../../src/tasks/index.js'
 import { tempDir } from '../helpers.js'
 
@@ -223,4 +225,93 @@ describe('secret-bearing fields are never quoted in errors', () => {
       expect(refused).toBeGreaterThanOrEqual(3)
     })
   }
+})
+
+/* Issue 14 item 2: OAuth tokens are sealed at rest. */
+
+const TOKENS = {
+  accessToken: 'gho_ACCESS_4f9a2c7e1b3d5f60',
+  refreshToken: 'ghr_REFRESH_8e7d6c5b4a392817',
+  idToken: 'eyJhbGciOi.ID_TOKEN_payload_1a2b3c.sig',
+}
+
+/** Every file under `dir` (recursively) that contains one of `needles`, in UTF-8, base64 or hex. */
+function filesContaining(dir: string, needles: readonly string[]): string[] {
+  const found: string[] = []
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const path = join(dir, name)
+    if (!statSync(path).isFile()) continue
+    const bytes = readFileSync(path)
+    for (const needle of needles) {
+      const forms = [Buffer.from(needle, 'utf8'), Buffer.from(Buffer.from(needle).toString('base64')), Buffer.from(Buffer.from(needle).toString('hex'))]
+      if (forms.some((form) => bytes.includes(form))) found.push(`${name}: ${needle}`)
+    }
+  }
+  return found
+}
+
+describe('OAuth tokens at rest', () => {
+  it('after accounts.link no file under the global directory holds a token: db, WAL, backups', async () => {
+    const projectDir = tempDir()
+    const globalDir = join(tempDir(), 'global')
+    const ws = await CleoWorkspace.open(projectDir, { globalDir })
+    try {
+      const user = await ws.signaldock.users.create({ email: 'ada@example.com' })
+      expect(await ws.signaldock.accounts.link({ userId: user.id, providerId: 'github', accountId: '42', ...TOKENS })).toMatchObject(TOKENS)
+      expect(await ws.signaldock.accounts.get('github', '42')).toMatchObject(TOKENS)
+      expect((await ws.signaldock.accounts.listForUser(user.id))[0]).toMatchObject(TOKENS)
+      // While open: the commit is in the WAL.
+      expect(readdirSync(globalDir)).toContain('signaldock.db-wal')
+      expect(filesContaining(globalDir, Object.values(TOKENS))).toEqual([])
+      await ws.backup(join(globalDir, 'backups'))
+      expect(filesContaining(globalDir, Object.values(TOKENS))).toEqual([])
+    } finally {
+      await ws.close()
+    }
+    expect(filesContaining(globalDir, Object.values(TOKENS))).toEqual([])
+    expect(filesContaining(projectDir, Object.values(TOKENS))).toEqual([])
+    // …and they read back after reopening (the seal opens with the key files of the global directory).
+    const again = await CleoWorkspace.open(projectDir, { globalDir })
+    try {
+      expect(await again.signaldock.accounts.get('github', '42')).toMatchObject(TOKENS)
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('a signaldock.db written before migration 0004 (plaintext tokens) is sealed at open: file, WAL and pre-migration backup', async () => {
+    const globalDir = tempDir()
+    const file = join(globalDir, 'signaldock.db')
+    // The store as the previous release left it: migrations up to 0003, tokens in plaintext.
+    const { '0004_sealed_account_tokens': _added, ...before0004 } = SIGNALDOCK_STORE.migrations
+    const old = await openDatabase(file, { store: { ...SIGNALDOCK_STORE, migrations: before0004 } })
+    old.connection.exec(
+      `INSERT INTO users (id, email, created_at, updated_at) VALUES ('u1', 'ada@example.com', 1, 1);
+       INSERT INTO accounts (id, user_id, provider_id, account_id, access_token, refresh_token, id_token, created_at, updated_at)
+       VALUES ('acc1', 'u1', 'github', '42', '${TOKENS.accessToken}', '${TOKENS.refreshToken}', '${TOKENS.idToken}', 1, 1)`,
+    )
+    await old.close()
+    expect(filesContaining(globalDir, Object.values(TOKENS)).length, 'the old file holds the tokens').toBeGreaterThan(0)
+
+    const repo = await SignaldockRepository.open(file)
+    try {
+      expect(repo.schemaVersion).toBe('0004_sealed_account_tokens')
+      expect(await repo.accounts.get('github', '42')).toMatchObject(TOKENS)
+      expect(readdirSync(globalDir).some((name) => name.startsWith('signaldock.db.bak-')), 'a pre-migration backup was written').toBe(true)
+      expect(filesContaining(globalDir, Object.values(TOKENS))).toEqual([])
+    } finally {
+      await repo.close()
+    }
+    expect(filesContaining(globalDir, Object.values(TOKENS))).toEqual([])
+    // The sealed pre-migration backup still restores: its tokens open (they are not sealed twice).
+    const backup = readdirSync(globalDir).find((name) => name.startsWith('signaldock.db.bak-'))!
+    const restored = join(globalDir, 'restored.db')
+    copyFileSync(join(globalDir, backup), restored)
+    const fromBackup = await SignaldockRepository.open(restored)
+    try {
+      expect(await fromBackup.accounts.get('github', '42')).toMatchObject(TOKENS)
+    } finally {
+      await fromBackup.close()
+    }
+  })
 })
