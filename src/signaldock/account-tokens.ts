@@ -189,12 +189,10 @@ export async function scrubPlaintextTokens(
       db.exec('PRAGMA secure_delete = ON')
       db.exec('BEGIN IMMEDIATE')
       try {
-        const rows = db
-          .prepare(`SELECT id, access_token, refresh_token, id_token${flagged ? ', tokens_sealed' : ''} FROM accounts`)
-          .all() as Array<Record<string, string | number | null>>
-        const update = db.prepare(
-          `UPDATE accounts SET access_token = ?, refresh_token = ?, id_token = ?${flagged ? ', tokens_sealed = 1' : ''} WHERE id = ?`,
-        )
+        const rows = db.prepare('SELECT * FROM accounts').all() as Array<Record<string, string | number | null>>
+        const update = flagged
+          ? db.prepare('UPDATE accounts SET access_token = ?, refresh_token = ?, id_token = ?, tokens_sealed = 1 WHERE id = ?')
+          : db.prepare('UPDATE accounts SET access_token = ?, refresh_token = ?, id_token = ? WHERE id = ?')
         for (const row of rows) {
           if (flagged && row['tokens_sealed'] === 1) continue
           const id = String(row['id'])
