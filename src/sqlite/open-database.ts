@@ -195,12 +195,14 @@ function readOnlyError(file: string, what: string, error: unknown, context: { st
 
 /**
  * Refuses with `READ_ONLY`, before anything is written, a store file that cannot be
- * written (read-only mount, immutable or permission-less file) or whose directory
- * cannot take its `-wal`/`-shm`. Opening for writing and closing again changes nothing.
+ * written (read-only mount: `EROFS`; immutable file: `EPERM`; no permission:
+ * `EACCES`) or whose directory cannot take its `-wal`/`-shm`. It asks the kernel
+ * (`access(W_OK)`) rather than opening the file: closing a descriptor of a database
+ * file would drop the POSIX locks other connections of this process hold on it.
  */
 function assertWritable(file: string, context: { store: string; file: string }): void {
   try {
-    closeSync(openSync(file, constants.O_RDWR | (constants.O_NONBLOCK ?? 0)))
+    accessSync(file, constants.W_OK)
   } catch (error) {
     throw readOnlyError(file, file, error, context)
   }
