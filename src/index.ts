@@ -93,3 +93,6 @@ export type { IntegrityReport } from './sqlite/database.js'
 export type { EngineOptions } from './sqlite/open-database.js'
 export type { BusyRetryPolicy } from './sqlite/database.js'
 export type { StoreName } from './sqlite/store-definition.js'
+
+// Hardening (issue 14, items 1–6): the secret-bearing field names no error ever quotes.
+export { SECRET_FIELDS } from './sqlite/validate.js'

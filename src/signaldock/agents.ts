@@ -227,7 +227,7 @@ export class SignaldockAgents {
 
   /** The agent whose API key has this hex SHA-256 (see `apiKeyHash`), or null. */
   async getByApiKeyHash(hash: string): Promise<SignaldockAgent | null> {
-    const parsed = validate(Sha256Hex, hash, 'signaldock.agents.getByApiKeyHash', this.#ctx.errors)
+    const parsed = validate(Sha256Hex, hash, 'signaldock.agents.getByApiKeyHash', this.#ctx.errors, { secret: true })
     return transact(
       this.#ctx,
       async (trx) => {

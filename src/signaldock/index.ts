@@ -77,3 +77,6 @@ export {
   UpdateOrganizationInput,
   UpdateUserInput,
 } from './signaldock.schemas.js'
+
+// Hardening (issue 14, item 2): the cipher that seals OAuth tokens at rest.
+export type { CredentialCipherSource } from './account-tokens.js'

@@ -10,7 +10,11 @@
  *
  * @module
  */
+import { readdirSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
 import type { Kysely, Transaction } from 'kysely'
+import { sql } from 'kysely'
 
 import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-database.js'
 import { openPostgresDatabase } from '../postgres/postgres-database.js'
@@ -20,6 +24,11 @@ import type { IntegrityReport } from '../sqlite/database.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions, StoreRepository } from '../sqlite/store-repository.js'
 import { openStoreDatabase } from '../sqlite/store-repository.js'
+import { MEMORY } from '../sqlite/open-database.js'
+import { toCleoStoreError } from '../sqlite/errors.js'
+import { loadNodeSqlite } from '../sqlite/node-sqlite.js'
+import type { CredentialCipherSource } from './account-tokens.js'
+import { AccountTokenSealer, defaultCipherSource, scrubPlaintextTokens, sealLegacyAccountTokens } from './account-tokens.js'
 import { AgentAvailabilities } from './agent-availability.js'
 import { AgentCatalog } from './agent-catalog.js'
 import { AgentConnections } from './agent-connections.js'
@@ -35,7 +44,22 @@ import { SIGNALDOCK_STORE } from './signaldock.store.js'
 import { AuthAccounts, SignaldockUsers } from './users.js'
 
 /** Options of {@link SignaldockRepository.open} (SQLite). */
-export type SignaldockRepositoryOptions = RepositoryOptions
+export interface SignaldockRepositoryOptions extends RepositoryOptions {
+  /**
+   * The cipher that seals OAuth tokens at rest (`accounts`), or a function returning
+   * it (called on first use). Default: the key files (`machine-key`, `global-salt`)
+   * of the directory signaldock.db lives in — the global directory of a workspace —
+   * read or created when a token is first sealed or opened; for `':memory:'` a random
+   * key that lives as long as the repository.
+   *
+   * @example
+   * ```ts
+   * const cipher = CredentialCipher.fromKeyMaterial(loadKeyMaterial(globalDir))
+   * await SignaldockRepository.open(join(globalDir, 'signaldock.db'), { credentialCipher: cipher })
+   * ```
+   */
+  readonly credentialCipher?: CredentialCipherSource
+}
 
 /**
  * Options of {@link SignaldockRepository.openPostgres}.
@@ -48,6 +72,13 @@ export type SignaldockRepositoryOptions = RepositoryOptions
 export interface SignaldockPostgresOptions extends PostgresStoreOptions {
   /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
   readonly clock?: Clock
+  /**
+   * The cipher that seals OAuth tokens at rest, built from key material every host
+   * of the cloud tier shares (a machine key would seal tokens only its host can
+   * open). Without one, `accounts.link` with a token is `UNSUPPORTED`, and rows
+   * written in plaintext by older versions are left as they are.
+   */
+  readonly credentialCipher?: CredentialCipherSource
 }
 
 /**
@@ -101,7 +132,10 @@ export class SignaldockRepository {
 
   readonly #storage: SignaldockStorage
 
-  private constructor(storage: SignaldockStorage, clock: Clock) {
+  readonly #ctx: SignaldockContext
+  readonly #tokens: AccountTokenSealer
+
+  private constructor(storage: SignaldockStorage, clock: Clock, cipher: CredentialCipherSource | null) {
     this.#storage = storage
     const ctx: SignaldockContext = Object.freeze({
       kysely: storage.kysely,
@@ -114,8 +148,10 @@ export class SignaldockRepository {
     this.capabilities = new AgentCatalog(ctx, 'capabilities')
     this.skills = new AgentCatalog(ctx, 'skills')
     this.connections = new AgentConnections(ctx)
+    this.#ctx = ctx
+    this.#tokens = new AccountTokenSealer(cipher, storage.context)
     this.users = new SignaldockUsers(ctx)
-    this.accounts = new AuthAccounts(ctx)
+    this.accounts = new AuthAccounts(ctx, this.#tokens)
     this.authSessions = new AuthSessions(ctx)
     this.verifications = new Verifications(ctx)
     this.organizations = new Organizations(ctx)
@@ -135,8 +171,30 @@ export class SignaldockRepository {
    * ```
    */
   static async open(path: string, options: SignaldockRepositoryOptions = {}): Promise<SignaldockRepository> {
-    const db = await openStoreDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, path, options)
-    return new SignaldockRepository(new SqliteSignaldockStore(db, options), options.clock ?? systemClock)
+    const { credentialCipher, ...engine } = options
+    const db = await openStoreDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, path, engine)
+    const repo = new SignaldockRepository(
+      new SqliteSignaldockStore(db, engine),
+      engine.clock ?? systemClock,
+      credentialCipher ?? defaultCipherSource(db.path),
+    )
+    try {
+      // Deleted cell content is zeroed, so a replaced or sealed token leaves no residue.
+      await sql`PRAGMA secure_delete = ON`.execute(repo.kysely)
+      if ((await sealLegacyAccountTokens(repo.#ctx, repo.#tokens)) > 0 && db.path !== MEMORY) {
+        const directory = dirname(db.path)
+        const prefix = `${basename(db.path)}.bak-`
+        const backups = readdirSync(directory)
+          .filter((name) => name.startsWith(prefix) && !name.includes('.tmp-'))
+          .map((name) => join(directory, name))
+        const sqlite = loadNodeSqlite()
+        await scrubPlaintextTokens(repo.kysely, repo.#tokens, (file) => new sqlite.DatabaseSync(file), backups)
+      }
+    } catch (error) {
+      await repo.close()
+      throw toCleoStoreError(error, db.context)
+    }
+    return repo
   }
 
   /**
@@ -164,9 +222,16 @@ export class SignaldockRepository {
    * ```
    */
   static async openPostgres(target: PostgresTarget, options: SignaldockPostgresOptions = {}): Promise<SignaldockRepository> {
-    const { clock, ...engine } = options
+    const { clock, credentialCipher, ...engine } = options
     const db = await openPostgresDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, target, engine)
-    return new SignaldockRepository(new PostgresSignaldockStore(db), clock ?? systemClock)
+    const repo = new SignaldockRepository(new PostgresSignaldockStore(db), clock ?? systemClock, credentialCipher ?? null)
+    try {
+      await sealLegacyAccountTokens(repo.#ctx, repo.#tokens)
+    } catch (error) {
+      await repo.close()
+      throw error
+    }
+    return repo
   }
 
   /** The engine: `'sqlite'` (signaldock.db) or `'postgres'`. */

@@ -143,6 +143,8 @@ export interface SignaldockAccountsTable {
   password_hash: string | null
   created_at: SignaldockEpochMsColumn
   updated_at: SignaldockEpochMsColumn
+  /** 1 when the three tokens are sealed (credential cipher); 0 for rows of older versions (sealed at open). */
+  tokens_sealed: Generated<number>
 }
 
 /** `sessions`: authenticated sessions; only the SHA-256 of the token is stored. */

@@ -7,6 +7,8 @@
 import type { Kysely, Selectable, Updateable } from 'kysely'
 
 import { CleoStoreError } from '../sqlite/errors.js'
+import type { AccountTokenSealer } from './account-tokens.js'
+import { ACCOUNT_TOKEN_COLUMNS } from './account-tokens.js'
 import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
@@ -242,16 +244,23 @@ export class SignaldockUsers {
  */
 export class AuthAccounts {
   readonly #ctx: SignaldockContext
+  readonly #tokens: AccountTokenSealer
 
   /** @internal Created by the repository. */
-  constructor(ctx: SignaldockContext) {
+  constructor(ctx: SignaldockContext, tokens: AccountTokenSealer) {
     this.#ctx = ctx
+    this.#tokens = tokens
   }
 
   /**
    * Links a provider account to a user, or updates the tokens of the link (an
    * upsert by provider and account id). `NOT_FOUND` for an unknown user;
    * `CONFLICT` when the provider account belongs to another user.
+   *
+   * `accessToken`, `refreshToken` and `idToken` are sealed before they are written
+   * (credential cipher, bound to the row and the field) and opened again on read;
+   * on PostgreSQL without a `credentialCipher`, a link carrying a token is
+   * `UNSUPPORTED`. A token never appears in an error.
    */
   async link(input: LinkAccountInput): Promise<AuthAccount> {
     const ctx = this.#ctx
@@ -271,10 +280,30 @@ export class AuthAccounts {
         .where('account_id', '=', parsed.accountId)
         .executeTakeFirst()
       const now = ctx.clock()
+      const id = existing?.id ?? ctx.newId()
+      const operation = 'signaldock.accounts.link'
+      const given = { access_token: parsed.accessToken, refresh_token: parsed.refreshToken, id_token: parsed.idToken }
+      const sealed: Updateable<SignaldockAccountsTable> = {}
+      const anyToken = ACCOUNT_TOKEN_COLUMNS.some(([column]) => typeof given[column] === 'string' && given[column] !== '')
+      const legacy = existing !== undefined && existing.tokens_sealed === 0 && this.#tokens.available
+      if (anyToken || legacy) {
+        // Every token of the row is written sealed: the given ones, and the ones kept
+        // from a row still in plaintext (written by an older version).
+        for (const [column, field] of ACCOUNT_TOKEN_COLUMNS) {
+          const value =
+            given[column] !== undefined
+              ? given[column]
+              : existing
+                ? this.#tokens.open(id, field, existing[column], existing.tokens_sealed === 1, operation)
+                : null
+          sealed[column] = this.#tokens.seal(id, field, value ?? null, operation)
+        }
+        sealed.tokens_sealed = 1
+      } else {
+        for (const [column] of ACCOUNT_TOKEN_COLUMNS) if (given[column] !== undefined) sealed[column] = given[column]
+      }
       const tokens: Updateable<SignaldockAccountsTable> = {
-        access_token: parsed.accessToken,
-        refresh_token: parsed.refreshToken,
-        id_token: parsed.idToken,
+        ...sealed,
         access_token_expires_at: parsed.accessTokenExpiresAt,
         refresh_token_expires_at: parsed.refreshTokenExpiresAt,
         scope: parsed.scope,
@@ -303,7 +332,7 @@ export class AuthAccounts {
         .insertInto('accounts')
         .values({
           ...tokens,
-          id: ctx.newId(),
+          id,
           user_id: parsed.userId,
           provider_id: parsed.providerId,
           account_id: parsed.accountId,
@@ -353,9 +382,9 @@ export class AuthAccounts {
       userId: row.user_id,
       providerId: row.provider_id,
       accountId: row.account_id,
-      accessToken: row.access_token,
-      refreshToken: row.refresh_token,
-      idToken: row.id_token,
+      accessToken: this.#tokens.open(row.id, 'accessToken', row.access_token, row.tokens_sealed === 1, 'signaldock.accounts'),
+      refreshToken: this.#tokens.open(row.id, 'refreshToken', row.refresh_token, row.tokens_sealed === 1, 'signaldock.accounts'),
+      idToken: this.#tokens.open(row.id, 'idToken', row.id_token, row.tokens_sealed === 1, 'signaldock.accounts'),
       accessTokenExpiresAt: isoOrNull(row.access_token_expires_at),
       refreshTokenExpiresAt: isoOrNull(row.refresh_token_expires_at),
       scope: row.scope,

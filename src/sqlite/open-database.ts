@@ -1,5 +1,12 @@
 /**
  * Opening a database file the way DESIGN §4 requires:
+ * 0. what sits at the path is classified without touching it ({@link inspectStorePath}):
+ *    a regular file or nothing is fine; a symlink to a regular file is followed (the
+ *    store opens its target, so the `-wal`, `-shm` and backups live beside the target,
+ *    as SQLite itself resolves links); a dangling symlink is `NOT_FOUND`; a directory,
+ *    FIFO, socket, device, symlink loop or symlink to a non-file is `WRONG_STORE`.
+ *    An existing file that cannot be written (read-only mount, immutable file or
+ *    directory, missing permission) is `READ_ONLY` now, not at the first write;
  * 1. the parent directory is created with mode 0700 and a new file with mode 0600;
  * 2. read-only probes come first — a file that is not SQLite is `CORRUPT`, a file of
  *    another application or store is `WRONG_STORE`, a file migrated by a newer
@@ -13,8 +20,9 @@
  *
  * @module
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { accessSync, closeSync, constants, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import * as sqliteVec from 'sqlite-vec'
@@ -100,8 +108,133 @@ function prepareFile(file: string, context: { store: string; file: string }): vo
     closeSync(openSync(file, 'wx', 0o600))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw toCleoStoreError(error, context)
-    if (!statSync(file).isFile()) {
-      throw new CleoStoreError('WRONG_STORE', `${file} is not a regular file`, context)
+    // Created meanwhile by another process, or something else is there: classify it.
+    inspectStorePath(file, context)
+  }
+}
+
+/** What {@link inspectStorePath} found at a store path. */
+export interface StorePathInfo {
+  /** The path to open: the given one, or the target of a symlink to a regular file. */
+  readonly path: string
+  /** True when a regular file is there (possibly empty). */
+  readonly exists: boolean
+}
+
+function kindOf(stat: import('node:fs').Stats): string {
+  if (stat.isDirectory()) return 'a directory'
+  if (stat.isFIFO()) return 'a FIFO'
+  if (stat.isSocket()) return 'a socket'
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device'
+  return 'not a regular file'
+}
+
+/**
+ * Classifies what sits at a store path without opening, creating or changing
+ * anything. The symlink policy: a symlink whose target is a regular file is
+ * followed — the returned `path` is the target's real path, so the store's `-wal`,
+ * `-shm`, lock and backups live beside the target, as SQLite resolves links itself;
+ * a dangling symlink is `NOT_FOUND` (`details.reason: 'dangling-symlink'`; nothing is
+ * ever created through a link); a symlink loop, a symlink to anything but a regular
+ * file, a directory, FIFO, socket or device is `WRONG_STORE` (`details.reason:
+ * 'not-a-file'`).
+ *
+ * @example
+ * ```ts
+ * const { path, exists } = inspectStorePath('/repo/.cleo/tasks.db', { store: 'tasks', file: '/repo/.cleo/tasks.db' })
+ * ```
+ */
+export function inspectStorePath(file: string, context: { store: string; file: string }): StorePathInfo {
+  let stat: import('node:fs').Stats
+  try {
+    stat = lstatSync(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    // A missing file (or a parent that is not a directory, which creating reports).
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { path: file, exists: false }
+    throw toCleoStoreError(error, context)
+  }
+  if (stat.isFile()) return { path: file, exists: true }
+  if (!stat.isSymbolicLink()) {
+    throw new CleoStoreError('WRONG_STORE', `${file} is ${kindOf(stat)}, not a database file; it was left untouched`, {
+      ...context,
+      details: { reason: 'not-a-file' },
+    })
+  }
+  let target: string
+  try {
+    target = realpathSync(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new CleoStoreError('NOT_FOUND', `${file} is a symlink to a missing file; nothing is created through a link`, {
+        ...context,
+        cause: error,
+        details: { reason: 'dangling-symlink' },
+      })
+    }
+    if (code === 'ELOOP') {
+      throw new CleoStoreError('WRONG_STORE', `${file} is a symlink loop, not a database file; it was left untouched`, {
+        ...context,
+        cause: error,
+        details: { reason: 'not-a-file' },
+      })
+    }
+    throw toCleoStoreError(error, context)
+  }
+  const targetStat = statSync(target)
+  if (!targetStat.isFile()) {
+    throw new CleoStoreError('WRONG_STORE', `${file} is a symlink to ${kindOf(targetStat)}, not a database file; it was left untouched`, {
+      ...context,
+      details: { reason: 'not-a-file', target },
+    })
+  }
+  return { path: target, exists: true }
+}
+
+function readOnlyError(file: string, what: string, error: unknown, context: { store: string; file: string }): CleoStoreError {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new CleoStoreError('READ_ONLY', `cannot write ${what} (${code}); it was left untouched`, {
+      ...context,
+      cause: error,
+      details: { reason: code === 'EROFS' ? 'read-only-file-system' : 'not-writable', path: file },
+    })
+  }
+  return toCleoStoreError(error, context)
+}
+
+/**
+ * Refuses with `READ_ONLY`, before anything is written, a store file that cannot be
+ * written (read-only mount: `EROFS`; immutable file: `EPERM`; no permission:
+ * `EACCES`) or whose directory cannot take its `-wal`/`-shm`. It asks the kernel
+ * (`access(W_OK)`) rather than opening the file: closing a descriptor of a database
+ * file would drop the POSIX locks other connections of this process hold on it.
+ */
+function assertWritable(file: string, context: { store: string; file: string }): void {
+  try {
+    accessSync(file, constants.W_OK)
+  } catch (error) {
+    throw readOnlyError(file, file, error, context)
+  }
+  assertDirectoryWritable(dirname(file), context)
+}
+
+/** `READ_ONLY` when `dir` (or, if missing, its nearest existing ancestor) cannot be written. */
+function assertDirectoryWritable(dir: string, context: { store: string; file: string }): void {
+  let current = dir
+  for (;;) {
+    try {
+      accessSync(current, constants.W_OK)
+      return
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' && dirname(current) !== current) {
+        current = dirname(current)
+        continue
+      }
+      if (code === 'ENOENT' || code === 'ENOTDIR') return // reported when creating
+      throw readOnlyError(current, `the directory ${current}`, error, context)
     }
   }
 }
@@ -121,7 +254,7 @@ async function checkHeader(file: string, context: { store: string; file: string 
   // a WAL (a truncated copy); a short file is declared truncated only if it stays short.
   for (let attempt = 1; ; attempt++) {
     try {
-      readHeader(file, context, !hasWal(file))
+      readHeader(file, context, !hasWal(file) && !hasJournal(file))
       return
     } catch (error) {
       if (attempt >= 4 || !(error instanceof CleoStoreError) || error.details?.['pages'] === undefined) throw error
@@ -205,15 +338,32 @@ function hasWal(file: string): boolean {
   }
 }
 
-/** Runs the refusal probes (WRONG_STORE, SCHEMA_TOO_NEW, edited migrations) read-only. */
+/** A non-empty rollback journal beside the file: possibly hot (a crashed writer's). */
+function hasJournal(file: string): boolean {
+  try {
+    return statSync(`${file}-journal`).size > 0
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Runs the refusal probes (WRONG_STORE, SCHEMA_TOO_NEW, edited migrations) without
+ * writing. With a WAL beside the file the connection is read-only (it must see the
+ * WAL's commits and cannot checkpoint them away); otherwise it is `immutable`: SQLite
+ * then ignores every sidecar and takes no lock, so a hot rollback `-journal` is not
+ * rolled back and nothing is created.
+ */
 async function probeReadOnly(sqlite: NodeSqliteModule, file: string, options: OpenDatabaseOptions): Promise<void> {
   const context = { store: options.store.name, file }
+  const immutable = !hasWal(file)
+  const location = immutable ? Object.assign(pathToFileURL(file), { search: '?immutable=1' }) : file
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
   await retryWhileBusy(
     async () => {
       let connection: DatabaseSync
       try {
-        connection = new sqlite.DatabaseSync(file, { readOnly: true, timeout: Math.min(busyTimeoutMs, BUSY_SLICE_MS) })
+        connection = new sqlite.DatabaseSync(location, { readOnly: true, timeout: Math.min(busyTimeoutMs, BUSY_SLICE_MS) })
       } catch (error) {
         throw toCleoStoreError(error, context)
       }
@@ -229,6 +379,50 @@ async function probeReadOnly(sqlite: NodeSqliteModule, file: string, options: Op
   )
 }
 
+/** Options of {@link probeStoreFile}. */
+export interface ProbeStoreFileOptions {
+  /**
+   * When to run the SQL refusal probes on an existing file: `'always'`, or only when
+   * a `-wal` or `-journal` sits beside it (`'sidecars'`: a read-write connection would
+   * replay or roll back those before its own read-only checks could refuse).
+   */
+  readonly probe: 'always' | 'sidecars'
+}
+
+/**
+ * Every check of an existing store file that can refuse it, made without creating,
+ * writing or locking anything: the path's type ({@link inspectStorePath}),
+ * writability (`READ_ONLY`), the header (`CORRUPT`), and the SQL refusal probes
+ * (`WRONG_STORE`, `SCHEMA_TOO_NEW`, edited migrations — read-only with a WAL,
+ * `immutable` otherwise). For a missing file it checks that the nearest existing
+ * directory can be written. `CleoWorkspace.open` runs it over every store file
+ * before it creates any, so a refused open creates nothing.
+ *
+ * @example
+ * ```ts
+ * const { path, exists } = await probeStoreFile('/repo/.cleo/tasks.db', { store: TASKS_STORE }, { probe: 'always' })
+ * ```
+ */
+export async function probeStoreFile(path: string, options: OpenDatabaseOptions, probeOptions: ProbeStoreFileOptions): Promise<StorePathInfo> {
+  const requested = resolve(path)
+  const info = inspectStorePath(requested, { store: options.store.name, file: requested })
+  const context = { store: options.store.name, file: info.path }
+  if (!info.exists) {
+    assertDirectoryWritable(dirname(info.path), context)
+    return info
+  }
+  assertWritable(info.path, context)
+  await checkHeader(info.path, context)
+  if (statSync(info.path).size === 0) return info
+  // A WAL beside the file may hold committed transactions, a -journal a crashed
+  // writer's undo log. A read-write connection that is refused and closed would
+  // checkpoint the one and roll back the other; a read-only or immutable one cannot.
+  if (probeOptions.probe === 'always' || hasWal(info.path) || hasJournal(info.path)) {
+    await probeReadOnly(loadNodeSqlite(), info.path, options)
+  }
+  return info
+}
+
 /**
  * Opens (creating if needed) the database of `options.store` at `path`, applies the
  * pragmas, and migrates it. Use `':memory:'` for a throw-away database.
@@ -242,15 +436,12 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   const sqlite = loadNodeSqlite()
   const { store } = options
   const memory = path === MEMORY
-  const file = memory ? MEMORY : resolve(path)
+  let file = memory ? MEMORY : resolve(path)
+  if (!memory) file = (await probeStoreFile(file, options, { probe: 'sidecars' })).path
   const context = { store: store.name, file }
   if (!memory) {
     prepareFile(file, context)
     await checkHeader(file, context)
-    // A WAL beside the file may hold committed transactions. A read-write connection
-    // that is refused and closed would checkpoint that WAL into the file and delete
-    // it; a read-only connection cannot, so it makes the refusal checks first.
-    if (hasWal(file)) await probeReadOnly(sqlite, file, options)
   }
 
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS

@@ -1,6 +1,8 @@
 /**
  * Input validation: every public input passes a zod schema before any write, and a
- * failure becomes a `VALIDATION` error naming the field path and quoting the value.
+ * failure becomes a `VALIDATION` error naming the field path and quoting the value —
+ * except the value of a secret-bearing field ({@link SECRET_FIELDS}), which is never
+ * quoted, neither in the message nor in `details` nor in `cause`.
  *
  * @module
  */
@@ -10,6 +12,68 @@ import type { ErrorContext } from './errors.js'
 import { CleoStoreError } from './errors.js'
 
 const MAX_QUOTE = 80
+
+/**
+ * The secret-bearing field names, declared once for every store: a field with one
+ * of these names, at any depth of any input, carries a secret (an API key, a sealed
+ * credential, an OAuth token, a password hash, a bearer token, a verification value,
+ * a claim code, key material, or a verifier hash of one). Its received value is
+ * never quoted in a validation error: the message names the field and the rule only,
+ * `details` holds paths and rule messages only, and the error has no `cause` (zod's
+ * error object would hold the input). A whole input validated with
+ * `{ secret: true }` (a bare token argument) is treated the same way.
+ *
+ * @example
+ * ```ts
+ * SECRET_FIELDS.has('accessToken') // true
+ * SECRET_FIELDS.has('title')       // false
+ * ```
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'apiKey',
+  'apiKeyEncrypted',
+  'apiKeyHash',
+  'webhookSecretEncrypted',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'password',
+  'passwordHash',
+  'token',
+  'value',
+  'code',
+  'secret',
+  'sealed',
+  'presented',
+  'machineKey',
+  'globalSalt',
+])
+
+const REDACTED = '[redacted]'
+
+/** True when `path` passes through a secret-bearing field. */
+export function isSecretPath(path: ReadonlyArray<PropertyKey>): boolean {
+  return path.some((key) => typeof key === 'string' && SECRET_FIELDS.has(key))
+}
+
+/**
+ * A copy of `value` safe to quote: the values of secret-bearing fields replaced by
+ * `[redacted]`, at most a few levels deep and a few dozen keys wide (deeper or
+ * wider parts are elided, never walked: quoting must stay cheap on hostile input).
+ */
+function redact(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value
+  if (depth >= 4) return '…'
+  if (Array.isArray(value)) return value.slice(0, 16).map((item) => redact(item, depth + 1))
+  if (value instanceof Date || ArrayBuffer.isView(value)) return value
+  const copy: Record<string, unknown> = {}
+  let keys = 0
+  for (const key of Object.keys(value)) {
+    if (++keys > 32) break
+    copy[key] = SECRET_FIELDS.has(key) ? REDACTED : redact((value as Record<string, unknown>)[key], depth + 1)
+  }
+  return copy
+}
 
 /** Renders a value for an error message: short, single-line, never a whole document. */
 export function quote(value: unknown): string {
@@ -78,10 +142,28 @@ export function validate<S extends z.ZodType>(
       details: { operation, path, issues },
     })
   }
-  const got = quote(valueAt(input, first.path))
+  if (result.error.issues.some((issue) => isSecretPath(issue.path))) {
+    throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message}`, {
+      ...context,
+      details: { operation, path, issues },
+    })
+  }
+  // The value quoted may be an object holding secrets beside the bad field: redact them.
+  const got = quote(redact(valueAt(input, first.path)))
   throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message} (got ${got})`, {
     ...context,
-    cause: result.error,
+    cause: withoutInputs(result.error),
     details: { operation, path, issues },
   })
+}
+
+/**
+ * zod leaves `input` off its issues unless asked (`reportInput`); strip it anyway,
+ * so a cause never carries a received value whatever zod's settings.
+ */
+function withoutInputs(error: z.ZodError): z.ZodError {
+  for (const issue of error.issues as Array<{ input?: unknown }>) {
+    if ('input' in issue) delete issue.input
+  }
+  return error
 }

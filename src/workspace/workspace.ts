@@ -23,7 +23,14 @@ import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
 import type { EngineOptions } from '../sqlite/open-database.js'
-import { MEMORY } from '../sqlite/open-database.js'
+import { MEMORY, probeStoreFile } from '../sqlite/open-database.js'
+import type { StoreDefinition } from '../sqlite/store-definition.js'
+import { BRAIN_STORE } from '../brain/brain.store.js'
+import { CONDUIT_STORE } from '../conduit/conduit.store.js'
+import { NEXUS_STORE } from '../nexus/nexus.store.js'
+import { SIGNALDOCK_STORE } from '../signaldock/signaldock.store.js'
+import { TASKS_STORE } from '../tasks/tasks.store.js'
+import { TELEMETRY_STORE } from '../telemetry/telemetry.store.js'
 import type { StoreName } from '../sqlite/store-definition.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import { TasksRepository } from '../tasks/tasks-repository.js'
@@ -268,6 +275,9 @@ export class CleoWorkspace {
     }
 
     const cleoDir = join(project, PROJECT_DIR_NAME)
+    // Every existing store file is probed (read-only, immutable) before any file or
+    // directory is created: a refused open leaves the disk exactly as it was.
+    await probeWorkspaceFiles(cleoDir, options, wantTelemetry)
     let globalDir: string
     try {
       mkdirSync(cleoDir, { recursive: true, mode: 0o700 })
@@ -580,6 +590,39 @@ async function registerOrClose(
     await Promise.allSettled([opened.tasks.close(), opened.brain.close(), opened.conduit.close()])
     await release()
     throw error
+  }
+}
+
+/**
+ * Runs every refusal check of every store file of a workspace (type, writability,
+ * header, application id, schema version, migration checksums) without creating,
+ * writing or locking anything, project tier first. Global stores already open in
+ * this process are skipped (they passed when they were opened); so is signaldock
+ * on PostgreSQL.
+ */
+async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, wantTelemetry: boolean): Promise<void> {
+  const requestedGlobal = resolveGlobalDir(options)
+  let realGlobal: string | undefined
+  try {
+    realGlobal = realpathSync(requestedGlobal)
+  } catch {
+    realGlobal = undefined
+  }
+  const globalOpen = realGlobal !== undefined && sharedGlobals.has(realGlobal)
+  const files: Array<[StoreDefinition, string]> = [
+    [TASKS_STORE, join(cleoDir, STORE_FILES.tasks)],
+    [BRAIN_STORE, join(cleoDir, STORE_FILES.brain)],
+    [CONDUIT_STORE, join(cleoDir, STORE_FILES.conduit)],
+  ]
+  if (!globalOpen) {
+    if (options.signaldock === undefined) files.push([SIGNALDOCK_STORE, join(requestedGlobal, STORE_FILES.signaldock)])
+    files.push([NEXUS_STORE, join(requestedGlobal, STORE_FILES.nexus)])
+  }
+  if (wantTelemetry && !(globalOpen && sharedGlobals.get(realGlobal!)?.telemetry)) {
+    files.push([TELEMETRY_STORE, join(requestedGlobal, STORE_FILES.telemetry)])
+  }
+  for (const [store, file] of files) {
+    await probeStoreFile(file, { store, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) }, { probe: 'always' })
   }
 }
 

@@ -57,6 +57,53 @@ for (const engine of ENGINES) {
       expect(await repo.accounts.unlink('github', '1')).toBe(true)
       expect(await repo.accounts.get('github', '1')).toBeNull()
     })
+
+    it('OAuth tokens are sealed at rest, bound to their row, and older plaintext rows are sealed at open', async () => {
+      const target = engine.target()
+      repo = await openTarget(target)
+      const user = await repo.users.create({ email: 't@x.io' })
+      const tokens = { accessToken: 'gho_access_0123456789', refreshToken: 'ghr_refresh_0123456789', idToken: 'eyJ.id.token' }
+      const linked = await repo.accounts.link({ userId: user.id, providerId: 'github', accountId: '7', ...tokens })
+      expect(linked).toMatchObject(tokens)
+      expect(await repo.accounts.get('github', '7')).toMatchObject(tokens)
+      const raw = await repo.kysely.selectFrom('accounts').selectAll().where('id', '=', linked.id).executeTakeFirstOrThrow()
+      expect(raw.tokens_sealed).toBe(1)
+      for (const value of [raw.access_token, raw.refresh_token, raw.id_token]) {
+        for (const token of Object.values(tokens)) expect(value).not.toContain(token)
+      }
+      // Only the given token changes; the others stay sealed and readable.
+      expect(await repo.accounts.link({ userId: user.id, providerId: 'github', accountId: '7', accessToken: 'gho_new' })).toMatchObject({
+        ...tokens,
+        accessToken: 'gho_new',
+      })
+      // A sealed token moved onto another row (or field) does not open.
+      const other = await repo.accounts.link({ userId: user.id, providerId: 'gitlab', accountId: '8', accessToken: 'glpat_x' })
+      const sealedAccess = (await repo.kysely.selectFrom('accounts').select('access_token').where('id', '=', linked.id).executeTakeFirstOrThrow()).access_token
+      await repo.kysely.updateTable('accounts').set({ access_token: sealedAccess }).where('id', '=', other.id).execute()
+      await expectCode(repo.accounts.get('gitlab', '8'), 'CORRUPT')
+      await repo.kysely.updateTable('accounts').set({ refresh_token: sealedAccess }).where('id', '=', linked.id).execute()
+      await expectCode(repo.accounts.get('github', '7'), 'CORRUPT')
+      await repo.accounts.unlink('gitlab', '8')
+      await repo.accounts.unlink('github', '7')
+      // A row as an older version wrote it: plaintext, flagged 0.
+      await repo.kysely
+        .insertInto('accounts')
+        .values({ id: 'legacy-1', user_id: user.id, provider_id: 'github', account_id: '9', access_token: 'legacy-access', refresh_token: 'legacy-refresh', id_token: null, created_at: T0, updated_at: T0 })
+        .execute()
+      await repo.close()
+      repo = await openTarget(target)
+      const sealedRow = await repo.kysely.selectFrom('accounts').selectAll().where('id', '=', 'legacy-1').executeTakeFirstOrThrow()
+      expect(sealedRow).toMatchObject({ tokens_sealed: 1, id_token: null })
+      expect(sealedRow.access_token).not.toContain('legacy-access')
+      expect(sealedRow.refresh_token).not.toContain('legacy-refresh')
+      expect(await repo.accounts.get('github', '9')).toMatchObject({ accessToken: 'legacy-access', refreshToken: 'legacy-refresh', idToken: null })
+      // Opening again changes nothing (the data step is idempotent).
+      await repo.close()
+      repo = await openTarget(target)
+      const again = await repo.kysely.selectFrom('accounts').selectAll().where('id', '=', 'legacy-1').executeTakeFirstOrThrow()
+      expect(again.access_token).toBe(sealedRow.access_token)
+      expect(await repo.accounts.get('github', '9')).toMatchObject({ accessToken: 'legacy-access' })
+    })
   })
 }
 

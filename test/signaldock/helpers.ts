@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, afterEach, inject } from 'vitest'
 
+import { CredentialCipher } from '../../src/kdf/credential-cipher.js'
 import type { SignaldockRepositoryOptions } from '../../src/signaldock/signaldock-repository.js'
 import { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
 import type { Clock } from '../../src/sqlite/clock.js'
@@ -52,6 +53,9 @@ afterAll(async () => {
   await admin?.end()
 })
 
+/** Key material shared by every "host" of the PostgreSQL tests. */
+export const SHARED_TEST_CIPHER = CredentialCipher.fromKeyMaterial({ machineKey: randomBytes(32), globalSalt: randomBytes(32) })
+
 /** Opens `target`; the repository is closed after the test. */
 export async function openTarget(target: SignaldockTarget, options: SignaldockRepositoryOptions = {}): Promise<SignaldockRepository> {
   const repo =
@@ -61,6 +65,8 @@ export async function openTarget(target: SignaldockTarget, options: SignaldockRe
           schema: target.schema,
           ...(options.clock === undefined ? {} : { clock: options.clock }),
           ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+          // The cloud tier's cipher: key material every host shares (here: one per test process).
+          credentialCipher: options.credentialCipher ?? SHARED_TEST_CIPHER,
         })
   opened.push(repo)
   return repo

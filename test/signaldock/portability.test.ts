@@ -9,6 +9,7 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 import { PostgresQueryCompiler } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 
+import { AccountTokenSealer, defaultCipherSource, sealLegacyAccountTokens } from '../../src/signaldock/account-tokens.js'
 import { AgentAvailabilities } from '../../src/signaldock/agent-availability.js'
 import { AgentCatalog } from '../../src/signaldock/agent-catalog.js'
 import { AgentConnections } from '../../src/signaldock/agent-connections.js'
@@ -57,7 +58,8 @@ describe('portability of the repository SQL', () => {
     const skills = new AgentCatalog(ctx, 'skills')
     const connections = new AgentConnections(ctx)
     const users = new SignaldockUsers(ctx)
-    const accounts = new AuthAccounts(ctx)
+    const sealer = new AccountTokenSealer(defaultCipherSource(':memory:'), ctx.errors)
+    const accounts = new AuthAccounts(ctx, sealer)
     const sessions = new AuthSessions(ctx)
     const verifications = new Verifications(ctx)
     const organizations = new Organizations(ctx)
@@ -95,6 +97,7 @@ describe('portability of the repository SQL', () => {
     await accounts.link({ userId: user.id, providerId: 'gh', accountId: '1', accessToken: 'x' })
     await accounts.link({ userId: user.id, providerId: 'gh', accountId: '1', accessToken: 'y' })
     await accounts.get('gh', '1')
+    await sealLegacyAccountTokens(ctx, sealer)
     await accounts.listForUser(user.id)
     await accounts.unlink('gh', '1')
     const token = 't'.repeat(32)
