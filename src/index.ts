@@ -93,3 +93,7 @@ export type { IntegrityReport } from './sqlite/database.js'
 export type { EngineOptions } from './sqlite/open-database.js'
 export type { BusyRetryPolicy } from './sqlite/database.js'
 export type { StoreName } from './sqlite/store-definition.js'
+
+// Input rules (issue 14, items 7–12): the structural guard's limits.
+export { INPUT_LIMITS, inspectInput } from './sqlite/input-guard.js'
+export type { InputProblem, InputRule } from './sqlite/input-guard.js'

@@ -159,7 +159,7 @@ export interface WorkspaceBackupOptions {
   readonly label?: string
 }
 
-const BackupOptionsSchema = z.object({
+const BackupOptionsSchema = z.strictObject({
   keep: z.int().min(0).default(DEFAULT_BACKUPS_KEPT),
   stores: z.array(StoreNameSchema).min(1).optional(),
   label: z.string().max(200).optional(),

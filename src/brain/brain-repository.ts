@@ -11,6 +11,8 @@ import { MEMORY } from '../sqlite/open-database.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import { z as zod } from 'zod'
+import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
 import type { BrainCore } from './brain-core.js'
 import { BrainMaintenance } from './brain-maintenance.js'
 import { BrainSearch } from './brain-search.js'
@@ -47,6 +49,16 @@ import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-inde
 import { VectorIndex } from './vector-index.js'
 
 /** Options of {@link BrainRepository.open}. */
+/** `BrainRepository.open` options, strict (issue 14, item 9); values are checked in detail by the vector index. */
+const BrainOpenOptionsSchema = repositoryOptionsSchema({
+  embedder: zod.unknown().optional(),
+  embedderChange: zod.enum(['refuse', 'reset']).optional(),
+  searchTuning: zod
+    .strictObject({ exactSearchUpTo: zod.number().optional(), oversample: zod.number().optional(), ftsRowBudget: zod.number().optional() })
+    .optional(),
+  mmapSize: zod.number().optional(),
+})
+
 export interface BrainRepositoryOptions extends RepositoryOptions {
   /**
    * Makes vector and hybrid search available. The first open with an embedder
@@ -139,6 +151,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * ```
    */
   static async open(path: string, options: BrainRepositoryOptions = {}): Promise<BrainRepository> {
+    checkOptions(BrainOpenOptionsSchema, options, 'BrainRepository.open', { store: BRAIN_STORE.name })
     const { embedder, embedderChange, searchTuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, ...engine } = options
     if (!Number.isSafeInteger(mmapSize) || mmapSize < 0) {
       throw new CleoStoreError('VALIDATION', `mmapSize must be a non-negative integer (got ${mmapSize})`, {

@@ -32,6 +32,8 @@ import type { SignaldockDialect, SignaldockStorage } from './signaldock-storage.
 import { PostgresSignaldockStore, SqliteSignaldockStore } from './signaldock-storage.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
 import { SIGNALDOCK_STORE } from './signaldock.store.js'
+import { z } from 'zod'
+import { BusyRetryOptionsSchema, checkOptions, FunctionSchema, RepositoryOptionsSchema } from '../sqlite/options.js'
 import { AuthAccounts, SignaldockUsers } from './users.js'
 
 /** Options of {@link SignaldockRepository.open} (SQLite). */
@@ -49,6 +51,20 @@ export interface SignaldockPostgresOptions extends PostgresStoreOptions {
   /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
   readonly clock?: Clock
 }
+
+/** `SignaldockRepository.openPostgres` options, strict (issue 14, item 9). */
+const POSTGRES_OPTION_SHAPE = {
+  schema: z.string().optional(),
+  busyTimeoutMs: z.int().min(0).optional(),
+  busyRetry: BusyRetryOptionsSchema.optional(),
+  poolSize: z.int().min(1).optional(),
+}
+const SignaldockPostgresOptionsSchema = z.strictObject({ ...POSTGRES_OPTION_SHAPE, clock: FunctionSchema.optional() })
+/** The `signaldock` option of `CleoWorkspace.open`, strict. */
+export const WorkspaceSignaldockOptionsSchema = z.strictObject({
+  ...POSTGRES_OPTION_SHAPE,
+  postgres: z.custom<PostgresTarget>((value) => typeof value === 'string' || (typeof value === 'object' && value !== null), 'must be a connection string or a pg pool'),
+})
 
 /**
  * signaldock.db — agent identity, capabilities, auth tables and availability (global tier).
@@ -133,6 +149,7 @@ export class SignaldockRepository {
    * ```
    */
   static async open(path: string, options: SignaldockRepositoryOptions = {}): Promise<SignaldockRepository> {
+    checkOptions(RepositoryOptionsSchema, options, 'SignaldockRepository.open', { store: SIGNALDOCK_STORE.name })
     const db = await openStoreDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, path, options)
     return new SignaldockRepository(new SqliteSignaldockStore(db, options), options.clock ?? systemClock)
   }
@@ -162,6 +179,7 @@ export class SignaldockRepository {
    * ```
    */
   static async openPostgres(target: PostgresTarget, options: SignaldockPostgresOptions = {}): Promise<SignaldockRepository> {
+    checkOptions(SignaldockPostgresOptionsSchema, options, 'SignaldockRepository.openPostgres', { store: SIGNALDOCK_STORE.name })
     const { clock, ...engine } = options
     const db = await openPostgresDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, target, engine)
     return new SignaldockRepository(new PostgresSignaldockStore(db), clock ?? systemClock)

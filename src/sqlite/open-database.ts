@@ -233,6 +233,13 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   const memory = path === MEMORY
   const file = memory ? MEMORY : resolve(path)
   const context = { store: store.name, file }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new CleoStoreError('VALIDATION', `busyTimeoutMs must be a non-negative integer (got ${String(busyTimeoutMs)})`, {
+      ...context,
+      details: { operation: 'open', path: ['busyTimeoutMs'] },
+    })
+  }
   if (!memory) {
     prepareFile(file, context)
     await checkHeader(file, context)
@@ -242,10 +249,6 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
     if (hasWal(file)) await probeReadOnly(sqlite, file, options)
   }
 
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
-  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new CleoStoreError('VALIDATION', `busyTimeoutMs must be a non-negative integer (got ${busyTimeoutMs})`, context)
-  }
   let connection: DatabaseSync
   try {
     connection = new sqlite.DatabaseSync(file, {

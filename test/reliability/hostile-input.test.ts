@@ -57,7 +57,7 @@ describe('item 7: text is well-formed Unicode everywhere', () => {
     expect(queue.details?.['path']).toEqual(['queue'])
     const dedup = await expectCode(ws.conduit.queue.enqueue({ queue: 'q', payload: 1, dedupKey: 'k\uDC00' }), 'VALIDATION')
     expect(dedup.details?.['path']).toEqual(['dedupKey'])
-    await expectCode(ws.conduit.queue.claim(1, { queue: 'q\uDC00' }), 'VALIDATION')
+    await expectCode(ws.conduit.queue.claim(1, { owner: 'w', leaseMs: 1000, queue: 'q\uDC00' }), 'VALIDATION')
   })
 
   it('well-formed text, astral characters included, round-trips exactly', async () => {
@@ -138,9 +138,9 @@ describe('item 8: hostile shapes are VALIDATION', () => {
   })
 
   it('a circular object in transportConfig, connection metadata or audit details is VALIDATION naming the field', async () => {
-    const t = await expectCode(ws.signaldock.agents.register({ agentId: 'cyc', name: 'C', transportConfig: circular() }), 'VALIDATION')
+    const t = await expectCode(ws.signaldock.agents.register({ agentId: 'cyc', name: 'C', transportConfig: circular() as never }), 'VALIDATION')
     expect(t.details).toMatchObject({ rule: 'cycle', path: ['transportConfig', 'self', 'back'] })
-    const m = await expectCode(ws.signaldock.connections.connect({ agentId: 'agent-a', connectionId: 'c1', metadata: circular() }), 'VALIDATION')
+    const m = await expectCode(ws.signaldock.connections.connect({ agentId: 'agent-a', connectionId: 'c1', metadata: circular() as never }), 'VALIDATION')
     expect(m.details).toMatchObject({ rule: 'cycle', path: ['metadata', 'self', 'back'] })
     const d = await expectCode(ws.nexus.audit.append({ action: 'x', details: circular() }), 'VALIDATION')
     expect(d.details).toMatchObject({ rule: 'cycle', path: ['details', 'self', 'back'] })
@@ -157,7 +157,7 @@ describe('item 8: hostile shapes are VALIDATION', () => {
     const payload = await expectCode(ws.conduit.queue.enqueue({ queue: 'deep', payload: nested(1_001) }), 'VALIDATION')
     expect(payload.details).toMatchObject({ rule: 'depth', limit: INPUT_LIMITS.maxDepth })
     const details = await expectCode(ws.nexus.audit.append({ action: 'deep', details: { d: nested(1_001, 1, false) } }), 'VALIDATION')
-    expect(details.details?.['path']?.slice(0, 2)).toEqual(['details', 'd'])
+    expect((details.details?.['path'] as unknown[]).slice(0, 2)).toEqual(['details', 'd'])
     expect(await rows(ws.conduit, 'delivery_jobs').catch(() => 0)).toBe(before)
     // Exactly at the limit (the payload itself counts as one level).
     await ws.conduit.queue.enqueue({ queue: 'deep', payload: nested(INPUT_LIMITS.maxDepth - 1) })

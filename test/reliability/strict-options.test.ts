@@ -162,7 +162,7 @@ describe('item 10: telemetry is opt-in only by true or an options object', () =>
       [{}, true],
     ] as const) {
       const { project, global } = dirs()
-      const ws = await CleoWorkspace.open(project, { globalDir: global, telemetry: value })
+      const ws = await CleoWorkspace.open(project, { globalDir: global, telemetry: value as never })
       expect(ws.telemetry !== null, String(value)).toBe(on)
       await ws.close()
       expect(existsSync(join(global, 'telemetry.db')), String(value)).toBe(on)
