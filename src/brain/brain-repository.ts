@@ -49,12 +49,14 @@ import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-inde
 import { VectorIndex } from './vector-index.js'
 
 /** Options of {@link BrainRepository.open}. */
+/** A number, `Infinity` included (zod's `number()` refuses it; `exactSearchUpTo: Infinity` is documented). */
+const anyNumber = zod.custom<number>((value) => typeof value === 'number', 'must be a number')
 /** `BrainRepository.open` options, strict (issue 14, item 9); values are checked in detail by the vector index. */
 const BrainOpenOptionsSchema = repositoryOptionsSchema({
   embedder: zod.unknown().optional(),
   embedderChange: zod.enum(['refuse', 'reset']).optional(),
   searchTuning: zod
-    .strictObject({ exactSearchUpTo: zod.number().optional(), oversample: zod.number().optional(), ftsRowBudget: zod.number().optional() })
+    .strictObject({ exactSearchUpTo: anyNumber.optional(), oversample: anyNumber.optional(), ftsRowBudget: anyNumber.optional() })
     .optional(),
   mmapSize: zod.number().optional(),
 })
