@@ -39,7 +39,7 @@ import type {
   WorkspaceRestoreOptions,
   WorkspaceRestoreResult,
 } from './workspace-backup.js'
-import { backupWorkspace, deleteDatabaseFiles, restoreWorkspace } from './workspace-backup.js'
+import { backupWorkspace, checkRestoreOptions, deleteDatabaseFiles, restoreWorkspace } from './workspace-backup.js'
 import type {
   WorkspaceCheckOptions,
   WorkspaceCheckReport,
@@ -47,7 +47,7 @@ import type {
   WorkspaceRepairOptions,
   WorkspaceRepairReport,
 } from './workspace-integrity.js'
-import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
+import { checkCheckOptions, checkWorkspace, repairWorkspace } from './workspace-integrity.js'
 import { registerWorkspaceProject } from './workspace-registration.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './workspace-agents.js'
 
@@ -343,6 +343,7 @@ export class CleoWorkspace {
    * ```
    */
   static async restore(backupDir: string, projectDir: string, options: WorkspaceRestoreOptions = {}): Promise<WorkspaceRestoreResult> {
+    checkRestoreOptions(options)
     const context = { store: 'workspace', file: resolve(projectDir) }
     let project: string
     let globalDir: string
@@ -504,6 +505,7 @@ export class CleoWorkspace {
    * ```
    */
   async check(options: WorkspaceCheckOptions = {}): Promise<WorkspaceCheckReport> {
+    checkCheckOptions(options, 'workspace.check')
     return checkWorkspace(this.#target(options.full ?? false), options)
   }
 
@@ -519,6 +521,7 @@ export class CleoWorkspace {
    * ```
    */
   async repair(options: WorkspaceRepairOptions = {}): Promise<WorkspaceRepairReport> {
+    checkCheckOptions(options, 'workspace.repair')
     return repairWorkspace(this.#target(options.full ?? true), options)
   }
 

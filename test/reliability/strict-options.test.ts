@@ -143,6 +143,22 @@ describe('item 9: ws.agents and ws.backup options are strict', () => {
   })
 })
 
+describe('item 9: restore, check and repair options are strict', () => {
+  it('CleoWorkspace.restore, ws.check and ws.repair refuse unknown keys and wrong types, naming them', async () => {
+    const { project } = dirs()
+    const ws = await CleoWorkspace.open(project, { inMemory: true })
+    opened.push(ws)
+    const check = await expectCode(ws.check({ ful: true } as never), 'VALIDATION')
+    expect(check.details?.['path']).toEqual(['ful'])
+    const repair = await expectCode(ws.repair({ full: 'yes' } as never), 'VALIDATION')
+    expect(repair.details?.['path']).toEqual(['full'])
+    const restore = await expectCode(CleoWorkspace.restore(tempDir(), project, { keepreplaced: false } as never), 'VALIDATION')
+    expect(restore.details?.['path']).toEqual(['keepreplaced'])
+    const dir = await expectCode(CleoWorkspace.restore(tempDir(), project, { globalDir: 42 } as never), 'VALIDATION')
+    expect(dir.details?.['path']).toEqual(['globalDir'])
+  })
+})
+
 describe('item 10: telemetry is opt-in only by true or an options object', () => {
   for (const value of [0, '', 'false', '0', 'no', null, 1, 'true', []]) {
     it(`telemetry: ${JSON.stringify(value)} is VALIDATION and creates nothing`, async () => {
