@@ -64,25 +64,40 @@ function loneSurrogateAt(text: string): number {
   return -1
 }
 
-function textProblem(text: string, path: ReadonlyArray<string | number>, what: string): InputProblem | null {
-  const lone = loneSurrogateAt(text)
-  if (lone >= 0) {
-    return { rule: 'unicode', path, message: `${what} must be well-formed Unicode (lone surrogate at index ${lone})` }
+const ANY_SURROGATE = /[\uD800-\uDFFF]/
+
+function textProblem(text: string, path: () => Array<string | number>, what: string): InputProblem | null {
+  // Native checks first; the scan only runs for text that holds a surrogate at all.
+  if (ANY_SURROGATE.test(text)) {
+    const lone = loneSurrogateAt(text)
+    if (lone >= 0) {
+      return { rule: 'unicode', path: path(), message: `${what} must be well-formed Unicode (lone surrogate at index ${lone})` }
+    }
   }
   const nul = text.indexOf('\0')
-  if (nul >= 0) return { rule: 'nul', path, message: `${what} must not contain U+0000 (at index ${nul})` }
+  if (nul >= 0) return { rule: 'nul', path: path(), message: `${what} must not contain U+0000 (at index ${nul})` }
   return null
 }
 
+/** A value still to visit; its path is rebuilt from the parents only when reported. */
 interface Frame {
   readonly value: unknown
-  readonly path: ReadonlyArray<string | number>
+  readonly parent: Frame | null
+  readonly key: string | number
+  /** Containers above this value (the input itself is at depth 0). */
   readonly depth: number
 }
 
-/** Marker frame: leaving a container (removes it from the ancestors). */
-interface Exit {
-  readonly exit: object
+function pathOf(frame: Frame): Array<string | number> {
+  const path: Array<string | number> = []
+  for (let f: Frame | null = frame; f !== null && f.parent !== null; f = f.parent) path.push(f.key)
+  return path.reverse()
+}
+
+/** True when `value` is one of the containers above `frame` (a cycle, not a shared reference). */
+function isAncestor(frame: Frame, value: object): boolean {
+  for (let f = frame.parent; f !== null; f = f.parent) if (f.value === value) return true
+  return false
 }
 
 /**
@@ -96,51 +111,38 @@ interface Exit {
  * ```
  */
 export function inspectInput(input: unknown, limits: typeof INPUT_LIMITS = INPUT_LIMITS): InputProblem | null {
-  const ancestors = new Set<object>()
-  const stack: Array<Frame | Exit> = [{ value: input, path: [], depth: 0 }]
+  const stack: Frame[] = [{ value: input, parent: null, key: '', depth: 0 }]
   let values = 0
   while (stack.length > 0) {
     const frame = stack.pop()!
-    if ('exit' in frame) {
-      ancestors.delete(frame.exit)
-      continue
-    }
-    const { value, path, depth } = frame
-    if (++values > limits.maxValues) {
-      return { rule: 'size', path, message: `input holds more than ${limits.maxValues} values`, limit: limits.maxValues }
-    }
+    const { value, depth } = frame
+    values++
     if (typeof value === 'string') {
-      const problem = textProblem(value, path, 'text')
+      const problem = textProblem(value, () => pathOf(frame), 'text')
       if (problem) return problem
       continue
     }
     if (typeof value !== 'object' || value === null) continue
     const isArray = Array.isArray(value)
     if (!isArray && !isPlainObject(value)) continue
-    if (ancestors.has(value)) {
-      return { rule: 'cycle', path, message: 'is circular (it contains itself)' }
-    }
     if (depth + 1 > limits.maxDepth) {
-      return { rule: 'depth', path, message: `is nested deeper than ${limits.maxDepth} levels`, limit: limits.maxDepth }
+      return { rule: 'depth', path: pathOf(frame), message: `is nested deeper than ${limits.maxDepth} levels`, limit: limits.maxDepth }
     }
-    ancestors.add(value)
-    stack.push({ exit: value })
+    if (isAncestor(frame, value)) return { rule: 'cycle', path: pathOf(frame), message: 'is circular (it contains itself)' }
+    const keys = isArray ? null : Object.keys(value)
+    const count = isArray ? (value as unknown[]).length : keys!.length
+    if (values + stack.length + count > limits.maxValues) {
+      return { rule: 'size', path: pathOf(frame), message: `input holds more than ${limits.maxValues} values`, limit: limits.maxValues }
+    }
     if (isArray) {
       const items = value as unknown[]
-      if (values + items.length > limits.maxValues) {
-        return { rule: 'size', path, message: `input holds more than ${limits.maxValues} values`, limit: limits.maxValues }
-      }
-      for (let i = items.length - 1; i >= 0; i--) stack.push({ value: items[i], path: [...path, i], depth: depth + 1 })
+      for (let i = items.length - 1; i >= 0; i--) stack.push({ value: items[i], parent: frame, key: i, depth: depth + 1 })
     } else {
-      const keys = Object.keys(value)
-      if (values + keys.length > limits.maxValues) {
-        return { rule: 'size', path, message: `input holds more than ${limits.maxValues} values`, limit: limits.maxValues }
-      }
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i]!
-        const problem = textProblem(key, path, 'a property name')
+      for (let i = keys!.length - 1; i >= 0; i--) {
+        const key = keys![i]!
+        const problem = textProblem(key, () => pathOf(frame), 'a property name')
         if (problem) return problem
-        stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 })
+        stack.push({ value: (value as Record<string, unknown>)[key], parent: frame, key, depth: depth + 1 })
       }
     }
   }
