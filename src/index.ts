@@ -96,4 +96,4 @@ export type { StoreName } from './sqlite/store-definition.js'
 
 // Input rules (issue 14, items 7–12): the structural guard's limits.
 export { INPUT_LIMITS, inspectInput } from './sqlite/input-guard.js'
-export type { InputProblem, InputRule } from './sqlite/input-guard.js'
+export type { InputLimits, InputProblem, InputRule } from './sqlite/input-guard.js'

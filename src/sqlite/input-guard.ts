@@ -28,6 +28,12 @@
  */
 export const INPUT_LIMITS = Object.freeze({ maxDepth: 100, maxValues: 1_000_000 })
 
+/** Limits of {@link inspectInput} (default {@link INPUT_LIMITS}). */
+export interface InputLimits {
+  readonly maxDepth: number
+  readonly maxValues: number
+}
+
 /** The rule an input broke: see {@link INPUT_LIMITS} and docs/errors.md. */
 export type InputRule = 'depth' | 'cycle' | 'size' | 'unicode' | 'nul'
 
@@ -110,7 +116,7 @@ function isAncestor(frame: Frame, value: object): boolean {
  * inspectInput({ config: a }) // { rule: 'cycle', path: ['config', 'self'], … }
  * ```
  */
-export function inspectInput(input: unknown, limits: typeof INPUT_LIMITS = INPUT_LIMITS): InputProblem | null {
+export function inspectInput(input: unknown, limits: InputLimits = INPUT_LIMITS): InputProblem | null {
   const stack: Frame[] = [{ value: input, parent: null, key: '', depth: 0 }]
   let values = 0
   while (stack.length > 0) {
