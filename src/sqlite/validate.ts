@@ -118,8 +118,9 @@ export function validate<S extends z.ZodType>(
       details: { operation, path, issues },
     })
   }
-  const got = quote(valueAt(input, issuePath(first as Parameters<typeof issuePath>[0])))
-  throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message} (got ${got})`, {
+  // An unknown key's value is not quoted: a misspelt secret field (`apikey`) must not leak.
+  const got = first.code === 'unrecognized_keys' ? '' : ` (got ${quote(valueAt(input, issuePath(first as Parameters<typeof issuePath>[0])))})`
+  throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message}${got}`, {
     ...context,
     cause: result.error,
     details: { operation, path, issues },

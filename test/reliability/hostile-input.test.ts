@@ -205,7 +205,9 @@ describe('item 12: details.path names the field', () => {
     expect(error.details?.['path']).toEqual(['bogus'])
     const inner = await expectCode(ws.nexus.projects.list({ health: 'healthy', orderby: 'name' } as never), 'VALIDATION')
     expect(inner.details?.['path']).toEqual(['orderby'])
-    const deeper = await expectCode(ws.signaldock.agents.register({ agentId: 'k1', name: 'K', apikey: 'x' } as never), 'VALIDATION')
+    const deeper = await expectCode(ws.signaldock.agents.register({ agentId: 'k1', name: 'K', apikey: 'sk_live_typo_secret' } as never), 'VALIDATION')
+    expect(JSON.stringify({ m: deeper.message, d: deeper.details })).not.toContain('sk_live_typo_secret')
+    expect(deeper.cause === undefined || !JSON.stringify(deeper.cause).includes('sk_live_typo_secret')).toBe(true)
     expect(deeper.details?.['path']).toEqual(['apikey'])
   })
 
