@@ -96,3 +96,7 @@ export type { StoreName } from './sqlite/store-definition.js'
 
 // Hardening (issue 14, items 1–6): the secret-bearing field names no error ever quotes.
 export { SECRET_FIELDS } from './sqlite/validate.js'
+
+// Input rules (issue 14, items 7–12): the structural guard's limits.
+export { INPUT_LIMITS, inspectInput } from './sqlite/input-guard.js'
+export type { InputLimits, InputProblem, InputRule } from './sqlite/input-guard.js'

@@ -13,6 +13,8 @@ import type { IterateFilter } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import { z as zod } from 'zod'
+import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
 import type { BrainCore } from './brain-core.js'
 import { BrainMaintenance } from './brain-maintenance.js'
 import { BrainSearch } from './brain-search.js'
@@ -49,6 +51,18 @@ import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-inde
 import { VectorIndex } from './vector-index.js'
 
 /** Options of {@link BrainRepository.open}. */
+/** A number, `Infinity` included (zod's `number()` refuses it; `exactSearchUpTo: Infinity` is documented). */
+const anyNumber = zod.custom<number>((value) => typeof value === 'number', 'must be a number')
+/** `BrainRepository.open` options, strict (issue 14, item 9); values are checked in detail by the vector index. */
+const BrainOpenOptionsSchema = repositoryOptionsSchema({
+  embedder: zod.unknown().optional(),
+  embedderChange: zod.enum(['refuse', 'reset']).optional(),
+  searchTuning: zod
+    .strictObject({ exactSearchUpTo: anyNumber.optional(), oversample: anyNumber.optional(), ftsRowBudget: anyNumber.optional() })
+    .optional(),
+  mmapSize: zod.number().optional(),
+})
+
 export interface BrainRepositoryOptions extends RepositoryOptions {
   /**
    * Makes vector and hybrid search available. The first open with an embedder
@@ -143,6 +157,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * ```
    */
   static async open(path: string, options: BrainRepositoryOptions = {}): Promise<BrainRepository> {
+    checkOptions(BrainOpenOptionsSchema, options, 'BrainRepository.open', { store: BRAIN_STORE.name })
     const { embedder, embedderChange, searchTuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, ...engine } = options
     if (!Number.isSafeInteger(mmapSize) || mmapSize < 0) {
       throw new CleoStoreError('VALIDATION', `mmapSize must be a non-negative integer (got ${mmapSize})`, {

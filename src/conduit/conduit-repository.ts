@@ -19,6 +19,7 @@ import { Messages } from './messages.js'
 import { ProjectAgentRefs } from './project-agent-refs.js'
 import { SnapshotCache } from './snapshot-cache.js'
 import { WriterLeases } from './writer-leases.js'
+import { checkOptions, FunctionSchema, repositoryOptionsSchema } from '../sqlite/options.js'
 
 /** Options of {@link ConduitRepository.open}. */
 export interface ConduitRepositoryOptions extends RepositoryOptions {
@@ -97,6 +98,7 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
    * ```
    */
   static async open(path: string, options: ConduitRepositoryOptions = {}): Promise<ConduitRepository> {
+    checkOptions(repositoryOptionsSchema({ random: FunctionSchema.optional() }), options, 'ConduitRepository.open', { store: CONDUIT_STORE.name })
     const db = await openStoreDatabase<ConduitDatabase>(CONDUIT_STORE, path, options)
     return new ConduitRepository(db, options)
   }

@@ -469,7 +469,7 @@ export class DeliveryQueue {
    * ```
    */
   async stats(queue: string = DEFAULT_QUEUE): Promise<QueueStats> {
-    const name = validate(QueueNameSchema, queue, 'conduit.queue.stats', this.#ctx.errorContext)
+    const name = validate(QueueNameSchema, queue, 'conduit.queue.stats', this.#ctx.errorContext, { at: ['queue'] })
     const now = this.#ctx.clock()
     const { pending, leasedRow, finished } = await this.#ctx.db.snapshot(() => ({
       pending: this.#ctx.db.get(PENDING_STATS, { queue: name, now })!,
@@ -604,7 +604,7 @@ export class DeliveryQueue {
    * ```
    */
   async purgeQueue(queue: string): Promise<number> {
-    const name = validate(QueueNameSchema, queue, 'conduit.queue.purgeQueue', this.#ctx.errorContext)
+    const name = validate(QueueNameSchema, queue, 'conduit.queue.purgeQueue', this.#ctx.errorContext, { at: ['queue'] })
     return this.#ctx.db.write(() => {
       const { db } = this.#ctx
       return (

@@ -166,7 +166,7 @@ export class ProjectAgentRefs {
    * ```
    */
   async attach(agentId: string, options: AttachAgentRefInput = {}): Promise<ProjectAgentRef> {
-    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.attach', this.#ctx.errorContext)
+    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.attach', this.#ctx.errorContext, { at: ['agentId'] })
     const opts = validate(AttachAgentRefSchema, options, 'conduit.agentRefs.attach', this.#ctx.errorContext)
     const row = await this.#ctx.db.write(() => {
       const { db } = this.#ctx
@@ -197,7 +197,7 @@ export class ProjectAgentRefs {
    * ```
    */
   async detach(agentId: string): Promise<ProjectAgentRef> {
-    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.detach', this.#ctx.errorContext)
+    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.detach', this.#ctx.errorContext, { at: ['agentId'] })
     const row = await this.#ctx.db.write(() => {
       const { db } = this.#ctx
       const detached = db.get(DETACH_REF, { agentId: id, now: this.#ctx.clock() })
@@ -219,7 +219,7 @@ export class ProjectAgentRefs {
    * ```
    */
   async remove(agentId: string): Promise<void> {
-    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.remove', this.#ctx.errorContext)
+    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.remove', this.#ctx.errorContext, { at: ['agentId'] })
     await this.#ctx.db.write(() => {
       if (this.#ctx.db.run(DELETE_REF, { agentId: id }).changes === 0) throw notFound(this.#ctx, 'project agent ref', id)
     })
@@ -234,7 +234,7 @@ export class ProjectAgentRefs {
    * ```
    */
   async get(agentId: string): Promise<ProjectAgentRef | undefined> {
-    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.get', this.#ctx.errorContext)
+    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.get', this.#ctx.errorContext, { at: ['agentId'] })
     const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_REF, { agentId: id }))
     return row === undefined ? undefined : this.#toRef(row)
   }
@@ -269,7 +269,7 @@ export class ProjectAgentRefs {
    * ```
    */
   async touch(agentId: string): Promise<void> {
-    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.touch', this.#ctx.errorContext)
+    const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.touch', this.#ctx.errorContext, { at: ['agentId'] })
     await this.#ctx.db.write(() => touchAttachedAgent(this.#ctx, id, this.#ctx.clock()))
   }
 

@@ -16,7 +16,7 @@ export const KEY_BYTES = 32
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { message: 'expected a Uint8Array (or Buffer)' })
 
 /** zod schema of {@link deriveApiKey}'s input. */
-export const DeriveApiKeyInput = z.object({
+export const DeriveApiKeyInput = z.strictObject({
   /** The machine key: any non-empty byte string (the `machine-key` file holds 32 bytes). */
   machineKey: bytes.refine((value) => value.length > 0, { message: 'must not be empty' }),
   /** The global salt: exactly 32 bytes (the `global-salt` file). */

@@ -13,6 +13,7 @@ import { NEXUS_STORE } from './nexus.store.js'
 import { NexusProjects } from './project-registry.js'
 import { WarpChainInstances } from './warp-chain-instances.js'
 import { WarpChains } from './warp-chains.js'
+import { checkOptions, RepositoryOptionsSchema } from '../sqlite/options.js'
 
 /** Options of {@link NexusRepository.open}. */
 export interface NexusRepositoryOptions extends RepositoryOptions {}
@@ -61,6 +62,7 @@ export class NexusRepository extends StoreRepository<NexusDatabase> {
    * ```
    */
   static async open(path: string, options: NexusRepositoryOptions = {}): Promise<NexusRepository> {
+    checkOptions(RepositoryOptionsSchema, options, 'NexusRepository.open', { store: NEXUS_STORE.name })
     const db = await openStoreDatabase<NexusDatabase>(NEXUS_STORE, path, options)
     return new NexusRepository(db, options)
   }

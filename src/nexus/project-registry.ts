@@ -343,6 +343,23 @@ export class NexusProjects {
   }
 
   /**
+   * The path of every registered project, however many there are, in one
+   * consistent read (no page can be missed or read twice while others register or
+   * leave). For scans that must see every project, such as `ws.agents.remove`
+   * with `global`.
+   *
+   * @example
+   * ```ts
+   * for (const dir of await nexus.projects.allPaths()) inspect(dir)
+   * ```
+   */
+  async allPaths(): Promise<string[]> {
+    const query = this.#parts.db.kysely.selectFrom('project_registry').select('project_path').orderBy('project_path')
+    const rows = await this.#parts.db.read(() => this.#parts.db.all(query))
+    return rows.map((row) => row.project_path)
+  }
+
+  /**
    * Records the health of a project and when it was checked.
    *
    * @example

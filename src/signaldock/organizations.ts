@@ -52,7 +52,7 @@ function orgColumns(input: OrgFields): Updateable<SignaldockOrganizationTable> {
   return columns
 }
 
-const GrantInput = z.object({
+const GrantInput = z.strictObject({
   organizationId: SignaldockId,
   agentId: AgentSlug,
   createdBy: z.string().min(1).max(200),

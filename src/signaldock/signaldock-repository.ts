@@ -41,6 +41,8 @@ import type { SignaldockDialect, SignaldockStorage } from './signaldock-storage.
 import { PostgresSignaldockStore, SqliteSignaldockStore } from './signaldock-storage.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
 import { SIGNALDOCK_STORE } from './signaldock.store.js'
+import { z } from 'zod'
+import { BusyRetryOptionsSchema, checkOptions, FunctionSchema, RepositoryOptionsSchema } from '../sqlite/options.js'
 import { AuthAccounts, SignaldockUsers } from './users.js'
 
 /** Options of {@link SignaldockRepository.open} (SQLite). */
@@ -80,6 +82,30 @@ export interface SignaldockPostgresOptions extends PostgresStoreOptions {
    */
   readonly credentialCipher?: CredentialCipherSource
 }
+
+/** `SignaldockRepository.openPostgres` options, strict (issue 14, item 9). */
+const POSTGRES_OPTION_SHAPE = {
+  schema: z.string().optional(),
+  busyTimeoutMs: z.int().min(0).optional(),
+  busyRetry: BusyRetryOptionsSchema.optional(),
+  poolSize: z.int().min(1).optional(),
+}
+/** `credentialCipher`: a CredentialCipher, or a function returning one (issue 14, items 2 and 9). */
+const CredentialCipherOptionSchema = z.custom<CredentialCipherSource>(
+  (value) => typeof value === 'function' || (typeof value === 'object' && value !== null),
+  'must be a CredentialCipher or a function returning one',
+)
+const SignaldockOpenOptionsSchema = repositoryOptionsSchema({ credentialCipher: CredentialCipherOptionSchema.optional() })
+const SignaldockPostgresOptionsSchema = z.strictObject({
+  ...POSTGRES_OPTION_SHAPE,
+  clock: FunctionSchema.optional(),
+  credentialCipher: CredentialCipherOptionSchema.optional(),
+})
+/** The `signaldock` option of `CleoWorkspace.open`, strict. */
+export const WorkspaceSignaldockOptionsSchema = z.strictObject({
+  ...POSTGRES_OPTION_SHAPE,
+  postgres: z.custom<PostgresTarget>((value) => typeof value === 'string' || (typeof value === 'object' && value !== null), 'must be a connection string or a pg pool'),
+})
 
 /**
  * signaldock.db — agent identity, capabilities, auth tables and availability (global tier).
@@ -171,6 +197,7 @@ export class SignaldockRepository {
    * ```
    */
   static async open(path: string, options: SignaldockRepositoryOptions = {}): Promise<SignaldockRepository> {
+    checkOptions(SignaldockOpenOptionsSchema, options, 'SignaldockRepository.open', { store: SIGNALDOCK_STORE.name })
     const { credentialCipher, ...engine } = options
     const db = await openStoreDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, path, engine)
     const repo = new SignaldockRepository(
@@ -222,6 +249,7 @@ export class SignaldockRepository {
    * ```
    */
   static async openPostgres(target: PostgresTarget, options: SignaldockPostgresOptions = {}): Promise<SignaldockRepository> {
+    checkOptions(SignaldockPostgresOptionsSchema, options, 'SignaldockRepository.openPostgres', { store: SIGNALDOCK_STORE.name })
     const { clock, credentialCipher, ...engine } = options
     const db = await openPostgresDatabase<SignaldockDatabase>(SIGNALDOCK_STORE, target, engine)
     const repo = new SignaldockRepository(new PostgresSignaldockStore(db), clock ?? systemClock, credentialCipher ?? null)

@@ -131,7 +131,7 @@ const Text = (max: number) => z.string().min(1).max(max)
 const Url = z.string().url().max(2000)
 
 /** Fields of an agent that `register` and `update` accept. */
-const AgentFields = z.object({
+const AgentFields = z.strictObject({
   name: Text(200),
   description: z.string().max(4000).nullable(),
   class: AgentClass,
@@ -190,7 +190,7 @@ export const UpdateAgentInput = AgentFields.partial()
 export type UpdateAgentInput = z.input<typeof UpdateAgentInput>
 
 /** Filter of `agents.list`. Results are ordered by `agentId`. */
-export const ListAgentsFilter = z.object({
+export const ListAgentsFilter = z.strictObject({
   active: z.boolean().optional(),
   class: AgentClass.optional(),
   tier: AgentTier.optional(),
@@ -211,7 +211,7 @@ export const ListAgentsFilter = z.object({
 export type ListAgentsFilter = z.input<typeof ListAgentsFilter>
 
 /** Input of `capabilities.define` / `skills.define` (an upsert by slug). */
-export const DefineCatalogEntryInput = z.object({
+export const DefineCatalogEntryInput = z.strictObject({
   slug: AgentSlug,
   /** Display name (default: the slug). */
   name: Text(200).optional(),
@@ -222,7 +222,7 @@ export const DefineCatalogEntryInput = z.object({
 export type DefineCatalogEntryInput = z.input<typeof DefineCatalogEntryInput>
 
 /** Input of `connections.connect` (an upsert by agent and connection id). */
-export const ConnectAgentInput = z.object({
+export const ConnectAgentInput = z.strictObject({
   agentId: AgentSlug,
   connectionId: Text(200),
   transportType: AgentTransportType.optional(),
@@ -236,7 +236,7 @@ const Email = z
   .email()
   .transform((email) => email.toLowerCase())
 
-const UserFields = z.object({
+const UserFields = z.strictObject({
   name: z.string().max(200).nullable(),
   slug: AgentSlug.nullable(),
   username: z.string().min(1).max(100).nullable(),
@@ -261,7 +261,7 @@ export const UpdateUserInput = UserFields.partial().extend({ email: Email.option
 export type UpdateUserInput = z.input<typeof UpdateUserInput>
 
 /** Input of `users.ban`. */
-export const BanUserInput = z.object({
+export const BanUserInput = z.strictObject({
   reason: Text(500),
   /** When the ban ends (default: never). */
   until: Instant.nullable().optional(),
@@ -269,7 +269,7 @@ export const BanUserInput = z.object({
 export type BanUserInput = z.input<typeof BanUserInput>
 
 /** Input of `accounts.link` (an upsert by provider and account id). */
-export const LinkAccountInput = z.object({
+export const LinkAccountInput = z.strictObject({
   userId: SignaldockId,
   providerId: Text(100),
   accountId: Text(500),
@@ -320,7 +320,7 @@ export const CreateVerificationInput = z
   .and(Expiry)
 export type CreateVerificationInput = z.input<typeof CreateVerificationInput>
 
-const OrganizationFields = z.object({
+const OrganizationFields = z.strictObject({
   name: Text(200),
   slug: AgentSlug.nullable(),
   logo: z.string().max(2000).nullable(),
@@ -346,7 +346,7 @@ export const CreateClaimCodeInput = z
 export type CreateClaimCodeInput = z.input<typeof CreateClaimCodeInput>
 
 /** Input of `availability.markDegraded`. */
-export const MarkDegradedInput = z.object({
+export const MarkDegradedInput = z.strictObject({
   reason: Text(500),
   /** When the degradation ends by itself (default: until marked otherwise). */
   until: Instant.nullable().optional(),
@@ -372,7 +372,7 @@ export const MarkUnavailableInput = z
 export type MarkUnavailableInput = z.input<typeof MarkUnavailableInput>
 
 /** Options of `availability.selectAgent`. */
-export const SelectAgentOptions = z.object({
+export const SelectAgentOptions = z.strictObject({
   /** Accept a degraded agent when no available one is preferred before it (default false). */
   allowDegraded: z.boolean().optional(),
 })

@@ -439,15 +439,18 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   let file = memory ? MEMORY : resolve(path)
   if (!memory) file = (await probeStoreFile(file, options, { probe: 'sidecars' })).path
   const context = { store: store.name, file }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new CleoStoreError('VALIDATION', `busyTimeoutMs must be a non-negative integer (got ${String(busyTimeoutMs)})`, {
+      ...context,
+      details: { operation: 'open', path: ['busyTimeoutMs'] },
+    })
+  }
   if (!memory) {
     prepareFile(file, context)
     await checkHeader(file, context)
   }
 
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
-  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new CleoStoreError('VALIDATION', `busyTimeoutMs must be a non-negative integer (got ${busyTimeoutMs})`, context)
-  }
   let connection: DatabaseSync
   try {
     connection = new sqlite.DatabaseSync(file, {

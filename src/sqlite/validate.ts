@@ -10,6 +10,7 @@ import type { z } from 'zod'
 
 import type { ErrorContext } from './errors.js'
 import { CleoStoreError } from './errors.js'
+import { inspectInput } from './input-guard.js'
 
 const MAX_QUOTE = 80
 
@@ -78,14 +79,21 @@ function redact(value: unknown, depth = 0): unknown {
 /** Renders a value for an error message: short, single-line, never a whole document. */
 export function quote(value: unknown): string {
   let text: string
-  if (typeof value === 'string') text = JSON.stringify(value)
+  if (value instanceof Date) {
+    // Never print a refused Date as an ISO string: it would look like a valid input.
+    text = Number.isNaN(value.getTime()) ? 'Invalid Date' : `a Date (${value.getTime()} ms since 1970)`
+  } else if (typeof value === 'string') text = JSON.stringify(value)
   else if (value === undefined) text = 'undefined'
   else if (typeof value === 'bigint') text = `${value}n`
   else {
     try {
       text = JSON.stringify(value) ?? String(value)
     } catch {
-      text = String(value)
+      try {
+        text = String(value)
+      } catch {
+        text = Array.isArray(value) ? 'an array' : typeof value
+      }
     }
   }
   return text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}…` : text
@@ -108,6 +116,20 @@ export interface ValidateOptions {
    * holds the input).
    */
   readonly secret?: boolean
+  /**
+   * Where `input` sits in the caller's arguments, prefixed to every reported path:
+   * a positional id validated on its own reports `path: ['agentId']`, not `[]`.
+   */
+  readonly at?: ReadonlyArray<string | number>
+}
+
+type IssuePath = Array<string | number>
+
+function issuePath(issue: { path: ReadonlyArray<PropertyKey>; code?: string; keys?: readonly string[] }): IssuePath {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? p.toString() : p))
+  // An unknown key is reported by zod on the object holding it: point at the key.
+  if (issue.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0) path.push(issue.keys[0]!)
+  return path
 }
 
 /**
@@ -127,14 +149,32 @@ export function validate<S extends z.ZodType>(
   context: ErrorContext = {},
   options: ValidateOptions = {},
 ): z.output<S> {
+  const at: IssuePath = [...(options.at ?? [])]
+  // The structural guard first: deep, circular, oversize or ill-formed input never
+  // reaches zod (whose recursion, and whose error formatting, it could break).
+  const problem = inspectInput(input)
+  if (problem) {
+    const path = [...at, ...problem.path]
+    const where = path.length > 0 ? path.join('.') : 'input'
+    throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${problem.message}`, {
+      ...context,
+      details: {
+        operation,
+        path,
+        rule: problem.rule,
+        ...(problem.limit === undefined ? {} : { limit: problem.limit }),
+        issues: [{ path, message: problem.message }],
+      },
+    })
+  }
   const result = schema.safeParse(input)
   if (result.success) return result.data
   const issues = result.error.issues.map((issue) => ({
-    path: issue.path.map((p) => (typeof p === 'symbol' ? p.toString() : p)),
+    path: [...at, ...issuePath(issue as Parameters<typeof issuePath>[0])],
     message: issue.message,
   }))
   const first = result.error.issues[0]!
-  const path = first.path.map((p) => (typeof p === 'symbol' ? p.toString() : p))
+  const path = issues[0]!.path
   const where = path.length > 0 ? path.join('.') : 'input'
   if (options.secret) {
     throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message}`, {
@@ -142,15 +182,19 @@ export function validate<S extends z.ZodType>(
       details: { operation, path, issues },
     })
   }
-  if (result.error.issues.some((issue) => isSecretPath(issue.path))) {
+  if (result.error.issues.some((issue) => isSecretPath(issuePath(issue as Parameters<typeof issuePath>[0])))) {
     throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message}`, {
       ...context,
       details: { operation, path, issues },
     })
   }
-  // The value quoted may be an object holding secrets beside the bad field: redact them.
-  const got = quote(redact(valueAt(input, first.path)))
-  throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message} (got ${got})`, {
+  // An unknown key's value is not quoted: a misspelt secret field (`apikey`) must not leak.
+  // Any other value quoted may be an object holding secrets beside the bad field: redact them.
+  const got =
+    first.code === 'unrecognized_keys'
+      ? ''
+      : ` (got ${quote(redact(valueAt(input, issuePath(first as Parameters<typeof issuePath>[0]))))})`
+  throw new CleoStoreError('VALIDATION', `${operation}: ${where}: ${first.message}${got}`, {
     ...context,
     cause: withoutInputs(result.error),
     details: { operation, path, issues },

@@ -50,7 +50,7 @@ const Slug = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit')
 
 /** Input of `credentials.put` (an upsert by agent id). */
-export const PutAgentCredentialInput = z.object({
+export const PutAgentCredentialInput = z.strictObject({
   agentId: Slug,
   displayName: z.string().min(1).max(200),
   /** The sealed API key (`CredentialCipher.seal`); plaintext is refused. */

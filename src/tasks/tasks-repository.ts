@@ -11,6 +11,7 @@ import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import type { IterateFilter } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
 import { AgentCredentials } from './agent-credentials.js'
 import { validate } from '../sqlite/validate.js'
 import { TaskAdrs } from './task-adrs.js'
@@ -58,7 +59,10 @@ export interface TasksRepositoryOptions extends RepositoryOptions {
   readonly maxDepth?: number
 }
 
-const SettingsSchema = z.object({
+/** `TasksRepository.open` options, strict (issue 14, item 9). */
+const OpenOptionsSchema = repositoryOptionsSchema({ actor: z.unknown().optional(), maxDepth: z.unknown().optional() })
+
+const SettingsSchema = z.strictObject({
   actor: TasksNameSchema.default(DEFAULT_TASKS_SETTINGS.actor),
   maxDepth: z.number().int().min(1).max(16).default(DEFAULT_TASKS_SETTINGS.maxDepth),
 })
@@ -139,6 +143,7 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
    * ```
    */
   static async open(path: string, options: TasksRepositoryOptions = {}): Promise<TasksRepository> {
+    checkOptions(OpenOptionsSchema, options, 'TasksRepository.open', { store: TASKS_STORE.name })
     const { actor: _actor, maxDepth: _maxDepth, ...engine } = options
     validate(SettingsSchema, { actor: options.actor, maxDepth: options.maxDepth }, 'TasksRepository.open', { store: TASKS_STORE.name })
     const db = await openStoreDatabase<TasksDatabase>(TASKS_STORE, path, engine)

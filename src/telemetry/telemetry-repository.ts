@@ -23,6 +23,7 @@ import type { TelemetryAggregateOptions, TelemetryEventInput, TelemetryRetention
 import { TelemetryAggregateOptionsSchema, TelemetryEventInputSchema, TelemetryRetentionSchema } from './telemetry.schemas.js'
 import type { TelemetryDatabase, TelemetryEventsTable } from './telemetry.tables.js'
 import { TELEMETRY_STORE } from './telemetry.store.js'
+import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
 
 /** Options of {@link TelemetryRepository.open}. */
 export interface TelemetryRepositoryOptions extends RepositoryOptions {
@@ -153,6 +154,9 @@ export class TelemetryRepository extends StoreRepository<TelemetryDatabase> {
    * ```
    */
   static async open(path: string, options: TelemetryRepositoryOptions = {}): Promise<TelemetryRepository> {
+    checkOptions(repositoryOptionsSchema({ retention: TelemetryRetentionSchema.optional() }), options, 'TelemetryRepository.open', {
+      store: TELEMETRY_STORE.name,
+    })
     const db = await openStoreDatabase<TelemetryDatabase>(TELEMETRY_STORE, path, options)
     try {
       return new TelemetryRepository(db, options)

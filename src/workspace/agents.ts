@@ -36,8 +36,8 @@ import type { SignaldockAgent } from '../signaldock/agents.js'
 import type { AgentVisibilityRef, VisibleAgent } from '../signaldock/agent-visibility.js'
 import { visibleAgents } from '../signaldock/agent-visibility.js'
 import type { SignaldockRepository } from '../signaldock/signaldock-repository.js'
-import type { RegisterAgentInput } from '../signaldock/signaldock.schemas.js'
-import { AgentSlug } from '../signaldock/signaldock.schemas.js'
+import { AttachAgentRefSchema } from '../conduit/conduit.schemas.js'
+import { AgentSlug, RegisterAgentInput } from '../signaldock/signaldock.schemas.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock, toIso } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
@@ -85,8 +85,24 @@ export interface KnownProjects {
   readProjectRefs(projectDir: string): Promise<readonly AgentVisibilityRef[] | null>
 }
 
-/** The workspace-level fields of `ws.agents.register`; the rest is checked by signaldock. */
-const RegisterEnvelope = z.looseObject({ attach: z.union([z.boolean(), z.looseObject({})]).optional() })
+/**
+ * `ws.agents.register`'s input, strict: signaldock's fields plus `apiKey` and
+ * `attach` (an object `attach` is checked against the ref options on its own, so an
+ * unknown key in it is reported at `['attach', key]`).
+ */
+const RegisterEnvelope = RegisterAgentInput.extend({
+  apiKey: z.unknown().optional(),
+  attach: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
+})
+
+/** Options of `ws.agents.remove`, strict. */
+const RemoveOptionsSchema = z.strictObject({ global: z.boolean().optional(), force: z.boolean().optional() })
+/** Options of `ws.agents.list`, strict. */
+const ListOptionsSchema = z.strictObject({
+  global: z.boolean().optional(),
+  includeDisabled: z.boolean().optional(),
+  active: z.boolean().optional(),
+})
 
 /** A row of `ws.agents.list`. */
 export type WorkspaceAgent = VisibleAgent<SignaldockAgent>
@@ -189,7 +205,7 @@ export class WorkspaceAgents {
   }
 
   #slug(agentId: string, operation: string): string {
-    return validate(AgentSlug, agentId, `agents.${operation}`, CONTEXT)
+    return validate(AgentSlug, agentId, `agents.${operation}`, CONTEXT, { at: ['agentId'] })
   }
 
   /** The credential cipher of this machine (loads or creates the key files on first use). */
@@ -214,9 +230,11 @@ export class WorkspaceAgents {
    * completes the rest.
    */
   async register(input: RegisterWorkspaceAgentInput): Promise<RegisterWorkspaceAgentResult> {
-    const { apiKey, attach, ...rest } = validate(RegisterEnvelope, input, 'agents.register', CONTEXT, {
-      secret: true,
-    }) as RegisterWorkspaceAgentInput
+    // Everything is checked before the first write: a typo (`apikey`) must not
+    // register an agent without its key.
+    validate(RegisterEnvelope, input, 'agents.register', CONTEXT, { secret: true })
+    const { apiKey, attach, ...rest } = input
+    if (typeof attach === 'object') validate(AttachAgentRefSchema, attach, 'agents.register', CONTEXT, { at: ['attach'] })
     let sealed: { apiKeyEncrypted: string; apiKeyHash: string } | undefined
     if (apiKey !== undefined) {
       const key = validate(ApiKey, apiKey, 'agents.register', CONTEXT, { secret: true })
@@ -301,6 +319,7 @@ export class WorkspaceAgents {
    */
   async remove(agentId: string, options: RemoveWorkspaceAgentOptions = {}): Promise<RemoveWorkspaceAgentResult> {
     const slug = this.#slug(agentId, 'remove')
+    validate(RemoveOptionsSchema, options, 'agents.remove', CONTEXT)
     const { refs, tasks, signaldock } = this.#deps
     if (!options.global) {
       const refRemoved = await refs.remove(slug)
@@ -385,6 +404,7 @@ export class WorkspaceAgents {
    * each tagged `attached`. Dangling refs (identity removed) never appear.
    */
   async list(options: ListWorkspaceAgentsOptions = {}): Promise<WorkspaceAgent[]> {
+    validate(ListOptionsSchema, options, 'agents.list', CONTEXT)
     const refs = await this.#deps.refs.list()
     const counted = refs.filter((ref) => ref.enabled || options.includeDisabled)
     const filter = options.active === undefined ? {} : { active: options.active }
@@ -519,7 +539,8 @@ export function conduitAgentRefStore(conduit: ConduitRepository): ProjectAgentRe
 export function nexusKnownProjects(nexus: NexusRepository, conduitFile: (projectDir: string) => string): KnownProjects {
   return {
     async listProjectDirs() {
-      return (await nexus.projects.list()).map((project) => project.path)
+      // Every project, not a first page: a project missed here could lose an agent it uses.
+      return nexus.projects.allPaths()
     },
     async readProjectRefs(projectDir) {
       return readProjectAgentRefs(conduitFile(projectDir))

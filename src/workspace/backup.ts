@@ -159,11 +159,23 @@ export interface WorkspaceBackupOptions {
   readonly label?: string
 }
 
-const BackupOptionsSchema = z.object({
+const BackupOptionsSchema = z.strictObject({
   keep: z.int().min(0).default(DEFAULT_BACKUPS_KEPT),
   stores: z.array(StoreNameSchema).min(1).optional(),
   label: z.string().max(200).optional(),
 })
+
+/** Options of `CleoWorkspace.restore`, strict (issue 14, item 9). */
+const RestoreOptionsSchema = z.strictObject({
+  globalDir: z.string().min(1).optional(),
+  stores: z.array(StoreNameSchema).min(1).optional(),
+  keepReplaced: z.boolean().optional(),
+})
+
+/** Throws `VALIDATION` naming an unknown or mistyped option of `CleoWorkspace.restore`. */
+export function checkRestoreOptions(options: unknown): void {
+  validate(RestoreOptionsSchema, options, 'workspace.restore', CONTEXT)
+}
 
 /** A finished backup. */
 export interface WorkspaceBackup {
@@ -605,6 +617,7 @@ export async function restoreWorkspace(
   targets: RestoreTargets,
   options: WorkspaceRestoreOptions = {},
 ): Promise<WorkspaceRestoreResult> {
+  checkRestoreOptions(options)
   const folder = resolve(backupDir)
   const manifest = readManifest(folder)
   const wanted = options.stores ?? manifest.stores.map((entry) => entry.store)

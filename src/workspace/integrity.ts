@@ -19,16 +19,36 @@
 import { existsSync } from 'node:fs'
 
 import { sql } from 'kysely'
+import { z } from 'zod'
 
 import type { NexusRepository } from '../nexus/nexus-repository.js'
 import type { NexusProject } from '../nexus/project-registry.js'
 import { toIso } from '../sqlite/clock.js'
+import type { Clock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
 import type { StoreName } from '../sqlite/store-definition.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 import { readProjectId, registerWorkspaceProject } from './registration.js'
 import { SOFT_REFERENCE_CHECKS } from './references.js'
+import type { SignaldockRepository } from '../signaldock/signaldock-repository.js'
+import { validate } from '../sqlite/validate.js'
+
+const CheckSchema = z.custom<WorkspaceCheck>(
+  (value) => typeof value === 'object' && value !== null && typeof (value as { run?: unknown }).run === 'function',
+  'must be a check ({ name, run })',
+)
+/** Options of `ws.check` / `ws.repair`, strict (issue 14, item 9). */
+const CheckOptionsSchema = z.strictObject({
+  full: z.boolean().optional(),
+  checks: z.array(CheckSchema).optional(),
+  extraChecks: z.array(CheckSchema).optional(),
+})
+
+/** Throws `VALIDATION` naming an unknown or mistyped option of `ws.check` / `ws.repair`. */
+export function checkCheckOptions(options: unknown, operation: 'workspace.check' | 'workspace.repair'): void {
+  validate(CheckOptionsSchema, options, operation, { store: 'workspace' })
+}
 
 import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceRepairAction } from './check-types.js'
 

@@ -12,37 +12,34 @@ import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 import envPaths from 'env-paths'
+import { z } from 'zod'
 
 import { BrainRepository } from '../brain/brain-repository.js'
 import type { Embedder } from '../brain/embedder.js'
 import { ConduitRepository } from '../conduit/conduit-repository.js'
 import { NexusRepository } from '../nexus/nexus-repository.js'
 import type { SignaldockRepository, WorkspaceSignaldockOptions } from '../signaldock/signaldock-repository.js'
-import { openWorkspaceSignaldock, sameWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
+import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock, sameWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
 import type { EngineOptions } from '../sqlite/open-database.js'
-import { MEMORY, probeStoreFile } from '../sqlite/open-database.js'
-import type { StoreDefinition } from '../sqlite/store-definition.js'
-import { BRAIN_STORE } from '../brain/brain.store.js'
-import { CONDUIT_STORE } from '../conduit/conduit.store.js'
-import { NEXUS_STORE } from '../nexus/nexus.store.js'
-import { SIGNALDOCK_STORE } from '../signaldock/signaldock.store.js'
-import { TASKS_STORE } from '../tasks/tasks.store.js'
-import { TELEMETRY_STORE } from '../telemetry/telemetry.store.js'
+import { MEMORY } from '../sqlite/open-database.js'
 import type { StoreName } from '../sqlite/store-definition.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import { TasksRepository } from '../tasks/tasks-repository.js'
 import { TelemetryRepository } from '../telemetry/telemetry-repository.js'
 import type { TelemetryRetention } from '../telemetry/telemetry.schemas.js'
+import { TelemetryRetentionSchema } from '../telemetry/telemetry.schemas.js'
+import { REPOSITORY_OPTION_SHAPE } from '../sqlite/options.js'
+import { validate } from '../sqlite/validate.js'
 import type {
   WorkspaceBackup,
   WorkspaceBackupOptions,
   WorkspaceRestoreOptions,
   WorkspaceRestoreResult,
 } from './backup.js'
-import { backupWorkspace, deleteDatabaseFiles, restoreWorkspace } from './backup.js'
+import { backupWorkspace, checkRestoreOptions, deleteDatabaseFiles, restoreWorkspace } from './backup.js'
 import type {
   WorkspaceCheckOptions,
   WorkspaceCheckReport,
@@ -50,7 +47,7 @@ import type {
   WorkspaceRepairOptions,
   WorkspaceRepairReport,
 } from './integrity.js'
-import { checkWorkspace, repairWorkspace } from './integrity.js'
+import { checkCheckOptions, checkWorkspace, repairWorkspace } from './integrity.js'
 import { registerWorkspaceProject } from './registration.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './agents.js'
 
@@ -102,6 +99,39 @@ export interface WorkspaceOptions extends EngineOptions {
    * Honoured with `inMemory` too (the identities then outlive the workspace).
    */
   readonly signaldock?: WorkspaceSignaldockOptions
+}
+
+/**
+ * `CleoWorkspace.open` options, strict (issue 14, items 9 and 10): an unknown key,
+ * a non-boolean `inMemory` or a `telemetry` other than `true`, `false`, `undefined`
+ * or an options object is `VALIDATION`, before anything is created.
+ */
+const WorkspaceOptionsSchema = z.strictObject({
+  ...REPOSITORY_OPTION_SHAPE,
+  globalDir: z.string().min(1).optional(),
+  inMemory: z.boolean().optional(),
+  // An object is checked on its own below, so its unknown keys get their path.
+  telemetry: z
+    .union([z.boolean(), z.record(z.string(), z.unknown())], {
+      error: 'must be true, false or { retention } (nothing else opts in)',
+    })
+    .optional(),
+  embedder: z
+    .custom<Embedder>((value) => typeof value === 'object' && value !== null, 'must be an embedder ({ dimensions, embed })')
+    .optional(),
+  signaldock: z.record(z.string(), z.unknown()).optional(),
+})
+const TelemetryOptionSchema = z.strictObject({ retention: TelemetryRetentionSchema.optional() })
+const ProjectDirSchema = z.string().min(1)
+
+/** Checks the arguments of {@link CleoWorkspace.open}; throws `VALIDATION` naming the field. */
+function checkOpenArguments(projectDir: unknown, options: unknown): void {
+  const operation = 'CleoWorkspace.open'
+  const context = { store: 'workspace' }
+  validate(ProjectDirSchema, projectDir, operation, context, { at: ['projectDir'] })
+  const o = validate(WorkspaceOptionsSchema, options, operation, context)
+  if (typeof o.telemetry === 'object') validate(TelemetryOptionSchema, o.telemetry, operation, context, { at: ['telemetry'] })
+  if (o.signaldock !== undefined) validate(WorkspaceSignaldockOptionsSchema, o.signaldock, operation, context, { at: ['signaldock'] })
 }
 
 /** File names of the stores. */
@@ -241,6 +271,7 @@ export class CleoWorkspace {
    * that moved keeps its id and its registry row follows it; a copy gets a new id.
    */
   static async open(projectDir: string, options: WorkspaceOptions = {}): Promise<CleoWorkspace> {
+    checkOpenArguments(projectDir, options)
     const context = { store: 'workspace', file: resolve(projectDir) }
     let project: string
     if (options.inMemory) {
@@ -329,6 +360,7 @@ export class CleoWorkspace {
    * ```
    */
   static async restore(backupDir: string, projectDir: string, options: WorkspaceRestoreOptions = {}): Promise<WorkspaceRestoreResult> {
+    checkRestoreOptions(options)
     const context = { store: 'workspace', file: resolve(projectDir) }
     let project: string
     let globalDir: string
@@ -490,6 +522,7 @@ export class CleoWorkspace {
    * ```
    */
   async check(options: WorkspaceCheckOptions = {}): Promise<WorkspaceCheckReport> {
+    checkCheckOptions(options, 'workspace.check')
     return checkWorkspace(this.#target(options.full ?? false), options)
   }
 
@@ -505,6 +538,7 @@ export class CleoWorkspace {
    * ```
    */
   async repair(options: WorkspaceRepairOptions = {}): Promise<WorkspaceRepairReport> {
+    checkCheckOptions(options, 'workspace.repair')
     return repairWorkspace(this.#target(options.full ?? true), options)
   }
 

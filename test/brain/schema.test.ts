@@ -1,7 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
-import { textNulSafe } from '../../src/sqlite/node-sqlite.js'
 
 import {
   BRAIN_DECISION_CONFIDENCES,
@@ -144,22 +143,16 @@ describe('brain schema (migration 0002)', () => {
     expect(await brain.search('giraffes', { mode: 'fts' })).toEqual([])
   })
 
-  it('stores text with NUL and astral characters byte for byte (or refuses NUL where node:sqlite would cut it)', async () => {
+  it('stores astral characters byte for byte; refuses NUL on every Node version (issue 14: no U+0000 in text)', async () => {
     const { brain } = await openBrain()
     const text = 'nul\u0000inside — 🧠 naïve 中文'
-    if (!textNulSafe()) {
-      // Node 22 reads text back only up to the first NUL: refused, nothing written.
-      await expectCode(brain.record(samples.learning(text)), 'UNSUPPORTED')
-      expect((await brain.list()).items).toEqual([])
-      const astral = '🧠 naïve 中文'
-      const { memory } = await brain.record(samples.learning(astral))
-      const back = await brain.get(memory.id)
-      expect(back.kind === 'learning' && back.insight).toBe(astral)
-      return
-    }
-    const { memory } = await brain.record(samples.learning(text))
+    const refused = await expectCode(brain.record(samples.learning(text)), 'VALIDATION')
+    expect(refused.details?.['rule']).toBe('nul')
+    expect((await brain.list()).items).toEqual([])
+    const astral = '🧠 naïve 中文'
+    const { memory } = await brain.record(samples.learning(astral))
     const back = await brain.get(memory.id)
-    expect(back.kind === 'learning' && back.insight).toBe(text)
+    expect(back.kind === 'learning' && back.insight).toBe(astral)
   })
 
   it('reopens a file-backed store: data, FTS and migrations persist; integrity is clean', async () => {

@@ -17,7 +17,6 @@ const HOSTILE = [
   '^start',
   'a AND OR NOT b',
   "'; DROP TABLE brain_decisions; --",
-  '\u0000',
   '🧠🧠',
   '-wal +busy',
   'col:"x" OR {a b}',
@@ -67,7 +66,7 @@ describe('brain search: full text', () => {
     expect(await brain.search('title: wal', { mode: 'fts' })).not.toEqual([]) // "wal" is still found
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 60 }), async (query) => {
-        const ok = !/[\uD800-\uDFFF]/.test(query)
+        const ok = !/[\uD800-\uDFFF]|\u0000/.test(query) // ill-formed text and NUL are VALIDATION (issue 14)
         if (!ok) return
         const hits = await brain.search(query, { mode: 'hybrid' })
         expect(Array.isArray(hits)).toBe(true)

@@ -49,7 +49,7 @@ describe('tasks: create and read', () => {
       [{ title: 'ok', parentId: 'T01' }, 'parentId'],
       [{ title: 'ok', labels: [''] }, 'labels.0'],
       [{ title: 'ok', status: 'done' }, 'status'],
-      [{ title: 'ok', bogus: 1 }, ''],
+      [{ title: 'ok', bogus: 1 }, 'bogus'], // the unknown key itself (issue 14, item 12)
     ]
     for (const [input, path] of cases) {
       const error = await expectCode(tasks.create(input as never), 'VALIDATION')
