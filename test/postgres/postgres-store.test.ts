@@ -14,7 +14,7 @@ import { signaldockMigrations } from '../../migrations/signaldock/index.js'
 import { describePostgresTarget, openPostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
 import { SIGNALDOCK_STORE } from '../../src/signaldock/signaldock.store.js'
-import { expectCode, runFixture } from '../helpers.js'
+import { expectCode, runFixture, startGate } from '../helpers.js'
 import { POSTGRES_URL, freshSchema, openTarget } from '../signaldock/helpers.js'
 
 describe('describePostgresTarget', () => {
@@ -77,8 +77,8 @@ if (POSTGRES_URL !== null) {
     it('several processes opening one fresh schema at once migrate it exactly once', async () => {
       const schema = freshSchema('race')
       const target = JSON.stringify({ postgres: url, schema })
-      const startAt = Date.now() + 1500
-      const runs = await Promise.all([1, 2, 3, 4].map(() => runFixture('signaldock-open.ts', [target, String(startAt)])))
+      const gate = startGate(4)
+      const runs = await Promise.all([1, 2, 3, 4].map(() => runFixture('signaldock-open.ts', [target, gate])))
       for (const run of runs) expect(JSON.parse(run.stdout.trim())).toEqual({ ok: true, version: '0003_foreign_key_indexes' })
       const admin = pool()
       expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(3)

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
-import { expectCode, runFixture } from '../helpers.js'
+import { expectCode, runFixture, startGate } from '../helpers.js'
 import { ENGINES, T0, openTarget } from './helpers.js'
 
 let repo: SignaldockRepository
@@ -199,8 +199,8 @@ for (const engine of ENGINES) {
       const users = []
       for (let i = 0; i < 4; i++) users.push(await repo.users.create({ email: `p${i}@x.io` }))
       const { code } = await repo.claimCodes.create({ agentId: 'bot', ttlMs: 10 * 60_000 })
-      const startAt = Date.now() + 1500
-      const runs = await Promise.all(users.map((user) => runFixture('signaldock-redeem.ts', [JSON.stringify(target), String(startAt), code, user.id])))
+      const gate = startGate(4)
+      const runs = await Promise.all(users.map((user) => runFixture('signaldock-redeem.ts', [JSON.stringify(target), gate, code, user.id])))
       const results = runs.map((run) => JSON.parse(run.stdout.trim()) as { ok: boolean; code?: string; reason?: string; message?: string })
       const winners = results.filter((r) => r.ok)
       expect(winners, JSON.stringify(results)).toHaveLength(1)

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { TasksRepository } from '../../src/tasks/index.js'
-import { expectCode, runFixture, tempDir } from '../helpers.js'
+import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
 import { openTasks, T0 } from './open-tasks.js'
 
 describe('task claims', () => {
@@ -128,8 +128,8 @@ describe('task claims', () => {
     const total = 60
     for (let i = 0; i < total; i++) await setup.create({ title: `job ${i}`, priority: (['low', 'medium', 'high'] as const)[i % 3]! })
     await setup.close()
-    const startAt = String(Date.now() + 1500)
-    const outputs = await Promise.all(['w1', 'w2', 'w3'].map((agent) => runFixture('tasks-claim-next.ts', [file, startAt, agent])))
+    const gate = startGate(3)
+    const outputs = await Promise.all(['w1', 'w2', 'w3'].map((agent) => runFixture('tasks-claim-next.ts', [file, gate, agent])))
     const results = outputs.map((o) => JSON.parse(o.stdout.trim()) as { ok: boolean; claimed: Array<{ id: string; token: number }>; message?: string })
     for (const r of results) expect(r.ok, r.message).toBe(true)
     const ids = results.flatMap((r) => r.claimed.map((c) => c.id))
