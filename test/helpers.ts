@@ -54,7 +54,7 @@ export async function runFixture(
   return execFileAsync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures', name), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
-    timeout: 60_000,
+    timeout: 240_000,
   })
 }
 

@@ -44,7 +44,7 @@ describe('direct conversation found-or-created under concurrency', () => {
     } finally {
       await conduit.close()
     }
-  }, 60_000)
+  }, 180_000)
 
   it('across connections of one process', async () => {
     const file = await prepare()
