@@ -49,6 +49,36 @@ describe('task claims', () => {
     expect((await tasks.claims.verify(task.id, second.token)).agent).toBe('a2')
   })
 
+  it('an expired claim that nobody took over no longer fences writes: its token is LEASE_LOST, as claims.verify says', async () => {
+    const { tasks, clock } = await openTasks()
+    const task = await tasks.create({ title: 'x' })
+    const other = await tasks.create({ title: 'y' })
+    const claim = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
+    const otherClaim = await tasks.claims.claim(other.id, { agent: 'a1', ttlMs: 10_000 })
+    clock.advance(9_999)
+    // Still live one millisecond before expiry: accepted.
+    expect((await tasks.claims.verify(task.id, claim.token)).agent).toBe('a1')
+    expect((await tasks.update(task.id, { title: 'x1' }, { claimToken: claim.token })).title).toBe('x1')
+    clock.advance(1)
+    // Expired, no takeover: the token is still the task's current one, but the claim is gone.
+    expect((await tasks.get(task.id)).claim).toMatchObject({ agent: 'a1' })
+    await expectCode(tasks.claims.verify(task.id, claim.token), 'LEASE_LOST')
+    await expectCode(tasks.update(task.id, { title: 'x2' }, { claimToken: claim.token }), 'LEASE_LOST')
+    await expectCode(tasks.update(task.id, { status: 'active' }, { claimToken: claim.token }), 'LEASE_LOST')
+    await expectCode(tasks.reparent(task.id, other.id, { claimToken: claim.token }), 'LEASE_LOST')
+    await expectCode(tasks.archive(other.id, { claimToken: otherClaim.token }), 'LEASE_LOST')
+    await expectCode(tasks.claims.renew(task.id, claim.token, 10_000), 'LEASE_LOST')
+    await expectCode(tasks.claims.release(task.id, claim.token), 'LEASE_LOST')
+    const after = await tasks.get(task.id)
+    expect(after).toMatchObject({ title: 'x1', status: 'pending', parentId: null, version: 2 })
+    expect((await tasks.get(other.id)).archivedAt).toBeNull()
+    // Claiming again gives a new token; the old one stays refused.
+    const again = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
+    expect(again.token).toBe(claim.token + 1)
+    await expectCode(tasks.update(task.id, { title: 'x3' }, { claimToken: claim.token }), 'LEASE_LOST')
+    expect((await tasks.update(task.id, { title: 'x3' }, { claimToken: again.token })).title).toBe('x3')
+  })
+
   it('renews before expiry; an expired lease cannot be renewed', async () => {
     const { tasks, clock } = await openTasks()
     const task = await tasks.create({ title: 'x' })
