@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/dist/**'],
+          exclude: ['test/dist/**', '.stryker-tmp/**'],
           // A throw-away PostgreSQL server (or $CLEO_TEST_PG_URL) for the PostgreSQL leg of the contract suites.
           globalSetup: ['test/postgres/global-setup.ts'],
           pool: 'forks',
