@@ -192,7 +192,8 @@ if (POSTGRES_URL !== null) {
     })
 
     it('serialization failures between concurrent writers are retried until they commit', async () => {
-      const repo = await openTarget({ postgres: url, schema: freshSchema() })
+      // A budget for the retries that a loaded machine cannot exhaust.
+      const repo = await openTarget({ postgres: url, schema: freshSchema() }, { busyTimeoutMs: 60_000 })
       const user = await repo.users.create({ email: 'u@x.io' })
       // Same provider account, linked concurrently: an upsert — one insert, the rest update.
       const links = await Promise.all(

@@ -33,7 +33,8 @@ for (const engine of ENGINES) {
     })
 
     it('concurrent registrations of one slug in one process converge on one row', async () => {
-      ;({ repo } = await engine.open())
+      // A budget for the serialization retries that a loaded machine cannot exhaust.
+      ;({ repo } = await engine.open({ busyTimeoutMs: 60_000 }))
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => repo.agents.register({ agentId: 'racer', name: `r${i}` })),
       )

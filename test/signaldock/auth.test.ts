@@ -116,7 +116,8 @@ for (const engine of ENGINES) {
     })
 
     it('a verification value is single-use and expiring, even under concurrent consumers', async () => {
-      const opened = await engine.open()
+      // A budget for the serialization retries that a loaded machine cannot exhaust.
+      const opened = await engine.open({ busyTimeoutMs: 60_000 })
       repo = opened.repo
       await repo.verifications.create({ identifier: 'email:u@x.io', value: '839201', ttlMs: 600_000 })
       expect(await repo.verifications.consume('email:u@x.io', '000000')).toBe(false)
@@ -152,7 +153,7 @@ for (const engine of ENGINES) {
     })
 
     it('a claim code is single-use: exactly one of many concurrent redeemers wins, and owns the agent', async () => {
-      ;({ repo } = await engine.open())
+      ;({ repo } = await engine.open({ busyTimeoutMs: 60_000 }))
       await repo.agents.register({ agentId: 'bot', name: 'Bot' })
       const users = await Promise.all(Array.from({ length: 6 }, (_, i) => repo.users.create({ email: `u${i}@x.io` })))
       const { code, claimCode } = await repo.claimCodes.create({ agentId: 'bot', ttlMs: 60_000 })

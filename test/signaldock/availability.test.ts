@@ -23,7 +23,8 @@ async function rows(r: SignaldockRepository) {
 for (const engine of ENGINES) {
   describe(`agent availability [${engine.name}]`, () => {
     it('an agent with no record is available; marks are atomic upserts (one row per agent)', async () => {
-      const opened = await engine.open()
+      // Concurrent marks below: a retry budget that a loaded machine cannot exhaust.
+      const opened = await engine.open({ busyTimeoutMs: 60_000 })
       repo = opened.repo
       await repo.agents.register({ agentId: 'claude', name: 'Claude' })
       expect(await repo.availability.get('claude')).toMatchObject({ state: 'available', recordedState: 'available', updatedAt: null })
