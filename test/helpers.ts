@@ -3,7 +3,7 @@
  * up, assertions on error codes, and child processes running TypeScript fixtures.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -54,6 +54,17 @@ export async function runFixture(
   return execFileAsync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures', name), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
-    timeout: 60_000,
+    timeout: 240_000,
   })
+}
+
+/**
+ * A start gate for `parties` child processes (see test/fixtures/start-gate.ts): pass the
+ * returned directory to each child, which calls `passGate(dir)` once it is ready; they all
+ * start together however late each of them was scheduled.
+ */
+export function startGate(parties: number): string {
+  const dir = tempDir('cleo-gate-')
+  writeFileSync(join(dir, 'parties'), String(parties))
+  return dir
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { signaldockMigrations } from '../migrations/signaldock/index.js'
 import { tasksMigrations } from '../migrations/tasks/index.js'
 import { CleoWorkspace, resolveGlobalDir } from '../src/index.js'
-import { expectCode, runFixture, tempDir } from './helpers.js'
+import { expectCode, runFixture, startGate, tempDir } from './helpers.js'
 
 const SIGNALDOCK_LATEST = Object.keys(signaldockMigrations).sort().at(-1)
 
@@ -114,8 +114,8 @@ describe('CleoWorkspace.open', () => {
   it('lets several processes open the same fresh workspace at once', async () => {
     const project = tempDir()
     const globalDir = join(tempDir(), 'global')
-    const startAt = String(Date.now() + 1500)
-    const outputs = await Promise.all(Array.from({ length: 3 }, () => runFixture('open-workspace.ts', [project, globalDir, startAt])))
+    const gate = startGate(3)
+    const outputs = await Promise.all(Array.from({ length: 3 }, () => runFixture('open-workspace.ts', [project, globalDir, gate])))
     for (const { stdout } of outputs) expect(JSON.parse(stdout.trim())).toEqual({ ok: true, migrations: Object.keys(tasksMigrations).length })
     const tasks = new DatabaseSync(join(project, '.cleo', 'tasks.db'), { readOnly: true })
     const rows = tasks.prepare("SELECT count(*) AS n FROM schema_meta WHERE key LIKE 'pid-%'").get() as { n: number }

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest'
 
 import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
-import { expectCode, runFixture, tempDir } from '../helpers.js'
+import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
 import { track } from './brain-helpers.js'
 
 describe('brain across processes', () => {
   it('two processes opening a fresh store with an embedder create one vector table and dedup each other', async () => {
     const file = `${tempDir()}/brain.db`
-    const results = await Promise.all(['a', 'b'].map((tag) => runFixture('../brain/fixtures/brain-writer.ts', [file, tag])))
+    // Both open the fresh store at the same time: a barrier, not a start time.
+    const gate = startGate(2)
+    const results = await Promise.all(['a', 'b'].map((tag) => runFixture('../brain/fixtures/brain-writer.ts', [file, tag, gate])))
     const outcomes = results.map((r) => JSON.parse(r.stdout) as Record<string, number>)
     const created = outcomes.reduce((n, o) => n + (o['created'] ?? 0), 0)
     const duplicates = outcomes.reduce((n, o) => n + (o['duplicate'] ?? 0), 0)

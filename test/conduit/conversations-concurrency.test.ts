@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
-import { runFixture, tempDir } from '../helpers.js'
+import { runFixture, startGate, tempDir } from '../helpers.js'
 
 async function prepare(): Promise<string> {
   const file = join(tempDir('conduit-race-'), 'conduit.db')
@@ -23,10 +23,10 @@ async function prepare(): Promise<string> {
 describe('direct conversation found-or-created under concurrency', () => {
   it('across processes', async () => {
     const file = await prepare()
-    const startAt = String(Date.now() + 1500)
+    const gate = startGate(6)
     const outputs = await Promise.all(
       [0, 1, 2, 3, 4, 5].map((i) =>
-        runFixture('conduit-direct-race.ts', [file, i % 2 ? 'alice' : 'bob', i % 2 ? 'bob' : 'alice', startAt, '10']),
+        runFixture('conduit-direct-race.ts', [file, i % 2 ? 'alice' : 'bob', i % 2 ? 'bob' : 'alice', gate, '10']),
       ),
     )
     const results = outputs.map((o) => JSON.parse(o.stdout.trim()) as { ok: boolean; conversations: string[] })
@@ -44,7 +44,7 @@ describe('direct conversation found-or-created under concurrency', () => {
     } finally {
       await conduit.close()
     }
-  }, 60_000)
+  }, 180_000)
 
   it('across connections of one process', async () => {
     const file = await prepare()

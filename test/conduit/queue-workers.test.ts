@@ -3,7 +3,7 @@
  * conduit.db; some die by SIGKILL in the middle of a job (by their own hand, or
  * killed from outside), some are too slow for their lease, some jobs always fail.
  * Afterwards: no job is lost, every job is acknowledged exactly once and never by a
- * stale owner, poison jobs are dead-lettered at their attempt limit, ordered
+ * stale owner (a slow worker is held on its job until another has taken it over), poison jobs are dead-lettered at their attempt limit, ordered
  * partitions ran in order, and concurrent producers were deduplicated.
  */
 import type { ChildProcess } from 'node:child_process'
@@ -112,9 +112,21 @@ describe('delivery queue across worker processes', () => {
       running.add(watched)
     }
     for (let i = 0; i < 4; i++) launch()
-    const deadline = Date.now() + 50_000
-    while (running.size > 0 && Date.now() < deadline) await Promise.race([...running, sleep(200)])
-    expect(running.size, 'workers did not drain the queue in time').toBe(0)
+    // A slow worker is held on its job until another worker has taken the job over
+    // (after the lease expired) and acked it; then the test releases it, and its late
+    // ack must be refused. No sleep decides who wins.
+    const released = new Set<number>()
+    const releaseTakenOver = (): void => {
+      for (const e of readLog(logFile)) {
+        if (e.ev !== 'acked' || e.token === 1 || released.has(e.id!)) continue
+        released.add(e.id!)
+        writeFileSync(join(dir, `release-${e.id}`), '')
+      }
+    }
+    while (running.size > 0) {
+      releaseTakenOver()
+      await Promise.race([...running, sleep(100)])
+    }
     expect(killed).toBe(4) // one per crash job: each dies on its first attempt only
 
     const events = readLog(logFile)
@@ -160,6 +172,7 @@ describe('delivery queue across worker processes', () => {
       // Slow workers were fenced out: their late ack was refused.
       const lost = events.filter((e) => e.ev === 'lost')
       for (const row of stored.filter((r) => payloadOf.get(r.id)!.kind === 'slow')) {
+        expect(events.some((e) => e.ev === 'held' && e.id === row.id && e.token === 1), `slow job ${row.id} was held`).toBe(true)
         expect(lost.some((e) => e.id === row.id && e.token === 1), `slow job ${row.id} was not fenced`).toBe(true)
       }
 
@@ -175,7 +188,7 @@ describe('delivery queue across worker processes', () => {
     } finally {
       await conduit.close()
     }
-  }, 90_000)
+  }, 240_000)
 
   it('a worker killed from outside mid-job: the job comes back after the lease, to another worker', async () => {
     const dir = tempDir('conduit-kill-')
@@ -188,9 +201,7 @@ describe('delivery queue across worker processes', () => {
 
     const LEASE_MS = 800
     const victim = start(['work', db, logFile, String(LEASE_MS), '1'])
-    const deadline = Date.now() + 20_000
-    while (!readLog(logFile).some((e) => e.ev === 'hanging') && Date.now() < deadline) await sleep(25)
-    const killedAt = Date.now()
+    while (!readLog(logFile).some((e) => e.ev === 'hanging')) await sleep(25)
     victim.child.kill('SIGKILL')
     expect((await victim.exited).signal).toBe('SIGKILL')
 
@@ -206,9 +217,8 @@ describe('delivery queue across worker processes', () => {
     expect(starts[0]!.pid).toBe(victim.child.pid)
     expect(starts[1]!.pid).toBe(rescuer.child.pid)
     // Not before the victim's lease ran out.
-    const victimStart = events.find((e) => e.ev === 'start')! as LogEvent & { at: number }
-    expect((starts[1] as LogEvent & { at: number }).at - victimStart.at).toBeGreaterThanOrEqual(LEASE_MS - 50)
-    expect(killedAt).toBeGreaterThan(0)
+    const [victimStart, rescuerStart] = starts as Array<LogEvent & { at: number; expires: string }>
+    expect(rescuerStart!.at).toBeGreaterThanOrEqual(Date.parse(victimStart!.expires))
     expect(events.filter((e) => e.ev === 'acked').map((e) => [e.id, e.token])).toEqual([[job.id, 2]])
-  }, 60_000)
+  }, 120_000)
 })

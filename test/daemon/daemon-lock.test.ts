@@ -1,19 +1,30 @@
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode, REPO_ROOT, runFixture } from '../helpers.js'
-import { diskDirs, openDaemon } from './daemon-fixtures.js'
+import { diskDirs, openDaemon, T0 } from './daemon-fixtures.js'
 
 const workspaces: CleoWorkspace[] = []
 afterEach(async () => {
   for (const ws of workspaces.splice(0)) await ws.close()
 })
 
-async function lockIn(dirs: { projectDir: string; globalDir: string }, owner: string, ttlMs: number, mode: string) {
-  const { stdout } = await runFixture('daemon-lock.ts', [dirs.projectDir, dirs.globalDir, owner, String(ttlMs), mode])
+/** Project and global directories, and a clock file every daemon process reads its time from. */
+function lockDirs(): { projectDir: string; globalDir: string; clockFile: string; setClock(ms: number): void } {
+  const dirs = diskDirs()
+  const clockFile = join(dirs.globalDir, '..', 'clock')
+  const setClock = (ms: number): void => writeFileSync(clockFile, String(ms))
+  setClock(T0)
+  return { ...dirs, clockFile, setClock }
+}
+
+async function lockIn(dirs: { projectDir: string; globalDir: string; clockFile: string }, owner: string, ttlMs: number, mode: string) {
+  const { stdout } = await runFixture('daemon-lock.ts', [dirs.projectDir, dirs.globalDir, owner, String(ttlMs), mode, dirs.clockFile])
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; code?: string; token?: number; details?: { holder?: string } }
 }
 
@@ -43,33 +54,37 @@ describe('single-writer daemon lock', () => {
   })
 
   it('a second daemon process gets CONFLICT while the first holds the lock; takes over after the first crashes', async () => {
-    const dirs = diskDirs()
+    // The processes read their time from a file: the lease expires when the test says
+    // so, not when a busy machine happens to start a process late.
+    const dirs = lockDirs()
     expect(await lockIn(dirs, 'daemon-1', 60_000, 'release')).toMatchObject({ ok: true, token: 1 })
     // daemon-1 again, and it "crashes" holding a 4 s lease
     expect(await lockIn(dirs, 'daemon-1', 4000, 'crash')).toMatchObject({ ok: true, token: 2 })
-    const crashedAt = Date.now()
+    dirs.setClock(T0 + 3999)
     const second = await lockIn(dirs, 'daemon-2', 60_000, 'release')
     expect(second).toMatchObject({ ok: false, code: 'CONFLICT', details: { holder: 'daemon-1' } })
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, crashedAt + 4100 - Date.now())))
+    dirs.setClock(T0 + 4001)
     expect(await lockIn(dirs, 'daemon-2', 60_000, 'release')).toMatchObject({ ok: true, token: 3 })
   })
 
   it('two daemon processes running at once: exactly one holds the lock', async () => {
-    const dirs = diskDirs()
+    const dirs = lockDirs()
     const holder = spawn(
       process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/daemon-lock.ts'), dirs.projectDir, dirs.globalDir, 'daemon-1', '600', 'hold'],
+      ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/daemon-lock.ts'), dirs.projectDir, dirs.globalDir, 'daemon-1', '600', 'hold', dirs.clockFile],
       { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
     )
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      holder.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))
-      holder.once('error', reject)
-    })
+    const lines = createInterface({ input: holder.stdout })[Symbol.asyncIterator]()
+    const nextLine = async (): Promise<unknown> => JSON.parse(String((await lines.next()).value))
     const exited = new Promise((resolve) => holder.once('exit', resolve))
     try {
-      expect(JSON.parse(firstLine)).toMatchObject({ ok: true, token: 1 })
-      // daemon-1 heartbeats a 600 ms lease: after longer than a TTL it still holds it
-      await new Promise((resolve) => setTimeout(resolve, 800))
+      expect(await nextLine()).toMatchObject({ ok: true, token: 1 })
+      // daemon-1 heartbeats its 600 ms lease (handshake: the test says when) …
+      dirs.setClock(T0 + 500)
+      holder.stdin.write('beat\n')
+      expect(await nextLine()).toMatchObject({ beat: true, token: 1 })
+      // … so after longer than a TTL since it took the lock, it still holds it.
+      dirs.setClock(T0 + 800)
       expect(await lockIn(dirs, 'daemon-2', 60_000, 'release')).toMatchObject({ ok: false, code: 'CONFLICT' })
     } finally {
       holder.stdin.end() // daemon-1 shuts down and releases

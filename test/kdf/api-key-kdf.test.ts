@@ -61,6 +61,8 @@ describe('deriveApiKey', () => {
     for (const [input, field] of cases) {
       const error = await expectCode(() => deriveApiKey(input as never), 'VALIDATION')
       expect(error.details?.['path']).toEqual([field])
+      // The refusal names the operation, so a caller sees which call it came from.
+      expect(error.details?.['operation']).toBe('kdf.deriveApiKey')
       expect(error.message).not.toMatch(/171|205|not-bytes|"0":/)
       expect(error.cause).toBeUndefined()
     }

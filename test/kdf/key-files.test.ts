@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { ensureKeyFile, keyFilePaths, loadKeyMaterial, readKeyFile } from '../../src/kdf/key-files.js'
-import { expectCode, runFixture, tempDir } from '../helpers.js'
+import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
 
 const POSIX = process.platform !== 'win32'
 
@@ -99,9 +99,9 @@ describe('key files', () => {
 
   it('concurrent first runs in several processes agree on one file each', async () => {
     const dir = join(tempDir(), 'fresh-global')
-    const startAt = Date.now() + 1500
+    const gate = startGate(6)
     const runs = await Promise.all(
-      Array.from({ length: 6 }, () => runFixture('key-file-race.ts', [dir, String(startAt)])),
+      Array.from({ length: 6 }, () => runFixture('key-file-race.ts', [dir, gate])),
     )
     const results = runs.map((run) => JSON.parse(run.stdout.trim()) as { ok: boolean; machineKey: string; globalSalt: string })
     for (const result of results) expect(result.ok, JSON.stringify(result)).toBe(true)

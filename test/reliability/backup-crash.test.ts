@@ -15,7 +15,7 @@ const HEAVY = process.env['CLEO_RELIABILITY_HEAVY'] === '1'
 const KILLS = HEAVY ? 20 : 4
 
 describe('SIGKILL during a backup', () => {
-  it(`never lists a partial backup, and restores the newest one (${KILLS} kills)`, { timeout: 180_000 }, async () => {
+  it(`never lists a partial backup, and restores the newest one (${KILLS} kills)`, { timeout: 300_000 }, async () => {
     const projectDir = tempDir()
     const globalDir = join(tempDir(), 'global')
     const backupDir = join(tempDir(), 'backups')
@@ -30,15 +30,19 @@ describe('SIGKILL during a backup', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       let output = ''
-      const ready = new Promise<void>((resolve) =>
+      // Round r kills after the child reported r % 3 finished backups (a handshake, so
+      // round 1 certainly completed one, however busy the machine), then at a random
+      // moment of the next one.
+      const wanted = round % 3
+      const killPoint = new Promise<void>((resolve) =>
         child.stdout!.on('data', (d: Buffer) => {
           output += d.toString()
-          if (output.includes('ready')) resolve()
+          if (output.includes('ready') && (output.match(/^backup /gm) ?? []).length >= wanted) resolve()
         }),
       )
       const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
-      await ready
-      await new Promise((r) => setTimeout(r, 30 + Math.random() * 300))
+      await killPoint
+      await new Promise((r) => setTimeout(r, Math.random() * 300))
       child.kill('SIGKILL')
       await exited
       completed += (output.match(/^backup /gm) ?? []).length

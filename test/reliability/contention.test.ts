@@ -8,7 +8,7 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import { tempDir } from '../helpers.js'
+import { startGate, tempDir } from '../helpers.js'
 import { prepareWorkspace, startWriter, verifyWorkspace } from './workspace-writers.js'
 
 const HEAVY = process.env['CLEO_RELIABILITY_HEAVY'] === '1'
@@ -20,7 +20,9 @@ describe('several processes writing one workspace', () => {
     const projectDir = tempDir()
     const globalDir = join(tempDir(), 'global')
     await prepareWorkspace(projectDir, globalDir)
-    const writers = Array.from({ length: WRITERS }, (_, i) => startWriter(projectDir, globalDir, String(i), OPS))
+    // All writers open first and start writing together (a barrier, not a start time).
+    const gate = startGate(WRITERS)
+    const writers = Array.from({ length: WRITERS }, (_, i) => startWriter(projectDir, globalDir, String(i), OPS, 20_000, gate))
     const codes = await Promise.all(writers.map((w) => w.exited))
     const acks = writers.flatMap((w) => w.acks)
     expect(acks.filter((a) => a.kind === 'error'), 'errors reported by writers (BUSY would show here)').toEqual([])

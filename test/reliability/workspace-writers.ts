@@ -28,16 +28,22 @@ export interface Writer {
   /** Resolves when the child printed `ready` (workspace open). */
   readonly ready: Promise<void>
   readonly exited: Promise<number | null>
+  /** Resolves once the child has acknowledged `n` writes (rejects if it exits first). */
+  acked(n: number): Promise<void>
 }
 
-/** Starts a writer child; `ops` 0 writes until killed. */
-export function startWriter(projectDir: string, globalDir: string, worker: string, ops: number, busyTimeoutMs = 20_000): Writer {
+/**
+ * Starts a writer child; `ops` 0 writes until killed. With a `gate` (test/helpers.ts
+ * `startGate`) the writers open the workspace, then wait for each other before writing.
+ */
+export function startWriter(projectDir: string, globalDir: string, worker: string, ops: number, busyTimeoutMs = 20_000, gate = ''): Writer {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/reliability-writer.ts'), projectDir, globalDir, worker, String(ops), String(busyTimeoutMs)],
+    ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/reliability-writer.ts'), projectDir, globalDir, worker, String(ops), String(busyTimeoutMs), gate],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   const acks: Ack[] = []
+  const ackWaiters: Array<{ n: number; resolve: () => void }> = []
   let buffered = ''
   let markReady!: () => void
   const ready = new Promise<void>((resolve) => (markReady = resolve))
@@ -51,9 +57,22 @@ export function startWriter(projectDir: string, globalDir: string, worker: strin
       if (ack.kind === 'ready') markReady()
       else acks.push(ack)
     }
+    for (const waiter of ackWaiters.filter((w) => acks.length >= w.n)) {
+      ackWaiters.splice(ackWaiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
   })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, acks, ready, exited }
+  const acked = (n: number): Promise<void> =>
+    acks.length >= n
+      ? Promise.resolve()
+      : Promise.race([
+          new Promise<void>((resolve) => ackWaiters.push({ n, resolve })),
+          exited.then((code) => {
+            if (acks.length < n) throw new Error(`writer ${worker} exited (${code}) after ${acks.length} of ${n} writes`)
+          }),
+        ])
+  return { child, acks, ready, exited, acked }
 }
 
 /** Prepares a workspace the writers can message in (two attached agents). */

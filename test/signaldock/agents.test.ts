@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import { CredentialCipher, apiKeyHash } from '../../src/kdf/credential-cipher.js'
 import type { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
-import { expectCode, runFixture } from '../helpers.js'
+import { expectCode, runFixture, startGate } from '../helpers.js'
 import { ENGINES, T0, openTarget } from './helpers.js'
 
 let repo: SignaldockRepository
@@ -33,7 +33,8 @@ for (const engine of ENGINES) {
     })
 
     it('concurrent registrations of one slug in one process converge on one row', async () => {
-      ;({ repo } = await engine.open())
+      // A budget for the serialization retries that a loaded machine cannot exhaust.
+      ;({ repo } = await engine.open({ busyTimeoutMs: 60_000 }))
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => repo.agents.register({ agentId: 'racer', name: `r${i}` })),
       )
@@ -45,10 +46,10 @@ for (const engine of ENGINES) {
     it('concurrent registrations of one slug from several processes converge on one row', async () => {
       const target = engine.target()
       await (await openTarget(target)).close()
-      const startAt = Date.now() + 1500
+      const gate = startGate(4)
       const runs = await Promise.all(
         ['p1', 'p2', 'p3', 'p4'].map((label) =>
-          runFixture('signaldock-register.ts', [JSON.stringify(target), String(startAt), 'shared-agent', label]),
+          runFixture('signaldock-register.ts', [JSON.stringify(target), gate, 'shared-agent', label]),
         ),
       )
       const results = runs.map((run) => JSON.parse(run.stdout.trim()) as { ok: boolean; created: boolean[] })

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { SignaldockRepository } from '../../src/signaldock/signaldock-repository.js'
-import { expectCode, runFixture } from '../helpers.js'
+import { expectCode, runFixture, startGate } from '../helpers.js'
 import { ENGINES, T0, openTarget } from './helpers.js'
 
 let repo: SignaldockRepository
@@ -163,7 +163,8 @@ for (const engine of ENGINES) {
     })
 
     it('a verification value is single-use and expiring, even under concurrent consumers', async () => {
-      const opened = await engine.open()
+      // A budget for the serialization retries that a loaded machine cannot exhaust.
+      const opened = await engine.open({ busyTimeoutMs: 60_000 })
       repo = opened.repo
       await repo.verifications.create({ identifier: 'email:u@x.io', value: '839201', ttlMs: 600_000 })
       expect(await repo.verifications.consume('email:u@x.io', '000000')).toBe(false)
@@ -199,7 +200,7 @@ for (const engine of ENGINES) {
     })
 
     it('a claim code is single-use: exactly one of many concurrent redeemers wins, and owns the agent', async () => {
-      ;({ repo } = await engine.open())
+      ;({ repo } = await engine.open({ busyTimeoutMs: 60_000 }))
       await repo.agents.register({ agentId: 'bot', name: 'Bot' })
       const users = await Promise.all(Array.from({ length: 6 }, (_, i) => repo.users.create({ email: `u${i}@x.io` })))
       const { code, claimCode } = await repo.claimCodes.create({ agentId: 'bot', ttlMs: 60_000 })
@@ -246,8 +247,8 @@ for (const engine of ENGINES) {
       const users = []
       for (let i = 0; i < 4; i++) users.push(await repo.users.create({ email: `p${i}@x.io` }))
       const { code } = await repo.claimCodes.create({ agentId: 'bot', ttlMs: 10 * 60_000 })
-      const startAt = Date.now() + 1500
-      const runs = await Promise.all(users.map((user) => runFixture('signaldock-redeem.ts', [JSON.stringify(target), String(startAt), code, user.id])))
+      const gate = startGate(4)
+      const runs = await Promise.all(users.map((user) => runFixture('signaldock-redeem.ts', [JSON.stringify(target), gate, code, user.id])))
       const results = runs.map((run) => JSON.parse(run.stdout.trim()) as { ok: boolean; code?: string; reason?: string; message?: string })
       const winners = results.filter((r) => r.ok)
       expect(winners, JSON.stringify(results)).toHaveLength(1)

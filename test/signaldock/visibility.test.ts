@@ -77,9 +77,12 @@ describe('visibleAgents', () => {
     ])
   })
 
-  it('refuses duplicate ids instead of picking one silently', async () => {
-    await expectCode(() => visibleAgents([{ agentId: 'a' }, { agentId: 'a' }], []), 'VALIDATION')
-    await expectCode(
+  it('refuses duplicate ids instead of picking one silently, naming the list and the id', async () => {
+    const agentsError = await expectCode(() => visibleAgents([{ agentId: 'a' }, { agentId: 'a' }], []), 'VALIDATION')
+    expect(agentsError.store).toBe('signaldock')
+    expect(agentsError.details).toEqual({ agentId: 'a', kind: 'agents' })
+    expect(agentsError.message).toContain('visibleAgents: two agents share the agent id "a"')
+    const refsError = await expectCode(
       () =>
         visibleAgents(
           [{ agentId: 'a' }],
@@ -90,5 +93,19 @@ describe('visibleAgents', () => {
         ),
       'VALIDATION',
     )
+    expect(refsError.details).toEqual({ agentId: 'a', kind: 'refs' })
+    expect(refsError.message).toContain('visibleAgents: two refs share the agent id "a"')
+  })
+
+  it('orders the rows by agent id whatever the input order (a long shuffled list)', () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `agent-${String(i).padStart(3, '0')}`)
+    // A fixed permutation (i * 7 mod 300 visits every index once): no randomness in the test.
+    const shuffled = ids.map((_, i) => ({ agentId: ids[(i * 7) % 300]! }))
+    const reversed = [...ids].reverse().map((agentId) => ({ agentId }))
+    for (const agents of [shuffled, reversed]) {
+      expect(visibleAgents(agents, [], { global: true }).map((row) => row.agent.agentId)).toEqual(ids)
+      const refs = agents.filter((_, i) => i % 3 === 0).map((a) => ({ agentId: a.agentId, enabled: true }))
+      expect(visibleAgents(agents, refs).map((row) => row.agent.agentId)).toEqual(refs.map((r) => r.agentId).sort())
+    }
   })
 })

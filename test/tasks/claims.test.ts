@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { TasksRepository } from '../../src/tasks/index.js'
-import { expectCode, runFixture, tempDir } from '../helpers.js'
+import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
 import { openTasks, T0 } from './open-tasks.js'
 
 describe('task claims', () => {
@@ -47,6 +47,36 @@ describe('task claims', () => {
     const updated = await tasks.update(task.id, { status: 'active' }, { claimToken: second.token })
     expect(updated.status).toBe('active')
     expect((await tasks.claims.verify(task.id, second.token)).agent).toBe('a2')
+  })
+
+  it('an expired claim that nobody took over no longer fences writes: its token is LEASE_LOST, as claims.verify says', async () => {
+    const { tasks, clock } = await openTasks()
+    const task = await tasks.create({ title: 'x' })
+    const other = await tasks.create({ title: 'y' })
+    const claim = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
+    const otherClaim = await tasks.claims.claim(other.id, { agent: 'a1', ttlMs: 10_000 })
+    clock.advance(9_999)
+    // Still live one millisecond before expiry: accepted.
+    expect((await tasks.claims.verify(task.id, claim.token)).agent).toBe('a1')
+    expect((await tasks.update(task.id, { title: 'x1' }, { claimToken: claim.token })).title).toBe('x1')
+    clock.advance(1)
+    // Expired, no takeover: the token is still the task's current one, but the claim is gone.
+    expect((await tasks.get(task.id)).claim).toMatchObject({ agent: 'a1' })
+    await expectCode(tasks.claims.verify(task.id, claim.token), 'LEASE_LOST')
+    await expectCode(tasks.update(task.id, { title: 'x2' }, { claimToken: claim.token }), 'LEASE_LOST')
+    await expectCode(tasks.update(task.id, { status: 'active' }, { claimToken: claim.token }), 'LEASE_LOST')
+    await expectCode(tasks.reparent(task.id, other.id, { claimToken: claim.token }), 'LEASE_LOST')
+    await expectCode(tasks.archive(other.id, { claimToken: otherClaim.token }), 'LEASE_LOST')
+    await expectCode(tasks.claims.renew(task.id, claim.token, 10_000), 'LEASE_LOST')
+    await expectCode(tasks.claims.release(task.id, claim.token), 'LEASE_LOST')
+    const after = await tasks.get(task.id)
+    expect(after).toMatchObject({ title: 'x1', status: 'pending', parentId: null, version: 2 })
+    expect((await tasks.get(other.id)).archivedAt).toBeNull()
+    // Claiming again gives a new token; the old one stays refused.
+    const again = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
+    expect(again.token).toBe(claim.token + 1)
+    await expectCode(tasks.update(task.id, { title: 'x3' }, { claimToken: claim.token }), 'LEASE_LOST')
+    expect((await tasks.update(task.id, { title: 'x3' }, { claimToken: again.token })).title).toBe('x3')
   })
 
   it('renews before expiry; an expired lease cannot be renewed', async () => {
@@ -128,8 +158,8 @@ describe('task claims', () => {
     const total = 60
     for (let i = 0; i < total; i++) await setup.create({ title: `job ${i}`, priority: (['low', 'medium', 'high'] as const)[i % 3]! })
     await setup.close()
-    const startAt = String(Date.now() + 1500)
-    const outputs = await Promise.all(['w1', 'w2', 'w3'].map((agent) => runFixture('tasks-claim-next.ts', [file, startAt, agent])))
+    const gate = startGate(3)
+    const outputs = await Promise.all(['w1', 'w2', 'w3'].map((agent) => runFixture('tasks-claim-next.ts', [file, gate, agent])))
     const results = outputs.map((o) => JSON.parse(o.stdout.trim()) as { ok: boolean; claimed: Array<{ id: string; token: number }>; message?: string })
     for (const r of results) expect(r.ok, r.message).toBe(true)
     const ids = results.flatMap((r) => r.claimed.map((c) => c.id))

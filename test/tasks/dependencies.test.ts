@@ -30,6 +30,28 @@ describe('dependencies', () => {
     expect(actions).toEqual(['dependency.remove', 'dependency.add'])
   })
 
+  it('a cancelled blocker no longer blocks: ready(), next() and claimNext return the dependent task', async () => {
+    const { tasks } = await openTasks()
+    const blocker = await tasks.create({ title: 'blocker', priority: 'low' })
+    const dependent = await tasks.create({ title: 'dependent', priority: 'critical', dependsOn: [blocker.id] })
+    // A subtask waits for what its parent waits for: cancelling unblocks it too.
+    const parent = await tasks.create({ title: 'parent', priority: 'low', dependsOn: [blocker.id] })
+    const child = await tasks.create({ title: 'child', priority: 'high', parentId: parent.id })
+    expect((await tasks.dependencies.ready()).map((t) => t.id)).toEqual([blocker.id])
+    expect((await tasks.dependencies.next())!.id).toBe(blocker.id)
+    await tasks.update(blocker.id, { status: 'cancelled' })
+    expect((await tasks.dependencies.ready()).map((t) => t.id)).toEqual([dependent.id, child.id])
+    expect((await tasks.dependencies.ready({ agent: 'a1' })).map((t) => t.id)).toEqual([dependent.id, child.id])
+    expect((await tasks.dependencies.next())!.id).toBe(dependent.id)
+    expect((await tasks.dependencies.next({ agent: 'a1' }))!.id).toBe(dependent.id)
+    expect(await tasks.dependencies.blockers(dependent.id)).toEqual([])
+    const first = await tasks.claims.claimNext({ agent: 'a1', ttlMs: 60_000 })
+    expect(first!.task.id).toBe(dependent.id)
+    const second = await tasks.claims.claimNext({ agent: 'a2', ttlMs: 60_000 })
+    expect(second!.task.id).toBe(child.id)
+    expect(await tasks.claims.claimNext({ agent: 'a3', ttlMs: 60_000 })).toBeNull()
+  })
+
   it('refuses an edge that closes a cycle with CYCLE, naming the path', async () => {
     const { tasks } = await openTasks()
     const [a, b, c, d] = await Promise.all(['a', 'b', 'c', 'd'].map((title) => tasks.create({ title })))

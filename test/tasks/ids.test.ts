@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { TasksRepository } from '../../src/tasks/index.js'
-import { expectCode, runFixture, tempDir } from '../helpers.js'
+import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
 import { openTasks } from './open-tasks.js'
 
 describe('task ids', () => {
@@ -39,9 +39,11 @@ describe('task ids', () => {
     await (await TasksRepository.open(file)).close()
     const processes = 4
     const perProcess = Number(process.env.CLEO_TASKS_ID_RACE ?? 50)
-    const startAt = String(Date.now() + 1500)
+    // The processes create in lock-step rounds (a barrier before each create): every
+    // round is a race of all of them, whatever the scheduler does.
+    const gate = startGate(processes)
     const outputs = await Promise.all(
-      Array.from({ length: processes }, (_, i) => runFixture('tasks-create-many.ts', [file, startAt, String(perProcess), `p${i}`])),
+      Array.from({ length: processes }, (_, i) => runFixture('tasks-create-many.ts', [file, gate, String(perProcess), `p${i}`])),
     )
     const results = outputs.map((o) => JSON.parse(o.stdout.trim()) as { ok: boolean; ids: string[]; message?: string })
     for (const result of results) expect(result.ok, result.message).toBe(true)
@@ -51,11 +53,13 @@ describe('task ids', () => {
     const numbers = all.map((id) => Number(id.slice(1))).sort((a, b) => a - b)
     expect(numbers).toEqual(Array.from({ length: all.length }, (_, i) => i + 1))
     // Each process saw its own ids in increasing order, and the writers really
-    // interleaved (otherwise this test would prove nothing about concurrency).
+    // interleaved (otherwise this test would prove nothing about concurrency): the
+    // k-th id of every process was drawn in round k, among the k-th ids of the others.
     let interleaved = false
     for (const { ids } of results) {
       const own = ids.map((id) => Number(id.slice(1)))
       expect(own).toEqual([...own].sort((a, b) => a - b))
+      own.forEach((n, k) => expect(Math.ceil(n / processes) - 1, `id T${n} drawn in round ${k}`).toBe(k))
       if (own.at(-1)! - own[0]! + 1 !== own.length) interleaved = true
     }
     expect(interleaved, 'the processes ran one after another').toBe(true)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { CleoWorkspace, NexusRepository, PROJECT_ID_META_KEY, resolveProjectPath } from '../../src/index.js'
-import { runFixture, tempDir } from '../helpers.js'
+import { runFixture, startGate, tempDir } from '../helpers.js'
 
 async function projectIdIn(ws: CleoWorkspace): Promise<string | undefined> {
   const row = await ws.tasks.kysely.selectFrom('schema_meta').select('value').where('key', '=', PROJECT_ID_META_KEY).executeTakeFirst()
@@ -99,9 +99,9 @@ describe('CleoWorkspace.open registers the project in nexus', () => {
   it('gives concurrent first opens from several processes one id and one row', async () => {
     const project = tempDir()
     const globalDir = join(tempDir(), 'global')
-    const startAt = String(Date.now() + 1500)
+    const gate = startGate(3)
     const results = await Promise.all(
-      [0, 1, 2].map(() => runFixture('open-workspace.ts', [project, globalDir, startAt]).then((r) => JSON.parse(r.stdout))),
+      [0, 1, 2].map(() => runFixture('open-workspace.ts', [project, globalDir, gate]).then((r) => JSON.parse(r.stdout))),
     )
     expect(results.every((r) => r.ok)).toBe(true)
     const ws = await CleoWorkspace.open(project, { globalDir })

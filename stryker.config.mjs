@@ -1,0 +1,56 @@
+// @ts-check
+/**
+ * Mutation testing (StrykerJS) of the core modules: `npm run test:mutation`. Not part
+ * of `npm test`: a run takes minutes to hours on a small machine.
+ *
+ * Run it a module at a time (the tests each mutant runs are then only the related test
+ * files, so it is feasible on 2 cores):
+ *
+ *   CLEO_MUTATION_MODULE=kdf npm run test:mutation
+ *   npm run test:mutation -- --mutate src/kdf/api-key-kdf.ts      # any file(s)
+ *
+ * Modules: see MODULES below. Without CLEO_MUTATION_MODULE every module's files are
+ * mutated and vitest picks the related tests of each mutated file (`vitest.related`).
+ * Reports: reports/mutation/<module>.html and .json (git-ignored).
+ */
+
+/** Each module: the files mutated and the test files run against its mutants. */
+const MODULES = {
+  kdf: { mutate: ['src/kdf/api-key-kdf.ts'], tests: ['test/kdf/api-key-kdf.test.ts', 'test/kdf/credential-cipher.test.ts'] },
+  visibility: { mutate: ['src/signaldock/agent-visibility.ts'], tests: ['test/signaldock/visibility.test.ts'] },
+  claims: { mutate: ['src/tasks/task-claims.ts'], tests: ['test/tasks/claims.test.ts', 'test/tasks/dependencies.test.ts'] },
+  dependencies: { mutate: ['src/tasks/task-dependencies.ts'], tests: ['test/tasks/dependencies.test.ts', 'test/tasks/claims.test.ts', 'test/tasks/rules.property.test.ts'] },
+  queue: { mutate: ['src/conduit/delivery-queue.ts', 'src/conduit/delivery-queue.queries.ts'], tests: ['test/conduit/queue.test.ts', 'test/conduit/queue-backoff.test.ts', 'test/conduit/queue-workers.test.ts'] },
+  migrations: { mutate: ['src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts', 'test/reliability/engine-crash.test.ts'] },
+  engine: { mutate: ['src/sqlite/*.ts', '!src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts'] },
+  backup: { mutate: ['src/workspace-backup.ts'], tests: ['test/workspace/backup-*.test.ts', 'test/reliability/backup-crash.test.ts'] },
+}
+
+const name = process.env.CLEO_MUTATION_MODULE ?? ''
+if (name !== '' && !(name in MODULES)) {
+  throw new Error(`CLEO_MUTATION_MODULE must be one of ${Object.keys(MODULES).join(', ')} (got ${name})`)
+}
+const selected = name === '' ? Object.values(MODULES) : [MODULES[/** @type {keyof typeof MODULES} */ (name)]]
+// Read by vitest.stryker.config.ts in the test-runner processes (they inherit the environment).
+if (name !== '') process.env.CLEO_MUTATION_TESTS = selected.flatMap((m) => m.tests).join(',')
+const report = name === '' ? 'all' : name
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.stryker.config.ts', related: name === '' },
+  mutate: selected.flatMap((m) => m.mutate),
+  coverageAnalysis: 'perTest',
+  ignoreStatic: true,
+  concurrency: Number(process.env.CLEO_MUTATION_CONCURRENCY ?? 1),
+  timeoutMS: 60_000,
+  timeoutFactor: 3,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  ignorePatterns: ['dist', 'coverage', 'reports', 'bench/results', '.tmp', '*.tgz'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${report}.html` },
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
+  thresholds: { high: 90, low: 80, break: null },
+}
