@@ -212,6 +212,8 @@ export class BrainSearch {
 
       const byId = new Map<string, Hydrated>()
       for (const h of cache.values()) if (h) byId.set(h.id, h)
+      const minScore = o.minScore
+      if (minScore !== undefined) ranked = ranked.filter((c) => c.score >= minScore)
       return ranked.slice(0, o.limit).map((c): BrainSearchHit => {
         const h = byId.get(c.id)!
         const entry: BrainEntry =
