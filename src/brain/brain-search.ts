@@ -220,7 +220,8 @@ export class BrainSearch {
           h.kind === 'sticky'
             ? stickyFromRow(h.row as Selectable<BrainStickyNotesTable>, context)
             : memoryFromRow(h.kind, h.row as never, context)
-        return { kind: h.kind, id: h.id, score: c.score, signals: { fts: c.fts, vector: c.vector }, entry }
+        // kind and entry correspond (entry.kind === h.kind): the union member is h.kind's.
+        return { kind: h.kind, id: h.id, score: c.score, signals: { fts: c.fts, vector: c.vector }, entry } as BrainSearchHit
       })
     })
   }
