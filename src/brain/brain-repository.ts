@@ -353,6 +353,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
       dimensions: vectors.dimensions,
       vectors: vectors.count(),
       queued: vectors.queued(),
+      sqliteVecMissing: vectors.sqliteVecMissing,
     }))
   }
 }

@@ -91,6 +91,7 @@ export class BrainSearch {
     validate(BrainSearchQuery, query, 'brain.search', context)
     const o = validate(BrainSearchOptions, options, 'brain.search', context)
     const mode = o.mode ?? (vectors.canEmbed ? 'hybrid' : 'fts')
+    if (mode !== 'fts') vectors.assertSqliteVec(`brain.search: mode '${mode}'`)
     if (mode !== 'fts' && !vectors.canEmbed) {
       throw new CleoStoreError('UNSUPPORTED', `brain.search: mode '${mode}' needs an embedder (open the store with { embedder })`, {
         ...context,

@@ -274,6 +274,11 @@ export interface BrainEmbeddingStatus {
   readonly vectors: number
   /** Entries waiting for `reindex()`. */
   readonly queued: number
+  /**
+   * Why sqlite-vec (an optional dependency) is not loaded — vector and hybrid search
+   * and `reindex()` are then `UNSUPPORTED` — or null when it is.
+   */
+  readonly sqliteVecMissing: string | null
 }
 
 /** One tier change made (or proposed) by `maintain()`. */
