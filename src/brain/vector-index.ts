@@ -343,6 +343,7 @@ export class VectorIndex {
     try {
       vectors = await embedder.embed([text])
     } catch (error) {
+      if (error instanceof CleoStoreError) throw error // an adapter's typed error (UNSUPPORTED, VALIDATION, IO) keeps its code
       throw new CleoStoreError('IO', `embedder failed on the search query: ${error instanceof Error ? error.message : String(error)}`, {
         ...this.#context,
         cause: error,
