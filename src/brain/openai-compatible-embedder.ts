@@ -112,7 +112,9 @@ export function openAiCompatibleEmbedder(options: OpenAiCompatibleEmbedderOption
   const doFetch: EmbedderFetch = o.fetch ?? (globalThis.fetch as unknown as EmbedderFetch)
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...o.headers }
   if (apiKey !== undefined) headers['authorization'] = `Bearer ${apiKey}`
-  const scrub = (text: string) => (apiKey === undefined ? text : text.split(apiKey).join('[redacted]'))
+  // The key (and any extra header value, e.g. Azure's `api-key`) is never quoted.
+  const secrets = [apiKey, ...Object.values(o.headers ?? {})].filter((v): v is string => v !== undefined && v.length >= 8)
+  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), text)
   const where = `${o.model} at ${scrub(url)}`
 
   async function request(texts: readonly string[]): Promise<Float32Array[]> {
@@ -151,7 +153,7 @@ export function openAiCompatibleEmbedder(options: OpenAiCompatibleEmbedderOption
       } catch (error) {
         if (error instanceof CleoStoreError) throw error
         // A network failure or the timeout: the cause is dropped on purpose (it may carry the request).
-        const why = signal.aborted ? `no response within ${timeoutMs} ms` : `network error: ${scrub(error instanceof Error ? error.message : String(error))}`
+        const why = signal.aborted ? `no response within ${timeoutMs} ms` : `network error: ${scrub(networkReason(error))}`
         wait = retryable(why, null, null)
       }
       await sleep(wait)
@@ -220,4 +222,12 @@ function retryAfter(value: string | null): number | null {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
   const date = Date.parse(value)
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now())
+}
+
+/** A fetch failure's reason: undici says "fetch failed" and puts the system error (ECONNREFUSED …) in `cause`. */
+function networkReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined
+  return detail === undefined ? message : `${message} (${detail})`
 }

@@ -150,7 +150,7 @@ describe('openAiCompatibleEmbedder', () => {
     await new Promise<void>((r) => server.close(() => r()))
     const embedder = openAiCompatibleEmbedder({ baseUrl, model: 'm', apiKey: KEY, dimensions: 16, retries: 2, retryDelayMs: 0 })
     const error = await expectCode(embedder.embed(['hello']), 'IO')
-    expect(error.message).toMatch(/network error/)
+    expect(error.message).toMatch(/network error: .*ECONNREFUSED/)
     expect(error.details).toMatchObject({ status: null, attempts: 3 })
     noSecret(error)
   })
@@ -172,6 +172,13 @@ describe('openAiCompatibleEmbedder', () => {
     expect(error.message).toMatch(/\[redacted\]/)
     expect(error.details).toMatchObject({ status: 401, attempts: 1 })
     noSecret(error)
+
+    const azure = await serve(status(403, `bad api-key ${KEY}`))
+    const headerKey = await expectCode(
+      openAiCompatibleEmbedder({ baseUrl: azure.baseUrl, model: 'm', dimensions: 16, headers: { 'api-key': KEY } }).embed(['x']),
+      'IO',
+    )
+    noSecret(headerKey)
 
     const bad = await serve(status(404, 'model "m" not found'))
     const missing = await expectCode(openAiCompatibleEmbedder({ baseUrl: bad.baseUrl, model: 'm', dimensions: 16 }).embed(['x']), 'IO')
