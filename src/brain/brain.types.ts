@@ -214,7 +214,14 @@ export interface BrainSignalScore {
   readonly raw: number
 }
 
-/** The entry type of a kind: a memory of that kind, or a sticky note. */
+/**
+ * The entry type of a kind: a memory of that kind, or a sticky note.
+ *
+ * @example
+ * ```ts
+ * const note: BrainEntryOf<'sticky'> = hit.entry as BrainEntryOf<'sticky'> // BrainStickyNote
+ * ```
+ */
 export type BrainEntryOf<K extends BrainEntryKind> = Extract<BrainEntry, { readonly kind: K }>
 
 /**

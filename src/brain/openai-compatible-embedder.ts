@@ -25,7 +25,14 @@ import { validate } from '../sqlite/validate.js'
 import type { Embedder } from './embedder.js'
 import { MAX_EMBEDDING_DIMENSIONS } from './embedder.js'
 
-/** The `fetch` the adapter calls (the global one by default). */
+/**
+ * The `fetch` the adapter calls (the global one by default).
+ *
+ * @example
+ * ```ts
+ * const viaProxy: EmbedderFetch = (url, init) => fetch(url, { ...init, dispatcher: proxyAgent } as RequestInit)
+ * ```
+ */
 export type EmbedderFetch = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{
   readonly ok: boolean
   readonly status: number
@@ -33,7 +40,14 @@ export type EmbedderFetch = (url: string, init: { method: string; headers: Recor
   text(): Promise<string>
 }>
 
-/** Options of {@link openAiCompatibleEmbedder}. */
+/**
+ * Options of {@link openAiCompatibleEmbedder}.
+ *
+ * @example
+ * ```ts
+ * const options: OpenAiCompatibleEmbedderOptions = { baseUrl: 'http://127.0.0.1:1234/v1', model: 'text-embedding-nomic-embed-text-v1.5', dimensions: 768 }
+ * ```
+ */
 export interface OpenAiCompatibleEmbedderOptions {
   /**
    * The API root, up to and including the version: `https://api.openai.com/v1`,

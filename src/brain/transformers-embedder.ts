@@ -20,22 +20,50 @@ import { validate } from '../sqlite/validate.js'
 import type { Embedder } from './embedder.js'
 import { MAX_EMBEDDING_DIMENSIONS } from './embedder.js'
 
-/** The output of a feature-extraction pipeline: a `[texts, dimensions]` tensor (transformers.js `Tensor`). */
+/**
+ * The output of a feature-extraction pipeline: a `[texts, dimensions]` tensor (transformers.js `Tensor`).
+ *
+ * @example
+ * ```ts
+ * const tensor: TransformersTensor = { dims: [2, 3], data: new Float32Array([1, 0, 0, 0, 1, 0]) }
+ * ```
+ */
 export interface TransformersTensor {
   readonly dims: readonly number[]
   readonly data: ArrayLike<number>
 }
 
-/** A loaded feature-extraction pipeline: texts in, one pooled vector per text out. */
+/**
+ * A loaded feature-extraction pipeline: texts in, one pooled vector per text out.
+ *
+ * @example
+ * ```ts
+ * const extractor: TransformersFeatureExtractor = async (texts) => ({ dims: [texts.length, 2], data: new Float32Array(texts.length * 2).fill(0.5) })
+ * ```
+ */
 export type TransformersFeatureExtractor = (
   texts: string[],
   options: { pooling: TransformersPooling; normalize: boolean },
 ) => Promise<TransformersTensor>
 
-/** How token vectors become one text vector (transformers.js `pooling`). */
+/**
+ * How token vectors become one text vector (transformers.js `pooling`).
+ *
+ * @example
+ * ```ts
+ * await transformersEmbedder({ model: 'BAAI/bge-small-en-v1.5', pooling: 'cls' satisfies TransformersPooling })
+ * ```
+ */
 export type TransformersPooling = 'mean' | 'cls' | 'none'
 
-/** What the pipeline factory receives (this library's names; the default factory maps them to transformers.js). */
+/**
+ * What the pipeline factory receives (this library's names; the default factory maps them to transformers.js).
+ *
+ * @example
+ * ```ts
+ * const request: TransformersPipelineRequest = { model: 'all-MiniLM-L6-v2', localModelPath: '/opt/models', localFilesOnly: true }
+ * ```
+ */
 export interface TransformersPipelineRequest {
   /** A Hugging Face model id (`Xenova/all-MiniLM-L6-v2`), or a folder name under `localModelPath`. */
   readonly model: string
@@ -48,10 +76,25 @@ export interface TransformersPipelineRequest {
   readonly revision?: string
 }
 
-/** Creates the pipeline (default: `@huggingface/transformers`' `pipeline('feature-extraction', …)`). */
+/**
+ * Creates the pipeline (default: `@huggingface/transformers`' `pipeline('feature-extraction', …)`).
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from '@huggingface/transformers'
+ * const factory: TransformersPipelineFactory = async (r) => (await pipeline('feature-extraction', r.model, { dtype: 'fp32' })) as never
+ * ```
+ */
 export type TransformersPipelineFactory = (request: TransformersPipelineRequest) => Promise<TransformersFeatureExtractor>
 
-/** Options of {@link transformersEmbedder}. */
+/**
+ * Options of {@link transformersEmbedder}.
+ *
+ * @example
+ * ```ts
+ * const options: TransformersEmbedderOptions = { model: 'Xenova/all-MiniLM-L6-v2', dimensions: 384, dtype: 'q8' }
+ * ```
+ */
 export interface TransformersEmbedderOptions {
   /**
    * A model id on the Hugging Face hub with ONNX weights (e.g. `Xenova/all-MiniLM-L6-v2`,
@@ -100,7 +143,14 @@ const Options = z.strictObject({
 
 const CONTEXT = { store: 'brain' } as const
 const PACKAGE = '@huggingface/transformers'
-/** The fix quoted when the package is missing. */
+/**
+ * The fix quoted when the package is missing.
+ *
+ * @example
+ * ```ts
+ * try { await transformersEmbedder({ model }) } catch (e) { if (isCleoStoreError(e, 'UNSUPPORTED')) console.log(TRANSFORMERS_FIX) }
+ * ```
+ */
 export const TRANSFORMERS_FIX = `install the optional peer dependency: npm install ${PACKAGE}`
 
 /**

@@ -59,10 +59,24 @@ export interface ErrorContext {
 
 // --- typed error details (issue 15 item 3) ---
 
-/** A field path into an input: property names and array indexes, outermost first. */
+/**
+ * A field path into an input: property names and array indexes, outermost first.
+ *
+ * @example
+ * ```ts
+ * const path: CleoStoreFieldPath = ['items', 3, 'title'] // input.items[3].title
+ * ```
+ */
 export type CleoStoreFieldPath = readonly (string | number)[]
 
-/** One problem of a rejected input (`VALIDATION` lists them all in `details.issues`). */
+/**
+ * One problem of a rejected input (`VALIDATION` lists them all in `details.issues`).
+ *
+ * @example
+ * ```ts
+ * if (isCleoStoreError(e, 'VALIDATION')) for (const issue of e.details?.issues ?? []) console.log(issue.path.join('.'), issue.message)
+ * ```
+ */
 export interface CleoStoreValidationIssue {
   readonly path: CleoStoreFieldPath
   readonly message: string
@@ -71,6 +85,11 @@ export interface CleoStoreValidationIssue {
 /**
  * Extra facts any error's `details` may carry besides the typed ones of its code
  * (read them with `details['name']`; they are `unknown` until checked).
+ *
+ * @example
+ * ```ts
+ * if (isCleoStoreError(e, 'CONFLICT') && typeof e.details?.['holder'] === 'string') console.log(e.details['holder'])
+ * ```
  */
 export interface CleoStoreOtherDetails {
   readonly [fact: string]: unknown
@@ -145,7 +164,14 @@ export interface CleoStoreErrorDetails {
   readonly INTERNAL: CleoStoreOtherDetails & { readonly sqliteCode?: number }
 }
 
-/** The `details` type of errors with `code` (untyped facts for a code without an entry). */
+/**
+ * The `details` type of errors with `code` (untyped facts for a code without an entry).
+ *
+ * @example
+ * ```ts
+ * const details: CleoStoreErrorDetailsOf<'BUSY'> = { attempts: 3, waitedMs: 5000 }
+ * ```
+ */
 export type CleoStoreErrorDetailsOf<C extends CleoStoreErrorCode> = C extends keyof CleoStoreErrorDetails
   ? CleoStoreErrorDetails[C]
   : CleoStoreOtherDetails

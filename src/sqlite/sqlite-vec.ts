@@ -14,6 +14,12 @@ import type { DatabaseSync } from './node-sqlite.js'
  * Platforms sqlite-vec 0.1.9 ships a native package for (its `optionalDependencies`):
  * `os-arch` as Node reports them. There is no `win32-arm64` package, and the Linux
  * binaries are built against glibc.
+ *
+ * @example
+ * ```ts
+ * const here = `${process.platform}-${process.arch}`
+ * if (!SQLITE_VEC_PLATFORMS.includes(here)) console.warn('no vector search on', here)
+ * ```
  */
 export const SQLITE_VEC_PLATFORMS: readonly string[] = Object.freeze([
   'linux-x64',
@@ -23,7 +29,15 @@ export const SQLITE_VEC_PLATFORMS: readonly string[] = Object.freeze([
   'win32-x64',
 ])
 
-/** What an `UNSUPPORTED` error about sqlite-vec tells the user to do. */
+/**
+ * What an `UNSUPPORTED` error about sqlite-vec tells the user to do.
+ *
+ * @example
+ * ```ts
+ * const { sqliteVecMissing } = await brain.embeddingStatus()
+ * if (sqliteVecMissing) console.warn(`vector search is off (${sqliteVecMissing}): ${SQLITE_VEC_FIX}`)
+ * ```
+ */
 export const SQLITE_VEC_FIX =
   'install the optional dependency sqlite-vec (`npm install sqlite-vec`, without --omit=optional) on a platform it ships a binary for ' +
   '(linux x64/arm64 with glibc, macOS x64/arm64, Windows x64); full-text search works without it'
