@@ -15,4 +15,6 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
+  // Optional packages stay imports: a missing one fails only where it is used.
+  external: ['sqlite-vec', '@huggingface/transformers'],
 })

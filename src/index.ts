@@ -82,6 +82,15 @@ export * from './daemon/index.js'
 
 export { CleoStoreError, isCleoStoreError } from './sqlite/errors.js'
 export type { CleoStoreErrorCode, CleoStoreErrorOptions, ErrorContext } from './sqlite/errors.js'
+// typed error details (issue 15 item 3)
+export type {
+  AnyCleoStoreError,
+  CleoStoreErrorDetails,
+  CleoStoreErrorDetailsOf,
+  CleoStoreFieldPath,
+  CleoStoreOtherDetails,
+  CleoStoreValidationIssue,
+} from './sqlite/errors.js'
 export { manualClock, systemClock } from './sqlite/clock.js'
 export type { Clock } from './sqlite/clock.js'
 export { uuidv7Generator } from './sqlite/ids.js'

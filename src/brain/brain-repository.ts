@@ -308,10 +308,14 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * Searches every entry kind (or `kinds`) with BM25 full-text (`fts`), cosine kNN
    * (`vector`), or both fused (`hybrid`, the default when an embedder is set; fusion
    * `score` by default, or `rrf`). Any text is a safe query. Results carry the kind,
-   * id, fused score, each signal's score and rank, and the entry.
+   * id, fused score, each signal's score and rank, and the entry. `minScore` drops
+   * weak hits, so an empty result can mean "nothing relevant" (scores per mode:
+   * docs/brain-search-and-embedders.md). Without sqlite-vec, `vector` and `hybrid`
+   * are `UNSUPPORTED` and the default mode is `fts`.
    *
    * @example
    * ```ts
+   * const relevant = await brain.search('sqlite busy timeout', { mode: 'vector', minScore: 0.2 })
    * const hits = await brain.search('sqlite busy timeout', { kinds: ['decision', 'learning'], limit: 5 })
    * for (const hit of hits) console.log(hit.kind, hit.score.toFixed(3), hit.signals.fts?.rank, hit.signals.vector?.rank)
    * ```
@@ -381,6 +385,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
       dimensions: vectors.dimensions,
       vectors: vectors.count(),
       queued: vectors.queued(),
+      sqliteVecMissing: vectors.sqliteVecMissing,
     }))
   }
 }

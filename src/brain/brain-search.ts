@@ -91,6 +91,7 @@ export class BrainSearch {
     validate(BrainSearchQuery, query, 'brain.search', context)
     const o = validate(BrainSearchOptions, options, 'brain.search', context)
     const mode = o.mode ?? (vectors.canEmbed ? 'hybrid' : 'fts')
+    if (mode !== 'fts') vectors.assertSqliteVec(`brain.search: mode '${mode}'`)
     if (mode !== 'fts' && !vectors.canEmbed) {
       throw new CleoStoreError('UNSUPPORTED', `brain.search: mode '${mode}' needs an embedder (open the store with { embedder })`, {
         ...context,
@@ -212,13 +213,16 @@ export class BrainSearch {
 
       const byId = new Map<string, Hydrated>()
       for (const h of cache.values()) if (h) byId.set(h.id, h)
+      const minScore = o.minScore
+      if (minScore !== undefined) ranked = ranked.filter((c) => c.score >= minScore)
       return ranked.slice(0, o.limit).map((c): BrainSearchHit => {
         const h = byId.get(c.id)!
         const entry: BrainEntry =
           h.kind === 'sticky'
             ? stickyFromRow(h.row as Selectable<BrainStickyNotesTable>, context)
             : memoryFromRow(h.kind, h.row as never, context)
-        return { kind: h.kind, id: h.id, score: c.score, signals: { fts: c.fts, vector: c.vector }, entry }
+        // kind and entry correspond (entry.kind === h.kind): the union member is h.kind's.
+        return { kind: h.kind, id: h.id, score: c.score, signals: { fts: c.fts, vector: c.vector }, entry } as BrainSearchHit
       })
     })
   }

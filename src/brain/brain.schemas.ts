@@ -243,6 +243,13 @@ export const BrainSearchOptions = z.strictObject({
   mode: z.enum(BRAIN_SEARCH_MODES).optional(),
   /** How hybrid mode combines the signals (default `score`). */
   fusion: z.enum(BRAIN_SEARCH_FUSIONS).default('score'),
+  /**
+   * Leave out hits whose `score` is below this (0–1; default: keep every hit). An
+   * empty result then means "nothing relevant". What a score means depends on the
+   * mode: `vector` — cosine similarity; `fts` — BM25 relative to the best full-text
+   * hit (the best scores 1); `hybrid` — the fusion (see docs/brain-search-and-embedders.md).
+   */
+  minScore: z.number().min(0).max(1).optional(),
 })
 
 /** The search query: any text (no FTS syntax is ever interpreted). */

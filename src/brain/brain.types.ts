@@ -214,16 +214,48 @@ export interface BrainSignalScore {
   readonly raw: number
 }
 
-/** A search result. */
-export interface BrainSearchHit {
-  readonly kind: BrainEntryKind
+/**
+ * The entry type of a kind: a memory of that kind, or a sticky note.
+ *
+ * @example
+ * ```ts
+ * const note: BrainEntryOf<'sticky'> = hit.entry as BrainEntryOf<'sticky'> // BrainStickyNote
+ * ```
+ */
+export type BrainEntryOf<K extends BrainEntryKind> = Extract<BrainEntry, { readonly kind: K }>
+
+/**
+ * A search result whose entry is of kind `K`.
+ *
+ * @example
+ * ```ts
+ * const hit: BrainSearchHitOf<'decision'> = …
+ * hit.entry.rationale // string
+ * ```
+ */
+export interface BrainSearchHitOf<K extends BrainEntryKind> {
+  readonly kind: K
   readonly id: string
   /** The fused score (or the single signal's score); results are sorted by it, descending. */
   readonly score: number
   /** Per-signal scores; null when the signal did not find the entry (or was not run). */
   readonly signals: { readonly fts: BrainSignalScore | null; readonly vector: BrainSignalScore | null }
-  readonly entry: BrainEntry
+  readonly entry: BrainEntryOf<K>
 }
+
+/**
+ * A search result: a union over the entry kinds, so checking `hit.kind` narrows
+ * `hit.entry`.
+ *
+ * @example
+ * ```ts
+ * for (const hit of await brain.search('wal')) {
+ *   if (hit.kind === 'decision') console.log(hit.entry.rationale)
+ *   else if (hit.kind === 'sticky') console.log(hit.entry.content)
+ * }
+ * ```
+ */
+export type BrainSearchHit = { [K in BrainEntryKind]: BrainSearchHitOf<K> }[BrainEntryKind]
 
 /** Result of `brain.reindex(…)`. */
 export interface BrainReindexReport {
@@ -249,6 +281,11 @@ export interface BrainEmbeddingStatus {
   readonly vectors: number
   /** Entries waiting for `reindex()`. */
   readonly queued: number
+  /**
+   * Why sqlite-vec (an optional dependency) is not loaded — vector and hybrid search
+   * and `reindex()` are then `UNSUPPORTED` — or null when it is.
+   */
+  readonly sqliteVecMissing: string | null
 }
 
 /** One tier change made (or proposed) by `maintain()`. */

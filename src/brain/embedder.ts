@@ -9,7 +9,9 @@ import { CleoStoreError } from '../sqlite/errors.js'
 
 /**
  * Turns texts into vectors. Real models (local or remote) plug in through this; the
- * store ships {@link FeatureHashingEmbedder} for offline use and tests.
+ * store ships {@link FeatureHashingEmbedder} for offline use and tests, and adapters
+ * for models that understand meaning: `openAiCompatibleEmbedder` (Ollama, LM Studio,
+ * vLLM, OpenAI) and `transformersEmbedder` (`@huggingface/transformers`, in-process).
  *
  * - `dimensions` is fixed: the vector table is created with it, and a store created
  *   with one dimension (or model id) refuses another (`VALIDATION`) unless it is

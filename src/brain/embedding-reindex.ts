@@ -59,6 +59,7 @@ export class BrainReindexer {
   async reindex(options: z.input<typeof BrainReindexOptions> = {}): Promise<BrainReindexReport> {
     const { db, vectors, context } = this.#core
     const o = validate(BrainReindexOptions, options, 'brain.reindex', context)
+    vectors.assertSqliteVec('brain.reindex')
     if (!vectors.canEmbed) {
       throw new CleoStoreError('UNSUPPORTED', 'brain.reindex needs an embedder: open the brain store with { embedder }', context)
     }

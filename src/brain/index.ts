@@ -25,3 +25,16 @@ export type { BrainMemoryLinks } from './memory-links.js'
 export { FTS_ROW_BUDGET as BRAIN_FTS_ROW_BUDGET, planFtsQuery as planBrainFtsQuery } from './fts-plan.js'
 export type { FtsPlan as BrainFtsPlan, ProbedTerm as BrainProbedTerm } from './fts-plan.js'
 export { contentHash as brainContentHash, normalizeText as normalizeBrainText } from './memory-rows.js'
+// embedder adapters and optional sqlite-vec (issue 15 items 6 and 8)
+export { openAiCompatibleEmbedder } from './openai-compatible-embedder.js'
+export type { EmbedderFetch, OpenAiCompatibleEmbedderOptions } from './openai-compatible-embedder.js'
+export { TRANSFORMERS_FIX, transformersEmbedder } from './transformers-embedder.js'
+export type {
+  TransformersEmbedderOptions,
+  TransformersFeatureExtractor,
+  TransformersPipelineFactory,
+  TransformersPipelineRequest,
+  TransformersPooling,
+  TransformersTensor,
+} from './transformers-embedder.js'
+export { SQLITE_VEC_FIX, SQLITE_VEC_PLATFORMS } from '../sqlite/sqlite-vec.js'

@@ -28,6 +28,7 @@ import { rawQuery } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
+import { SQLITE_VEC_FIX, sqliteVecUnavailableReason } from '../sqlite/sqlite-vec.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { Embedder } from './embedder.js'
 import { FTS_ROW_BUDGET } from './fts-plan.js'
@@ -141,6 +142,8 @@ const SQL = {
   knnInt8: `SELECT rowid AS key FROM ${VECTOR_TABLE} WHERE embedding_int8 MATCH vec_int8(?) AND k = ?`,
   knnInt8Kinds: `SELECT rowid AS key FROM ${VECTOR_TABLE} WHERE embedding_int8 MATCH vec_int8(?) AND k = ? AND kind IN (SELECT value FROM json_each(?))`,
   distance: `SELECT vec_distance_cosine(embedding, ?) AS distance FROM ${VECTOR_TABLE} WHERE rowid = ?`,
+  /** Queued keys that still have a vector (reads vec0's plain rowid table: no extension needed). */
+  staleQueued: `SELECT q.memory_key AS key FROM brain_embedding_queue q JOIN ${VECTOR_TABLE}_rowids r ON r.rowid = q.memory_key`,
 } as const
 
 /** vec0's largest k. */
@@ -160,6 +163,8 @@ export class VectorIndex {
   readonly ftsRowBudget: number
   #dimensions: number | null
   #modelId: string | null
+  /** Why sqlite-vec is not loaded on this connection, or null when it is. */
+  readonly #missing: string | null
 
   private constructor(
     db: SqliteDatabase<BrainDatabase>,
@@ -167,8 +172,10 @@ export class VectorIndex {
     clock: Clock,
     state: { dimensions: number | null; modelId: string | null },
     tuning: BrainSearchTuning,
+    missing: string | null,
   ) {
     this.#db = db
+    this.#missing = missing
     this.#embedder = embedder
     this.#clock = clock
     this.#dimensions = state.dimensions
@@ -208,6 +215,7 @@ export class VectorIndex {
     }
     if (embedder !== undefined) checkEmbedder(embedder, db.context)
     const policy = options.embedderChange ?? 'refuse'
+    const missing = sqliteVecUnavailableReason(db)
     const read = () => {
       const dims = db.get(GET_META, { key: EMBEDDING_META.dimensions })?.value
       const model = db.get(GET_META, { key: EMBEDDING_META.modelId })?.value
@@ -215,6 +223,29 @@ export class VectorIndex {
       return { dimensions: dims === undefined ? null : Number(dims), modelId: model ?? null, table }
     }
     let state = await db.snapshot(read)
+    if (missing !== null) {
+      // Without sqlite-vec the vec0 table can be neither created nor touched. A
+      // recorded embedder is still checked (a mismatch stays an error); entries
+      // written meanwhile are queued and re-embedded by reindex() once it is back.
+      if (embedder !== undefined && state.table && state.dimensions !== null) {
+        const modelDiffers = embedder.modelId !== undefined && state.modelId !== null && embedder.modelId !== state.modelId
+        if (state.dimensions !== embedder.dimensions || modelDiffers) {
+          if (policy === 'refuse') throw mismatch(db.context, state, embedder)
+          throw unsupported(db.context, missing, "embedderChange: 'reset' (it drops the vector table)")
+        }
+      }
+      return new VectorIndex(db, embedder, clock, state.table ? state : { dimensions: null, modelId: state.modelId }, tuning, missing)
+    }
+    if (state.table && state.dimensions !== null) {
+      // Written while sqlite-vec was missing: a queued entry must have no vector (its
+      // old one may be stale, or belong to a deleted entry whose key was reused).
+      const stale = await db.snapshot(() => db.all(rawQuery<{ key: number }>(SQL.staleQueued)))
+      if (stale.length > 0) {
+        await db.write(() => {
+          for (const { key } of db.all(rawQuery<{ key: number }>(SQL.staleQueued))) db.run(rawQuery(SQL.delete, [BigInt(key)]))
+        })
+      }
+    }
     if (embedder !== undefined) {
       const decide = (s: typeof state): 'ok' | 'create' | 'mismatch' => {
         if (s.dimensions === null || !s.table) return 'create'
@@ -242,7 +273,19 @@ export class VectorIndex {
         })
       }
     }
-    return new VectorIndex(db, embedder, clock, state, tuning)
+    return new VectorIndex(db, embedder, clock, state, tuning, null)
+  }
+
+  /** Why sqlite-vec is not loaded (vector features are `UNSUPPORTED`), or null when it is. */
+  get sqliteVecMissing(): string | null {
+    return this.#missing
+  }
+
+  /**
+   * `UNSUPPORTED` when sqlite-vec is not loaded; `operation` names what needed it.
+   */
+  assertSqliteVec(operation: string): void {
+    if (this.#missing !== null) throw unsupported(this.#context, this.#missing, operation)
   }
 
   /** True when the vector table exists (vectors are stored and searchable). */
@@ -250,9 +293,9 @@ export class VectorIndex {
     return this.#dimensions !== null
   }
 
-  /** True when this handle can embed (an embedder is configured and the table exists). */
+  /** True when this handle can embed (an embedder is configured, sqlite-vec is loaded and the table exists). */
   get canEmbed(): boolean {
-    return this.#embedder !== undefined && this.#dimensions !== null
+    return this.#embedder !== undefined && this.#dimensions !== null && this.#missing === null
   }
 
   /** The recorded dimension, or null. */
@@ -292,6 +335,7 @@ export class VectorIndex {
   async embedQuery(text: string): Promise<Float32Array | null> {
     const embedder = this.#embedder
     const dims = this.#dimensions
+    this.assertSqliteVec('vector search')
     if (embedder === undefined || dims === null) {
       throw new CleoStoreError('UNSUPPORTED', 'vector search needs an embedder: open the brain store with { embedder }', this.#context)
     }
@@ -299,6 +343,7 @@ export class VectorIndex {
     try {
       vectors = await embedder.embed([text])
     } catch (error) {
+      if (error instanceof CleoStoreError) throw error // an adapter's typed error (UNSUPPORTED, VALIDATION, IO) keeps its code
       throw new CleoStoreError('IO', `embedder failed on the search query: ${error instanceof Error ? error.message : String(error)}`, {
         ...this.#context,
         cause: error,
@@ -331,6 +376,12 @@ export class VectorIndex {
    */
   apply(key: number, kind: BrainEntryKind, outcome: EmbedOutcome | undefined, replacing: boolean): 'stored' | 'queued' | 'none' {
     if (this.#dimensions === null) return 'none'
+    if (this.#missing !== null) {
+      // The vector table exists but cannot be written: queue the entry; its old
+      // vector (if any) is removed when a handle with sqlite-vec opens the store.
+      this.queue(key, replacing ? 'changed' : 'new', null)
+      return 'queued'
+    }
     if (outcome === undefined) {
       if (replacing) this.#db.run(rawQuery(SQL.delete, [BigInt(key)]))
       this.queue(key, this.#embedder === undefined ? 'no_embedder' : 'changed', null)
@@ -358,7 +409,8 @@ export class VectorIndex {
 
   /** Inside a write: removes the vector of `key` (if any). */
   remove(key: number): void {
-    if (this.#dimensions !== null) this.#db.run(rawQuery(SQL.delete, [BigInt(key)]))
+    // Without sqlite-vec the vector stays behind as an orphan: maintain() removes it later.
+    if (this.#dimensions !== null && this.#missing === null) this.#db.run(rawQuery(SQL.delete, [BigInt(key)]))
   }
 
   /** Inside a write: queues `key` for `reindex()`. */
@@ -427,7 +479,7 @@ export class VectorIndex {
    * Set-based: one anti-join per kind. Returns how many.
    */
   removeOrphans(dryRun: boolean): number {
-    if (this.#dimensions === null) return 0
+    if (this.#dimensions === null || this.#missing !== null) return 0
     let removed = 0
     for (const kind of BRAIN_ENTRY_KINDS) {
       const base = KIND_CODES[kind] * KEY_BASE
@@ -464,6 +516,14 @@ function mismatch(
       },
     },
   )
+}
+
+/** `UNSUPPORTED`: sqlite-vec is not loaded, so `operation` cannot run. */
+function unsupported(context: Required<ErrorContext>, reason: string, operation: string): CleoStoreError {
+  return new CleoStoreError('UNSUPPORTED', `${operation} needs sqlite-vec, which is not available (${reason}). Fix: ${SQLITE_VEC_FIX}`, {
+    ...context,
+    details: { missing: 'sqlite-vec' },
+  })
 }
 
 /** (Re)creates the vec0 table with `dimensions` (an integer checked by `checkEmbedder`). */

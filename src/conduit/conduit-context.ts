@@ -43,7 +43,7 @@ export function tooLarge(
 }
 
 /** A `NOT_FOUND` error quoting the missing id. */
-export function notFound(ctx: ConduitContext, what: string, id: unknown, details: Record<string, unknown> = {}): CleoStoreError {
+export function notFound(ctx: ConduitContext, what: string, id: string | number, details: Record<string, unknown> = {}): CleoStoreError {
   return new CleoStoreError('NOT_FOUND', `${what} ${quote(id)} not found`, {
     ...ctx.errorContext,
     details: { what, id, ...details },

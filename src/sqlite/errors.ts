@@ -57,12 +57,151 @@ export interface ErrorContext {
   readonly file?: string
 }
 
+// --- typed error details (issue 15 item 3) ---
+
+/**
+ * A field path into an input: property names and array indexes, outermost first.
+ *
+ * @example
+ * ```ts
+ * const path: CleoStoreFieldPath = ['items', 3, 'title'] // input.items[3].title
+ * ```
+ */
+export type CleoStoreFieldPath = readonly (string | number)[]
+
+/**
+ * One problem of a rejected input (`VALIDATION` lists them all in `details.issues`).
+ *
+ * @example
+ * ```ts
+ * if (isCleoStoreError(e, 'VALIDATION')) for (const issue of e.details?.issues ?? []) console.log(issue.path.join('.'), issue.message)
+ * ```
+ */
+export interface CleoStoreValidationIssue {
+  readonly path: CleoStoreFieldPath
+  readonly message: string
+}
+
+/**
+ * Extra facts any error's `details` may carry besides the typed ones of its code
+ * (read them with `details['name']`; they are `unknown` until checked).
+ *
+ * @example
+ * ```ts
+ * if (isCleoStoreError(e, 'CONFLICT') && typeof e.details?.['holder'] === 'string') console.log(e.details['holder'])
+ * ```
+ */
+export interface CleoStoreOtherDetails {
+  readonly [fact: string]: unknown
+}
+
+/**
+ * The shape of `error.details` per error code. The named fields are the ones the
+ * library sets (optional where only some failures set them); other facts may
+ * appear as `unknown`. `details` itself is `undefined` when a failure has none.
+ * Narrow with {@link isCleoStoreError}.
+ *
+ * @example
+ * ```ts
+ * if (isCleoStoreError(error, 'CYCLE')) console.log(error.details?.path.join(' → '))
+ * if (isCleoStoreError(error, 'VALIDATION')) console.log(error.details?.path, error.details?.issues)
+ * ```
+ */
+export interface CleoStoreErrorDetails {
+  /** `path` names the (first) offending field; `issues` lists every problem (schema validation). */
+  readonly VALIDATION: CleoStoreOtherDetails & {
+    readonly path?: CleoStoreFieldPath
+    readonly issues?: readonly CleoStoreValidationIssue[]
+    /** The operation that rejected the input, e.g. `tasks.create`. */
+    readonly operation?: string
+  }
+  /** The missing thing's `id` and `kind` (or the `path` of the input naming it), when known. */
+  readonly NOT_FOUND: CleoStoreOtherDetails & {
+    readonly id?: string | number
+    readonly kind?: string
+    readonly path?: CleoStoreFieldPath
+  }
+  /** The conflicting record's id and, for version checks, the versions. */
+  readonly CONFLICT: CleoStoreOtherDetails & {
+    readonly id?: string
+    readonly existingId?: string
+    readonly expectedVersion?: number
+    readonly sqliteCode?: number
+  }
+  /** `path`: the ids along the cycle that the change would close, first = last. */
+  readonly CYCLE: CleoStoreOtherDetails & { readonly path: readonly string[] }
+  /** The record concerned and the rule, status or transition refused. */
+  readonly INVARIANT: CleoStoreOtherDetails & {
+    readonly id?: string
+    readonly status?: string
+    readonly from?: string
+    readonly to?: string
+    readonly sqliteCode?: number
+  }
+  /** `attempts` and `waitedMs` once the retries are exhausted; `sqliteCode` for one failed statement. */
+  readonly BUSY: CleoStoreOtherDetails & {
+    readonly attempts?: number
+    readonly waitedMs?: number
+    readonly reason?: string
+    readonly sqliteCode?: number
+  }
+  readonly STORAGE_FULL: CleoStoreOtherDetails & { readonly sqliteCode?: number }
+  readonly CORRUPT: CleoStoreOtherDetails & { readonly reason?: string; readonly sqliteCode?: number }
+  /** The file's `application_id` and its tables (a count for SQLite, up to 20 names for PostgreSQL). */
+  readonly WRONG_STORE: CleoStoreOtherDetails & { readonly applicationId?: number; readonly tables?: number | readonly string[] }
+  /** The migrations in the file that this version does not know. */
+  readonly SCHEMA_TOO_NEW: CleoStoreOtherDetails & { readonly unknownMigrations?: readonly string[] }
+  /** The migration that failed or was edited. */
+  readonly MIGRATION_FAILED: CleoStoreOtherDetails & { readonly migration?: string | undefined }
+  readonly KEY_FILE: CleoStoreOtherDetails
+  /** The lease or claim that is no longer held: its `token` (fencing number or claim token). */
+  readonly LEASE_LOST: CleoStoreOtherDetails & { readonly token?: string | number | null }
+  readonly CLOSED: CleoStoreOtherDetails
+  readonly READ_ONLY: CleoStoreOtherDetails & { readonly sqliteCode?: number }
+  readonly IO: CleoStoreOtherDetails & { readonly sqliteCode?: number }
+  /** `missing`: the optional package or runtime feature that is absent (e.g. `sqlite-vec`). */
+  readonly UNSUPPORTED: CleoStoreOtherDetails & { readonly missing?: string; readonly path?: CleoStoreFieldPath }
+  readonly INTERNAL: CleoStoreOtherDetails & { readonly sqliteCode?: number }
+}
+
+/**
+ * The `details` type of errors with `code` (untyped facts for a code without an entry).
+ *
+ * @example
+ * ```ts
+ * const details: CleoStoreErrorDetailsOf<'BUSY'> = { attempts: 3, waitedMs: 5000 }
+ * ```
+ */
+export type CleoStoreErrorDetailsOf<C extends CleoStoreErrorCode> = C extends keyof CleoStoreErrorDetails
+  ? CleoStoreErrorDetails[C]
+  : CleoStoreOtherDetails
+
+/**
+ * A `CleoStoreError` whose type is the union of one member per code, so that
+ * checking `error.code` narrows `error.details` (what `isCleoStoreError(error)`
+ * returns).
+ *
+ * @example
+ * ```ts
+ * function explain(error: AnyCleoStoreError): string {
+ *   switch (error.code) {
+ *     case 'CYCLE': return `cycle: ${error.details?.path.join(' → ')}`
+ *     case 'BUSY': return `busy after ${error.details?.attempts ?? 1} attempts`
+ *     default: return error.message
+ *   }
+ * }
+ * ```
+ */
+export type AnyCleoStoreError = { [C in CleoStoreErrorCode]: CleoStoreError<C> }[CleoStoreErrorCode]
+
+// --- end typed error details ---
+
 /** Options of {@link CleoStoreError}. */
-export interface CleoStoreErrorOptions extends ErrorContext {
+export interface CleoStoreErrorOptions<C extends CleoStoreErrorCode = CleoStoreErrorCode> extends ErrorContext {
   /** The underlying error (SQLite, file system, zod). */
   readonly cause?: unknown
   /** Structured facts about the failure (a field path, a cycle path, a limit). Never secrets. */
-  readonly details?: Readonly<Record<string, unknown>>
+  readonly details?: CleoStoreErrorDetailsOf<C>
 }
 
 /**
@@ -79,18 +218,18 @@ export interface CleoStoreErrorOptions extends ErrorContext {
  * }
  * ```
  */
-export class CleoStoreError extends Error {
+export class CleoStoreError<C extends CleoStoreErrorCode = CleoStoreErrorCode> extends Error {
   override readonly name = 'CleoStoreError'
   /** Machine-readable code; see {@link CleoStoreErrorCode}. */
-  readonly code: CleoStoreErrorCode
+  readonly code: C
   /** Store or component concerned, when known. */
   readonly store: string | undefined
   /** File concerned, when known. */
   readonly file: string | undefined
-  /** Structured facts about the failure. */
-  readonly details: Readonly<Record<string, unknown>> | undefined
+  /** Structured facts about the failure; typed per code (see {@link CleoStoreErrorDetails}). */
+  readonly details: CleoStoreErrorDetailsOf<C> | undefined
 
-  constructor(code: CleoStoreErrorCode, message: string, options: CleoStoreErrorOptions = {}) {
+  constructor(code: C, message: string, options: CleoStoreErrorOptions<C> = {}) {
     super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.store = options.store
@@ -100,15 +239,24 @@ export class CleoStoreError extends Error {
 }
 
 /**
- * True when `error` is a {@link CleoStoreError}, optionally with the given code.
+ * True when `error` is a {@link CleoStoreError}, optionally with the given code (or
+ * one of the given codes). The check narrows: with a code, `error.code` is that code
+ * and `error.details` has that code's shape ({@link CleoStoreErrorDetails}); without,
+ * `error` is an {@link AnyCleoStoreError}, so a `switch (error.code)` narrows too.
  *
  * @example
  * ```ts
- * if (isCleoStoreError(error, 'BUSY')) retryLater()
+ * if (isCleoStoreError(error, 'BUSY')) retryLater(error.details?.attempts)
+ * if (isCleoStoreError(error, 'CYCLE')) console.log(error.details?.path.join(' → '))
+ * if (isCleoStoreError(error, ['NOT_FOUND', 'CLOSED'])) return null
  * ```
  */
-export function isCleoStoreError(error: unknown, code?: CleoStoreErrorCode): error is CleoStoreError {
-  return error instanceof CleoStoreError && (code === undefined || error.code === code)
+export function isCleoStoreError(error: unknown): error is AnyCleoStoreError
+export function isCleoStoreError<C extends CleoStoreErrorCode>(error: unknown, code: C | readonly C[]): error is { [K in C]: CleoStoreError<K> }[C]
+export function isCleoStoreError(error: unknown, code?: CleoStoreErrorCode | readonly CleoStoreErrorCode[]): boolean {
+  if (!(error instanceof CleoStoreError)) return false
+  if (code === undefined) return true
+  return typeof code === 'string' ? error.code === code : code.includes(error.code)
 }
 
 /** SQLite primary result codes we translate (the low byte of an extended code). */

@@ -14,8 +14,9 @@
  * 3. pragmas: `journal_mode=WAL` (read back; refused if not granted, except for
  *    `:memory:`), `foreign_keys=ON`, `busy_timeout`, `synchronous` (NORMAL or FULL),
  *    `journal_size_limit` (the WAL is truncated back after checkpoints);
- * 4. sqlite-vec is loaded for stores that need it, then extension loading is
- *    switched off, so SQL can never call `load_extension()`;
+ * 4. sqlite-vec is loaded for stores that use it (when it is installed: it is an
+ *    optional dependency), then extension loading is switched off, so SQL can never
+ *    call `load_extension()`;
  * 5. migrations run (see migrate.ts).
  *
  * @module
@@ -24,8 +25,6 @@ import { accessSync, closeSync, constants, lstatSync, openSync, readSync, realpa
 import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-
-import * as sqliteVec from 'sqlite-vec'
 
 import type { BusyRetryPolicy } from './database.js'
 import { BUSY_SLICE_MS, DEFAULT_BUSY_RETRY, retryWhileBusy, SqliteDatabase } from './database.js'
@@ -36,6 +35,7 @@ import type { DatabaseSync, NodeSqliteModule } from './node-sqlite.js'
 import { loadNodeSqlite } from './node-sqlite.js'
 import type { StoreDefinition, StoreName } from './store-definition.js'
 import { APPLICATION_IDS } from './store-definition.js'
+import { loadSqliteVec, markSqliteVecUnavailable } from './sqlite-vec.js'
 
 /** The in-memory database path. */
 export const MEMORY = ':memory:'
@@ -491,13 +491,11 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
       throw new CleoStoreError('INTERNAL', 'foreign_keys could not be enabled', context)
     }
     if (store.vectors) {
+      // sqlite-vec is optional: without it the store opens and its vector features
+      // report UNSUPPORTED (the store asks sqliteVecUnavailableReason(database)).
       try {
-        connection.loadExtension(sqliteVec.getLoadablePath())
-      } catch (error) {
-        throw new CleoStoreError('UNSUPPORTED', `sqlite-vec could not be loaded: ${(error as Error).message}`, {
-          ...context,
-          cause: error,
-        })
+        const missing = await loadSqliteVec(connection)
+        if (missing !== null) markSqliteVecUnavailable(database, missing)
       } finally {
         connection.enableLoadExtension(false)
       }

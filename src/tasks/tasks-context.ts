@@ -9,7 +9,7 @@ import type { z } from 'zod'
 
 import type { Clock } from '../sqlite/clock.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
-import type { CleoStoreErrorCode } from '../sqlite/errors.js'
+import type { CleoStoreErrorCode, CleoStoreErrorDetailsOf } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import { template } from '../sqlite/query-template.js'
@@ -135,7 +135,7 @@ export class TasksContext {
   }
 
   /** A typed error carrying this store's context. */
-  error(code: CleoStoreErrorCode, message: string, details?: Record<string, unknown>): CleoStoreError {
+  error<C extends CleoStoreErrorCode>(code: C, message: string, details?: CleoStoreErrorDetailsOf<C>): CleoStoreError<C> {
     return new CleoStoreError(code, message, details === undefined ? this.errorContext : { ...this.errorContext, details })
   }
 
