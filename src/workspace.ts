@@ -44,6 +44,8 @@ import type {
   WorkspaceRepairReport,
 } from './workspace-integrity.js'
 import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
+import type { GuardedStores } from './workspace-guards.js'
+import { workspaceReferenceGuard } from './workspace-guards.js'
 import { registerWorkspaceProject } from './workspace-registration.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './workspace-agents.js'
 
@@ -75,6 +77,11 @@ export interface WorkspaceOptions extends EngineOptions {
    * Honoured with `inMemory` too (the identities then outlive the workspace).
    */
   readonly signaldock?: WorkspaceSignaldockOptions
+  /**
+   * tasks.db's `enforceClaims` (default false): changing a task under another
+   * agent's live claim needs its claim token (`CONFLICT` otherwise).
+   */
+  readonly enforceClaims?: boolean
 }
 
 /** File names of the stores. */
@@ -228,8 +235,13 @@ export class CleoWorkspace {
       }
       throw translated
     }
-    const { globalDir: _g, inMemory, telemetry: telemetryOption, signaldock: signaldockOptions, embedder, ...repositoryOptions } = options
-    const brainOptions = embedder === undefined ? repositoryOptions : { ...repositoryOptions, embedder }
+    const { globalDir: _g, inMemory, telemetry: telemetryOption, signaldock: signaldockOptions, embedder, enforceClaims, ...repositoryOptions } = options
+    // Cross-database write guards: project stores check the ids they name in tasks.db / signaldock.
+    let guarded: GuardedStores | undefined
+    const guard = { referenceGuard: workspaceReferenceGuard(() => guarded) }
+    const brainOptions = { ...repositoryOptions, ...guard, ...(embedder === undefined ? {} : { embedder }) }
+    const conduitOptions = { ...repositoryOptions, ...guard }
+    const tasksOptions = { ...repositoryOptions, ...guard, ...(enforceClaims === undefined ? {} : { enforceClaims }) }
     const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false
     const telemetryOptions =
       typeof telemetryOption === 'object' && telemetryOption.retention !== undefined
@@ -239,13 +251,14 @@ export class CleoWorkspace {
 
     if (inMemory) {
       const opened = await openAll({
-        tasks: () => TasksRepository.open(MEMORY, repositoryOptions),
+        tasks: () => TasksRepository.open(MEMORY, tasksOptions),
         brain: () => BrainRepository.open(MEMORY, brainOptions),
-        conduit: () => ConduitRepository.open(MEMORY, repositoryOptions),
+        conduit: () => ConduitRepository.open(MEMORY, conduitOptions),
         signaldock: () => openWorkspaceSignaldock(MEMORY, repositoryOptions, signaldockOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
         telemetry: wantTelemetry ? () => TelemetryRepository.open(MEMORY, telemetryOptions) : null,
       })
+      guarded = opened
       const release = async () => {
         await Promise.all([opened.signaldock.close(), opened.nexus.close(), opened.telemetry?.close()])
       }
@@ -270,9 +283,9 @@ export class CleoWorkspace {
     let opened
     try {
       opened = await openAll({
-        tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), repositoryOptions),
+        tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), tasksOptions),
         brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
-        conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), repositoryOptions),
+        conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), conduitOptions),
         signaldock: () => global.signaldock,
         nexus: () => global.nexus,
         telemetry: lease.telemetry ? () => lease.telemetry!.value : null,
@@ -281,6 +294,7 @@ export class CleoWorkspace {
       await releaseGlobal()
       throw error
     }
+    guarded = opened
     const projectId = await registerOrClose(opened, project, false, clock, releaseGlobal)
     openProjects.set(project, (openProjects.get(project) ?? 0) + 1)
     return new CleoWorkspace({ projectDir: project, globalDir, ...opened, release: releaseGlobal, projectId, inMemory: false, clock })

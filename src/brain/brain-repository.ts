@@ -119,7 +119,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
   private constructor(db: SqliteDatabase<BrainDatabase>, options: BrainRepositoryOptions, vectors: VectorIndex) {
     super(db, options)
     this.#vectors = vectors
-    const core: BrainCore = { db, clock: this.clock, newId: uuidv7Generator(this.clock), vectors, context: db.context }
+    const core: BrainCore = { db, clock: this.clock, newId: uuidv7Generator(this.clock), vectors, context: db.context, guard: this.referenceGuard }
     this.#memories = new BrainMemories(core)
     this.stickyNotes = new BrainStickyNotes(core, this.#memories)
     this.links = new BrainMemoryLinks(core, this.#memories)

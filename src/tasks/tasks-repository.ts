@@ -136,7 +136,7 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
   /** The seeded status registry. */
   readonly statuses = new TaskStatusRegistry(this.#ctx)
   /** `agent_credentials`: the local cache of sealed signaldock agent credentials. */
-  readonly credentials = new AgentCredentials(this.db, this.clock)
+  readonly credentials = new AgentCredentials(this.db, this.clock, this.referenceGuard)
 
   private constructor(db: SqliteDatabase<TasksDatabase>, options: TasksRepositoryOptions) {
     super(db, options)
