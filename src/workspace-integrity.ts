@@ -30,6 +30,7 @@ import type { StoreRepository } from './sqlite/store-repository.js'
 import type { TasksRepository } from './tasks/tasks-repository.js'
 import { readProjectId, registerWorkspaceProject } from './workspace-registration.js'
 import { SOFT_REFERENCE_CHECKS } from './workspace-references.js'
+import { AGENT_REAUTH_CHECK } from './workspace-keys.js'
 import type { SignaldockRepository } from './signaldock/signaldock-repository.js'
 
 /** Where a finding was made: a store, or the workspace as a whole. */
@@ -323,6 +324,7 @@ export const WORKSPACE_CHECKS: readonly WorkspaceCheck[] = Object.freeze([
   NEXUS_REGISTRATION_CHECK,
   NEXUS_PROJECT_PATHS_CHECK,
   ...SOFT_REFERENCE_CHECKS,
+  AGENT_REAUTH_CHECK,
 ])
 
 function storesOf(target: WorkspaceCheckTarget): { tasks?: TasksRepository; nexus?: NexusRepository } {

@@ -204,6 +204,8 @@ export class CleoWorkspace {
       projects: props.inMemory
         ? noKnownProjects()
         : nexusKnownProjects(props.nexus, (dir) => join(dir, PROJECT_DIR_NAME, STORE_FILES.conduit)),
+      // In memory the keys are random; on a shared PostgreSQL signaldock other machines' seals never open here.
+      markReauth: !props.inMemory && props.signaldock.sqlite !== undefined,
     })
   }
 
@@ -297,7 +299,18 @@ export class CleoWorkspace {
     guarded = opened
     const projectId = await registerOrClose(opened, project, false, clock, releaseGlobal)
     openProjects.set(project, (openProjects.get(project) ?? 0) + 1)
-    return new CleoWorkspace({ projectDir: project, globalDir, ...opened, release: releaseGlobal, projectId, inMemory: false, clock })
+    const ws = new CleoWorkspace({ projectDir: project, globalDir, ...opened, release: releaseGlobal, projectId, inMemory: false, clock })
+    try {
+      // Sealed keys this machine's key files cannot open (restored elsewhere, key files lost) are marked now.
+      await ws.#agents.reconcileKeys()
+    } catch (error) {
+      // A bad key file is reported where keys are used (KEY_FILE); the stores still open.
+      if (!(error instanceof CleoStoreError && error.code === 'KEY_FILE')) {
+        await ws.close()
+        throw error
+      }
+    }
+    return ws
   }
 
   /**
@@ -503,7 +516,9 @@ export class CleoWorkspace {
    * (`<dir>/<time>-<id>/`: one `<store>.db` per store and `manifest.json` with store,
    * schema version and SHA-256 of each), and rotates older backups of this project in
    * `dir` (the newest `keep`, default 10, stay). The workspace stays usable and other
-   * processes may keep writing meanwhile.
+   * processes may keep writing meanwhile. telemetry.db is never backed up. With
+   * `includeKeys: true` the folder also holds `machine-key` and `global-salt` (mode
+   * 0600), so a restore onto another machine opens every sealed credential.
    *
    * @example
    * ```ts
@@ -513,6 +528,7 @@ export class CleoWorkspace {
    * ```
    */
   async backup(dir: string, options: WorkspaceBackupOptions = {}): Promise<WorkspaceBackup> {
+    // telemetry.db is never part of a backup (CLEO: telemetry is not backed up).
     return backupWorkspace(
       { projectDir: this.projectDir, globalDir: this.globalDir, projectId: this.#projectId, stores: this.#stores(), clock: this.#clock },
       dir,
