@@ -590,7 +590,7 @@ async function registerOrClose(
   release: () => Promise<void>,
 ): Promise<string> {
   try {
-    const { projectId } = await registerWorkspaceProject({ tasks: opened.tasks, nexus: opened.nexus, projectDir, inMemory, clock })
+    const { projectId } = await registerWorkspaceProject({ tasks: opened.tasks, nexus: opened.nexus, projectDir, inMemory, clock, brainDbPath: opened.brain.path })
     return projectId
   } catch (error) {
     await Promise.allSettled([opened.tasks.close(), opened.brain.close(), opened.conduit.close()])
