@@ -518,7 +518,8 @@ export function memoryAgentRefStore(clock: Clock = systemClock): ProjectAgentRef
         enabled: true,
         role: options.role !== undefined ? options.role : (existing?.role ?? null),
         capabilitiesOverride: options.capabilitiesOverride !== undefined ? options.capabilitiesOverride : existing?.capabilitiesOverride,
-        attachedAt: existing?.enabled ? existing.attachedAt! : toIso(clock()),
+        // Like conduit.db: re-attaching (even a detached ref) keeps the first attachedAt.
+        attachedAt: existing?.attachedAt ?? toIso(clock()),
         lastUsedAt: existing?.lastUsedAt ?? null,
       }
       rows.set(agentId, ref)
