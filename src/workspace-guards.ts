@@ -90,3 +90,27 @@ export function workspaceReferenceGuard(stores: () => GuardedStores | undefined)
     )
   }
 }
+
+/**
+ * What brain maintenance sees of tasks.db through a workspace: every task and
+ * session id (`BrainRepositoryOptions.knownReferences`), so `ws.brain.maintain()`
+ * reconciles orphaned references. Empty lists until the workspace is open.
+ *
+ * @example
+ * ```ts
+ * const brain = await BrainRepository.open(file, { knownReferences: workspaceKnownReferences(() => stores) })
+ * ```
+ */
+export function workspaceKnownReferences(
+  stores: () => GuardedStores | undefined,
+): () => Promise<{ taskIds: string[]; sessionIds: string[] }> {
+  return async () => {
+    const opened = stores()
+    if (opened === undefined) throw new CleoStoreError('CLOSED', 'the workspace is not open yet', { store: 'workspace' })
+    const [tasks, sessions] = await Promise.all([
+      opened.tasks.kysely.selectFrom('tasks').select('id').execute(),
+      opened.tasks.kysely.selectFrom('sessions').select('id').execute(),
+    ])
+    return { taskIds: tasks.map((row) => row.id), sessionIds: sessions.map((row) => row.id) }
+  }
+}

@@ -45,7 +45,7 @@ import type {
 } from './workspace-integrity.js'
 import { checkWorkspace, repairWorkspace } from './workspace-integrity.js'
 import type { GuardedStores } from './workspace-guards.js'
-import { workspaceReferenceGuard } from './workspace-guards.js'
+import { workspaceKnownReferences, workspaceReferenceGuard } from './workspace-guards.js'
 import { registerWorkspaceProject } from './workspace-registration.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './workspace-agents.js'
 
@@ -241,7 +241,13 @@ export class CleoWorkspace {
     // Cross-database write guards: project stores check the ids they name in tasks.db / signaldock.
     let guarded: GuardedStores | undefined
     const guard = { referenceGuard: workspaceReferenceGuard(() => guarded) }
-    const brainOptions = { ...repositoryOptions, ...guard, ...(embedder === undefined ? {} : { embedder }) }
+    const brainOptions = {
+      ...repositoryOptions,
+      ...guard,
+      // Brain maintenance sees tasks.db and reconciles orphaned references.
+      knownReferences: workspaceKnownReferences(() => guarded),
+      ...(embedder === undefined ? {} : { embedder }),
+    }
     const conduitOptions = { ...repositoryOptions, ...guard }
     const tasksOptions = { ...repositoryOptions, ...guard, ...(enforceClaims === undefined ? {} : { enforceClaims }) }
     const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false

@@ -20,7 +20,20 @@ export interface BrainCore {
   readonly context: Required<ErrorContext>
   /** The workspace's cross-database write guard (tasks and sessions), if any. */
   readonly guard?: ReferenceGuard | undefined
+  /** Every task and session id of tasks.db, when a workspace lets brain see them (maintenance). */
+  readonly knownReferences?: BrainKnownReferences | undefined
 }
+
+/**
+ * Returns every task id and session id that exists in tasks.db: given by a workspace
+ * so `brain.maintain()` can reconcile orphaned references.
+ *
+ * @example
+ * ```ts
+ * const known: BrainKnownReferences = async () => ({ taskIds: ['T1'], sessionIds: [] })
+ * ```
+ */
+export type BrainKnownReferences = () => Promise<{ readonly taskIds: readonly string[]; readonly sessionIds: readonly string[] }>
 
 /**
  * The tasks.db ids a memory input or patch names: decision contexts (task, epic)
