@@ -25,3 +25,5 @@ export type { BrainMemoryLinks } from './memory-links.js'
 export { FTS_ROW_BUDGET as BRAIN_FTS_ROW_BUDGET, planFtsQuery as planBrainFtsQuery } from './fts-plan.js'
 export type { FtsPlan as BrainFtsPlan, ProbedTerm as BrainProbedTerm } from './fts-plan.js'
 export { contentHash as brainContentHash, normalizeText as normalizeBrainText } from './memory-rows.js'
+// Brain maintenance sees tasks through a workspace (issue 16)
+export type { BrainKnownReferences } from './brain-core.js'
