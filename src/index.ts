@@ -109,3 +109,11 @@ export { SECRET_FIELDS } from './sqlite/validate.js'
 // Input rules (issue 14, items 7–12): the structural guard's limits.
 export { INPUT_LIMITS, inspectInput } from './sqlite/input-guard.js'
 export type { InputLimits, InputProblem, InputRule } from './sqlite/input-guard.js'
+
+// CLEO conformance round 2 (issue 16): cross-database write guards, keys in backups and re-authentication
+export { workspaceKnownReferences, workspaceReferenceGuard } from './workspace/guards.js'
+export type { GuardedStores } from './workspace/guards.js'
+export type { ReferenceGuard, SoftReference } from './sqlite/reference-guard.js'
+export { AGENT_REAUTH_CHECK } from './workspace/keys.js'
+export { WorkspaceBackupKeySchema } from './workspace/backup.js'
+export type { WorkspaceBackupKey } from './workspace/backup.js'

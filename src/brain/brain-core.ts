@@ -7,6 +7,7 @@
 import type { Clock } from '../sqlite/clock.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
+import type { ReferenceGuard, SoftReference } from '../sqlite/reference-guard.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { VectorIndex } from './vector-index.js'
 
@@ -17,4 +18,32 @@ export interface BrainCore {
   readonly newId: () => string
   readonly vectors: VectorIndex
   readonly context: Required<ErrorContext>
+  /** The workspace's cross-database write guard (tasks and sessions), if any. */
+  readonly guard?: ReferenceGuard | undefined
+  /** Every task and session id of tasks.db, when a workspace lets brain see them (maintenance). */
+  readonly knownReferences?: BrainKnownReferences | undefined
+}
+
+/**
+ * Returns every task id and session id that exists in tasks.db: given by a workspace
+ * so `brain.maintain()` can reconcile orphaned references.
+ *
+ * @example
+ * ```ts
+ * const known: BrainKnownReferences = async () => ({ taskIds: ['T1'], sessionIds: [] })
+ * ```
+ */
+export type BrainKnownReferences = () => Promise<{ readonly taskIds: readonly string[]; readonly sessionIds: readonly string[] }>
+
+/**
+ * The tasks.db ids a memory input or patch names: decision contexts (task, epic)
+ * and an observation's source session. Nulls (clearing a reference) are not checked.
+ */
+export function memoryReferences(input: Record<string, unknown>, at: ReadonlyArray<string | number> = []): SoftReference[] {
+  const refs: SoftReference[] = []
+  for (const [field, kind] of [['contextTaskId', 'task'], ['contextEpicId', 'task'], ['sourceSessionId', 'session']] as const) {
+    const id = input[field]
+    if (typeof id === 'string') refs.push({ kind, id, path: [...at, field] })
+  }
+  return refs
 }

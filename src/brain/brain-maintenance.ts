@@ -58,6 +58,26 @@ const REMOVE_LINKS = template<BrainDatabase, { ids: string }>()((db, p) =>
   db.deleteFrom('brain_memory_links').where(sql<boolean>`NOT ${IN_IDS('task_id', p('ids'))}`),
 )
 
+const COUNT_DECISIONS = template<BrainDatabase, { ids: string }>()((db, p) =>
+  db
+    .selectFrom('brain_decisions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(
+      sql<boolean>`(context_task_id IS NOT NULL AND NOT ${IN_IDS('context_task_id', p('ids'))})
+        OR (context_epic_id IS NOT NULL AND NOT ${IN_IDS('context_epic_id', p('ids'))})`,
+    ),
+)
+const COUNT_OBSERVATIONS = template<BrainDatabase, { ids: string }>()((db, p) =>
+  db
+    .selectFrom('brain_observations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('source_session_id', 'is not', null)
+    .where(sql<boolean>`NOT ${IN_IDS('source_session_id', p('ids'))}`),
+)
+const COUNT_LINKS = template<BrainDatabase, { ids: string }>()((db, p) =>
+  db.selectFrom('brain_memory_links').select((eb) => eb.fn.countAll<number>().as('n')).where(sql<boolean>`NOT ${IN_IDS('task_id', p('ids'))}`),
+)
+
 const TaskIds = z.array(z.string().min(1).max(64))
 
 function facts(row: AnyMemoryRow) {
@@ -83,6 +103,25 @@ export class BrainMaintenance {
     const o = validate(BrainMaintainOptions, options, 'brain.maintain', context)
     const now = o.at ?? clock()
     const L = BRAIN_LIFECYCLE
+    // Through a workspace, maintenance sees tasks.db and reconciles orphaned references too.
+    const known = this.#core.knownReferences === undefined ? undefined : await this.#core.knownReferences()
+    const reconcile = (): BrainReconcileReport | null => {
+      if (known === undefined) return null
+      const tasks = JSON.stringify(known.taskIds)
+      const sessions = JSON.stringify(known.sessionIds)
+      if (o.dryRun) {
+        return {
+          decisionsFixed: Number(db.get(COUNT_DECISIONS, { ids: tasks })!.n),
+          observationsFixed: Number(db.get(COUNT_OBSERVATIONS, { ids: sessions })!.n),
+          linksRemoved: Number(db.get(COUNT_LINKS, { ids: tasks })!.n),
+        }
+      }
+      return {
+        decisionsFixed: db.run(FIX_DECISIONS, { ids: tasks }).changes,
+        observationsFixed: db.run(FIX_OBSERVATIONS, { ids: sessions }).changes,
+        linksRemoved: db.run(REMOVE_LINKS, { ids: tasks }).changes,
+      }
+    }
     const work = (): BrainMaintenanceReport => {
       const promoted: BrainTierChange[] = []
       const evicted: Array<{ kind: BrainMemoryKind; id: string }> = []
@@ -117,7 +156,8 @@ export class BrainMaintenance {
         if (!o.dryRun) db.run(DECAY, { seq: row.seq, confidence: next.confidence, decayed_at: next.decayedAt })
       }
       const orphanVectorsRemoved = vectors.removeOrphans(o.dryRun)
-      return { promoted, decayed, evicted, orphanVectorsRemoved, dryRun: o.dryRun }
+      const orphanedRefs = reconcile()
+      return { promoted, decayed, evicted, orphanVectorsRemoved, orphanedRefs, dryRun: o.dryRun }
     }
     return o.dryRun ? db.snapshot(work) : db.write(work)
   }

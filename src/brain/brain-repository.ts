@@ -15,7 +15,7 @@ import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { z as zod } from 'zod'
 import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
-import type { BrainCore } from './brain-core.js'
+import type { BrainCore, BrainKnownReferences } from './brain-core.js'
 import { BrainMaintenance } from './brain-maintenance.js'
 import { BrainSearch } from './brain-search.js'
 import type {
@@ -61,6 +61,7 @@ const BrainOpenOptionsSchema = repositoryOptionsSchema({
     .strictObject({ exactSearchUpTo: anyNumber.optional(), oversample: anyNumber.optional(), ftsRowBudget: anyNumber.optional() })
     .optional(),
   mmapSize: zod.number().optional(),
+  knownReferences: zod.unknown().optional(),
 })
 
 export interface BrainRepositoryOptions extends RepositoryOptions {
@@ -85,6 +86,13 @@ export interface BrainRepositoryOptions extends RepositoryOptions {
    * vectors), through the map a few µs.
    */
   readonly mmapSize?: number
+  /**
+   * Lets maintenance see tasks.db: returns every task and session id (a workspace
+   * sets it). With it, {@link BrainRepository.maintain} also reconciles orphaned
+   * references (CLEO: "during brain maintenance") and reports them in
+   * `orphanedRefs`; without it (a repository on its own) `orphanedRefs` is null.
+   */
+  readonly knownReferences?: BrainKnownReferences | undefined
 }
 
 /**
@@ -135,7 +143,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
   private constructor(db: SqliteDatabase<BrainDatabase>, options: BrainRepositoryOptions, vectors: VectorIndex) {
     super(db, options)
     this.#vectors = vectors
-    const core: BrainCore = { db, clock: this.clock, newId: uuidv7Generator(this.clock), vectors, context: db.context }
+    const core: BrainCore = { db, clock: this.clock, newId: uuidv7Generator(this.clock), vectors, context: db.context, guard: this.referenceGuard, knownReferences: options.knownReferences }
     this.#memories = new BrainMemories(core)
     this.stickyNotes = new BrainStickyNotes(core, this.#memories)
     this.links = new BrainMemoryLinks(core, this.#memories)
@@ -158,7 +166,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    */
   static async open(path: string, options: BrainRepositoryOptions = {}): Promise<BrainRepository> {
     checkOptions(BrainOpenOptionsSchema, options, 'BrainRepository.open', { store: BRAIN_STORE.name })
-    const { embedder, embedderChange, searchTuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, ...engine } = options
+    const { embedder, embedderChange, searchTuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, knownReferences: _known, ...engine } = options
     if (!Number.isSafeInteger(mmapSize) || mmapSize < 0) {
       throw new CleoStoreError('VALIDATION', `mmapSize must be a non-negative integer (got ${mmapSize})`, {
         store: BRAIN_STORE.name,
@@ -341,6 +349,9 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * Applies the lifecycle rules (tier promotion, confidence decay of stale
    * learnings, soft eviction of old low-quality short-tier memories) and removes
    * orphan vectors, in one transaction; reports every change (`dryRun`: report only).
+   * When it can see tasks (opened by a workspace: `knownReferences`), it also
+   * reconciles orphaned references to tasks and sessions in the same transaction
+   * and reports them in `orphanedRefs` (null when it cannot see tasks).
    *
    * @example
    * ```ts

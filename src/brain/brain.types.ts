@@ -305,6 +305,12 @@ export interface BrainMaintenanceReport {
   readonly evicted: ReadonlyArray<{ readonly kind: BrainMemoryKind; readonly id: string }>
   /** Vectors whose memory no longer exists, removed. */
   readonly orphanVectorsRemoved: number
+  /**
+   * References to tasks and sessions tasks.db no longer has, reconciled (links
+   * removed, decision contexts and observation sessions nulled) — null when brain
+   * cannot see tasks (a repository opened on its own).
+   */
+  readonly orphanedRefs: BrainReconcileReport | null
   readonly dryRun: boolean
 }
 

@@ -7,8 +7,10 @@
 import type { z } from 'zod'
 
 import { CleoStoreError } from '../sqlite/errors.js'
+import { guardReferences } from '../sqlite/reference-guard.js'
 import { validate } from '../sqlite/validate.js'
 import type { BrainCore } from './brain-core.js'
+import { memoryReferences } from './brain-core.js'
 import {
   BrainInvalidateOptions,
   BrainListOptions,
@@ -92,6 +94,7 @@ export class BrainMemories {
   async prepare<K extends BrainMemoryKind>(input: unknown, operation = 'brain.record'): Promise<PreparedMemory<K>> {
     const { db, clock, vectors, context } = this.#core
     const parsed = validate(BrainMemoryInput, input, operation, context) as unknown as ParsedMemoryInput & { kind: K }
+    await guardReferences(this.#core.guard, operation, memoryReferences(parsed as unknown as Record<string, unknown>))
     const kind = parsed.kind
     const row = newMemoryRow(parsed, { id: this.#core.newId(), now: clock() })
     let outcome: EmbedOutcome | undefined
@@ -135,6 +138,11 @@ export class BrainMemories {
   async recordMany(inputs: unknown): Promise<Array<BrainRecordResult<BrainMemory>>> {
     const { db, clock, vectors, context } = this.#core
     const parsed = validate(BrainMemoryInputs, inputs, 'brain.recordMany', context) as unknown as ParsedMemoryInput[]
+    await guardReferences(
+      this.#core.guard,
+      'brain.recordMany',
+      parsed.flatMap((input, i) => memoryReferences(input as unknown as Record<string, unknown>, [i])),
+    )
     const now = clock()
     const rows = parsed.map((input) => ({ kind: input.kind, row: newMemoryRow(input, { id: this.#core.newId(), now }) }))
     const outcomes: Array<EmbedOutcome | undefined> = rows.map(() => undefined)
@@ -195,6 +203,7 @@ export class BrainMemories {
     const { db, clock, vectors, context } = this.#core
     validate(BrainMemoryId, id, 'brain.update', context)
     const parsed = validate(BrainMemoryPatch, patch, 'brain.update', context) as Record<string, unknown> & { kind: BrainMemoryKind }
+    await guardReferences(this.#core.guard, 'brain.update', memoryReferences(parsed))
     const kind = parsed.kind
     const check = (found: LocatedMemory | undefined): MemoryRowOf<typeof kind> => {
       if (found === undefined) throw this.#notFound(id)

@@ -11,6 +11,7 @@ import type { z } from 'zod'
 import { toIso } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
+import { guardReferences } from '../sqlite/reference-guard.js'
 import { validate } from '../sqlite/validate.js'
 import type { BrainCore } from './brain-core.js'
 import { BrainMemoryId, BrainMemoryLinkInput } from './brain.schemas.js'
@@ -87,6 +88,7 @@ export class BrainMemoryLinks {
   async add(input: z.input<typeof BrainMemoryLinkInput>): Promise<BrainMemoryLink> {
     const { db, clock, context } = this.#core
     const o = validate(BrainMemoryLinkInput, input, 'brain.links.add', context)
+    await guardReferences(this.#core.guard, 'brain.links.add', [{ kind: 'task', id: o.taskId, path: ['taskId'] }])
     return db.write(() => {
       const memory = this.#memories.locate(o.memoryId)
       if (memory === undefined) {

@@ -8,6 +8,7 @@ import type { Clock } from '../sqlite/clock.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
+import type { ReferenceGuard } from '../sqlite/reference-guard.js'
 import { quote } from '../sqlite/validate.js'
 import type { ConduitDatabase } from './conduit.tables.js'
 
@@ -20,6 +21,8 @@ export interface ConduitContext {
   /** Returns a fresh UUIDv7. */
   readonly nextId: () => string
   readonly errorContext: Required<ErrorContext>
+  /** The workspace's cross-database write guard (signaldock agents), if any. */
+  readonly guard?: ReferenceGuard | undefined
 }
 
 /** UTF-8 length of a string. */

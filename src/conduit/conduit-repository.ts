@@ -74,6 +74,7 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
       random: options.random ?? Math.random,
       nextId: uuidv7Generator(this.clock),
       errorContext: db.context,
+      guard: this.referenceGuard,
     })
     this.agentRefs = new ProjectAgentRefs(ctx)
     this.conversations = new Conversations(ctx)

@@ -374,12 +374,26 @@ export type PruneJobsOptions = z.input<typeof PruneJobsSchema>
 /** Options of `conduit.queue.deadLetters`. */
 export const DeadLetterListSchema = z.strictObject({
   queue: QueueNameSchema.optional(),
+  /** Only the dead letters of this message's delivery jobs (`messages.send({ deliver })`). */
+  messageId: z.string().min(1).max(128).optional(),
   /** Page after this dead-letter id. */
   after: z.int().min(0).optional(),
   limit: pageSize(100),
 })
 /** Options of `conduit.queue.deadLetters`. */
 export type DeadLetterListOptions = z.input<typeof DeadLetterListSchema>
+
+/** Options of `conduit.queue.deadLetterHistory`. */
+export const DeadLetterHistorySchema = z.strictObject({
+  messageId: z.string().min(1).max(128).optional(),
+  recipientId: z.string().min(1).max(128).optional(),
+  jobId: z.int().min(1).optional(),
+  queue: QueueNameSchema.optional(),
+  limit: pageSize(100),
+  cursor: z.string().min(1).max(64).optional(),
+})
+/** Options of `conduit.queue.deadLetterHistory`. */
+export type DeadLetterHistoryOptions = z.input<typeof DeadLetterHistorySchema>
 
 /** Which dead jobs `replayDeadLetters` / `purgeDeadLetters` act on (give at least one filter). */
 export const DeadLetterSelectionSchema = z

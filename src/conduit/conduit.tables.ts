@@ -172,6 +172,28 @@ export interface DeliveryJobsTable {
   created_at: number
   updated_at: number
   finished_at: number | null
+  /** The message a `send({ deliver })` job delivers (migration 0009; soft reference). */
+  message_id: Generated<string | null>
+  /** The recipient it delivers to (migration 0009). */
+  recipient_id: Generated<string | null>
+}
+
+/**
+ * `dead_letter_history` (migration 0009): every dead letter ever written, kept when
+ * its job is pruned, replayed or purged.
+ */
+export interface DeadLetterHistoryTable {
+  /** The dead letter's id. */
+  id: number
+  job_id: number
+  queue: string
+  message_id: string | null
+  recipient_id: string | null
+  reason: 'max_attempts' | 'lease_expired' | 'rejected'
+  error: string | null
+  attempts: number
+  dead_at: number
+  replayed_at: number | null
 }
 
 /** `dead_letters`: why and when a job died; `replayed_at` once it was replayed. */
@@ -234,6 +256,7 @@ export interface ConduitDatabase {
   attachment_contributors: AttachmentContributorsTable
   delivery_jobs: DeliveryJobsTable
   dead_letters: DeadLettersTable
+  dead_letter_history: DeadLetterHistoryTable
   project_agent_refs: ProjectAgentRefsTable
   snapshot_cache: SnapshotCacheTable
   writer_leases: WriterLeasesTable

@@ -31,6 +31,9 @@ interface InsertJobParams {
   maxAttempts: number
   availableAt: number
   now: number
+  /** A message delivery job's message and recipient (migration 0009), else null. */
+  messageId: string | null
+  recipientId: string | null
 }
 
 /** Inserts a pending job and returns it. */
@@ -51,6 +54,8 @@ export const INSERT_JOB = template<ConduitDatabase, InsertJobParams>()((db, p) =
       lease_token: 0,
       created_at: p('now'),
       updated_at: p('now'),
+      message_id: p('messageId'),
+      recipient_id: p('recipientId'),
     })
     .returningAll(),
 )
@@ -425,6 +430,27 @@ export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>
       'd.attempts as dead_attempts',
       'd.dead_at as dead_at',
     ])
+    .where('d.replayed_at', 'is', null)
+    .where('d.id', '>', p('after'))
+    .where((eb) => eb.or([eb(eb.val(p('queue')), 'is', null), eb('j.queue', '=', p('queue'))]))
+    .orderBy('d.id')
+    .limit(p('limit')),
+)
+
+/** Open dead letters of one message's delivery jobs (migration 0009), oldest first. */
+export const LIST_DEAD_LETTERS_OF_MESSAGE = template<ConduitDatabase, DeadLetterPageParams & { messageId: string }>()((db, p) =>
+  db
+    .selectFrom('dead_letters as d')
+    .innerJoin('delivery_jobs as j', 'j.id', 'd.job_id')
+    .selectAll('j')
+    .select([
+      'd.id as dead_letter_id',
+      'd.reason as dead_reason',
+      'd.error as dead_error',
+      'd.attempts as dead_attempts',
+      'd.dead_at as dead_at',
+    ])
+    .where('j.message_id', '=', p('messageId'))
     .where('d.replayed_at', 'is', null)
     .where('d.id', '>', p('after'))
     .where((eb) => eb.or([eb(eb.val(p('queue')), 'is', null), eb('j.queue', '=', p('queue'))]))

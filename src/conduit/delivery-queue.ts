@@ -14,6 +14,7 @@ import type { ConduitContext } from './conduit-context.js'
 import { notFound, tooLarge, utf8Length } from './conduit-context.js'
 import type {
   ClaimJobsOptions,
+  DeadLetterHistoryOptions,
   DeadLetterListOptions,
   DeadLetterSelection,
   EnqueueJobInput,
@@ -24,6 +25,7 @@ import {
   ClaimJobsSchema,
   ClaimLimitSchema,
   CONDUIT_LIMITS,
+  DeadLetterHistorySchema,
   DeadLetterListSchema,
   DeadLetterSelectionSchema,
   DEFAULT_QUEUE,
@@ -51,6 +53,7 @@ import {
   KILL_JOB,
   LEASED_STATS,
   LIST_DEAD_LETTERS,
+  LIST_DEAD_LETTERS_OF_MESSAGE,
   PENDING_COALESCED_EXISTS,
   PENDING_STATS,
   PRUNE_DONE,
@@ -109,6 +112,29 @@ export interface DeliveryJob<T = unknown> {
   readonly finishedAt: string | null
   /** The current lease, while `leased`. */
   readonly lease: JobLease | null
+  /** The message a `messages.send({ deliver })` job delivers (acking it marks that recipient's copy delivered), else null. */
+  readonly messageId: string | null
+  /** The recipient such a job delivers to, else null. */
+  readonly recipientId: string | null
+}
+
+/**
+ * A dead letter as history keeps it: written when a job dies, kept when the job is
+ * pruned, replayed or purged (`conduit.queue.deadLetterHistory`).
+ */
+export interface DeadLetterRecord {
+  /** The dead letter's id. */
+  readonly id: number
+  readonly jobId: number
+  readonly queue: string
+  readonly messageId: string | null
+  readonly recipientId: string | null
+  readonly reason: DeadLetterReason
+  readonly error: string | null
+  readonly attempts: number
+  readonly deadAt: string
+  /** When the letter was replayed, or null while it is open. */
+  readonly replayedAt: string | null
 }
 
 /** A job returned by `claim`: leased to the caller. */
@@ -184,6 +210,21 @@ interface ParsedEnqueue {
   coalesceKey: string | null
   maxAttempts: number
   delayMs: number
+  /** Set by `messages.send({ deliver })`: the job delivers this message to this recipient. */
+  messageId?: string | null
+  recipientId?: string | null
+}
+
+/** The position in a `deadLetterHistory` cursor (`h1.<id>`); `VALIDATION` otherwise. */
+function decodeHistoryCursor(ctx: ConduitContext, cursor: string): number {
+  const id = /^h1\.(\d{1,15})$/.exec(cursor)?.[1]
+  if (id === undefined) {
+    throw new CleoStoreError('VALIDATION', 'conduit.queue.deadLetterHistory: cursor: not a cursor of this list', {
+      ...ctx.errorContext,
+      details: { path: ['cursor'] },
+    })
+  }
+  return Number(id)
 }
 
 function truncateError(error: string | undefined): string | null {
@@ -323,6 +364,8 @@ export class DeliveryQueue {
       maxAttempts: job.maxAttempts,
       availableAt: now + job.delayMs,
       now,
+      messageId: job.messageId ?? null,
+      recipientId: job.recipientId ?? null,
     })!
     return { job: this.#toJob<T>(row), outcome: replacedJobId === null ? 'enqueued' : 'coalesced', replacedJobId }
   }
@@ -531,7 +574,9 @@ export class DeliveryQueue {
   async deadLetters<T = unknown>(options: DeadLetterListOptions = {}): Promise<Array<DeadLetter<T>>> {
     const opts = validate(DeadLetterListSchema, options, 'conduit.queue.deadLetters', this.#ctx.errorContext)
     const rows = await this.#ctx.db.read(() =>
-      this.#ctx.db.all(LIST_DEAD_LETTERS, { queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit }),
+      opts.messageId === undefined
+        ? this.#ctx.db.all(LIST_DEAD_LETTERS, { queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit })
+        : this.#ctx.db.all(LIST_DEAD_LETTERS_OF_MESSAGE, { messageId: opts.messageId, queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit }),
     )
     return rows.map((row) => ({
       id: row.dead_letter_id,
@@ -541,6 +586,46 @@ export class DeliveryQueue {
       deadAt: toIso(row.dead_at),
       job: this.#toJob<T>(row),
     }))
+  }
+
+  /**
+   * Every dead letter ever written (open and replayed), newest first, kept when its
+   * job is pruned, replayed or purged: filter by `messageId` (a message's failed
+   * deliveries), `recipientId`, `jobId` or `queue`. A paged list: `{ items,
+   * nextCursor }`.
+   *
+   * @example
+   * ```ts
+   * const { items } = await conduit.queue.deadLetterHistory({ messageId: sent.message.id })
+   * for (const letter of items) console.log(letter.recipientId, letter.reason, letter.replayedAt)
+   * ```
+   */
+  async deadLetterHistory(options: DeadLetterHistoryOptions = {}): Promise<{ items: DeadLetterRecord[]; nextCursor: string | null }> {
+    const opts = validate(DeadLetterHistorySchema, options, 'conduit.queue.deadLetterHistory', this.#ctx.errorContext)
+    const before = opts.cursor === undefined ? null : decodeHistoryCursor(this.#ctx, opts.cursor)
+    let query = this.#ctx.db.kysely.selectFrom('dead_letter_history').selectAll()
+    if (opts.messageId !== undefined) query = query.where('message_id', '=', opts.messageId)
+    if (opts.recipientId !== undefined) query = query.where('recipient_id', '=', opts.recipientId)
+    if (opts.jobId !== undefined) query = query.where('job_id', '=', opts.jobId)
+    if (opts.queue !== undefined) query = query.where('queue', '=', opts.queue)
+    if (before !== null) query = query.where('id', '<', before)
+    const rows = await this.#ctx.db.read(() => this.#ctx.db.all(query.orderBy('id', 'desc').limit(opts.limit + 1)))
+    const page = rows.slice(0, opts.limit)
+    return {
+      items: page.map((row) => ({
+        id: row.id,
+        jobId: row.job_id,
+        queue: row.queue,
+        messageId: row.message_id,
+        recipientId: row.recipient_id,
+        reason: row.reason,
+        error: row.error,
+        attempts: row.attempts,
+        deadAt: toIso(row.dead_at),
+        replayedAt: toIsoOrNull(row.replayed_at),
+      })),
+      nextCursor: rows.length > opts.limit ? `h1.${page[page.length - 1]!.id}` : null,
+    }
   }
 
   /**
@@ -665,6 +750,8 @@ export class DeliveryQueue {
         row.status === 'leased' && row.lease_owner !== null && row.lease_expires_at !== null
           ? { jobId: row.id, owner: row.lease_owner, token: row.lease_token, expiresAt: toIso(row.lease_expires_at) }
           : null,
+      messageId: row.message_id ?? null,
+      recipientId: row.recipient_id ?? null,
     }
   }
 }

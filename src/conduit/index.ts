@@ -121,3 +121,7 @@ export {
   WriterLeaseNameSchema,
 } from './conduit.schemas.js'
 export type { AcquireWriterLeaseOptions, SnapshotCachePolicyInput, SnapshotPutOptions } from './conduit.schemas.js'
+// Deliveries tied to messages (issue 16): dead-letter history
+export type { DeadLetterRecord } from './delivery-queue.js'
+export { DeadLetterHistorySchema } from './conduit.schemas.js'
+export type { DeadLetterHistoryOptions } from './conduit.schemas.js'

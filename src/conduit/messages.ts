@@ -421,7 +421,8 @@ export class Messages {
             dedupKey: `message:${row.id}:${recipientId}`,
             ...(deliver.maxAttempts === undefined ? {} : { maxAttempts: deliver.maxAttempts }),
           })
-          deliveryJobIds.push(this.#queue.enqueueInTransaction(job, now).job.id)
+          // The job carries its message and recipient: acking it marks that copy delivered (migration 0009 trigger).
+          deliveryJobIds.push(this.#queue.enqueueInTransaction({ ...job, messageId: row.id, recipientId }, now).job.id)
         }
       }
       return { message: toMessage(ctx, row), recipients, deliveryJobIds, deduplicated: false }

@@ -16,6 +16,7 @@ import type { DatabaseSync } from '../sqlite/node-sqlite.js'
 import { loadNodeSqlite } from '../sqlite/node-sqlite.js'
 import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import { guardReferences } from '../sqlite/reference-guard.js'
 import { validate } from '../sqlite/validate.js'
 import { z } from 'zod'
 import type { ConduitContext } from './conduit-context.js'
@@ -158,7 +159,8 @@ export class ProjectAgentRefs {
    * `attachedAt`, `lastUsedAt` and `detachedAt` history). `role` and
    * `capabilitiesOverride` are replaced when given (`null` clears), kept when omitted.
    * Attaching an enabled ref again only applies those fields. Whether the agent
-   * exists globally is the workspace's check (signaldock), not conduit's.
+   * exists globally is the workspace's check (signaldock): through a workspace an
+   * unknown agent is `NOT_FOUND`; a repository opened on its own cannot check it.
    *
    * @example
    * ```ts
@@ -168,6 +170,7 @@ export class ProjectAgentRefs {
   async attach(agentId: string, options: AttachAgentRefInput = {}): Promise<ProjectAgentRef> {
     const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.attach', this.#ctx.errorContext, { at: ['agentId'] })
     const opts = validate(AttachAgentRefSchema, options, 'conduit.agentRefs.attach', this.#ctx.errorContext)
+    await guardReferences(this.#ctx.guard, 'conduit.agentRefs.attach', [{ kind: 'agent', id, path: ['agentId'] }])
     const row = await this.#ctx.db.write(() => {
       const { db } = this.#ctx
       const now = this.#ctx.clock()

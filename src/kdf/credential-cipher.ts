@@ -43,6 +43,20 @@ function decodeSealed(sealed: unknown): Buffer | undefined {
 }
 
 /**
+ * The hex id of the key that sealed `sealed` (compare with `cipher.keyId`), or
+ * null when it is not a sealed credential. Reads the header only; reveals nothing.
+ *
+ * @example
+ * ```ts
+ * sealedKeyId(agent.apiKeyEncrypted) === cipher.keyId // false: sealed on another machine
+ * ```
+ */
+export function sealedKeyId(sealed: unknown): string | null {
+  const bytes = decodeSealed(sealed)
+  return bytes === undefined ? null : bytes.subarray(1, HEADER_BYTES).toString('hex')
+}
+
+/**
  * True when `value` has the shape of a sealed credential of a known version (it
  * says nothing about which key sealed it). Stores use it to refuse plaintext.
  *

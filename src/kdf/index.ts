@@ -23,3 +23,6 @@ export {
   constantTimeEqual,
   isSealedCredential,
 } from './credential-cipher.js'
+// Keys in backups and re-authentication (issue 16)
+export { installKeyFile } from './key-files.js'
+export { sealedKeyId } from './credential-cipher.js'

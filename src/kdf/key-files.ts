@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import {
   closeSync,
   constants,
@@ -166,8 +166,8 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-/** Writes 32 fresh random bytes to `file` only if it does not exist; false if it did. */
-function createExclusively(file: string): boolean {
+/** Writes `data` (default 32 fresh random bytes) to `file` only if it does not exist; false if it did. */
+function createExclusively(file: string, data: Buffer = randomBytes(KEY_BYTES)): boolean {
   const dir = dirname(file)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`
@@ -175,7 +175,7 @@ function createExclusively(file: string): boolean {
   try {
     try {
       fchmodSync(fd, KEY_FILE_MODE) // the umask may have removed bits; never added any
-      writeAll(fd, randomBytes(KEY_BYTES))
+      writeAll(fd, data)
       fsyncSync(fd)
     } finally {
       closeSync(fd)
@@ -186,7 +186,7 @@ function createExclusively(file: string): boolean {
       const code = (error as NodeJS.ErrnoException).code ?? ''
       if (code === 'EEXIST') return false
       if (!NO_HARD_LINKS.has(code)) throw error
-      return createWithoutLink(file)
+      return createWithoutLink(file, data)
     }
     fsyncDirectory(dir)
     return true
@@ -204,7 +204,7 @@ function createExclusively(file: string): boolean {
  * name, then the write. A reader racing with it may briefly see a short file
  * (`KEY_FILE`); {@link ensureKeyFile} retries that case.
  */
-function createWithoutLink(file: string): boolean {
+function createWithoutLink(file: string, data: Buffer): boolean {
   let fd: number
   try {
     fd = openSync(file, 'wx', KEY_FILE_MODE)
@@ -214,7 +214,7 @@ function createWithoutLink(file: string): boolean {
   }
   try {
     fchmodSync(fd, KEY_FILE_MODE)
-    writeAll(fd, randomBytes(KEY_BYTES))
+    writeAll(fd, data)
     fsyncSync(fd)
   } finally {
     closeSync(fd)
@@ -278,4 +278,31 @@ export function loadKeyMaterial(globalDir: string, options: LoadKeyMaterialOptio
   const paths = keyFilePaths(globalDir)
   const load = options.create === false ? readKeyFile : ensureKeyFile
   return Object.freeze({ machineKey: load(paths.machineKey), globalSalt: load(paths.globalSalt) })
+}
+
+/**
+ * Installs a key file with the given 32 bytes (a restore from a backup made with
+ * its keys): created atomically with mode 0600 when absent (`'created'`), left as
+ * it is when it already holds these bytes (`'same'`). A file with other bytes is
+ * never overwritten: `CONFLICT` (the bytes are never quoted).
+ *
+ * @example
+ * ```ts
+ * installKeyFile(join(globalDir, 'machine-key'), readFileSync(join(backup, 'machine-key')))
+ * ```
+ */
+export function installKeyFile(file: string, bytes: Buffer): 'created' | 'same' {
+  if (bytes.length !== KEY_BYTES) throw keyFileError(file, `would get ${bytes.length} bytes instead of ${KEY_BYTES}`, { size: bytes.length })
+  let created: boolean
+  try {
+    created = createExclusively(file, bytes)
+  } catch (error) {
+    throw toCleoStoreError(error, context(file))
+  }
+  if (created) return 'created'
+  if (timingSafeEqual(readKeyFile(file), bytes)) return 'same'
+  throw new CleoStoreError('CONFLICT', `key file ${file} already holds other key material; it was left untouched`, {
+    ...context(file),
+    details: { reason: 'other-keys' },
+  })
 }

@@ -32,6 +32,8 @@ export interface NexusAuditEntry {
   readonly sessionId: string | null
   readonly requestId: string | null
   readonly source: string | null
+  /** Where the operation came from (`cli`, `mcp`, …), or null. */
+  readonly gateway: string | null
   readonly success: boolean
   readonly durationMs: number | null
   readonly details: Readonly<Record<string, unknown>> | null
@@ -50,6 +52,7 @@ const INSERT = template<NexusDatabase, NexusAuditLogTable>()((db, p) =>
     session_id: p('session_id'),
     request_id: p('request_id'),
     source: p('source'),
+    gateway: p('gateway'),
     success: p('success'),
     duration_ms: p('duration_ms'),
     details_json: p('details_json'),
@@ -106,6 +109,7 @@ export class NexusAuditLog {
       session_id: input.sessionId ?? null,
       request_id: input.requestId ?? null,
       source: input.source ?? null,
+      gateway: input.gateway ?? null,
       success: input.success ? 1 : 0,
       duration_ms: input.durationMs ?? null,
       details_json: input.details == null ? null : toJson(input.details),
@@ -180,6 +184,7 @@ export class NexusAuditLog {
       sessionId: row.session_id,
       requestId: row.request_id,
       source: row.source,
+      gateway: row.gateway,
       success: row.success === 1,
       durationMs: row.duration_ms,
       details: fromJsonOrNull(row.details_json, 'nexus_audit_log.details_json', this.#parts.context, NexusAuditDetailsSchema),

@@ -32,6 +32,21 @@ const labels = z.array(text(100)).max(100)
 export const NexusProjectStatsSchema = z.record(z.string().min(1).max(100), z.int().min(0))
 
 /** Input of `nexus.projects.register`. */
+/**
+ * A time input: a `Date`, epoch milliseconds or an ISO-8601 string (with offset) →
+ * epoch milliseconds.
+ *
+ * @example
+ * ```ts
+ * NexusTimeInputSchema.parse('2026-01-01T00:00:00Z') // 1767225600000
+ * ```
+ */
+export const NexusTimeInputSchema = z.union([
+  z.date().transform((d) => d.getTime()),
+  z.int().min(0),
+  z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
+])
+
 export const RegisterNexusProjectInputSchema = z.strictObject({
   /** The project's stable id. */
   projectId: NexusProjectIdSchema,
@@ -42,6 +57,14 @@ export const RegisterNexusProjectInputSchema = z.strictObject({
   permissions: NexusProjectPermissionSchema.optional(),
   labels: labels.optional(),
   taskCount: z.int().min(0).optional(),
+  /** Path of the project's tasks.db (CLEO's `tasks_db_path`; the workspace fills it). */
+  tasksDbPath: z.string().min(1).max(4096).nullable().optional(),
+  /** Path of the project's brain.db (CLEO's `brain_db_path`). */
+  brainDbPath: z.string().min(1).max(4096).nullable().optional(),
+  /** When `taskCount` was counted: a Date, epoch ms or ISO-8601 string. */
+  lastIndexed: NexusTimeInputSchema.optional(),
+  /** When the row was synchronised: a Date, epoch ms or ISO-8601 string. */
+  lastSync: NexusTimeInputSchema.optional(),
 })
 /** Input of `nexus.projects.register`. */
 export type RegisterNexusProjectInput = z.input<typeof RegisterNexusProjectInputSchema>
@@ -89,6 +112,8 @@ export const AppendNexusAuditInputSchema = z.strictObject({
   sessionId: z.string().max(128).nullable().optional(),
   requestId: z.string().max(128).nullable().optional(),
   source: z.string().max(200).nullable().optional(),
+  /** Where the operation came from (CLEO's `gateway`: `cli`, `mcp`, …). */
+  gateway: z.string().min(1).max(200).nullable().optional(),
   success: z.boolean().default(true),
   durationMs: z.int().min(0).nullable().optional(),
   details: NexusAuditDetailsSchema.nullable().optional(),

@@ -35,6 +35,14 @@ export interface ProjectRegistryTable {
   registered_at: number
   /** Epoch milliseconds. */
   last_seen_at: number
+  /** Path of the project's tasks.db (migration 0004). */
+  tasks_db_path: string | null
+  /** Path of the project's brain.db (migration 0004). */
+  brain_db_path: string | null
+  /** Epoch ms: when `task_count` was last counted (migration 0004). */
+  last_indexed: number | null
+  /** Epoch ms: when a workspace last synchronised this row (migration 0004). */
+  last_sync: number | null
   /** Epoch milliseconds. */
   updated_at: number
 }
@@ -53,6 +61,8 @@ export interface NexusAuditLogTable {
   session_id: string | null
   request_id: string | null
   source: string | null
+  /** Where the operation came from (migration 0004). */
+  gateway: string | null
   /** 0 or 1. */
   success: number
   duration_ms: number | null

@@ -66,6 +66,14 @@ export interface NexusProject {
   readonly lastSeenAt: string
   /** ISO-8601 UTC. */
   readonly updatedAt: string
+  /** Path of the project's tasks.db, when a workspace registered it. */
+  readonly tasksDbPath: string | null
+  /** Path of the project's brain.db, when a workspace registered it. */
+  readonly brainDbPath: string | null
+  /** ISO-8601 UTC: when `taskCount` was last counted, or null. */
+  readonly lastIndexed: string | null
+  /** ISO-8601 UTC: when a workspace last synchronised the row, or null. */
+  readonly lastSync: string | null
 }
 
 /** What {@link NexusProjects.register} did. */
@@ -106,9 +114,13 @@ const INSERT = template<NexusDatabase, ProjectRegistryTable>()((db, p) =>
     registered_at: p('registered_at'),
     last_seen_at: p('last_seen_at'),
     updated_at: p('updated_at'),
+    tasks_db_path: p('tasks_db_path'),
+    brain_db_path: p('brain_db_path'),
+    last_indexed: p('last_indexed'),
+    last_sync: p('last_sync'),
   }),
 )
-const SEEN = template<NexusDatabase, Pick<ProjectRegistryTable, 'project_id' | 'project_path' | 'project_hash' | 'name' | 'permissions' | 'task_count' | 'labels_json' | 'health_status' | 'health_reason' | 'last_seen_at'>>()(
+const SEEN = template<NexusDatabase, Pick<ProjectRegistryTable, 'project_id' | 'project_path' | 'project_hash' | 'name' | 'permissions' | 'task_count' | 'labels_json' | 'health_status' | 'health_reason' | 'last_seen_at' | 'tasks_db_path' | 'brain_db_path' | 'last_indexed' | 'last_sync'>>()(
   (db, p) =>
     db
       .updateTable('project_registry')
@@ -123,6 +135,10 @@ const SEEN = template<NexusDatabase, Pick<ProjectRegistryTable, 'project_id' | '
         health_reason: p('health_reason'),
         last_seen_at: p('last_seen_at'),
         updated_at: p('last_seen_at'),
+        tasks_db_path: p('tasks_db_path'),
+        brain_db_path: p('brain_db_path'),
+        last_indexed: p('last_indexed'),
+        last_sync: p('last_sync'),
       })
       .where('project_id', '=', p('project_id')),
 )
@@ -210,6 +226,10 @@ export class NexusProjects {
           registered_at: now,
           last_seen_at: now,
           updated_at: now,
+          tasks_db_path: parsed.tasksDbPath ?? null,
+          brain_db_path: parsed.brainDbPath ?? null,
+          last_indexed: parsed.lastIndexed ?? null,
+          last_sync: parsed.lastSync ?? null,
         }
         db.run(INSERT, row)
         this.#audit.appendInTransaction({
@@ -235,6 +255,10 @@ export class NexusProjects {
         health_status: reachable ? 'unknown' : existing.health_status,
         health_reason: reachable ? null : existing.health_reason,
         last_seen_at: now,
+        tasks_db_path: parsed.tasksDbPath === undefined ? existing.tasks_db_path : parsed.tasksDbPath,
+        brain_db_path: parsed.brainDbPath === undefined ? existing.brain_db_path : parsed.brainDbPath,
+        last_indexed: parsed.lastIndexed ?? existing.last_indexed,
+        last_sync: parsed.lastSync ?? existing.last_sync,
       })
       if (moved) {
         this.#audit.appendInTransaction({
@@ -452,6 +476,10 @@ export class NexusProjects {
       registeredAt: toIso(row.registered_at),
       lastSeenAt: toIso(row.last_seen_at),
       updatedAt: toIso(row.updated_at),
+      tasksDbPath: row.tasks_db_path,
+      brainDbPath: row.brain_db_path,
+      lastIndexed: toIsoOrNull(row.last_indexed),
+      lastSync: toIsoOrNull(row.last_sync),
     }
   }
 }
@@ -473,7 +501,13 @@ function isUnchanged(
     (input.name === undefined || input.name === row.name) &&
     (input.permissions === undefined || input.permissions === row.permissions) &&
     (input.taskCount === undefined || input.taskCount === row.task_count) &&
-    (input.labels === undefined || toJson(input.labels) === row.labels_json)
+    (input.labels === undefined || toJson(input.labels) === row.labels_json) &&
+    (input.tasksDbPath === undefined || input.tasksDbPath === row.tasks_db_path) &&
+    (input.brainDbPath === undefined || input.brainDbPath === row.brain_db_path) &&
+    // lastIndexed / lastSync move with every open: like last_seen_at, they are written
+    // at most once per resolution window, and a first value is always written.
+    (input.lastIndexed === undefined || row.last_indexed !== null) &&
+    (input.lastSync === undefined || row.last_sync !== null)
   )
 }
 

@@ -310,6 +310,62 @@ export class SignaldockAgents {
     return this.update(agentId, { isActive: true })
   }
 
+  /**
+   * The sealed API keys of every agent that has one and is not already marked
+   * `requiresReauth`, in slug order (two columns, nothing hydrated): what a
+   * workspace checks against its key files at open.
+   *
+   * @example
+   * ```ts
+   * for (const { agentId, apiKeyEncrypted } of await signaldock.agents.sealedCredentials()) check(agentId, apiKeyEncrypted)
+   * ```
+   */
+  async sealedCredentials(): Promise<Array<{ agentId: string; apiKeyEncrypted: string }>> {
+    return transact(
+      this.#ctx,
+      async (trx) => {
+        const rows = await trx
+          .selectFrom('agents')
+          .select(['agent_id', 'api_key_encrypted'])
+          .where('api_key_encrypted', 'is not', null)
+          .where('requires_reauth', '=', 0)
+          .orderBy('agent_id')
+          .execute()
+        return rows.map((row) => ({ agentId: row.agent_id, apiKeyEncrypted: row.api_key_encrypted! }))
+      },
+      { readOnly: true },
+    )
+  }
+
+  /**
+   * Marks agents as needing re-authentication (`requiresReauth`: their sealed key
+   * cannot be opened with this machine's key files). Unknown slugs are skipped;
+   * returns how many rows changed. Registering a new API key clears the mark.
+   *
+   * @example
+   * ```ts
+   * await signaldock.agents.markRequiresReauth(['cleo-prime'])
+   * ```
+   */
+  async markRequiresReauth(agentIds: readonly string[]): Promise<number> {
+    const ctx = this.#ctx
+    const slugs = validate(AgentSlug.array().max(100_000), agentIds, 'signaldock.agents.markRequiresReauth', ctx.errors)
+    if (slugs.length === 0) return 0
+    return transact(ctx, async (trx) => {
+      let changed = 0
+      for (let i = 0; i < slugs.length; i += 500) {
+        const result = await trx
+          .updateTable('agents')
+          .set({ requires_reauth: 1, updated_at: ctx.clock() })
+          .where('agent_id', 'in', slugs.slice(i, i + 500))
+          .where('requires_reauth', '=', 0)
+          .executeTakeFirst()
+        changed += Number(result.numUpdatedRows)
+      }
+      return changed
+    })
+  }
+
   /** Records that the agent was used now (`lastUsedAt`); `NOT_FOUND` if unknown. */
   async markUsed(agentId: string): Promise<void> {
     const ctx = this.#ctx

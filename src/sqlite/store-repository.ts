@@ -16,12 +16,19 @@ import { CleoStoreError } from './errors.js'
 import { appliedMigrations } from './migrate.js'
 import type { EngineOptions } from './open-database.js'
 import { openDatabase } from './open-database.js'
+import type { ReferenceGuard } from './reference-guard.js'
 import type { StoreDefinition } from './store-definition.js'
 
 /** Options every repository's `open()` accepts. */
 export interface RepositoryOptions extends EngineOptions {
   /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
   readonly clock?: Clock
+  /**
+   * Checks ids this store's writes name in other databases (tasks, sessions,
+   * agents) before writing; a workspace sets it. Without one (a repository opened
+   * on its own) those references stay soft. See {@link ReferenceGuard}.
+   */
+  readonly referenceGuard?: ReferenceGuard | undefined
 }
 
 /**
@@ -33,7 +40,7 @@ export function openStoreDatabase<DB>(
   path: string,
   options: RepositoryOptions = {},
 ): Promise<SqliteDatabase<DB>> {
-  const { clock: _clock, ...engine } = options
+  const { clock: _clock, referenceGuard: _guard, ...engine } = options
   return openDatabase<DB>(path, { ...engine, store })
 }
 
@@ -47,10 +54,13 @@ export abstract class StoreRepository<DB> {
   protected readonly db: SqliteDatabase<DB>
   /** The injected clock (epoch ms). */
   protected readonly clock: Clock
+  /** The cross-database write guard a workspace gave, if any. */
+  protected readonly referenceGuard: ReferenceGuard | undefined
 
   protected constructor(db: SqliteDatabase<DB>, options: RepositoryOptions = {}) {
     this.db = db
     this.clock = options.clock ?? systemClock
+    this.referenceGuard = options.referenceGuard
   }
 
   /** Absolute path of the database file, or `:memory:`. */

@@ -19,6 +19,8 @@ import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { ReferenceGuard } from '../sqlite/reference-guard.js'
+import { guardReferences } from '../sqlite/reference-guard.js'
 import { validate } from '../sqlite/validate.js'
 
 /** Kysely row type of `agent_credentials`. */
@@ -165,17 +167,21 @@ export class AgentCredentials {
   readonly #db: SqliteDatabase<AgentCredentialsDatabase>
   readonly #clock: Clock
   readonly #context: ErrorContext
+  readonly #guard: ReferenceGuard | undefined
 
   /** @internal Created by `TasksRepository`. */
-  constructor(db: SqliteDatabase<any>, clock: Clock) {
+  constructor(db: SqliteDatabase<any>, clock: Clock, guard?: ReferenceGuard) {
     this.#db = db as SqliteDatabase<AgentCredentialsDatabase>
     this.#clock = clock
     this.#context = db.context
+    this.#guard = guard
   }
 
   /** Stores or replaces the cached credential of an agent (keeps `createdAt` and `lastUsedAt`). */
   async put(input: PutAgentCredentialInput): Promise<AgentCredentialRecord> {
     const parsed = validate(PutAgentCredentialInput, input, 'tasks.credentials.put', this.#context)
+    // Through a workspace: the agent must exist in signaldock (the source of truth) first.
+    await guardReferences(this.#guard, 'tasks.credentials.put', [{ kind: 'agent', id: parsed.agentId, path: ['agentId'] }])
     const now = this.#clock()
     const params: UpsertParams = {
       agent_id: parsed.agentId,

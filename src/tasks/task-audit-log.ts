@@ -14,8 +14,8 @@ import { iteratePages } from '../sqlite/paging.js'
 import type { TasksContext } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
 import type { TaskAuditEntityType } from './tasks.enums.js'
-import type { TaskAuditFilter, TaskMutationOptions } from './tasks.schemas.js'
-import { TaskAuditFilterSchema, TaskMutationOptionsSchema, TasksTimestampSchema } from './tasks.schemas.js'
+import type { RecordAuditOperationInput, TaskAuditFilter, TaskMutationOptions } from './tasks.schemas.js'
+import { RecordAuditOperationSchema, TaskAuditFilterSchema, TaskMutationOptionsSchema, TasksTimestampSchema } from './tasks.schemas.js'
 import type { AuditLogTable } from './tasks.tables.js'
 
 /**
@@ -45,6 +45,19 @@ export interface TaskAuditEntry {
   readonly before: unknown
   readonly after: unknown
   readonly details: unknown
+  /** `change`: a row change written with its mutation; `operation`: appended by `tasks.audit.record`. */
+  readonly kind: 'change' | 'operation'
+  /** Operation rows: CLEO's domain (`tasks`, `session`, …); null on change rows. */
+  readonly domain: string | null
+  /** Operation rows: the operation within the domain; null on change rows. */
+  readonly operation: string | null
+  /** Operation rows: whether it succeeded; null on change rows. */
+  readonly success: boolean | null
+  readonly durationMs: number | null
+  readonly errorCode: string | null
+  /** Where the operation came from (CLEO's gateway/source: `cli`, `mcp`, …). */
+  readonly gateway: string | null
+  readonly projectHash: string | null
 }
 
 function toEntry(row: Selectable<AuditLogTable>, ctx: TasksContext): TaskAuditEntry {
@@ -62,6 +75,14 @@ function toEntry(row: Selectable<AuditLogTable>, ctx: TasksContext): TaskAuditEn
     before: fromJsonOrNull(row.before_json, 'audit_log.before_json', where),
     after: fromJsonOrNull(row.after_json, 'audit_log.after_json', where),
     details: fromJsonOrNull(row.details_json, 'audit_log.details_json', where),
+    kind: row.kind,
+    domain: row.domain,
+    operation: row.operation,
+    success: row.success === null ? null : row.success === 1,
+    durationMs: row.duration_ms,
+    errorCode: row.error_code,
+    gateway: row.gateway,
+    projectHash: row.project_hash,
   }
 }
 
@@ -113,6 +134,12 @@ export class TaskAuditLog {
     if (f.action) q = q.where('action', '=', f.action)
     if (f.since !== undefined) q = q.where('timestamp', '>=', f.since)
     if (f.until !== undefined) q = q.where('timestamp', '<', f.until)
+    if (f.kind) q = q.where('kind', '=', f.kind)
+    if (f.domain) q = q.where('domain', '=', f.domain)
+    if (f.operation) q = q.where('operation', '=', f.operation)
+    if (f.success !== undefined) q = q.where('success', '=', f.success ? 1 : 0)
+    if (f.gateway) q = q.where('gateway', '=', f.gateway)
+    if (f.errorCode) q = q.where('error_code', '=', f.errorCode)
     if (f.cursor) q = q.where('id', '<', decodeCursor(ctx, f.cursor, 'n', 'tasks.audit.list')[0] as number)
     const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('id', 'desc').limit(limit + 1)))
     const more = rows.length > limit
@@ -131,6 +158,62 @@ export class TaskAuditLog {
     return iteratePages((cursor) => this.list(cursor === undefined ? filter : { ...filter, cursor }))
   }
 
+
+  /**
+   * Appends one **operation** row to the audit trail (CLEO's dispatch audit: domain,
+   * operation, success, duration, error code, gateway, project hash) — for a
+   * harness that records what it was asked to do, whether or not it changed a row.
+   * Validated (`VALIDATION`, nothing written; `errorCode` only with `success:
+   * false`); written in its own transaction with the actor, session and request
+   * of `options`, and the repository's `projectHash`. Find them with
+   * `list({ kind: 'operation', domain, operation, success, gateway })`.
+   *
+   * @example
+   * ```ts
+   * const started = Date.now()
+   * try {
+   *   await doTheWork()
+   *   await tasks.audit.record({ domain: 'tasks', operation: 'add', success: true, durationMs: Date.now() - started, gateway: 'cli' })
+   * } catch (e) {
+   *   await tasks.audit.record({ domain: 'tasks', operation: 'add', success: false, errorCode: 'E_VALIDATION', gateway: 'cli' })
+   * }
+   * ```
+   */
+  async record(input: RecordAuditOperationInput, options: TaskMutationOptions = {}): Promise<TaskAuditEntry> {
+    const ctx = this.#ctx
+    const o = ctx.parse(RecordAuditOperationSchema, input, 'tasks.audit.record')
+    ctx.parse(TaskMutationOptionsSchema, options, 'tasks.audit.record')
+    const who = ctx.actor(options, 'tasks.audit.record')
+    const row = await ctx.db.write(() =>
+      ctx.db.get(
+        ctx.db.kysely
+          .insertInto('audit_log')
+          .values({
+            timestamp: ctx.now(),
+            action: `${o.domain}.${o.operation}`.slice(0, 100),
+            entity_type: 'audit',
+            entity_id: `${o.domain}.${o.operation}`,
+            task_id: o.taskId ?? null,
+            actor: who.actor,
+            session_id: who.sessionId,
+            request_id: who.requestId,
+            before_json: null,
+            after_json: null,
+            details_json: o.details === undefined ? null : JSON.stringify(o.details),
+            kind: 'operation',
+            domain: o.domain,
+            operation: o.operation,
+            success: o.success ? 1 : 0,
+            duration_ms: o.durationMs ?? null,
+            error_code: o.errorCode ?? null,
+            gateway: o.gateway ?? null,
+            project_hash: ctx.settings.projectHash,
+          })
+          .returningAll(),
+      ),
+    )
+    return toEntry(row!, ctx)
+  }
 
   /**
    * Deletes audit rows older than `before` (a `Date`, epoch ms or ISO-8601) and records the

@@ -102,6 +102,8 @@ function readyWhere(db: Kysely<TasksDatabase>, claims: 'any' | 'not-others' | 'n
       )
     } else if (claims === 'none') {
       q = q.where((eb) => eb.or([eb('t.claimed_by', 'is', null), eb('t.claim_expires_at', '<=', p('now'))]))
+      // claimNext hands out leaf work only: a task with children (even finished or archived ones) is a container.
+      q = q.where(({ not, exists, selectFrom }) => not(exists(selectFrom('tasks as k').select(sql`1`.as('x')).whereRef('k.parent_id', '=', 't.id'))))
     }
     return q.orderBy('t.priority_rank').orderBy('t.created_at').orderBy('t.seq')
   }
@@ -111,7 +113,7 @@ function readyWhere(db: Kysely<TasksDatabase>, claims: 'any' | 'not-others' | 'n
 export const READY = readyQuery('any')
 /** @internal The ready query skipping tasks under another agent's live claim. */
 export const READY_FOR_AGENT = readyQuery('not-others')
-/** @internal The ready query skipping every task under a live claim (what `claimNext` may take). */
+/** @internal The ready query skipping every task under a live claim and every task with children (what `claimNext` may take). */
 export const READY_UNCLAIMED = readyQuery('none')
 const READY_PAGE = readyPageQuery('any')
 const READY_PAGE_FOR_AGENT = readyPageQuery('not-others')

@@ -10,7 +10,9 @@ import { sql } from 'kysely'
 import { toFtsQuery } from '../sqlite/fts-query.js'
 import type { QueryTemplate } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
+import { actorGiven, claimActor } from './task-claim-guard.js'
 import { ancestorChain, insertDependency, levelOf, subtree } from './task-graph.js'
+import { assertPipelineAllowsDone, cancelOpenPipeline, pipelineAllowsDone } from './task-lifecycle.js'
 import type { Task, TaskRow } from './task-rows.js'
 import { GET_TASK, requireTaskRow, toTask } from './task-rows.js'
 import { canTransitionTask, inferTaskType, retypeForParent, taskParentAllowed } from './task-rules.js'
@@ -395,10 +397,11 @@ export class TaskItems {
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.update')
     const data = ctx.parse(UpdateTaskSchema, patch, 'tasks.update')
     const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.update')
-    const who = ctx.actor(options, 'tasks.update')
+    let who = ctx.actor(options, 'tasks.update')
     const row = await ctx.db.write(() => {
       const now = ctx.now()
       const current = this.#lockForWrite(taskId, opts, now, 'update')
+      who = claimActor(ctx, current, opts.claimToken, actorGiven(options), who, now)
       const next: TaskValues = { ...current, updated_at: now, modified_by: who.actor }
       for (const [field, column] of Object.entries(PATCH_COLUMNS) as Array<[keyof typeof PATCH_COLUMNS, keyof TaskValues]>) {
         if (data[field] !== undefined) (next as Record<string, unknown>)[column] = data[field]
@@ -412,6 +415,7 @@ export class TaskItems {
         this.#checkRetype(current, next.type, current.parent_id === null ? null : requireTaskRow(ctx, current.parent_id).type)
       }
       this.#applyStatus(current, next, now)
+      this.#pipelineRule(who, current, next, now)
       const written = this.#write(next)
       this.#auditChange(who, 'task.update', current, written, now)
       if (written.status !== current.status && (written.status === 'done' || written.status === 'cancelled')) {
@@ -489,10 +493,11 @@ export class TaskItems {
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.reparent')
     const newParentId = ctx.parse(TaskIdSchema.nullable(), parentId, 'tasks.reparent')
     const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.reparent')
-    const who = ctx.actor(options, 'tasks.reparent')
+    let who = ctx.actor(options, 'tasks.reparent')
     const row = await ctx.db.write(() => {
       const now = ctx.now()
       const current = this.#lockForWrite(taskId, opts, now, 'reparent')
+      who = claimActor(ctx, current, opts.claimToken, actorGiven(options), who, now)
       if (current.parent_id === newParentId) return current
       const parent = newParentId === null ? null : requireTaskRow(ctx, newParentId)
       if (parent?.archived_at != null) {
@@ -532,12 +537,13 @@ export class TaskItems {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.archive')
     const opts = ctx.parse(ArchiveTaskOptionsSchema, options, 'tasks.archive')
-    const who = ctx.actor(options, 'tasks.archive')
+    let who = ctx.actor(options, 'tasks.archive')
     const row = await ctx.db.write(() => {
       const now = ctx.now()
       const root = requireTaskRow(ctx, taskId)
       if (root.archived_at !== null) throw ctx.error('CONFLICT', `task ${taskId} is already archived`, { id: taskId })
       this.#checkVersionAndFence(root, opts, now)
+      who = claimActor(ctx, root, opts.claimToken, actorGiven(options), who, now)
       let targets: string[]
       if (opts.cascade) {
         targets = subtree(ctx, taskId)
@@ -609,12 +615,13 @@ export class TaskItems {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.restore')
     const opts = ctx.parse(RestoreTaskOptionsSchema, options, 'tasks.restore')
-    const who = ctx.actor(options, 'tasks.restore')
+    let who = ctx.actor(options, 'tasks.restore')
     const row = await ctx.db.write(() => {
       const now = ctx.now()
       const root = requireTaskRow(ctx, taskId)
       if (root.archived_at === null) throw ctx.error('CONFLICT', `task ${taskId} is not archived`, { id: taskId })
       this.#checkVersionAndFence(root, opts, now)
+      who = claimActor(ctx, root, opts.claimToken, actorGiven(options), who, now)
       if (root.parent_id !== null && requireTaskRow(ctx, root.parent_id).archived_at !== null) {
         throw ctx.error('CONFLICT', `the parent ${root.parent_id} of ${taskId} is archived; restore it first`, {
           parentId: root.parent_id,
@@ -735,6 +742,46 @@ export class TaskItems {
     }
   }
 
+  /**
+   * T877 (also enforced by the schema's triggers): finishing a task needs its
+   * pipeline at contribution or completed; cancelling it cancels its open pipeline
+   * here, in the same transaction, and mirrors `cancelled` into `pipeline_stage`.
+   */
+  #pipelineRule(who: Actor, current: TaskRow, next: TaskValues, now: number): void {
+    if (next.status === current.status) return
+    if (next.status === 'done') assertPipelineAllowsDone(this.#ctx, current.id)
+    if (next.status === 'cancelled' && cancelOpenPipeline(this.#ctx, who, current.id, now) !== null) next.pipeline_stage = 'cancelled'
+  }
+
+  /** Finishes a task in one call; see `TasksRepository.complete`. */
+  async complete(id: string, options: TaskWriteOptions = {}): Promise<Task> {
+    const ctx = this.#ctx
+    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.complete')
+    const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.complete')
+    let who = ctx.actor(options, 'tasks.complete')
+    const row = await ctx.db.write(() => {
+      const now = ctx.now()
+      const current = this.#lockForWrite(taskId, opts, now, 'complete')
+      who = claimActor(ctx, current, opts.claimToken, actorGiven(options), who, now)
+      if (current.status !== 'pending' && current.status !== 'active') {
+        throw ctx.error('INVARIANT', `task ${taskId} is ${current.status}; only a pending or active task can be completed`, {
+          rule: 'status',
+          from: current.status,
+          to: 'done',
+        })
+      }
+      const next: TaskValues = { ...current, status: 'done', updated_at: now, modified_by: who.actor }
+      // pending → active → done in one step: the transition rule sees the active leg.
+      this.#applyStatus({ ...current, status: 'active' }, next, now)
+      this.#pipelineRule(who, current, next, now)
+      const written = this.#write(next)
+      this.#auditChange(who, 'task.complete', current, written, now)
+      this.#autoComplete(who, written.parent_id, now)
+      return written
+    })
+    return toTask(row, ctx)
+  }
+
   #write(next: TaskValues): TaskRow {
     const written = this.#ctx.db.get(WRITE_TASK, next)
     if (written === undefined) throw this.#ctx.error('INTERNAL', `task ${next.id} changed inside its own transaction`)
@@ -759,6 +806,8 @@ export class TaskItems {
       if (parent.status === 'done' || parent.status === 'cancelled') return
       const counts = ctx.db.get(CHILD_COUNTS, { id })!
       if (counts.total === 0 || counts.open > 0 || counts.done === 0) return
+      // T877: an epic whose pipeline is not finished stays open.
+      if (!pipelineAllowsDone(ctx, id)) return
       const written = this.#write({
         ...parent,
         status: 'done',

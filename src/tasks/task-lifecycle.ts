@@ -969,3 +969,71 @@ function toEvidence(row: EvidenceRow): LifecycleEvidence {
     description: row.description,
   }
 }
+
+// ── T877: the status/pipeline invariant, for the task write paths ─────────────
+
+const LATEST_PIPELINE_OF_TASK = template<TasksDatabase, { task: string }>()((db, p) =>
+  db
+    .selectFrom('lifecycle_pipelines')
+    .select(['id', 'status', 'current_stage'])
+    .where('task_id', '=', p('task'))
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1),
+)
+
+/**
+ * Inside a write: whether `taskId` may become `done` under T877 — it has no
+ * pipeline, or its latest one is completed or open at `contribution` (the schema
+ * trigger `tasks_done_needs_finished_pipeline` enforces the same rule).
+ *
+ * @internal
+ */
+export function pipelineAllowsDone(ctx: TasksContext, taskId: string): boolean {
+  const latest = ctx.db.get(LATEST_PIPELINE_OF_TASK, { task: taskId })
+  return latest === undefined || latest.status === 'completed' || (isOpen(latest.status) && latest.current_stage === 'contribution')
+}
+
+/**
+ * Inside a write: refuses (`INVARIANT`, rule `T877`) to finish `taskId` while its
+ * pipeline is not at `contribution` or completed — before the trigger would, so
+ * the error names the pipeline and its stage.
+ *
+ * @internal
+ */
+export function assertPipelineAllowsDone(ctx: TasksContext, taskId: string): void {
+  if (pipelineAllowsDone(ctx, taskId)) return
+  const latest = ctx.db.get(LATEST_PIPELINE_OF_TASK, { task: taskId })!
+  throw ctx.error(
+    'INVARIANT',
+    `task ${taskId} cannot be done: its lifecycle pipeline ${latest.id} is ${latest.status} at ${latest.current_stage}, not at contribution or completed (T877)`,
+    { rule: 'T877', taskId, pipelineId: latest.id, pipelineStatus: latest.status, stage: latest.current_stage },
+  )
+}
+
+/**
+ * Inside a write: cancels the open pipeline of a task being cancelled (T877), with
+ * its audit row. Returns the pipeline id, or null when none was open. The caller
+ * sets the task's `pipeline_stage` to `cancelled` in its own row write.
+ *
+ * @internal
+ */
+export function cancelOpenPipeline(ctx: TasksContext, who: Actor, taskId: string, now: number): string | null {
+  const open = ctx.db.get(OPEN_PIPELINE_OF_TASK, { task: taskId })
+  if (open === undefined) return null
+  ctx.db.run(WRITE_PIPELINE, { ...open, status: 'cancelled', updated_at: now })
+  ctx.audit(
+    who,
+    {
+      action: 'lifecycle.status',
+      entityType: 'lifecycle',
+      entityId: open.id,
+      taskId,
+      before: { status: open.status },
+      after: { status: 'cancelled' },
+      details: { reason: 'task cancelled (T877)' },
+    },
+    now,
+  )
+  return open.id
+}

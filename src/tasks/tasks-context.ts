@@ -25,10 +25,14 @@ export interface TasksSettings {
   readonly actor: string
   /** Levels the task tree may have (CLEO's `hierarchy.maxDepth`, default 3: epic → task → subtask). */
   readonly maxDepth: number
+  /** Changing a task under another agent's live claim needs the claim token (default false). */
+  readonly enforceClaims: boolean
+  /** Recorded on operation audit rows (null: none). */
+  readonly projectHash: string | null
 }
 
 /** Default {@link TasksSettings}. */
-export const DEFAULT_TASKS_SETTINGS: TasksSettings = Object.freeze({ actor: 'system', maxDepth: 3 })
+export const DEFAULT_TASKS_SETTINGS: TasksSettings = Object.freeze({ actor: 'system', maxDepth: 3, enforceClaims: false, projectHash: null })
 
 /** Who acts, resolved from {@link TaskMutationOptions} and the settings. */
 export interface Actor {

@@ -57,15 +57,39 @@ export interface TasksRepositoryOptions extends RepositoryOptions {
   readonly actor?: string
   /** Levels the task tree may have, 1–16 (default 3: epic → task → subtask, CLEO's `maxDepth`). */
   readonly maxDepth?: number
+  /**
+   * Claims a harness can enforce (default false). When true, changing a task
+   * (`update`, `complete`, `reparent`, `archive`, `restore`) while another agent
+   * holds a live claim on it is `CONFLICT` unless the call passes that claim's
+   * `claimToken` (or acts as the claiming agent, `{ actor }`). With a token, the
+   * claim's agent is the audit actor unless `actor` is given.
+   */
+  readonly enforceClaims?: boolean
+  /**
+   * Recorded as `project_hash` on operation audit rows (`tasks.audit.record`). A
+   * workspace passes its nexus project hash; default none.
+   */
+  readonly projectHash?: string
 }
 
 /** `TasksRepository.open` options, strict (issue 14, item 9). */
-const OpenOptionsSchema = repositoryOptionsSchema({ actor: z.unknown().optional(), maxDepth: z.unknown().optional() })
+const OpenOptionsSchema = repositoryOptionsSchema({
+  actor: z.unknown().optional(),
+  maxDepth: z.unknown().optional(),
+  enforceClaims: z.unknown().optional(),
+  projectHash: z.unknown().optional(),
+})
 
 const SettingsSchema = z.strictObject({
   actor: TasksNameSchema.default(DEFAULT_TASKS_SETTINGS.actor),
   maxDepth: z.number().int().min(1).max(16).default(DEFAULT_TASKS_SETTINGS.maxDepth),
+  enforceClaims: z.boolean().default(false),
+  projectHash: z.string().min(1).max(128).nullable().default(null),
 })
+
+function settingsInput(options: TasksRepositoryOptions) {
+  return { actor: options.actor, maxDepth: options.maxDepth, enforceClaims: options.enforceClaims, projectHash: options.projectHash }
+}
 
 /**
  * tasks.db — tasks, dependencies, sessions, lifecycle, ADRs, audit log (project
@@ -123,11 +147,11 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
   /** The seeded status registry. */
   readonly statuses = new TaskStatusRegistry(this.#ctx)
   /** `agent_credentials`: the local cache of sealed signaldock agent credentials. */
-  readonly credentials = new AgentCredentials(this.db, this.clock)
+  readonly credentials = new AgentCredentials(this.db, this.clock, this.referenceGuard)
 
   private constructor(db: SqliteDatabase<TasksDatabase>, options: TasksRepositoryOptions) {
     super(db, options)
-    const settings = validate(SettingsSchema, { actor: options.actor, maxDepth: options.maxDepth }, 'TasksRepository.open', db.context)
+    const settings = validate(SettingsSchema, settingsInput(options), 'TasksRepository.open', db.context)
     this.#ctx.configure(settings)
   }
 
@@ -144,8 +168,8 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
    */
   static async open(path: string, options: TasksRepositoryOptions = {}): Promise<TasksRepository> {
     checkOptions(OpenOptionsSchema, options, 'TasksRepository.open', { store: TASKS_STORE.name })
-    const { actor: _actor, maxDepth: _maxDepth, ...engine } = options
-    validate(SettingsSchema, { actor: options.actor, maxDepth: options.maxDepth }, 'TasksRepository.open', { store: TASKS_STORE.name })
+    const { actor: _actor, maxDepth: _maxDepth, enforceClaims: _enforce, projectHash: _hash, ...engine } = options
+    validate(SettingsSchema, settingsInput(options), 'TasksRepository.open', { store: TASKS_STORE.name })
     const db = await openStoreDatabase<TasksDatabase>(TASKS_STORE, path, engine)
     return new TasksRepository(db, options)
   }
@@ -208,6 +232,24 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
    */
   update(id: string, patch: UpdateTaskInput, options: TaskWriteOptions = {}): Promise<Task> {
     return this.#items.update(id, patch, options)
+  }
+
+  /**
+   * Finishes a task in one call: a pending or active task becomes `done` (a
+   * pending one passes through active), its claim is released, and an epic whose
+   * last open child this was completes too. Takes the options of {@link update}:
+   * `claimToken` fences it (and makes the claim's agent the audit actor). Other
+   * statuses → `INVARIANT`; a lifecycle pipeline not at `contribution` or completed
+   * → `INVARIANT` (T877).
+   *
+   * @example
+   * ```ts
+   * const next = await tasks.claims.claimNext({ agent: 'a1', ttlMs: 60_000 })
+   * if (next) await tasks.complete(next.task.id, { claimToken: next.claim.token })
+   * ```
+   */
+  complete(id: string, options: TaskWriteOptions = {}): Promise<Task> {
+    return this.#items.complete(id, options)
   }
 
   /**

@@ -847,9 +847,42 @@ export const TaskAuditFilterSchema = z.strictObject({
   until: TasksTimestampSchema.optional(),
   limit: TasksPageLimitSchema.optional(),
   cursor: TasksCursorSchema.optional(),
+  /** `change` rows (written with each mutation) or `operation` rows (`tasks.audit.record`). */
+  kind: z.enum(['change', 'operation']).optional(),
+  domain: z.string().min(1).max(100).optional(),
+  operation: z.string().min(1).max(100).optional(),
+  success: z.boolean().optional(),
+  gateway: z.string().min(1).max(100).optional(),
+  errorCode: z.string().min(1).max(100).optional(),
 })
 /** Input of {@link TaskAuditFilterSchema}. */
 export type TaskAuditFilter = z.input<typeof TaskAuditFilterSchema>
+
+/**
+ * Input of `tasks.audit.record`: one operation of CLEO's audit trail (what was
+ * asked, through which gateway, whether it succeeded and how long it took).
+ * `errorCode` only on a failed operation.
+ *
+ * @example
+ * ```ts
+ * await tasks.audit.record({ domain: 'tasks', operation: 'add', success: true, durationMs: 12, gateway: 'cli' })
+ * ```
+ */
+export const RecordAuditOperationSchema = z
+  .strictObject({
+    domain: z.string().min(1).max(100),
+    operation: z.string().min(1).max(100),
+    success: z.boolean(),
+    durationMs: z.number().int().nonnegative().optional(),
+    errorCode: z.string().min(1).max(100).optional(),
+    gateway: z.string().min(1).max(100).optional(),
+    /** The task concerned, if any (a soft reference, like every audit row's). */
+    taskId: TaskIdSchema.optional(),
+    details: z.json().optional(),
+  })
+  .refine((o) => o.errorCode === undefined || !o.success, { path: ['errorCode'], message: 'errorCode is only for a failed operation' })
+/** Input of {@link RecordAuditOperationSchema}. */
+export type RecordAuditOperationInput = z.input<typeof RecordAuditOperationSchema>
 
 /**
  * Input of `tasks.tokens.record`. `totalTokens` defaults to input + output.

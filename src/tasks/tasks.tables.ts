@@ -420,6 +420,16 @@ export interface AuditLogTable {
   before_json: string | null
   after_json: string | null
   details_json: string | null
+  /** `change` (a row change written with its mutation) or `operation` (`tasks.audit.record`); migration 0012. */
+  kind: Generated<'change' | 'operation'>
+  domain: Generated<string | null>
+  operation: Generated<string | null>
+  /** 0 or 1 on operation rows. */
+  success: Generated<number | null>
+  duration_ms: Generated<number | null>
+  error_code: Generated<string | null>
+  gateway: Generated<string | null>
+  project_hash: Generated<string | null>
 }
 
 /**

@@ -26,7 +26,7 @@ import { resolve } from 'node:path'
 
 import { z } from 'zod'
 
-import { CredentialCipher, apiKeyHash } from '../kdf/credential-cipher.js'
+import { CredentialCipher, apiKeyHash, sealedKeyId } from '../kdf/credential-cipher.js'
 import type { KeyMaterial } from '../kdf/key-files.js'
 import { loadKeyMaterial } from '../kdf/key-files.js'
 import type { ConduitRepository } from '../conduit/conduit-repository.js'
@@ -159,6 +159,12 @@ export interface ListWorkspaceAgentsOptions {
   readonly includeDisabled?: boolean
   /** Only active (true) or inactive (false) agents. */
   readonly active?: boolean
+  /**
+   * Only agents whose sealed API key this machine's key files cannot open (true) —
+   * after a restore from another machine without its keys, or lost key files — or
+   * only the others (false). Re-register such an agent with its API key.
+   */
+  readonly requiresReauth?: boolean
 }
 
 /** Construction parameters of {@link WorkspaceAgents} (the workspace builds it). */
@@ -172,6 +178,12 @@ export interface WorkspaceAgentsDeps {
   readonly projects: KnownProjects
   /** Key material override (tests); default: the key files of `globalDir`. */
   readonly keys?: () => KeyMaterial
+  /**
+   * Whether this workspace may mark agents `requiresReauth` in signaldock (default
+   * true). False when signaldock is a shared server: other machines' seals are
+   * expected not to open here.
+   */
+  readonly markReauth?: boolean
 }
 
 const ApiKey = z.string().min(1).max(4096)
@@ -247,7 +259,9 @@ export class WorkspaceAgents {
       const agentId = this.#slug(rest.agentId, 'register')
       sealed = { apiKeyEncrypted: this.cipher().seal(agentId, key), apiKeyHash: apiKeyHash(key) }
     }
-    const { agent, created } = await this.#deps.signaldock.agents.register({ ...rest, ...sealed })
+    // A key sealed under this machine's key files is re-authentication done.
+    const reauth = sealed === undefined ? {} : { requiresReauth: false }
+    const { agent, created } = await this.#deps.signaldock.agents.register({ ...rest, ...sealed, ...reauth })
     let cached = false
     if (agent.apiKeyEncrypted !== null) {
       await this.#deps.tasks.credentials.put({
@@ -411,10 +425,55 @@ export class WorkspaceAgents {
     const agents = options.global
       ? await this.#deps.signaldock.agents.list(filter)
       : await this.#deps.signaldock.agents.list({ ...filter, agentIds: counted.map((ref) => ref.agentId) })
-    return visibleAgents(agents, refs, {
+    const wanted = options.requiresReauth === undefined ? agents : agents.filter((agent) => agent.requiresReauth === options.requiresReauth)
+    return visibleAgents(wanted, refs, {
       global: options.global === true,
       includeDisabled: options.includeDisabled === true,
     })
+  }
+
+  /**
+   * Checks every sealed API key in signaldock against this machine's key files
+   * (the key id in each seal's header; nothing is decrypted) and marks those that
+   * cannot open `requiresReauth`. Runs at workspace open when signaldock holds
+   * sealed keys — so key files restored from elsewhere, lost, or created while
+   * sealed keys exist (salt loss) never pass silently. Loads (or creates) the key
+   * files only then. Returns the agents it marked.
+   *
+   * @example
+   * ```ts
+   * const marked = await ws.agents.reconcileKeys()
+   * ```
+   */
+  async reconcileKeys(): Promise<string[]> {
+    if (this.#deps.markReauth === false) return []
+    const sealed = await this.#deps.signaldock.agents.sealedCredentials()
+    if (sealed.length === 0) return []
+    const keyId = this.cipher().keyId
+    const stale = sealed.filter((entry) => sealedKeyId(entry.apiKeyEncrypted) !== keyId).map((entry) => entry.agentId)
+    if (stale.length > 0) await this.#deps.signaldock.agents.markRequiresReauth(stale)
+    return stale
+  }
+
+  /** The typed error of a credential this machine cannot open. */
+  #reauthError(slug: string, cause?: unknown): CleoStoreError {
+    return new CleoStoreError(
+      'KEY_FILE',
+      `the API key of agent ${JSON.stringify(slug)} was sealed under other key files (restored from another machine, or the key files were recreated); re-authenticate: register it again with its API key`,
+      { ...CONTEXT, ...(cause === undefined ? {} : { cause }), details: { reason: 'requires-reauth', agentId: slug } },
+    )
+  }
+
+  /** Opens a sealed key, turning "sealed under other keys" into the re-authentication error (and marking the agent). */
+  async #open<T>(slug: string, agent: SignaldockAgent, use: (cipher: CredentialCipher, sealed: string) => T): Promise<T> {
+    if (agent.requiresReauth) throw this.#reauthError(slug)
+    try {
+      return use(this.cipher(), agent.apiKeyEncrypted!)
+    } catch (error) {
+      if (!(error instanceof CleoStoreError && error.code === 'CORRUPT' && error.details?.['reason'] === 'other-key')) throw error
+      if (this.#deps.markReauth !== false) await this.#deps.signaldock.agents.markRequiresReauth([slug])
+      throw this.#reauthError(slug, error)
+    }
   }
 
   /** One agent as this project sees it (its ref may be null), or null when it is not registered. */
@@ -429,26 +488,25 @@ export class WorkspaceAgents {
   /**
    * The agent's API key in the clear, opened from signaldock.db (the source of
    * truth: a key rotated from another project is seen here at once); null when
-   * none is stored. Throws `CORRUPT` for a tampered value or one sealed under
-   * other key files. The tasks.db cache (`ws.tasks.credentials`) holds the same
+   * none is stored. Throws `CORRUPT` for a tampered value, and `KEY_FILE` with
+   * `details.reason: 'requires-reauth'` for one sealed under other key files (the
+   * agent is then marked `requiresReauth`; register it again with its API key). The tasks.db cache (`ws.tasks.credentials`) holds the same
    * sealed text for readers of this project's files.
    */
   async credential(agentId: string): Promise<string | null> {
     const slug = this.#slug(agentId, 'credential')
-    const sealed = await this.#sealed(slug)
-    return sealed === null ? null : this.cipher().open(slug, sealed)
+    const agent = await this.#deps.signaldock.agents.get(slug)
+    if (agent?.apiKeyEncrypted == null) return null
+    return this.#open(slug, agent, (cipher, sealed) => cipher.open(slug, sealed))
   }
 
   /** True when `presented` is the agent's API key (constant-time comparison); false when none is stored. */
   async verifyApiKey(agentId: string, presented: string): Promise<boolean> {
     const slug = this.#slug(agentId, 'verifyApiKey')
     const key = validate(ApiKey, presented, 'agents.verifyApiKey', CONTEXT, { secret: true })
-    const sealed = await this.#sealed(slug)
-    return sealed === null ? false : this.cipher().verify(slug, sealed, key)
-  }
-
-  async #sealed(slug: string): Promise<string | null> {
-    return (await this.#deps.signaldock.agents.get(slug))?.apiKeyEncrypted ?? null
+    const agent = await this.#deps.signaldock.agents.get(slug)
+    if (agent?.apiKeyEncrypted == null) return false
+    return this.#open(slug, agent, (cipher, sealed) => cipher.verify(slug, sealed, key))
   }
 }
 
@@ -480,7 +538,8 @@ export function memoryAgentRefStore(clock: Clock = systemClock): ProjectAgentRef
         enabled: true,
         role: options.role !== undefined ? options.role : (existing?.role ?? null),
         capabilitiesOverride: options.capabilitiesOverride !== undefined ? options.capabilitiesOverride : existing?.capabilitiesOverride,
-        attachedAt: existing?.enabled ? existing.attachedAt! : toIso(clock()),
+        // Like conduit.db: re-attaching (even a detached ref) keeps the first attachedAt.
+        attachedAt: existing?.attachedAt ?? toIso(clock()),
         lastUsedAt: existing?.lastUsedAt ?? null,
       }
       rows.set(agentId, ref)

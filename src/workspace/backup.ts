@@ -47,6 +47,7 @@ import { sql } from 'kysely'
 import { z } from 'zod'
 
 import { BRAIN_STORE } from '../brain/brain.store.js'
+import { GLOBAL_SALT_FILE, MACHINE_KEY_FILE, installKeyFile, keyFilePaths, readKeyFile } from '../kdf/key-files.js'
 import { CONDUIT_STORE } from '../conduit/conduit.store.js'
 import { NEXUS_STORE } from '../nexus/nexus.store.js'
 import { SIGNALDOCK_STORE } from '../signaldock/signaldock.store.js'
@@ -109,6 +110,16 @@ export const WorkspaceBackupStoreSchema = z
 /** One store in a backup. */
 export type WorkspaceBackupStore = z.output<typeof WorkspaceBackupStoreSchema>
 
+/** A key file in a backup (`includeKeys`). */
+export const WorkspaceBackupKeySchema = z.strictObject({
+  name: z.enum([MACHINE_KEY_FILE, GLOBAL_SALT_FILE]),
+  /** File name inside the backup folder (the same as `name`). */
+  file: z.enum([MACHINE_KEY_FILE, GLOBAL_SALT_FILE]),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+})
+/** A key file in a backup. */
+export type WorkspaceBackupKey = z.output<typeof WorkspaceBackupKeySchema>
+
 /**
  * `manifest.json` of a backup folder.
  *
@@ -131,6 +142,11 @@ export const WorkspaceBackupManifestSchema = z.strictObject({
   globalDir: z.string().nullable(),
   projectId: z.string().nullable(),
   stores: z.array(WorkspaceBackupStoreSchema).min(1),
+  /**
+   * Key files copied with `includeKeys` (mode 0600 in the folder): a restore onto
+   * another machine then opens every sealed credential. Absent or empty: no keys.
+   */
+  keys: z.array(WorkspaceBackupKeySchema).optional(),
 })
 /** `manifest.json` of a backup folder. */
 export type WorkspaceBackupManifest = z.output<typeof WorkspaceBackupManifestSchema>
@@ -157,12 +173,20 @@ export interface WorkspaceBackupOptions {
   readonly stores?: readonly StoreName[]
   /** Free text stored in the manifest. */
   readonly label?: string
+  /**
+   * Also copy the global directory's `machine-key` and `global-salt` (mode 0600;
+   * listed in the manifest's `keys`), so a restore onto another machine opens every
+   * sealed credential (default false). Anyone holding the folder can then open
+   * them: keep it as safe as the keys. Not for an in-memory workspace.
+   */
+  readonly includeKeys?: boolean
 }
 
 const BackupOptionsSchema = z.strictObject({
   keep: z.int().min(0).default(DEFAULT_BACKUPS_KEPT),
   stores: z.array(StoreNameSchema).min(1).optional(),
   label: z.string().max(200).optional(),
+  includeKeys: z.boolean().default(false),
 })
 
 /** Options of `CleoWorkspace.restore`, strict (issue 14, item 9). */
@@ -394,7 +418,20 @@ async function rotate(root: string, manifest: WorkspaceBackupManifest, keep: num
 export async function backupWorkspace(source: BackupSource, dir: string, options: WorkspaceBackupOptions = {}): Promise<WorkspaceBackup> {
   const { onProgress, ...rest } = options
   const o = validate(BackupOptionsSchema, rest, 'workspace.backup', CONTEXT)
-  const open = STORE_ORDER.filter((store) => source.stores[store] !== undefined)
+  // telemetry.db is never backed up (CLEO: "not backed up by cleo backup").
+  if (o.stores?.includes('telemetry')) {
+    throw new CleoStoreError('VALIDATION', 'workspace.backup: stores: telemetry.db is never part of a backup', {
+      ...CONTEXT,
+      details: { path: ['stores'], store: 'telemetry' },
+    })
+  }
+  if (o.includeKeys && source.globalDir === null) {
+    throw new CleoStoreError('VALIDATION', 'workspace.backup: includeKeys: an in-memory workspace has no key files', {
+      ...CONTEXT,
+      details: { path: ['includeKeys'] },
+    })
+  }
+  const open = STORE_ORDER.filter((store) => store !== 'telemetry' && source.stores[store] !== undefined)
   for (const store of o.stores ?? []) {
     if (!open.includes(store)) {
       throw new CleoStoreError('NOT_FOUND', `store ${store} is not open in this workspace`, { ...CONTEXT, details: { store } })
@@ -460,6 +497,7 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
       report({ ...base, phase: 'done', totalPages, remainingPages: 0 })
       checkProgress()
     }
+    const keys = o.includeKeys ? copyKeyFiles(source.globalDir!, temporary) : undefined
     manifest = {
       format: WORKSPACE_BACKUP_FORMAT,
       formatVersion: 1,
@@ -470,6 +508,7 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
       globalDir: source.globalDir,
       projectId: source.projectId,
       stores: entries,
+      ...(keys === undefined ? {} : { keys }),
     }
     const manifestFile = join(temporary, WORKSPACE_BACKUP_MANIFEST)
     writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })
@@ -491,6 +530,27 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
   return { path: final, manifest, removed }
 }
 
+/** Copies the existing key files of `globalDir` into `folder` (mode 0600); a missing one is skipped. */
+function copyKeyFiles(globalDir: string, folder: string): WorkspaceBackupKey[] {
+  const paths = keyFilePaths(globalDir)
+  const keys: WorkspaceBackupKey[] = []
+  for (const [name, file] of [[MACHINE_KEY_FILE, paths.machineKey], [GLOBAL_SALT_FILE, paths.globalSalt]] as const) {
+    let bytes: Buffer
+    try {
+      bytes = readKeyFile(file)
+    } catch (error) {
+      if (error instanceof CleoStoreError && error.code === 'NOT_FOUND') continue
+      throw error
+    }
+    const target = join(folder, name)
+    writeFileSync(target, bytes, { mode: 0o600 })
+    chmodSync(target, 0o600)
+    fsyncPath(target)
+    keys.push({ name, file: name, sha256: createHash('sha256').update(bytes).digest('hex') })
+  }
+  return keys
+}
+
 /** Options of `CleoWorkspace.restore`. */
 export interface WorkspaceRestoreOptions {
   /** Global directory to restore the global stores into (default: as `CleoWorkspace.open`). */
@@ -502,6 +562,14 @@ export interface WorkspaceRestoreOptions {
    * beside them (default true); false deletes them.
    */
   readonly keepReplaced?: boolean
+  /**
+   * Install the backup's key files (when it was made with `includeKeys`) into the
+   * global directory (default true). A key file already there with other bytes is
+   * never overwritten: the restore is refused with `CONFLICT` before anything is
+   * touched; pass false to restore without the keys (agents whose seals then do not
+   * open are marked `requiresReauth` at the next open).
+   */
+  readonly includeKeys?: boolean
 }
 
 /** What `CleoWorkspace.restore` did. */
@@ -513,6 +581,8 @@ export interface WorkspaceRestoreResult {
   readonly replacedDirs: readonly string[]
   /** Stores whose previous file was damaged (could not be locked, was replaced all the same). */
   readonly damaged: readonly StoreName[]
+  /** Key files of the backup installed (`created`) or found identical (`same`). */
+  readonly keys: ReadonlyArray<{ readonly name: string; readonly outcome: 'created' | 'same' }>
 }
 
 /** Where a restore writes, resolved by the caller. */
@@ -652,6 +722,30 @@ export async function restoreWorkspace(
     }
   }
 
+  // 1b. The key files: checksums, and no clash with other key material already there.
+  const keyEntries = options.includeKeys === false ? [] : (manifest.keys ?? [])
+  const keyBytes = new Map<string, Buffer>()
+  for (const key of keyEntries) {
+    const file = join(folder, key.file)
+    if (!existsSync(file)) throw new CleoStoreError('CORRUPT', `backup key file ${file} is missing`, { ...CONTEXT, file })
+    const bytes = readFileSync(file)
+    if (createHash('sha256').update(bytes).digest('hex') !== key.sha256) {
+      throw new CleoStoreError('CORRUPT', `backup key file ${file} does not match its checksum; nothing was restored`, { ...CONTEXT, file })
+    }
+    const target = join(targets.globalDir, key.name)
+    if (existsSync(target)) {
+      const current = readKeyFile(target)
+      if (!current.equals(bytes)) {
+        throw new CleoStoreError(
+          'CONFLICT',
+          `${target} already holds other key material; restore with includeKeys: false (agents then re-authenticate), or into another global directory`,
+          { ...CONTEXT, file: target, details: { reason: 'other-keys', key: key.name } },
+        )
+      }
+    }
+    keyBytes.set(key.name, bytes)
+  }
+
   // 2. Refuse when a target is open in this process.
   for (const tier of new Set(entries.map((entry) => entry.tier))) {
     const reason = targets.openInProcess(tier)
@@ -668,6 +762,7 @@ export async function restoreWorkspace(
   const held: Array<Held & { store: StoreName; target: string }> = []
   const replacedDirs = new Map<string, string>()
   const restored: Array<{ store: StoreName; path: string }> = []
+  const installedKeys: Array<{ name: string; outcome: 'created' | 'same' }> = []
   try {
     // 3. Stage each store beside its target and check the staged copy.
     for (const { entry, target, temporary } of plan) {
@@ -687,8 +782,10 @@ export async function restoreWorkspace(
       fsyncPath(temporary)
     }
 
-    // 4. Lock every existing target (refuse if any is in use), then swap.
+    // 4. Lock every existing target (refuse if any is in use), install the keys, then swap.
     for (const { entry, target } of plan) held.push({ ...holdExclusively(target, entry.store), store: entry.store, target })
+    if (keyBytes.size > 0) mkdirSync(targets.globalDir, { recursive: true, mode: 0o700 })
+    for (const [name, bytes] of keyBytes) installedKeys.push({ name, outcome: installKeyFile(join(targets.globalDir, name), bytes) })
     const label = stamp(Date.now())
     for (const { entry, target, temporary } of plan) {
       const directory = tierDir(entry.tier)
@@ -732,6 +829,7 @@ export async function restoreWorkspace(
     restored,
     replacedDirs: [...replacedDirs.values()],
     damaged: held.filter((h) => h.damaged).map((h) => h.store),
+    keys: installedKeys,
   }
 }
 

@@ -31,6 +31,7 @@ import type { StoreRepository } from '../sqlite/store-repository.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 import { readProjectId, registerWorkspaceProject } from './registration.js'
 import { SOFT_REFERENCE_CHECKS } from './references.js'
+import { AGENT_REAUTH_CHECK } from './keys.js'
 import type { SignaldockRepository } from '../signaldock/signaldock-repository.js'
 import { validate } from '../sqlite/validate.js'
 
@@ -272,6 +273,7 @@ export const WORKSPACE_CHECKS: readonly WorkspaceCheck[] = Object.freeze([
   NEXUS_REGISTRATION_CHECK,
   NEXUS_PROJECT_PATHS_CHECK,
   ...SOFT_REFERENCE_CHECKS,
+  AGENT_REAUTH_CHECK,
 ])
 
 function storesOf(target: WorkspaceCheckTarget): { tasks?: TasksRepository; nexus?: NexusRepository } {

@@ -39,6 +39,8 @@ export interface RegisterWorkspaceProjectArgs {
   /** In-memory workspaces skip the copy detection (there is no other tasks.db to read). */
   readonly inMemory: boolean
   readonly clock?: Clock
+  /** Path of the project's brain.db (recorded in the registry's `brain_db_path`). */
+  readonly brainDbPath?: string
 }
 
 /** The project id and what the registry did. */
@@ -158,10 +160,16 @@ export async function registerWorkspaceProject(args: RegisterWorkspaceProjectArg
     }
   }
   const taskCount = await countTasks(tasks)
+  const now = clock()
+  const file = (path: string | undefined) => (path === undefined || path === ':memory:' ? null : path)
   const registration = await nexus.projects.register({
     projectId,
     path: projectDir,
-    ...(taskCount === null ? {} : { taskCount }),
+    ...(taskCount === null ? {} : { taskCount, lastIndexed: now }),
+    // CLEO's registry columns: where the project's databases are, and when this row was synchronised.
+    tasksDbPath: file(tasks.path),
+    ...(args.brainDbPath === undefined ? {} : { brainDbPath: file(args.brainDbPath) }),
+    lastSync: now,
   })
   return { projectId, registration, reassigned }
 }

@@ -48,6 +48,8 @@ import type {
   WorkspaceRepairReport,
 } from './integrity.js'
 import { checkCheckOptions, checkWorkspace, repairWorkspace } from './integrity.js'
+import type { GuardedStores } from './guards.js'
+import { workspaceKnownReferences, workspaceReferenceGuard } from './guards.js'
 import { registerWorkspaceProject } from './registration.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './agents.js'
 
@@ -99,6 +101,11 @@ export interface WorkspaceOptions extends EngineOptions {
    * Honoured with `inMemory` too (the identities then outlive the workspace).
    */
   readonly signaldock?: WorkspaceSignaldockOptions
+  /**
+   * tasks.db's `enforceClaims` (default false): changing a task under another
+   * agent's live claim needs its claim token (`CONFLICT` otherwise).
+   */
+  readonly enforceClaims?: boolean
 }
 
 /**
@@ -254,6 +261,8 @@ export class CleoWorkspace {
       projects: props.inMemory
         ? noKnownProjects()
         : nexusKnownProjects(props.nexus, (dir) => join(dir, PROJECT_DIR_NAME, STORE_FILES.conduit)),
+      // In memory the keys are random; on a shared PostgreSQL signaldock other machines' seals never open here.
+      markReauth: !props.inMemory && props.signaldock.sqlite !== undefined,
     })
   }
 
@@ -280,8 +289,19 @@ export class CleoWorkspace {
     } else {
       project = existingProjectDir(projectDir, context)
     }
-    const { globalDir: _g, inMemory, telemetry: telemetryOption, signaldock: signaldockOptions, embedder, ...repositoryOptions } = options
-    const brainOptions = embedder === undefined ? repositoryOptions : { ...repositoryOptions, embedder }
+    const { globalDir: _g, inMemory, telemetry: telemetryOption, signaldock: signaldockOptions, embedder, enforceClaims, ...repositoryOptions } = options
+    // Cross-database write guards: project stores check the ids they name in tasks.db / signaldock.
+    let guarded: GuardedStores | undefined
+    const guard = { referenceGuard: workspaceReferenceGuard(() => guarded) }
+    const brainOptions = {
+      ...repositoryOptions,
+      ...guard,
+      // Brain maintenance sees tasks.db and reconciles orphaned references.
+      knownReferences: workspaceKnownReferences(() => guarded),
+      ...(embedder === undefined ? {} : { embedder }),
+    }
+    const conduitOptions = { ...repositoryOptions, ...guard }
+    const tasksOptions = { ...repositoryOptions, ...guard, ...(enforceClaims === undefined ? {} : { enforceClaims }) }
     const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false
     const telemetryOptions =
       typeof telemetryOption === 'object' && telemetryOption.retention !== undefined
@@ -291,13 +311,14 @@ export class CleoWorkspace {
 
     if (inMemory) {
       const opened = await openAll({
-        tasks: () => TasksRepository.open(MEMORY, repositoryOptions),
+        tasks: () => TasksRepository.open(MEMORY, tasksOptions),
         brain: () => BrainRepository.open(MEMORY, brainOptions),
-        conduit: () => ConduitRepository.open(MEMORY, repositoryOptions),
+        conduit: () => ConduitRepository.open(MEMORY, conduitOptions),
         signaldock: () => openWorkspaceSignaldock(MEMORY, repositoryOptions, signaldockOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
         telemetry: wantTelemetry ? () => TelemetryRepository.open(MEMORY, telemetryOptions) : null,
       })
+      guarded = opened
       const release = async () => {
         await Promise.all([opened.signaldock.close(), opened.nexus.close(), opened.telemetry?.close()])
       }
@@ -325,9 +346,9 @@ export class CleoWorkspace {
     let opened
     try {
       opened = await openAll({
-        tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), repositoryOptions),
+        tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), tasksOptions),
         brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
-        conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), repositoryOptions),
+        conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), conduitOptions),
         signaldock: () => global.signaldock,
         nexus: () => global.nexus,
         telemetry: lease.telemetry ? () => lease.telemetry!.value : null,
@@ -336,9 +357,21 @@ export class CleoWorkspace {
       await releaseGlobal()
       throw error
     }
+    guarded = opened
     const projectId = await registerOrClose(opened, project, false, clock, releaseGlobal)
     openProjects.set(project, (openProjects.get(project) ?? 0) + 1)
-    return new CleoWorkspace({ projectDir: project, globalDir, ...opened, release: releaseGlobal, projectId, inMemory: false, clock })
+    const ws = new CleoWorkspace({ projectDir: project, globalDir, ...opened, release: releaseGlobal, projectId, inMemory: false, clock })
+    try {
+      // Sealed keys this machine's key files cannot open (restored elsewhere, key files lost) are marked now.
+      await ws.#agents.reconcileKeys()
+    } catch (error) {
+      // A bad key file is reported where keys are used (KEY_FILE); the stores still open.
+      if (!(error instanceof CleoStoreError && error.code === 'KEY_FILE')) {
+        await ws.close()
+        throw error
+      }
+    }
+    return ws
   }
 
   /**
@@ -547,7 +580,9 @@ export class CleoWorkspace {
    * (`<dir>/<time>-<id>/`: one `<store>.db` per store and `manifest.json` with store,
    * schema version and SHA-256 of each), and rotates older backups of this project in
    * `dir` (the newest `keep`, default 10, stay). The workspace stays usable and other
-   * processes may keep writing meanwhile.
+   * processes may keep writing meanwhile. telemetry.db is never backed up. With
+   * `includeKeys: true` the folder also holds `machine-key` and `global-salt` (mode
+   * 0600), so a restore onto another machine opens every sealed credential.
    *
    * @example
    * ```ts
@@ -557,6 +592,7 @@ export class CleoWorkspace {
    * ```
    */
   async backup(dir: string, options: WorkspaceBackupOptions = {}): Promise<WorkspaceBackup> {
+    // telemetry.db is never part of a backup (CLEO: telemetry is not backed up).
     return backupWorkspace(
       { projectDir: this.projectDir, globalDir: this.globalDir, projectId: this.#projectId, stores: this.#stores(), clock: this.#clock },
       dir,
@@ -618,7 +654,7 @@ async function registerOrClose(
   release: () => Promise<void>,
 ): Promise<string> {
   try {
-    const { projectId } = await registerWorkspaceProject({ tasks: opened.tasks, nexus: opened.nexus, projectDir, inMemory, clock })
+    const { projectId } = await registerWorkspaceProject({ tasks: opened.tasks, nexus: opened.nexus, projectDir, inMemory, clock, brainDbPath: opened.brain.path })
     return projectId
   } catch (error) {
     await Promise.allSettled([opened.tasks.close(), opened.brain.close(), opened.conduit.close()])

@@ -39,6 +39,7 @@ describe('conduit.db schema', () => {
       'conduit_schema_meta',
       'conversation_participants',
       'conversations',
+      'dead_letter_history',
       'dead_letters',
       'delivery_jobs',
       'inbox_cursors',

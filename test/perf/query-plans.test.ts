@@ -239,6 +239,8 @@ async function scenario(ws: CleoWorkspace): Promise<void> {
   await telemetry.prune()
   // conduit.db
   const conduit = ws.conduit
+  // Through a workspace the write guard wants the agents in signaldock first.
+  for (const agent of ['alice', 'bob', 'carol']) await ws.signaldock.agents.register({ agentId: agent, name: agent })
   for (const agent of ['alice', 'bob', 'carol']) await conduit.agentRefs.attach(agent)
   const { message } = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'build is green', deliver: true })
   await conduit.conversations.createGroup({ createdBy: 'alice', participants: ['bob', 'carol'], name: 'team' })

@@ -129,12 +129,13 @@ for (const engine of ENGINES) {
       expect(await healthy.credential('a')).toBe(KEY)
     })
 
-    it('a credential sealed under other key files, or tampered, is CORRUPT — never garbage', async () => {
+    it('a credential sealed under other key files needs re-authentication (KEY_FILE); a tampered one is CORRUPT — never garbage', async () => {
       const f = await fixture(engine)
       const foreign = CredentialCipher.fromKeyMaterial({ machineKey: randomBytes(32), globalSalt: randomBytes(32) })
       await f.signaldock.agents.register({ agentId: 'a', name: 'A', apiKeyEncrypted: foreign.seal('a', KEY) })
-      const error = await expectCode(f.agents.credential('a'), 'CORRUPT')
-      expect(error.details?.['reason']).toBe('other-key')
+      const error = await expectCode(f.agents.credential('a'), 'KEY_FILE')
+      expect(error.details?.['reason']).toBe('requires-reauth')
+      expect((error.cause as { details?: Record<string, unknown> }).details?.['reason']).toBe('other-key')
       const mine = f.agents.cipher().seal('b', KEY)
       const bytes = Buffer.from(mine, 'base64')
       bytes[bytes.length - 1]! ^= 1
@@ -168,7 +169,8 @@ for (const engine of ENGINES) {
 
       f.clock.advance(1000)
       const again = await f.agents.attach('a', { role: 'lead' })
-      expect(again.ref).toMatchObject({ enabled: true, role: 'lead', attachedAt: new Date(T0 + 1000).toISOString() })
+      // Re-attaching keeps the first attachedAt, as conduit.db does (the contract suite checks both stores).
+      expect(again.ref).toMatchObject({ enabled: true, role: 'lead', attachedAt: new Date(T0).toISOString() })
       expect((await f.agents.get('a'))!.attached).toBe(true)
       expect((await f.agents.get('b'))).toMatchObject({ attached: false, ref: null })
       expect(await f.agents.get('ghost')).toBeNull()

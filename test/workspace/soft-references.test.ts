@@ -3,7 +3,12 @@
  * contexts to deleted tasks, observations of unknown sessions), conduit (an attached
  * agent that signaldock no longer has) and tasks (a cached credential of an unknown
  * agent) are each reported by `ws.check()` and fixed by `ws.repair()`.
+ *
+ * The workspace's write guards refuse dangling references through its API, so the
+ * orphans are made the way they arise in life: by another writer on the files (a raw
+ * connection here), and by a deletion in the other database.
  */
+import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
@@ -22,9 +27,15 @@ describe('soft references across databases', () => {
       await ws.brain.links.add({ memoryId: learning.id, taskId: kept.id, linkType: 'applies_to' })
       await ws.brain.links.add({ memoryId: learning.id, taskId: doomed.id, linkType: 'produced_by' })
       await ws.brain.record({ kind: 'observation', title: 'seen in a real session', sourceSessionId: session.id } as never)
-      await ws.brain.record({ kind: 'observation', title: 'seen in a lost session', sourceSessionId: 'S-lost' } as never)
+      const { memory: lost } = await ws.brain.record({ kind: 'observation', title: 'seen in a lost session', sourceSessionId: session.id } as never)
+      // Another writer (a raw connection on the files) leaves references the guards would refuse.
+      const brainFile = new DatabaseSync(join(ws.projectDir, '.cleo', 'brain.db'))
+      brainFile.prepare('UPDATE brain_observations SET source_session_id = ? WHERE id = ?').run('S-lost', lost.id)
+      brainFile.close()
       // The task disappears from tasks.db (another tool, or an old restore).
-      await ws.tasks.kysely.deleteFrom('tasks').where('id', '=', doomed.id).execute()
+      const tasksFile = new DatabaseSync(join(ws.projectDir, '.cleo', 'tasks.db'))
+      tasksFile.prepare('DELETE FROM tasks WHERE id = ?').run(doomed.id)
+      tasksFile.close()
       // An agent attached here, and its credential cached, then deleted from signaldock directly.
       await ws.agents.register({ agentId: 'ghost', name: 'Ghost', apiKey: `sk_live_${'ab'.repeat(32)}`, attach: true })
       await ws.agents.register({ agentId: 'alive', name: 'Alive', apiKey: `sk_live_${'cd'.repeat(32)}`, attach: true })
