@@ -12,6 +12,7 @@ import * as m0004 from './0004_delivery_queue.js'
 import * as m0005 from './0005_project_agent_refs.js'
 import * as m0006 from './0006_snapshot_cache_and_writer_leases.js'
 import * as m0007 from './0007_conversation_recency.js'
+import * as m0008 from './0008_daemon_invariants.js'
 
 export const conduitMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
@@ -21,4 +22,5 @@ export const conduitMigrations: Readonly<Record<string, Migration>> = Object.fre
   '0005_project_agent_refs': m0005,
   '0006_snapshot_cache_and_writer_leases': m0006,
   '0007_conversation_recency': m0007,
+  '0008_daemon_invariants': m0008,
 })

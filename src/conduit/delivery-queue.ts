@@ -431,19 +431,19 @@ export class DeliveryQueue {
       if (row.coalesce_key !== null) {
         const newer = db.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key })
         if (newer !== undefined) {
-          db.run(SUPERSEDE_JOB, { id: row.id, error: `superseded by job ${newer.id}`, now })
+          db.run(SUPERSEDE_JOB, { id: row.id, error: `superseded by job ${newer.id}`, now, token: row.lease_token })
           return { outcome: 'superseded' }
         }
       }
       const delayMs = opts.delayMs ?? queueRetryDelay(row.attempts, policy, this.#ctx.random)
-      db.run(RETRY_JOB, { id: row.id, availableAt: now + delayMs, error, now })
+      db.run(RETRY_JOB, { id: row.id, availableAt: now + delayMs, error, now, token: row.lease_token })
       return { outcome: 'retry', availableAt: toIso(now + delayMs), delayMs }
     })
   }
 
   #kill(row: JobRow, reason: DeadLetterReason, error: string | null, now: number): void {
     const { db } = this.#ctx
-    db.run(KILL_JOB, { id: row.id, error: error ?? row.last_error, now })
+    db.run(KILL_JOB, { id: row.id, error: error ?? row.last_error, now, token: row.lease_token })
     db.run(INSERT_DEAD_LETTER, { jobId: row.id, reason, error: error ?? row.last_error, attempts: row.attempts, now })
   }
 
