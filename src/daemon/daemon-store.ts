@@ -16,7 +16,7 @@ import { DaemonLock } from './daemon-lock.js'
 import { DaemonSessions } from './daemon-sessions.js'
 import type { DaemonStoreOptions } from './daemon.schemas.js'
 import { DaemonStoreOptionsSchema, DEFAULT_CRITICAL_HOOK_EVENTS } from './daemon.schemas.js'
-import { HookOutbox } from './hook-outbox.js'
+import { DEFAULT_HOOK_BACKOFF, HookOutbox } from './hook-outbox.js'
 import { UxCleanupRegistry } from './ux-cleanup.js'
 
 /** Default name of the daemon's writer lease in conduit.db. */
@@ -78,6 +78,11 @@ export class DaemonStore {
         criticalEvents: opts.hooks?.criticalEvents ?? DEFAULT_CRITICAL_HOOK_EVENTS,
         maxAttempts: opts.hooks?.maxAttempts ?? 10,
         orphanAttempts: opts.hooks?.orphanAttempts ?? 3,
+        backoff: {
+          baseMs: opts.hooks?.backoff?.baseMs ?? DEFAULT_HOOK_BACKOFF.baseMs,
+          maxMs: opts.hooks?.backoff?.maxMs ?? DEFAULT_HOOK_BACKOFF.maxMs,
+          jitter: opts.hooks?.backoff?.jitter ?? DEFAULT_HOOK_BACKOFF.jitter,
+        },
       },
       context,
     )

@@ -88,6 +88,17 @@ export const DaemonStoreOptionsSchema = z.strictObject({
        * orphan (default 3: the session row may be a moment late).
        */
       orphanAttempts: z.number().int().min(1).max(1000).optional(),
+      /**
+       * Retry delays of a failing event (issue 17): exponential from `baseMs` (default
+       * 1000), capped at `maxMs` (default 60 000, TeleClaude's cap), with jitter.
+       */
+      backoff: z
+        .strictObject({
+          baseMs: z.number().int().min(0).max(86_400_000).optional(),
+          maxMs: z.number().int().min(0).max(86_400_000).optional(),
+          jitter: z.enum(['equal', 'full', 'none']).optional(),
+        })
+        .optional(),
     })
     .optional(),
   cleanup: z
