@@ -121,3 +121,9 @@ export {
   WriterLeaseNameSchema,
 } from './conduit.schemas.js'
 export type { AcquireWriterLeaseOptions, SnapshotCachePolicyInput, SnapshotPutOptions } from './conduit.schemas.js'
+
+// issue 17: the daemon's settings, voice assignments, stale cache entries and writer-lease fences
+export { DAEMON_SETTING_MAX_BYTES, DaemonSettings, DEFAULT_VOICE_TTL_MS, VoiceAssignments } from './daemon-data.js'
+export type { DaemonSetting, VoiceAssignment } from './daemon-data.js'
+export type { StaleSnapshot } from './snapshot-cache.js'
+export type { WriterLeaseFence } from './writer-leases.js'

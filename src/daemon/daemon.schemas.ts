@@ -107,6 +107,18 @@ export const DaemonStoreOptionsSchema = z.strictObject({
       maxAttempts: z.number().int().min(1).max(1000).optional(),
     })
     .optional(),
+  sessions: z
+    .strictObject({
+      /** `sessions.touch` writes at most once per this interval per session (default 1000 ms). */
+      touchCoalesceMs: z.number().int().min(0).max(3_600_000).optional(),
+    })
+    .optional(),
+  commands: z
+    .strictObject({
+      /** Delivery attempts of one command before it is dead-lettered (default 5). */
+      maxAttempts: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
   /** Name of the single-writer lease in conduit.db (default `teleclaude-daemon`). */
   lockName: z.string().min(1).max(128).regex(NO_CONTROL).optional(),
 })

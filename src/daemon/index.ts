@@ -16,6 +16,11 @@ export { UX_CLEANUP_QUEUE_PREFIX, UxCleanupRegistry, uxCleanupQueue } from './ux
 export type { PendingDeletion } from './ux-cleanup.js'
 export { DaemonLock } from './daemon-lock.js'
 export { DaemonAgents } from './daemon-agents.js'
+// issue 17: session columns, fencing, commands, CLI availability
+export type { DaemonSessionColumns, DaemonSessionListOptions, DaemonSessionUpdate } from './daemon-sessions.js'
+export { DAEMON_AGENT_DESCRIPTION } from './daemon-agents.js'
+export { DAEMON_COMMAND_QUEUE, DaemonCommandInputSchema, DaemonCommands } from './daemon-commands.js'
+export type { DaemonCommand, DaemonCommandDelivery, DaemonCommandInput, DaemonCommandReport } from './daemon-commands.js'
 export {
   DaemonClaimSchema,
   DaemonSessionIdSchema,
