@@ -406,7 +406,7 @@ export class SnapshotCache {
     let after = sql<boolean>`1 = 1`
     if (opts.cursor !== undefined) {
       const [at, type, scope] = decodeStaleCursor(this.#ctx, opts.cursor)
-      after = sql<boolean>`(${checked}, data_type, scope_id) > (${at}, ${type}, ${scope})`
+      after = sql<boolean>`(checked, data_type, scope_id) > (${at}, ${type}, ${scope})`
     }
     const rows = await this.#ctx.db.read(() =>
       this.#ctx.db.all(
