@@ -91,6 +91,7 @@ export class DaemonStore {
         criticalEvents: opts.hooks?.criticalEvents ?? DEFAULT_CRITICAL_HOOK_EVENTS,
         maxAttempts: opts.hooks?.maxAttempts ?? 10,
         orphanAttempts: opts.hooks?.orphanAttempts ?? 3,
+        beforePass: () => this.cleanup.reconcile(),
         backoff: {
           baseMs: opts.hooks?.backoff?.baseMs ?? DEFAULT_HOOK_BACKOFF.baseMs,
           maxMs: opts.hooks?.backoff?.maxMs ?? DEFAULT_HOOK_BACKOFF.maxMs,

@@ -157,12 +157,20 @@ export class HookOutbox {
   readonly #maxAttempts: number
   readonly #orphanAttempts: number
   readonly #backoff: QueueBackoffPolicy
+  readonly #beforePass: (() => Promise<unknown>) | undefined
   readonly #context: ErrorContext
 
   /** @internal Use `daemon.hooks`. */
   constructor(
     stores: { conduit: ConduitRepository; tasks: TasksRepository },
-    options: { criticalEvents: readonly string[]; maxAttempts: number; orphanAttempts: number; backoff?: QueueBackoffPolicy },
+    options: {
+      criticalEvents: readonly string[]
+      maxAttempts: number
+      orphanAttempts: number
+      backoff?: QueueBackoffPolicy
+      /** Run at the start of every pass (the daemon store's cleanup reconciliation). */
+      beforePass?: () => Promise<unknown>
+    },
     context: ErrorContext,
   ) {
     this.#conduit = stores.conduit
@@ -171,6 +179,7 @@ export class HookOutbox {
     this.#maxAttempts = options.maxAttempts
     this.#orphanAttempts = options.orphanAttempts
     this.#backoff = options.backoff ?? DEFAULT_HOOK_BACKOFF
+    this.#beforePass = options.beforePass
     this.#context = context
   }
 
@@ -217,6 +226,8 @@ export class HookOutbox {
    * session: the head of each ordered partition), checks each session in tasks.db,
    * runs `handler`, and acks (done), nacks (retry with backoff, or dead at
    * `maxAttempts`) or records an orphan. Events are handled one after another.
+   * Each pass first purges the pending deletions of sessions that ended since the
+   * last one (`daemon.cleanup.reconcile`), so the daemon loop keeps them in step.
    *
    * @example
    * ```ts
@@ -225,6 +236,7 @@ export class HookOutbox {
    */
   async process<T = unknown>(handler: (delivery: HookDelivery<T>) => unknown, options: DaemonClaimOptions = {}): Promise<HookProcessReport> {
     const opts = validate(DaemonClaimSchema, options, 'daemon.hooks.process', this.#context)
+    await this.#beforePass?.()
     const jobs = await this.#conduit.queue.claim<HookEvent<T>>(opts.limit ?? 25, {
       queue: HOOK_OUTBOX_QUEUE,
       owner: opts.owner ?? `daemon-${hostname()}-${process.pid}`,

@@ -59,6 +59,17 @@ describe('pending deletions follow their session', () => {
     expect(await ws.tasks.sessions.endEvents()).toEqual([])
   })
 
+  it('the daemon loop (hooks.process) purges the deletions of a session ended elsewhere', async () => {
+    const { ws, daemon } = await setup()
+    await daemon.sessions.create({ id: 's1' })
+    await registerBoth(daemon, 's1')
+    await ws.tasks.sessions.end('s1') // not through the daemon
+    expect(await pending(daemon, 's1')).toBe(2)
+    await daemon.hooks.process(() => {})
+    expect(await pending(daemon, 's1')).toBe(0)
+    expect(await ws.tasks.sessions.endEvents()).toEqual([])
+  })
+
   it('reconcile purges sessions ended by another process writing plain SQL', async () => {
     const dirs = diskDirs()
     const ws = await CleoWorkspace.open(dirs.projectDir, { globalDir: dirs.globalDir })
