@@ -6,8 +6,8 @@
  * Takes the single-writer lock, runs a session through its lifecycle, feeds the hook
  * outbox (critical events, coalesced bursty events, an orphan) and drains it in
  * per-session order, registers and confirms message deletions (one of them fails and
- * is retried), reads and refreshes the snapshot cache, and picks an agent with
- * fallback. Run it twice with the same directory: the second run recovers the open
+ * is retried), reads and refreshes the snapshot cache, picks an agent with
+ * fallback, and uses settings, voices and the command queue. Run it twice with the same directory: the second run recovers the open
  * session the first left behind.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs'
@@ -26,10 +26,14 @@ const ws = await CleoWorkspace.open(projectDir, { globalDir })
 const daemon = DaemonStore.from(ws, { hooks: { orphanAttempts: 1 } })
 const owner = `daemon-${process.pid}`
 let lease: Awaited<ReturnType<typeof daemon.lock.acquire>> | undefined
+const stopHeartbeat = new AbortController()
 try {
   // 1. Exactly one daemon: a lease row in conduit.db, not a pid file.
   lease = await daemon.lock.acquire(owner, { ttlMs: 30_000 })
-  console.log(`lock: held by ${lease.owner} (token ${lease.token})`)
+  console.log(`lock: held by ${lease.owner} (token ${lease.token}); this store's daemon writes are now fenced by it`)
+  // keepAlive heartbeats until aborted; it rejects with LEASE_LOST if another daemon takes over.
+  const alive = daemon.lock.keepAlive({ intervalMs: 10_000, signal: stopHeartbeat.signal })
+  alive.catch((error: unknown) => console.log(`lock: lost (${String(error)}); stop writing`))
   try {
     await daemon.lock.acquire('another-daemon')
   } catch (error) {
@@ -43,10 +47,15 @@ try {
 
   // 3. Session lifecycle: creating → active (tmux name) → metadata → closed.
   const id = `s-${Date.now().toString(36)}`
-  await daemon.sessions.create({ id, agent: 'claude', computer: 'mbp' })
+  const nativeSessionId = `native-${id}`
+  await daemon.sessions.create({ id, agent: 'claude', computer: 'mbp', nativeSessionId, projectPath: '/src/app', thinkingMode: 'slow' })
   await daemon.sessions.activate(id, `tc_${id}`)
-  const updated = await daemon.sessions.update(id, { title: 'Fix the parser', metadata: { thinking: 'high' } })
+  const updated = await daemon.sessions.update(id, { title: 'Fix the parser', adapterMetadata: { telegram: { topicId: 7 } } })
   console.log(`session ${id}: ${updated.status} in ${updated.terminalName}, "${updated.title}"`)
+  await daemon.sessions.touch(id) // the hot path: no audit row, coalesced
+  const byNative = await daemon.sessions.findByNativeId(nativeSessionId)
+  const recent = await daemon.sessions.list({ computer: 'mbp', status: 'active', orderBy: 'lastActivity', limit: 5 })
+  console.log(`sessions: ${nativeSessionId} is ${byNative?.id}; most recent on mbp: ${recent.items.map((s) => s.id).join(', ')}`)
 
   // 4. Hook outbox: the hook side inserts; bursty events coalesce latest-wins.
   await daemon.hooks.enqueue({ sessionId: id, eventType: 'user_prompt_submit', data: { prompt: 'go' } })
@@ -79,22 +88,30 @@ try {
   const computers = await daemon.cache.revalidate('computers:mbp', () => ({ cpu: 0.3, online: true }))
   console.log(`cache: computers:mbp ${computers.state} ${JSON.stringify(computers.value)}; todos:mbp ${(await daemon.cache.get('todos:mbp')).state}`)
 
-  // 7. Agent availability with fallback.
-  for (const agentId of ['claude', 'codex']) {
-    if ((await ws.signaldock.agents.get(agentId)) === null) await ws.signaldock.agents.register({ agentId, name: agentId })
-  }
+  console.log(`cache: due for refresh: ${(await daemon.cache.stale({ limit: 10 })).items.length}`)
+
+  // 7. Agent availability with fallback; the CLIs get a minimal identity in signaldock.
+  await daemon.agents.track(['claude', 'codex'])
   await daemon.agents.reportRateLimit('claude', { retryAfterMs: 60_000, reason: 'HTTP 429' })
   const choice = await daemon.agents.select(['claude', 'codex'])
   console.log(`agents: chose ${choice.agentId}; skipped ${choice.skipped.map((s) => `${s.agentId} (${s.reason}: ${s.detail})`).join(', ')}`)
-  await daemon.agents.availability.markAvailable('claude')
+  await daemon.agents.reportAvailable('claude')
 
-  // 8. Close the session: its pending deletions and cache entry go with it.
+  // 8. Settings, voices, durable commands.
+  await daemon.settings.set('registry.telegram.messageId', 8812)
+  await daemon.voices.assign(id, { service: 'elevenlabs', voice: 'Rachel' })
+  await daemon.commands.enqueue({ command: 'send_keys', args: { text: 'y' }, sessionId: id, idempotencyKey: `tg:${id}:1` })
+  const ran = await daemon.commands.process(({ command }) => console.log(`  command → ${command.command} ${JSON.stringify(command.args)}`))
+  console.log(`settings: registry message ${await daemon.settings.get('registry.telegram.messageId')}; voice ${(await daemon.voices.get(id))?.voice}; commands done: ${ran.done}`)
+
+  // 9. Close the session: its pending deletions and cache entry go with it.
   const { session, purgedDeletions } = await daemon.sessions.close(id)
   console.log(`session ${id}: ${session.status} at ${session.endedAt}; ${purgedDeletions} cleanup entr(ies) purged with it`)
 
   // Leave one open session behind for the next run to recover.
   await daemon.sessions.create({ id: `left-open-${process.pid}`, agent: 'codex' })
 } finally {
+  stopHeartbeat.abort()
   if (lease) await daemon.lock.release(lease)
   await ws.close()
 }

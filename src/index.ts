@@ -50,6 +50,8 @@ export {
   PROJECT_AGENT_REFS_CHECK,
   SOFT_REFERENCE_CHECKS,
 } from './workspace/references.js'
+// issue 17: pending deletions follow their session
+export { UX_CLEANUP_SESSIONS_CHECK } from './workspace/references.js'
 export {
   WorkspaceAgents,
   conduitAgentRefStore,

@@ -221,7 +221,7 @@ export const conduitWorkloads: Workload[] = [
           })
           inTransaction(raw, () => {
             const now = Date.now()
-            ack.run(now, now, null, null, job.id, 'worker', job.lease_token)
+            ack.run(now, now, null, null, job.lease_token, job.id, 'worker', job.lease_token)
           })
         },
         drizzle: () => {
@@ -235,7 +235,7 @@ export const conduitWorkloads: Workload[] = [
           })
           dz.transaction((tx) => {
             const now = Date.now()
-            tx.run(withParams(texts[3]!, [now, now, null, null, job.id, 'worker', job.lease_token]))
+            tx.run(withParams(texts[3]!, [now, now, null, null, job.lease_token, job.id, 'worker', job.lease_token]))
           })
         },
         notes: 'three transactions per cycle; one queue, no partitions',

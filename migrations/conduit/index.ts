@@ -13,6 +13,7 @@ import * as m0005 from './0005_project_agent_refs.js'
 import * as m0006 from './0006_snapshot_cache_and_writer_leases.js'
 import * as m0007 from './0007_conversation_recency.js'
 import * as m0009 from './0009_deliveries_tied_to_messages.js'
+import * as m0008 from './0008_daemon_invariants.js'
 
 export const conduitMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
@@ -23,4 +24,5 @@ export const conduitMigrations: Readonly<Record<string, Migration>> = Object.fre
   '0006_snapshot_cache_and_writer_leases': m0006,
   '0007_conversation_recency': m0007,
   '0009_deliveries_tied_to_messages': m0009,
+  '0008_daemon_invariants': m0008,
 })

@@ -10,6 +10,7 @@ import * as m0001Postgres from './0001_initial.postgres.js'
 import * as m0002 from './0002_identity.js'
 import * as m0003 from './0003_foreign_key_indexes.js'
 import * as m0004 from './0004_sealed_account_tokens.js'
+import * as m0005 from './0005_strict_agent_availability.js'
 import { withPostgresRendition } from './dialect.js'
 
 /**
@@ -21,4 +22,5 @@ export const signaldockMigrations: Readonly<Record<string, Migration>> = Object.
   '0002_identity': m0002,
   '0003_foreign_key_indexes': m0003,
   '0004_sealed_account_tokens': m0004,
+  '0005_strict_agent_availability': m0005,
 })

@@ -13,6 +13,7 @@ import * as m0005 from './0005_adrs.js'
 import * as m0006 from './0006_links_and_agents.js'
 import * as m0010 from './0010_agent_credentials.js'
 import * as m0012 from './0012_operations_and_pipeline_invariant.js'
+import * as m0011 from './0011_daemon_sessions.js'
 
 export const tasksMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
@@ -23,4 +24,5 @@ export const tasksMigrations: Readonly<Record<string, Migration>> = Object.freez
   '0006_links_and_agents': m0006,
   '0010_agent_credentials': m0010,
   '0012_operations_and_pipeline_invariant': m0012,
+  '0011_daemon_sessions': m0011,
 })

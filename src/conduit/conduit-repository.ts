@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DaemonSettings, VoiceAssignments } from './daemon-data.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
@@ -65,6 +66,11 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
   readonly cache: SnapshotCache
   /** Cross-process single-writer leases with fencing tokens (e.g. the daemon lock). */
   readonly leases: WriterLeases
+  // issue 17: the daemon's settings and voice assignments
+  /** System settings: key → JSON value (e.g. registry message ids). */
+  readonly settings: DaemonSettings
+  /** Voice assignments of sessions (swept by age). */
+  readonly voices: VoiceAssignments
 
   private constructor(db: SqliteDatabase<ConduitDatabase>, options: ConduitRepositoryOptions) {
     super(db, options)
@@ -85,6 +91,8 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
     this.attachments = new Attachments(ctx)
     this.cache = new SnapshotCache(ctx)
     this.leases = new WriterLeases(ctx)
+    this.settings = new DaemonSettings(ctx)
+    this.voices = new VoiceAssignments(ctx)
   }
 
   /**

@@ -176,6 +176,12 @@ export interface DeliveryJobsTable {
   message_id: Generated<string | null>
   /** The recipient it delivers to (migration 0009). */
   recipient_id: Generated<string | null>
+  /**
+   * The guarded-transition column (migration 0008): a writer leaving a lease (ack,
+   * nack, dead-letter) sets it to the job's current `lease_token`; a trigger refuses
+   * the change otherwise.
+   */
+  fence_token: number | null
 }
 
 /**
@@ -228,6 +234,8 @@ export interface SnapshotCacheTable {
   snapshot: string
   digest: string
   updated_at: number
+  /** When the entry was last confirmed current (migration 0008); freshness is computed from it. */
+  checked_at: number | null
 }
 
 /** `writer_leases`: cross-process single-writer leases with fencing tokens (migration 0006). */
@@ -260,4 +268,24 @@ export interface ConduitDatabase {
   project_agent_refs: ProjectAgentRefsTable
   snapshot_cache: SnapshotCacheTable
   writer_leases: WriterLeasesTable
+  // issue 17: the TeleClaude daemon's remaining data (migration 0008)
+  daemon_settings: DaemonSettingsTable
+  voice_assignments: VoiceAssignmentsTable
+}
+
+/** `daemon_settings`: the daemon's system settings, key → JSON value (migration 0008). */
+export interface DaemonSettingsTable {
+  key: string
+  /** JSON. */
+  value: string
+  created_at: number
+  updated_at: number
+}
+
+/** `voice_assignments`: the TTS voice of a session (or native session id) (migration 0008). */
+export interface VoiceAssignmentsTable {
+  id: string
+  service_name: string
+  voice: string
+  assigned_at: number
 }

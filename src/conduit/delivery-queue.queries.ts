@@ -239,7 +239,15 @@ export const DEAD_LETTER_EXHAUSTED_LEASES = template<ConduitDatabase, QueueNowPa
 export const KILL_EXHAUSTED_LEASES = template<ConduitDatabase, QueueNowParams>()((db, p) =>
   db
     .updateTable('delivery_jobs')
-    .set({ status: DEAD, finished_at: p('now'), updated_at: p('now'), lease_owner: null, lease_expires_at: null })
+    .set({
+      status: DEAD,
+      finished_at: p('now'),
+      updated_at: p('now'),
+      lease_owner: null,
+      lease_expires_at: null,
+      // The reaper of an expired, exhausted lease presents that lease's own token.
+      fence_token: sql<number>`lease_token`,
+    })
     .where('queue', '=', p('queue'))
     .where('status', '=', LEASED)
     .where('lease_expires_at', '<=', p('now'))
@@ -267,7 +275,14 @@ export const EXTEND_LEASE = template<ConduitDatabase, FenceParams & { expiresAt:
 export const ACK_JOB = template<ConduitDatabase, FenceParams & { now: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
-    .set({ status: DONE, finished_at: p('now'), updated_at: p('now'), lease_owner: null, lease_expires_at: null })
+    .set({
+      status: DONE,
+      finished_at: p('now'),
+      updated_at: p('now'),
+      lease_owner: null,
+      lease_expires_at: null,
+      fence_token: p('token'),
+    })
     .where('id', '=', p('id'))
     .where('status', '=', LEASED)
     .where('lease_owner', '=', p('owner'))
@@ -286,7 +301,7 @@ export const GET_LEASED_JOB = template<ConduitDatabase, FenceParams>()((db, p) =
 )
 
 /** Back to pending after a failed attempt, due at `availableAt`. */
-export const RETRY_JOB = template<ConduitDatabase, { id: number; availableAt: number; error: string | null; now: number }>()(
+export const RETRY_JOB = template<ConduitDatabase, { id: number; availableAt: number; error: string | null; now: number; token: number }>()(
   (db, p) =>
     db
       .updateTable('delivery_jobs')
@@ -297,12 +312,13 @@ export const RETRY_JOB = template<ConduitDatabase, { id: number; availableAt: nu
         updated_at: p('now'),
         lease_owner: null,
         lease_expires_at: null,
+        fence_token: p('token'),
       })
       .where('id', '=', p('id')),
 )
 
 /** Finishes a job a newer pending job of its coalesce key replaced. */
-export const SUPERSEDE_JOB = template<ConduitDatabase, { id: number; error: string; now: number }>()((db, p) =>
+export const SUPERSEDE_JOB = template<ConduitDatabase, { id: number; error: string; now: number; token: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
     .set({
@@ -312,12 +328,13 @@ export const SUPERSEDE_JOB = template<ConduitDatabase, { id: number; error: stri
       updated_at: p('now'),
       lease_owner: null,
       lease_expires_at: null,
+        fence_token: p('token'),
     })
     .where('id', '=', p('id')),
 )
 
 /** Marks a job dead (its dead letter is inserted in the same transaction). */
-export const KILL_JOB = template<ConduitDatabase, { id: number; error: string | null; now: number }>()((db, p) =>
+export const KILL_JOB = template<ConduitDatabase, { id: number; error: string | null; now: number; token: number }>()((db, p) =>
   db
     .updateTable('delivery_jobs')
     .set({
@@ -327,6 +344,7 @@ export const KILL_JOB = template<ConduitDatabase, { id: number; error: string | 
       updated_at: p('now'),
       lease_owner: null,
       lease_expires_at: null,
+        fence_token: p('token'),
     })
     .where('id', '=', p('id')),
 )

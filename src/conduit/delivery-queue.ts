@@ -66,6 +66,8 @@ import {
   SUPERSEDE_JOB,
 } from './delivery-queue.queries.js'
 import type { QueueBackoffPolicy } from './queue-backoff.js'
+import type { WriterLeaseFence } from './writer-leases.js'
+import { assertWriterLeaseHeld } from './writer-leases.js'
 import { DEFAULT_QUEUE_BACKOFF, queueRetryDelay } from './queue-backoff.js'
 
 /** Where a job is in its life: `pending` (waiting or backing off), `leased`, `done`, `dead`. */
@@ -423,16 +425,20 @@ export class DeliveryQueue {
   /**
    * Marks a leased job done. `LEASE_LOST` if the caller no longer holds the lease
    * (the job was reclaimed by another worker, or dead-lettered); `NOT_FOUND` if the
-   * job does not exist (pruned or purged).
+   * job does not exist (pruned or purged). With `writerLease` (issue 17), the ack is
+   * also refused with `LEASE_LOST` unless that writer lease (conduit.leases) is still
+   * held, checked in the same transaction: a daemon that lost its lock cannot ack.
    *
    * @example
    * ```ts
    * await conduit.queue.ack(job.lease)
    * ```
    */
-  async ack(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>): Promise<void> {
+  async ack(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, options: { writerLease?: WriterLeaseFence | null } = {}): Promise<void> {
     const fence = this.#parseLease(lease, 'conduit.queue.ack')
+    const writer = options.writerLease ?? null
     await this.#ctx.db.write(() => {
+      if (writer !== null) assertWriterLeaseHeld(this.#ctx, writer, 'conduit.queue.ack')
       if (this.#ctx.db.run(ACK_JOB, { ...fence, now: this.#ctx.clock() }).changes === 0) throw this.#leaseError(fence, 'ack')
     })
   }
@@ -474,19 +480,19 @@ export class DeliveryQueue {
       if (row.coalesce_key !== null) {
         const newer = db.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key })
         if (newer !== undefined) {
-          db.run(SUPERSEDE_JOB, { id: row.id, error: `superseded by job ${newer.id}`, now })
+          db.run(SUPERSEDE_JOB, { id: row.id, error: `superseded by job ${newer.id}`, now, token: row.lease_token })
           return { outcome: 'superseded' }
         }
       }
       const delayMs = opts.delayMs ?? queueRetryDelay(row.attempts, policy, this.#ctx.random)
-      db.run(RETRY_JOB, { id: row.id, availableAt: now + delayMs, error, now })
+      db.run(RETRY_JOB, { id: row.id, availableAt: now + delayMs, error, now, token: row.lease_token })
       return { outcome: 'retry', availableAt: toIso(now + delayMs), delayMs }
     })
   }
 
   #kill(row: JobRow, reason: DeadLetterReason, error: string | null, now: number): void {
     const { db } = this.#ctx
-    db.run(KILL_JOB, { id: row.id, error: error ?? row.last_error, now })
+    db.run(KILL_JOB, { id: row.id, error: error ?? row.last_error, now, token: row.lease_token })
     db.run(INSERT_DEAD_LETTER, { jobId: row.id, reason, error: error ?? row.last_error, attempts: row.attempts, now })
   }
 

@@ -125,3 +125,9 @@ export type { AcquireWriterLeaseOptions, SnapshotCachePolicyInput, SnapshotPutOp
 export type { DeadLetterRecord } from './delivery-queue.js'
 export { DeadLetterHistorySchema } from './conduit.schemas.js'
 export type { DeadLetterHistoryOptions } from './conduit.schemas.js'
+
+// issue 17: the daemon's settings, voice assignments, stale cache entries and writer-lease fences
+export { DAEMON_SETTING_MAX_BYTES, DaemonSettings, DEFAULT_VOICE_TTL_MS, VoiceAssignments } from './daemon-data.js'
+export type { DaemonSetting, VoiceAssignment } from './daemon-data.js'
+export type { StaleSnapshot } from './snapshot-cache.js'
+export type { WriterLeaseFence } from './writer-leases.js'

@@ -8,6 +8,9 @@
  */
 import { createHash } from 'node:crypto'
 
+import { sql } from 'kysely'
+import { z } from 'zod'
+
 import { toIso } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
@@ -18,6 +21,8 @@ import { tooLarge, utf8Length } from './conduit-context.js'
 import type { SnapshotCachePolicyInput, SnapshotPutOptions } from './conduit.schemas.js'
 import { SnapshotCachePolicySchema, SnapshotDataTypeSchema, SnapshotKeySchema, SnapshotPutSchema } from './conduit.schemas.js'
 import type { ConduitDatabase } from './conduit.tables.js'
+import type { WriterLeaseFence } from './writer-leases.js'
+import { assertWriterLeaseHeld } from './writer-leases.js'
 
 /** `fresh` (within its TTL), `stale` (past it: serve, then refresh), `missing`. */
 export type SnapshotState = 'fresh' | 'stale' | 'missing'
@@ -30,6 +35,8 @@ export interface SnapshotEntry<T = unknown> {
   readonly digest: string | null
   /** ISO-8601: when the snapshot last changed. */
   readonly updatedAt: string | null
+  /** ISO-8601: when the snapshot was last confirmed current (a refresh with an unchanged digest); freshness counts from it. */
+  readonly checkedAt: string | null
   /** Age of the snapshot at the read, in ms (null when missing). */
   readonly ageMs: number | null
 }
@@ -63,10 +70,11 @@ export interface SnapshotCachePolicy {
 
 /**
  * TeleClaude's policy matrix: computers 60 s, projects and todos 5 min, sessions
- * event-driven (never stale); anything else 5 min; at most 10 000 entries.
+ * event-driven (never stale), agent availability 30 s; anything else 5 min; at most
+ * 10 000 entries.
  */
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotCachePolicy = Object.freeze({
-  ttlMs: Object.freeze({ computers: 60_000, projects: 300_000, todos: 300_000, sessions: null }),
+  ttlMs: Object.freeze({ computers: 60_000, projects: 300_000, todos: 300_000, sessions: null, agent_availability: 30_000 }),
   defaultTtlMs: 300_000,
   maxEntries: 10_000,
 })
@@ -80,7 +88,7 @@ export const SNAPSHOT_MAX_BYTES = 4 * 1024 * 1024
 const GET = template<ConduitDatabase, { dataType: string; scopeId: string }>()((db, p) =>
   db
     .selectFrom('snapshot_cache')
-    .select(['snapshot', 'digest', 'updated_at'])
+    .select(['snapshot', 'digest', 'updated_at', 'checked_at'])
     .where('data_type', '=', p('dataType'))
     .where('scope_id', '=', p('scopeId')),
 )
@@ -95,13 +103,21 @@ const INSERT = template<ConduitDatabase, { dataType: string; scopeId: string; sn
       snapshot: p('snapshot'),
       digest: p('digest'),
       updated_at: p('now'),
+      checked_at: p('now'),
     }),
+)
+const MARK_CHECKED = template<ConduitDatabase, { dataType: string; scopeId: string; now: number }>()((db, p) =>
+  db
+    .updateTable('snapshot_cache')
+    .set({ checked_at: p('now') })
+    .where('data_type', '=', p('dataType'))
+    .where('scope_id', '=', p('scopeId')),
 )
 const UPDATE = template<ConduitDatabase, { dataType: string; scopeId: string; snapshot: string; digest: string; now: number }>()(
   (db, p) =>
     db
       .updateTable('snapshot_cache')
-      .set({ snapshot: p('snapshot'), digest: p('digest'), updated_at: p('now') })
+      .set({ snapshot: p('snapshot'), digest: p('digest'), updated_at: p('now'), checked_at: p('now') })
       .where('data_type', '=', p('dataType'))
       .where('scope_id', '=', p('scopeId')),
 )
@@ -123,6 +139,50 @@ const OLDEST = template<ConduitDatabase, { limit: number }>()((db, p) =>
     .orderBy('scope_id')
     .limit(p('limit')),
 )
+
+/** An entry due for refresh, listed by `cache.stale()`. */
+export interface StaleSnapshot {
+  readonly key: string
+  readonly dataType: string
+  readonly scopeId: string
+  /** ISO-8601: when the snapshot last changed. */
+  readonly updatedAt: string
+  /** ISO-8601: when it was last confirmed current. */
+  readonly checkedAt: string
+  /** The TTL of its data type. */
+  readonly ttlMs: number
+  /** How long past its TTL it is (0: due just now). */
+  readonly overdueMs: number
+}
+
+const StaleListSchema = z.strictObject({
+  limit: z.number().int().min(1).max(10_000).optional(),
+  cursor: z.string().min(1).max(2000).optional(),
+})
+
+const STALE_CURSOR = 'stale1.'
+
+function encodeStaleCursor(position: [number, string, string]): string {
+  return STALE_CURSOR + Buffer.from(JSON.stringify(position), 'utf8').toString('base64url')
+}
+
+function decodeStaleCursor(ctx: ConduitContext, cursor: string): [number, string, string] {
+  const bad = () =>
+    new CleoStoreError('VALIDATION', 'conduit.cache.stale: cursor: not a cursor of this list', {
+      ...ctx.errorContext,
+      details: { operation: 'conduit.cache.stale', path: ['cursor'] },
+    })
+  if (!cursor.startsWith(STALE_CURSOR)) throw bad()
+  try {
+    const value = JSON.parse(Buffer.from(cursor.slice(STALE_CURSOR.length), 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(value) && value.length === 3 && typeof value[0] === 'number' && typeof value[1] === 'string' && typeof value[2] === 'string') {
+      return value as [number, string, string]
+    }
+  } catch {
+    // fall through
+  }
+  throw bad()
+}
 
 /** Splits `data_type:scope_id` at the first `:`. */
 function splitKey(key: string): { dataType: string; scopeId: string } {
@@ -158,10 +218,16 @@ export class SnapshotCache {
   /** The resolved TTL policy. */
   readonly policy: SnapshotCachePolicy
   readonly #refreshes = new Map<string, { inflight: Promise<SnapshotRefreshOutcome<any>> | null; startedAt: number }>()
+  readonly #fence: (() => WriterLeaseFence | null) | undefined
 
   /** @internal Use `conduit.cache`. */
-  constructor(ctx: ConduitContext, policy: SnapshotCachePolicyInput | SnapshotCachePolicy = DEFAULT_SNAPSHOT_POLICY) {
+  constructor(
+    ctx: ConduitContext,
+    policy: SnapshotCachePolicyInput | SnapshotCachePolicy = DEFAULT_SNAPSHOT_POLICY,
+    options: { fence?: () => WriterLeaseFence | null } = {},
+  ) {
     this.#ctx = ctx
+    this.#fence = options.fence
     const parsed = validate(SnapshotCachePolicySchema, policy, 'conduit.cache.policy', ctx.errorContext)
     this.policy = Object.freeze({ ...parsed, ttlMs: Object.freeze({ ...parsed.ttlMs }) })
   }
@@ -175,13 +241,13 @@ export class SnapshotCache {
    * const cache = conduit.cache.withPolicy({ ttlMs: { computers: 30_000 }, maxEntries: 1000 })
    * ```
    */
-  withPolicy(policy: SnapshotCachePolicyInput): SnapshotCache {
+  withPolicy(policy: SnapshotCachePolicyInput, options: { fence?: () => WriterLeaseFence | null } = {}): SnapshotCache {
     const merged = {
       ttlMs: { ...DEFAULT_SNAPSHOT_POLICY.ttlMs, ...(policy.ttlMs ?? {}) },
       defaultTtlMs: policy.defaultTtlMs === undefined ? DEFAULT_SNAPSHOT_POLICY.defaultTtlMs : policy.defaultTtlMs,
       maxEntries: policy.maxEntries ?? DEFAULT_SNAPSHOT_POLICY.maxEntries,
     }
-    return new SnapshotCache(this.#ctx, merged)
+    return new SnapshotCache(this.#ctx, merged, options)
   }
 
   /**
@@ -212,15 +278,18 @@ export class SnapshotCache {
   async get<T = unknown>(key: string): Promise<SnapshotEntry<T>> {
     const parts = this.#key(key, 'conduit.cache.get')
     const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET, parts))
-    if (row === undefined) return { key, state: 'missing', value: null, digest: null, updatedAt: null, ageMs: null }
-    const ageMs = Math.max(0, this.#ctx.clock() - row.updated_at)
+    if (row === undefined) return { key, state: 'missing', value: null, digest: null, updatedAt: null, checkedAt: null, ageMs: null }
+    const now = this.#ctx.clock()
+    const ageMs = Math.max(0, now - row.updated_at)
+    const checkedAt = Math.max(row.updated_at, row.checked_at ?? row.updated_at)
     const ttl = this.ttlOf(parts.dataType)
     return {
       key,
-      state: ttl === null || ageMs < ttl ? 'fresh' : 'stale',
+      state: ttl === null || now - checkedAt < ttl ? 'fresh' : 'stale',
       value: fromJson<T>(row.snapshot, 'snapshot_cache.snapshot', this.#ctx.errorContext),
       digest: row.digest,
       updatedAt: toIso(row.updated_at),
+      checkedAt: toIso(checkedAt),
       ageMs,
     }
   }
@@ -258,8 +327,14 @@ export class SnapshotCache {
     const digest = opts.digest ?? createHash('sha256').update(snapshot).digest('hex')
     const { db } = this.#ctx
     return db.write(() => {
+      const fence = this.#fence?.() ?? null
+      if (fence !== null) assertWriterLeaseHeld(this.#ctx, fence, 'conduit.cache.put')
       const current = db.get(GET_DIGEST, parts)
-      if (current?.digest === digest) return { changed: false, digest, evicted: 0 }
+      if (current?.digest === digest) {
+        // Unchanged: the entry was checked now (fresh again); the snapshot is not rewritten.
+        db.run(MARK_CHECKED, { ...parts, now: this.#ctx.clock() })
+        return { changed: false, digest, evicted: 0 }
+      }
       const args = { ...parts, snapshot, digest, now: this.#ctx.clock() }
       if (current !== undefined) {
         db.run(UPDATE, args)
@@ -301,6 +376,70 @@ export class SnapshotCache {
   async invalidateType(dataType: string): Promise<number> {
     const type = validate(SnapshotDataTypeSchema, dataType, 'conduit.cache.invalidateType', this.#ctx.errorContext)
     return this.#ctx.db.write(() => this.#ctx.db.run(DELETE_TYPE, { dataType: type }).changes)
+  }
+
+  /**
+   * Entries due for refresh at the clock's now (for a background sweeper): those whose
+   * last check is at least their data type's TTL old (types with no TTL are never
+   * due), most overdue first, a page at a time (`{ items, nextCursor }`). Refreshing
+   * an entry (a `put`, changed or not) takes it off the list. Never writes.
+   *
+   * @example
+   * ```ts
+   * const { items } = await daemon.cache.stale({ limit: 20 })
+   * for (const entry of items) await daemon.cache.put(entry.key, await load(entry.key))
+   * ```
+   */
+  async stale(options: { limit?: number; cursor?: string } = {}): Promise<{ items: StaleSnapshot[]; nextCursor: string | null }> {
+    const opts = validate(StaleListSchema, options, 'conduit.cache.stale', this.#ctx.errorContext)
+    const limit = opts.limit ?? 100
+    const now = this.#ctx.clock()
+    const typed = Object.entries(this.policy.ttlMs)
+    const ttlCase =
+      typed.length === 0
+        ? sql<number | null>`${this.policy.defaultTtlMs}`
+        : sql<number | null>`CASE data_type ${sql.join(
+            typed.map(([type, ttl]) => sql`WHEN ${type} THEN ${ttl}`),
+            sql` `,
+          )} ELSE ${this.policy.defaultTtlMs} END`
+    const checked = sql<number>`max(updated_at, coalesce(checked_at, updated_at))`
+    let after = sql<boolean>`1 = 1`
+    if (opts.cursor !== undefined) {
+      const [at, type, scope] = decodeStaleCursor(this.#ctx, opts.cursor)
+      after = sql<boolean>`(checked, data_type, scope_id) > (${at}, ${type}, ${scope})`
+    }
+    const rows = await this.#ctx.db.read(() =>
+      this.#ctx.db.all(
+        this.#ctx.db.kysely
+          .selectFrom(
+            this.#ctx.db.kysely
+              .selectFrom('snapshot_cache')
+              .select(['data_type', 'scope_id', 'updated_at', checked.as('checked'), ttlCase.as('ttl')])
+              .as('c'),
+          )
+          .selectAll()
+          .where('ttl', 'is not', null)
+          .where(sql<boolean>`checked + ttl <= ${now}`)
+          .where(after)
+          .orderBy('checked')
+          .orderBy('data_type')
+          .orderBy('scope_id')
+          .limit(limit + 1),
+      ),
+    )
+    const more = rows.length > limit
+    const page = more ? rows.slice(0, limit) : rows
+    const items = page.map((row) => ({
+      key: `${row.data_type}:${row.scope_id}`,
+      dataType: row.data_type,
+      scopeId: row.scope_id,
+      updatedAt: toIso(row.updated_at),
+      checkedAt: toIso(row.checked),
+      ttlMs: Number(row.ttl),
+      overdueMs: now - (row.checked + Number(row.ttl)),
+    }))
+    const last = page[page.length - 1]
+    return { items, nextCursor: more && last ? encodeStaleCursor([last.checked, last.data_type, last.scope_id]) : null }
   }
 
   /**

@@ -78,6 +78,35 @@ const RELEASE = template<ConduitDatabase, { name: string; owner: string; token: 
     .where('token', '=', p('token')),
 )
 
+/** The credentials a fenced write presents: a writer lease it holds. */
+export interface WriterLeaseFence {
+  readonly name: string
+  readonly owner: string
+  readonly token: number
+}
+
+const HELD = template<ConduitDatabase, { name: string }>()((db, p) =>
+  db.selectFrom('writer_leases').select(['owner', 'token']).where('name', '=', p('name')),
+)
+
+/**
+ * Inside a conduit.db write transaction: throws `LEASE_LOST` unless `fence` is the
+ * current holder of its lease (same owner and token; a lease that expired but that
+ * nobody took over still counts, as for queue leases). The fenced write commits in
+ * the same transaction as this check, so a takeover cannot slip in between.
+ *
+ * @internal
+ */
+export function assertWriterLeaseHeld(ctx: ConduitContext, fence: WriterLeaseFence, operation: string): void {
+  const row = ctx.db.get(HELD, { name: fence.name })
+  if (row !== undefined && row.owner === fence.owner && row.token === fence.token) return
+  throw new CleoStoreError(
+    'LEASE_LOST',
+    `${operation}: writer lease ${JSON.stringify(fence.name)} is no longer held by ${JSON.stringify(fence.owner)} (token ${fence.token}); stop writing`,
+    { ...ctx.errorContext, details: { name: fence.name, owner: fence.owner, token: fence.token, currentToken: row?.token ?? null } },
+  )
+}
+
 function toLease(row: Row): WriterLease {
   return {
     name: row.name,

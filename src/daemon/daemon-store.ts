@@ -12,11 +12,13 @@ import { validate } from '../sqlite/validate.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 import type { CleoWorkspace } from '../workspace/workspace.js'
 import { DaemonAgents } from './daemon-agents.js'
-import { DaemonLock } from './daemon-lock.js'
+import type { DaemonSettings, VoiceAssignments } from '../conduit/daemon-data.js'
+import { DaemonCommands } from './daemon-commands.js'
+import { DaemonLeaseHolder, DaemonLock } from './daemon-lock.js'
 import { DaemonSessions } from './daemon-sessions.js'
 import type { DaemonStoreOptions } from './daemon.schemas.js'
 import { DaemonStoreOptionsSchema, DEFAULT_CRITICAL_HOOK_EVENTS } from './daemon.schemas.js'
-import { HookOutbox } from './hook-outbox.js'
+import { DEFAULT_HOOK_BACKOFF, HookOutbox } from './hook-outbox.js'
 import { UxCleanupRegistry } from './ux-cleanup.js'
 
 /** Default name of the daemon's writer lease in conduit.db. */
@@ -38,8 +40,11 @@ export interface DaemonStores {
  * | `hook_outbox` | `hooks` (enqueue, process/drain, orphans, prune) | conduit.db queue `hook-outbox` |
  * | `pending_message_deletions` | `cleanup` (register, take, confirm, fail, purgeSession) | conduit.db queues `ux-cleanup:<type>:<session>` |
  * | `cache` (documented, never built) | `cache` (get, put, revalidate, invalidate) | conduit.db `snapshot_cache` |
- * | `agent_availability` | `agents` (select, reportRateLimit) | signaldock.db `agent_availability` |
- * | pid-file flock | `lock` (acquire, heartbeat, release) | conduit.db `writer_leases` |
+ * | `agent_availability` | `agents` (track, select, get, reportRateLimit/Degraded/Available) | signaldock.db `agent_availability` |
+ * | pid-file flock | `lock` (acquire, heartbeat, keepAlive, release; fences daemon writes) | conduit.db `writer_leases` (+ tasks.db `writer_fences`) |
+ * | `system_settings` | `settings` (get, set, delete, list) | conduit.db `daemon_settings` |
+ * | `voice_assignments` | `voices` (assign, get, remove, sweep) | conduit.db `voice_assignments` |
+ * | command queue | `commands` (enqueue, process, deadLetters, replay, stats) | conduit.db queue `daemon-commands` |
  *
  * A `DaemonStore` holds no connection of its own: it lives as long as the
  * repositories it was made from (close the workspace to close it).
@@ -65,25 +70,60 @@ export class DaemonStore {
   readonly cache: SnapshotCache
   /** Agent availability and fallback selection (signaldock.db). */
   readonly agents: DaemonAgents
-  /** The single-writer daemon lock (conduit.db lease). */
+  /** The single-writer daemon lock (conduit.db lease); once acquired it fences this store's daemon writes. */
   readonly lock: DaemonLock
+  // issue 17: the design's remaining daemon data
+  /** System settings, key → JSON value (conduit.db). */
+  readonly settings: DaemonSettings
+  /** Voice assignments of sessions (conduit.db). */
+  readonly voices: VoiceAssignments
+  /** The durable command queue (conduit queue `daemon-commands`). */
+  readonly commands: DaemonCommands
 
   private constructor(stores: DaemonStores, options: DaemonStoreOptions, context: ErrorContext) {
     const opts = validate(DaemonStoreOptionsSchema, options, 'DaemonStore', context)
-    this.cache = stores.conduit.cache.withPolicy(opts.cache ?? {})
-    this.cleanup = new UxCleanupRegistry(stores.conduit, { maxAttempts: opts.cleanup?.maxAttempts ?? 5 }, context)
+    const holder = new DaemonLeaseHolder()
+    this.cache = stores.conduit.cache.withPolicy(opts.cache ?? {}, { fence: () => holder.fence() })
+    this.cleanup = new UxCleanupRegistry(stores, holder, { maxAttempts: opts.cleanup?.maxAttempts ?? 5 }, context)
     this.hooks = new HookOutbox(
       stores,
       {
         criticalEvents: opts.hooks?.criticalEvents ?? DEFAULT_CRITICAL_HOOK_EVENTS,
         maxAttempts: opts.hooks?.maxAttempts ?? 10,
         orphanAttempts: opts.hooks?.orphanAttempts ?? 3,
+        beforePass: () => this.cleanup.reconcile(),
+        backoff: {
+          baseMs: opts.hooks?.backoff?.baseMs ?? DEFAULT_HOOK_BACKOFF.baseMs,
+          maxMs: opts.hooks?.backoff?.maxMs ?? DEFAULT_HOOK_BACKOFF.maxMs,
+          jitter: opts.hooks?.backoff?.jitter ?? DEFAULT_HOOK_BACKOFF.jitter,
+        },
       },
       context,
     )
-    this.sessions = new DaemonSessions(stores.tasks, this.cleanup, this.cache)
-    this.agents = new DaemonAgents(stores.signaldock.availability)
-    this.lock = new DaemonLock(stores.conduit.leases, opts.lockName ?? DAEMON_LOCK_NAME)
+    this.sessions = new DaemonSessions(
+      stores.tasks,
+      this.cleanup,
+      this.cache,
+      holder,
+      { touchCoalesceMs: opts.sessions?.touchCoalesceMs ?? 1000 },
+      context,
+    )
+    this.agents = new DaemonAgents(stores.signaldock.availability, stores.signaldock.agents)
+    this.lock = new DaemonLock(stores.conduit.leases, stores.tasks, holder, opts.lockName ?? DAEMON_LOCK_NAME, context)
+    this.settings = stores.conduit.settings
+    this.voices = stores.conduit.voices
+    this.commands = new DaemonCommands(
+      stores.conduit,
+      {
+        maxAttempts: opts.commands?.maxAttempts ?? 5,
+        backoff: {
+          baseMs: opts.hooks?.backoff?.baseMs ?? DEFAULT_HOOK_BACKOFF.baseMs,
+          maxMs: opts.hooks?.backoff?.maxMs ?? DEFAULT_HOOK_BACKOFF.maxMs,
+          jitter: opts.hooks?.backoff?.jitter ?? DEFAULT_HOOK_BACKOFF.jitter,
+        },
+      },
+      context,
+    )
   }
 
   /**

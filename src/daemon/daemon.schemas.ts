@@ -88,11 +88,34 @@ export const DaemonStoreOptionsSchema = z.strictObject({
        * orphan (default 3: the session row may be a moment late).
        */
       orphanAttempts: z.number().int().min(1).max(1000).optional(),
+      /**
+       * Retry delays of a failing event (issue 17): exponential from `baseMs` (default
+       * 1000), capped at `maxMs` (default 60 000, TeleClaude's cap), with jitter.
+       */
+      backoff: z
+        .strictObject({
+          baseMs: z.number().int().min(0).max(86_400_000).optional(),
+          maxMs: z.number().int().min(0).max(86_400_000).optional(),
+          jitter: z.enum(['equal', 'full', 'none']).optional(),
+        })
+        .optional(),
     })
     .optional(),
   cleanup: z
     .strictObject({
       /** Deletion attempts before giving up (default 5). */
+      maxAttempts: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
+  sessions: z
+    .strictObject({
+      /** `sessions.touch` writes at most once per this interval per session (default 1000 ms). */
+      touchCoalesceMs: z.number().int().min(0).max(3_600_000).optional(),
+    })
+    .optional(),
+  commands: z
+    .strictObject({
+      /** Delivery attempts of one command before it is dead-lettered (default 5). */
       maxAttempts: z.number().int().min(1).max(1000).optional(),
     })
     .optional(),

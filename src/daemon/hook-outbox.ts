@@ -7,20 +7,65 @@
 import { hostname } from 'node:os'
 
 import type { ConduitRepository } from '../conduit/conduit-repository.js'
-import type { ClaimedJob, DeadLetter, EnqueueResult, QueueStats } from '../conduit/delivery-queue.js'
+import type { ClaimedJob, DeadLetter, EnqueueResult, NackResult, QueueStats } from '../conduit/delivery-queue.js'
+import type { QueueBackoffPolicy } from '../conduit/queue-backoff.js'
 import { isCleoStoreError } from '../sqlite/errors.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { TaskSession } from '../tasks/task-sessions.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 import type { DaemonClaimOptions, HookEventInput } from './daemon.schemas.js'
-import { DaemonClaimSchema, HookEventInputSchema } from './daemon.schemas.js'
+import { DaemonClaimSchema, DaemonSessionIdSchema, HookEventInputSchema, HookEventTypeSchema } from './daemon.schemas.js'
+import { z } from 'zod'
 
 /** The conduit queue of the hook outbox. */
 export const HOOK_OUTBOX_QUEUE = 'hook-outbox'
 
 /** The prefix of an orphan's dead-letter error (`orphan: session "s1" is not in tasks.db`). */
 export const HOOK_ORPHAN_ERROR_PREFIX = 'orphan:'
+
+/** The prefix of a malformed event's dead-letter error (`malformed: sessionId: …`). */
+export const HOOK_MALFORMED_ERROR_PREFIX = 'malformed:'
+
+/** TeleClaude's cap of one hook event's retry delay: 60 s. */
+export const DEFAULT_HOOK_BACKOFF: QueueBackoffPolicy = Object.freeze({ baseMs: 1000, maxMs: 60_000, jitter: 'equal' })
+
+/** What a stored hook event must look like to be handled (another process may have written it). */
+const HookEventPayloadSchema = z.object({
+  sessionId: DaemonSessionIdSchema,
+  eventType: HookEventTypeSchema,
+  critical: z.boolean().optional().default(false),
+  data: z.unknown().optional().transform((value) => value ?? null),
+})
+
+/**
+ * Throw this (or any error with `permanent: true`) from a hook handler to declare the
+ * failure permanent: the event is dead-lettered at once (`rejected`) instead of
+ * retried.
+ *
+ * @example
+ * ```ts
+ * await daemon.hooks.process(async ({ event }) => {
+ *   if (!knownEvent(event.eventType)) throw new PermanentHookFailure(`unknown event ${event.eventType}`)
+ * })
+ * ```
+ */
+export class PermanentHookFailure extends Error {
+  /** Always true: the marker the outbox looks for. */
+  readonly permanent = true as const
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'PermanentHookFailure'
+  }
+}
+
+function isPermanentHookFailure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true
+}
+
+function isLost(error: unknown): boolean {
+  return isCleoStoreError(error) && (error.code === 'LEASE_LOST' || error.code === 'NOT_FOUND')
+}
 
 /** A hook event as stored in the outbox (the job payload). */
 export interface HookEvent<T = unknown> {
@@ -54,9 +99,16 @@ export interface HookProcessReport {
   readonly orphanRetried: number
   /** Unknown session for good: dead-lettered as an orphan (`rejected`, error `orphan: …`). */
   readonly orphaned: number
+  /**
+   * Dead-lettered at once (`rejected`): a malformed payload (error `malformed: …`) or
+   * a handler's {@link PermanentHookFailure}.
+   */
+  readonly rejected: number
+  /** The lease was lost while the event was handled (another daemon reclaimed it, or it was purged): not counted as done here. */
+  readonly lost: number
 }
 
-const EMPTY_REPORT: HookProcessReport = { claimed: 0, delivered: 0, retried: 0, dead: 0, orphanRetried: 0, orphaned: 0 }
+const EMPTY_REPORT: HookProcessReport = { claimed: 0, delivered: 0, retried: 0, dead: 0, orphanRetried: 0, orphaned: 0, rejected: 0, lost: 0 }
 
 function add(a: HookProcessReport, b: HookProcessReport): HookProcessReport {
   return {
@@ -66,6 +118,8 @@ function add(a: HookProcessReport, b: HookProcessReport): HookProcessReport {
     dead: a.dead + b.dead,
     orphanRetried: a.orphanRetried + b.orphanRetried,
     orphaned: a.orphaned + b.orphaned,
+    rejected: a.rejected + b.rejected,
+    lost: a.lost + b.lost,
   }
 }
 
@@ -102,12 +156,21 @@ export class HookOutbox {
   readonly #critical: ReadonlySet<string>
   readonly #maxAttempts: number
   readonly #orphanAttempts: number
+  readonly #backoff: QueueBackoffPolicy
+  readonly #beforePass: (() => Promise<unknown>) | undefined
   readonly #context: ErrorContext
 
   /** @internal Use `daemon.hooks`. */
   constructor(
     stores: { conduit: ConduitRepository; tasks: TasksRepository },
-    options: { criticalEvents: readonly string[]; maxAttempts: number; orphanAttempts: number },
+    options: {
+      criticalEvents: readonly string[]
+      maxAttempts: number
+      orphanAttempts: number
+      backoff?: QueueBackoffPolicy
+      /** Run at the start of every pass (the daemon store's cleanup reconciliation). */
+      beforePass?: () => Promise<unknown>
+    },
     context: ErrorContext,
   ) {
     this.#conduit = stores.conduit
@@ -115,6 +178,8 @@ export class HookOutbox {
     this.#critical = new Set(options.criticalEvents)
     this.#maxAttempts = options.maxAttempts
     this.#orphanAttempts = options.orphanAttempts
+    this.#backoff = options.backoff ?? DEFAULT_HOOK_BACKOFF
+    this.#beforePass = options.beforePass
     this.#context = context
   }
 
@@ -161,6 +226,8 @@ export class HookOutbox {
    * session: the head of each ordered partition), checks each session in tasks.db,
    * runs `handler`, and acks (done), nacks (retry with backoff, or dead at
    * `maxAttempts`) or records an orphan. Events are handled one after another.
+   * Each pass first purges the pending deletions of sessions that ended since the
+   * last one (`daemon.cleanup.reconcile`), so the daemon loop keeps them in step.
    *
    * @example
    * ```ts
@@ -169,6 +236,7 @@ export class HookOutbox {
    */
   async process<T = unknown>(handler: (delivery: HookDelivery<T>) => unknown, options: DaemonClaimOptions = {}): Promise<HookProcessReport> {
     const opts = validate(DaemonClaimSchema, options, 'daemon.hooks.process', this.#context)
+    await this.#beforePass?.()
     const jobs = await this.#conduit.queue.claim<HookEvent<T>>(opts.limit ?? 25, {
       queue: HOOK_OUTBOX_QUEUE,
       owner: opts.owner ?? `daemon-${hostname()}-${process.pid}`,
@@ -180,33 +248,59 @@ export class HookOutbox {
   }
 
   async #handle<T>(job: ClaimedJob<HookEvent<T>>, handler: (delivery: HookDelivery<T>) => unknown): Promise<HookProcessReport> {
-    const queue = this.#conduit.queue
-    const session = await this.#tasks.sessions.find(job.payload.sessionId)
+    const event = HookEventPayloadSchema.safeParse(job.payload)
+    if (!event.success) {
+      // Written by another process (or an older version): it can never succeed. Dead-letter it now.
+      const reason = event.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ')
+      return this.#settle(job, { retry: false, error: `${HOOK_MALFORMED_ERROR_PREFIX} ${reason}` }, { ...EMPTY_REPORT, rejected: 1 })
+    }
+    const session = await this.#tasks.sessions.find(event.data.sessionId)
     if (session === null) {
       if (job.attempts < this.#orphanAttempts && job.attempts < job.maxAttempts) {
-        await queue.nack(job.lease, { error: `session ${JSON.stringify(job.payload.sessionId)} not found yet` })
-        return { ...EMPTY_REPORT, orphanRetried: 1 }
+        return this.#settle(job, { error: `session ${JSON.stringify(event.data.sessionId)} not found yet` }, { ...EMPTY_REPORT, orphanRetried: 1 })
       }
-      await queue.nack(job.lease, {
-        retry: false,
-        error: `${HOOK_ORPHAN_ERROR_PREFIX} session ${JSON.stringify(job.payload.sessionId)} is not in tasks.db (event ${job.payload.eventType})`,
-      })
-      return { ...EMPTY_REPORT, orphaned: 1 }
+      return this.#settle(
+        job,
+        { retry: false, error: `${HOOK_ORPHAN_ERROR_PREFIX} session ${JSON.stringify(event.data.sessionId)} is not in tasks.db (event ${event.data.eventType})` },
+        { ...EMPTY_REPORT, orphaned: 1 },
+      )
     }
     try {
-      await handler({ jobId: job.id, event: job.payload, session, attempt: job.attempts, enqueuedAt: job.createdAt })
+      await handler({ jobId: job.id, event: event.data as HookEvent<T>, session, attempt: job.attempts, enqueuedAt: job.createdAt })
     } catch (error) {
-      const result = await queue.nack(job.lease, { error: error instanceof Error ? error.message : String(error) })
-      return result.outcome === 'dead' ? { ...EMPTY_REPORT, dead: 1 } : { ...EMPTY_REPORT, retried: 1 }
+      const message = error instanceof Error ? error.message : String(error)
+      if (isPermanentHookFailure(error)) {
+        return this.#settle(job, { retry: false, error: message }, { ...EMPTY_REPORT, rejected: 1 })
+      }
+      return this.#settle(job, { error: message }, (outcome) => (outcome === 'dead' ? { ...EMPTY_REPORT, dead: 1 } : { ...EMPTY_REPORT, retried: 1 }))
     }
     try {
-      await queue.ack(job.lease)
+      await this.#conduit.queue.ack(job.lease)
     } catch (error) {
-      // Reclaimed by another daemon while we worked (LEASE_LOST): it will run again there.
-      if (!isCleoStoreError(error) || error.code !== 'LEASE_LOST') throw error
-      return EMPTY_REPORT
+      if (isLost(error)) return { ...EMPTY_REPORT, lost: 1 }
+      throw error
     }
     return { ...EMPTY_REPORT, delivered: 1 }
+  }
+
+  /**
+   * Nacks a job with the outbox's backoff. A lease lost meanwhile (reclaimed by
+   * another daemon: it runs there) or a job purged meanwhile is counted as `lost`,
+   * never thrown: one event never stops the pass.
+   */
+  async #settle(
+    job: ClaimedJob<unknown>,
+    options: { retry?: boolean; error: string },
+    report: HookProcessReport | ((outcome: NackResult['outcome']) => HookProcessReport),
+  ): Promise<HookProcessReport> {
+    let result: NackResult
+    try {
+      result = await this.#conduit.queue.nack(job.lease, { ...options, backoff: this.#backoff })
+    } catch (error) {
+      if (isLost(error)) return { ...EMPTY_REPORT, lost: 1 }
+      throw error
+    }
+    return typeof report === 'function' ? report(result.outcome) : report
   }
 
   /**

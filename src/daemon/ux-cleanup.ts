@@ -8,9 +8,11 @@ import { hostname } from 'node:os'
 
 import type { ConduitRepository } from '../conduit/conduit-repository.js'
 import type { DeadLetter, JobLease, NackResult } from '../conduit/delivery-queue.js'
-import { isCleoStoreError } from '../sqlite/errors.js'
+import { CleoStoreError, isCleoStoreError } from '../sqlite/errors.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
+import type { TasksRepository } from '../tasks/tasks-repository.js'
+import type { DaemonLeaseHolder } from './daemon-lock.js'
 import type { DaemonClaimOptions, RegisterDeletionInput, UxDeletionType } from './daemon.schemas.js'
 import { DaemonClaimSchema, DaemonSessionIdSchema, RegisterDeletionSchema, UX_DELETION_TYPES } from './daemon.schemas.js'
 
@@ -59,8 +61,17 @@ interface DeletionPayload {
  * - `fail` retries that id later with exponential backoff and jitter, and after
  *   `maxAttempts` gives up: the id is kept as a dead letter (`failed`), no longer
  *   taken (TeleClaude never retried a failed deletion).
- * - **Rows go with their session**: `purgeSession` (called by `daemon.sessions.close`)
- *   deletes both queues of the session, whatever their state, in one transaction each.
+ * - **Rows go with their session** (issue 17): `register` refuses a session that
+ *   tasks.db does not have (`NOT_FOUND`) or that ended (`INVARIANT`), and `take`
+ *   returns nothing for one. Ending, orphaning or deleting a session **by any path**
+ *   (`tasks.sessions.end`, `markOrphaned`, `daemon.sessions.close`, another process's
+ *   SQL) records an end event in tasks.db in the same transaction (a trigger);
+ *   {@link UxCleanupRegistry.reconcile} purges the queues of every recorded session,
+ *   then forgets the events (at least once: a crash in between purges again). The
+ *   daemon runs it on `sessions.close`, `register` and `take`; `ws.repair()` removes
+ *   whatever is left (`refs.ux-cleanup-sessions`).
+ * - **Fenced**: once the daemon store holds the daemon lock, `confirm` is refused
+ *   with `LEASE_LOST` after a takeover.
  *
  * @example
  * ```ts
@@ -73,14 +84,70 @@ interface DeletionPayload {
  */
 export class UxCleanupRegistry {
   readonly #conduit: ConduitRepository
+  readonly #tasks: TasksRepository
+  readonly #holder: DaemonLeaseHolder
   readonly #maxAttempts: number
   readonly #context: ErrorContext
 
   /** @internal Use `daemon.cleanup`. */
-  constructor(conduit: ConduitRepository, options: { maxAttempts: number }, context: ErrorContext) {
-    this.#conduit = conduit
+  constructor(
+    stores: { conduit: ConduitRepository; tasks: TasksRepository },
+    holder: DaemonLeaseHolder,
+    options: { maxAttempts: number },
+    context: ErrorContext,
+  ) {
+    this.#conduit = stores.conduit
+    this.#tasks = stores.tasks
+    this.#holder = holder
     this.#maxAttempts = options.maxAttempts
     this.#context = context
+  }
+
+  /** `NOT_FOUND` / `INVARIANT` unless the session exists and is open. */
+  async #requireOpenSession(sessionId: string, operation: string): Promise<void> {
+    const session = await this.#tasks.sessions.find(sessionId)
+    if (session === null) {
+      throw new CleoStoreError('NOT_FOUND', `${operation}: session ${JSON.stringify(sessionId)} does not exist in tasks.db`, {
+        ...this.#context,
+        details: { sessionId },
+      })
+    }
+    if (session.status === 'ended' || session.status === 'orphaned') {
+      throw new CleoStoreError('INVARIANT', `${operation}: session ${JSON.stringify(sessionId)} is ${session.status}; its deletions were purged`, {
+        ...this.#context,
+        details: { sessionId, status: session.status },
+      })
+    }
+  }
+
+  async #isOpen(sessionId: string): Promise<boolean> {
+    const session = await this.#tasks.sessions.find(sessionId)
+    return session !== null && session.status !== 'ended' && session.status !== 'orphaned'
+  }
+
+  /**
+   * Purges the pending deletions of every session that ended, was orphaned or was
+   * deleted since the last run (recorded by tasks.db triggers, whoever ended it), then
+   * forgets those events. Returns the number of entries removed per session.
+   *
+   * @example
+   * ```ts
+   * const purged = await daemon.cleanup.reconcile() // { c0ffee: 3 }
+   * ```
+   */
+  async reconcile(): Promise<Record<string, number>> {
+    const purged: Record<string, number> = {}
+    for (;;) {
+      const events = await this.#tasks.sessions.endEvents(100)
+      if (events.length === 0) return purged
+      const done: string[] = []
+      for (const { sessionId } of events) {
+        // A session id the queue names cannot hold (over 100 characters) has no queues.
+        purged[sessionId] = DaemonSessionIdSchema.safeParse(sessionId).success ? await this.purgeSession(sessionId) : 0
+        done.push(sessionId)
+      }
+      await this.#tasks.sessions.ackEndEvents(done)
+    }
   }
 
   /**
@@ -94,6 +161,7 @@ export class UxCleanupRegistry {
    */
   async register(input: RegisterDeletionInput): Promise<boolean> {
     const data = validate(RegisterDeletionSchema, input, 'daemon.cleanup.register', this.#context)
+    await this.#requireOpenSession(data.sessionId, 'daemon.cleanup.register')
     const payload: DeletionPayload = { sessionId: data.sessionId, messageId: data.messageId, deletionType: data.deletionType }
     const { outcome } = await this.#conduit.queue.enqueue({
       queue: uxCleanupQueue(data.sessionId, data.deletionType),
@@ -101,6 +169,12 @@ export class UxCleanupRegistry {
       dedupKey: data.messageId,
       maxAttempts: data.maxAttempts ?? this.#maxAttempts,
     })
+    // The session may have ended between the check and the insert (and its end events
+    // been consumed already): purge again, and refuse.
+    if (!(await this.#isOpen(data.sessionId))) {
+      await this.purgeSession(data.sessionId)
+      await this.#requireOpenSession(data.sessionId, 'daemon.cleanup.register')
+    }
     return outcome === 'enqueued'
   }
 
@@ -118,6 +192,11 @@ export class UxCleanupRegistry {
     const id = validate(DaemonSessionIdSchema, sessionId, 'daemon.cleanup.take', this.#context)
     const type = validate(RegisterDeletionSchema.shape.deletionType, deletionType, 'daemon.cleanup.take', this.#context)
     const opts = validate(DaemonClaimSchema, options, 'daemon.cleanup.take', this.#context)
+    if (!(await this.#isOpen(id))) {
+      // Rows go with their session: nothing to delete for a session that is gone.
+      await this.purgeSession(id)
+      return []
+    }
     const jobs = await this.#conduit.queue.claim<DeletionPayload>(opts.limit ?? 100, {
       queue: uxCleanupQueue(id, type),
       owner: opts.owner ?? `daemon-${hostname()}-${process.pid}`,
@@ -135,7 +214,8 @@ export class UxCleanupRegistry {
   /**
    * The message was deleted: removes this id from the registry (only this one).
    * `LEASE_LOST` if another worker took it over meanwhile; an id whose session was
-   * purged meanwhile is already gone (no error).
+   * purged meanwhile is already gone (no error). Fenced: `LEASE_LOST` once another
+   * daemon took over the lock this store holds.
    *
    * @example
    * ```ts
@@ -144,7 +224,7 @@ export class UxCleanupRegistry {
    */
   async confirm(item: Pick<PendingDeletion, 'lease'>): Promise<void> {
     try {
-      await this.#conduit.queue.ack(item.lease)
+      await this.#conduit.queue.ack(item.lease, { writerLease: this.#holder.fence() })
     } catch (error) {
       if (isCleoStoreError(error) && error.code === 'NOT_FOUND') return
       throw error

@@ -49,3 +49,6 @@ export { TaskStatusRegistry } from './task-status-registry.js'
 export type { StatusRegistryEntry } from './task-status-registry.js'
 export { AgentCredentials, PutAgentCredentialInput } from './agent-credentials.js'
 export type { AgentCredentialRecord } from './agent-credentials.js'
+
+// issue 17: the daemon's session queries and writer fences
+export type { SessionActivityFilter, WriterFence } from './task-sessions.js'

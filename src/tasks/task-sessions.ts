@@ -80,6 +80,16 @@ export interface TaskSession {
   readonly suspendedAt: string | null
   /** When the session ended or was orphaned (TeleClaude's `closed_at`). */
   readonly endedAt: string | null
+  // issue 17: the daemon's session columns
+  /** The agent CLI's own session id (unique when set). */
+  readonly nativeSessionId: string | null
+  readonly projectPath: string | null
+  readonly thinkingMode: string | null
+  readonly initiator: string | null
+  /** Last activity (`daemon.sessions.touch`, or any change); sessions are ordered by it. */
+  readonly lastActivityAt: string | null
+  /** Adapter metadata (a JSON object). */
+  readonly adapterMetadata: Readonly<Record<string, unknown>>
 }
 
 /**
@@ -127,6 +137,12 @@ const WRITABLE = [
   'updated_at',
   'suspended_at',
   'ended_at',
+  'native_session_id',
+  'project_path',
+  'thinking_mode',
+  'initiator',
+  'last_activity_at',
+  'adapter_metadata_json',
 ] as const satisfies ReadonlyArray<keyof SessionValues>
 
 const INSERTED = [...WRITABLE, 'id', 'scope_type', 'scope_epic_id', 'exclusive', 'previous_session_id', 'started_at'] as const
@@ -172,10 +188,40 @@ const NEWEST_ACTIVE_IN_SCOPE = template<TasksDatabase, { scope: string }>()((db,
     .limit(1),
 )
 const IDLE_OPEN = template<TasksDatabase, { before: number }>()((db, p) =>
-  db.selectFrom('sessions').selectAll().where(OPEN).where('updated_at', '<=', p('before')).orderBy('started_at'),
+  db
+    .selectFrom('sessions')
+    .selectAll()
+    .where(OPEN)
+    .where('updated_at', '<=', p('before'))
+    .where(sql<boolean>`coalesce(last_activity_at, 0) <= ${p('before')}`)
+    .orderBy('started_at'),
 )
 const TOUCH = template<TasksDatabase, { id: string; now: number }>()((db, p) =>
   db.updateTable('sessions').set({ updated_at: p('now') }).where('id', '=', p('id')).where(OPEN).returning('id'),
+)
+const BY_NATIVE_ID = template<TasksDatabase, { id: string }>()((db, p) =>
+  db.selectFrom('sessions').selectAll().where('native_session_id', '=', p('id')),
+)
+const TOUCH_ACTIVITY = template<TasksDatabase, { id: string; now: number; before: number }>()((db, p) =>
+  db
+    .updateTable('sessions')
+    .set({ last_activity_at: p('now') })
+    .where('id', '=', p('id'))
+    .where(OPEN)
+    .where(sql<boolean>`coalesce(last_activity_at, 0) <= ${p('before')}`)
+    .returning('id'),
+)
+const FENCE_GET = template<TasksDatabase, { name: string }>()((db, p) =>
+  db.selectFrom('writer_fences').select('token').where('name', '=', p('name')),
+)
+const FENCE_SET = template<TasksDatabase, { name: string; token: number }>()((db, p) =>
+  db
+    .insertInto('writer_fences')
+    .values({ name: p('name'), token: p('token') })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ token: p('token') })),
+)
+const END_EVENTS = template<TasksDatabase, { limit: number }>()((db, p) =>
+  db.selectFrom('session_end_events').selectAll().orderBy('at').orderBy('session_id').limit(p('limit')),
 )
 const CLOSE_WORK = template<TasksDatabase, { session: string; now: number }>()((db, p) =>
   db.updateTable('task_work_history').set({ cleared_at: p('now') }).where('session_id', '=', p('session')).where('cleared_at', 'is', null),
@@ -202,6 +248,34 @@ const JsonObject = z.record(z.string(), z.unknown())
 
 
 const MarkOrphanedSchema = z.strictObject({ idleMs: z.number().int().min(0) })
+
+/** The fencing credentials of a writer lease, as presented to a fenced write. */
+export interface WriterFence {
+  /** The lease name (e.g. `teleclaude-daemon`). */
+  readonly name: string
+  /** The lease's fencing token. */
+  readonly token: number
+}
+
+const WriterFenceSchema = z.object({ name: z.string().min(1).max(128), token: z.number().int().min(1) })
+const NativeSessionIdSchema = z.string().min(1).max(200)
+const TouchActivitySchema = z.strictObject({ coalesceMs: z.number().int().min(0).max(3_600_000).optional(), fence: WriterFenceSchema.optional() })
+const SessionActivityFilterSchema = z.strictObject({
+  computer: z.string().min(1).max(200).optional(),
+  status: z.enum(['creating', 'active', 'suspended', 'ended', 'orphaned']).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().min(1).max(1000).optional(),
+})
+
+/**
+ * Filter of `tasks.sessions.listByActivity` (and `daemon.sessions.list`).
+ *
+ * @example
+ * ```ts
+ * const filter: SessionActivityFilter = { computer: 'mbp', status: 'active', limit: 20 }
+ * ```
+ */
+export type SessionActivityFilter = z.input<typeof SessionActivityFilterSchema>
 
 /**
  * Sessions of tasks.db, as `tasks.sessions`.
@@ -281,11 +355,31 @@ export class TaskSessions {
    * ```
    */
   async upsert(input: UpsertTaskSessionInput, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    return this.#upsert(input, options, null)
+  }
+
+  /**
+   * {@link upsert} fenced by a writer lease: refused with `LEASE_LOST` when tasks.db
+   * has seen a larger token of the lease `fence.name` (see {@link TaskSessions.fence}).
+   * Used by `DaemonStore` once it holds the daemon lock.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.upsertFenced({ id, status: 'active' }, { name: 'teleclaude-daemon', token: lease.token })
+   * ```
+   */
+  async upsertFenced(input: UpsertTaskSessionInput, fence: WriterFence, options: TaskMutationOptions = {}): Promise<TaskSession> {
+    return this.#upsert(input, options, fence)
+  }
+
+  async #upsert(input: UpsertTaskSessionInput, options: TaskMutationOptions, fence: WriterFence | null): Promise<TaskSession> {
     const ctx = this.#ctx
     const data = ctx.parse(UpsertTaskSessionSchema, input, 'tasks.sessions.upsert')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.upsert')
     const who = ctx.actor(options, 'tasks.sessions.upsert')
+    const checked = fence === null ? null : ctx.parse(WriterFenceSchema, fence, 'tasks.sessions.upsert')
     const row = await ctx.db.write(() => {
+      if (checked !== null) this.#checkFence(checked)
       const now = ctx.now()
       const current = ctx.db.get(GET, { id: data.id })
       const fields = {
@@ -295,6 +389,10 @@ export class TaskSessions {
         ...(data.title !== undefined ? { title: data.title } : {}),
         ...(data.providerId !== undefined ? { provider_id: data.providerId } : {}),
         ...(data.name !== undefined ? { name: data.name } : {}),
+        ...(data.nativeSessionId !== undefined ? { native_session_id: data.nativeSessionId } : {}),
+        ...(data.projectPath !== undefined ? { project_path: data.projectPath } : {}),
+        ...(data.thinkingMode !== undefined ? { thinking_mode: data.thinkingMode } : {}),
+        ...(data.initiator !== undefined ? { initiator: data.initiator } : {}),
       }
       if (current === undefined) {
         const status = data.status ?? 'active'
@@ -312,7 +410,13 @@ export class TaskSessions {
           terminal_name: null,
           title: null,
           provider_id: null,
+          native_session_id: null,
+          project_path: null,
+          thinking_mode: null,
+          initiator: null,
           ...fields,
+          last_activity_at: now,
+          adapter_metadata_json: JSON.stringify(data.adapterMetadata ?? {}),
           current_task: null,
           task_started_at: null,
           notes_json: '[]',
@@ -334,6 +438,9 @@ export class TaskSessions {
       }
       const next: SessionValues = { ...current, ...fields }
       if (data.metadata !== undefined) next.metadata_json = JSON.stringify({ ...this.#metadata(current), ...data.metadata })
+      if (data.adapterMetadata !== undefined) {
+        next.adapter_metadata_json = JSON.stringify({ ...this.#adapterMetadata(current), ...data.adapterMetadata })
+      }
       if (data.status !== undefined && data.status !== current.status && !isEnded(current.status) && RANK[data.status] >= RANK[current.status]) {
         next.status = data.status
         next.suspended_at = data.status === 'suspended' ? now : null
@@ -342,6 +449,7 @@ export class TaskSessions {
       const changed = WRITABLE.some((column) => next[column] !== current[column])
       if (!changed) return current
       next.updated_at = now
+      next.last_activity_at = Math.max(now, current.last_activity_at ?? 0)
       if (isEnded(next.status) && !isEnded(current.status)) ctx.db.run(CLOSE_WORK, { session: current.id, now })
       const written = ctx.db.get(WRITE, next)!
       ctx.audit(
@@ -629,6 +737,142 @@ export class TaskSessions {
     })
   }
 
+  // issue 17: the daemon's session queries, activity and fencing
+
+  /**
+   * The session with this native (agent CLI) session id, or `null`.
+   *
+   * @example
+   * ```ts
+   * const s = await tasks.sessions.findByNativeId('3f9c…')
+   * ```
+   */
+  async findByNativeId(nativeSessionId: string): Promise<TaskSession | null> {
+    const ctx = this.#ctx
+    const id = ctx.parse(NativeSessionIdSchema, nativeSessionId, 'tasks.sessions.findByNativeId')
+    const row = await ctx.db.read(() => ctx.db.get(BY_NATIVE_ID, { id }))
+    return row === undefined ? null : this.#toSession(row)
+  }
+
+  /**
+   * Sessions by last activity, most recent first, a page at a time; optionally of one
+   * computer and one status (`sessions_activity_idx` / `sessions_computer_activity_idx`).
+   *
+   * @example
+   * ```ts
+   * const { items, nextCursor } = await tasks.sessions.listByActivity({ computer: 'mbp', status: 'active', limit: 50 })
+   * ```
+   */
+  async listByActivity(filter: SessionActivityFilter = {}): Promise<{ items: TaskSession[]; nextCursor: string | null }> {
+    const ctx = this.#ctx
+    const f = ctx.parse(SessionActivityFilterSchema, filter, 'tasks.sessions.listByActivity')
+    const limit = f.limit ?? 100
+    let q = ctx.db.kysely.selectFrom('sessions').selectAll()
+    if (f.computer !== undefined) q = q.where('computer', '=', f.computer)
+    if (f.status !== undefined) q = q.where('status', '=', f.status)
+    const activity = sql<number>`coalesce(last_activity_at, -1)`
+    if (f.cursor) {
+      const [at, id] = decodeCursor(ctx, f.cursor, 'ns', 'tasks.sessions.listByActivity') as [number, string]
+      q = q.where((eb) => eb.or([eb(activity, '<', at), eb.and([eb(activity, '=', at), eb('id', '<', id)])]))
+    }
+    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy(activity, 'desc').orderBy('id', 'desc').limit(limit + 1)))
+    const more = rows.length > limit
+    const page = more ? rows.slice(0, limit) : rows
+    const last = page[page.length - 1]
+    return {
+      items: page.map((row) => this.#toSession(row)),
+      nextCursor: more && last ? encodeCursor([last.last_activity_at ?? -1, last.id]) : null,
+    }
+  }
+
+  /**
+   * Moves an open session's last activity to now, **without** an audit row (the hot
+   * path). Writes are coalesced: when the last activity is less than `coalesceMs`
+   * old (default 1000) nothing is written and `false` is returned. `NOT_FOUND` unless
+   * the session exists and is open. With `fence`, fenced like {@link upsertFenced}.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.touchActivity(id, { coalesceMs: 5_000 })
+   * ```
+   */
+  async touchActivity(id: string, options: { coalesceMs?: number; fence?: WriterFence } = {}): Promise<boolean> {
+    const ctx = this.#ctx
+    const sessionId = ctx.parse(TaskSessionIdSchema, id, 'tasks.sessions.touchActivity')
+    const opts = ctx.parse(TouchActivitySchema, options, 'tasks.sessions.touchActivity')
+    return ctx.db.write(() => {
+      if (opts.fence !== undefined) this.#checkFence(opts.fence)
+      const now = ctx.now()
+      if (ctx.db.get(TOUCH_ACTIVITY, { id: sessionId, now, before: now - (opts.coalesceMs ?? 1000) }) !== undefined) return true
+      const row = ctx.db.get(GET, { id: sessionId })
+      if (row === undefined || !isOpen(row.status)) throw ctx.notFound('open session', sessionId)
+      return false
+    })
+  }
+
+  /**
+   * Records that the writer lease `name` now has token `token` (a takeover): from
+   * then on, fenced writes with a smaller token are refused with `LEASE_LOST`. A
+   * smaller token than the one recorded is itself `LEASE_LOST`.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.fence({ name: 'teleclaude-daemon', token: lease.token })
+   * ```
+   */
+  async fence(fence: WriterFence): Promise<void> {
+    const ctx = this.#ctx
+    const checked = ctx.parse(WriterFenceSchema, fence, 'tasks.sessions.fence')
+    await ctx.db.write(() => this.#checkFence(checked))
+  }
+
+  /**
+   * Removes and returns the sessions that ended, were orphaned or were deleted since
+   * the last call (recorded by triggers, whoever the writer): the daemon purges their
+   * rows in other files, then calls {@link ackEndEvents}. At most `limit` (default 100).
+   *
+   * @example
+   * ```ts
+   * const ended = await tasks.sessions.endEvents()
+   * ```
+   */
+  async endEvents(limit = 100): Promise<Array<{ sessionId: string; reason: 'ended' | 'orphaned' | 'deleted' }>> {
+    const ctx = this.#ctx
+    const n = ctx.parse(z.number().int().min(1).max(10_000), limit, 'tasks.sessions.endEvents')
+    const rows = await ctx.db.read(() => ctx.db.all(END_EVENTS, { limit: n }))
+    return rows.map((row) => ({ sessionId: row.session_id, reason: row.reason }))
+  }
+
+  /**
+   * Forgets end events once their sessions' rows elsewhere were purged.
+   *
+   * @example
+   * ```ts
+   * await tasks.sessions.ackEndEvents(ended.map((e) => e.sessionId))
+   * ```
+   */
+  async ackEndEvents(sessionIds: readonly string[]): Promise<void> {
+    const ctx = this.#ctx
+    const ids = ctx.parse(z.array(TaskSessionIdSchema).max(10_000), sessionIds, 'tasks.sessions.ackEndEvents')
+    if (ids.length === 0) return
+    await ctx.db.write(() => {
+      ctx.db.run(ctx.db.kysely.deleteFrom('session_end_events').where('session_id', 'in', ids))
+    })
+  }
+
+  #checkFence(fence: { name: string; token: number }): void {
+    const ctx = this.#ctx
+    const seen = ctx.db.get(FENCE_GET, { name: fence.name })
+    if (seen !== undefined && seen.token > fence.token) {
+      throw ctx.error('LEASE_LOST', `writer lease ${JSON.stringify(fence.name)} token ${fence.token} was superseded by token ${seen.token}`, {
+        name: fence.name,
+        token: fence.token,
+        current: seen.token,
+      })
+    }
+    if (seen === undefined || seen.token < fence.token) ctx.db.run(FENCE_SET, fence)
+  }
+
   /**
    * Marks open sessions idle for at least `idleMs` (no change, no `touch`) as
    * `orphaned`, ending them; returns their ids. Only sessions older than the
@@ -689,6 +933,12 @@ export class TaskSessions {
       terminal_name: data.terminalName ?? null,
       title: data.title ?? null,
       provider_id: data.providerId ?? null,
+      native_session_id: data.nativeSessionId ?? null,
+      project_path: data.projectPath ?? null,
+      thinking_mode: data.thinkingMode ?? null,
+      initiator: data.initiator ?? null,
+      last_activity_at: now,
+      adapter_metadata_json: JSON.stringify(data.adapterMetadata ?? {}),
       current_task: null,
       task_started_at: null,
       notes_json: '[]',
@@ -724,7 +974,7 @@ export class TaskSessions {
       const next = apply(current, now)
       if (next === current) return current
       if (isEnded(next.status) && !isEnded(current.status)) ctx.db.run(CLOSE_WORK, { session: sessionId, now })
-      const written = ctx.db.get(WRITE, { ...next, updated_at: now })!
+      const written = ctx.db.get(WRITE, { ...next, updated_at: now, last_activity_at: Math.max(now, current.last_activity_at ?? 0) })!
       ctx.audit(
         who,
         { action: `session.${verb}`, entityType: 'session', entityId: sessionId, before: this.#toSession(current), after: this.#toSession(written) },
@@ -777,6 +1027,10 @@ export class TaskSessions {
     return fromJson(row.metadata_json, 'sessions.metadata_json', this.#ctx.errorContext, JsonObject)
   }
 
+  #adapterMetadata(row: SessionRow): Record<string, unknown> {
+    return fromJson(row.adapter_metadata_json, 'sessions.adapter_metadata_json', this.#ctx.errorContext, JsonObject)
+  }
+
   #toSession(row: SessionRow): TaskSession {
     const where = this.#ctx.errorContext
     return {
@@ -805,6 +1059,12 @@ export class TaskSessions {
       updatedAt: toIso(row.updated_at),
       suspendedAt: toIsoOrNull(row.suspended_at),
       endedAt: toIsoOrNull(row.ended_at),
+      nativeSessionId: row.native_session_id,
+      projectPath: row.project_path,
+      thinkingMode: row.thinking_mode,
+      initiator: row.initiator,
+      lastActivityAt: toIsoOrNull(row.last_activity_at),
+      adapterMetadata: this.#adapterMetadata(row),
     }
   }
 }

@@ -412,6 +412,17 @@ const sessionFields = {
   title: z.string().min(1).max(500).nullable().optional(),
   providerId: TasksNameSchema.nullable().optional(),
   metadata: TasksJsonObjectSchema.optional(),
+  // issue 17: the daemon's session columns
+  /** The agent CLI's own session id; unique among sessions when set (`CONFLICT` otherwise). */
+  nativeSessionId: z.string().min(1).max(200).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters').nullable().optional(),
+  /** The project directory the session works in. */
+  projectPath: z.string().min(1).max(4096).nullable().optional(),
+  /** The agent's thinking mode (`fast`, `med`, `slow`, …). */
+  thinkingMode: z.string().min(1).max(64).nullable().optional(),
+  /** Who started the session (a user, or the initiating session's id). */
+  initiator: z.string().min(1).max(200).nullable().optional(),
+  /** Adapter metadata (Telegram topic, Discord thread, …): a JSON object, merged shallowly on upsert. */
+  adapterMetadata: TasksJsonObjectSchema.optional(),
 }
 
 /**

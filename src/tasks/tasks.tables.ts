@@ -182,6 +182,27 @@ export interface SessionsTable {
   updated_at: number
   suspended_at: number | null
   ended_at: number | null
+  // issue 17: the daemon's session columns (migration 0011)
+  native_session_id: string | null
+  project_path: string | null
+  thinking_mode: string | null
+  initiator: string | null
+  last_activity_at: number | null
+  /** JSON object. */
+  adapter_metadata_json: string
+}
+
+/** `session_end_events`: sessions that ended, were orphaned or deleted, until the daemon purged their rows elsewhere (migration 0011). */
+export interface SessionEndEventsTable {
+  session_id: string
+  reason: 'ended' | 'orphaned' | 'deleted'
+  at: number
+}
+
+/** `writer_fences`: the highest fencing token of a writer lease seen by tasks.db (migration 0011). */
+export interface WriterFencesTable {
+  name: string
+  token: number
 }
 
 /**
@@ -585,6 +606,8 @@ export interface TasksDatabase {
   task_dependencies: TaskDependenciesTable
   task_relations: TaskRelationsTable
   sessions: SessionsTable
+  session_end_events: SessionEndEventsTable
+  writer_fences: WriterFencesTable
   task_work_history: TaskWorkHistoryTable
   status_registry: StatusRegistryTable
   lifecycle_pipelines: LifecyclePipelinesTable

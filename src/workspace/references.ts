@@ -9,6 +9,7 @@
  * | `refs.brain-sessions` | brain observations' source session → tasks.db sessions | the same, with the session ids (session id nulled) |
  * | `refs.project-agents` | enabled conduit.db project agent refs → signaldock agents | detach the ref (soft: the row and its history stay) |
  * | `refs.credential-cache` | tasks.db credential cache → signaldock agents | drop the cache row (signaldock is the source of truth) |
+ * | `refs.ux-cleanup-sessions` | conduit.db `ux-cleanup:<type>:<session>` queues → open tasks.db sessions | purge the queue (its session is gone or ended) and forget the session's end event |
  *
  * Every check reads whole id sets and compares them in SQL (`json_each`), never one
  * query per row.
@@ -184,10 +185,86 @@ export const CREDENTIAL_CACHE_CHECK: WorkspaceCheck = Object.freeze({
   },
 })
 
+// issue 17: pending deletions follow their session
+/**
+ * conduit → tasks sessions: the daemon's pending-deletion queues
+ * (`ux-cleanup:<type>:<session>`) of sessions that tasks.db no longer has, or that
+ * ended or were orphaned (their deletions must go with them).
+ */
+export const UX_CLEANUP_SESSIONS_CHECK: WorkspaceCheck = Object.freeze({
+  name: 'refs.ux-cleanup-sessions',
+  description: 'the daemon\'s pending-deletion queues (ux-cleanup:*) belong to open tasks.db sessions',
+  async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
+    const { tasks, conduit } = storesOf(target)
+    if (!tasks || !conduit) return []
+    const dangling = await danglingCleanupQueues(tasks, conduit)
+    return dangling.length === 0
+      ? []
+      : [
+          finding(
+            'refs.ux-cleanup-sessions',
+            'conduit',
+            'dangling-cleanup-queue',
+            `${dangling.length} pending-deletion queue(s) belong to sessions that are gone or ended`,
+            dangling,
+          ),
+        ]
+  },
+  async repair(target: WorkspaceCheckTarget): Promise<WorkspaceRepairAction[]> {
+    const { tasks, conduit } = storesOf(target)
+    if (!tasks || !conduit) return []
+    let changes = 0
+    const queues = await danglingCleanupQueues(tasks, conduit)
+    for (const queue of queues) changes += await conduit.queue.purgeQueue(queue)
+    // End events whose queues are purged now need no daemon run.
+    const events = await tasks.sessions.endEvents(10_000)
+    await tasks.sessions.ackEndEvents(events.map((event) => event.sessionId))
+    return [
+      {
+        check: 'refs.ux-cleanup-sessions',
+        store: 'conduit',
+        action: `purged ${queues.length} pending-deletion queue(s) of ended or missing sessions (${changes} entries)`,
+        changes,
+        ok: true,
+      },
+    ]
+  },
+})
+
+const UX_CLEANUP_QUEUE = /^ux-cleanup:(?:user_input|feedback):(.+)$/s
+
+/** The `ux-cleanup:*` queues whose session is not an open tasks.db session. */
+async function danglingCleanupQueues(tasks: TasksRepository, conduit: ConduitRepository): Promise<string[]> {
+  const rows = await conduit.kysely
+    .selectFrom('delivery_jobs')
+    .select('queue')
+    .distinct()
+    .where('queue', '>=', 'ux-cleanup:')
+    .where('queue', '<', 'ux-cleanup;')
+    .execute()
+  if (rows.length === 0) return []
+  const open = new Set(
+    (
+      await tasks.kysely
+        .selectFrom('sessions')
+        .select('id')
+        .where('status', 'in', ['creating', 'active', 'suspended'])
+        .execute()
+    ).map((row) => row.id),
+  )
+  return rows
+    .map((row) => row.queue)
+    .filter((queue) => {
+      const session = UX_CLEANUP_QUEUE.exec(queue)?.[1]
+      return session === undefined || !open.has(session)
+    })
+}
+
 /** The cross-database checks, in the order `ws.check()` runs them. */
 export const SOFT_REFERENCE_CHECKS: readonly WorkspaceCheck[] = Object.freeze([
   BRAIN_TASK_REFS_CHECK,
   BRAIN_SESSION_REFS_CHECK,
   PROJECT_AGENT_REFS_CHECK,
   CREDENTIAL_CACHE_CHECK,
+  UX_CLEANUP_SESSIONS_CHECK,
 ])

@@ -39,6 +39,7 @@ describe('conduit.db schema', () => {
       'conduit_schema_meta',
       'conversation_participants',
       'conversations',
+      'daemon_settings',
       'dead_letter_history',
       'dead_letters',
       'delivery_jobs',
@@ -48,6 +49,7 @@ describe('conduit.db schema', () => {
       'messages',
       'project_agent_refs',
       'snapshot_cache',
+      'voice_assignments',
       'writer_leases',
     ])
     for (const table of tables) expect(table.sql, table.name).toMatch(/\)\s*STRICT/)
