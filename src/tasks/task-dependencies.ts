@@ -122,8 +122,9 @@ function selfAndAncestors(db: Kysely<TasksDatabase>, id: string) {
   return db.withRecursive('up(id)', (qb) =>
     qb.selectNoFrom(sql<string>`${id}`.as('id')).union((qb2) =>
       qb2
-        .selectFrom('tasks as p')
-        .innerJoin('up', 'up.id', 'p.id')
+        .selectFrom('up')
+        .crossJoin('tasks as p')
+        .whereRef('p.id', '=', 'up.id')
         .select('p.parent_id as id')
         .where('p.parent_id', 'is not', null)
         .$narrowType<{ id: string }>(),
@@ -131,33 +132,48 @@ function selfAndAncestors(db: Kysely<TasksDatabase>, id: string) {
   )
 }
 
-/** The unfinished tasks that `id` or one of its ancestors depends on directly. */
+/**
+ * The unfinished tasks that `id` or one of its ancestors depends on directly.
+ * `CROSS JOIN` fixes the join order — the few ancestors, then their edges, then
+ * each target by primary key: with statistics the planner preferred scanning every
+ * task and probing the edge index (`SCAN b`), 64 ms at 100k tasks.
+ */
 const DIRECT_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
   selfAndAncestors(db, p('id'))
     .selectFrom('up')
-    .innerJoin('task_dependencies as d', 'd.task_id', 'up.id')
-    .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+    .crossJoin('task_dependencies as d')
+    .crossJoin('tasks as b')
+    .whereRef('d.task_id', '=', 'up.id')
+    .whereRef('b.id', '=', 'd.depends_on')
     .selectAll('b')
     .distinct()
     .where(UNSATISFIED)
     .orderBy('b.seq'),
 )
 
-/** Every unfinished task `id` waits for, directly, through its ancestors, or through other unfinished ones. */
+/**
+ * Every unfinished task `id` waits for, directly, through its ancestors, or through
+ * other unfinished ones. Each step starts from the rows found so far (`CROSS JOIN`),
+ * so the cost follows the blockers, not the table.
+ */
 const TRANSITIVE_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
   selfAndAncestors(db, p('id'))
     .withRecursive('blocking(id)', (qb) =>
       qb
         .selectFrom('up')
-        .innerJoin('task_dependencies as d', 'd.task_id', 'up.id')
-        .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+        .crossJoin('task_dependencies as d')
+        .crossJoin('tasks as b')
+        .whereRef('d.task_id', '=', 'up.id')
+        .whereRef('b.id', '=', 'd.depends_on')
         .select('d.depends_on as id')
         .where(UNSATISFIED)
         .union((qb2) =>
           qb2
-            .selectFrom('task_dependencies as d')
-            .innerJoin('blocking', 'blocking.id', 'd.task_id')
-            .innerJoin('tasks as b', 'b.id', 'd.depends_on')
+            .selectFrom('blocking')
+            .crossJoin('task_dependencies as d')
+            .crossJoin('tasks as b')
+            .whereRef('d.task_id', '=', 'blocking.id')
+            .whereRef('b.id', '=', 'd.depends_on')
             .select('d.depends_on as id')
             .where(UNSATISFIED),
         ),
