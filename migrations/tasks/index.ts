@@ -12,6 +12,7 @@ import * as m0004 from './0004_audit_and_tokens.js'
 import * as m0005 from './0005_adrs.js'
 import * as m0006 from './0006_links_and_agents.js'
 import * as m0010 from './0010_agent_credentials.js'
+import * as m0013 from './0013_ready_counts.js'
 
 export const tasksMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
@@ -21,4 +22,5 @@ export const tasksMigrations: Readonly<Record<string, Migration>> = Object.freez
   '0005_adrs': m0005,
   '0006_links_and_agents': m0006,
   '0010_agent_credentials': m0010,
+  '0013_ready_counts': m0013,
 })

@@ -37,49 +37,21 @@ export interface TaskDependency {
 /** A dependency is unsatisfied while its target is not done or cancelled (archiving keeps the status). */
 const UNSATISFIED = sql<boolean>`b.status NOT IN ('done', 'cancelled')`
 
-/** True when the task `t` has an unsatisfied dependency of its own (one primary-key probe). */
-const WAITS_ITSELF = sql<boolean>`EXISTS (
-  SELECT 1 FROM task_dependencies AS d JOIN tasks AS b ON b.id = d.depends_on
-  WHERE d.task_id = t.id AND b.status NOT IN ('done', 'cancelled'))`
-
-/**
- * True when an ancestor of the task `t` has an unsatisfied dependency: a subtask
- * cannot start before what its parent waits for is done. A correlated recursive
- * walk up the tree (a few primary-key probes), only run for tasks with a parent.
- */
-const ANCESTOR_WAITS = sql<boolean>`EXISTS (
-  WITH RECURSIVE up(id) AS (
-    SELECT t.parent_id UNION SELECT p.parent_id FROM tasks AS p JOIN up ON p.id = up.id WHERE p.parent_id IS NOT NULL
-  )
-  SELECT 1 FROM up
-    JOIN task_dependencies AS d ON d.task_id = up.id
-    JOIN tasks AS b ON b.id = d.depends_on
-  WHERE b.status NOT IN ('done', 'cancelled'))`
-
 /**
  * The ready work: workable (pending or active, not archived), no unsatisfied
  * dependency of its own or of an ancestor, no open child, ordered by priority then
- * age. It walks `tasks_ready_idx` in order and stops at the limit.
+ * age. The three conditions are counters kept by triggers (migration 0013), and the
+ * partial index `tasks_ready_walk_idx` holds exactly the tasks where all are 0: the
+ * query walks it in order and stops at the limit, reading no row it does not
+ * return (with `agent`, it also steps over tasks under another agent's claim).
  */
 function readyQuery(claims: 'any' | 'not-others' | 'none') {
   return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p) => {
+    // Literals, not parameters: the planner matches them against the partial index.
     let q = db
       .selectFrom('tasks as t')
       .selectAll('t')
-      .where(sql<boolean>`t.workable = 1`)
-      .where(sql<boolean>`NOT ${WAITS_ITSELF}`)
-      .where(sql<boolean>`(t.parent_id IS NULL OR NOT ${ANCESTOR_WAITS})`)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('tasks as c')
-              .select(sql`1`.as('x'))
-              .whereRef('c.parent_id', '=', 't.id')
-              .where(sql<boolean>`c.status NOT IN ('done', 'cancelled')`)
-              .where('c.archived_at', 'is', null),
-          ),
-        ),
-      )
+      .where(sql<boolean>`t.workable = 1 AND t.unresolved_blockers = 0 AND t.open_children = 0 AND t.held_by_ancestors = 0`)
     if (claims === 'not-others') {
       q = q.where((eb) =>
         eb.or([eb('t.claimed_by', 'is', null), eb('t.claim_expires_at', '<=', p('now')), eb('t.claimed_by', '=', p('agent'))]),
@@ -357,8 +329,9 @@ export class TaskDependencies {
    * children), ordered by priority (critical first), then age (oldest first).
    * With `agent`, tasks under another agent's live claim are left out.
    *
-   * One indexed query: it walks the partial index `tasks_ready_idx` in order and
-   * stops at `limit` (no sort, no scan of finished tasks).
+   * One indexed query: it walks the partial index `tasks_ready_walk_idx` (only the
+   * tasks with nothing to wait for, kept by triggers in every write's transaction)
+   * in order and stops at `limit`: its cost follows the limit, not the table.
    *
    * @example
    * ```ts

@@ -52,8 +52,8 @@ export interface TaskPage {
   readonly nextCursor: string | null
 }
 
-/** Every stored column of `tasks` except the generated ones. */
-type TaskValues = Omit<TaskRow, 'priority_rank' | 'workable'>
+/** Every stored column of `tasks` except the generated ones and the trigger-kept counters. */
+type TaskValues = Omit<TaskRow, 'priority_rank' | 'workable' | 'unresolved_blockers' | 'open_children' | 'held_by_ancestors'>
 
 const WRITABLE = [
   'title',

@@ -32,10 +32,6 @@ const FIXED_TABLES = new Set(['schema_meta', 'status_registry', 'kysely_migratio
  */
 const ALLOWED: ReadonlyArray<{ readonly pattern: RegExp; readonly why: string }> = [
   {
-    pattern: /^select "t"\.\* from "tasks" as "t" where "t"\."workable" = 1 and "t"\."unresolved_blockers" = 0/,
-    why: 'ready work: walks the ready partial index (only tasks with nothing to wait for) in order and stops at LIMIT',
-  },
-  {
     pattern: /^(SELECT count\(\*\) AS n FROM tasks|select count\(\*\) as "n" from "(project_registry|telemetry_events)")$/,
     why: 'a row count (workspace registration, projects.count, telemetry.count): SQLite counts by reading the smallest index; O(n) by nature',
   },
