@@ -481,12 +481,15 @@ export class SqliteDatabase<DB> implements ConnectionHost {
     this.#closed = true
     await this.mutex.acquire()
     try {
-      if (this.connection.isOpen) {
+      // A :memory: database dies with its connection: its statistics would be lost.
+      if (this.connection.isOpen && this.path !== ':memory:') {
         try {
           this.connection.exec('PRAGMA optimize')
         } catch {
           // Best effort: a read-only or full database still closes.
         }
+      }
+      if (this.connection.isOpen) {
         this.statements.clear()
         this.connection.close()
       }
