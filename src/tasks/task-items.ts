@@ -11,6 +11,7 @@ import { toFtsQuery } from '../sqlite/fts-query.js'
 import type { QueryTemplate } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
 import { ancestorChain, insertDependency, levelOf, subtree } from './task-graph.js'
+import { taskDiff, writeChangedColumns } from './task-row-diff.js'
 import type { Task, TaskRow } from './task-rows.js'
 import { GET_TASK, requireTaskRow, toTask } from './task-rows.js'
 import { canTransitionTask, inferTaskType, retypeForParent, taskParentAllowed } from './task-rules.js'
@@ -120,17 +121,6 @@ const NEXT_SEQ = template<TasksDatabase, { now: number }>()((db, p) =>
 
 const INSERT_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
   db.insertInto('tasks').values(params(p, INSERTED)).returningAll(),
-)
-
-/** Writes a whole row computed in TypeScript; matches on the version read in the same transaction. */
-const WRITE_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
-  db
-    .updateTable('tasks')
-    .set(params(p, WRITABLE))
-    .set({ version: sql<number>`version + 1` })
-    .where('id', '=', p('id'))
-    .where('version', '=', p('version'))
-    .returningAll(),
 )
 
 const SESSION_EXISTS = template<TasksDatabase, { id: string }>()((db, p) =>
@@ -396,7 +386,7 @@ export class TaskItems {
     const data = ctx.parse(UpdateTaskSchema, patch, 'tasks.update')
     const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.update')
     const who = ctx.actor(options, 'tasks.update')
-    const row = await ctx.db.write(() => {
+    return ctx.db.write(() => {
       const now = ctx.now()
       const current = this.#lockForWrite(taskId, opts, now, 'update')
       const next: TaskValues = { ...current, updated_at: now, modified_by: who.actor }
@@ -412,14 +402,13 @@ export class TaskItems {
         this.#checkRetype(current, next.type, current.parent_id === null ? null : requireTaskRow(ctx, current.parent_id).type)
       }
       this.#applyStatus(current, next, now)
-      const written = this.#write(next)
-      this.#auditChange(who, 'task.update', current, written, now)
+      const written = this.#write(current, next)
+      const task = this.#auditChange(who, 'task.update', current, written, now)
       if (written.status !== current.status && (written.status === 'done' || written.status === 'cancelled')) {
         this.#autoComplete(who, written.parent_id, now)
       }
-      return written
+      return task
     })
-    return toTask(row, ctx)
   }
 
   /** Lists tasks; see `TasksRepository.list`. */
@@ -520,7 +509,7 @@ export class TaskItems {
         const height = Math.max(...subtree(ctx, taskId).map((node) => node.depth))
         this.#checkDepth(parent.id, height)
       }
-      const written = this.#write({ ...current, parent_id: parent?.id ?? null, type, updated_at: now, modified_by: who.actor })
+      const written = this.#write(current, { ...current, parent_id: parent?.id ?? null, type, updated_at: now, modified_by: who.actor })
       this.#auditChange(who, 'task.reparent', current, written, now)
       return written
     })
@@ -586,7 +575,7 @@ export class TaskItems {
             )
           }
         }
-        const written = this.#write({
+        const written = this.#write(current, {
           ...current,
           archived_at: now,
           archive_reason: archiveReasonFor(current.status),
@@ -628,7 +617,7 @@ export class TaskItems {
       let result: TaskRow | undefined
       for (const target of targets) {
         const current = requireTaskRow(ctx, target)
-        const written = this.#write({ ...current, archived_at: null, archive_reason: null, updated_at: now, modified_by: who.actor })
+        const written = this.#write(current, { ...current, archived_at: null, archive_reason: null, updated_at: now, modified_by: who.actor })
         this.#auditChange(who, 'task.restore', current, written, now)
         if (target === taskId) result = written
       }
@@ -735,15 +724,18 @@ export class TaskItems {
     }
   }
 
-  #write(next: TaskValues): TaskRow {
-    const written = this.#ctx.db.get(WRITE_TASK, next)
-    if (written === undefined) throw this.#ctx.error('INTERNAL', `task ${next.id} changed inside its own transaction`)
-    return written
+  /** Writes the columns of `next` that differ from `current` (read in this transaction). */
+  #write(current: TaskRow, next: TaskValues): TaskRow {
+    return writeChangedColumns(this.#ctx, current, next, WRITABLE)
   }
 
-  #auditChange(who: Actor, action: string, before: TaskRow, after: TaskRow, now: number): void {
+  /** Audits a change with the fields that changed (not two whole tasks); returns the task as written. */
+  #auditChange(who: Actor, action: string, before: TaskRow, after: TaskRow, now: number, details?: unknown): Task {
     const ctx = this.#ctx
-    ctx.audit(who, { action, entityType: 'task', entityId: after.id, taskId: after.id, before: toTask(before, ctx), after: toTask(after, ctx) }, now)
+    const written = toTask(after, ctx)
+    const diff = taskDiff(toTask(before, ctx), written)
+    ctx.audit(who, { action, entityType: 'task', entityId: after.id, taskId: after.id, before: diff.before, after: diff.after, details }, now)
+    return written
   }
 
   /**
@@ -759,7 +751,7 @@ export class TaskItems {
       if (parent.status === 'done' || parent.status === 'cancelled') return
       const counts = ctx.db.get(CHILD_COUNTS, { id })!
       if (counts.total === 0 || counts.open > 0 || counts.done === 0) return
-      const written = this.#write({
+      const written = this.#write(parent, {
         ...parent,
         status: 'done',
         completed_at: now,
@@ -769,19 +761,7 @@ export class TaskItems {
         updated_at: now,
         modified_by: who.actor,
       })
-      ctx.audit(
-        who,
-        {
-          action: 'task.autoComplete',
-          entityType: 'task',
-          entityId: id,
-          taskId: id,
-          before: toTask(parent, ctx),
-          after: toTask(written, ctx),
-          details: { children: counts.total },
-        },
-        now,
-      )
+      this.#auditChange(who, 'task.autoComplete', parent, written, now, { children: counts.total })
       id = parent.parent_id
     }
   }
