@@ -94,7 +94,7 @@ const T0 = 1_700_000_000_000
  * `count` tasks: every 50th an epic (pending), the others tasks under it; 30% done;
  * priorities cycle. Then the id counter is set past them.
  */
-function seedTasks(count: number): string {
+export function seedTasks(count: number): string {
   return `${counter(count)}
     INSERT INTO tasks (seq, id, title, description, status, priority, type, parent_id, labels_json, created_at, updated_at, completed_at)
     SELECT i, 'T' || i, 'task number ' || i, 'what task ' || i || ' is about',
@@ -523,7 +523,7 @@ function readyAtSize(full: number): Workload {
 }
 
 /** Every task but the first two depends on two older tasks (edges spread deterministically). */
-function seedEveryTaskDepends(count: number): string {
+export function seedEveryTaskDepends(count: number): string {
   return `${counter(count)}
     INSERT OR IGNORE INTO task_dependencies (task_id, depends_on, created_at)
     SELECT 'T' || i, 'T' || (1 + (i * 104729) % (i - 1)), ${T0} FROM n WHERE i > 2;
