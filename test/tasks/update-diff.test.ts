@@ -85,3 +85,15 @@ describe('task updates by difference', () => {
     )
   })
 })
+
+describe('tasks.get fast path', () => {
+  it('accepts exactly what TaskIdSchema accepts', async () => {
+    const { tasks } = await openTasks()
+    await tasks.create({ title: 'one' })
+    expect((await tasks.get('T1')).title).toBe('one')
+    for (const bad of ['T0', 't1', 'T01', ' T1', 'T1 ', 'T', '', 'T12345678901234567', 42, null]) {
+      await expect(tasks.get(bad as string)).rejects.toMatchObject({ code: 'VALIDATION' })
+    }
+    await expect(tasks.get('T2')).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+})
