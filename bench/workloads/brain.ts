@@ -24,7 +24,7 @@ import type { Workload } from '../harness.js'
 import type { CapturedCall } from './common.js'
 import { captureCalls, size, withParams } from './common.js'
 
-const embedder = new FeatureHashingEmbedder({ dimensions: 384 })
+export const embedder = new FeatureHashingEmbedder({ dimensions: 384 })
 
 const VOCABULARY = (
   'deploy pipeline timeout cache cold warm sqlite writer lock busy retry transaction agent task parser schema queue lease ' +
@@ -32,7 +32,7 @@ const VOCABULARY = (
   'token budget prompt model embedding vector search rank fusion recall precision shard replica backup restore migrate'
 ).split(' ')
 
-function memoryText(i: number): { title: string; narrative: string } {
+export function memoryText(i: number): { title: string; narrative: string } {
   const w = (k: number) => VOCABULARY[(i * k + k * 3) % VOCABULARY.length]!
   return { title: `${w(7)} ${w(11)} ${w(13)} observed in run ${i}`, narrative: `${w(17)} ${w(19)} ${w(23)} ${w(29)} ${w(31)} after ${w(37)}` }
 }

@@ -34,7 +34,7 @@ const PRIMES = [7, 13, 31, 61, 101, 151, 211, 241]
 const CONTENT_SQL = PRIMES.map((p, j) => `(SELECT w FROM temp.words WHERE k = (i * ${p} + ${j * 17}) % 256)`).join(` || ' ' || `)
 
 /** `count` messages from alice to bob in their direct conversation, with bob's recipient rows. */
-function seedMessages(count: number): string {
+export function seedMessages(count: number): string {
   return `${WORDS_SQL}
     ${counter(count)}
     INSERT INTO messages (id, conversation_id, from_agent_id, content, created_at)

@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 
 import { and, eq, gt, isNull, sql as dsql } from 'drizzle-orm'
+import { sql as dsqlPlaceholder } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-sqlite'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
@@ -93,7 +94,7 @@ const T0 = 1_700_000_000_000
  * `count` tasks: every 50th an epic (pending), the others tasks under it; 30% done;
  * priorities cycle. Then the id counter is set past them.
  */
-function seedTasks(count: number): string {
+export function seedTasks(count: number): string {
   return `${counter(count)}
     INSERT INTO tasks (seq, id, title, description, status, priority, type, parent_id, labels_json, created_at, updated_at, completed_at)
     SELECT i, 'T' || i, 'task number ' || i, 'what task ' || i || ' is about',
@@ -145,6 +146,9 @@ const RAW_INSERT_TASK = `INSERT INTO tasks (seq, id, title, description, status,
   VALUES (?, ?, ?, NULL, 'pending', ?, 'task', 'work', 'feature', NULL, NULL, NULL, NULL, ?, '[]', '[]', '[]', NULL, NULL, NULL, 0,
   NULL, NULL, NULL, NULL, NULL, 0, ?, ?, NULL, ?, ?, NULL, NULL, NULL, NULL, NULL, 1) RETURNING *`
 const RAW_NEXT_SEQ = `UPDATE schema_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT), updated_at = ? WHERE key = 'task_id_sequence' RETURNING value`
+const RAW_AUDIT_CHANGE = `INSERT INTO audit_log (timestamp, action, entity_type, entity_id, task_id, actor, session_id, request_id, before_json, after_json, details_json)
+  VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL)`
+const ph = (name: string) => dsqlPlaceholder.placeholder(name)
 const RAW_AUDIT = `INSERT INTO audit_log (timestamp, action, entity_type, entity_id, task_id, actor, session_id, request_id, before_json, after_json, details_json)
   VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL)`
 
@@ -198,6 +202,160 @@ export const tasksWorkloads: Workload[] = [
               .values({ timestamp: now, action: 'task.create', entityType: 'task', entityId: row.id, taskId: row.id, actor: 'bench', afterJson: JSON.stringify(row) })
               .run()
           }),
+        drizzlePrepared: (() => {
+          const bump = dz
+            .update(schemaMeta)
+            .set({ value: dsql`CAST(CAST(${schemaMeta.value} AS INTEGER) + 1 AS TEXT)`, updatedAt: dsqlPlaceholder.placeholder('now') })
+            .where(eq(schemaMeta.key, 'task_id_sequence'))
+            .returning({ value: schemaMeta.value })
+            .prepare()
+          const insertTask = dz
+            .insert(tasks)
+            .values({
+              seq: ph('seq'), id: ph('id'), title: ph('title'), status: 'pending', priority: 'high', type: 'task', role: 'work',
+              scope: 'feature', labelsJson: '["bench"]', notesJson: '[]', acceptanceJson: '[]', filesJson: '[]',
+              noAutoComplete: 0, claimToken: 0, createdBy: 'bench', modifiedBy: 'bench', createdAt: ph('now'), updatedAt: ph('now'), version: 1,
+            })
+            .returning()
+            .prepare()
+          const insertAudit = dz
+            .insert(auditLog)
+            .values({ timestamp: ph('now'), action: 'task.create', entityType: 'task', entityId: ph('id'), taskId: ph('id'), actor: 'bench', afterJson: ph('after') })
+            .prepare()
+          return () =>
+            dz.transaction(() => {
+              const now = Date.now()
+              const seq = Number(bump.get({ now })!.value)
+              const row = insertTask.get({ seq, id: `T${seq}`, title: `task ${n++}`, now })
+              insertAudit.run({ now, id: row.id, after: JSON.stringify(row) })
+            })
+        })(),
+        teardown,
+      }
+    },
+  },
+  {
+    name: 'tasks: 100 creates in one transaction',
+    kind: 'write',
+    async setup(dir) {
+      const { ours, raw, teardown } = await threeFiles(dir)
+      const begin = raw.prepare('BEGIN IMMEDIATE')
+      const commit = raw.prepare('COMMIT')
+      const nextSeq = raw.prepare(RAW_NEXT_SEQ)
+      const insert = raw.prepare(RAW_INSERT_TASK)
+      const audit = raw.prepare(RAW_AUDIT)
+      let n = 0
+      return {
+        ours: () =>
+          ours.transaction(async (tx) => {
+            for (let i = 0; i < 100; i++) await tx.create({ title: `task ${n++}`, priority: 'high', labels: ['bench'] })
+          }),
+        raw: () => {
+          begin.run()
+          try {
+            for (let i = 0; i < 100; i++) {
+              const now = Date.now()
+              const seq = Number(nextSeq.get(now)!.value)
+              const row = insert.get(seq, `T${seq}`, `task ${n++}`, 'high', '["bench"]', 'bench', 'bench', now, now)!
+              audit.run(now, 'task.create', 'task', row.id as string, row.id as string, 'bench', JSON.stringify(row))
+            }
+            commit.run()
+          } catch (error) {
+            raw.exec('ROLLBACK')
+            throw error
+          }
+        },
+        notes: 'ours: tasks.transaction with 100 tx.create (each validated, audited, in a savepoint)',
+        teardown,
+      }
+    },
+  },
+  {
+    name: 'tasks: update (title, with audit row)',
+    kind: 'write',
+    async setup(dir) {
+      const count = size(10_000, 2_000)
+      const { ours, raw, dz, teardown } = await threeFiles(dir, seedTasks(count))
+      const begin = raw.prepare('BEGIN IMMEDIATE')
+      const commit = raw.prepare('COMMIT')
+      const getTask = raw.prepare(GET_TASK.sql)
+      const update = raw.prepare('UPDATE tasks SET title = ?, updated_at = ?, modified_by = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING *')
+      const audit = raw.prepare(RAW_AUDIT_CHANGE)
+      const counters = { ours: 0, raw: 0, drizzle: 0, prepared: 0 }
+      // Open tasks only (every 10th is pending: i % 10 >= 3), so no status rule gets in the way.
+      const idOf = (k: number) => `T${10 * (k % Math.floor(count / 10)) + 5}`
+      const dzGet = dz.select().from(tasks).where(eq(tasks.id, ph('id'))).prepare()
+      const dzUpdate = dz
+        .update(tasks)
+        .set({ title: ph('title') as never, updatedAt: ph('now') as never, modifiedBy: 'bench', version: dsql`${tasks.version} + 1` })
+        .where(and(eq(tasks.id, ph('id')), eq(tasks.version, ph('version'))))
+        .returning()
+        .prepare()
+      const dzAudit = dz
+        .insert(auditLog)
+        .values({ timestamp: ph('now'), action: 'task.update', entityType: 'task', entityId: ph('id'), taskId: ph('id'), actor: 'bench', beforeJson: ph('before'), afterJson: ph('after') })
+        .prepare()
+      const diff = (before: { title: unknown; updated_at: unknown; version: unknown }, after: { title: unknown; updated_at: unknown; version: unknown }) => [
+        JSON.stringify({ title: before.title, updatedAt: before.updated_at, version: before.version }),
+        JSON.stringify({ title: after.title, updatedAt: after.updated_at, version: after.version }),
+      ]
+      return {
+        ours: () => {
+          const k = counters.ours++
+          return ours.update(idOf(k), { title: `title ${k}` }, { actor: 'bench' })
+        },
+        raw: () => {
+          const k = counters.raw++
+          const id = idOf(k)
+          begin.run()
+          try {
+            const now = Date.now()
+            const before = getTask.get(id) as { title: string; updated_at: number; version: number }
+            const after = update.get(`title ${k}`, now, 'bench', id, before.version) as { title: string; updated_at: number; version: number }
+            const [b, a] = diff(before, after) as [string, string]
+            audit.run(now, 'task.update', 'task', id, id, 'bench', b, a)
+            commit.run()
+          } catch (error) {
+            raw.exec('ROLLBACK')
+            throw error
+          }
+        },
+        drizzle: () => {
+          const k = counters.drizzle++
+          const id = idOf(k)
+          dz.transaction((tx) => {
+            const now = Date.now()
+            const before = tx.select().from(tasks).where(eq(tasks.id, id)).get()!
+            const after = tx
+              .update(tasks)
+              .set({ title: `title ${k}`, updatedAt: now, modifiedBy: 'bench', version: dsql`${tasks.version} + 1` })
+              .where(and(eq(tasks.id, id), eq(tasks.version, before.version)))
+              .returning()
+              .get()!
+            tx.insert(auditLog)
+              .values({
+                timestamp: now, action: 'task.update', entityType: 'task', entityId: id, taskId: id, actor: 'bench',
+                beforeJson: JSON.stringify({ title: before.title, updatedAt: before.updatedAt, version: before.version }),
+                afterJson: JSON.stringify({ title: after.title, updatedAt: after.updatedAt, version: after.version }),
+              })
+              .run()
+          })
+        },
+        drizzlePrepared: () => {
+          const k = counters.prepared++
+          const id = idOf(k)
+          dz.transaction(() => {
+            const now = Date.now()
+            const before = dzGet.get({ id })!
+            const after = dzUpdate.get({ id, title: `title ${k}`, now, version: before.version })!
+            dzAudit.run({
+              now, id,
+              before: JSON.stringify({ title: before.title, updatedAt: before.updatedAt, version: before.version }),
+              after: JSON.stringify({ title: after.title, updatedAt: after.updatedAt, version: after.version }),
+            })
+          })
+        },
+        notes: `${count} tasks; ours audits the changed fields, raw and Drizzle write the same diff`,
         teardown,
       }
     },
@@ -215,6 +373,10 @@ export const tasksWorkloads: Workload[] = [
         ours: () => ours.get(nextId()),
         raw: () => get.get(nextId()),
         drizzle: () => dz.select().from(tasks).where(eq(tasks.id, nextId())).get(),
+        drizzlePrepared: (() => {
+          const prepared = dz.select().from(tasks).where(eq(tasks.id, ph('id'))).prepare()
+          return () => prepared.get({ id: nextId() })
+        })(),
         notes: `${count} tasks`,
         teardown,
       }
@@ -236,6 +398,12 @@ export const tasksWorkloads: Workload[] = [
           dz.select().from(tasks)
             .where(and(eq(tasks.status, 'pending'), isNull(tasks.archivedAt), gt(tasks.seq, 0)))
             .orderBy(tasks.seq).limit(51).all(),
+        drizzlePrepared: (() => {
+          const prepared = dz.select().from(tasks)
+            .where(and(eq(tasks.status, ph('status')), isNull(tasks.archivedAt), gt(tasks.seq, ph('after'))))
+            .orderBy(tasks.seq).limit(ph('limit')).prepare()
+          return () => prepared.all({ status: 'pending', after: 0, limit: 51 })
+        })(),
         notes: `${count} tasks`,
         teardown,
       }
@@ -323,7 +491,50 @@ export const tasksWorkloads: Workload[] = [
       }
     },
   },
+  readyAtSize(1_000),
+  readyAtSize(100_000),
 ]
+
+/**
+ * `ready()` with the default limit (100) on `count` tasks that all have dependencies
+ * (two edges per task to older ones, 30 % done, epics of 50, which have no edges): issue 19's target is
+ * the 100k row within 2× of the 1k row.
+ */
+function readyAtSize(full: number): Workload {
+  return {
+    name: `tasks: ready(100), ${full >= 1000 ? `${full / 1000}k` : full} tasks all with dependencies`,
+    kind: 'query',
+    async setup(dir) {
+      const count = size(full, Math.min(full, 2_000))
+      const { ours, raw, dz, teardown, files } = await threeFiles(dir, `${seedTasks(count)} ${seedEveryTaskDepends(count)}`)
+      const ready = raw.prepare(READY.sql)
+      return {
+        ours: () => ours.dependencies.ready(),
+        raw: () => ready.all(...READY.bind({ limit: 100, now: Date.now(), agent: null })),
+        drizzle: () => dz.all(withParams(READY.sql, READY.bind({ limit: 100, now: Date.now(), agent: null }))),
+        notes: `${count} tasks, ${scalar(files.ours, 'SELECT count(*) FROM task_dependencies')} edges, ${scalar(
+          files.ours,
+          'SELECT count(*) FROM tasks WHERE workable = 1 AND unresolved_blockers = 0 AND open_children = 0 AND held_by_ancestors = 0',
+        )} ready`,
+        teardown,
+      }
+    },
+  }
+}
+
+/**
+ * Every task (not the epics, which wait for their children) depends on two older
+ * tasks (edges spread deterministically): a task is ready when both are done,
+ * about 1 in 11 — so ready work has to step over ten blocked tasks per ready one.
+ */
+export function seedEveryTaskDepends(count: number): string {
+  return `${counter(count)}
+    INSERT OR IGNORE INTO task_dependencies (task_id, depends_on, created_at)
+    SELECT 'T' || i, 'T' || (1 + (i * 104729) % (i - 1)), ${T0} FROM n WHERE i > 2 AND i % 50 <> 1;
+    ${counter(count)}
+    INSERT OR IGNORE INTO task_dependencies (task_id, depends_on, created_at)
+    SELECT 'T' || i, 'T' || (1 + (i * 7919 + 13) % (i - 1)), ${T0} FROM n WHERE i > 2 AND i % 50 <> 1;`
+}
 
 /** Flat tasks (no tree, all pending) for the dependency workload. */
 function seedTasksFlat(count: number): string {

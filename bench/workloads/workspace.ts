@@ -14,6 +14,9 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
+import { DatabaseSync as DatabaseSyncClass } from 'node:sqlite'
+
+import * as sqliteVec from 'sqlite-vec'
 
 import { sql as dsql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-sqlite'
@@ -106,4 +109,59 @@ export const workspaceWorkloads: Workload[] = [
       }
     },
   },
+  {
+    // Issue 19: test fixtures. Target: ours p50 ≤ 0.5× raw (creating the schema).
+    name: 'workspace: in-memory open + close (test fixture)',
+    kind: 'lifecycle',
+    async setup(dir) {
+      const project = join(dir, 'fixture')
+      mkdirSync(project, { recursive: true })
+      // The six stores' schemas, as SQL text, read from a migrated in-memory workspace.
+      const schemas = await (async () => {
+        const ws = await CleoWorkspace.open(project, { inMemory: true, telemetry: true })
+        try {
+          const out: Record<string, string[]> = {}
+          for (const store of ['tasks', 'brain', 'conduit', 'signaldock', 'nexus', 'telemetry'] as const) {
+            const repo = (ws as unknown as Record<string, { kysely: { executeQuery(q: unknown): Promise<{ rows: unknown[] }> } }>)[store]!
+            const { rows } = await repo.kysely.executeQuery(
+              dsqlCompiled("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid"),
+            )
+            const virtual: string[] = []
+            out[store] = (rows as Array<{ type: string; name: string; sql: string }>)
+              .filter((r) => {
+                if (/^CREATE VIRTUAL TABLE/i.test(r.sql)) virtual.push(r.name)
+                else if (r.type === 'table' && virtual.some((v) => r.name.startsWith(`${v}_`))) return false // shadow table
+                return true
+              })
+              .map((r) => r.sql)
+          }
+          return out
+        } finally {
+          await ws.close()
+        }
+      })()
+      const vecPath = sqliteVec.getLoadablePath()
+      return {
+        ours: async () => {
+          const ws = await CleoWorkspace.open(project, { inMemory: true, telemetry: true })
+          await ws.close()
+        },
+        raw: () => {
+          for (const [store, statements] of Object.entries(schemas)) {
+            const db = new DatabaseSyncClass(':memory:', { allowExtension: store === 'brain' })
+            if (store === 'brain') db.loadExtension(vecPath)
+            db.exec('BEGIN')
+            for (const statement of statements) db.exec(statement)
+            db.exec('COMMIT')
+            db.close()
+          }
+        },
+        notes: `raw: six :memory: databases, each store's ${Object.values(schemas).reduce((n, s) => n + s.length, 0)} schema statements in one transaction (no seed rows); ours: CleoWorkspace.open(dir, { inMemory: true, telemetry: true }) + close`,
+      }
+    },
+  },
 ]
+
+function dsqlCompiled(text: string) {
+  return { sql: text, parameters: [], query: { kind: 'RawNode' } }
+}

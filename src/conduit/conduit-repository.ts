@@ -5,6 +5,7 @@
  */
 import { DaemonSettings, VoiceAssignments } from './daemon-data.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
+import { CleoStoreError } from '../sqlite/errors.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
@@ -93,6 +94,29 @@ export class ConduitRepository extends StoreRepository<ConduitDatabase> {
     this.leases = new WriterLeases(ctx)
     this.settings = new DaemonSettings(ctx)
     this.voices = new VoiceAssignments(ctx)
+  }
+
+  // ── batches (issue 19) ──
+  /**
+   * Runs `fn` in one all-or-nothing write transaction. `tx` is this repository:
+   * every call made from inside `fn` (its async flow) — sends, inbox commits,
+   * queue operations, … with their validation — joins the transaction, each in a
+   * savepoint (a call that throws leaves nothing behind; `fn` may catch it and go
+   * on). When `fn` throws or rejects, nothing of it is kept. Calls from other async
+   * flows wait until it ends; the write lock is held while `fn` awaits.
+   *
+   * @example
+   * ```ts
+   * await conduit.transaction(async (tx) => {
+   *   for (const to of ['bob', 'carol']) await tx.messages.send({ from: 'alice', to, content: 'release at five' })
+   * }) // both messages, or neither
+   * ```
+   */
+  transaction<T>(fn: (tx: ConduitRepository) => Promise<T> | T): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(new CleoStoreError('VALIDATION', 'conduit.transaction: expected a function', { ...this.context, details: { operation: 'conduit.transaction', path: [] } }))
+    }
+    return this.db.batch(() => fn(this))
   }
 
   /**

@@ -181,12 +181,12 @@ const THREAD = template<ConduitDatabase, { id: string }>()((db, p) =>
           up(id, reply_to) AS (
             SELECT id, reply_to FROM messages WHERE id = ${p('id')}
             UNION
-            SELECT m.id, m.reply_to FROM messages AS m JOIN up ON m.id = up.reply_to
+            SELECT m.id, m.reply_to FROM up CROSS JOIN messages AS m ON m.id = up.reply_to
           ),
           down(seq, id) AS (
             SELECT seq, id FROM messages WHERE id = (SELECT id FROM up WHERE reply_to IS NULL)
             UNION
-            SELECT m.seq, m.id FROM messages AS m JOIN down ON m.reply_to = down.id
+            SELECT m.seq, m.id FROM down CROSS JOIN messages AS m ON m.reply_to = down.id
           )
         SELECT seq FROM down
       )`,

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
+
 import type { Compilable } from 'kysely'
 import { CompiledQuery, Kysely } from 'kysely'
 import type { Transaction } from 'kysely'
@@ -66,6 +68,12 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
+/**
+ * Which {@link SqliteDatabase.batch} callback the current async flow runs in: calls
+ * made from it join its transaction; calls from elsewhere wait for it to end.
+ */
+const batchScope = new AsyncLocalStorage<object>()
+
 /** Result of an integrity check. */
 export interface IntegrityReport {
   /** True when SQLite found nothing wrong and no foreign key dangles. */
@@ -115,6 +123,11 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   readonly #begin: StatementSync
   readonly #commit: StatementSync
   readonly #rollback: StatementSync
+  readonly #savepoint: StatementSync
+  readonly #releaseSavepoint: StatementSync
+  readonly #rollbackToSavepoint: StatementSync
+  /** The open batch (see {@link batch}): its scope token. */
+  #batch: object | null = null
   #closed = false
 
   constructor(props: SqliteDatabaseProps) {
@@ -126,6 +139,107 @@ export class SqliteDatabase<DB> implements ConnectionHost {
     this.#begin = props.connection.prepare('BEGIN IMMEDIATE')
     this.#commit = props.connection.prepare('COMMIT')
     this.#rollback = props.connection.prepare('ROLLBACK')
+    this.#savepoint = props.connection.prepare('SAVEPOINT cleo_batch_step')
+    this.#releaseSavepoint = props.connection.prepare('RELEASE cleo_batch_step')
+    this.#rollbackToSavepoint = props.connection.prepare('ROLLBACK TO cleo_batch_step')
+  }
+
+  /**
+   * True when the caller runs inside this database's open {@link batch} callback
+   * (its statements then join the batch's transaction instead of waiting for it).
+   */
+  joinsBatch(): boolean {
+    return this.#batch !== null && batchScope.getStore() === this.#batch
+  }
+
+  /** Runs `fn` inside the open batch, outside any savepoint (reads). */
+  #inBatch<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn())
+    } catch (error) {
+      return Promise.reject(toCleoStoreError(error, this.context))
+    }
+  }
+
+  /** Runs the write `fn` inside the open batch, in a savepoint: a failed step leaves nothing behind. */
+  #stepInBatch<T>(fn: () => T): Promise<T> {
+    try {
+      this.#savepoint.run()
+    } catch (error) {
+      return Promise.reject(toCleoStoreError(error, this.context))
+    }
+    try {
+      const result = fn()
+      if (isPromiseLike(result)) throw new CleoStoreError('INTERNAL', 'write() callback must be synchronous', this.context)
+      this.#releaseSavepoint.run()
+      return Promise.resolve(result)
+    } catch (error) {
+      try {
+        this.#rollbackToSavepoint.run()
+        this.#releaseSavepoint.run()
+      } catch {
+        // The original error matters.
+      }
+      return Promise.reject(toCleoStoreError(error, this.context))
+    }
+  }
+
+  /**
+   * Runs the asynchronous `fn` as one write transaction (`BEGIN IMMEDIATE` … `COMMIT`):
+   * every `read`, `snapshot` and `write` made from inside `fn` (its async flow) joins
+   * it — each `write` in a savepoint, so a step that throws leaves nothing behind and
+   * `fn` may catch it and go on — and when `fn` throws (or rejects) everything is
+   * rolled back. Calls from other async flows wait until it ends. A batch inside a
+   * batch joins the outer one. Only the `BEGIN` is retried on BUSY (nothing has run
+   * yet then); `fn` runs once.
+   *
+   * Hold it briefly: the write lock is held while `fn` awaits.
+   *
+   * @example
+   * ```ts
+   * await db.batch(async () => {
+   *   await db.write(() => db.run(INSERT_ROW, { name: 'a' }))
+   *   await db.write(() => db.run(INSERT_ROW, { name: 'b' }))
+   * }) // both rows, or neither
+   * ```
+   */
+  async batch<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.joinsBatch()) return fn()
+    await this.#retryOnBusy(async () => {
+      await this.#lock()
+      if (this.connection.isTransaction) {
+        this.mutex.release()
+        throw new CleoStoreError('INTERNAL', 'batch() called while a transaction is open on this connection', this.context)
+      }
+      try {
+        this.#begin.run()
+      } catch (error) {
+        this.mutex.release()
+        throw error
+      }
+    })
+    const token = {}
+    this.#batch = token
+    try {
+      const result = await batchScope.run(token, fn)
+      this.#batch = null
+      this.#commit.run()
+      return result
+    } catch (error) {
+      this.#batch = null
+      if (this.connection.isOpen && this.connection.isTransaction) {
+        try {
+          this.#rollback.run()
+        } catch {
+          // The original error matters; SQLite may already have rolled back.
+        }
+      }
+      // The caller's own errors pass through unchanged; SQLite's are translated.
+      const sqliteError = error instanceof Error && (error as { code?: unknown }).code === 'ERR_SQLITE_ERROR'
+      throw sqliteError ? toCleoStoreError(error, this.context) : error
+    } finally {
+      this.mutex.release()
+    }
   }
 
   /** Absolute path of the file, or `:memory:`. */
@@ -247,11 +361,13 @@ export class SqliteDatabase<DB> implements ConnectionHost {
    */
   read<T>(fn: () => T): Promise<T> {
     if (!this.#closed && this.mutex.tryAcquire()) return this.#settle(fn)
+    if (this.#batch !== null && this.joinsBatch()) return this.#inBatch(fn)
     return this.#lock().then(() => this.#settle(fn))
   }
 
   /** Runs `fn` inside a deferred (read) transaction: several statements, one snapshot. */
   async snapshot<T>(fn: () => T): Promise<T> {
+    if (this.#batch !== null && this.joinsBatch()) return this.#inBatch(fn)
     await this.#lock()
     try {
       this.connection.exec('BEGIN DEFERRED')
@@ -295,6 +411,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
         this.mutex.release()
       }
     }
+    if (this.#batch !== null && this.joinsBatch()) return this.#stepInBatch(fn)
     return this.#retryOnBusy(async () => {
       await this.#lock()
       try {
@@ -364,12 +481,15 @@ export class SqliteDatabase<DB> implements ConnectionHost {
     this.#closed = true
     await this.mutex.acquire()
     try {
-      if (this.connection.isOpen) {
+      // A :memory: database dies with its connection: its statistics would be lost.
+      if (this.connection.isOpen && this.path !== ':memory:') {
         try {
           this.connection.exec('PRAGMA optimize')
         } catch {
           // Best effort: a read-only or full database still closes.
         }
+      }
+      if (this.connection.isOpen) {
         this.statements.clear()
         this.connection.close()
       }

@@ -32,6 +32,8 @@ export interface ConnectionHost {
   readonly context: ErrorContext
   /** How long a statement outside a transaction (and `BEGIN`) waits for the lock (default 5000 ms). */
   readonly busyRetry?: BusyRetryPolicy
+  /** True when the caller runs inside the host's open batch: its queries join it without taking the lock. */
+  joinsBatch?(): boolean
 }
 
 /**
@@ -140,15 +142,19 @@ class NodeSqliteConnection implements DatabaseConnection {
 export class NodeSqliteDriver implements Driver {
   readonly #host: ConnectionHost
   readonly #connection: NodeSqliteConnection
+  /** Handed out inside the host's batch (which holds the lock already): releasing it releases nothing. */
+  readonly #batchConnection: NodeSqliteConnection
 
   constructor(host: ConnectionHost) {
     this.#host = host
     this.#connection = new NodeSqliteConnection(host)
+    this.#batchConnection = new NodeSqliteConnection(host)
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.#host.joinsBatch?.() === true) return this.#batchConnection
     await this.#host.mutex.acquire()
     return this.#connection
   }
@@ -178,7 +184,8 @@ export class NodeSqliteDriver implements Driver {
     await connection.executeQuery(Compiled.raw(`RELEASE SAVEPOINT ${quoteIdentifier(savepointName)}`))
   }
 
-  async releaseConnection(): Promise<void> {
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (connection === this.#batchConnection) return
     this.#host.mutex.release()
   }
 

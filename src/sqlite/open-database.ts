@@ -40,6 +40,17 @@ import { loadSqliteVec, markSqliteVecUnavailable } from './sqlite-vec.js'
 /** The in-memory database path. */
 export const MEMORY = ':memory:'
 
+/**
+ * In-memory templates: the image of a freshly migrated `:memory:` database, per
+ * store definition, taken the first time this process opens one. Later in-memory
+ * opens of the same store deserialize it instead of running the migrations again
+ * (test fixtures open hundreds). Keyed by the definition object, so a store with
+ * other migrations never shares an image.
+ */
+const memoryTemplates = new WeakMap<StoreDefinition, Uint8Array>()
+
+type ImageConnection = DatabaseSync & { serialize?(): Uint8Array; deserialize?(image: Uint8Array): void }
+
 /** Engine options every repository's `open()` accepts. */
 export interface EngineOptions {
   /**
@@ -463,7 +474,13 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
     throw toCleoStoreError(error, context)
   }
 
+  const template = memory ? memoryTemplates.get(store) : undefined
+  const image = connection as ImageConnection
   try {
+    if (template !== undefined && typeof image.deserialize === 'function') {
+      // A copy of the template: migrated, application_id set; the pragmas follow.
+      image.deserialize(template)
+    }
     const database = new SqliteDatabase<DB>({
       connection,
       context,
@@ -504,7 +521,10 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
       busyTimeoutMs,
       ...(options.backupsKept === undefined ? {} : { backupsKept: options.backupsKept }),
     }
-    await migrateToLatest(database as SqliteDatabase<unknown>, store, migrateOptions)
+    if (template === undefined || typeof image.deserialize !== 'function') {
+      await migrateToLatest(database as SqliteDatabase<unknown>, store, migrateOptions)
+      if (memory && typeof image.serialize === 'function') memoryTemplates.set(store, image.serialize())
+    }
     return database
   } catch (error) {
     try {

@@ -58,6 +58,9 @@ export function rowReader(db: DatabaseSync, sql: string, entry: CachedStatement)
  * no map reordering; on overflow, flagged entries are moved to the young end once
  * and the oldest unflagged entry is dropped.
  */
+/** DDL: a statement that is run once, not worth a cache slot. */
+const ONE_OFF = /^\s*(CREATE|ALTER|DROP)\b/i
+
 export class StatementCache {
   readonly #db: DatabaseSync
   readonly #capacity: number
@@ -82,6 +85,8 @@ export class StatementCache {
     }
     const statement = this.#db.prepare(sql)
     const entry: CachedStatement = { statement, returnsRows: statement.columns().length > 0, recent: false }
+    // Schema changes run once (migrations): caching them would only evict hot statements.
+    if (ONE_OFF.test(sql)) return entry
     this.#evictFor()
     this.#entries.set(sql, entry)
     return entry

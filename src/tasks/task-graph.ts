@@ -26,8 +26,9 @@ const ANCESTORS = template<TasksDatabase, { id: string; max: number }>()((db, p)
         .where('id', '=', p('id'))
         .unionAll((qb2) =>
           qb2
-            .selectFrom('tasks as t')
-            .innerJoin('up', 'up.parent_id', 't.id')
+            .selectFrom('up')
+            .crossJoin('tasks as t')
+            .whereRef('t.id', '=', 'up.parent_id')
             .select(['t.id', 't.parent_id', 't.type', sql<number>`up.depth + 1`.as('depth')])
             .where('up.depth', '<', p('max')),
         ),
@@ -37,7 +38,11 @@ const ANCESTORS = template<TasksDatabase, { id: string; max: number }>()((db, p)
     .orderBy('depth'),
 )
 
-/** `id` and every descendant, with their distance below `id`. */
+/**
+ * `id` and every descendant, with their distance below `id`. Every join starts from
+ * the walk (`CROSS JOIN` fixes the order): the planner otherwise read all tasks in
+ * id order to probe the walk (O(n), 26 ms at 100k tasks).
+ */
 const SUBTREE = template<TasksDatabase, { id: string; max: number }>()((db, p) =>
   db
     .withRecursive('down(id, depth)', (qb) =>
@@ -47,14 +52,16 @@ const SUBTREE = template<TasksDatabase, { id: string; max: number }>()((db, p) =
         .where('id', '=', p('id'))
         .unionAll((qb2) =>
           qb2
-            .selectFrom('tasks as t')
-            .innerJoin('down', 'down.id', 't.parent_id')
+            .selectFrom('down')
+            .crossJoin('tasks as t')
+            .whereRef('t.parent_id', '=', 'down.id')
             .select(['t.id', sql<number>`down.depth + 1`.as('depth')])
             .where('down.depth', '<', p('max')),
         ),
     )
     .selectFrom('down')
-    .innerJoin('tasks', 'tasks.id', 'down.id')
+    .crossJoin('tasks')
+    .whereRef('tasks.id', '=', 'down.id')
     .select(['tasks.id', 'tasks.type', 'tasks.archived_at', 'tasks.status', 'down.depth'])
     .orderBy('down.depth')
     .orderBy('tasks.seq'),

@@ -13,6 +13,7 @@ import { template } from '../sqlite/query-template.js'
 import { actorGiven, claimActor } from './task-claim-guard.js'
 import { ancestorChain, insertDependency, levelOf, subtree } from './task-graph.js'
 import { assertPipelineAllowsDone, cancelOpenPipeline, pipelineAllowsDone } from './task-lifecycle.js'
+import { taskDiff, writeChangedColumns } from './task-row-diff.js'
 import type { Task, TaskRow } from './task-rows.js'
 import { GET_TASK, requireTaskRow, toTask } from './task-rows.js'
 import { canTransitionTask, inferTaskType, retypeForParent, taskParentAllowed } from './task-rules.js'
@@ -54,8 +55,11 @@ export interface TaskPage {
   readonly nextCursor: string | null
 }
 
-/** Every stored column of `tasks` except the generated ones. */
-type TaskValues = Omit<TaskRow, 'priority_rank' | 'workable'>
+/** `TaskIdSchema`'s pattern, for the read fast path. */
+const TASK_ID_PATTERN = /^T[1-9][0-9]{0,15}$/
+
+/** Every stored column of `tasks` except the generated ones and the trigger-kept counters. */
+type TaskValues = Omit<TaskRow, 'priority_rank' | 'workable' | 'unresolved_blockers' | 'open_children' | 'held_by_ancestors'>
 
 const WRITABLE = [
   'title',
@@ -122,17 +126,6 @@ const NEXT_SEQ = template<TasksDatabase, { now: number }>()((db, p) =>
 
 const INSERT_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
   db.insertInto('tasks').values(params(p, INSERTED)).returningAll(),
-)
-
-/** Writes a whole row computed in TypeScript; matches on the version read in the same transaction. */
-const WRITE_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
-  db
-    .updateTable('tasks')
-    .set(params(p, WRITABLE))
-    .set({ version: sql<number>`version + 1` })
-    .where('id', '=', p('id'))
-    .where('version', '=', p('version'))
-    .returningAll(),
 )
 
 const SESSION_EXISTS = template<TasksDatabase, { id: string }>()((db, p) =>
@@ -377,7 +370,8 @@ export class TaskItems {
   /** Reads one task; `NOT_FOUND` when it does not exist. */
   async get(id: string): Promise<Task> {
     const ctx = this.#ctx
-    const taskId = ctx.parse(TaskIdSchema, id, 'tasks.get')
+    // The schema is this pattern: a valid id skips zod (a hot path), anything else gets its error.
+    const taskId = typeof id === 'string' && TASK_ID_PATTERN.test(id) ? id : ctx.parse(TaskIdSchema, id, 'tasks.get')
     const row = await ctx.db.read(() => ctx.db.get(GET_TASK, { id: taskId }))
     if (row === undefined) throw ctx.notFound('task', taskId)
     return toTask(row, ctx)
@@ -398,7 +392,7 @@ export class TaskItems {
     const data = ctx.parse(UpdateTaskSchema, patch, 'tasks.update')
     const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.update')
     let who = ctx.actor(options, 'tasks.update')
-    const row = await ctx.db.write(() => {
+    return ctx.db.write(() => {
       const now = ctx.now()
       const current = this.#lockForWrite(taskId, opts, now, 'update')
       who = claimActor(ctx, current, opts.claimToken, actorGiven(options), who, now)
@@ -416,14 +410,13 @@ export class TaskItems {
       }
       this.#applyStatus(current, next, now)
       this.#pipelineRule(who, current, next, now)
-      const written = this.#write(next)
-      this.#auditChange(who, 'task.update', current, written, now)
+      const written = this.#write(current, next)
+      const task = this.#auditChange(who, 'task.update', current, written, now)
       if (written.status !== current.status && (written.status === 'done' || written.status === 'cancelled')) {
         this.#autoComplete(who, written.parent_id, now)
       }
-      return written
+      return task
     })
-    return toTask(row, ctx)
   }
 
   /** Lists tasks; see `TasksRepository.list`. */
@@ -525,7 +518,7 @@ export class TaskItems {
         const height = Math.max(...subtree(ctx, taskId).map((node) => node.depth))
         this.#checkDepth(parent.id, height)
       }
-      const written = this.#write({ ...current, parent_id: parent?.id ?? null, type, updated_at: now, modified_by: who.actor })
+      const written = this.#write(current, { ...current, parent_id: parent?.id ?? null, type, updated_at: now, modified_by: who.actor })
       this.#auditChange(who, 'task.reparent', current, written, now)
       return written
     })
@@ -592,7 +585,7 @@ export class TaskItems {
             )
           }
         }
-        const written = this.#write({
+        const written = this.#write(current, {
           ...current,
           archived_at: now,
           archive_reason: archiveReasonFor(current.status),
@@ -635,7 +628,7 @@ export class TaskItems {
       let result: TaskRow | undefined
       for (const target of targets) {
         const current = requireTaskRow(ctx, target)
-        const written = this.#write({ ...current, archived_at: null, archive_reason: null, updated_at: now, modified_by: who.actor })
+        const written = this.#write(current, { ...current, archived_at: null, archive_reason: null, updated_at: now, modified_by: who.actor })
         this.#auditChange(who, 'task.restore', current, written, now)
         if (target === taskId) result = written
       }
@@ -774,7 +767,7 @@ export class TaskItems {
       // pending → active → done in one step: the transition rule sees the active leg.
       this.#applyStatus({ ...current, status: 'active' }, next, now)
       this.#pipelineRule(who, current, next, now)
-      const written = this.#write(next)
+      const written = this.#write(current, next)
       this.#auditChange(who, 'task.complete', current, written, now)
       this.#autoComplete(who, written.parent_id, now)
       return written
@@ -782,15 +775,18 @@ export class TaskItems {
     return toTask(row, ctx)
   }
 
-  #write(next: TaskValues): TaskRow {
-    const written = this.#ctx.db.get(WRITE_TASK, next)
-    if (written === undefined) throw this.#ctx.error('INTERNAL', `task ${next.id} changed inside its own transaction`)
-    return written
+  /** Writes the columns of `next` that differ from `current` (read in this transaction). */
+  #write(current: TaskRow, next: TaskValues): TaskRow {
+    return writeChangedColumns(this.#ctx, current, next, WRITABLE)
   }
 
-  #auditChange(who: Actor, action: string, before: TaskRow, after: TaskRow, now: number): void {
+  /** Audits a change with the fields that changed (not two whole tasks); returns the task as written. */
+  #auditChange(who: Actor, action: string, before: TaskRow, after: TaskRow, now: number, details?: unknown): Task {
     const ctx = this.#ctx
-    ctx.audit(who, { action, entityType: 'task', entityId: after.id, taskId: after.id, before: toTask(before, ctx), after: toTask(after, ctx) }, now)
+    const written = toTask(after, ctx)
+    const diff = taskDiff(toTask(before, ctx), written)
+    ctx.audit(who, { action, entityType: 'task', entityId: after.id, taskId: after.id, before: diff.before, after: diff.after, details }, now)
+    return written
   }
 
   /**
@@ -808,7 +804,7 @@ export class TaskItems {
       if (counts.total === 0 || counts.open > 0 || counts.done === 0) return
       // T877: an epic whose pipeline is not finished stays open.
       if (!pipelineAllowsDone(ctx, id)) return
-      const written = this.#write({
+      const written = this.#write(parent, {
         ...parent,
         status: 'done',
         completed_at: now,
@@ -818,19 +814,7 @@ export class TaskItems {
         updated_at: now,
         modified_by: who.actor,
       })
-      ctx.audit(
-        who,
-        {
-          action: 'task.autoComplete',
-          entityType: 'task',
-          entityId: id,
-          taskId: id,
-          before: toTask(parent, ctx),
-          after: toTask(written, ctx),
-          details: { children: counts.total },
-        },
-        now,
-      )
+      this.#auditChange(who, 'task.autoComplete', parent, written, now, { children: counts.total })
       id = parent.parent_id
     }
   }

@@ -13,6 +13,7 @@ import { iteratePages } from '../sqlite/paging.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
 import { AgentCredentials } from './agent-credentials.js'
+import { CleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import { TaskAdrs } from './task-adrs.js'
 import { TaskAgentInstances } from './task-agent-instances.js'
@@ -172,6 +173,34 @@ export class TasksRepository extends StoreRepository<TasksDatabase> {
     validate(SettingsSchema, settingsInput(options), 'TasksRepository.open', { store: TASKS_STORE.name })
     const db = await openStoreDatabase<TasksDatabase>(TASKS_STORE, path, engine)
     return new TasksRepository(db, options)
+  }
+
+  // ── batches (issue 19) ──
+  /**
+   * Runs `fn` in one all-or-nothing write transaction. `tx` is this repository:
+   * every call made from inside `fn` (its async flow) — creates, updates,
+   * dependencies, sessions, … with their validation and audit rows — joins the
+   * transaction, each in a savepoint (a call that throws leaves nothing behind, and
+   * `fn` may catch the error and go on). When `fn` throws or rejects, nothing of it
+   * is kept; otherwise everything commits at once. Calls from other async flows
+   * wait until it ends. The write lock is held while `fn` awaits: keep network I/O
+   * out of it.
+   *
+   * @example
+   * ```ts
+   * const created = await tasks.transaction(async (tx) => {
+   *   const epic = await tx.create({ title: 'Parser', type: 'epic' })
+   *   const lexer = await tx.create({ title: 'Lexer', parentId: epic.id })
+   *   await tx.create({ title: 'Grammar', parentId: epic.id, dependsOn: [lexer.id] })
+   *   return epic
+   * }) // three tasks and three audit rows, or none
+   * ```
+   */
+  transaction<T>(fn: (tx: TasksRepository) => Promise<T> | T): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(new CleoStoreError('VALIDATION', 'tasks.transaction: expected a function', { ...this.context, details: { operation: 'tasks.transaction', path: [] } }))
+    }
+    return this.db.batch(() => fn(this))
   }
 
   /**

@@ -113,6 +113,12 @@ export interface TasksTable {
   version: number
   /** 1 when pending or active and not archived; generated (the ready index's condition). */
   workable: GeneratedAlways<number>
+  /** Own dependencies whose target is neither done nor cancelled; kept by triggers (0013). */
+  unresolved_blockers: Generated<number>
+  /** Children neither done nor cancelled and not archived; kept by triggers (0013). */
+  open_children: Generated<number>
+  /** Ancestors with unresolved blockers of their own; kept by triggers (0013). */
+  held_by_ancestors: Generated<number>
 }
 
 /**

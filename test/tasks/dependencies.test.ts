@@ -172,18 +172,14 @@ describe('ready work', () => {
     expect(await tasks.dependencies.next()).toBeNull()
   })
 
-  it('runs as one indexed query: walks tasks_ready_idx in order, no scan of tasks, no sort', async () => {
+  it('runs as one indexed query: walks tasks_ready_walk_idx in order, no scan of tasks, no sort', async () => {
     const { tasks } = await openTasks()
     for (let i = 0; i < 50; i++) await tasks.create({ title: `t${i}`, priority: (['low', 'high'] as const)[i % 2]! })
     for (const query of [READY, READY_FOR_AGENT, READY_UNCLAIMED]) {
       // Parameters left unbound are NULL: the plan does not depend on them.
       const { rows } = await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`).execute(tasks.kysely)
-      const details = rows.map((r) => r.detail)
-      expect(details[0]).toBe('SCAN t USING INDEX tasks_ready_idx')
-      expect(details.filter((d) => /^SCAN (t|b|c|d|p)\b/.test(d) && !d.includes('USING INDEX'))).toEqual([])
-      expect(details.some((d) => d.includes('TEMP B-TREE'))).toBe(false)
-      expect(details).toContain('SEARCH d USING PRIMARY KEY (task_id=?)')
-      expect(details).toContain('SEARCH c USING INDEX tasks_parent_idx (parent_id=?)')
+      // The counters kept by triggers (migration 0013) replace the probes per candidate.
+      expect(rows.map((r) => r.detail)).toEqual(['SCAN t USING INDEX tasks_ready_walk_idx'])
     }
   })
 })
