@@ -42,7 +42,7 @@ import { PostgresSignaldockStore, SqliteSignaldockStore } from './signaldock-sto
 import type { SignaldockDatabase } from './signaldock.tables.js'
 import { SIGNALDOCK_STORE } from './signaldock.store.js'
 import { z } from 'zod'
-import { BusyRetryOptionsSchema, checkOptions, FunctionSchema, RepositoryOptionsSchema } from '../sqlite/options.js'
+import { BusyRetryOptionsSchema, checkOptions, FunctionSchema, repositoryOptionsSchema } from '../sqlite/options.js'
 import { AuthAccounts, SignaldockUsers } from './users.js'
 
 /** Options of {@link SignaldockRepository.open} (SQLite). */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
 import { HOOK_OUTBOX_QUEUE } from '../../src/daemon/hook-outbox.js'
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 
 let conduit: DatabaseSync
 let tasks: DatabaseSync

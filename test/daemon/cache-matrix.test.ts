@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { DEFAULT_SNAPSHOT_POLICY } from '../../src/conduit/snapshot-cache.js'
-import type { CleoWorkspace } from '../../src/workspace.js'
+import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
 import { openDaemon } from './daemon-fixtures.js'
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
 import { uxCleanupQueue } from '../../src/daemon/ux-cleanup.js'
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
 import { diskDirs, openDaemon } from './daemon-fixtures.js'
 

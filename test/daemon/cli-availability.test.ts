@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import { DAEMON_AGENT_DESCRIPTION } from '../../src/daemon/daemon-agents.js'
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { diskDirs, openDaemon, T0 } from './daemon-fixtures.js'
 
 const workspaces: CleoWorkspace[] = []

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import { DAEMON_COMMAND_QUEUE } from '../../src/daemon/daemon-commands.js'
 import { PermanentHookFailure } from '../../src/daemon/hook-outbox.js'
-import type { CleoWorkspace } from '../../src/workspace.js'
+import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
 import { openDaemon, T0 } from './daemon-fixtures.js'
 

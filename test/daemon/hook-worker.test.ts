@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { HOOK_MALFORMED_ERROR_PREFIX, HOOK_OUTBOX_QUEUE, PermanentHookFailure } from '../../src/daemon/hook-outbox.js'
-import type { CleoWorkspace } from '../../src/workspace.js'
+import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { openDaemon } from './daemon-fixtures.js'
 
 const workspaces: CleoWorkspace[] = []

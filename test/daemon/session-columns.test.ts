@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
-import { CleoWorkspace } from '../../src/workspace.js'
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
 import { diskDirs, openDaemon, T0 } from './daemon-fixtures.js'
 

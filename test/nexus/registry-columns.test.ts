@@ -75,7 +75,7 @@ describe('nexus registry columns', () => {
     await using nexus = await NexusRepository.open(':memory:')
     const entry = await nexus.audit.append({ action: 'route.sent', source: 'harness', gateway: 'mcp', domain: 'nexus', operation: 'route' })
     expect(entry).toMatchObject({ source: 'harness', gateway: 'mcp' })
-    expect((await nexus.audit.list({ action: 'route.sent' }))[0]).toMatchObject({ gateway: 'mcp' })
+    expect((await nexus.audit.list({ action: 'route.sent' })).items[0]).toMatchObject({ gateway: 'mcp' })
     expect((await nexus.audit.append({ action: 'x' })).gateway).toBeNull()
   })
 })

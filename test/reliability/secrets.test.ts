@@ -170,11 +170,11 @@ const CALLS: Record<string, Call> = {
     signaldock.accounts.link({ userId, providerId: 'gh', accountId: '1', passwordHash: anyValue(v) }),
   'signaldock.accounts.link accessToken beside a bad accountId': (v) =>
     signaldock.accounts.link({ userId, providerId: 'gh', accountId: anyValue(['x']), accessToken: anyValue(v), refreshToken: anyValue(v) }),
-  'signaldock.sessions.create token': (v) => signaldock.sessions.create({ userId, token: anyValue(v), ttlMs: 60_000 }),
-  'signaldock.sessions.getByToken': (v) => signaldock.sessions.getByToken(anyValue(v)),
-  'signaldock.sessions.extend': (v) => signaldock.sessions.extend(anyValue(v), { ttlMs: 1000 }),
-  'signaldock.sessions.setActiveOrganization': (v) => signaldock.sessions.setActiveOrganization(anyValue(v), null),
-  'signaldock.sessions.revoke': (v) => signaldock.sessions.revoke(anyValue(v)),
+  'signaldock.authSessions.create token': (v) => signaldock.authSessions.create({ userId, token: anyValue(v), ttlMs: 60_000 }),
+  'signaldock.authSessions.getByToken': (v) => signaldock.authSessions.getByToken(anyValue(v)),
+  'signaldock.authSessions.extend': (v) => signaldock.authSessions.extend(anyValue(v), { ttlMs: 1000 }),
+  'signaldock.authSessions.setActiveOrganization': (v) => signaldock.authSessions.setActiveOrganization(anyValue(v), null),
+  'signaldock.authSessions.revoke': (v) => signaldock.authSessions.revoke(anyValue(v)),
   'signaldock.verifications.create value': (v) =>
     signaldock.verifications.create({ identifier: 'ada', value: anyValue(v), ttlMs: 60_000 }),
   'signaldock.verifications.consume value': (v) => signaldock.verifications.consume('ada', anyValue(v)),

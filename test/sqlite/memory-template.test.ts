@@ -33,7 +33,7 @@ describe('in-memory stores from a template', () => {
         // Triggers came with the copy: the ready counters move.
         const x = await c.create({ title: 'x' })
         await c.create({ title: 'y', dependsOn: [x.id] })
-        expect((await c.dependencies.ready()).map((t) => t.title)).toEqual(['first in c', 'x'])
+        expect((await c.dependencies.ready()).items.map((t) => t.title)).toEqual(['first in c', 'x'])
       } finally {
         await c.close()
       }

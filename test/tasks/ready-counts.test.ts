@@ -122,7 +122,7 @@ describe('ready counters kept by triggers', () => {
         const drift = (await COUNTER_DRIFT.execute(tasks.kysely)).rows
         expect(drift).toEqual([])
         const expected = (await READY_BY_DEFINITION.execute(tasks.kysely)).rows.map((r) => r.id)
-        expect((await tasks.dependencies.ready({ limit: 100 })).map((t) => t.id)).toEqual(expected)
+        expect((await tasks.dependencies.ready({ limit: 100 })).items.map((t) => t.id)).toEqual(expected)
       }),
       { numRuns: 40 },
     )
@@ -134,7 +134,7 @@ describe('ready counters kept by triggers', () => {
     const epic = await tasks.create({ title: 'epic', type: 'epic', dependsOn: [blocker.id] })
     const child = await tasks.create({ title: 'child', parentId: epic.id })
     const sub = await tasks.create({ title: 'sub', type: 'subtask', parentId: child.id })
-    const ready = async () => (await tasks.dependencies.ready()).map((t) => t.id)
+    const ready = async () => (await tasks.dependencies.ready()).items.map((t) => t.id)
     expect(await ready()).toEqual([blocker.id]) // sub is held by epic's blocker; child and epic have open children
     await tasks.update(blocker.id, { status: 'cancelled' })
     expect(await ready()).toEqual([sub.id])
@@ -178,7 +178,7 @@ describe('ready counters kept by triggers', () => {
         ['T5', 0, 0, 0],
         ['T6', 0, 0, 0],
       ])
-      expect((await tasks.dependencies.ready()).map((t) => t.id)).toEqual(['T1', 'T6'])
+      expect((await tasks.dependencies.ready()).items.map((t) => t.id)).toEqual(['T1', 'T6'])
     } finally {
       await tasks.close()
     }

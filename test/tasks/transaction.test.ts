@@ -83,7 +83,7 @@ describe('tasks.transaction', () => {
     expect(result).toEqual(['T1', 'T2'])
     expect((await tasks.list({ limit: 10 })).items.map((t) => t.title)).toEqual(['a', 'c'])
     expect(await countRows(tasks, 'audit_log')).toBe(2) // two creates (a create's dependsOn is part of its row)
-    expect((await tasks.dependencies.ready()).map((t) => t.id)).toEqual(['T1'])
+    expect((await tasks.dependencies.ready()).items.map((t) => t.id)).toEqual(['T1'])
   })
 
   it('other async flows wait for the end; reads inside see the transaction’s own writes', async () => {
