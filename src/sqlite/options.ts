@@ -32,10 +32,11 @@ export const ENGINE_OPTION_SHAPE = {
   backupsKept: nonNegativeInt.optional(),
 } as const
 
-/** The keys of `RepositoryOptions`: the engine's and `clock`. */
+/** The keys of `RepositoryOptions`: the engine's, `clock` and `referenceGuard`. */
 export const REPOSITORY_OPTION_SHAPE = {
   ...ENGINE_OPTION_SHAPE,
   clock: FunctionSchema.optional(),
+  referenceGuard: FunctionSchema.optional(),
 } as const
 
 /**

@@ -103,7 +103,9 @@ describe('deliveries tied to messages', () => {
   it('any writer’s ack delivers: the rule is a trigger', async () => {
     const { conduit } = await setup()
     const sent = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'raw', deliver: true })
-    await sql`UPDATE delivery_jobs SET status = 'done', finished_at = ${T0 + 7} WHERE message_id = ${sent.message.id}`.execute(conduit.kysely)
+    await conduit.queue.claim(10, { queue: MESSAGE_DELIVERY_QUEUE, owner: 'transport', leaseMs: 60_000 })
+    // A foreign writer acks as the schema demands (migration 0008): from the lease, naming its token.
+    await sql`UPDATE delivery_jobs SET status = 'done', finished_at = ${T0 + 7}, fence_token = lease_token WHERE message_id = ${sent.message.id}`.execute(conduit.kysely)
     expect(await deliveredAt(conduit, sent.message.id)).toEqual({ bob: T0 + 7 })
   })
 })

@@ -283,7 +283,7 @@ describe('OAuth tokens at rest', () => {
     const globalDir = tempDir()
     const file = join(globalDir, 'signaldock.db')
     // The store as the previous release left it: migrations up to 0003, tokens in plaintext.
-    const { '0004_sealed_account_tokens': _added, ...before0004 } = SIGNALDOCK_STORE.migrations
+    const before0004 = Object.fromEntries(Object.entries(SIGNALDOCK_STORE.migrations).filter(([name]) => name < '0004'))
     const old = await openDatabase(file, { store: { ...SIGNALDOCK_STORE, migrations: before0004 } })
     old.connection.exec(
       `INSERT INTO users (id, email, created_at, updated_at) VALUES ('u1', 'ada@example.com', 1, 1);
@@ -295,7 +295,7 @@ describe('OAuth tokens at rest', () => {
 
     const repo = await SignaldockRepository.open(file)
     try {
-      expect(repo.schemaVersion).toBe('0004_sealed_account_tokens')
+      expect(repo.schemaVersion).toBe(Object.keys(SIGNALDOCK_STORE.migrations).sort().at(-1))
       expect(await repo.accounts.get('github', '42')).toMatchObject(TOKENS)
       expect(readdirSync(globalDir).some((name) => name.startsWith('signaldock.db.bak-')), 'a pre-migration backup was written').toBe(true)
       expect(filesContaining(globalDir, Object.values(TOKENS))).toEqual([])

@@ -178,8 +178,11 @@ describe('ready work', () => {
     for (const query of [READY, READY_FOR_AGENT, READY_UNCLAIMED]) {
       // Parameters left unbound are NULL: the plan does not depend on them.
       const { rows } = await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`).execute(tasks.kysely)
-      // The counters kept by triggers (migration 0013) replace the probes per candidate.
-      expect(rows.map((r) => r.detail)).toEqual(['SCAN t USING INDEX tasks_ready_walk_idx'])
+      // The counters kept by triggers (migration 0013) replace the probes per candidate;
+      // claimNext's query adds one covering-index probe: it hands out leaf tasks only.
+      const walk = ['SCAN t USING INDEX tasks_ready_walk_idx']
+      const leafProbe = ['CORRELATED SCALAR SUBQUERY 1', 'SEARCH k USING COVERING INDEX tasks_parent_idx (parent_id=?)']
+      expect(rows.map((r) => r.detail)).toEqual(query === READY_UNCLAIMED ? [...walk, ...leafProbe] : walk)
     }
   })
 })
