@@ -102,6 +102,7 @@ const ListOptionsSchema = z.strictObject({
   global: z.boolean().optional(),
   includeDisabled: z.boolean().optional(),
   active: z.boolean().optional(),
+  requiresReauth: z.boolean().optional(),
 })
 
 /** A row of `ws.agents.list`. */

@@ -194,6 +194,7 @@ const RestoreOptionsSchema = z.strictObject({
   globalDir: z.string().min(1).optional(),
   stores: z.array(StoreNameSchema).min(1).optional(),
   keepReplaced: z.boolean().optional(),
+  includeKeys: z.boolean().optional(),
 })
 
 /** Throws `VALIDATION` naming an unknown or mistyped option of `CleoWorkspace.restore`. */

@@ -59,6 +59,7 @@ describe('sqlite-vec optional', () => {
     const { projectDir, globalDir } = dirs()
     // The workspace's brain.db, created with vectors.
     const file = join(projectDir, '.cleo', 'brain.db')
+    mkdirSync(join(projectDir, '.cleo'), { recursive: true }) // a repository never creates directories
     const brain = await BrainRepository.open(file, { embedder: embedder() })
     const a = (await brain.record({ kind: 'learning', insight: 'WAL checkpoint starvation under long readers', source: 't', confidence: 0.9 })).memory
     const b = (await brain.record({ kind: 'learning', insight: 'Checkpoint after bulk imports', source: 't', confidence: 0.9 })).memory

@@ -105,7 +105,7 @@ describe('deliveries tied to messages', () => {
     const sent = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'raw', deliver: true })
     await conduit.queue.claim(10, { queue: MESSAGE_DELIVERY_QUEUE, owner: 'transport', leaseMs: 60_000 })
     // A foreign writer acks as the schema demands (migration 0008): from the lease, naming its token.
-    await sql`UPDATE delivery_jobs SET status = 'done', finished_at = ${T0 + 7}, fence_token = lease_token WHERE message_id = ${sent.message.id}`.execute(conduit.kysely)
+    await sql`UPDATE delivery_jobs SET status = 'done', finished_at = ${T0 + 7}, lease_owner = NULL, lease_expires_at = NULL, fence_token = lease_token WHERE message_id = ${sent.message.id}`.execute(conduit.kysely)
     expect(await deliveredAt(conduit, sent.message.id)).toEqual({ bob: T0 + 7 })
   })
 })

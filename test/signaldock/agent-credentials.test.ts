@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { CredentialCipher } from '../../src/kdf/credential-cipher.js'
 import { manualClock } from '../../src/sqlite/clock.js'
 import { TasksRepository } from '../../src/tasks/tasks-repository.js'
+import { TASKS_STORE } from '../../src/tasks/tasks.store.js'
 import { expectCode, tempDir } from '../helpers.js'
 
 const T0 = Date.UTC(2026, 0, 1)
@@ -21,7 +22,7 @@ afterEach(async () => {
 describe('tasks.db agent_credentials (the local credential cache)', () => {
   it('migration 0010 creates a STRICT table with CHECKs', async () => {
     tasks = await TasksRepository.open(':memory:')
-    expect(tasks.schemaVersion).toBe('0012_operations_and_pipeline_invariant')
+    expect(tasks.schemaVersion).toBe(Object.keys(TASKS_STORE.migrations).sort().at(-1))
     const db = tasks.kysely as unknown as Kysely<any>
     const row = { agent_id: 'a', display_name: 'A', api_key_encrypted: cipher.seal('a', KEY), api_base_url: 'https://x', created_at: T0, updated_at: T0 }
     await expectCode(db.insertInto('agent_credentials').values({ ...row, is_active: 2 }).execute(), 'INVARIANT')
