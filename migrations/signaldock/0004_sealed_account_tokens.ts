@@ -10,8 +10,11 @@
  * seals the rows still flagged 0 right after opening, in one transaction, idempotently
  * (see `sealLegacyAccountTokens`).
  *
- * Portable: the same statement on SQLite and PostgreSQL (an integer boolean with a
- * named CHECK, as in 0002). Frozen once released.
+ * A partial index on the rows still flagged 0 lets that check, made on every open,
+ * find them without scanning the table.
+ *
+ * Portable: the same statements on SQLite and PostgreSQL (an integer boolean with a
+ * named CHECK, as in 0002; partial indexes exist on both). Frozen once released.
  */
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
@@ -25,5 +28,11 @@ export async function up(db: Kysely<any>): Promise<void> {
         .defaultTo(0)
         .modifyEnd(sql`CONSTRAINT accounts_tokens_sealed_check CHECK (tokens_sealed IN (0, 1))`),
     )
+    .execute()
+  await db.schema
+    .createIndex('idx_accounts_tokens_unsealed')
+    .on('accounts')
+    .column('id')
+    .where(sql.ref('tokens_sealed'), '=', 0)
     .execute()
 }

@@ -36,6 +36,13 @@ import type { SignaldockDatabase } from './signaldock.tables.js'
  */
 export type CredentialCipherSource = CredentialCipher | (() => CredentialCipher)
 
+/**
+ * The flag of rows still in plaintext, as a SQL literal: the partial index
+ * `idx_accounts_tokens_unsealed` (migration 0004) serves only a query that names
+ * the constant, not a bound parameter.
+ */
+const UNSEALED = sql.lit(0)
+
 /** The token columns, with the field names that bind them (associated data). */
 export const ACCOUNT_TOKEN_COLUMNS = [
   ['access_token', 'accessToken'],
@@ -137,7 +144,7 @@ export async function sealLegacyAccountTokens(ctx: SignaldockContext, sealer: Ac
   const pending = await ctx.kysely
     .selectFrom('accounts')
     .select('id')
-    .where('tokens_sealed', '=', 0)
+    .where('tokens_sealed', '=', UNSEALED)
     .where((eb) => eb.or(ACCOUNT_TOKEN_COLUMNS.map(([column]) => eb(column, 'is not', null))))
     .limit(1)
     .executeTakeFirst()
@@ -146,7 +153,7 @@ export async function sealLegacyAccountTokens(ctx: SignaldockContext, sealer: Ac
     const rows = await trx
       .selectFrom('accounts')
       .select(['id', 'access_token', 'refresh_token', 'id_token'])
-      .where('tokens_sealed', '=', 0)
+      .where('tokens_sealed', '=', UNSEALED)
       .execute()
     for (const row of rows) {
       const sealed: Partial<Record<TokenColumn, string | null>> = {}
@@ -155,7 +162,7 @@ export async function sealLegacyAccountTokens(ctx: SignaldockContext, sealer: Ac
         .updateTable('accounts')
         .set({ ...sealed, tokens_sealed: 1 })
         .where('id', '=', row.id)
-        .where('tokens_sealed', '=', 0)
+        .where('tokens_sealed', '=', UNSEALED)
         .execute()
     }
     return rows.length
