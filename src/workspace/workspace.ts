@@ -137,6 +137,7 @@ const WorkspaceOptionsSchema = z.strictObject({
 })
 const TelemetryOptionSchema = z.strictObject({ retention: TelemetryRetentionSchema.optional() })
 const ProjectDirSchema = z.string().min(1)
+const DeleteTelemetryOptionsSchema = z.strictObject({ globalDir: z.string().min(1).optional() })
 
 /** Checks the arguments of {@link CleoWorkspace.open}; throws `VALIDATION` naming the field. */
 function checkOpenArguments(projectDir: unknown, options: unknown): void {
@@ -437,6 +438,8 @@ export class CleoWorkspace {
    * ```
    */
   static async deleteTelemetry(options: { globalDir?: string } = {}): Promise<boolean> {
+    // Strict: a misspelt `globalDir` must not fall back to the user's data directory and delete its telemetry.db.
+    validate(DeleteTelemetryOptionsSchema, options, 'CleoWorkspace.deleteTelemetry', { store: 'workspace' })
     const requested = resolveGlobalDir(options)
     let globalDir: string
     try {

@@ -144,7 +144,7 @@ describe('item 9: ws.agents and ws.backup options are strict', () => {
 })
 
 describe('item 9: restore, check and repair options are strict', () => {
-  it('CleoWorkspace.restore, ws.check and ws.repair refuse unknown keys and wrong types, naming them', async () => {
+  it('CleoWorkspace.restore, CleoWorkspace.deleteTelemetry, ws.check and ws.repair refuse unknown keys and wrong types, naming them', async () => {
     const { project } = dirs()
     const ws = await CleoWorkspace.open(project, { inMemory: true })
     opened.push(ws)
@@ -156,6 +156,8 @@ describe('item 9: restore, check and repair options are strict', () => {
     expect(restore.details?.['path']).toEqual(['keepreplaced'])
     const dir = await expectCode(CleoWorkspace.restore(tempDir(), project, { globalDir: 42 } as never), 'VALIDATION')
     expect(dir.details?.['path']).toEqual(['globalDir'])
+    const del = await expectCode(CleoWorkspace.deleteTelemetry({ globaldir: tempDir() } as never), 'VALIDATION')
+    expect(del.details?.['path']).toEqual(['globaldir'])
   })
 })
 
