@@ -59,7 +59,7 @@ if (POSTGRES_URL !== null) {
       const withPassword = url.replace('postgres://postgres@', 'postgres://postgres:hunter2@')
       const repo = await openTarget({ postgres: withPassword, schema })
       expect(repo.dialect).toBe('postgres')
-      expect(repo.schemaVersion).toBe('0003_foreign_key_indexes')
+      expect(repo.schemaVersion).toBe('0005_strict_agent_availability')
       expect(repo.sqlite).toBeNull()
       expect(repo.path).toMatch(new RegExp(`^postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+#${schema}$`))
       expect(repo.path).not.toContain('hunter2')
@@ -138,7 +138,7 @@ if (POSTGRES_URL !== null) {
       expect(await count(admin, `select count(*) as n from information_schema.tables where table_schema = '${schema}' and table_name = 'half_done'`)).toBe(0)
       expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(3)
       const repo = await openTarget({ postgres: url, schema })
-      expect(repo.schemaVersion).toBe('0003_foreign_key_indexes')
+      expect(repo.schemaVersion).toBe('0005_strict_agent_availability')
     })
 
     it('a pool you pass is shared and never ended; a pool cleo-store creates is ended on close', async () => {

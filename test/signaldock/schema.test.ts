@@ -39,7 +39,7 @@ for (const engine of ENGINES) {
   describe(`signaldock.db schema [${engine.name}]`, () => {
     it('migrates to the latest migration and passes an integrity check', async () => {
       ;({ repo } = await engine.open())
-      expect(repo.schemaVersion).toBe('0003_foreign_key_indexes')
+      expect(repo.schemaVersion).toBe('0005_strict_agent_availability')
       expect((await repo.integrityCheck()).ok).toBe(true)
     })
 
