@@ -54,7 +54,13 @@ describe('soft references across databases', () => {
       expect((await ws.conduit.agentRefs.get('ghost'))?.enabled).toBe(false)
       expect(await ws.tasks.credentials.get('alive')).not.toBeNull()
       expect(await ws.tasks.credentials.get('ghost')).toBeNull()
-      expect(SOFT_REFERENCE_CHECKS.map((c) => c.name)).toEqual(['refs.brain-tasks', 'refs.brain-sessions', 'refs.project-agents', 'refs.credential-cache'])
+      expect(SOFT_REFERENCE_CHECKS.map((c) => c.name)).toEqual([
+        'refs.brain-tasks',
+        'refs.brain-sessions',
+        'refs.project-agents',
+        'refs.credential-cache',
+        'refs.ux-cleanup-sessions',
+      ])
     } finally {
       await ws.close()
     }
