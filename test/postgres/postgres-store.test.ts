@@ -68,7 +68,7 @@ if (POSTGRES_URL !== null) {
       expect(tables).toEqual(expect.arrayContaining(['agents', 'users', 'kysely_migration', 'cleo_migration_checksum', 'signaldock_schema_meta']))
       expect(await count(admin, "select count(*) as n from information_schema.tables where table_schema = 'public'")).toBe(0)
       const checksums = (await admin.query(`select name, checksum from ${schema}.cleo_migration_checksum order by name`)).rows
-      expect(checksums.map((r) => r.name)).toEqual(['0001_initial', '0002_identity', '0003_foreign_key_indexes'])
+      expect(checksums.map((r) => r.name)).toEqual(['0001_initial', '0002_identity', '0003_foreign_key_indexes', '0005_strict_agent_availability'])
       const error = await expectCode(repo.users.create({ email: 'a@x.io', slug: 'a' }).then(() => repo.users.create({ email: 'a@x.io' })), 'CONFLICT')
       expect(error.message).not.toContain('hunter2')
       expect((await repo.integrityCheck()).ok).toBe(true)
@@ -79,10 +79,10 @@ if (POSTGRES_URL !== null) {
       const target = JSON.stringify({ postgres: url, schema })
       const startAt = Date.now() + 1500
       const runs = await Promise.all([1, 2, 3, 4].map(() => runFixture('signaldock-open.ts', [target, String(startAt)])))
-      for (const run of runs) expect(JSON.parse(run.stdout.trim())).toEqual({ ok: true, version: '0003_foreign_key_indexes' })
+      for (const run of runs) expect(JSON.parse(run.stdout.trim())).toEqual({ ok: true, version: '0005_strict_agent_availability' })
       const admin = pool()
-      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(3)
-      expect(await count(admin, `select count(*) as n from ${schema}.cleo_migration_checksum`)).toBe(3)
+      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(4)
+      expect(await count(admin, `select count(*) as n from ${schema}.cleo_migration_checksum`)).toBe(4)
       expect(await count(admin, `select count(*) as n from ${schema}.signaldock_schema_meta`)).toBe(1)
     })
 
@@ -136,7 +136,7 @@ if (POSTGRES_URL !== null) {
       expect(error.details?.['migration']).toBe('0099_broken')
       const admin = pool()
       expect(await count(admin, `select count(*) as n from information_schema.tables where table_schema = '${schema}' and table_name = 'half_done'`)).toBe(0)
-      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(3)
+      expect(await count(admin, `select count(*) as n from ${schema}.kysely_migration`)).toBe(4)
       const repo = await openTarget({ postgres: url, schema })
       expect(repo.schemaVersion).toBe('0005_strict_agent_availability')
     })
