@@ -57,3 +57,48 @@ describe('agent CLI availability without ceremony', () => {
     expect((await daemon.agents.get('claude'))!.state).toBe('unavailable')
   })
 })
+
+describe('signaldock 0005 converts what a lax table held', () => {
+  it('text and real times become integer epoch ms; an unreadable row is dropped; get() works again', async () => {
+    const { openStoreDatabase } = await import('../../src/sqlite/store-repository.js')
+    const { SIGNALDOCK_STORE } = await import('../../src/signaldock/signaldock.store.js')
+    const { SignaldockRepository } = await import('../../src/signaldock/signaldock-repository.js')
+    const { signaldockMigrations } = await import('../../migrations/signaldock/index.js')
+    const dirs = diskDirs()
+    const file = join(dirs.globalDir, 'signaldock.db')
+    // The file as it was before 0005 (agent_availability not STRICT) …
+    const before = { ...signaldockMigrations }
+    delete (before as Record<string, unknown>)['0005_strict_agent_availability']
+    const old = await openStoreDatabase(Object.freeze({ ...SIGNALDOCK_STORE, migrations: Object.freeze(before) }), file)
+    await old.close()
+    // … where another process wrote ISO text and a real into the epoch-ms columns.
+    const foreign = new DatabaseSync(file)
+    foreign.exec('PRAGMA foreign_keys = ON')
+    for (const slug of ['iso', 'real', 'digits', 'junk']) {
+      foreign.exec(`INSERT INTO agents (id, agent_id, name, created_at, updated_at) VALUES ('id-${slug}', '${slug}', '${slug}', 0, 0)`)
+    }
+    foreign.exec(`INSERT INTO agent_availability (agent_id, state, until_at, reason, updated_at) VALUES
+      ('id-iso', 'unavailable', '2026-01-01T01:00:00+01:00', 'r', '2026-01-01T00:00:00Z'),
+      ('id-real', 'unavailable', ${T0 + 60_000}.5, 'r', ${T0}.25),
+      ('id-digits', 'degraded', '${T0 + 1000}', 'r', '${T0}'),
+      ('id-junk', 'unavailable', 'next tuesday', 'r', ${T0})`)
+    foreign.close()
+    const repo = await SignaldockRepository.open(file, { clock: () => T0 })
+    try {
+      const rows = await (repo.kysely as unknown as import('kysely').Kysely<any>)
+        .selectFrom('agent_availability')
+        .select(['agent_id', 'until_at', 'updated_at', (eb) => eb.fn('typeof', ['until_at']).as('t')])
+        .orderBy('agent_id')
+        .execute()
+      expect(rows).toEqual([
+        { agent_id: 'id-digits', until_at: T0 + 1000, updated_at: T0, t: 'integer' },
+        { agent_id: 'id-iso', until_at: T0, updated_at: T0, t: 'integer' },
+        { agent_id: 'id-real', until_at: T0 + 60_000, updated_at: T0, t: 'integer' },
+      ])
+      expect((await repo.availability.get('real'))!.state).toBe('unavailable')
+      expect((await repo.availability.get('junk'))!.state).toBe('available') // its unreadable row is gone
+    } finally {
+      await repo.close()
+    }
+  })
+})
