@@ -5,6 +5,7 @@ const stores = ['tasks', 'brain', 'conduit', 'signaldock', 'nexus', 'telemetry',
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    schemas: 'src/schemas.ts',
     ...Object.fromEntries(stores.map((name) => [`${name}/index`, `src/${name}/index.ts`])),
   },
   format: ['esm'],

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import type { WarpChainDefinitionInput } from '../../src/index.js'
-import { NexusRepository, WarpChainDefinitionSchema, warpChainDefinitionHash } from '../../src/index.js'
+import { NexusRepository, warpChainDefinitionHash } from '../../src/index.js'
+import { WarpChainDefinitionSchema } from '../../src/schemas.js'
 import { expectCode } from '../helpers.js'
 
 const FEATURE: WarpChainDefinitionInput = {

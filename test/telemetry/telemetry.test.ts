@@ -6,7 +6,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import type { TelemetryEventInput } from '../../src/index.js'
-import { CleoWorkspace, manualClock, TelemetryEventInputSchema, TelemetryRepository } from '../../src/index.js'
+import { CleoWorkspace, manualClock, TelemetryRepository } from '../../src/index.js'
+import { TelemetryEventInputSchema } from '../../src/schemas.js'
 import { expectCode, tempDir } from '../helpers.js'
 import { startFixture } from '../workspace/children.js'
 

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import type { WorkspaceBackupProgress } from '../../src/index.js'
-import { CleoWorkspace, listWorkspaceBackups, WorkspaceBackupManifestSchema } from '../../src/index.js'
+import { CleoWorkspace, listWorkspaceBackups } from '../../src/index.js'
+import { WorkspaceBackupManifestSchema } from '../../src/schemas.js'
 import { expectCode, tempDir } from '../helpers.js'
 import { startFixture } from './children.js'
 
