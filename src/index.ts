@@ -588,3 +588,15 @@ export type { GuardedStores } from './workspace/guards.js'
 export type { ReferenceGuard, SoftReference } from './sqlite/reference-guard.js'
 export { AGENT_REAUTH_CHECK } from './workspace/keys.js'
 export type { WorkspaceBackupKey } from './workspace/backup.js'
+
+// Embedder adapters (issue 15 item 8) and the daemon's permanent hook failure (issue 17 item 2).
+export { openAiCompatibleEmbedder, transformersEmbedder } from './brain/index.js'
+export type { OpenAiCompatibleEmbedderOptions, TransformersEmbedderOptions } from './brain/index.js'
+export { PermanentHookFailure } from './daemon/index.js'
+export type {
+  DaemonCommand,
+  DaemonCommandInput,
+  DaemonSessionColumns,
+  DaemonSessionListOptions,
+  DaemonSessionUpdate,
+} from './daemon/index.js'

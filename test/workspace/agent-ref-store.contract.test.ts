@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest'
 
 import type { ProjectAgentRefStore } from '../../src/index.js'
-import { ConduitRepository, conduitAgentRefStore, memoryAgentRefStore } from '../../src/index.js'
+import { ConduitRepository } from '../../src/index.js'
+import { conduitAgentRefStore, memoryAgentRefStore } from '../../src/workspace/agents.js'
 import { manualClock } from '../../src/sqlite/clock.js'
 
 const T0 = Date.UTC(2026, 0, 1)
