@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 import { deriveApiKey } from '../../src/kdf/api-key-kdf.js'
 import { expectCode } from '../helpers.js'
@@ -45,6 +45,19 @@ describe('deriveApiKey', () => {
     expect(a.equals(deriveApiKey({ machineKey, globalSalt: randomBytes(32), agentId: 'a' }))).toBe(false)
     expect(a.equals(deriveApiKey({ machineKey: randomBytes(32), globalSalt, agentId: 'a' }))).toBe(false)
     expect(a.equals(deriveApiKey({ machineKey, globalSalt, agentId: 'a' }))).toBe(true)
+  })
+
+  it('wipes the HMAC key it assembled (machine key ‖ salt) once the key is derived', () => {
+    const concat = vi.spyOn(Buffer, 'concat')
+    try {
+      const key = deriveApiKey({ machineKey: Buffer.alloc(32, 0xcd), globalSalt: Buffer.alloc(32, 0xab), agentId: 'a' })
+      expect(key.length).toBe(32)
+      const assembled = concat.mock.results.map((r) => r.value as Buffer).find((b) => b.length === 64)
+      expect(assembled, 'the assembled HMAC key').toBeDefined()
+      expect(assembled!.every((byte) => byte === 0)).toBe(true)
+    } finally {
+      concat.mockRestore()
+    }
   })
 
   it('refuses bad inputs with VALIDATION naming the field, without quoting key material', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 
 import { describe, expect, it } from 'vitest'
 
@@ -235,7 +236,22 @@ describe('CleoWorkspace.restore', () => {
     const writer = startFixture('workspace-writer.ts', [project, globalDir])
     await writer.waitFor(/^ready$/)
     const before = await seqRows(ws)
-    const { path } = await ws.backup(backups)
+    // The writes overlap the backup by construction: at its first progress report the
+    // backup waits (synchronously: it cannot go on meanwhile) until the writer process
+    // has committed another row, however the scheduler runs the two processes.
+    const probe = new DatabaseSync(join(project, '.cleo', 'tasks.db'), { readOnly: true })
+    const count = () => (probe.prepare("SELECT count(*) AS n FROM schema_meta WHERE key LIKE 'seq-%'").get() as { n: number }).n
+    const pause = new Int32Array(new SharedArrayBuffer(4))
+    let waited = false
+    const { path } = await ws.backup(backups, {
+      onProgress: () => {
+        if (waited) return
+        waited = true
+        const start = count()
+        while (count() === start) Atomics.wait(pause, 0, 0, 5)
+      },
+    })
+    probe.close()
     const after = await seqRows(ws)
     const { written } = JSON.parse((await writer.finish()).trim().split('\n').pop()!) as { written: number }
     await ws.close()
