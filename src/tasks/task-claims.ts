@@ -144,7 +144,9 @@ export class TaskClaims {
   /**
    * Finds the first ready task that nobody holds a live claim on (the agent's own
    * claims included, so calling it in a loop hands out new work) and claims it, in
-   * one transaction: two agents calling this at once never get the same task.
+   * one transaction: two agents calling this at once never get the same task. A
+   * task that has children (even finished ones) is never handed out: it is a
+   * container, not work.
    * `null` when nothing is ready.
    *
    * @example
