@@ -383,7 +383,14 @@ export const DeadLetterListSchema = z.strictObject({
 /** Options of `conduit.queue.deadLetters`. */
 export type DeadLetterListOptions = z.input<typeof DeadLetterListSchema>
 
-/** Options of `conduit.queue.deadLetterHistory`. */
+/**
+ * Options of `conduit.queue.deadLetterHistory`.
+ *
+ * @example
+ * ```ts
+ * DeadLetterHistorySchema.parse({ messageId: 'm1', limit: 20 })
+ * ```
+ */
 export const DeadLetterHistorySchema = z.strictObject({
   messageId: z.string().min(1).max(128).optional(),
   recipientId: z.string().min(1).max(128).optional(),

@@ -123,6 +123,12 @@ export interface DeliveryJob<T = unknown> {
 /**
  * A dead letter as history keeps it: written when a job dies, kept when the job is
  * pruned, replayed or purged (`conduit.queue.deadLetterHistory`).
+ *
+ * @example
+ * ```ts
+ * const [latest]: DeadLetterRecord[] = (await conduit.queue.deadLetterHistory({ messageId })).items
+ * latest.replayedAt // null while the letter is open
+ * ```
  */
 export interface DeadLetterRecord {
   /** The dead letter's id. */

@@ -9,7 +9,14 @@
  * @module
  */
 
-/** One id a write names in another database. */
+/**
+ * One id a write names in another database.
+ *
+ * @example
+ * ```ts
+ * const ref: SoftReference = { kind: 'task', id: 'T42', path: ['contextTaskId'] }
+ * ```
+ */
 export interface SoftReference {
   /** What the id names: a tasks.db task or session, or a signaldock agent. */
   readonly kind: 'task' | 'session' | 'agent'

@@ -10,6 +10,7 @@ import { template } from '../sqlite/query-template.js'
 import { READY_UNCLAIMED } from './task-dependencies.js'
 import type { Task, TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
+import { actorGiven } from './task-claim-guard.js'
 import type { Actor, TasksContext } from './tasks-context.js'
 import type { ClaimTaskInput, TaskMutationOptions } from './tasks.schemas.js'
 import { ClaimTaskSchema, TaskLeaseTtlSchema, TaskMutationOptionsSchema, TaskIdSchema } from './tasks.schemas.js'
@@ -84,6 +85,11 @@ function toClaim(row: TaskRow): TaskClaim {
 
 const TokenSchema = z.number().int().min(1)
 
+/** The audit actor of a claim operation: the named actor, else the claiming agent. */
+function claimer(who: Actor, options: unknown, agent: string): Actor {
+  return actorGiven(options) ? who : { ...who, actor: agent }
+}
+
 /**
  * Task claims, as `tasks.claims`: a lease with an expiry and a fencing token.
  *
@@ -130,14 +136,17 @@ export class TaskClaims {
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.claims.claim')
     const data = ctx.parse(ClaimTaskSchema, input, 'tasks.claims.claim')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.claims.claim')
-    const who = ctx.actor(options, 'tasks.claims.claim')
+    // The claiming agent is the audit actor unless the call names one.
+    const who = claimer(ctx.actor(options, 'tasks.claims.claim'), options, data.agent)
     return ctx.db.write(() => this.#take(who, requireTaskRow(ctx, id), data.agent, data.ttlMs))
   }
 
   /**
    * Finds the first ready task that nobody holds a live claim on (the agent's own
    * claims included, so calling it in a loop hands out new work) and claims it, in
-   * one transaction: two agents calling this at once never get the same task.
+   * one transaction: two agents calling this at once never get the same task. A
+   * task that has children (even finished ones) is never handed out: it is a
+   * container, not work.
    * `null` when nothing is ready.
    *
    * @example
@@ -150,7 +159,7 @@ export class TaskClaims {
     const ctx = this.#ctx
     const data = ctx.parse(ClaimTaskSchema, input, 'tasks.claims.claimNext')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.claims.claimNext')
-    const who = ctx.actor(options, 'tasks.claims.claimNext')
+    const who = claimer(ctx.actor(options, 'tasks.claims.claimNext'), options, data.agent)
     return ctx.db.write(() => {
       const row = ctx.db.get(READY_UNCLAIMED, { limit: 1, now: ctx.now(), agent: null })
       if (row === undefined) return null
@@ -205,7 +214,8 @@ export class TaskClaims {
       const released = ctx.db.get(RELEASE, { id, token: fence, now })
       if (released === undefined) throw this.#lost(id, fence)
       ctx.audit(
-        who,
+        // With the token, the claim's agent releases it unless the call names an actor.
+        before.claimed_by === null ? who : claimer(who, options, before.claimed_by),
         { action: 'claim.release', entityType: 'claim', entityId: id, taskId: id, before: toClaim(before) },
         now,
       )

@@ -97,7 +97,7 @@ function settingsInput(options: TasksRepositoryOptions) {
  * tier).
  *
  * Task records are the repository's own methods (`create`, `get`, `find`,
- * `update`, `list`, `reparent`, `archive`, `restore`, `ancestors`,
+ * `update`, `complete`, `list`, `reparent`, `archive`, `restore`, `ancestors`,
  * `descendants`); every other aggregate is a property: `dependencies` (and ready
  * work), `relations`, `claims`, `sessions`, `lifecycle`, `manifests`, `releases`,
  * `adrs`, `audit`, `tokens`, `externalLinks`, `agents`, `statuses`.

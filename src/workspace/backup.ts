@@ -110,7 +110,14 @@ export const WorkspaceBackupStoreSchema = z
 /** One store in a backup. */
 export type WorkspaceBackupStore = z.output<typeof WorkspaceBackupStoreSchema>
 
-/** A key file in a backup (`includeKeys`). */
+/**
+ * A key file in a backup (`includeKeys`).
+ *
+ * @example
+ * ```ts
+ * manifest.keys?.map((key) => key.name) // ['machine-key', 'global-salt']
+ * ```
+ */
 export const WorkspaceBackupKeySchema = z.strictObject({
   name: z.enum([MACHINE_KEY_FILE, GLOBAL_SALT_FILE]),
   /** File name inside the backup folder (the same as `name`). */

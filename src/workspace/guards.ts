@@ -26,7 +26,15 @@ import { CleoStoreError } from '../sqlite/errors.js'
 import type { ReferenceGuard, SoftReference } from '../sqlite/reference-guard.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 
-/** The stores a guard looks ids up in (resolved on each write: the workspace opens them together). */
+/**
+ * The stores a guard looks ids up in (resolved on each write: the workspace opens
+ * them together).
+ *
+ * @example
+ * ```ts
+ * const stores: GuardedStores = { tasks: ws.tasks, signaldock: ws.signaldock }
+ * ```
+ */
 export interface GuardedStores {
   readonly tasks: TasksRepository
   readonly signaldock: SignaldockRepository

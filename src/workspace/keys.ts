@@ -8,7 +8,16 @@
  */
 import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding } from './check-types.js'
 
-/** signaldock agents marked `requiresReauth` (sealed under other key files). */
+/**
+ * signaldock agents marked `requiresReauth` (sealed under other key files). Part of
+ * the built-in checks of `ws.check()`.
+ *
+ * @example
+ * ```ts
+ * const report = await ws.check({ checks: [AGENT_REAUTH_CHECK] })
+ * const agents = report.findings[0]?.details?.['agents']
+ * ```
+ */
 export const AGENT_REAUTH_CHECK: WorkspaceCheck = Object.freeze({
   name: 'agents.requires-reauth',
   description: 'every sealed agent API key opens with this machine’s key files (no agent needs re-authentication)',

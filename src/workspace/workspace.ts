@@ -391,7 +391,11 @@ export class CleoWorkspace {
    * `restore-replaced-<time>` folder unless `keepReplaced: false`. Global stores in the
    * backup are restored into `globalDir` (resolved as by {@link open}); pass
    * `stores: ['tasks', 'brain', 'conduit']` to restore the project tier only. Nothing
-   * ever restores automatically.
+   * ever restores automatically. A backup made with `includeKeys` also installs its
+   * `machine-key` and `global-salt` (never over other key material: `CONFLICT` before
+   * anything is touched; `includeKeys: false` skips them). Restored without its keys
+   * onto a machine with other key files, the agents whose sealed keys do not open are
+   * marked `requiresReauth` at the next open.
    *
    * @example
    * ```ts
@@ -555,7 +559,8 @@ export class CleoWorkspace {
    * Checks every open store — SQLite `quick_check` (or `integrity_check` with
    * `{ full: true }`) and `foreign_key_check` — and runs the workspace checks (the nexus
    * registration of this project, registered paths that vanished, the soft references
-   * between databases, and any check passed in `extraChecks`). Reports findings per
+   * between databases, agents whose sealed API key needs re-authentication, and any
+   * check passed in `extraChecks`). Reports findings per
    * store; writes nothing.
    *
    * @example

@@ -175,6 +175,21 @@ describe('claims a harness can enforce (enforceClaims, complete, claimNext)', ()
     expect(actors).toEqual(['supervisor', 'agent-a'])
   })
 
+  it('claim, claimNext and release are audited as the claiming agent unless an actor is named', async () => {
+    const { tasks } = await openTasks()
+    const a = await tasks.create({ title: 'a' })
+    const claim = await tasks.claims.claim(a.id, { agent: 'agent-a', ttlMs: 60_000 })
+    await tasks.claims.release(a.id, claim.token)
+    await tasks.create({ title: 'b' })
+    await tasks.claims.claimNext({ agent: 'agent-b', ttlMs: 60_000 }, { actor: 'dispatcher' })
+    const rows = (await tasks.audit.list({ entityType: 'claim' })).items.map((e) => [e.action, e.actor])
+    expect(rows).toEqual([
+      ['claim.acquire', 'dispatcher'],
+      ['claim.release', 'agent-a'],
+      ['claim.acquire', 'agent-a'],
+    ])
+  })
+
   it('complete finishes a pending or active task in one call and releases its claim', async () => {
     const { tasks } = await openTasks({ enforceClaims: true })
     const task = await tasks.create({ title: 'work' })
