@@ -46,7 +46,7 @@ for (const n of [1_000, 10_000, 100_000]) {
   const tasks = await TasksRepository.open(file)
   const deep = `T${n - 7}`
   const epic = `T${Math.floor((n - 1) / 50) * 50 + 1 - 50}`
-  const ready = (await tasks.dependencies.ready()).length
+  const ready = (await tasks.dependencies.ready()).items.length
   const rec = (k: string, ms: number) => { (out[k] ??= {})[n] = ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms` }
   rec(`ready() (limit 100; returns ${ready} at this size)`, await p50(() => tasks.dependencies.ready()))
   rec('ready({ limit: 20 })', await p50(() => tasks.dependencies.ready({ limit: 20 })))
