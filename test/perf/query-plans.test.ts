@@ -40,6 +40,10 @@ const ALLOWED: ReadonlyArray<{ readonly pattern: RegExp; readonly why: string }>
     why: 'unpaged list of every agent (the result is the table): walks the key index in order, nothing read that is not returned',
   },
   {
+    pattern: /^select "agent_id", "api_key_encrypted" from "agents" where "api_key_encrypted" is not null and "requires_reauth" = \? order by "agent_id"$/,
+    why: 'the re-authentication check at workspace open (issue 16): every sealed credential not yet marked is read once to compare the key id in its seal with this machine\'s key files; O(agents of the machine) by nature',
+  },
+  {
     pattern: /^WITH e AS \( SELECT command, CASE WHEN \? = 0/,
     why: 'telemetry.aggregate(): a report over the whole (retention-bounded) event table by design',
   },

@@ -181,7 +181,7 @@ describe('ready work', () => {
       // The counters kept by triggers (migration 0013) replace the probes per candidate;
       // claimNext's query adds one covering-index probe: it hands out leaf tasks only.
       const walk = ['SCAN t USING INDEX tasks_ready_walk_idx']
-      const leafProbe = ['CORRELATED SCALAR SUBQUERY 1', 'SEARCH k USING COVERING INDEX tasks_parent_idx (parent_id=?)']
+      const leafProbe = ['CORRELATED SCALAR SUBQUERY 1', 'SEARCH k USING COVERING INDEX tasks_children_idx (parent_id=?)']
       expect(rows.map((r) => r.detail)).toEqual(query === READY_UNCLAIMED ? [...walk, ...leafProbe] : walk)
     }
   })

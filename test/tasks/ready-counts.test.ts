@@ -193,7 +193,7 @@ describe('ready counters kept by triggers', () => {
     expect(await plan(READY_UNCLAIMED)).toEqual([
       'SCAN t USING INDEX tasks_ready_walk_idx',
       'CORRELATED SCALAR SUBQUERY 1',
-      'SEARCH k USING COVERING INDEX tasks_parent_idx (parent_id=?)',
+      'SEARCH k USING COVERING INDEX tasks_children_idx (parent_id=?)',
     ])
   })
 })
