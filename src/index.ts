@@ -119,3 +119,7 @@ export type { ReferenceGuard, SoftReference } from './sqlite/reference-guard.js'
 export { AGENT_REAUTH_CHECK } from './workspace/keys.js'
 export { WorkspaceBackupKeySchema } from './workspace/backup.js'
 export type { WorkspaceBackupKey } from './workspace/backup.js'
+
+// CLEO's own databases (issue 18, recognition): the markers by which they are recognised and refused.
+export { CLEO_STORE_MARKERS, recognizeCleoStore } from './sqlite/cleo-legacy.js'
+export type { CleoLegacyStore, CleoStoreMarkers } from './sqlite/cleo-legacy.js'
