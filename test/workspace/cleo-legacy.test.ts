@@ -8,13 +8,22 @@ import { join, relative } from 'node:path'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { BrainRepository, CleoWorkspace, ConduitRepository, NexusRepository, SignaldockRepository, TasksRepository } from '../../src/index.js'
+import {
+  BrainRepository,
+  CleoWorkspace,
+  ConduitRepository,
+  isCleoStoreError,
+  NexusRepository,
+  SignaldockRepository,
+  TasksRepository,
+  TelemetryRepository,
+} from '../../src/index.js'
 import { recognizeCleoStore } from '../../src/sqlite/cleo-legacy.js'
 import type { CleoFixtureStore } from '../fixtures/cleo-legacy/index.js'
 import { buildCleoInstallation, CLEO_FIXTURE_BUILDERS, CLEO_FIXTURE_TIER } from '../fixtures/cleo-legacy/index.js'
 import { tempDir } from '../helpers.js'
 
-const STORES: readonly CleoFixtureStore[] = ['tasks', 'brain', 'conduit', 'nexus', 'signaldock']
+const STORES: readonly CleoFixtureStore[] = ['tasks', 'brain', 'conduit', 'nexus', 'signaldock', 'telemetry']
 
 /** Every file under `root`, relative path → bytes (directories listed as such). */
 function snapshot(root: string): Map<string, Buffer | 'dir'> {
@@ -56,6 +65,8 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 function expectCleoRefusal(error: unknown, cleoStore: CleoFixtureStore): void {
   expect(error).toMatchObject({ code: 'WRONG_STORE', details: { reason: 'cleo-legacy', cleoStore } })
+  // The typed details, as docs/cleo-import.md reads them.
+  expect(isCleoStoreError(error, 'WRONG_STORE') ? error.details?.cleoStore : undefined).toBe(cleoStore)
   const message = (error as Error).message
   expect(message).toContain('CLEO')
   expect(message).toContain('left untouched')
@@ -68,6 +79,7 @@ const OPENERS: Record<CleoFixtureStore, (file: string) => Promise<unknown>> = {
   conduit: (file) => ConduitRepository.open(file),
   nexus: (file) => NexusRepository.open(file),
   signaldock: (file) => SignaldockRepository.open(file),
+  telemetry: (file) => TelemetryRepository.open(file),
 }
 
 function setup(store: CleoFixtureStore, leaveWal: boolean): { root: string; project: string; globalDir: string; file: string } {
@@ -90,7 +102,8 @@ describe('CLEO stores are recognised and refused (issue 18 items 1 and 4)', () =
       it(`CleoWorkspace.open refuses CLEO's ${store}.db at its place (${state}) as cleo-legacy and creates nothing`, async () => {
         const { root, project, globalDir } = setup(store, leaveWal)
         const before = snapshot(root)
-        const error = await rejection(CleoWorkspace.open(project, { globalDir }))
+        // telemetry.db is opened (and so checked) only when telemetry is opted in.
+        const error = await rejection(CleoWorkspace.open(project, store === 'telemetry' ? { globalDir, telemetry: true } : { globalDir }))
         expectCleoRefusal(error, store)
         expectSame(before, snapshot(root))
       })
