@@ -173,3 +173,40 @@ describe('recognizeCleoStore (the marker table)', () => {
     expect(recognizeCleoStore([])).toBeNull()
   })
 })
+
+describe('the CLEO fixture builder writes CLEO shapes (test/fixtures/cleo-legacy)', () => {
+  it('WAL mode, application_id 0, CLEO bookkeeping, text timestamps, the rows it reports, and the T877 triggers', async () => {
+    const { DatabaseSync } = await import('node:sqlite')
+    const root = tempDir()
+    const written = buildCleoInstallation(join(root, 'project'), join(root, 'global'))
+    for (const result of Object.values(written)) {
+      const db = new DatabaseSync(result.path)
+      try {
+        expect((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, result.store).toBe('wal')
+        expect((db.prepare('PRAGMA application_id').get() as { application_id: number }).application_id).toBe(0)
+        expect((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok')
+        for (const [table, rows] of Object.entries(result.rows)) {
+          expect((db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n, `${result.store}.${table}`).toBe(rows)
+        }
+        const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name)
+        expect(recognizeCleoStore(tables)).toBe(result.store)
+      } finally {
+        db.close()
+      }
+    }
+    const tasks = new DatabaseSync(written.tasks.path)
+    try {
+      const created = tasks.prepare("SELECT created_at FROM tasks WHERE id = 'T001'").get() as { created_at: string }
+      expect(created.created_at).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
+      // CLEO's T877 invariant: done requires pipeline stage contribution (or cancelled).
+      expect(() => tasks.prepare("UPDATE tasks SET status = 'done', pipeline_stage = 'implementation' WHERE id = 'T003'").run()).toThrow(/T877_INVARIANT_VIOLATION/)
+      expect(() => tasks.prepare("INSERT INTO tasks (id, title, status, pipeline_stage) VALUES ('T004', 'x', 'cancelled', 'research')").run()).toThrow(/T877_INVARIANT_VIOLATION/)
+      tasks.prepare("UPDATE tasks SET status = 'done', pipeline_stage = 'contribution' WHERE id = 'T003'").run()
+      const journal = tasks.prepare('SELECT name, hash FROM "__drizzle_migrations" ORDER BY id').all() as Array<{ name: string; hash: string }>
+      expect(journal.length).toBeGreaterThan(0)
+      for (const row of journal) expect(row.hash).toMatch(/^[0-9a-f]{64}$/)
+    } finally {
+      tasks.close()
+    }
+  })
+})
