@@ -9,8 +9,10 @@
  *    directory, missing permission) is `READ_ONLY` now, not at the first write;
  * 1. the parent directory is created with mode 0700 and a new file with mode 0600;
  * 2. read-only probes come first — a file that is not SQLite is `CORRUPT`, a file of
- *    another application or store is `WRONG_STORE`, a file migrated by a newer
- *    version is `SCHEMA_TOO_NEW` — and such files are left byte-identical;
+ *    another application or store is `WRONG_STORE` (CLEO's own files, recognised by
+ *    their tables, with `details.reason: 'cleo-legacy'`: see cleo-legacy.ts), a file
+ *    migrated by a newer version is `SCHEMA_TOO_NEW` — and such files are left
+ *    byte-identical;
  * 3. pragmas: `journal_mode=WAL` (read back; refused if not granted, except for
  *    `:memory:`), `foreign_keys=ON`, `busy_timeout`, `synchronous` (NORMAL or FULL),
  *    `journal_size_limit` (the WAL is truncated back after checkpoints);
