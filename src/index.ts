@@ -600,3 +600,6 @@ export type {
   DaemonSessionListOptions,
   DaemonSessionUpdate,
 } from './daemon/index.js'
+
+// CLEO's own databases (issue 18): recognised and refused (WRONG_STORE, details.reason 'cleo-legacy').
+export type { CleoLegacyStore } from './sqlite/cleo-legacy.js'

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CleoLegacyStore } from './cleo-legacy.js'
 
 /**
  * Machine-readable error codes. Callers branch on `error.code`, never on the message.
@@ -147,8 +148,16 @@ export interface CleoStoreErrorDetails {
   }
   readonly STORAGE_FULL: CleoStoreOtherDetails & { readonly sqliteCode?: number }
   readonly CORRUPT: CleoStoreOtherDetails & { readonly reason?: string; readonly sqliteCode?: number }
-  /** The file's `application_id` and its tables (a count for SQLite, up to 20 names for PostgreSQL). */
-  readonly WRONG_STORE: CleoStoreOtherDetails & { readonly applicationId?: number; readonly tables?: number | readonly string[] }
+  /**
+   * The file's `application_id` and its tables (a count for SQLite, up to 20 names for PostgreSQL);
+   * `reason` (`'not-a-file'`, `'cleo-legacy'`, …) and, for CLEO's own files, `cleoStore`: which CLEO store it is.
+   */
+  readonly WRONG_STORE: CleoStoreOtherDetails & {
+    readonly applicationId?: number
+    readonly tables?: number | readonly string[]
+    readonly reason?: string
+    readonly cleoStore?: CleoLegacyStore
+  }
   /** The migrations in the file that this version does not know. */
   readonly SCHEMA_TOO_NEW: CleoStoreOtherDetails & { readonly unknownMigrations?: readonly string[] }
   /** The migration that failed or was edited. */

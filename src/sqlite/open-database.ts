@@ -9,8 +9,10 @@
  *    directory, missing permission) is `READ_ONLY` now, not at the first write;
  * 1. the parent directory is created with mode 0700 and a new file with mode 0600;
  * 2. read-only probes come first — a file that is not SQLite is `CORRUPT`, a file of
- *    another application or store is `WRONG_STORE`, a file migrated by a newer
- *    version is `SCHEMA_TOO_NEW` — and such files are left byte-identical;
+ *    another application or store is `WRONG_STORE` (CLEO's own files, recognised by
+ *    their tables, with `details.reason: 'cleo-legacy'`: see cleo-legacy.ts), a file
+ *    migrated by a newer version is `SCHEMA_TOO_NEW` — and such files are left
+ *    byte-identical;
  * 3. pragmas: `journal_mode=WAL` (read back; refused if not granted, except for
  *    `:memory:`), `foreign_keys=ON`, `busy_timeout`, `synchronous` (NORMAL or FULL),
  *    `journal_size_limit` (the WAL is truncated back after checkpoints);
@@ -21,8 +23,9 @@
  *
  * @module
  */
-import { accessSync, closeSync, constants, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { accessSync, closeSync, constants, copyFileSync, lstatSync, mkdtempSync, openSync, readSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -35,6 +38,7 @@ import type { DatabaseSync, NodeSqliteModule } from './node-sqlite.js'
 import { loadNodeSqlite } from './node-sqlite.js'
 import type { StoreDefinition, StoreName } from './store-definition.js'
 import { APPLICATION_IDS } from './store-definition.js'
+import { recognizeCleoStore } from './cleo-legacy.js'
 import { loadSqliteVec, markSqliteVecUnavailable } from './sqlite-vec.js'
 
 /** The in-memory database path. */
@@ -319,6 +323,7 @@ function probe(connection: DatabaseSync, store: StoreName, context: { store: str
   const expected = APPLICATION_IDS[store]
   if (applicationId === expected) return false
   if (applicationId === 0 && tables === 0) return true
+  if (applicationId === 0) refuseCleoLegacy(connection, store, tables, context)
   const other = storeOfApplicationId(applicationId)
   const what = other
     ? `the cleo-store ${other} database`
@@ -329,6 +334,28 @@ function probe(connection: DatabaseSync, store: StoreName, context: { store: str
     ...context,
     details: { applicationId, tables },
   })
+}
+
+/**
+ * A foreign database (application_id 0, with tables) that carries CLEO's markers is
+ * CLEO's own store: refused with `WRONG_STORE` and `details.reason: 'cleo-legacy'`,
+ * naming the CLEO store its tables identify (whatever the file is called).
+ */
+function refuseCleoLegacy(connection: DatabaseSync, store: StoreName, tables: number, context: { store: string; file: string }): void {
+  let names: string[]
+  try {
+    names = (connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{ name: string }>).map((row) => row.name)
+  } catch (error) {
+    throw toCleoStoreError(error, context)
+  }
+  const cleoStore = recognizeCleoStore(names)
+  if (cleoStore === null) return
+  throw new CleoStoreError(
+    'WRONG_STORE',
+    `${context.file} is CLEO's own ${cleoStore}.db (CLEO's format, recognised by its tables), not a cleo-store ${store} store; ` +
+      `it was left untouched. cleo-store does not open CLEO's files in place; see docs/cleo-import.md`,
+    { ...context, details: { reason: 'cleo-legacy', cleoStore, applicationId: 0, tables } },
+  )
 }
 
 function enableWal(connection: DatabaseSync, context: { store: string; file: string }): void {
@@ -368,6 +395,10 @@ function hasJournal(file: string): boolean {
 async function probeReadOnly(sqlite: NodeSqliteModule, file: string, options: OpenDatabaseOptions): Promise<void> {
   const context = { store: options.store.name, file }
   const immutable = !hasWal(file)
+  // Even a read-only connection writes the -shm of a WAL database (wal-index recovery,
+  // read marks). A file whose header is not a cleo-store's may be CLEO's own, which
+  // must stay byte-identical, sidecars included: it is recognised on a private copy.
+  if (!immutable && storeOfApplicationId(headerApplicationId(file)) === undefined) probeCleoLegacyCopy(sqlite, file, options.store.name, context)
   const location = immutable ? Object.assign(pathToFileURL(file), { search: '?immutable=1' }) : file
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
   await retryWhileBusy(
@@ -388,6 +419,54 @@ async function probeReadOnly(sqlite: NodeSqliteModule, file: string, options: Op
     { ...DEFAULT_BUSY_RETRY, timeoutMs: Math.max(busyTimeoutMs, OPEN_TIMEOUT_MS) },
     context,
   )
+}
+
+/** The `application_id` recorded in the main file's header (0 when unset or unreadable). */
+function headerApplicationId(file: string): number {
+  const header = Buffer.alloc(72)
+  let read = 0
+  try {
+    const fd = openSync(file, 'r')
+    try {
+      read = readSync(fd, header, 0, 72, 0)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return 0
+  }
+  return read < 72 ? 0 : header.readInt32BE(68)
+}
+
+/**
+ * Copies `file` and its `-wal` into a private temporary folder and refuses with
+ * `cleo-legacy` when the copy is one of CLEO's stores. The original and its sidecars
+ * are only read. Anything else found on the copy (or a failed copy) is left to the
+ * ordinary read-only probe, which reports it as before.
+ */
+function probeCleoLegacyCopy(sqlite: NodeSqliteModule, file: string, store: StoreName, context: { store: string; file: string }): void {
+  let folder: string | undefined
+  let connection: DatabaseSync | undefined
+  let refusal: unknown
+  try {
+    folder = mkdtempSync(join(tmpdir(), 'cleo-store-probe-'))
+    const copy = join(folder, 'probe.db')
+    copyFileSync(file, copy)
+    copyFileSync(`${file}-wal`, `${copy}-wal`)
+    connection = new sqlite.DatabaseSync(copy, { timeout: 0 })
+    const tables = Number(scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view')"))
+    if (Number(scalar(connection, 'PRAGMA application_id')) === 0 && tables > 0) refuseCleoLegacy(connection, store, tables, context)
+  } catch (error) {
+    if (error instanceof CleoStoreError && error.details?.['reason'] === 'cleo-legacy') refusal = error
+  } finally {
+    try {
+      connection?.close()
+    } catch {
+      // best effort: a private copy
+    }
+    if (folder !== undefined) rmSync(folder, { recursive: true, force: true })
+  }
+  if (refusal !== undefined) throw refusal
 }
 
 /** Options of {@link probeStoreFile}. */
