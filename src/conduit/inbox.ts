@@ -298,7 +298,7 @@ export class Inbox {
    *
    * @example
    * ```ts
-   * await conduit.inbox.markRead('bob', page.messages.map((m) => m.id))
+   * await conduit.inbox.markRead('bob', page.items.map((m) => m.id))
    * ```
    */
   async markRead(agentId: string, messageIds: readonly string[]): Promise<void> {
