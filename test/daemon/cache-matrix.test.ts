@@ -1,21 +1,11 @@
 /** Issue 17 item 5: the cache matrix, complete. */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { DEFAULT_SNAPSHOT_POLICY } from '../../src/conduit/snapshot-cache.js'
-import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
-import { openDaemon } from './daemon-fixtures.js'
+import { daemonSetup } from './daemon-fixtures.js'
 
-const workspaces: CleoWorkspace[] = []
-afterEach(async () => {
-  for (const ws of workspaces.splice(0)) await ws.close()
-})
-
-async function setup(options: Parameters<typeof openDaemon>[0] = {}) {
-  const opened = await openDaemon(options)
-  workspaces.push(opened.ws)
-  return opened
-}
+const setup = daemonSetup()
 
 /** TeleClaude's matrix (null: event-driven, never stale). */
 const MATRIX: ReadonlyArray<[dataType: string, ttlMs: number | null]> = [

@@ -1,22 +1,12 @@
 /** Issue 17 item 6: voice assignments, system settings and the durable command queue. */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { DAEMON_COMMAND_QUEUE } from '../../src/daemon/daemon-commands.js'
 import { PermanentHookFailure } from '../../src/daemon/hook-outbox.js'
-import type { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
-import { openDaemon, T0 } from './daemon-fixtures.js'
+import { daemonSetup, T0 } from './daemon-fixtures.js'
 
-const workspaces: CleoWorkspace[] = []
-afterEach(async () => {
-  for (const ws of workspaces.splice(0)) await ws.close()
-})
-
-async function setup(options: Parameters<typeof openDaemon>[0] = {}) {
-  const opened = await openDaemon(options)
-  workspaces.push(opened.ws)
-  return opened
-}
+const setup = daemonSetup()
 
 describe('the daemon data of the design', () => {
   it('settings: set, get, overwrite, list, delete; JSON values; validated', async () => {

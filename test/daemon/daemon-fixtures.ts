@@ -2,6 +2,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { afterEach } from 'vitest'
+
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
 import type { DaemonStoreOptions } from '../../src/daemon/daemon.schemas.js'
 import { manualClock } from '../../src/sqlite/clock.js'
@@ -16,6 +18,22 @@ export async function openDaemon(options: DaemonStoreOptions = {}) {
   const clock = manualClock(T0)
   const ws = await CleoWorkspace.open(tempDir('cleo-daemon-'), { inMemory: true, clock })
   return { ws, daemon: DaemonStore.from(ws, options), clock }
+}
+
+/**
+ * A `setup(options)` for one test file: each call opens {@link openDaemon}, and an
+ * `afterEach` closes every workspace it opened.
+ */
+export function daemonSetup(): (options?: DaemonStoreOptions) => ReturnType<typeof openDaemon> {
+  const workspaces: CleoWorkspace[] = []
+  afterEach(async () => {
+    for (const ws of workspaces.splice(0)) await ws.close()
+  })
+  return async (options = {}) => {
+    const opened = await openDaemon(options)
+    workspaces.push(opened.ws)
+    return opened
+  }
 }
 
 /** A project directory and a global directory on disk, for restart and process tests. */

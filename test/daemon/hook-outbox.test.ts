@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
 import type { HookDelivery } from '../../src/daemon/hook-outbox.js'
 import { HOOK_OUTBOX_QUEUE } from '../../src/daemon/hook-outbox.js'
 import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
-import { diskDirs, openDaemon } from './daemon-fixtures.js'
+import { diskDirs, daemonSetup } from './daemon-fixtures.js'
 
-const workspaces: CleoWorkspace[] = []
-afterEach(async () => {
-  for (const ws of workspaces.splice(0)) await ws.close()
-})
-
-async function setup(options: Parameters<typeof openDaemon>[0] = {}) {
-  const opened = await openDaemon(options)
-  workspaces.push(opened.ws)
-  return opened
-}
+const setup = daemonSetup()
 
 const seen = (log: Array<HookDelivery<{ n: number }>>) => log.map((d) => `${d.event.sessionId}:${d.event.eventType}:${d.event.data?.n}`)
 

@@ -1,20 +1,10 @@
 /** Issue 17 item 2: the hook worker never wedges on one event. */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { HOOK_MALFORMED_ERROR_PREFIX, HOOK_OUTBOX_QUEUE, PermanentHookFailure } from '../../src/daemon/hook-outbox.js'
-import type { CleoWorkspace } from '../../src/workspace/workspace.js'
-import { openDaemon } from './daemon-fixtures.js'
+import { daemonSetup } from './daemon-fixtures.js'
 
-const workspaces: CleoWorkspace[] = []
-afterEach(async () => {
-  for (const ws of workspaces.splice(0)) await ws.close()
-})
-
-async function setup(options: Parameters<typeof openDaemon>[0] = {}) {
-  const opened = await openDaemon(options)
-  workspaces.push(opened.ws)
-  return opened
-}
+const setup = daemonSetup()
 
 describe('hook worker never wedges', () => {
   it('a nack that gets LEASE_LOST is counted as lost, and the rest of the batch is still handled', async () => {

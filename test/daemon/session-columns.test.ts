@@ -2,23 +2,14 @@
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { DaemonStore } from '../../src/daemon/daemon-store.js'
 import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { expectCode } from '../helpers.js'
-import { diskDirs, openDaemon, T0 } from './daemon-fixtures.js'
+import { diskDirs, daemonSetup, T0 } from './daemon-fixtures.js'
 
-const workspaces: CleoWorkspace[] = []
-afterEach(async () => {
-  for (const ws of workspaces.splice(0)) await ws.close()
-})
-
-async function setup(options: Parameters<typeof openDaemon>[0] = {}) {
-  const opened = await openDaemon(options)
-  workspaces.push(opened.ws)
-  return opened
-}
+const setup = daemonSetup()
 
 describe('daemon session columns', () => {
   it('stores the typed fields as columns, keeps the rest in metadata, merges adapter metadata', async () => {
