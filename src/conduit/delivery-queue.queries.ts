@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Selectable } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { sql } from 'kysely'
 
 import { template } from '../sqlite/query-template.js'
@@ -435,9 +435,9 @@ interface DeadLetterPageParams {
   limit: number
 }
 
-/** Open dead letters with their jobs, oldest first, optionally of one queue. */
-export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>()((db, p) =>
-  db
+/** Open dead letters joined to their jobs; the two listings below narrow it. */
+function openDeadLetters(db: Kysely<ConduitDatabase>) {
+  return db
     .selectFrom('dead_letters as d')
     .innerJoin('delivery_jobs as j', 'j.id', 'd.job_id')
     .selectAll('j')
@@ -449,6 +449,11 @@ export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>
       'd.dead_at as dead_at',
     ])
     .where('d.replayed_at', 'is', null)
+}
+
+/** Open dead letters with their jobs, oldest first, optionally of one queue. */
+export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>()((db, p) =>
+  openDeadLetters(db)
     .where('d.id', '>', p('after'))
     .where((eb) => eb.or([eb(eb.val(p('queue')), 'is', null), eb('j.queue', '=', p('queue'))]))
     .orderBy('d.id')
@@ -457,19 +462,8 @@ export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>
 
 /** Open dead letters of one message's delivery jobs (migration 0009), oldest first. */
 export const LIST_DEAD_LETTERS_OF_MESSAGE = template<ConduitDatabase, DeadLetterPageParams & { messageId: string }>()((db, p) =>
-  db
-    .selectFrom('dead_letters as d')
-    .innerJoin('delivery_jobs as j', 'j.id', 'd.job_id')
-    .selectAll('j')
-    .select([
-      'd.id as dead_letter_id',
-      'd.reason as dead_reason',
-      'd.error as dead_error',
-      'd.attempts as dead_attempts',
-      'd.dead_at as dead_at',
-    ])
+  openDeadLetters(db)
     .where('j.message_id', '=', p('messageId'))
-    .where('d.replayed_at', 'is', null)
     .where('d.id', '>', p('after'))
     .where((eb) => eb.or([eb(eb.val(p('queue')), 'is', null), eb('j.queue', '=', p('queue'))]))
     .orderBy('d.id')
