@@ -508,3 +508,61 @@ export const PURGE_QUEUE_LEASED = template<ConduitDatabase, { queue: string }>()
 export const PURGE_QUEUE_FINISHED = template<ConduitDatabase, { queue: string }>()((db, p) =>
   db.deleteFrom('delivery_jobs').where('queue', '=', p('queue')).where('finished_at', 'is not', null),
 )
+
+// ── wake-ups (issue 20): what `conduit.queue.wait` checks ──
+
+/**
+ * A pending job of the queue that a claim would take now: due, and the head of its
+ * partition when ordered (`delivery_jobs_ready`). Same rules as the claim.
+ */
+export const PENDING_CLAIMABLE = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+  db
+    .selectFrom('delivery_jobs as j')
+    .select('j.id')
+    .where('j.queue', '=', p('queue'))
+    .where('j.status', '=', PENDING)
+    .where('j.available_at', '<=', p('now'))
+    .where(IS_PARTITION_HEAD)
+    .orderBy('j.available_at')
+    .orderBy('j.id')
+    .limit(1),
+)
+
+/** A leased job whose lease expired with attempts left: a claim would take it now (`delivery_jobs_leases`). */
+export const EXPIRED_CLAIMABLE = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+  db
+    .selectFrom('delivery_jobs as j')
+    .select('j.id')
+    .where('j.queue', '=', p('queue'))
+    .where('j.status', '=', LEASED)
+    .where('j.lease_expires_at', '<=', p('now'))
+    .whereRef('j.attempts', '<', 'j.max_attempts')
+    .where(IS_PARTITION_HEAD)
+    .orderBy('j.lease_expires_at')
+    .limit(1),
+)
+
+/**
+ * When something of the queue may become claimable without a write: the next
+ * pending job falling due, the next lease expiring (both minima read from their
+ * index). A superset — the waiter checks again then.
+ */
+export const NEXT_DUE = template<ConduitDatabase, QueueNowParams>()((db, p) =>
+  db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('delivery_jobs')
+        .select(sql<number | null>`min(available_at)`.as('at'))
+        .where('queue', '=', p('queue'))
+        .where('status', '=', PENDING)
+        .where('available_at', '>', p('now'))
+        .as('next_pending'),
+      eb
+        .selectFrom('delivery_jobs')
+        .select(sql<number | null>`min(lease_expires_at)`.as('at'))
+        .where('queue', '=', p('queue'))
+        .where('status', '=', LEASED)
+        .where('lease_expires_at', '>', p('now'))
+        .as('next_lease'),
+    ]),
+)

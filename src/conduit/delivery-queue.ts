@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { WaitOptions, WaitResult } from '../sqlite/change-watch.js'
+import { waitForChange, WaitOptionsSchema } from '../sqlite/change-watch.js'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
@@ -42,6 +44,7 @@ import {
   CLOSE_DEAD_LETTER,
   DEAD_LETTER_EXHAUSTED_LEASES,
   DELETE_PENDING_COALESCED,
+  EXPIRED_CLAIMABLE,
   EXTEND_LEASE,
   FINISHED_STATS,
   GET_JOB,
@@ -54,6 +57,8 @@ import {
   LEASED_STATS,
   LIST_DEAD_LETTERS,
   LIST_DEAD_LETTERS_OF_MESSAGE,
+  NEXT_DUE,
+  PENDING_CLAIMABLE,
   PENDING_COALESCED_EXISTS,
   PENDING_STATS,
   PRUNE_DONE,
@@ -405,6 +410,50 @@ export class DeliveryQueue {
     })
     rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id)
     return rows.map((row) => this.#toJob<T>(row) as ClaimedJob<T>)
+  }
+
+  // ── wake-ups (issue 20) ──
+  /**
+   * Waits until a `claim` on `queue` would get a job: resolves `{ ready: true }` at
+   * once when one is claimable now (due, head of its partition when ordered, or
+   * leased with an expired lease and attempts left), else as soon as one becomes
+   * claimable — enqueued, acked or nacked by this process (no delay) or by another
+   * one (seen within a few ms, see docs/conduit.md "Waiting for work"), or falling
+   * due (`delayMs`, a retry's backoff, an expiring lease) on the repository's clock,
+   * with no write at all. `timeoutMs` elapsed first: `{ ready: false }`. `signal`
+   * aborted: rejects with an `AbortError` (`cause` = the signal's reason), at once if
+   * it already is. The repository closed: rejects `CLOSED`. Options are strict
+   * (`VALIDATION`). It claims nothing: several workers may wake for one job, and
+   * the `claim` that follows decides (an empty claim means: wait again).
+   *
+   * @example
+   * ```ts
+   * while (!signal.aborted) {
+   *   await conduit.queue.wait('hooks', { signal })
+   *   for (const job of await conduit.queue.claim(10, { queue: 'hooks', owner: 'worker-1', leaseMs: 30_000 })) {
+   *     await handle(job.payload)
+   *     await conduit.queue.ack(job.lease)
+   *   }
+   * }
+   * ```
+   */
+  async wait(queue: string, options: WaitOptions = {}): Promise<WaitResult> {
+    const name = validate(QueueNameSchema, queue, 'conduit.queue.wait', this.#ctx.errorContext, { at: ['queue'] })
+    const opts = validate(WaitOptionsSchema, options, 'conduit.queue.wait', this.#ctx.errorContext)
+    const { db } = this.#ctx
+    return waitForChange(
+      db.changes,
+      () =>
+        db.snapshot(() => {
+          const args = { queue: name, now: this.#ctx.clock() }
+          if (db.get(PENDING_CLAIMABLE, args) !== undefined || db.get(EXPIRED_CLAIMABLE, args) !== undefined) return { ready: true }
+          const next = db.get(NEXT_DUE, args)
+          const times = [next?.next_pending, next?.next_lease].filter((t) => t !== null && t !== undefined).map(Number)
+          return { ready: false, recheckAt: times.length === 0 ? null : Math.min(...times) }
+        }),
+      opts,
+      this.#ctx.clock,
+    )
   }
 
   /**

@@ -7,6 +7,8 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 
+import type { WaitOptions, WaitResult } from '../sqlite/change-watch.js'
+import { waitForChange, WaitOptionsSchema } from '../sqlite/change-watch.js'
 import { toIsoOrNull } from '../sqlite/clock.js'
 import type { Page } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
@@ -154,6 +156,11 @@ const UNREAD_COUNT = template<ConduitDatabase, { agentId: string }>()((db, p) =>
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .where('agent_id', '=', p('agentId'))
     .where('read_at', 'is', null),
+)
+
+/** One unread message of the agent, if any (the `message_recipients_unread` index). */
+const HAS_UNREAD = template<ConduitDatabase, { agentId: string }>()((db, p) =>
+  db.selectFrom('message_recipients').select('message_seq').where('agent_id', '=', p('agentId')).where('read_at', 'is', null).limit(1),
 )
 
 const ConsumerSchema = z.strictObject({ consumer: z.string().min(1).max(128).default('default') })
@@ -358,6 +365,40 @@ export class Inbox {
       readAt: toIsoOrNull(row.read_at),
       ackedAt: toIsoOrNull(row.acked_at),
     }))
+  }
+
+  // ── wake-ups (issue 20) ──
+  /**
+   * Waits until `agentId` has an unread message (one it has not `markRead`): resolves
+   * `{ ready: true }` at once when it already has one, else as soon as one arrives —
+   * sent by this process (no delay) or by another one (seen within a few ms, see
+   * docs/conduit.md "Waiting for work"). `timeoutMs` elapsed first: `{ ready: false }`.
+   * `signal` aborted: rejects with an `AbortError` (`cause` = the signal's reason), at
+   * once if it already is. The repository closed: rejects `CLOSED`. Options are
+   * strict (`VALIDATION`). It reads nothing: page the inbox afterwards, and mark what
+   * you handled read, or the next `wait` returns at once.
+   *
+   * @example
+   * ```ts
+   * for (;;) {
+   *   const { ready } = await conduit.inbox.wait('bob', { signal, timeoutMs: 60_000 })
+   *   if (!ready) continue
+   *   const { items } = await conduit.inbox.page('bob', { unreadOnly: true })
+   *   for (const message of items) await handle(message)
+   *   await conduit.inbox.markRead('bob', items.map((m) => m.id))
+   * }
+   * ```
+   */
+  async wait(agentId: string, options: WaitOptions = {}): Promise<WaitResult> {
+    const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.wait', this.#ctx.errorContext)
+    const opts = validate(WaitOptionsSchema, options, 'conduit.inbox.wait', this.#ctx.errorContext)
+    const { db } = this.#ctx
+    return waitForChange(
+      db.changes,
+      () => db.read(() => ({ ready: db.get(HAS_UNREAD, { agentId: agent }) !== undefined })),
+      opts,
+      this.#ctx.clock,
+    )
   }
 
   /**

@@ -15,6 +15,7 @@ import type { ErrorContext } from './errors.js'
 import { CleoStoreError, toCleoStoreError } from './errors.js'
 import type { BusyRetryPolicy } from './busy-retry.js'
 import { DEFAULT_BUSY_RETRY, retryWhileBusy } from './busy-retry.js'
+import { announceCommit, ChangeWatch } from './change-watch.js'
 import { Mutex } from './mutex.js'
 import type { ConnectionHost } from './node-sqlite-driver.js'
 import { toSqlValue } from './node-sqlite-driver.js'
@@ -129,6 +130,8 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   /** The open batch (see {@link batch}): its scope token. */
   #batch: object | null = null
   #closed = false
+  /** Created on first use of {@link changes} (issue 20). */
+  #changes: ChangeWatch | undefined
 
   constructor(props: SqliteDatabaseProps) {
     this.connection = props.connection
@@ -224,6 +227,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
       const result = await batchScope.run(token, fn)
       this.#batch = null
       this.#commit.run()
+      this.committed()
       return result
     } catch (error) {
       this.#batch = null
@@ -242,6 +246,29 @@ export class SqliteDatabase<DB> implements ConnectionHost {
     }
   }
 
+  // ── wake-ups (issue 20) ──
+  /**
+   * The change watch of this database: waiters subscribe to it and are woken by
+   * this process's commits at once and by other processes' through `PRAGMA
+   * data_version` (see `change-watch.ts`).
+   */
+  get changes(): ChangeWatch {
+    if (this.#changes === undefined) {
+      this.#changes = new ChangeWatch(this)
+      if (this.#closed) this.#changes.close(this.#closedError())
+    }
+    return this.#changes
+  }
+
+  /** Called after every commit on this connection: wakes the waiters of this file in this process. */
+  committed(): void {
+    announceCommit(this.context.file, this.#changes)
+  }
+
+  #closedError(): CleoStoreError {
+    return new CleoStoreError('CLOSED', `${this.context.store} store is closed (${this.context.file})`, this.context)
+  }
+
   /** Absolute path of the file, or `:memory:`. */
   get path(): string {
     return this.context.file
@@ -253,9 +280,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   }
 
   #assertOpen(): void {
-    if (this.#closed) {
-      throw new CleoStoreError('CLOSED', `${this.context.store} store is closed (${this.context.file})`, this.context)
-    }
+    if (this.#closed) throw this.#closedError()
   }
 
   /** The cached statement for a query, and its bound parameters in `this.#params`. */
@@ -443,6 +468,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
         throw new CleoStoreError('INTERNAL', 'write() callback must be synchronous', this.context)
       }
       this.#commit.run()
+      this.committed()
       return result
     } catch (error) {
       if (this.connection.isOpen && this.connection.isTransaction) {
@@ -479,6 +505,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#changes?.close(this.#closedError())
     await this.mutex.acquire()
     try {
       // A :memory: database dies with its connection: its statistics would be lost.

@@ -34,7 +34,12 @@ export interface ConnectionHost {
   readonly busyRetry?: BusyRetryPolicy
   /** True when the caller runs inside the host's open batch: its queries join it without taking the lock. */
   joinsBatch?(): boolean
+  /** Called after a commit (a transaction's, or a lone write's): wakes waiters (issue 20). */
+  committed?(): void
 }
+
+/** Statements that never write (no wake-up after them). */
+const READ_ONLY_SQL = /^\s*(select|pragma|explain|values)\b/i
 
 /**
  * Converts a JavaScript value to one node:sqlite can bind. node:sqlite binds every
@@ -80,10 +85,12 @@ class NodeSqliteConnection implements DatabaseConnection {
     // transaction) can simply be run again when the database is busy; inside a
     // transaction BUSY goes up, and the whole transaction is retried by its owner.
     if (!host.connection.isTransaction) {
-      return retryWhileBusy(() => this.#execute<R>(compiledQuery), host.busyRetry ?? DEFAULT_BUSY_RETRY, {
+      const result = await retryWhileBusy(() => this.#execute<R>(compiledQuery), host.busyRetry ?? DEFAULT_BUSY_RETRY, {
         store: host.context.store ?? 'sqlite',
         file: host.context.file ?? '',
       })
+      if (!host.connection.isTransaction && !READ_ONLY_SQL.test(compiledQuery.sql)) host.committed?.()
+      return result
     }
     return this.#execute<R>(compiledQuery)
   }
@@ -166,6 +173,7 @@ export class NodeSqliteDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(Compiled.raw('COMMIT'))
+    this.#host.committed?.()
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {

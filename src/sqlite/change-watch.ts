@@ -1,0 +1,412 @@
+/**
+ * Change watching for one open SQLite database: the engine half of the wake-ups of
+ * issue 20 (`conduit.inbox.wait`, `conduit.queue.wait`).
+ *
+ * One {@link ChangeWatch} per open database, however many waiters:
+ * - **writes of this process** wake it directly: the database announces every commit
+ *   ({@link announceCommit}), to its own watch and to the watch of every other open
+ *   database of this process on the same file — no polling latency;
+ * - **writes of other processes** are seen through `PRAGMA data_version` (it changes
+ *   when another connection committed), read on a timer with exponential backoff
+ *   (`minPollMs` doubling up to `maxPollMs`, back to `minPollMs` after a change) and,
+ *   where the platform supports it, woken early by an `fs.watch` of the `-wal` file
+ *   (a hint only: the poll stays the guarantee).
+ *
+ * The poller runs only while someone waits, and never keeps the process alive (its
+ * timer is `unref`'d, the file watch is not persistent). A waiter is armed before it
+ * checks its condition ({@link waitForChange}), so a change between the check and the
+ * wait cannot be lost.
+ *
+ * Later engines (PostgreSQL `LISTEN/NOTIFY`) implement the same small surface:
+ * `subscribe(listener)` and `close(error)`.
+ *
+ * @module
+ */
+import { watch as watchFile } from 'node:fs'
+import type { FSWatcher } from 'node:fs'
+
+import { z } from 'zod'
+
+import type { Mutex } from './mutex.js'
+import type { DatabaseSync } from './node-sqlite.js'
+
+/** How a {@link ChangeWatch} polls for other processes' commits. */
+export interface ChangeWatchPolicy {
+  /** First delay after a change (ms). */
+  readonly minPollMs: number
+  /** Largest delay while nothing changes (ms): bounds the cross-process latency when the file hint is missing. */
+  readonly maxPollMs: number
+  /** Watch the `-wal` file as a hint (poll at once when it is written). */
+  readonly watchWal: boolean
+}
+
+/**
+ * The default policy: 1 ms doubling to 64 ms, with the `-wal` file hint.
+ * @internal Mutable for the benchmarks (`bench/workloads/wake.ts`), not an API.
+ */
+export const CHANGE_WATCH_POLICY: { -readonly [K in keyof ChangeWatchPolicy]: ChangeWatchPolicy[K] } = {
+  minPollMs: 1,
+  maxPollMs: 64,
+  watchWal: true,
+}
+
+/** What a watch needs from its database: the connection and its lock. */
+export interface ChangeWatchHost {
+  readonly connection: DatabaseSync
+  readonly mutex: Mutex
+  /** Absolute path of the file, or `:memory:`. */
+  readonly path: string
+}
+
+/** A subscriber: `changed` after any commit that may matter, `closed` once when the database closes. */
+export interface ChangeListener {
+  changed(): void
+  closed(error: Error): void
+}
+
+/** Watches of this process that have listeners, by file: local commits reach them directly. */
+const activeByFile = new Map<string, Set<ChangeWatch>>()
+
+/**
+ * Announces a commit on `file` (called by the database after every commit): wakes
+ * `own` and every other active watch of this process on the same file. Costs one map
+ * lookup when nobody waits.
+ */
+export function announceCommit(file: string, own: ChangeWatch | undefined): void {
+  own?.changed()
+  if (activeByFile.size === 0 || file === ':memory:') return
+  const watches = activeByFile.get(file)
+  if (watches === undefined) return
+  for (const watch of watches) if (watch !== own) watch.changed()
+}
+
+/**
+ * The change watch of one open database. Created by the database on first use
+ * (`SqliteDatabase.changes`); users reach it through the stores' `wait` methods.
+ *
+ * @example
+ * ```ts
+ * const stop = db.changes.subscribe({ changed: () => recheck(), closed: (error) => fail(error) })
+ * // … later
+ * stop()
+ * ```
+ */
+export class ChangeWatch {
+  readonly #host: ChangeWatchHost
+  readonly #listeners = new Set<ChangeListener>()
+  #closedError: Error | null = null
+  /** A notification is queued (several commits in a row wake listeners once). */
+  #scheduled = false
+  #timer: NodeJS.Timeout | undefined
+  #delay = 0
+  /** The last `data_version` seen, or undefined when unknown (the next read counts as a change). */
+  #version: number | undefined
+  #walWatcher: FSWatcher | undefined
+  #pollTimers = 0
+  #polls = 0
+
+  constructor(host: ChangeWatchHost) {
+    this.#host = host
+  }
+
+  /** @internal For tests and benchmarks: listeners, running poll loops, `data_version` reads so far. */
+  get state(): { readonly listeners: number; readonly pollTimers: number; readonly polls: number; readonly walHint: boolean } {
+    return { listeners: this.#listeners.size, pollTimers: this.#pollTimers, polls: this.#polls, walHint: this.#walWatcher !== undefined }
+  }
+
+  /**
+   * Adds a listener; returns the function that removes it. The first listener starts
+   * the poller (after reading the current `data_version`, synchronously, so every
+   * later commit of another process is seen); the last one to leave stops it. On a
+   * closed watch, `closed` is called at once (in a microtask).
+   */
+  subscribe(listener: ChangeListener): () => void {
+    if (this.#closedError !== null) {
+      const error = this.#closedError
+      queueMicrotask(() => listener.closed(error))
+      return () => {}
+    }
+    this.#listeners.add(listener)
+    if (this.#listeners.size === 1) this.#start()
+    return () => {
+      if (!this.#listeners.delete(listener)) return
+      if (this.#listeners.size === 0) this.#stop()
+    }
+  }
+
+  /** Something may have changed: wake every listener once, in a microtask (after the writer released the connection). */
+  changed(): void {
+    if (this.#scheduled || this.#listeners.size === 0) return
+    this.#scheduled = true
+    queueMicrotask(() => {
+      this.#scheduled = false
+      for (const listener of [...this.#listeners]) listener.changed()
+    })
+  }
+
+  /** The database closed: stop, and tell every listener (`error` is the store's `CLOSED`). Idempotent. */
+  close(error: Error): void {
+    if (this.#closedError !== null) return
+    this.#closedError = error
+    const listeners = [...this.#listeners]
+    this.#listeners.clear()
+    this.#stop()
+    for (const listener of listeners) listener.closed(error)
+  }
+
+  #start(): void {
+    const file = this.#host.path
+    if (file === ':memory:') return // no other connection can see it: local commits are announced
+    let set = activeByFile.get(file)
+    if (set === undefined) activeByFile.set(file, (set = new Set()))
+    set.add(this)
+    const version = this.#readVersion()
+    this.#version = version === null ? undefined : version
+    this.#delay = CHANGE_WATCH_POLICY.minPollMs
+    this.#schedule(this.#delay)
+    if (CHANGE_WATCH_POLICY.watchWal) this.#watchWal(file)
+  }
+
+  #stop(): void {
+    const file = this.#host.path
+    const set = activeByFile.get(file)
+    if (set !== undefined && set.delete(this) && set.size === 0) activeByFile.delete(file)
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+      this.#pollTimers--
+    }
+    if (this.#walWatcher !== undefined) {
+      this.#walWatcher.close()
+      this.#walWatcher = undefined
+    }
+  }
+
+  /** Arms the poll timer (one per watch: a pending one is replaced). */
+  #schedule(delay: number): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#pollTimers--
+    }
+    this.#timer = setTimeout(this.#tick, delay)
+    this.#timer.unref()
+    this.#pollTimers++
+  }
+
+  readonly #tick = (): void => {
+    this.#timer = undefined
+    this.#pollTimers--
+    if (this.#listeners.size === 0) return
+    const version = this.#readVersion()
+    if (version === null) {
+      // The connection is busy with local work (its commit is announced): look again soon.
+      this.#schedule(this.#delay)
+      return
+    }
+    const before = this.#version
+    this.#version = version
+    if (version !== undefined && version !== before) {
+      this.#delay = CHANGE_WATCH_POLICY.minPollMs
+      this.changed()
+    } else {
+      this.#delay = Math.min(Math.max(1, this.#delay * 2), CHANGE_WATCH_POLICY.maxPollMs)
+    }
+    this.#schedule(this.#delay)
+  }
+
+  /** The `-wal` file was written: poll now, and restart the backoff. */
+  readonly #hint = (): void => {
+    if (this.#timer === undefined || this.#listeners.size === 0) return
+    this.#delay = CHANGE_WATCH_POLICY.minPollMs
+    this.#schedule(0)
+  }
+
+  /**
+   * `PRAGMA data_version` on the database's own connection, when the connection is
+   * free; `null` when it is busy; `undefined` when it cannot be read (then the next
+   * successful read counts as a change).
+   */
+  #readVersion(): number | undefined | null {
+    const { mutex, connection } = this.#host
+    if (!mutex.tryAcquire()) return null
+    try {
+      this.#polls++
+      const row = connection.prepare('PRAGMA data_version').get() as { data_version: number | bigint } | undefined
+      return row === undefined ? undefined : Number(row.data_version)
+    } catch {
+      return undefined
+    } finally {
+      mutex.release()
+    }
+  }
+
+  #watchWal(file: string): void {
+    try {
+      const watcher = watchFile(`${file}-wal`, { persistent: false }, this.#hint)
+      watcher.on('error', () => {
+        watcher.close()
+        if (this.#walWatcher === watcher) this.#walWatcher = undefined
+      })
+      this.#walWatcher = watcher
+    } catch {
+      // No hint on this platform or file system (or no -wal file): the poll alone is the guarantee.
+    }
+  }
+}
+
+/**
+ * The error a wait rejects with when its `signal` aborts, shaped like Node's own
+ * (`timers/promises`, `events.once`): `name` `'AbortError'`, `code` `'ABORT_ERR'`,
+ * `cause` the signal's reason.
+ *
+ * @example
+ * ```ts
+ * try { await conduit.inbox.wait('bob', { signal }) } catch (error) { if ((error as Error).name === 'AbortError') return }
+ * ```
+ */
+export class AbortError extends Error {
+  /** Always `'ABORT_ERR'`, as Node's. */
+  readonly code = 'ABORT_ERR'
+
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'AbortError'
+  }
+}
+
+/** What a wait's condition check reports. */
+export interface WaitCheck {
+  /** The condition holds now: the wait resolves. */
+  readonly ready: boolean
+  /**
+   * When not ready: the epoch ms (on the store's clock) at which the condition may
+   * become true without any write (a delayed job falls due), or null.
+   */
+  readonly recheckAt?: number | null
+}
+
+/** The options every `wait` takes (validated by the caller). */
+export interface WaitOptions {
+  /** Aborts the wait: it rejects with an {@link AbortError} whose `cause` is the signal's reason. */
+  readonly signal?: AbortSignal | undefined
+  /** Give up after this many ms: the wait resolves `{ ready: false }`. Unset: wait until something arrives. */
+  readonly timeoutMs?: number | undefined
+}
+
+/**
+ * What a `wait` resolves to: `ready: true` when there is something for the caller,
+ * `ready: false` when `timeoutMs` passed first.
+ *
+ * @example
+ * ```ts
+ * const { ready } = await conduit.inbox.wait('bob', { timeoutMs: 30_000 })
+ * if (!ready) console.log('nothing for bob in 30 s')
+ * ```
+ */
+export interface WaitResult {
+  readonly ready: boolean
+}
+
+/** Largest delay `setTimeout` takes (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * The strict schema of {@link WaitOptions}: `signal` an `AbortSignal`, `timeoutMs`
+ * an integer from 0 to 2^31 − 1 (what a timer can hold); any other key is `VALIDATION`.
+ */
+export const WaitOptionsSchema = z.strictObject({
+  signal: z.instanceof(AbortSignal).optional(),
+  timeoutMs: z.int().min(0).max(MAX_TIMER_MS).optional(),
+})
+
+/**
+ * Waits until `check` reports ready, re-checking after every change `watch` reports
+ * and at the `recheckAt` it names. The listener is armed before the first check (no
+ * lost wake-up); the first check always completes before a timeout can end the wait,
+ * so `timeoutMs: 0` is a plain "is there something now?". Rejects with an
+ * {@link AbortError} when `signal` aborts (at once when it already is), with the
+ * database's `CLOSED` error when it closes, and with the error of a failing check.
+ *
+ * @example
+ * ```ts
+ * const { ready } = await waitForChange(db.changes, async () => ({ ready: await hasWork() }), { timeoutMs: 1000 }, clock)
+ * ```
+ */
+export function waitForChange(
+  watch: ChangeWatch,
+  check: () => Promise<WaitCheck>,
+  options: WaitOptions,
+  clock: () => number,
+): Promise<WaitResult> {
+  const { signal, timeoutMs } = options
+  if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
+  return new Promise<WaitResult>((resolve, reject) => {
+    const startedAt = performance.now()
+    let done = false
+    let dirty = true
+    let checking = false
+    let firstCheckDone = false
+    let timeoutTimer: NodeJS.Timeout | undefined
+    let dueTimer: NodeJS.Timeout | undefined
+
+    const finish = (settle: () => void): void => {
+      if (done) return
+      done = true
+      unsubscribe()
+      if (timeoutTimer !== undefined) clearTimeout(timeoutTimer)
+      if (dueTimer !== undefined) clearTimeout(dueTimer)
+      signal?.removeEventListener('abort', onAbort)
+      settle()
+    }
+    const onAbort = (): void => finish(() => reject(new AbortError(undefined, { cause: signal!.reason })))
+    const armDue = (at: number | null | undefined): void => {
+      if (dueTimer !== undefined) clearTimeout(dueTimer)
+      dueTimer = undefined
+      if (at === null || at === undefined) return
+      const delay = Math.min(MAX_TIMER_MS, Math.max(1, at - clock()))
+      dueTimer = setTimeout(() => {
+        dueTimer = undefined
+        onChange()
+      }, delay)
+      dueTimer.unref()
+    }
+    const armTimeout = (): void => {
+      if (timeoutMs === undefined) return
+      const left = Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs - (performance.now() - startedAt)))
+      timeoutTimer = setTimeout(() => finish(() => resolve({ ready: false })), left)
+      timeoutTimer.unref()
+    }
+    const runChecks = async (): Promise<void> => {
+      checking = true
+      while (dirty && !done) {
+        dirty = false
+        let result: WaitCheck
+        try {
+          result = await check()
+        } catch (error) {
+          finish(() => reject(error))
+          return
+        }
+        if (done) return
+        if (result.ready) {
+          finish(() => resolve({ ready: true }))
+          return
+        }
+        armDue(result.recheckAt)
+        if (!firstCheckDone) {
+          firstCheckDone = true
+          armTimeout()
+        }
+      }
+      checking = false
+    }
+    const onChange = (): void => {
+      dirty = true
+      if (!checking && !done) void runChecks()
+    }
+    // Armed first: a change that lands while the first check runs marks it dirty.
+    const unsubscribe = watch.subscribe({ changed: onChange, closed: (error) => finish(() => reject(error)) })
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (!done) void runChecks()
+  })
+}
