@@ -603,3 +603,6 @@ export type {
 
 // CLEO's own databases (issue 18): recognised and refused (WRONG_STORE, details.reason 'cleo-legacy').
 export type { CleoLegacyStore } from './sqlite/cleo-legacy.js'
+
+// Wake-ups (issue 20): what conduit.inbox.wait and conduit.queue.wait take and return.
+export type { WaitOptions, WaitResult } from './sqlite/change-watch.js'

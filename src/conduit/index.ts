@@ -131,3 +131,6 @@ export { DAEMON_SETTING_MAX_BYTES, DaemonSettings, DEFAULT_VOICE_TTL_MS, VoiceAs
 export type { DaemonSetting, VoiceAssignment } from './daemon-data.js'
 export type { StaleSnapshot } from './snapshot-cache.js'
 export type { WriterLeaseFence } from './writer-leases.js'
+
+// Wake-ups (issue 20): what conduit.inbox.wait and conduit.queue.wait take and return
+export type { WaitOptions, WaitResult } from '../sqlite/change-watch.js'

@@ -12,10 +12,13 @@
  *   where the platform supports it, woken early by an `fs.watch` of the `-wal` file
  *   (a hint only: the poll stays the guarantee).
  *
- * The poller runs only while someone waits, and never keeps the process alive (its
- * timer is `unref`'d, the file watch is not persistent). A waiter is armed before it
- * checks its condition ({@link waitForChange}), so a change between the check and the
- * wait cannot be lost.
+ * The poller runs only while someone waits: like Node's own `timers/promises`, a
+ * pending wait keeps the process alive (an `await conduit.inbox.wait(…)` at the top of
+ * a worker script waits instead of letting the process exit with "unsettled top-level
+ * await"); once no wait is pending — resolved, timed out, aborted, or the database
+ * closed — no timer and no file watch is left (the file watch is never persistent). A
+ * waiter is armed before it checks its condition ({@link waitForChange}), so a change
+ * between the check and the wait cannot be lost.
  *
  * Later engines (PostgreSQL `LISTEN/NOTIFY`) implement the same small surface:
  * `subscribe(listener)` and `close(error)`.
@@ -189,7 +192,6 @@ export class ChangeWatch {
       this.#pollTimers--
     }
     this.#timer = setTimeout(this.#tick, delay)
-    this.#timer.unref()
     this.#pollTimers++
   }
 
@@ -368,13 +370,11 @@ export function waitForChange(
         dueTimer = undefined
         onChange()
       }, delay)
-      dueTimer.unref()
     }
     const armTimeout = (): void => {
       if (timeoutMs === undefined) return
       const left = Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs - (performance.now() - startedAt)))
       timeoutTimer = setTimeout(() => finish(() => resolve({ ready: false })), left)
-      timeoutTimer.unref()
     }
     const runChecks = async (): Promise<void> => {
       checking = true
