@@ -352,6 +352,9 @@ async function scenario(ws: CleoWorkspace): Promise<void> {
   const [job2] = await conduit.queue.claim(1, { queue: 'q', owner: 'w1', leaseMs: 30_000 })
   if (job2) await conduit.queue.nack(job2.lease)
   await conduit.queue.stats('q')
+  // issue 20: what the waits check
+  await conduit.queue.wait('q', { timeoutMs: 0 })
+  await conduit.inbox.wait('bob', { timeoutMs: 0 })
   // brain.db
   const brain = ws.brain
   const { memory } = await brain.record({ kind: 'observation', title: 'Deployment pipeline times out', narrative: 'cold caches' })
