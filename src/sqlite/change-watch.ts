@@ -8,9 +8,9 @@
  *   database of this process on the same file — no polling latency;
  * - **writes of other processes** are seen through `PRAGMA data_version` (it changes
  *   when another connection committed), read on a timer with exponential backoff
- *   (`minPollMs` doubling up to `maxPollMs`, back to `minPollMs` after a change) and,
+ *   (`minPollMs` doubling up to a cap, back to `minPollMs` after a change) and,
  *   where the platform supports it, woken early by an `fs.watch` of the `-wal` file
- *   (a hint only: the poll stays the guarantee).
+ *   (a hint only: the poll stays the guarantee, its cap is longer while the hint works).
  *
  * The poller runs only while someone waits: like Node's own `timers/promises`, a
  * pending wait keeps the process alive (an `await conduit.inbox.wait(…)` at the top of
@@ -37,19 +37,26 @@ import type { DatabaseSync } from './node-sqlite.js'
 export interface ChangeWatchPolicy {
   /** First delay after a change (ms). */
   readonly minPollMs: number
-  /** Largest delay while nothing changes (ms): bounds the cross-process latency when the file hint is missing. */
+  /** Largest delay while nothing changes, without the file hint (ms): bounds the cross-process latency. */
   readonly maxPollMs: number
+  /**
+   * Largest delay while nothing changes when the `-wal` file is watched (ms): the hint
+   * wakes the poller at once, the poll only catches a missed event, so it may idle longer.
+   */
+  readonly maxPollMsWithHint: number
   /** Watch the `-wal` file as a hint (poll at once when it is written). */
   readonly watchWal: boolean
 }
 
 /**
- * The default policy: 1 ms doubling to 64 ms, with the `-wal` file hint.
- * @internal Mutable for the benchmarks (`bench/workloads/wake.ts`), not an API.
+ * The default policy: 1 ms doubling to 256 ms with the `-wal` file hint (where
+ * `fs.watch` works), to 64 ms without it.
+ * @internal Mutable for tests and the benchmark (`bench/wake.ts`), not an API.
  */
 export const CHANGE_WATCH_POLICY: { -readonly [K in keyof ChangeWatchPolicy]: ChangeWatchPolicy[K] } = {
   minPollMs: 1,
   maxPollMs: 64,
+  maxPollMsWithHint: 256,
   watchWal: true,
 }
 
@@ -211,7 +218,8 @@ export class ChangeWatch {
       this.#delay = CHANGE_WATCH_POLICY.minPollMs
       this.changed()
     } else {
-      this.#delay = Math.min(Math.max(1, this.#delay * 2), CHANGE_WATCH_POLICY.maxPollMs)
+      const cap = this.#walWatcher === undefined ? CHANGE_WATCH_POLICY.maxPollMs : CHANGE_WATCH_POLICY.maxPollMsWithHint
+      this.#delay = Math.min(Math.max(1, this.#delay * 2), cap)
     }
     this.#schedule(this.#delay)
   }

@@ -204,7 +204,7 @@ describe('in one process', () => {
     const file = await project()
     const policy = { ...CHANGE_WATCH_POLICY }
     // The poller practically off: only the direct announcement can wake these waiters.
-    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 2 ** 30, maxPollMs: 2 ** 30, watchWal: false })
+    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 2 ** 30, maxPollMs: 2 ** 30, maxPollMsWithHint: 2 ** 30, watchWal: false })
     try {
       const a = await open(file)
       const b = await open(file)

@@ -93,7 +93,7 @@ describe('the change watch of an open database', () => {
   it.runIf(process.platform === 'linux')('with the -wal file hint, sees another connection’s commit although the next poll is days away', async () => {
     const { watch, file } = await openConduit()
     const other = otherConnection(file)
-    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 2 ** 30, maxPollMs: 2 ** 30, watchWal: true })
+    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 2 ** 30, maxPollMs: 2 ** 30, maxPollMsWithHint: 2 ** 30, watchWal: true })
     const l = listener()
     const stop = watch.subscribe(l)
     expect(watch.state.walHint).toBe(true)
@@ -105,7 +105,7 @@ describe('the change watch of an open database', () => {
   })
 
   it('this process’s commits are announced to its listeners with no poll at all', async () => {
-    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 2 ** 30, maxPollMs: 2 ** 30, watchWal: false })
+    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 2 ** 30, maxPollMs: 2 ** 30, maxPollMsWithHint: 2 ** 30, watchWal: false })
     const { repo, watch } = await openConduit()
     const l = listener()
     watch.subscribe(l)
