@@ -205,6 +205,11 @@ export class ChangeWatch {
   readonly #tick = (): void => {
     this.#timer = undefined
     this.#pollTimers--
+    this.#poll()
+  }
+
+  /** Reads `data_version`: a change wakes the listeners and restarts the backoff; then arms the next poll. */
+  #poll(): void {
     if (this.#listeners.size === 0) return
     const version = this.#readVersion()
     if (version === null) {
@@ -224,11 +229,15 @@ export class ChangeWatch {
     this.#schedule(this.#delay)
   }
 
-  /** The `-wal` file was written: poll now, and restart the backoff. */
+  /**
+   * The `-wal` file was written (by any process): poll now. A write of several frames
+   * may signal before its commit is visible: then the backoff restarts from
+   * `minPollMs`, and the commit's own write signals again.
+   */
   readonly #hint = (): void => {
     if (this.#timer === undefined || this.#listeners.size === 0) return
-    this.#delay = CHANGE_WATCH_POLICY.minPollMs
-    this.#schedule(0)
+    this.#delay = CHANGE_WATCH_POLICY.minPollMs / 2
+    this.#poll()
   }
 
   /**
