@@ -65,3 +65,15 @@ export function invalid(ctx: ConduitContext, operation: string, path: string[], 
     details: { operation, path },
   })
 }
+
+/**
+ * A `VALIDATION` error for a `wait` called inside `conduit.transaction()`: the
+ * transaction holds the write lock while it waits, so nothing could arrive.
+ */
+export function waitInTransaction(ctx: ConduitContext, operation: string): CleoStoreError {
+  return new CleoStoreError(
+    'VALIDATION',
+    `${operation}: cannot wait inside conduit.transaction() (it holds the write lock until it ends, so nothing could arrive); wait before or after it`,
+    { ...ctx.errorContext, details: { operation, path: [] } },
+  )
+}

@@ -13,7 +13,7 @@ import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
-import { notFound, tooLarge, utf8Length } from './conduit-context.js'
+import { notFound, tooLarge, utf8Length, waitInTransaction } from './conduit-context.js'
 import type {
   ClaimJobsOptions,
   DeadLetterHistoryOptions,
@@ -422,7 +422,8 @@ export class DeliveryQueue {
    * due (`delayMs`, a retry's backoff, an expiring lease) on the repository's clock,
    * with no write at all. `timeoutMs` elapsed first: `{ ready: false }`. `signal`
    * aborted: rejects with an `AbortError` (`cause` = the signal's reason), at once if
-   * it already is. The repository closed: rejects `CLOSED`. Options are strict
+   * it already is. The repository closed: rejects `CLOSED`. Called inside
+   * `conduit.transaction()`: `VALIDATION` (the transaction holds the write lock). Options are strict
    * (`VALIDATION`). It claims nothing: several workers may wake for one job, and
    * the `claim` that follows decides (an empty claim means: wait again).
    *
@@ -441,6 +442,7 @@ export class DeliveryQueue {
     const name = validate(QueueNameSchema, queue, 'conduit.queue.wait', this.#ctx.errorContext, { at: ['queue'] })
     const opts = validate(WaitOptionsSchema, options, 'conduit.queue.wait', this.#ctx.errorContext)
     const { db } = this.#ctx
+    if (db.joinsBatch()) throw waitInTransaction(this.#ctx, 'conduit.queue.wait')
     return waitForChange(
       db.changes,
       () =>

@@ -15,7 +15,7 @@ import { iteratePages } from '../sqlite/paging.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
-import { notFound } from './conduit-context.js'
+import { notFound, waitInTransaction } from './conduit-context.js'
 import type { InboxOptions } from './conduit.schemas.js'
 import { ConduitAgentIdSchema, ConduitCursorSchema, ConduitIdSchema, InboxOptionsSchema } from './conduit.schemas.js'
 import type { ConduitDatabase } from './conduit.tables.js'
@@ -374,7 +374,8 @@ export class Inbox {
    * sent by this process (no delay) or by another one (seen within a few ms, see
    * docs/conduit.md "Waiting for work"). `timeoutMs` elapsed first: `{ ready: false }`.
    * `signal` aborted: rejects with an `AbortError` (`cause` = the signal's reason), at
-   * once if it already is. The repository closed: rejects `CLOSED`. Options are
+   * once if it already is. The repository closed: rejects `CLOSED`. Called inside
+   * `conduit.transaction()`: `VALIDATION` (the transaction holds the write lock). Options are
    * strict (`VALIDATION`). It reads nothing: page the inbox afterwards, and mark what
    * you handled read, or the next `wait` returns at once.
    *
@@ -393,6 +394,7 @@ export class Inbox {
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.wait', this.#ctx.errorContext)
     const opts = validate(WaitOptionsSchema, options, 'conduit.inbox.wait', this.#ctx.errorContext)
     const { db } = this.#ctx
+    if (db.joinsBatch()) throw waitInTransaction(this.#ctx, 'conduit.inbox.wait')
     return waitForChange(
       db.changes,
       () => db.read(() => ({ ready: db.get(HAS_UNREAD, { agentId: agent }) !== undefined })),

@@ -74,6 +74,17 @@ export interface ChangeListener {
   closed(error: Error): void
 }
 
+/**
+ * Where a wait learns that something may have changed: the port a store engine
+ * implements (SQLite: {@link ChangeWatch}; PostgreSQL: `LISTEN/NOTIFY`, later). A
+ * listener's `changed` may be called spuriously (the waiter checks again); `closed`
+ * is called once when the store closes.
+ */
+export interface ChangeSource {
+  /** Adds a listener; returns the function that removes it (idempotent). */
+  subscribe(listener: ChangeListener): () => void
+}
+
 /** Watches of this process that have listeners, by file: local commits reach them directly. */
 const activeByFile = new Map<string, Set<ChangeWatch>>()
 
@@ -101,7 +112,7 @@ export function announceCommit(file: string, own: ChangeWatch | undefined): void
  * stop()
  * ```
  */
-export class ChangeWatch {
+export class ChangeWatch implements ChangeSource {
   readonly #host: ChangeWatchHost
   readonly #listeners = new Set<ChangeListener>()
   #closedError: Error | null = null
@@ -352,7 +363,7 @@ export const WaitOptionsSchema = z.strictObject({
  * ```
  */
 export function waitForChange(
-  watch: ChangeWatch,
+  watch: ChangeSource,
   check: () => Promise<WaitCheck>,
   options: WaitOptions,
   clock: () => number,

@@ -323,6 +323,25 @@ describe('in one process', () => {
     await expectCode(conduit.queue.wait('q', { timeoutMs: 0 }), 'CLOSED')
   })
 
+  it('inside conduit.transaction() a wait is VALIDATION (the transaction holds the write lock: nothing could arrive)', async () => {
+    const conduit = await open(await project())
+    await conduit.transaction(async (tx) => {
+      await expectCode(tx.inbox.wait('bob', { timeoutMs: 0 }), 'VALIDATION')
+      await expectCode(tx.queue.wait('q', { timeoutMs: 0 }), 'VALIDATION')
+    })
+    // Outside, from another async flow while a transaction runs, a wait simply waits for its end.
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const transaction = conduit.transaction(async (tx) => {
+      await tx.messages.send({ from: 'alice', to: 'bob', content: 'in the transaction' })
+      await held
+    })
+    const wait = conduit.inbox.wait('bob')
+    release()
+    await transaction
+    expect(await wait).toEqual({ ready: true })
+  })
+
   it('options are strict: unknown keys, a bad timeoutMs or signal, a bad agent or queue are VALIDATION', async () => {
     const conduit = await open(await project())
     for (const wait of [(o: unknown) => conduit.inbox.wait('bob', o as never), (o: unknown) => conduit.queue.wait('q', o as never)]) {
