@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import type { ChangeListener, ChangeWatch } from '../../src/sqlite/change-watch.js'
-import { CHANGE_WATCH_POLICY } from '../../src/sqlite/change-watch.js'
+import { CHANGE_WATCH_POLICY, waitForChange } from '../../src/sqlite/change-watch.js'
 import type { SqliteDatabase } from '../../src/sqlite/database.js'
 import { CleoStoreError } from '../../src/sqlite/errors.js'
 import { tempDir } from '../helpers.js'
@@ -154,5 +154,50 @@ describe('the change watch of an open database', () => {
     watch.subscribe(late)
     expect(((await late.closedWith) as CleoStoreError).code).toBe('CLOSED')
     expect(watch.state.listeners).toBe(0)
+  })
+
+  it('no lost wake-up: a change landing while a waiter checks (after its check read, before it waits) wakes it', async () => {
+    // Another connection commits from inside the first check, after the check has read:
+    // only a watch armed (and data_version read) before the check can see that commit.
+    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 1, maxPollMs: 4, watchWal: false })
+    const { watch, file } = await openConduit()
+    const other = otherConnection(file)
+    let checks = 0
+    const result = await waitForChange(
+      watch,
+      async () => {
+        checks++
+        if (checks === 1) {
+          insertSetting(other, 'during-check') // the check saw nothing; this commit comes right after
+          return { ready: false }
+        }
+        return { ready: true }
+      },
+      {},
+      Date.now,
+    )
+    expect(result).toEqual({ ready: true })
+    expect(checks).toBe(2)
+  })
+
+  it('no lost wake-up, same process: a commit announced while the check is in flight makes the waiter check again', async () => {
+    Object.assign(CHANGE_WATCH_POLICY, { minPollMs: 2 ** 30, maxPollMs: 2 ** 30, maxPollMsWithHint: 2 ** 30, watchWal: false })
+    const { repo, watch } = await openConduit()
+    let checks = 0
+    const result = await waitForChange(
+      watch,
+      async () => {
+        checks++
+        if (checks === 1) {
+          await repo.settings.set('during-check', 1)
+          return { ready: false }
+        }
+        return { ready: true }
+      },
+      {},
+      Date.now,
+    )
+    expect(result).toEqual({ ready: true })
+    expect(checks).toBe(2)
   })
 })
