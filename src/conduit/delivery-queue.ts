@@ -7,7 +7,8 @@
  * @module
  */
 import type { WaitOptions, WaitResult } from '../sqlite/change-watch.js'
-import { waitForChange, WaitOptionsSchema } from '../sqlite/change-watch.js'
+import { waitForChange } from '../sqlite/change-watch.js'
+import { WaitOptionsSchema } from '../sqlite/wait-options.schemas.js'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'

@@ -28,8 +28,6 @@
 import { watch as watchFile } from 'node:fs'
 import type { FSWatcher } from 'node:fs'
 
-import { z } from 'zod'
-
 import type { Mutex } from './mutex.js'
 import type { DatabaseSync } from './node-sqlite.js'
 
@@ -339,15 +337,6 @@ export interface WaitResult {
 
 /** Largest delay `setTimeout` takes (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-/**
- * The strict schema of {@link WaitOptions}: `signal` an `AbortSignal`, `timeoutMs`
- * an integer from 0 to 2^31 − 1 (what a timer can hold); any other key is `VALIDATION`.
- */
-export const WaitOptionsSchema = z.strictObject({
-  signal: z.instanceof(AbortSignal).optional(),
-  timeoutMs: z.int().min(0).max(MAX_TIMER_MS).optional(),
-})
 
 /**
  * Waits until `check` reports ready, re-checking after every change `watch` reports
