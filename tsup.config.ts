@@ -11,7 +11,7 @@ export default defineConfig({
   format: ['esm'],
   target: 'node22',
   platform: 'node',
-  dts: true,
+  dts: false, // tsc -p tsconfig.build.json emits the declarations (dist/types), one per source file
   sourcemap: true,
   clean: true,
   splitting: true,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from 'zod'
+import type { BrainDecisionPatchInput, BrainDecisionRecordInput, BrainLearningPatchInput, BrainLearningRecordInput, BrainObservationPatchInput, BrainObservationRecordInput, BrainPatternPatchInput, BrainPatternRecordInput } from './brain.input.types.js'
 
 import type {
   BRAIN_DECISION_CONFIDENCES,
@@ -21,15 +21,7 @@ import type {
   BRAIN_STICKY_COLORS,
   BRAIN_STICKY_PRIORITIES,
   BRAIN_STICKY_STATUSES,
-  BrainDecisionInput,
-  BrainDecisionPatch,
-  BrainLearningInput,
-  BrainLearningPatch,
-  BrainObservationInput,
-  BrainObservationPatch,
-  BrainPatternInput,
-  BrainPatternPatch,
-} from './brain.schemas.js'
+} from './brain.enums.js'
 import type { BrainEntryKind, BrainMemoryKind } from './memory-kinds.js'
 
 /** `short` | `medium` | `long`. */
@@ -155,18 +147,18 @@ export type BrainEntry = BrainMemory | BrainStickyNote
 
 /** The input of `brain.record(…)` (before defaults). */
 export type BrainMemoryInputOf<K extends BrainMemoryKind> = {
-  decision: z.input<typeof BrainDecisionInput>
-  pattern: z.input<typeof BrainPatternInput>
-  learning: z.input<typeof BrainLearningInput>
-  observation: z.input<typeof BrainObservationInput>
+  decision: BrainDecisionRecordInput
+  pattern: BrainPatternRecordInput
+  learning: BrainLearningRecordInput
+  observation: BrainObservationRecordInput
 }[K]
 
 /** The patch of `brain.update(id, …)`. */
 export type BrainMemoryPatchOf<K extends BrainMemoryKind> = {
-  decision: z.input<typeof BrainDecisionPatch>
-  pattern: z.input<typeof BrainPatternPatch>
-  learning: z.input<typeof BrainLearningPatch>
-  observation: z.input<typeof BrainObservationPatch>
+  decision: BrainDecisionPatchInput
+  pattern: BrainPatternPatchInput
+  learning: BrainLearningPatchInput
+  observation: BrainObservationPatchInput
 }[K]
 
 /** What `record` did. */

@@ -21,13 +21,15 @@ import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { invariant, notFound, tooLarge, utf8Length } from './conduit-context.js'
 import type {
-  AddAttachmentVersionInput,
   AttachmentFormat,
   AttachmentMode,
+} from './conduit.schemas.js'
+import type {
+  AddAttachmentVersionInput,
   CreateAttachmentInput,
   ReviewAttachmentInput,
   SetAttachmentModeInput,
-} from './conduit.schemas.js'
+} from './conduit.types.js'
 import {
   AddAttachmentVersionSchema,
   ATTACHMENT_MODES,

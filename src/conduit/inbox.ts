@@ -14,7 +14,9 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { notFound } from './conduit-context.js'
-import type { InboxOptions } from './conduit.schemas.js'
+import type {
+  InboxOptions,
+} from './conduit.types.js'
 import { ConduitAgentIdSchema, ConduitCursorSchema, ConduitIdSchema, InboxOptionsSchema } from './conduit.schemas.js'
 import type { ConduitDatabase } from './conduit.tables.js'
 import type { ConduitMessage } from './messages.js'

@@ -7,13 +7,17 @@ import { hostname } from 'node:os'
 
 import { z } from 'zod'
 
+import type * as Types from './daemon.types.js'
+
 import type { ConduitRepository } from '../conduit/conduit-repository.js'
 import type { ClaimedJob, DeadLetter, EnqueueResult, NackResult, QueueStats, ReplayResult } from '../conduit/delivery-queue.js'
 import type { QueueBackoffPolicy } from '../conduit/queue-backoff.js'
 import { isCleoStoreError } from '../sqlite/errors.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
-import type { DaemonClaimOptions } from './daemon.schemas.js'
+import type {
+  DaemonClaimOptions,
+} from './daemon.types.js'
 import { DaemonClaimSchema, DaemonSessionIdSchema } from './daemon.schemas.js'
 
 /** The conduit queue of the daemon's commands. */
@@ -44,7 +48,7 @@ export const DaemonCommandInputSchema = z.strictObject({
   delayMs: z.number().int().min(0).max(365 * 86_400_000).optional(),
 })
 /** Input of `daemon.commands.enqueue`. */
-export type DaemonCommandInput = z.input<typeof DaemonCommandInputSchema>
+export type DaemonCommandInput = Types.DaemonCommandInput
 
 /** A command as stored (the job payload). */
 export interface DaemonCommand<A = unknown> {

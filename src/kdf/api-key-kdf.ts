@@ -7,6 +7,8 @@
 import { createHmac } from 'node:crypto'
 
 import { z } from 'zod'
+
+import type * as Types from './kdf.types.js'
 import { validate } from '../sqlite/validate.js'
 
 
@@ -26,7 +28,7 @@ export const DeriveApiKeyInput = z.strictObject({
 })
 
 /** Input of {@link deriveApiKey}. */
-export type DeriveApiKeyInput = z.input<typeof DeriveApiKeyInput>
+export type DeriveApiKeyInput = Types.DeriveApiKeyInput
 
 const KDF_CONTEXT = Object.freeze({ store: 'kdf' })
 

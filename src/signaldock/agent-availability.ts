@@ -24,7 +24,9 @@ import type { AgentSelection } from './agent-selection.js'
 import { chooseAgent } from './agent-selection.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { isoOrNull, requireAgentKey, transact } from './signaldock-context.js'
-import type { AgentAvailabilityState } from './signaldock.schemas.js'
+import type {
+  AgentAvailabilityState,
+} from './signaldock.types.js'
 import {
   AgentAvailabilityState as AvailabilityStateSchema,
   AgentPreferences,

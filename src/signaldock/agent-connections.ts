@@ -11,7 +11,9 @@ import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, requireAgentKey, transact } from './signaldock-context.js'
-import type { AgentTransportType } from './signaldock.schemas.js'
+import type {
+  AgentTransportType,
+} from './signaldock.types.js'
 import { AgentSlug, ConnectAgentInput, DurationMs, JsonObject } from './signaldock.schemas.js'
 import type { SignaldockAgentConnectionsTable } from './signaldock.tables.js'
 

@@ -20,7 +20,7 @@ import type {
   AgentPrivacyTier,
   AgentTier,
   AgentTransportType,
-} from './signaldock.schemas.js'
+} from './signaldock.types.js'
 import { AgentSlug, JsonObject, ListAgentsFilter, RegisterAgentInput, Sha256Hex, UpdateAgentInput } from './signaldock.schemas.js'
 import type { SignaldockAgentsTable, SignaldockDatabase } from './signaldock.tables.js'
 

@@ -13,7 +13,9 @@ import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, isoOrNull, ms, transact } from './signaldock-context.js'
-import type { SignaldockUserRole } from './signaldock.schemas.js'
+import type {
+  SignaldockUserRole,
+} from './signaldock.types.js'
 import { BanUserInput, CreateUserInput, JsonObject, LinkAccountInput, SignaldockId, UpdateUserInput } from './signaldock.schemas.js'
 import type { SignaldockAccountsTable, SignaldockDatabase, SignaldockUsersTable } from './signaldock.tables.js'
 

@@ -11,6 +11,8 @@
  */
 import { z } from 'zod'
 
+import type * as Types from './tasks.types.js'
+
 import { isSealedCredential } from '../kdf/credential-cipher.js'
 import type { Clock } from '../sqlite/clock.js'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
@@ -72,7 +74,7 @@ export const PutAgentCredentialInput = z.strictObject({
   transportConfig: z.record(z.string(), z.json()).optional(),
   isActive: z.boolean().optional(),
 })
-export type PutAgentCredentialInput = z.input<typeof PutAgentCredentialInput>
+export type PutAgentCredentialInput = Types.PutAgentCredentialInput
 
 /** A cached credential. `apiKeyEncrypted` is sealed text. */
 export interface AgentCredentialRecord {

@@ -14,7 +14,11 @@ import { iteratePages } from '../sqlite/paging.js'
 import type { TasksContext } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
 import type { TaskAuditEntityType } from './tasks.enums.js'
-import type { RecordAuditOperationInput, TaskAuditFilter, TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  RecordAuditOperationInput,
+  TaskAuditFilter,
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { RecordAuditOperationSchema, TaskAuditFilterSchema, TaskMutationOptionsSchema, TasksTimestampSchema } from './tasks.schemas.js'
 import type { AuditLogTable } from './tasks.tables.js'
 

@@ -12,7 +12,10 @@ import type { Task, TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
 import { actorGiven } from './task-claim-guard.js'
 import type { Actor, TasksContext } from './tasks-context.js'
-import type { ClaimTaskInput, TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  ClaimTaskInput,
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { ClaimTaskSchema, TaskLeaseTtlSchema, TaskMutationOptionsSchema, TaskIdSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 

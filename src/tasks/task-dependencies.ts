@@ -15,7 +15,10 @@ import type { Task, TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
-import type { TaskMutationOptions, TaskReadyQuery } from './tasks.schemas.js'
+import type {
+  TaskMutationOptions,
+  TaskReadyQuery,
+} from './tasks.types.js'
 import { TaskMutationOptionsSchema, TaskReadyQuerySchema, TaskIdSchema, TasksNameSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 

@@ -28,7 +28,7 @@ import type {
   TaskListFilter,
   TaskWriteOptions,
   UpdateTaskInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import {
   ArchiveTaskOptionsSchema,
   CreateTaskSchema,

@@ -29,7 +29,7 @@ import type {
   RecordGateInput,
   SetPipelineStatusInput,
   ValidateStageInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import {
   AddEvidenceSchema,
   AdvanceStageSchema,

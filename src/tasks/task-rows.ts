@@ -21,7 +21,9 @@ import type {
   TaskStatus,
   TaskType,
 } from './tasks.enums.js'
-import type { TaskVerification } from './tasks.schemas.js'
+import type {
+  TaskVerification,
+} from './tasks.types.js'
 import type { TasksDatabase, TasksTable } from './tasks.tables.js'
 
 /** A `tasks` row as read. */

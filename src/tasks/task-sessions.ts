@@ -23,7 +23,7 @@ import type {
   TaskSessionListFilter,
   TaskSessionScope,
   UpsertTaskSessionInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import {
   EndTaskSessionSchema,
   TaskMutationOptionsSchema,
@@ -37,6 +37,8 @@ import {
 } from './tasks.schemas.js'
 import type { SessionsTable, TasksDatabase, TaskWorkHistoryTable } from './tasks.tables.js'
 import { z } from 'zod'
+
+import type * as Types from './tasks.types.js'
 
 type SessionRow = Selectable<SessionsTable>
 type SessionValues = Omit<SessionRow, 'scope_key'>
@@ -275,7 +277,7 @@ const SessionActivityFilterSchema = z.strictObject({
  * const filter: SessionActivityFilter = { computer: 'mbp', status: 'active', limit: 20 }
  * ```
  */
-export type SessionActivityFilter = z.input<typeof SessionActivityFilterSchema>
+export type SessionActivityFilter = Types.SessionActivityFilter
 
 /**
  * Sessions of tasks.db, as `tasks.sessions`.

@@ -13,7 +13,10 @@ import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import type { TasksContext } from './tasks-context.js'
 import type { TokenConfidence, TokenMethod, TokenTransport } from './tasks.enums.js'
-import type { RecordTokenUsageInput, TokenAggregateQuery } from './tasks.schemas.js'
+import type {
+  RecordTokenUsageInput,
+  TokenAggregateQuery,
+} from './tasks.types.js'
 import { RecordTokenUsageSchema, TaskIdSchema, TaskSessionIdSchema, TasksNameSchema, TasksPageLimitSchema, TasksTimestampSchema, TokenAggregateQuerySchema } from './tasks.schemas.js'
 import type { TasksDatabase, TokenUsageTable } from './tasks.tables.js'
 

@@ -40,7 +40,7 @@ import type {
   TaskListFilter,
   TaskWriteOptions,
   UpdateTaskInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import { TasksNameSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 import { TASKS_STORE } from './tasks.store.js'

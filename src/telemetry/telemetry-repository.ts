@@ -19,7 +19,11 @@ import { validate } from '../sqlite/validate.js'
 import { template } from '../sqlite/query-template.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
-import type { TelemetryAggregateOptions, TelemetryEventInput, TelemetryRetention } from './telemetry.schemas.js'
+import type {
+  TelemetryAggregateOptions,
+  TelemetryEventInput,
+  TelemetryRetention,
+} from './telemetry.types.js'
 import { TelemetryAggregateOptionsSchema, TelemetryEventInputSchema, TelemetryRetentionSchema } from './telemetry.schemas.js'
 import type { TelemetryDatabase, TelemetryEventsTable } from './telemetry.tables.js'
 import { TELEMETRY_STORE } from './telemetry.store.js'

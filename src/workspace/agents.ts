@@ -42,7 +42,9 @@ import type { Clock } from '../sqlite/clock.js'
 import { systemClock, toIso } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
-import type { PutAgentCredentialInput } from '../tasks/agent-credentials.js'
+import type {
+  PutAgentCredentialInput,
+} from '../tasks/tasks.types.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 
 /** Options of an attach: the project-specific role and capability override of the ref. */

@@ -46,6 +46,8 @@ import { join, resolve } from 'node:path'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
+import type * as Types from './backup.types.js'
+
 import { BRAIN_STORE } from '../brain/brain.store.js'
 import { GLOBAL_SALT_FILE, MACHINE_KEY_FILE, installKeyFile, keyFilePaths, readKeyFile } from '../kdf/key-files.js'
 import { CONDUIT_STORE } from '../conduit/conduit.store.js'
@@ -108,7 +110,7 @@ export const WorkspaceBackupStoreSchema = z
     path: ['file'],
   })
 /** One store in a backup. */
-export type WorkspaceBackupStore = z.output<typeof WorkspaceBackupStoreSchema>
+export type WorkspaceBackupStore = Types.WorkspaceBackupStore
 
 /**
  * A key file in a backup (`includeKeys`).
@@ -125,7 +127,7 @@ export const WorkspaceBackupKeySchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 })
 /** A key file in a backup. */
-export type WorkspaceBackupKey = z.output<typeof WorkspaceBackupKeySchema>
+export type WorkspaceBackupKey = Types.WorkspaceBackupKey
 
 /**
  * `manifest.json` of a backup folder.
@@ -156,7 +158,7 @@ export const WorkspaceBackupManifestSchema = z.strictObject({
   keys: z.array(WorkspaceBackupKeySchema).optional(),
 })
 /** `manifest.json` of a backup folder. */
-export type WorkspaceBackupManifest = z.output<typeof WorkspaceBackupManifestSchema>
+export type WorkspaceBackupManifest = Types.WorkspaceBackupManifest
 
 /** A progress report of `ws.backup`. */
 export interface WorkspaceBackupProgress {

@@ -36,7 +36,9 @@ import type { StoreName } from '../sqlite/store-definition.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import { TasksRepository } from '../tasks/tasks-repository.js'
 import { TelemetryRepository } from '../telemetry/telemetry-repository.js'
-import type { TelemetryRetention } from '../telemetry/telemetry.schemas.js'
+import type {
+  TelemetryRetention,
+} from '../telemetry/telemetry.types.js'
 import { TelemetryRetentionSchema } from '../telemetry/telemetry.schemas.js'
 import { REPOSITORY_OPTION_SHAPE } from '../sqlite/options.js'
 import { validate } from '../sqlite/validate.js'
