@@ -31,12 +31,8 @@ export type {
   WorkspaceRepairReport,
   WorkspaceStoreReport,
 } from './workspace/integrity.js'
-export {
-  DEFAULT_BACKUPS_KEPT,
-  WORKSPACE_BACKUP_FORMAT,
-  WORKSPACE_BACKUP_MANIFEST,
-  listWorkspaceBackups,
-} from './workspace/backup.js'
+export { DEFAULT_BACKUPS_KEPT, WORKSPACE_BACKUP_FORMAT, WORKSPACE_BACKUP_MANIFEST } from './workspace/backup-format.js'
+export { listWorkspaceBackups } from './workspace/backup.js'
 export type {
   WorkspaceBackup,
   WorkspaceBackupEntry,
@@ -44,7 +40,7 @@ export type {
   WorkspaceBackupProgress,
   WorkspaceRestoreOptions,
   WorkspaceRestoreResult,
-} from './workspace/backup.js'
+} from './workspace/backup.types.js'
 export type { WorkspaceBackupManifest, WorkspaceBackupStore } from './workspace/backup.types.js'
 export { PROJECT_ID_META_KEY } from './workspace/registration.js'
 export {
@@ -220,7 +216,7 @@ export type {
 export type { ManifestEntry, PipelineManifestRecord, TaskManifests } from './tasks/task-manifests.js'
 export type { ReleaseManifest, TaskReleases } from './tasks/task-releases.js'
 export type { StatusRegistryEntry, TaskStatusRegistry } from './tasks/task-status-registry.js'
-export type { Task, TaskClaimState } from './tasks/task-rows.js'
+export type { Task, TaskClaimState } from './tasks/task.types.js'
 export type { TaskAuditEntry, TaskAuditLog } from './tasks/task-audit-log.js'
 export type { TaskClaim, TaskClaims } from './tasks/task-claims.js'
 export type { TaskDependencies, TaskDependency } from './tasks/task-dependencies.js'
@@ -250,7 +246,7 @@ export {
   BRAIN_STICKY_STATUSES,
 } from './brain/brain.enums.js'
 export { BRAIN_ENTRY_KINDS, BRAIN_MEMORY_KINDS } from './brain/memory-kinds.js'
-export { contentHash as brainContentHash, normalizeText as normalizeBrainText } from './brain/memory-rows.js'
+export { contentHash as brainContentHash, normalizeText as normalizeBrainText } from './brain/memory-text.js'
 export { BrainRepository } from './brain/brain-repository.js'
 export {
   decayLearningConfidence,
@@ -550,15 +546,15 @@ export { NodeSqliteDialect } from './sqlite/node-sqlite-dialect.js'
 export type { NodeSqliteDialectConfig } from './sqlite/node-sqlite-dialect.js'
 export type { StoreRepository } from './sqlite/store-repository.js'
 export type { RepositoryOptions } from './sqlite/store-repository.js'
-export type { IntegrityReport } from './sqlite/database.js'
+export type { IntegrityReport } from './sqlite/integrity-report.js'
 export type { EngineOptions } from './sqlite/open-database.js'
 export type { BusyRetryPolicy } from './sqlite/busy-retry.js'
-export type { StoreName } from './sqlite/store-definition.js'
+export type { StoreName } from './sqlite/store-name.js'
 export type { Page } from './sqlite/paging.js'
 export type { TimeInput } from './sqlite/time-input.types.js'
 
 // Hardening (issue 14): the secret-bearing field names no error ever quotes, and the structural guard's limits.
-export { SECRET_FIELDS } from './sqlite/validate.js'
+export { SECRET_FIELDS } from './sqlite/secret-fields.js'
 export { INPUT_LIMITS, inspectInput } from './sqlite/input-guard.js'
 export type { InputLimits, InputProblem, InputRule } from './sqlite/input-guard.js'
 

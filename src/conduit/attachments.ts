@@ -20,10 +20,7 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { invariant, notFound, tooLarge, utf8Length } from './conduit-context.js'
-import type {
-  AttachmentFormat,
-  AttachmentMode,
-} from './conduit.schemas.js'
+import type { AttachmentFormat, AttachmentMode } from './conduit.enums.js'
 import type {
   AddAttachmentVersionInput,
   CreateAttachmentInput,

@@ -15,9 +15,7 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { invalid, invariant, notFound } from './conduit-context.js'
-import type {
-  ConversationVisibility,
-} from './conduit.schemas.js'
+import type { ConversationVisibility } from './conduit.enums.js'
 import type {
   ConversationListOptions,
   CreateGroupInput,

@@ -126,3 +126,26 @@ export const DaemonStoreOptionsSchema = z.strictObject({
 /** Options of `DaemonStore.from`. */
 export type DaemonStoreOptions = Types.DaemonStoreOptions
 
+
+/**
+ * Input of `daemon.commands.enqueue`.
+ *
+ * @example
+ * ```ts
+ * await daemon.commands.enqueue({ command: 'send_keys', args: { text: 'y' }, sessionId, idempotencyKey: 'tg:8812' })
+ * ```
+ */
+export const DaemonCommandInputSchema = z.strictObject({
+  /** The command name (`start_session`, `send_keys`, `end_session`, …). */
+  command: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, "_", ".", ":" or "-"'),
+  /** The command's JSON arguments. */
+  args: z.unknown().optional(),
+  /** A session's commands run one after another, in enqueue order. */
+  sessionId: DaemonSessionIdSchema.optional(),
+  /** A replayed command with the same key is not queued twice (`deduplicated`). */
+  idempotencyKey: z.string().min(1).max(256).regex(NO_CONTROL, 'must not contain control characters').optional(),
+  /** Delivery attempts before it is dead-lettered (default the store's, 5). */
+  maxAttempts: z.number().int().min(1).max(1000).optional(),
+  /** Not before this many ms from now. */
+  delayMs: z.number().int().min(0).max(365 * 86_400_000).optional(),
+})

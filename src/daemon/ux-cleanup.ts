@@ -13,9 +13,7 @@ import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 import type { DaemonLeaseHolder } from './daemon-lock.js'
-import type {
-  UxDeletionType,
-} from './daemon.schemas.js'
+import type { UxDeletionType } from './daemon.enums.js'
 import type {
   DaemonClaimOptions,
   RegisterDeletionInput,

@@ -18,7 +18,8 @@
 import type { Kysely, PostgresPool, Transaction } from 'kysely'
 import { Kysely as KyselyClass, sql } from 'kysely'
 
-import type { BusyRetryPolicy, IntegrityReport } from '../sqlite/database.js'
+import type { BusyRetryPolicy } from '../sqlite/busy-retry.js'
+import type { IntegrityReport } from '../sqlite/integrity-report.js'
 import { retryWhileBusy } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError, isCleoStoreError } from '../sqlite/errors.js'

@@ -20,7 +20,7 @@ import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-
 import { openPostgresDatabase } from '../postgres/postgres-database.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
-import type { IntegrityReport } from '../sqlite/database.js'
+import type { IntegrityReport } from '../sqlite/integrity-report.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions, StoreRepository } from '../sqlite/store-repository.js'
 import { openStoreDatabase } from '../sqlite/store-repository.js'

@@ -8,7 +8,9 @@
 import type { Kysely, Transaction } from 'kysely'
 
 import type { PostgresDatabase } from '../postgres/postgres-database.js'
-import type { BusyRetryPolicy, IntegrityReport, SqliteDatabase } from '../sqlite/database.js'
+import type { BusyRetryPolicy } from '../sqlite/busy-retry.js'
+import type { IntegrityReport } from '../sqlite/integrity-report.js'
+import type { SqliteDatabase } from '../sqlite/database.js'
 import { DEFAULT_BUSY_RETRY, retryWhileBusy } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../sqlite/open-database.js'

@@ -8,7 +8,8 @@ import type { Kysely } from 'kysely'
 
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
-import type { IntegrityReport, SqliteDatabase } from './database.js'
+import type { IntegrityReport } from './integrity-report.js'
+import type { SqliteDatabase } from './database.js'
 
 export type { IntegrityReport } from './database.js'
 import type { ErrorContext } from './errors.js'

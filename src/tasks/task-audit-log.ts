@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely'
 import { z } from 'zod'
 
-import type { TimeInput } from '../sqlite/time-input.js'
+import type { TimeInput } from '../sqlite/time-input.types.js'
 import { toIso } from '../sqlite/clock.js'
 import { fromJsonOrNull } from '../sqlite/json.js'
 import type { IterateFilter, Page } from '../sqlite/paging.js'

@@ -7,7 +7,7 @@ import type { RawBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
-import type { TimeInput } from '../sqlite/time-input.js'
+import type { TimeInput } from '../sqlite/time-input.types.js'
 import { toIso } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'

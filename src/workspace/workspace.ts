@@ -32,7 +32,7 @@ import { NEXUS_STORE } from '../nexus/nexus.store.js'
 import { SIGNALDOCK_STORE } from '../signaldock/signaldock.store.js'
 import { TASKS_STORE } from '../tasks/tasks.store.js'
 import { TELEMETRY_STORE } from '../telemetry/telemetry.store.js'
-import type { StoreName } from '../sqlite/store-definition.js'
+import type { StoreName } from '../sqlite/store-name.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import { TasksRepository } from '../tasks/tasks-repository.js'
 import { TelemetryRepository } from '../telemetry/telemetry-repository.js'
@@ -49,13 +49,8 @@ import type {
   WorkspaceRestoreResult,
 } from './backup.js'
 import { backupWorkspace, checkRestoreOptions, deleteDatabaseFiles, restoreWorkspace } from './backup.js'
-import type {
-  WorkspaceCheckOptions,
-  WorkspaceCheckReport,
-  WorkspaceCheckTarget,
-  WorkspaceRepairOptions,
-  WorkspaceRepairReport,
-} from './integrity.js'
+import type { WorkspaceCheckOptions, WorkspaceCheckReport, WorkspaceRepairOptions, WorkspaceRepairReport } from './integrity.js'
+import type { WorkspaceCheckTarget } from './check-types.js'
 import { checkCheckOptions, checkWorkspace, repairWorkspace } from './integrity.js'
 import type { GuardedStores } from './guards.js'
 import { workspaceKnownReferences, workspaceReferenceGuard } from './guards.js'
