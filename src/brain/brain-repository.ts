@@ -16,7 +16,8 @@ import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { z as zod } from 'zod'
 import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
-import type { BrainCore, BrainKnownReferences } from './brain-core.js'
+import type { BrainCore } from './brain-core.js'
+import type { BrainKnownReferences } from './brain.types.js'
 import { BrainMaintenance } from './brain-maintenance.js'
 import { BrainSearch } from './brain-search.js'
 import type {
@@ -130,7 +131,7 @@ export const BRAIN_DEFAULT_MMAP_SIZE = 1024 * 1024 * 1024
  * hits[0].id === memory.id                        // true
  * ```
  */
-export class BrainRepository extends StoreRepository<BrainDatabase> {
+export class BrainRepository extends StoreRepository<'brain'> {
   /** Sticky notes: add, get, list, update, archive, convert, delete. */
   readonly stickyNotes: BrainStickyNotes
   /** Memory ↔ task links. */

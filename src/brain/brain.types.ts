@@ -315,3 +315,14 @@ export interface BrainReconcileReport {
   /** Links to unknown tasks removed. */
   readonly linksRemoved: number
 }
+
+/**
+ * Returns every task id and session id that exists in tasks.db: given by a workspace
+ * so `brain.maintain()` can reconcile orphaned references.
+ *
+ * @example
+ * ```ts
+ * const known: BrainKnownReferences = async () => ({ taskIds: ['T1'], sessionIds: [] })
+ * ```
+ */
+export type BrainKnownReferences = () => Promise<{ readonly taskIds: readonly string[]; readonly sessionIds: readonly string[] }>

@@ -51,6 +51,7 @@ const TOP_CURSOR = '~'
 export class BrainMemories {
   readonly #core: BrainCore
 
+  /** @internal Created by the repository. */
   constructor(core: BrainCore) {
     this.#core = core
   }

@@ -77,6 +77,7 @@ export class BrainMemoryLinks {
   readonly #core: BrainCore
   readonly #memories: BrainMemories
 
+  /** @internal Created by the repository. */
   constructor(core: BrainCore, memories: BrainMemories) {
     this.#core = core
     this.#memories = memories

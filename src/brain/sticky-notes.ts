@@ -112,6 +112,7 @@ export class BrainStickyNotes {
   readonly #core: BrainCore
   readonly #memories: BrainMemories
 
+  /** @internal Created by the repository. */
   constructor(core: BrainCore, memories: BrainMemories) {
     this.#core = core
     this.#memories = memories

@@ -18,16 +18,8 @@ import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { StoreRepository } from '../sqlite/store-repository.js'
 import type { SignaldockTransactionOptions } from './signaldock-context.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
-
-/**
- * The engine a signaldock repository runs on.
- *
- * @example
- * ```ts
- * if (signaldock.dialect === 'postgres') console.log('identities on', signaldock.path)
- * ```
- */
-export type SignaldockDialect = 'sqlite' | 'postgres'
+import type { SignaldockDialect } from './signaldock.enums.js'
+export type { SignaldockDialect } from './signaldock.enums.js'
 
 /** What the repository needs from its engine. */
 export interface SignaldockStorage {
@@ -38,7 +30,7 @@ export interface SignaldockStorage {
   readonly closed: boolean
   readonly schemaVersion: string
   /** The SQLite store (file operations: backup, `integrity_check`), or null on PostgreSQL. */
-  readonly sqlite: StoreRepository<SignaldockDatabase> | null
+  readonly sqlite: StoreRepository<'signaldock'> | null
   transaction<T>(fn: (trx: Transaction<SignaldockDatabase>) => Promise<T>, options: SignaldockTransactionOptions): Promise<T>
   integrityCheck(options: { quick?: boolean }): Promise<IntegrityReport>
   close(): Promise<void>
@@ -49,7 +41,7 @@ export interface SignaldockStorage {
  * `db.transaction` (`BEGIN IMMEDIATE`, BUSY retry); read-only transactions begin
  * `DEFERRED` (no write lock) under the same retry.
  */
-export class SqliteSignaldockStore extends StoreRepository<SignaldockDatabase> implements SignaldockStorage {
+export class SqliteSignaldockStore extends StoreRepository<'signaldock'> implements SignaldockStorage {
   readonly dialect = 'sqlite'
   readonly #retry: BusyRetryPolicy
 
@@ -66,7 +58,7 @@ export class SqliteSignaldockStore extends StoreRepository<SignaldockDatabase> i
     return super.context
   }
 
-  get sqlite(): StoreRepository<SignaldockDatabase> {
+  get sqlite(): StoreRepository<'signaldock'> {
     return this
   }
 

@@ -50,3 +50,13 @@ export const SIGNALDOCK_USER_ROLES = ['user', 'admin'] as const
 
 /** Availability of an agent for work. */
 export const AGENT_AVAILABILITY_STATES = ['available', 'degraded', 'unavailable'] as const
+
+/**
+ * The engine a signaldock repository runs on.
+ *
+ * @example
+ * ```ts
+ * if (signaldock.dialect === 'postgres') console.log('identities on', signaldock.path)
+ * ```
+ */
+export type SignaldockDialect = 'sqlite' | 'postgres'

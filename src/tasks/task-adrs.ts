@@ -236,6 +236,7 @@ const UpdateAdrOptionsSchema = TaskMutationOptionsSchema.extend({ expectedVersio
 export class TaskAdrs {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

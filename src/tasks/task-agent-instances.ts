@@ -113,6 +113,7 @@ const MarkCrashedSchema = z.strictObject({ silentMs: z.number().int().min(0) })
 export class TaskAgentInstances {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -113,6 +113,7 @@ const PruneAuditSchema = z.strictObject({ before: TasksTimestampSchema })
 export class TaskAuditLog {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

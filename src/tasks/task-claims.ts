@@ -121,6 +121,7 @@ function claimer(who: Actor, options: unknown, agent: string): Actor {
 export class TaskClaims {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -216,6 +216,7 @@ function toDependency(row: { task_id: string; depends_on: string; created_at: nu
 export class TaskDependencies {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

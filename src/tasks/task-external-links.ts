@@ -108,6 +108,7 @@ const ExternalIdSchema = z.string().min(1).max(500)
 export class TaskExternalLinks {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

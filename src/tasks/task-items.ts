@@ -271,6 +271,7 @@ export class TaskItems {
   readonly #ctx: TasksContext
   readonly #lists = new Map<string, QueryTemplate<ListParams, TaskRow>>()
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -160,6 +160,7 @@ const IdSchema = z.string().min(1).max(100)
 export class TaskManifests {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -104,6 +104,7 @@ const RelationTypeSchema = z.enum(TASK_RELATION_TYPES)
 export class TaskRelations {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -122,6 +122,7 @@ const ReleaseVersionSchema = z.string().min(1).max(100)
 export class TaskReleases {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

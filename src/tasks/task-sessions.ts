@@ -317,6 +317,7 @@ export type SessionActivityFilter = Types.SessionActivityFilter
 export class TaskSessions {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -145,6 +145,7 @@ const ListTokenUsageSchema = z.strictObject({
 export class TaskTokenUsage {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

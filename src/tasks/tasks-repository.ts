@@ -115,7 +115,7 @@ function settingsInput(options: TasksRepositoryOptions) {
  * const { items: [next] } = await tasks.dependencies.ready() // t1
  * ```
  */
-export class TasksRepository extends StoreRepository<TasksDatabase> {
+export class TasksRepository extends StoreRepository<'tasks'> {
   // Each aggregate is a class in its own file whose constructor takes the shared
   // TasksContext (database, clock, ids, validation, the audit writer). Adding one
   // is two lines: its import and its property below.

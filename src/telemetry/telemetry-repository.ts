@@ -135,7 +135,7 @@ function toTime(value: number | string): number {
  * const stats = await ws.telemetry?.aggregate({ window: 'day' })
  * ```
  */
-export class TelemetryRepository extends StoreRepository<TelemetryDatabase> {
+export class TelemetryRepository extends StoreRepository<'telemetry'> {
   readonly #retention: TelemetryRetention
   #optedOut = false
   #installId: string | undefined

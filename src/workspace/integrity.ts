@@ -18,6 +18,7 @@
  */
 import { existsSync } from 'node:fs'
 
+import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
@@ -152,7 +153,7 @@ export const SQLITE_INTEGRITY_CHECK: WorkspaceCheck = Object.freeze({
     for (const store of stores) {
       const repo = target.stores[store as StoreName]
       if (!repo) continue
-      await repo.kysely.transaction().execute((trx) => sql`REINDEX`.execute(trx))
+      await (repo.kysely as unknown as Kysely<unknown>).transaction().execute((trx) => sql`REINDEX`.execute(trx))
       actions.push({ check: 'sqlite.integrity', store, action: 'rebuilt every index (REINDEX)', changes: 0, ok: true })
     }
     return actions

@@ -23,7 +23,7 @@ import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock, sameWorkspac
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
-import type { EngineOptions } from '../sqlite/open-database.js'
+import type { EngineOptions } from '../sqlite/engine-options.js'
 import { MEMORY, probeStoreFile } from '../sqlite/open-database.js'
 import type { StoreDefinition } from '../sqlite/store-definition.js'
 import { BRAIN_STORE } from '../brain/brain.store.js'
@@ -42,12 +42,7 @@ import type {
 import { TelemetryRetentionSchema } from '../telemetry/telemetry.schemas.js'
 import { REPOSITORY_OPTION_SHAPE } from '../sqlite/options.js'
 import { validate } from '../sqlite/validate.js'
-import type {
-  WorkspaceBackup,
-  WorkspaceBackupOptions,
-  WorkspaceRestoreOptions,
-  WorkspaceRestoreResult,
-} from './backup.js'
+import type { WorkspaceBackup, WorkspaceBackupOptions, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
 import { backupWorkspace, checkRestoreOptions, deleteDatabaseFiles, restoreWorkspace } from './backup.js'
 import type { WorkspaceCheckOptions, WorkspaceCheckReport, WorkspaceRepairOptions, WorkspaceRepairReport } from './integrity.js'
 import type { WorkspaceCheckTarget } from './check-types.js'
