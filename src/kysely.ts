@@ -21,6 +21,7 @@ import type { Kysely } from 'kysely'
 import type { BrainDatabase } from './brain/brain.tables.js'
 import type { ConduitDatabase } from './conduit/conduit.tables.js'
 import type { NexusDatabase } from './nexus/nexus.tables.js'
+import type { NodeSqliteDialect as KyselyNodeSqliteDialect } from './sqlite/node-sqlite-dialect.js'
 import type { SignaldockDatabase } from './signaldock/signaldock.tables.js'
 import type { TasksDatabase } from './tasks/tasks.tables.js'
 import type { TelemetryDatabase } from './telemetry/telemetry.tables.js'
@@ -51,6 +52,13 @@ declare module './sqlite/kysely-handle.js' {
     signaldock: Kysely<SignaldockDatabase>
     nexus: Kysely<NexusDatabase>
     telemetry: Kysely<TelemetryDatabase>
+  }
+}
+
+declare module './sqlite/node-sqlite-dialect.root.js' {
+  /** With `cleo-store/kysely` imported, the root's `NodeSqliteDialect` instances are Kysely's `Dialect`. */
+  interface NodeSqliteDialectTypes {
+    readonly instance: KyselyNodeSqliteDialect
   }
 }
 
