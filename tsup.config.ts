@@ -6,6 +6,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     schemas: 'src/schemas.ts',
+    kysely: 'src/kysely.ts',
     ...Object.fromEntries(stores.map((name) => [`${name}/index`, `src/${name}/index.ts`])),
   },
   format: ['esm'],

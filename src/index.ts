@@ -577,3 +577,30 @@ export type { DaemonSessionColumns, DaemonSessionListOptions, DaemonSessionUpdat
 
 // CLEO's own databases (issue 18): recognised and refused (WRONG_STORE, details.reason 'cleo-legacy').
 export type { CleoLegacyStore } from './sqlite/cleo-legacy.js'
+
+// Type-check cost (issue 15 item 2): the root's types import neither zod nor Kysely. Plain input types of
+// brain's methods; repo.kysely and NodeSqliteDialect are opaque until `cleo-store/kysely` is imported.
+export type {
+  BrainDecisionPatchInput,
+  BrainDecisionRecordInput,
+  BrainInvalidateOptionsInput,
+  BrainLearningPatchInput,
+  BrainLearningRecordInput,
+  BrainListOptionsInput,
+  BrainMaintainOptionsInput,
+  BrainMemoryLinkAddInput,
+  BrainObservationPatchInput,
+  BrainObservationRecordInput,
+  BrainPatternPatchInput,
+  BrainPatternRecordInput,
+  BrainReconcileOptionsInput,
+  BrainReindexOptionsInput,
+  BrainSearchOptionsInput,
+  BrainStickyNoteAddInput,
+  BrainStickyNoteListOptionsInput,
+  BrainStickyNotePatchInput,
+} from './brain/brain.input.types.js'
+export type { KyselyHandle, RepositoryKysely, RepositoryKyselyTypes } from './sqlite/kysely-handle.js'
+export type { NodeSqliteDialectHandle, NodeSqliteDialectTypes } from './sqlite/node-sqlite-dialect.root.js'
+export type { PostgresPoolLike } from './postgres/postgres-options.js'
+export type { JsonValue } from './sqlite/json-value.js'
