@@ -69,7 +69,7 @@ function typeCheck(dir: string): CheckResult {
   const run = spawnSync(process.execPath, [TSC, '-p', dir, '--extendedDiagnostics', '--listFiles'], { encoding: 'utf8' })
   const output = `${run.stdout}${run.stderr}`
   const instantiations = Number(/^Instantiations:\s+(\d+)$/m.exec(output)?.[1] ?? Number.NaN)
-  const files = output.split('\n').filter((line) => line.endsWith('.d.ts') || line.endsWith('.ts'))
+  const files = output.split('\n').filter((line) => /\.[cm]?tsx?$/.test(line.trim())).map((line) => line.trim())
   return { status: run.status, output, instantiations, files }
 }
 
