@@ -262,7 +262,8 @@ export interface WriterFence {
 const WriterFenceSchema = z.object({ name: z.string().min(1).max(128), token: z.number().int().min(1) })
 const NativeSessionIdSchema = z.string().min(1).max(200)
 const TouchActivitySchema = z.strictObject({ coalesceMs: z.number().int().min(0).max(3_600_000).optional(), fence: WriterFenceSchema.optional() })
-const SessionActivityFilterSchema = z.strictObject({
+/** @internal Exported for test/types/tasks.types.test-d.ts. */
+export const SessionActivityFilterSchema = z.strictObject({
   computer: z.string().min(1).max(200).optional(),
   status: z.enum(['creating', 'active', 'suspended', 'ended', 'orphaned']).optional(),
   limit: z.number().int().min(1).max(1000).optional(),
