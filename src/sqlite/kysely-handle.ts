@@ -46,7 +46,6 @@ export interface KyselyHandle<S extends StoreName = StoreName> {
  * type TasksKysely = RepositoryKyselyTypes['tasks'] // with cleo-store/kysely imported
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
 export interface RepositoryKyselyTypes {}
 
 /**

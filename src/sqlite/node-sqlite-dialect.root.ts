@@ -40,7 +40,6 @@ export interface NodeSqliteDialectHandle {
  * type Dialect = NodeSqliteDialectTypes['instance'] // with cleo-store/kysely imported
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
 export interface NodeSqliteDialectTypes {}
 
 /**
