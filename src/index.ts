@@ -261,7 +261,6 @@ export type {
   BrainEmbeddingStatus,
   BrainEntry,
   BrainLearning,
-  BrainLinkType,
   BrainMaintenanceReport,
   BrainMemory,
   BrainMemoryBase,
@@ -269,8 +268,6 @@ export type {
   BrainMemoryLink,
   BrainMemoryOf,
   BrainMemoryPatchOf,
-  BrainMemoryTier,
-  BrainMemoryType,
   BrainObservation,
   BrainPage,
   BrainPattern,
@@ -279,10 +276,15 @@ export type {
   BrainReindexReport,
   BrainSearchHit,
   BrainSignalScore,
-  BrainSourceConfidence,
   BrainStickyNote,
   BrainTierChange,
 } from './brain/brain.types.js'
+export type {
+  BrainLinkType,
+  BrainMemoryTier,
+  BrainMemoryType,
+  BrainSourceConfidence,
+} from './brain/brain.enums.js'
 export type { BrainEmbedderChangePolicy, BrainSearchTuning } from './brain/vector-index.js'
 export type { BrainEntryKind, BrainMemoryKind } from './brain/memory-kinds.js'
 export type { FtsPlan as BrainFtsPlan, ProbedTerm as BrainProbedTerm } from './brain/fts-plan.js'
@@ -543,7 +545,7 @@ export { manualClock, systemClock } from './sqlite/clock.js'
 export type { Clock } from './sqlite/clock.js'
 export { uuidv7Generator } from './sqlite/ids.js'
 export { NodeSqliteDialect } from './sqlite/node-sqlite-dialect.root.js'
-export type { NodeSqliteDialectConfig } from './sqlite/node-sqlite-dialect.root.js'
+export type { NodeSqliteDialectConfig } from './sqlite/node-sqlite-dialect-config.js'
 export type { StoreRepository } from './sqlite/store-repository.js'
 export type { RepositoryOptions } from './sqlite/store-repository.js'
 export type { IntegrityReport } from './sqlite/integrity-report.js'

@@ -54,3 +54,15 @@ export const BRAIN_SEARCH_FUSIONS = Object.freeze(['score', 'rrf'] as const)
 
 /** Longest text field accepted, in UTF-16 code units. */
 export const BRAIN_MAX_TEXT = 100_000
+
+/** `short` | `medium` | `long`. */
+export type BrainMemoryTier = (typeof BRAIN_MEMORY_TIERS)[number]
+
+/** `semantic` | `episodic` | `procedural`. */
+export type BrainMemoryType = (typeof BRAIN_MEMORY_TYPES)[number]
+
+/** `owner` | `task-outcome` | `agent` | `speculative`. */
+export type BrainSourceConfidence = (typeof BRAIN_SOURCE_CONFIDENCES)[number]
+
+/** Memory ↔ task link type. */
+export type BrainLinkType = (typeof BRAIN_LINK_TYPES)[number]

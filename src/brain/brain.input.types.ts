@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { BrainLinkType, BrainMemoryTier, BrainMemoryType, BrainSourceConfidence } from './brain.types.js'
+import type { BrainLinkType, BrainMemoryTier, BrainMemoryType, BrainSourceConfidence } from './brain.enums.js'
 import type { BrainEntryKind, BrainMemoryKind } from './memory-kinds.js'
 import type { TimeInput } from '../sqlite/time-input.types.js'
 

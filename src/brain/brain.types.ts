@@ -23,15 +23,8 @@ import type {
   BRAIN_STICKY_STATUSES,
 } from './brain.enums.js'
 import type { BrainEntryKind, BrainMemoryKind } from './memory-kinds.js'
-
-/** `short` | `medium` | `long`. */
-export type BrainMemoryTier = (typeof BRAIN_MEMORY_TIERS)[number]
-/** `semantic` | `episodic` | `procedural`. */
-export type BrainMemoryType = (typeof BRAIN_MEMORY_TYPES)[number]
-/** `owner` | `task-outcome` | `agent` | `speculative`. */
-export type BrainSourceConfidence = (typeof BRAIN_SOURCE_CONFIDENCES)[number]
-/** Memory ↔ task link type. */
-export type BrainLinkType = (typeof BRAIN_LINK_TYPES)[number]
+import type { BrainMemoryTier, BrainMemoryType, BrainSourceConfidence, BrainLinkType } from './brain.enums.js'
+export type { BrainMemoryTier, BrainMemoryType, BrainSourceConfidence, BrainLinkType } from './brain.enums.js'
 
 /** What every memory kind carries. */
 export interface BrainMemoryBase<K extends BrainMemoryKind> {

@@ -3,16 +3,9 @@
  *
  * @module
  */
-import type { DatabaseSync } from './node-sqlite.js'
 import { NodeSqliteDialect as KyselyNodeSqliteDialect } from './node-sqlite-dialect.js'
-
-/** Options of {@link NodeSqliteDialect}. */
-export interface NodeSqliteDialectConfig {
-  /** An open node:sqlite connection. The dialect never closes it. */
-  readonly database: DatabaseSync
-  /** Prepared statements kept per connection (default 256). */
-  readonly statementCacheSize?: number
-}
+import type { NodeSqliteDialectConfig } from './node-sqlite-dialect-config.js'
+export type { NodeSqliteDialectConfig } from './node-sqlite-dialect-config.js'
 
 declare const dialectBrand: unique symbol
 

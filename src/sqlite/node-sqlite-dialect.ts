@@ -12,8 +12,8 @@ import type { DatabaseSync } from './node-sqlite.js'
 import type { ConnectionHost } from './node-sqlite-driver.js'
 import { NodeSqliteDriver } from './node-sqlite-driver.js'
 import { StatementCache } from './statement-cache.js'
-import type { NodeSqliteDialectConfig } from './node-sqlite-dialect.root.js'
-export type { NodeSqliteDialectConfig } from './node-sqlite-dialect.root.js'
+import type { NodeSqliteDialectConfig } from './node-sqlite-dialect-config.js'
+export type { NodeSqliteDialectConfig } from './node-sqlite-dialect-config.js'
 
 /**
  * Kysely's SQLite adapter, declaring what SQLite really does: DDL is transactional,
