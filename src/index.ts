@@ -66,6 +66,9 @@ export type {
   WorkspaceAgentsDeps,
 } from './workspace/agents.js'
 
+// Every name is re-exported from the file that declares it, never from a store barrel (`./tasks/index.js`, …):
+// the barrels also export schemas and tables, whose declarations load zod and Kysely, and the root's type graph
+// must not (issue 15 item 2; test/dist/type-cost.test.ts fails if it does).
 // Each store's public surface, listed name by name so that it cannot grow by accident
 // (test/dist/exports.test.ts). Aggregates (reached as `repo.<name>`) are type-only; zod
 // schemas live in `cleo-store/schemas`; everything else stays on the store subpaths.

@@ -1,5 +1,7 @@
 /**
- * Plain types of every brain.db input (what `brain.schemas.ts` accepts, before defaults). The root module's types come from here, not from zod; `test/types/brain.types.test-d.ts` keeps each one equal to its schema.
+ * Plain types of every brain.db input (what `brain.schemas.ts` accepts, before defaults). The root
+ * module's types come from here, not from zod; `test/types/brain.types.test-d.ts` keeps each one equal
+ * to its schema.
  *
  * @module
  */

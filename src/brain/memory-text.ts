@@ -1,5 +1,6 @@
 /**
- * Text normalisation and content hashing of brain memories (no Kysely: the root type graph imports this file).
+ * Text normalisation and content hashing of brain memories (no Kysely: the root type graph imports
+ * this file).
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * Plain types of the key-derivation inputs. The root module's types come from here, not from zod; `test/types/kdf.types.test-d.ts` keeps each one equal to its schema.
+ * Plain types of the key-derivation inputs. The root module's types come from here, not from zod;
+ * `test/types/kdf.types.test-d.ts` keeps each one equal to its schema.
  *
  * @module
  */

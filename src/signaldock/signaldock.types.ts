@@ -1,5 +1,7 @@
 /**
- * Plain types of every signaldock.db input and enumeration (what `signaldock.schemas.ts` accepts, before defaults). The root module's types come from here, not from zod; `test/types/signaldock.types.test-d.ts` keeps each one equal to its schema.
+ * Plain types of every signaldock.db input and enumeration (what `signaldock.schemas.ts` accepts,
+ * before defaults). The root module's types come from here, not from zod;
+ * `test/types/signaldock.types.test-d.ts` keeps each one equal to its schema.
  *
  * @module
  */

@@ -1,5 +1,8 @@
 /**
- * The root module's `NodeSqliteDialect`: the same class as `cleo-store/kysely`'s, typed without loading Kysely's declarations. Its instances are the Kysely `Dialect` once `cleo-store/kysely` is imported anywhere in the program (module augmentation of {@link NodeSqliteDialectTypes}); an opaque {@link NodeSqliteDialectHandle} otherwise.
+ * The root module's `NodeSqliteDialect`: the same class as `cleo-store/kysely`'s, typed without
+ * loading Kysely's declarations. Its instances are the Kysely `Dialect` once `cleo-store/kysely` is
+ * imported anywhere in the program (module augmentation of {@link NodeSqliteDialectTypes}); an opaque
+ * {@link NodeSqliteDialectHandle} otherwise.
  *
  * @module
  */

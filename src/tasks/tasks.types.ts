@@ -1,5 +1,7 @@
 /**
- * Plain types of every tasks.db input (what `tasks.schemas.ts` accepts, before defaults) and of its JSON values. The root module's types come from here, not from zod; `test/types/tasks.types.test-d.ts` keeps each one equal to its schema.
+ * Plain types of every tasks.db input (what `tasks.schemas.ts` accepts, before defaults) and of its
+ * JSON values. The root module's types come from here, not from zod;
+ * `test/types/tasks.types.test-d.ts` keeps each one equal to its schema.
  *
  * @module
  */

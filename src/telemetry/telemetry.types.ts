@@ -1,5 +1,7 @@
 /**
- * Plain types of every telemetry.db input (what `telemetry.schemas.ts` accepts, before defaults). The root module's types come from here, not from zod; `test/types/telemetry.types.test-d.ts` keeps each one equal to its schema.
+ * Plain types of every telemetry.db input (what `telemetry.schemas.ts` accepts, before defaults). The
+ * root module's types come from here, not from zod; `test/types/telemetry.types.test-d.ts` keeps each
+ * one equal to its schema.
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * zod schemas of a workspace backup's manifest (`cleo-store/schemas` exports them; the backup module parses with them).
+ * zod schemas of a workspace backup's manifest (`cleo-store/schemas` exports them; the backup module
+ * parses with them).
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * Plain types of a workspace backup's manifest (what its schemas return). The root module's types come from here, not from zod; `test/types/workspace.types.test-d.ts` keeps each one equal to its schema.
+ * Plain types of a workspace backup's manifest (what its schemas return). The root module's types come
+ * from here, not from zod; `test/types/workspace.types.test-d.ts` keeps each one equal to its schema.
  *
  * @module
  */
