@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { z } from 'zod'
 import type { BrainInvalidateOptionsInput, BrainListOptionsInput, BrainMaintainOptionsInput, BrainReconcileOptionsInput, BrainReindexOptionsInput, BrainSearchOptionsInput } from './brain.input.types.js'
 
 import type { SqliteDatabase } from '../sqlite/database.js'
@@ -20,14 +19,6 @@ import type { BrainCore } from './brain-core.js'
 import type { BrainKnownReferences } from './brain.types.js'
 import { BrainMaintenance } from './brain-maintenance.js'
 import { BrainSearch } from './brain-search.js'
-import type {
-  BrainInvalidateOptions,
-  BrainListOptions,
-  BrainMaintainOptions,
-  BrainReconcileOptions,
-  BrainReindexOptions,
-  BrainSearchOptions,
-} from './brain.schemas.js'
 import { BRAIN_STORE } from './brain.store.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type {

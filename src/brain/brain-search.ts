@@ -16,7 +16,6 @@
  */
 import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
-import type { z } from 'zod'
 import type { BrainSearchOptionsInput } from './brain.input.types.js'
 
 import { rawQuery } from '../sqlite/database.js'

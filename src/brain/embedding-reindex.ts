@@ -11,7 +11,6 @@
  */
 import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
-import type { z } from 'zod'
 import type { BrainReindexOptionsInput } from './brain.input.types.js'
 
 import { CleoStoreError, isCleoStoreError } from '../sqlite/errors.js'

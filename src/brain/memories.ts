@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { z } from 'zod'
 import type { BrainInvalidateOptionsInput, BrainListOptionsInput } from './brain.input.types.js'
 
 import { CleoStoreError } from '../sqlite/errors.js'

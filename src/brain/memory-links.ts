@@ -6,7 +6,6 @@
  * @module
  */
 import type { Selectable } from 'kysely'
-import type { z } from 'zod'
 import type { BrainMemoryLinkAddInput } from './brain.input.types.js'
 
 import { toIso } from '../sqlite/clock.js'

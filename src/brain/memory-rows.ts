@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
 
 import type { Selectable } from 'kysely'
 
@@ -22,7 +21,7 @@ import type {
 } from './brain.tables.js'
 import type { BrainDecision, BrainLearning, BrainMemoryBase, BrainMemoryOf, BrainObservation, BrainPattern, BrainStickyNote } from './brain.types.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
-import { normalizeText, contentHash } from './memory-text.js'
+import { contentHash } from './memory-text.js'
 export { normalizeText, contentHash } from './memory-text.js'
 
 /** Stored row of each memory kind. */

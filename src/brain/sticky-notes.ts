@@ -5,7 +5,6 @@
  * @module
  */
 import type { Selectable } from 'kysely'
-import type { z } from 'zod'
 import type { BrainStickyNoteAddInput, BrainStickyNoteListOptionsInput, BrainStickyNotePatchInput } from './brain.input.types.js'
 
 import { toJson } from '../sqlite/json.js'

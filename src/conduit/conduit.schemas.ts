@@ -11,7 +11,6 @@ import type * as Types from './conduit.types.js'
 
 import { timeInput } from '../sqlite/time-input.js'
 import { CONDUIT_LIMITS, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, MESSAGE_DELIVERY_QUEUE, MESSAGE_CONTENT_TYPES, CONVERSATION_VISIBILITIES, DEFAULT_SEARCH_RANK_WINDOW, ATTACHMENT_FORMATS, ATTACHMENT_MODES } from './conduit.enums.js'
-import type { MessageContentType, ConversationVisibility, AttachmentMode, AttachmentFormat } from './conduit.enums.js'
 export { CONDUIT_LIMITS, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, MESSAGE_DELIVERY_QUEUE, MESSAGE_CONTENT_TYPES, CONVERSATION_VISIBILITIES, DEFAULT_SEARCH_RANK_WINDOW, ATTACHMENT_FORMATS, ATTACHMENT_MODES } from './conduit.enums.js'
 export type { MessageContentType, ConversationVisibility, AttachmentMode, AttachmentFormat } from './conduit.enums.js'
 

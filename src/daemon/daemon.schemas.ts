@@ -8,8 +8,7 @@ import { z } from 'zod'
 import type * as Types from './daemon.types.js'
 
 import { SnapshotCachePolicySchema } from '../conduit/conduit.schemas.js'
-import { UX_DELETION_TYPES, DEFAULT_CRITICAL_HOOK_EVENTS } from './daemon.enums.js'
-import type { UxDeletionType } from './daemon.enums.js'
+import { UX_DELETION_TYPES } from './daemon.enums.js'
 export { UX_DELETION_TYPES, DEFAULT_CRITICAL_HOOK_EVENTS } from './daemon.enums.js'
 export type { UxDeletionType } from './daemon.enums.js'
 

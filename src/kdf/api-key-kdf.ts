@@ -6,10 +6,8 @@
  */
 import { createHmac } from 'node:crypto'
 
-import { z } from 'zod'
 
 import { validate } from '../sqlite/validate.js'
-import { KEY_BYTES } from './key-bytes.js'
 import { DeriveApiKeyInput as DeriveApiKeySchema } from './kdf.schemas.js'
 import type { DeriveApiKeyInput } from './kdf.types.js'
 export { KEY_BYTES } from './key-bytes.js'

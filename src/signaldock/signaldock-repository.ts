@@ -13,7 +13,7 @@
 import { readdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-import type { Kysely, Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import { sql } from 'kysely'
 
 import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-options.js'

@@ -8,7 +8,6 @@ import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, Que
 import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely'
 
 import { Mutex } from './mutex.js'
-import type { DatabaseSync } from './node-sqlite.js'
 import type { ConnectionHost } from './node-sqlite-driver.js'
 import { NodeSqliteDriver } from './node-sqlite-driver.js'
 import { StatementCache } from './statement-cache.js'

@@ -29,7 +29,6 @@ import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import type { BusyRetryPolicy } from './busy-retry.js'
 import { BUSY_SLICE_MS, DEFAULT_BUSY_RETRY, retryWhileBusy, SqliteDatabase } from './database.js'
 import { CleoStoreError, toCleoStoreError } from './errors.js'
 import type { MigrateOptions } from './migrate.js'

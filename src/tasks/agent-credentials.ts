@@ -9,10 +9,8 @@
  *
  * @module
  */
-import { z } from 'zod'
 
 
-import { isSealedCredential } from '../kdf/credential-cipher.js'
 import type { Clock } from '../sqlite/clock.js'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import type { SqliteDatabase } from '../sqlite/database.js'

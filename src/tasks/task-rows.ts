@@ -11,21 +11,10 @@ import { fromJson, fromJsonOrNull } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import type { TasksContext } from './tasks-context.js'
 import type {
-  TaskArchiveReason,
-  TaskPipelineStage,
-  TaskPriority,
-  TaskRole,
-  TaskScope,
-  TaskSeverity,
-  TaskSize,
-  TaskStatus,
-  TaskType,
-} from './tasks.enums.js'
-import type {
   TaskVerification,
 } from './tasks.types.js'
 import type { TasksDatabase, TasksTable } from './tasks.tables.js'
-import type { TaskClaimState, Task } from './task.types.js'
+import type { Task } from './task.types.js'
 export type { TaskClaimState, Task } from './task.types.js'
 
 /** A `tasks` row as read. */
