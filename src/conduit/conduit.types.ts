@@ -21,7 +21,7 @@ export interface SendMessageInput {
   /** A sender-chosen key: sending again with the same key returns the first message. */
   idempotencyKey?: string | undefined
   /** Enqueue one delivery job per recipient in the same transaction. */
-  deliver?: boolean | { /** Queue of the delivery jobs (default {@link MESSAGE_DELIVERY_QUEUE}). */
+  deliver?: boolean | { /** Queue of the delivery jobs (default `MESSAGE_DELIVERY_QUEUE`). */
 queue?: string | undefined; /** Attempts before a delivery job is dead-lettered. */
 maxAttempts?: number | undefined } | undefined
 }
@@ -66,7 +66,7 @@ export interface MessageSearchInput {
   /** `relevance` (BM25, default) or `recent` (newest first). */
   order?: 'relevance' | 'recent' | undefined
   /**
-   * Relevance ranks the newest `rankWindow` matches (default {@link DEFAULT_SEARCH_RANK_WINDOW}):
+   * Relevance ranks the newest `rankWindow` matches (default `DEFAULT_SEARCH_RANK_WINDOW`):
    * exact for queries that match fewer messages; larger values cost time in proportion.
    */
   rankWindow?: number | undefined
@@ -183,7 +183,7 @@ export interface ClaimJobsOptions {
 
 /** Options of `conduit.queue.nack`. */
 export interface NackJobOptions {
-  /** What went wrong (stored as `last_error`; truncated to {@link CONDUIT_LIMITS}.maxErrorLength). */
+  /** What went wrong (stored as `last_error`; truncated to `CONDUIT_LIMITS`.maxErrorLength). */
   error?: string | undefined
   /** `false`: the failure is permanent; dead-letter now with reason `rejected`. */
   retry?: boolean | undefined
@@ -232,7 +232,7 @@ export interface DeadLetterSelection {
   limit?: number | undefined
 }
 
-/** Input of {@link SnapshotCachePolicySchema}. */
+/** Input of `SnapshotCachePolicySchema` (`cleo-store/schemas`). */
 export interface SnapshotCachePolicyInput {
   ttlMs?: Record<string, number | null> | undefined
   defaultTtlMs?: number | undefined | null

@@ -37,7 +37,7 @@ export interface DaemonClaimOptions {
 export interface DaemonStoreOptions {
   /** The snapshot cache's TTL policy (merged over the default matrix). */
   cache?: { ttlMs?: Record<string, number | null> | undefined; defaultTtlMs?: number | undefined | null; maxEntries?: number | undefined } | undefined
-  hooks?: { /** Event types never coalesced (default {@link DEFAULT_CRITICAL_HOOK_EVENTS}). */
+  hooks?: { /** Event types never coalesced (default `DEFAULT_CRITICAL_HOOK_EVENTS`). */
 criticalEvents?: string[] | undefined; /** Delivery attempts of one event before it is dead-lettered (default 10). */
 maxAttempts?: number | undefined; /**
  * Claims of an event whose session is unknown before it is dead-lettered as an

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Input of {@link deriveApiKey}. */
+/** Input of `deriveApiKey`. */
 export interface DeriveApiKeyInput {
   /** The machine key: any non-empty byte string (the `machine-key` file holds 32 bytes). */
   machineKey: Uint8Array<ArrayBufferLike>

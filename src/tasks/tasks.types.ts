@@ -9,7 +9,7 @@ import type { JsonValue } from '../sqlite/json-value.js'
 import type { TimeInput } from '../sqlite/time-input.types.js'
 import type { AdrGate, AdrGateStatus, AdrStatus, AgentInstanceStatus, AgentInstanceType, ExternalLinkType, ExternalSyncDirection, LifecycleEvidenceType, LifecycleGateResultValue, LifecycleStageName, LifecycleTransitionType, LifecycleValidationStatus, ManifestStatus, PipelineManifestStatus, TaskAuditEntityType, TaskPipelineStage, TaskPriority, TaskRelationType, TaskRole, TaskScope, TaskSessionStatus, TaskSeverity, TaskSize, TaskStatus, TaskType, TokenConfidence, TokenMethod, TokenTransport } from './tasks.enums.js'
 
-/** Input of {@link TaskMutationOptionsSchema}. */
+/** Input of `TaskMutationOptionsSchema` (`cleo-store/schemas`). */
 export interface TaskMutationOptions {
   /** Who acts (default: the repository's `actor` option, else `system`). */
   actor?: string | undefined
@@ -19,7 +19,7 @@ export interface TaskMutationOptions {
   requestId?: string | undefined
 }
 
-/** Input of {@link TaskVerificationSchema}. */
+/** Input of `TaskVerificationSchema` (`cleo-store/schemas`). */
 export interface TaskVerification {
   passed?: boolean | undefined
   round?: number | undefined
@@ -31,7 +31,7 @@ export interface TaskVerification {
   [key: string]: unknown
 }
 
-/** Input of {@link CreateTaskSchema}. */
+/** Input of `CreateTaskSchema` (`cleo-store/schemas`). */
 export interface CreateTaskInput {
   title: string
   /** Initial status; a new task cannot start out terminal. */
@@ -59,7 +59,7 @@ export interface CreateTaskInput {
   pipelineStage?: TaskPipelineStage | undefined | null
 }
 
-/** Input of {@link UpdateTaskSchema}. */
+/** Input of `UpdateTaskSchema` (`cleo-store/schemas`). */
 export interface UpdateTaskInput {
   status?: TaskStatus | undefined
   type?: TaskType | undefined
@@ -84,7 +84,7 @@ export interface UpdateTaskInput {
   title?: string | undefined
 }
 
-/** Input of {@link TaskWriteOptionsSchema}. */
+/** Input of `TaskWriteOptionsSchema` (`cleo-store/schemas`). */
 export interface TaskWriteOptions {
   /** Who acts (default: the repository's `actor` option, else `system`). */
   actor?: string | undefined
@@ -98,7 +98,7 @@ export interface TaskWriteOptions {
   claimToken?: number | undefined
 }
 
-/** Input of {@link ArchiveTaskOptionsSchema}. */
+/** Input of `ArchiveTaskOptionsSchema` (`cleo-store/schemas`). */
 export interface ArchiveTaskOptions {
   /** Who acts (default: the repository's `actor` option, else `system`). */
   actor?: string | undefined
@@ -116,7 +116,7 @@ export interface ArchiveTaskOptions {
   force?: boolean | undefined
 }
 
-/** Input of {@link RestoreTaskOptionsSchema}. */
+/** Input of `RestoreTaskOptionsSchema` (`cleo-store/schemas`). */
 export interface RestoreTaskOptions {
   /** Who acts (default: the repository's `actor` option, else `system`). */
   actor?: string | undefined
@@ -132,7 +132,7 @@ export interface RestoreTaskOptions {
   cascade?: boolean | undefined
 }
 
-/** Input of {@link TaskListFilterSchema}. */
+/** Input of `TaskListFilterSchema` (`cleo-store/schemas`). */
 export interface TaskListFilter {
   status?: TaskStatus | (TaskStatus)[] | undefined
   /** A task id for its children, or `null` for root tasks. */
@@ -152,7 +152,7 @@ export interface TaskListFilter {
   cursor?: string | undefined
 }
 
-/** Input of {@link TaskReadyQuerySchema}. */
+/** Input of `TaskReadyQuerySchema` (`cleo-store/schemas`). */
 export interface TaskReadyQuery {
   limit?: number | undefined
   /** The `nextCursor` of the previous page. */
@@ -161,7 +161,7 @@ export interface TaskReadyQuery {
   agent?: string | undefined
 }
 
-/** Input of {@link AddTaskRelationSchema}. */
+/** Input of `AddTaskRelationSchema` (`cleo-store/schemas`). */
 export interface AddTaskRelationInput {
   taskId: string
   relatedTo: string
@@ -169,16 +169,16 @@ export interface AddTaskRelationInput {
   reason?: string | undefined | null
 }
 
-/** Input of {@link ClaimTaskSchema}. */
+/** Input of `ClaimTaskSchema` (`cleo-store/schemas`). */
 export interface ClaimTaskInput {
   agent: string
   ttlMs: number
 }
 
-/** Input of {@link TaskSessionScopeSchema}. */
+/** Input of `TaskSessionScopeSchema` (`cleo-store/schemas`). */
 export type TaskSessionScope = { type: 'global' } | { type: 'epic'; epicId: string }
 
-/** Input of {@link StartTaskSessionSchema}. */
+/** Input of `StartTaskSessionSchema` (`cleo-store/schemas`). */
 export interface StartTaskSessionInput {
   name: string
   agent?: string | undefined | null
@@ -207,7 +207,7 @@ export interface StartTaskSessionInput {
   previousSessionId?: string | undefined
 }
 
-/** Input of {@link UpsertTaskSessionSchema}. */
+/** Input of `UpsertTaskSessionSchema` (`cleo-store/schemas`). */
 export interface UpsertTaskSessionInput {
   id: string
   /** Merged into the stored metadata (shallow: given keys replace, others stay). */
@@ -236,14 +236,14 @@ export interface UpsertTaskSessionInput {
   endedAt?: TimeInput | undefined
 }
 
-/** Input of {@link EndTaskSessionSchema}. */
+/** Input of `EndTaskSessionSchema` (`cleo-store/schemas`). */
 export interface EndTaskSessionInput {
   note?: string | undefined
   debrief?: boolean | string | number | (boolean | string | number | JsonValue[] | { [key: string]: JsonValue; } | null)[] | { [key: string]: JsonValue; } | undefined | null
   handoff?: boolean | string | number | (boolean | string | number | JsonValue[] | { [key: string]: JsonValue; } | null)[] | { [key: string]: JsonValue; } | undefined | null
 }
 
-/** Input of {@link TaskSessionHandoffSchema}. */
+/** Input of `TaskSessionHandoffSchema` (`cleo-store/schemas`). */
 export interface TaskSessionHandoffInput {
   handoff: boolean | string | number | JsonValue[] | { [key: string]: JsonValue; } | null
   /** The successor; scope, name and concurrency default to the ended session's. */
@@ -257,7 +257,7 @@ adapterMetadata?: Record<string, JsonValue> | undefined; id?: string | undefined
   note?: string | undefined
 }
 
-/** Input of {@link TaskSessionListFilterSchema}. */
+/** Input of `TaskSessionListFilterSchema` (`cleo-store/schemas`). */
 export interface TaskSessionListFilter {
   status?: TaskSessionStatus | undefined
   agent?: string | undefined
@@ -265,7 +265,7 @@ export interface TaskSessionListFilter {
   cursor?: string | undefined
 }
 
-/** Input of {@link RecordGateSchema}. */
+/** Input of `RecordGateSchema` (`cleo-store/schemas`). */
 export interface RecordGateInput {
   gate: string
   result: LifecycleGateResultValue
@@ -278,7 +278,7 @@ export interface RecordGateInput {
   evidence?: { uri: string; type: LifecycleEvidenceType; description?: string | undefined }[] | undefined
 }
 
-/** Input of {@link AddEvidenceSchema}. */
+/** Input of `AddEvidenceSchema` (`cleo-store/schemas`). */
 export interface AddEvidenceInput {
   uri: string
   type: LifecycleEvidenceType
@@ -288,7 +288,7 @@ export interface AddEvidenceInput {
   gateResultId?: string | undefined
 }
 
-/** Input of {@link AdvanceStageSchema}. */
+/** Input of `AdvanceStageSchema` (`cleo-store/schemas`). */
 export interface AdvanceStageInput {
   to?: LifecycleStageName | undefined
   type?: LifecycleTransitionType | undefined
@@ -298,13 +298,13 @@ export interface AdvanceStageInput {
   expectedVersion?: number | undefined
 }
 
-/** Input of {@link SetPipelineStatusSchema}. */
+/** Input of `SetPipelineStatusSchema` (`cleo-store/schemas`). */
 export interface SetPipelineStatusInput {
   status: 'active' | 'blocked' | 'cancelled' | 'failed' | 'aborted'
   reason?: string | undefined
 }
 
-/** Input of {@link ValidateStageSchema}. */
+/** Input of `ValidateStageSchema` (`cleo-store/schemas`). */
 export interface ValidateStageInput {
   stage: LifecycleStageName
   status: LifecycleValidationStatus
@@ -312,7 +312,7 @@ export interface ValidateStageInput {
   outputFile?: string | undefined
 }
 
-/** Input of {@link AddManifestEntrySchema}. */
+/** Input of `AddManifestEntrySchema` (`cleo-store/schemas`). */
 export interface AddManifestEntryInput {
   pipelineId: string
   title: string
@@ -325,7 +325,7 @@ export interface AddManifestEntryInput {
   linkedTasks?: string[] | undefined
 }
 
-/** Input of {@link RecordPipelineManifestSchema}. */
+/** Input of `RecordPipelineManifestSchema` (`cleo-store/schemas`). */
 export interface RecordPipelineManifestInput {
   type: string
   content: string
@@ -338,7 +338,7 @@ export interface RecordPipelineManifestInput {
   metadata?: Record<string, JsonValue> | undefined
 }
 
-/** Input of {@link PipelineManifestFilterSchema}. */
+/** Input of `PipelineManifestFilterSchema` (`cleo-store/schemas`). */
 export interface PipelineManifestFilter {
   taskId?: string | undefined
   epicId?: string | undefined
@@ -348,7 +348,7 @@ export interface PipelineManifestFilter {
   limit?: number | undefined
 }
 
-/** Input of {@link CreateReleaseSchema}. */
+/** Input of `CreateReleaseSchema` (`cleo-store/schemas`). */
 export interface CreateReleaseInput {
   version: string
   pipelineId?: string | undefined
@@ -359,7 +359,7 @@ export interface CreateReleaseInput {
   previousVersion?: string | undefined
 }
 
-/** Input of {@link AdvanceReleaseSchema}. */
+/** Input of `AdvanceReleaseSchema` (`cleo-store/schemas`). */
 export interface AdvanceReleaseInput {
   to: 'cancelled' | 'prepared' | 'committed' | 'tagged' | 'pushed'
   changelog?: string | undefined
@@ -369,7 +369,7 @@ export interface AdvanceReleaseInput {
   npmDistTag?: string | undefined
 }
 
-/** Input of {@link CreateAdrSchema}. */
+/** Input of `CreateAdrSchema` (`cleo-store/schemas`). */
 export interface CreateAdrInput {
   title: string
   /** Relations created with the record (same transaction). */
@@ -392,7 +392,7 @@ export interface CreateAdrInput {
   status?: 'proposed' | 'accepted' | 'deprecated' | undefined
 }
 
-/** Input of {@link UpdateAdrSchema}. */
+/** Input of `UpdateAdrSchema` (`cleo-store/schemas`). */
 export interface UpdateAdrInput {
   title?: string | undefined
   status?: 'proposed' | 'accepted' | 'deprecated' | undefined
@@ -408,7 +408,7 @@ export interface UpdateAdrInput {
   consensusManifestId?: string | undefined | null
 }
 
-/** Input of {@link AdrListFilterSchema}. */
+/** Input of `AdrListFilterSchema` (`cleo-store/schemas`). */
 export interface AdrListFilter {
   status?: AdrStatus | undefined
   /** ADRs linked to this task. */
@@ -416,7 +416,7 @@ export interface AdrListFilter {
   limit?: number | undefined
 }
 
-/** Input of {@link TaskAuditFilterSchema}. */
+/** Input of `TaskAuditFilterSchema` (`cleo-store/schemas`). */
 export interface TaskAuditFilter {
   taskId?: string | undefined
   sessionId?: string | undefined
@@ -437,7 +437,7 @@ export interface TaskAuditFilter {
   errorCode?: string | undefined
 }
 
-/** Input of {@link RecordAuditOperationSchema}. */
+/** Input of `RecordAuditOperationSchema` (`cleo-store/schemas`). */
 export interface RecordAuditOperationInput {
   domain: string
   operation: string
@@ -450,7 +450,7 @@ export interface RecordAuditOperationInput {
   details?: boolean | string | number | (boolean | string | number | JsonValue[] | { [key: string]: JsonValue; } | null)[] | { [key: string]: JsonValue; } | undefined | null
 }
 
-/** Input of {@link RecordTokenUsageSchema}. */
+/** Input of `RecordTokenUsageSchema` (`cleo-store/schemas`). */
 export interface RecordTokenUsageInput {
   provider?: string | undefined
   model?: string | undefined
@@ -475,7 +475,7 @@ export interface RecordTokenUsageInput {
   at?: TimeInput | undefined
 }
 
-/** Input of {@link TokenAggregateQuerySchema}. */
+/** Input of `TokenAggregateQuerySchema` (`cleo-store/schemas`). */
 export interface TokenAggregateQuery {
   groupBy?: 'task' | 'session' | 'provider' | 'model' | 'method' | 'hour' | 'day' | 'none' | undefined
   sessionId?: string | undefined
@@ -485,7 +485,7 @@ export interface TokenAggregateQuery {
   until?: TimeInput | undefined
 }
 
-/** Input of {@link LinkExternalTaskSchema}. */
+/** Input of `LinkExternalTaskSchema` (`cleo-store/schemas`). */
 export interface LinkExternalTaskInput {
   taskId: string
   providerId: string
@@ -497,7 +497,7 @@ export interface LinkExternalTaskInput {
   metadata?: Record<string, JsonValue> | undefined
 }
 
-/** Input of {@link RegisterAgentInstanceSchema}. */
+/** Input of `RegisterAgentInstanceSchema` (`cleo-store/schemas`). */
 export interface RegisterAgentInstanceInput {
   agentType: AgentInstanceType
   id?: string | undefined
@@ -508,7 +508,7 @@ export interface RegisterAgentInstanceInput {
   metadata?: Record<string, JsonValue> | undefined
 }
 
-/** Input of {@link AgentHeartbeatSchema}. */
+/** Input of `AgentHeartbeatSchema` (`cleo-store/schemas`). */
 export interface AgentHeartbeatInput {
   status?: 'active' | 'idle' | 'error' | undefined
   taskId?: string | undefined | null
@@ -518,7 +518,7 @@ export interface AgentHeartbeatInput {
   metadata?: Record<string, JsonValue> | undefined
 }
 
-/** Input of {@link AgentInstanceFilterSchema}. */
+/** Input of `AgentInstanceFilterSchema` (`cleo-store/schemas`). */
 export interface AgentInstanceFilter {
   status?: AgentInstanceStatus | undefined
   agentType?: AgentInstanceType | undefined

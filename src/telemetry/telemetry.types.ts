@@ -20,7 +20,7 @@ export interface TelemetryEventInput {
   errorCode?: string | undefined | null
 }
 
-/** How long events are kept (see {@link TelemetryRetentionSchema}). */
+/** How long events are kept (see `TelemetryRetentionSchema` (`cleo-store/schemas`)). */
 export interface TelemetryRetention {
   /** Events older than this are deleted (default 90 days). */
   maxAgeMs: number

@@ -91,7 +91,7 @@ export interface WorkspaceBackup {
   readonly removed: readonly string[]
 }
 
-/** A backup found by {@link listWorkspaceBackups}. */
+/** A backup found by `listWorkspaceBackups`. */
 export interface WorkspaceBackupEntry {
   readonly path: string
   readonly manifest: WorkspaceBackupManifest
