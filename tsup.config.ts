@@ -6,12 +6,13 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     schemas: 'src/schemas.ts',
+    kysely: 'src/kysely.ts',
     ...Object.fromEntries(stores.map((name) => [`${name}/index`, `src/${name}/index.ts`])),
   },
   format: ['esm'],
   target: 'node22',
   platform: 'node',
-  dts: true,
+  dts: false, // tsc -p tsconfig.build.json emits the declarations (dist/types), one per source file
   sourcemap: true,
   clean: true,
   splitting: true,

@@ -15,6 +15,7 @@ import { join } from 'node:path'
 
 import { CleoWorkspace, SignaldockRepository } from 'cleo-store'
 import { sql } from 'kysely'
+import type {} from 'cleo-store/kysely' // types repo.kysely as Kysely<SignaldockDatabase>
 
 const url = process.env['CLEO_PG_URL']
 if (!url) {

@@ -207,5 +207,5 @@ export {
   HookEventTypeSchema,
   RegisterDeletionSchema,
 } from './daemon/index.js'
-export { WorkspaceBackupKeySchema, WorkspaceBackupManifestSchema, WorkspaceBackupStoreSchema } from './workspace/backup.js'
+export { WorkspaceBackupKeySchema, WorkspaceBackupManifestSchema, WorkspaceBackupStoreSchema } from './workspace/backup.schemas.js'
 export { timeInput } from './sqlite/time-input.js'

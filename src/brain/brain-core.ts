@@ -10,6 +10,8 @@ import type { ErrorContext } from '../sqlite/errors.js'
 import type { ReferenceGuard, SoftReference } from '../sqlite/reference-guard.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { VectorIndex } from './vector-index.js'
+import type { BrainKnownReferences } from './brain.types.js'
+export type { BrainKnownReferences } from './brain.types.js'
 
 /** The shared state of one brain handle. */
 export interface BrainCore {
@@ -23,17 +25,6 @@ export interface BrainCore {
   /** Every task and session id of tasks.db, when a workspace lets brain see them (maintenance). */
   readonly knownReferences?: BrainKnownReferences | undefined
 }
-
-/**
- * Returns every task id and session id that exists in tasks.db: given by a workspace
- * so `brain.maintain()` can reconcile orphaned references.
- *
- * @example
- * ```ts
- * const known: BrainKnownReferences = async () => ({ taskIds: ['T1'], sessionIds: [] })
- * ```
- */
-export type BrainKnownReferences = () => Promise<{ readonly taskIds: readonly string[]; readonly sessionIds: readonly string[] }>
 
 /**
  * The tasks.db ids a memory input or patch names: decision contexts (task, epic)

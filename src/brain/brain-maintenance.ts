@@ -8,6 +8,7 @@
  */
 import { sql } from 'kysely'
 import { z } from 'zod'
+import type { BrainMaintainOptionsInput, BrainReconcileOptionsInput } from './brain.input.types.js'
 
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
@@ -98,7 +99,7 @@ export class BrainMaintenance {
     this.#core = core
   }
 
-  async maintain(options: z.input<typeof BrainMaintainOptions> = {}): Promise<BrainMaintenanceReport> {
+  async maintain(options: BrainMaintainOptionsInput = {}): Promise<BrainMaintenanceReport> {
     const { db, clock, vectors, context } = this.#core
     const o = validate(BrainMaintainOptions, options, 'brain.maintain', context)
     const now = o.at ?? clock()
@@ -164,7 +165,7 @@ export class BrainMaintenance {
 
   async reconcileOrphanedRefs(
     existingTaskIds: Iterable<string>,
-    options: z.input<typeof BrainReconcileOptions> = {},
+    options: BrainReconcileOptionsInput = {},
   ): Promise<BrainReconcileReport> {
     const { db, context } = this.#core
     const ids = validate(TaskIds, existingTaskIds === null || existingTaskIds === undefined ? existingTaskIds : [...existingTaskIds], 'brain.reconcileOrphanedRefs', context)

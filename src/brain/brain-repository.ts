@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { z } from 'zod'
+import type { BrainInvalidateOptionsInput, BrainListOptionsInput, BrainMaintainOptionsInput, BrainReconcileOptionsInput, BrainReindexOptionsInput, BrainSearchOptionsInput } from './brain.input.types.js'
 
 import type { SqliteDatabase } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
@@ -15,17 +15,10 @@ import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { z as zod } from 'zod'
 import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
-import type { BrainCore, BrainKnownReferences } from './brain-core.js'
+import type { BrainCore } from './brain-core.js'
+import type { BrainKnownReferences } from './brain.types.js'
 import { BrainMaintenance } from './brain-maintenance.js'
 import { BrainSearch } from './brain-search.js'
-import type {
-  BrainInvalidateOptions,
-  BrainListOptions,
-  BrainMaintainOptions,
-  BrainReconcileOptions,
-  BrainReindexOptions,
-  BrainSearchOptions,
-} from './brain.schemas.js'
 import { BRAIN_STORE } from './brain.store.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type {
@@ -129,7 +122,7 @@ export const BRAIN_DEFAULT_MMAP_SIZE = 1024 * 1024 * 1024
  * hits[0].id === memory.id                        // true
  * ```
  */
-export class BrainRepository extends StoreRepository<BrainDatabase> {
+export class BrainRepository extends StoreRepository<'brain'> {
   /** Sticky notes: add, get, list, update, archive, convert, delete. */
   readonly stickyNotes: BrainStickyNotes
   /** Memory ↔ task links. */
@@ -255,7 +248,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * while (page.nextCursor) page = await brain.list({ kinds: ['decision'], limit: 20, cursor: page.nextCursor })
    * ```
    */
-  list(options: z.input<typeof BrainListOptions> = {}): Promise<BrainPage<BrainMemory>> {
+  list(options: BrainListOptionsInput = {}): Promise<BrainPage<BrainMemory>> {
     return this.#memories.list(options)
   }
 
@@ -268,7 +261,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * for await (const memory of brain.iterate({ kinds: ['decision'] })) console.log(memory.id)
    * ```
    */
-  iterate(options: IterateFilter<z.input<typeof BrainListOptions>> = {}): AsyncGenerator<BrainMemory, void, undefined> {
+  iterate(options: IterateFilter<BrainListOptionsInput> = {}): AsyncGenerator<BrainMemory, void, undefined> {
     return iteratePages((cursor) => this.#memories.list(cursor === undefined ? options : { ...options, cursor }))
   }
 
@@ -296,7 +289,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * await brain.invalidate(oldId, { supersededBy: newId })
    * ```
    */
-  invalidate(id: string, options: z.input<typeof BrainInvalidateOptions> = {}): Promise<BrainMemory> {
+  invalidate(id: string, options: BrainInvalidateOptionsInput = {}): Promise<BrainMemory> {
     return this.#memories.invalidate(id, options)
   }
 
@@ -328,7 +321,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * for (const hit of hits) console.log(hit.kind, hit.score.toFixed(3), hit.signals.fts?.rank, hit.signals.vector?.rank)
    * ```
    */
-  search(query: string, options: z.input<typeof BrainSearchOptions> = {}): Promise<BrainSearchHit[]> {
+  search(query: string, options: BrainSearchOptionsInput = {}): Promise<BrainSearchHit[]> {
     return this.#search.search(query, options)
   }
 
@@ -341,7 +334,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * const report = await brain.reindex({ onProgress: ({ done, total }) => console.log(`${done}/${total}`) })
    * ```
    */
-  reindex(options: z.input<typeof BrainReindexOptions> = {}): Promise<BrainReindexReport> {
+  reindex(options: BrainReindexOptionsInput = {}): Promise<BrainReindexReport> {
     return this.#reindexer.reindex(options)
   }
 
@@ -358,7 +351,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    * const { promoted, decayed, evicted } = await brain.maintain()
    * ```
    */
-  maintain(options: z.input<typeof BrainMaintainOptions> = {}): Promise<BrainMaintenanceReport> {
+  maintain(options: BrainMaintainOptionsInput = {}): Promise<BrainMaintenanceReport> {
     return this.#maintenance.maintain(options)
   }
 
@@ -375,7 +368,7 @@ export class BrainRepository extends StoreRepository<BrainDatabase> {
    */
   reconcileOrphanedRefs(
     existingTaskIds: Iterable<string>,
-    options: z.input<typeof BrainReconcileOptions> = {},
+    options: BrainReconcileOptionsInput = {},
   ): Promise<BrainReconcileReport> {
     return this.#maintenance.reconcileOrphanedRefs(existingTaskIds, options)
   }

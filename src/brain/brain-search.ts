@@ -16,7 +16,7 @@
  */
 import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
-import type { z } from 'zod'
+import type { BrainSearchOptionsInput } from './brain.input.types.js'
 
 import { rawQuery } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
@@ -86,7 +86,7 @@ export class BrainSearch {
     this.#core = core
   }
 
-  async search(query: string, options: z.input<typeof BrainSearchOptions> = {}): Promise<BrainSearchHit[]> {
+  async search(query: string, options: BrainSearchOptionsInput = {}): Promise<BrainSearchHit[]> {
     const { db, clock, vectors, context } = this.#core
     validate(BrainSearchQuery, query, 'brain.search', context)
     const o = validate(BrainSearchOptions, options, 'brain.search', context)

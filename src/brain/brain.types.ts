@@ -4,42 +4,23 @@
  *
  * @module
  */
-import type { z } from 'zod'
+import type { BrainDecisionPatchInput, BrainDecisionRecordInput, BrainLearningPatchInput, BrainLearningRecordInput, BrainObservationPatchInput, BrainObservationRecordInput, BrainPatternPatchInput, BrainPatternRecordInput } from './brain.input.types.js'
 
 import type {
   BRAIN_DECISION_CONFIDENCES,
   BRAIN_DECISION_OUTCOMES,
   BRAIN_DECISION_TYPES,
-  BRAIN_LINK_TYPES,
-  BRAIN_MEMORY_TIERS,
-  BRAIN_MEMORY_TYPES,
   BRAIN_OBSERVATION_SOURCE_TYPES,
   BRAIN_OBSERVATION_TYPES,
   BRAIN_PATTERN_IMPACTS,
   BRAIN_PATTERN_TYPES,
-  BRAIN_SOURCE_CONFIDENCES,
   BRAIN_STICKY_COLORS,
   BRAIN_STICKY_PRIORITIES,
   BRAIN_STICKY_STATUSES,
-  BrainDecisionInput,
-  BrainDecisionPatch,
-  BrainLearningInput,
-  BrainLearningPatch,
-  BrainObservationInput,
-  BrainObservationPatch,
-  BrainPatternInput,
-  BrainPatternPatch,
-} from './brain.schemas.js'
+} from './brain.enums.js'
 import type { BrainEntryKind, BrainMemoryKind } from './memory-kinds.js'
-
-/** `short` | `medium` | `long`. */
-export type BrainMemoryTier = (typeof BRAIN_MEMORY_TIERS)[number]
-/** `semantic` | `episodic` | `procedural`. */
-export type BrainMemoryType = (typeof BRAIN_MEMORY_TYPES)[number]
-/** `owner` | `task-outcome` | `agent` | `speculative`. */
-export type BrainSourceConfidence = (typeof BRAIN_SOURCE_CONFIDENCES)[number]
-/** Memory ↔ task link type. */
-export type BrainLinkType = (typeof BRAIN_LINK_TYPES)[number]
+import type { BrainMemoryTier, BrainMemoryType, BrainSourceConfidence, BrainLinkType } from './brain.enums.js'
+export type { BrainMemoryTier, BrainMemoryType, BrainSourceConfidence, BrainLinkType } from './brain.enums.js'
 
 /** What every memory kind carries. */
 export interface BrainMemoryBase<K extends BrainMemoryKind> {
@@ -155,18 +136,18 @@ export type BrainEntry = BrainMemory | BrainStickyNote
 
 /** The input of `brain.record(…)` (before defaults). */
 export type BrainMemoryInputOf<K extends BrainMemoryKind> = {
-  decision: z.input<typeof BrainDecisionInput>
-  pattern: z.input<typeof BrainPatternInput>
-  learning: z.input<typeof BrainLearningInput>
-  observation: z.input<typeof BrainObservationInput>
+  decision: BrainDecisionRecordInput
+  pattern: BrainPatternRecordInput
+  learning: BrainLearningRecordInput
+  observation: BrainObservationRecordInput
 }[K]
 
 /** The patch of `brain.update(id, …)`. */
 export type BrainMemoryPatchOf<K extends BrainMemoryKind> = {
-  decision: z.input<typeof BrainDecisionPatch>
-  pattern: z.input<typeof BrainPatternPatch>
-  learning: z.input<typeof BrainLearningPatch>
-  observation: z.input<typeof BrainObservationPatch>
+  decision: BrainDecisionPatchInput
+  pattern: BrainPatternPatchInput
+  learning: BrainLearningPatchInput
+  observation: BrainObservationPatchInput
 }[K]
 
 /** What `record` did. */
@@ -323,3 +304,14 @@ export interface BrainReconcileReport {
   /** Links to unknown tasks removed. */
   readonly linksRemoved: number
 }
+
+/**
+ * Returns every task id and session id that exists in tasks.db: given by a workspace
+ * so `brain.maintain()` can reconcile orphaned references.
+ *
+ * @example
+ * ```ts
+ * const known: BrainKnownReferences = async () => ({ taskIds: ['T1'], sessionIds: [] })
+ * ```
+ */
+export type BrainKnownReferences = () => Promise<{ readonly taskIds: readonly string[]; readonly sessionIds: readonly string[] }>

@@ -11,7 +11,7 @@
  */
 import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
-import type { z } from 'zod'
+import type { BrainReindexOptionsInput } from './brain.input.types.js'
 
 import { CleoStoreError, isCleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
@@ -56,7 +56,7 @@ export class BrainReindexer {
     return row === undefined ? undefined : { kind: split.kind, text: memoryEmbeddingText(split.kind, row as never, context) }
   }
 
-  async reindex(options: z.input<typeof BrainReindexOptions> = {}): Promise<BrainReindexReport> {
+  async reindex(options: BrainReindexOptionsInput = {}): Promise<BrainReindexReport> {
     const { db, vectors, context } = this.#core
     const o = validate(BrainReindexOptions, options, 'brain.reindex', context)
     vectors.assertSqliteVec('brain.reindex')

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from 'zod'
+import type { BrainInvalidateOptionsInput, BrainListOptionsInput } from './brain.input.types.js'
 
 import { CleoStoreError } from '../sqlite/errors.js'
 import { guardReferences } from '../sqlite/reference-guard.js'
@@ -50,6 +50,7 @@ const TOP_CURSOR = '~'
 export class BrainMemories {
   readonly #core: BrainCore
 
+  /** @internal Created by the repository. */
   constructor(core: BrainCore) {
     this.#core = core
   }
@@ -176,7 +177,7 @@ export class BrainMemories {
   }
 
   /** A page of memories across kinds, newest first. */
-  async list(options: z.input<typeof BrainListOptions> = {}): Promise<BrainPage<BrainMemory>> {
+  async list(options: BrainListOptionsInput = {}): Promise<BrainPage<BrainMemory>> {
     const { db, clock, context } = this.#core
     const o = validate(BrainListOptions, options, 'brain.list', context)
     const kinds = o.kinds ?? BRAIN_MEMORY_KINDS
@@ -246,7 +247,7 @@ export class BrainMemories {
   }
 
   /** Marks a memory invalid; see `BrainRepository.invalidate`. */
-  async invalidate(id: string, options: z.input<typeof BrainInvalidateOptions> = {}): Promise<BrainMemory> {
+  async invalidate(id: string, options: BrainInvalidateOptionsInput = {}): Promise<BrainMemory> {
     const { db, clock, context } = this.#core
     validate(BrainMemoryId, id, 'brain.invalidate', context)
     const o = validate(BrainInvalidateOptions, options, 'brain.invalidate', context)

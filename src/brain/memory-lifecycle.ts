@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BrainMemoryTier } from './brain.types.js'
+import type { BrainMemoryTier } from './brain.enums.js'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR

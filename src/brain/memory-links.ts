@@ -6,7 +6,7 @@
  * @module
  */
 import type { Selectable } from 'kysely'
-import type { z } from 'zod'
+import type { BrainMemoryLinkAddInput } from './brain.input.types.js'
 
 import { toIso } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
@@ -76,6 +76,7 @@ export class BrainMemoryLinks {
   readonly #core: BrainCore
   readonly #memories: BrainMemories
 
+  /** @internal Created by the repository. */
   constructor(core: BrainCore, memories: BrainMemories) {
     this.#core = core
     this.#memories = memories
@@ -85,7 +86,7 @@ export class BrainMemoryLinks {
    * Links a memory (of any of the four kinds) to a task. Idempotent: an existing
    * link is returned unchanged. `NOT_FOUND` when the memory does not exist.
    */
-  async add(input: z.input<typeof BrainMemoryLinkInput>): Promise<BrainMemoryLink> {
+  async add(input: BrainMemoryLinkAddInput): Promise<BrainMemoryLink> {
     const { db, clock, context } = this.#core
     const o = validate(BrainMemoryLinkInput, input, 'brain.links.add', context)
     await guardReferences(this.#core.guard, 'brain.links.add', [{ kind: 'task', id: o.taskId, path: ['taskId'] }])
@@ -104,7 +105,7 @@ export class BrainMemoryLinks {
   }
 
   /** Removes a link; false when there was none. */
-  async remove(input: z.input<typeof BrainMemoryLinkInput>): Promise<boolean> {
+  async remove(input: BrainMemoryLinkAddInput): Promise<boolean> {
     const { db, context } = this.#core
     const o = validate(BrainMemoryLinkInput, input, 'brain.links.remove', context)
     return db.write(() => db.run(REMOVE, { memory_id: o.memoryId, task_id: o.taskId, link_type: o.linkType }).changes > 0)

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
 
 import type { Selectable } from 'kysely'
 
@@ -22,6 +21,8 @@ import type {
 } from './brain.tables.js'
 import type { BrainDecision, BrainLearning, BrainMemoryBase, BrainMemoryOf, BrainObservation, BrainPattern, BrainStickyNote } from './brain.types.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
+import { contentHash } from './memory-text.js'
+export { normalizeText, contentHash } from './memory-text.js'
 
 /** Stored row of each memory kind. */
 export interface MemoryRows {
@@ -37,30 +38,6 @@ export type MemoryRowOf<K extends BrainMemoryKind> = MemoryRows[K]
 export type AnyMemoryRow = MemoryRows[BrainMemoryKind]
 /** A row to insert (no seq yet). */
 export type NewMemoryRow<K extends BrainMemoryKind> = Omit<MemoryRowOf<K>, 'seq'>
-
-/**
- * Text as the dedup hash sees it: NFKC, lower-cased, whitespace collapsed, trimmed.
- *
- * @example
- * ```ts
- * normalizeBrainText('  Use   WAL\nMode ') // 'use wal mode'
- * ```
- */
-export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim()
-}
-
-/**
- * SHA-256 (hex) of the normalised text: the dedup key of a memory's primary text.
- *
- * @example
- * ```ts
- * brainContentHash('Use WAL') === brainContentHash('  use   wal ') // true
- * ```
- */
-export function contentHash(text: string): string {
-  return createHash('sha256').update(normalizeText(text), 'utf8').digest('hex')
-}
 
 function list(text: string, column: string, context: ErrorContext): string[] {
   return fromJson(text, column, context, BrainStringListColumn)

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Selectable } from 'kysely'
-import type { z } from 'zod'
+import type { BrainStickyNoteAddInput, BrainStickyNoteListOptionsInput, BrainStickyNotePatchInput } from './brain.input.types.js'
 
 import { toJson } from '../sqlite/json.js'
 import type { IterateFilter } from '../sqlite/paging.js'
@@ -111,6 +111,7 @@ export class BrainStickyNotes {
   readonly #core: BrainCore
   readonly #memories: BrainMemories
 
+  /** @internal Created by the repository. */
   constructor(core: BrainCore, memories: BrainMemories) {
     this.#core = core
     this.#memories = memories
@@ -124,7 +125,7 @@ export class BrainStickyNotes {
    * Adds a note. An active note with the same normalised text is returned instead
    * (`duplicate`); a repeated idempotency key returns the first note (`replayed`).
    */
-  async add(input: z.input<typeof BrainStickyNoteInput>): Promise<BrainStickyNoteAddResult> {
+  async add(input: BrainStickyNoteAddInput): Promise<BrainStickyNoteAddResult> {
     const { db, clock, vectors, context } = this.#core
     const o = validate(BrainStickyNoteInput, input, 'brain.stickyNotes.add', context)
     const now = clock()
@@ -186,7 +187,7 @@ export class BrainStickyNotes {
   }
 
   /** A page of notes of one status (default `active`), newest first. */
-  async list(options: z.input<typeof BrainStickyNoteListOptions> = {}): Promise<BrainPage<BrainStickyNote>> {
+  async list(options: BrainStickyNoteListOptionsInput = {}): Promise<BrainPage<BrainStickyNote>> {
     const { db, context } = this.#core
     const o = validate(BrainStickyNoteListOptions, options, 'brain.stickyNotes.list', context)
     const rows = await db.read(() => db.all(PAGE, { status: o.status, cursor: o.cursor ?? '~', limit: o.limit + 1 }))
@@ -204,13 +205,13 @@ export class BrainStickyNotes {
    * for await (const note of brain.stickyNotes.iterate({ status: 'archived' })) console.log(note.content)
    * ```
    */
-  iterate(options: IterateFilter<z.input<typeof BrainStickyNoteListOptions>> = {}): AsyncGenerator<BrainStickyNote, void, undefined> {
+  iterate(options: IterateFilter<BrainStickyNoteListOptionsInput> = {}): AsyncGenerator<BrainStickyNote, void, undefined> {
     return iteratePages((cursor) => this.list(cursor === undefined ? options : { ...options, cursor }))
   }
 
 
   /** Changes a note's content, tags, colour or priority (re-embedding changed text). */
-  async update(id: string, patch: z.input<typeof BrainStickyNotePatch>): Promise<BrainStickyNote> {
+  async update(id: string, patch: BrainStickyNotePatchInput): Promise<BrainStickyNote> {
     const { db, clock, vectors, context } = this.#core
     validate(BrainMemoryId, id, 'brain.stickyNotes.update', context)
     const o = validate(BrainStickyNotePatch, patch, 'brain.stickyNotes.update', context)

@@ -192,6 +192,8 @@ export class VectorIndex {
   /**
    * Reads the recorded embedder, checks the configured one against it, and creates
    * (or, with `reset`, recreates) the vec0 table when needed.
+   *
+   * @internal Used by `BrainRepository.open`.
    */
   static async open(
     db: SqliteDatabase<BrainDatabase>,

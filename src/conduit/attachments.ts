@@ -20,14 +20,13 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { invariant, notFound, tooLarge, utf8Length } from './conduit-context.js'
+import type { AttachmentFormat, AttachmentMode } from './conduit.enums.js'
 import type {
   AddAttachmentVersionInput,
-  AttachmentFormat,
-  AttachmentMode,
   CreateAttachmentInput,
   ReviewAttachmentInput,
   SetAttachmentModeInput,
-} from './conduit.schemas.js'
+} from './conduit.types.js'
 import {
   AddAttachmentVersionSchema,
   ATTACHMENT_MODES,

@@ -48,7 +48,7 @@ export interface ConduitRepositoryOptions extends RepositoryOptions {
  * await conduit.inbox.commit('bob', cursor)
  * ```
  */
-export class ConduitRepository extends StoreRepository<ConduitDatabase> {
+export class ConduitRepository extends StoreRepository<'conduit'> {
   /** The project's references to global agents (attach, detach, remove, list). */
   readonly agentRefs: ProjectAgentRefs
   /** Direct and group conversations. */

@@ -7,44 +7,12 @@
  */
 import { z } from 'zod'
 
+import type * as Types from './conduit.types.js'
+
 import { timeInput } from '../sqlite/time-input.js'
-
-/**
- * Size limits of conduit.db. Content over a limit is refused with `VALIDATION`
- * (`details.limit` and `details.size` in bytes), before anything is written.
- *
- * @example
- * ```ts
- * if (Buffer.byteLength(text) > CONDUIT_LIMITS.maxMessageBytes) splitIntoParts(text)
- * ```
- */
-export const CONDUIT_LIMITS = Object.freeze({
-  /** A message's content, UTF-8 bytes (256 KiB). */
-  maxMessageBytes: 256 * 1024,
-  /** A message's metadata, as JSON, UTF-8 bytes (16 KiB). */
-  maxMetadataBytes: 16 * 1024,
-  /** One attachment version's content, bytes (8 MiB). */
-  maxAttachmentBytes: 8 * 1024 * 1024,
-  /** A patch text stored with an attachment version, UTF-8 bytes (1 MiB). */
-  maxPatchBytes: 1024 * 1024,
-  /** A delivery job's payload, as JSON, UTF-8 bytes (1 MiB). */
-  maxJobPayloadBytes: 1024 * 1024,
-  /** A stored error text of a job (longer ones are truncated, not refused). */
-  maxErrorLength: 4000,
-  /** Largest page of any list. */
-  maxPageSize: 500,
-  /** Largest claim batch. */
-  maxClaimBatch: 1000,
-  /** Longest lease, in ms (24 h). */
-  maxLeaseMs: 24 * 60 * 60 * 1000,
-})
-
-/** Default attempts of a delivery job before it is dead-lettered (CLEO's value). */
-export const DEFAULT_MAX_ATTEMPTS = 6
-/** The queue jobs go to when none is named. */
-export const DEFAULT_QUEUE = 'default'
-/** The queue `send({ deliver: true })` enqueues one job per recipient into. */
-export const MESSAGE_DELIVERY_QUEUE = 'conduit.delivery'
+import { CONDUIT_LIMITS, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, MESSAGE_DELIVERY_QUEUE, MESSAGE_CONTENT_TYPES, CONVERSATION_VISIBILITIES, DEFAULT_SEARCH_RANK_WINDOW, ATTACHMENT_FORMATS, ATTACHMENT_MODES } from './conduit.enums.js'
+export { CONDUIT_LIMITS, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, MESSAGE_DELIVERY_QUEUE, MESSAGE_CONTENT_TYPES, CONVERSATION_VISIBILITIES, DEFAULT_SEARCH_RANK_WINDOW, ATTACHMENT_FORMATS, ATTACHMENT_MODES } from './conduit.enums.js'
+export type { MessageContentType, ConversationVisibility, AttachmentMode, AttachmentFormat } from './conduit.enums.js'
 
 const NO_CONTROL = /^[^\p{Cc}]+$/u
 
@@ -66,16 +34,6 @@ export const ConduitTimeSchema = timeInput
 export const ConduitCursorSchema = z.string().regex(/^\d{1,16}$/, 'is not a cursor returned by conduit')
 
 const pageSize = (fallback: number) => z.int().min(1).max(CONDUIT_LIMITS.maxPageSize).default(fallback)
-
-/** Message content types (CLEO's, plus `markdown` and `json`). */
-export const MESSAGE_CONTENT_TYPES = ['text', 'markdown', 'json', 'image', 'file', 'video', 'audio', 'link', 'rich_text', 'mixed'] as const
-/** One of {@link MESSAGE_CONTENT_TYPES}. */
-export type MessageContentType = (typeof MESSAGE_CONTENT_TYPES)[number]
-
-/** Conversation visibility (CLEO's values). */
-export const CONVERSATION_VISIBILITIES = ['private', 'public', 'shared'] as const
-/** One of {@link CONVERSATION_VISIBILITIES}. */
-export type ConversationVisibility = (typeof CONVERSATION_VISIBILITIES)[number]
 
 /** Per-message delivery options of {@link SendMessageSchema}. */
 export const MessageDeliveryOptionsSchema = z.strictObject({
@@ -119,7 +77,7 @@ export const SendMessageSchema = z
     }
   })
 /** Input of `conduit.messages.send`. */
-export type SendMessageInput = z.input<typeof SendMessageSchema>
+export type SendMessageInput = Types.SendMessageInput
 
 /** Options of `conduit.messages.inbox`. */
 export const InboxOptionsSchema = z.strictObject({
@@ -135,7 +93,7 @@ export const InboxOptionsSchema = z.strictObject({
   limit: pageSize(50),
 })
 /** Options of `conduit.messages.inbox`. */
-export type InboxOptions = z.input<typeof InboxOptionsSchema>
+export type InboxOptions = Types.InboxOptions
 
 /** Options of `conduit.messages.history`. */
 export const MessageHistoryOptionsSchema = z.strictObject({
@@ -144,10 +102,7 @@ export const MessageHistoryOptionsSchema = z.strictObject({
   limit: pageSize(50),
 })
 /** Options of `conduit.messages.history`. */
-export type MessageHistoryOptions = z.input<typeof MessageHistoryOptionsSchema>
-
-/** Matches ranked by a relevance search unless `rankWindow` says otherwise. */
-export const DEFAULT_SEARCH_RANK_WINDOW = 5000
+export type MessageHistoryOptions = Types.MessageHistoryOptions
 
 /** Input of `conduit.messages.search`. Any `query` string is safe. */
 export const MessageSearchSchema = z.strictObject({
@@ -175,7 +130,7 @@ export const MessageSearchSchema = z.strictObject({
   limit: z.int().min(1).max(200).default(20),
 })
 /** Input of `conduit.messages.search`. */
-export type MessageSearchInput = z.input<typeof MessageSearchSchema>
+export type MessageSearchInput = Types.MessageSearchInput
 
 /** Input of `conduit.conversations.createGroup`. */
 export const CreateGroupSchema = z.strictObject({
@@ -188,7 +143,7 @@ export const CreateGroupSchema = z.strictObject({
   visibility: z.enum(CONVERSATION_VISIBILITIES).default('private'),
 })
 /** Input of `conduit.conversations.createGroup`. */
-export type CreateGroupInput = z.input<typeof CreateGroupSchema>
+export type CreateGroupInput = Types.CreateGroupInput
 
 /** Options of `conduit.conversations.list`. */
 export const ConversationListSchema = z.strictObject({
@@ -198,7 +153,7 @@ export const ConversationListSchema = z.strictObject({
   limit: pageSize(50),
 })
 /** Options of `conduit.conversations.list`. */
-export type ConversationListOptions = z.input<typeof ConversationListSchema>
+export type ConversationListOptions = Types.ConversationListOptions
 
 /** Input of `conduit.pins.pin`. */
 export const PinMessageSchema = z.strictObject({
@@ -207,16 +162,7 @@ export const PinMessageSchema = z.strictObject({
   note: z.string().max(2000).optional(),
 })
 /** Input of `conduit.pins.pin`. */
-export type PinMessageInput = z.input<typeof PinMessageSchema>
-
-/** Attachment formats. */
-export const ATTACHMENT_FORMATS = ['text', 'markdown', 'json', 'yaml', 'code', 'binary'] as const
-/** Attachment lifecycle: draft → review → locked → archived. */
-export const ATTACHMENT_MODES = ['draft', 'review', 'locked', 'archived'] as const
-/** One of {@link ATTACHMENT_MODES}. */
-export type AttachmentMode = (typeof ATTACHMENT_MODES)[number]
-/** One of {@link ATTACHMENT_FORMATS}. */
-export type AttachmentFormat = (typeof ATTACHMENT_FORMATS)[number]
+export type PinMessageInput = Types.PinMessageInput
 
 const AttachmentContentSchema = z.union([z.string(), z.instanceof(Uint8Array)])
 const TokenCountSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER)
@@ -243,7 +189,7 @@ export const CreateAttachmentSchema = z.strictObject({
   expiresAt: ConduitTimeSchema.optional(),
 })
 /** Input of `conduit.attachments.create`. */
-export type CreateAttachmentInput = z.input<typeof CreateAttachmentSchema>
+export type CreateAttachmentInput = Types.CreateAttachmentInput
 
 /** Input of `conduit.attachments.addVersion`. */
 export const AddAttachmentVersionSchema = z.strictObject({
@@ -261,7 +207,7 @@ export const AddAttachmentVersionSchema = z.strictObject({
   expectedVersion: z.int().min(1).optional(),
 })
 /** Input of `conduit.attachments.addVersion`. */
-export type AddAttachmentVersionInput = z.input<typeof AddAttachmentVersionSchema>
+export type AddAttachmentVersionInput = Types.AddAttachmentVersionInput
 
 /** Input of `conduit.attachments.review`. */
 export const ReviewAttachmentSchema = z.strictObject({
@@ -272,7 +218,7 @@ export const ReviewAttachmentSchema = z.strictObject({
   version: z.int().min(1).optional(),
 })
 /** Input of `conduit.attachments.review`. */
-export type ReviewAttachmentInput = z.input<typeof ReviewAttachmentSchema>
+export type ReviewAttachmentInput = Types.ReviewAttachmentInput
 
 /** Options of `conduit.attachments.setMode`. */
 export const SetAttachmentModeSchema = z.strictObject({
@@ -281,7 +227,7 @@ export const SetAttachmentModeSchema = z.strictObject({
   requireApproval: z.boolean().default(false),
 })
 /** Options of `conduit.attachments.setMode`. */
-export type SetAttachmentModeInput = z.input<typeof SetAttachmentModeSchema>
+export type SetAttachmentModeInput = Types.SetAttachmentModeInput
 
 /** Input of `conduit.agentRefs.attach`. */
 export const AttachAgentRefSchema = z.strictObject({
@@ -291,7 +237,7 @@ export const AttachAgentRefSchema = z.strictObject({
   capabilitiesOverride: z.array(z.string().min(1).max(128)).max(256).nullable().optional(),
 })
 /** Input of `conduit.agentRefs.attach`. */
-export type AttachAgentRefInput = z.input<typeof AttachAgentRefSchema>
+export type AttachAgentRefInput = Types.AttachAgentRefInput
 
 /** Input of `conduit.queue.enqueue`. */
 export const EnqueueJobSchema = z
@@ -317,7 +263,7 @@ export const EnqueueJobSchema = z
     }
   })
 /** Input of `conduit.queue.enqueue`. */
-export type EnqueueJobInput = z.input<typeof EnqueueJobSchema>
+export type EnqueueJobInput = Types.EnqueueJobInput
 
 /** Options of `conduit.queue.claim`. */
 export const ClaimJobsSchema = z.strictObject({
@@ -328,7 +274,7 @@ export const ClaimJobsSchema = z.strictObject({
   leaseMs: z.int().min(1).max(CONDUIT_LIMITS.maxLeaseMs),
 })
 /** Options of `conduit.queue.claim`. */
-export type ClaimJobsOptions = z.input<typeof ClaimJobsSchema>
+export type ClaimJobsOptions = Types.ClaimJobsOptions
 
 /** How many jobs one `claim` may lease. */
 export const ClaimLimitSchema = z.int().min(1).max(CONDUIT_LIMITS.maxClaimBatch)
@@ -358,7 +304,7 @@ export const NackJobSchema = z.strictObject({
   backoff: QueueBackoffSchema.optional(),
 })
 /** Options of `conduit.queue.nack`. */
-export type NackJobOptions = z.input<typeof NackJobSchema>
+export type NackJobOptions = Types.NackJobOptions
 
 /** Options of `conduit.queue.prune`. */
 export const PruneJobsSchema = z.strictObject({
@@ -369,7 +315,7 @@ export const PruneJobsSchema = z.strictObject({
   limit: z.int().min(1).max(1_000_000).default(10_000),
 })
 /** Options of `conduit.queue.prune`. */
-export type PruneJobsOptions = z.input<typeof PruneJobsSchema>
+export type PruneJobsOptions = Types.PruneJobsOptions
 
 /** Options of `conduit.queue.deadLetters`. */
 export const DeadLetterListSchema = z.strictObject({
@@ -381,7 +327,7 @@ export const DeadLetterListSchema = z.strictObject({
   limit: pageSize(100),
 })
 /** Options of `conduit.queue.deadLetters`. */
-export type DeadLetterListOptions = z.input<typeof DeadLetterListSchema>
+export type DeadLetterListOptions = Types.DeadLetterListOptions
 
 /**
  * Options of `conduit.queue.deadLetterHistory`.
@@ -400,7 +346,7 @@ export const DeadLetterHistorySchema = z.strictObject({
   cursor: z.string().min(1).max(64).optional(),
 })
 /** Options of `conduit.queue.deadLetterHistory`. */
-export type DeadLetterHistoryOptions = z.input<typeof DeadLetterHistorySchema>
+export type DeadLetterHistoryOptions = Types.DeadLetterHistoryOptions
 
 /** Which dead jobs `replayDeadLetters` / `purgeDeadLetters` act on (give at least one filter). */
 export const DeadLetterSelectionSchema = z
@@ -419,7 +365,7 @@ export const DeadLetterSelectionSchema = z
     }
   })
 /** Which dead jobs `replayDeadLetters` / `purgeDeadLetters` act on. */
-export type DeadLetterSelection = z.input<typeof DeadLetterSelectionSchema>
+export type DeadLetterSelection = Types.DeadLetterSelection
 
 /** A snapshot cache data type: 1–64 characters, no `:` (it separates the key). */
 export const SnapshotDataTypeSchema = z.string().min(1).max(64).regex(/^[^:\p{Cc}]+$/u, 'must not contain ":" or control characters')
@@ -441,7 +387,7 @@ export const SnapshotCachePolicySchema = z.strictObject({
   maxEntries: z.number().int().min(1).max(10_000_000).default(10_000),
 })
 /** Input of {@link SnapshotCachePolicySchema}. */
-export type SnapshotCachePolicyInput = z.input<typeof SnapshotCachePolicySchema>
+export type SnapshotCachePolicyInput = Types.SnapshotCachePolicyInput
 
 /** Options of `conduit.cache.put`. */
 export const SnapshotPutSchema = z.strictObject({
@@ -449,7 +395,7 @@ export const SnapshotPutSchema = z.strictObject({
   digest: z.string().min(1).max(128).optional(),
 })
 /** Options of `conduit.cache.put`. */
-export type SnapshotPutOptions = z.input<typeof SnapshotPutSchema>
+export type SnapshotPutOptions = Types.SnapshotPutOptions
 
 /** A writer lease name: 1–128 characters, no control characters. */
 export const WriterLeaseNameSchema = z.string().min(1).max(128).regex(NO_CONTROL, 'must not contain control characters')
@@ -462,7 +408,7 @@ export const AcquireWriterLeaseSchema = z.strictObject({
   ttlMs: z.number().int().min(1).max(86_400_000).default(30_000),
 })
 /** Options of `conduit.leases.acquire`. */
-export type AcquireWriterLeaseOptions = z.input<typeof AcquireWriterLeaseSchema>
+export type AcquireWriterLeaseOptions = Types.AcquireWriterLeaseOptions
 
 /** The fencing credentials of a writer lease, as given back to heartbeat and release. */
 export const WriterLeaseFenceSchema = z.object({

@@ -15,7 +15,11 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { invalid, invariant, notFound } from './conduit-context.js'
-import type { ConversationListOptions, ConversationVisibility, CreateGroupInput } from './conduit.schemas.js'
+import type { ConversationVisibility } from './conduit.enums.js'
+import type {
+  ConversationListOptions,
+  CreateGroupInput,
+} from './conduit.types.js'
 import { ConduitAgentIdSchema, ConduitIdSchema, ConversationListSchema, CreateGroupSchema } from './conduit.schemas.js'
 import type { ConduitDatabase, ConversationsTable } from './conduit.tables.js'
 import { requireAttachedAgent } from './project-agent-refs.js'

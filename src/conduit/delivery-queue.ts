@@ -23,7 +23,7 @@ import type {
   EnqueueJobInput,
   NackJobOptions,
   PruneJobsOptions,
-} from './conduit.schemas.js'
+} from './conduit.types.js'
 import {
   ClaimJobsSchema,
   ClaimLimitSchema,

@@ -11,7 +11,9 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { notFound } from './conduit-context.js'
-import type { PinMessageInput } from './conduit.schemas.js'
+import type {
+  PinMessageInput,
+} from './conduit.types.js'
 import { CONDUIT_LIMITS, ConduitAgentIdSchema, ConduitIdSchema, PinMessageSchema } from './conduit.schemas.js'
 import type { ConduitDatabase, MessagePinsTable } from './conduit.tables.js'
 import { requireParticipant } from './conversations.js'

@@ -18,7 +18,12 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { invariant, notFound, tooLarge, utf8Length } from './conduit-context.js'
-import type { MessageContentType, MessageHistoryOptions, MessageSearchInput, SendMessageInput } from './conduit.schemas.js'
+import type { MessageContentType } from './conduit.enums.js'
+import type {
+  MessageHistoryOptions,
+  MessageSearchInput,
+  SendMessageInput,
+} from './conduit.types.js'
 import {
   CONDUIT_LIMITS,
   ConduitIdSchema,

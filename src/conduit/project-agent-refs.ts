@@ -21,7 +21,9 @@ import { validate } from '../sqlite/validate.js'
 import { z } from 'zod'
 import type { ConduitContext } from './conduit-context.js'
 import { notFound } from './conduit-context.js'
-import type { AttachAgentRefInput } from './conduit.schemas.js'
+import type {
+  AttachAgentRefInput,
+} from './conduit.types.js'
 import { AttachAgentRefSchema, ConduitAgentIdSchema } from './conduit.schemas.js'
 import type { ConduitDatabase, ProjectAgentRefsTable } from './conduit.tables.js'
 

@@ -18,7 +18,10 @@ import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { tooLarge, utf8Length } from './conduit-context.js'
-import type { SnapshotCachePolicyInput, SnapshotPutOptions } from './conduit.schemas.js'
+import type {
+  SnapshotCachePolicyInput,
+  SnapshotPutOptions,
+} from './conduit.types.js'
 import { SnapshotCachePolicySchema, SnapshotDataTypeSchema, SnapshotKeySchema, SnapshotPutSchema } from './conduit.schemas.js'
 import type { ConduitDatabase } from './conduit.tables.js'
 import type { WriterLeaseFence } from './writer-leases.js'

@@ -12,7 +12,9 @@ import { CleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
-import type { AcquireWriterLeaseOptions } from './conduit.schemas.js'
+import type {
+  AcquireWriterLeaseOptions,
+} from './conduit.types.js'
 import { AcquireWriterLeaseSchema, WriterLeaseFenceSchema, WriterLeaseNameSchema } from './conduit.schemas.js'
 import type { ConduitDatabase, WriterLeasesTable } from './conduit.tables.js'
 

@@ -7,44 +7,25 @@ import { hostname } from 'node:os'
 
 import { z } from 'zod'
 
+import type * as Types from './daemon.types.js'
+
 import type { ConduitRepository } from '../conduit/conduit-repository.js'
 import type { ClaimedJob, DeadLetter, EnqueueResult, NackResult, QueueStats, ReplayResult } from '../conduit/delivery-queue.js'
 import type { QueueBackoffPolicy } from '../conduit/queue-backoff.js'
 import { isCleoStoreError } from '../sqlite/errors.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
-import type { DaemonClaimOptions } from './daemon.schemas.js'
+import type {
+  DaemonClaimOptions,
+} from './daemon.types.js'
 import { DaemonClaimSchema, DaemonSessionIdSchema } from './daemon.schemas.js'
+import { DaemonCommandInputSchema } from './daemon.schemas.js'
 
 /** The conduit queue of the daemon's commands. */
 export const DAEMON_COMMAND_QUEUE = 'daemon-commands'
 
-const NO_CONTROL = /^[^\p{Cc}]+$/u
-
-/**
- * Input of `daemon.commands.enqueue`.
- *
- * @example
- * ```ts
- * await daemon.commands.enqueue({ command: 'send_keys', args: { text: 'y' }, sessionId, idempotencyKey: 'tg:8812' })
- * ```
- */
-export const DaemonCommandInputSchema = z.strictObject({
-  /** The command name (`start_session`, `send_keys`, `end_session`, …). */
-  command: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, "_", ".", ":" or "-"'),
-  /** The command's JSON arguments. */
-  args: z.unknown().optional(),
-  /** A session's commands run one after another, in enqueue order. */
-  sessionId: DaemonSessionIdSchema.optional(),
-  /** A replayed command with the same key is not queued twice (`deduplicated`). */
-  idempotencyKey: z.string().min(1).max(256).regex(NO_CONTROL, 'must not contain control characters').optional(),
-  /** Delivery attempts before it is dead-lettered (default the store's, 5). */
-  maxAttempts: z.number().int().min(1).max(1000).optional(),
-  /** Not before this many ms from now. */
-  delayMs: z.number().int().min(0).max(365 * 86_400_000).optional(),
-})
 /** Input of `daemon.commands.enqueue`. */
-export type DaemonCommandInput = z.input<typeof DaemonCommandInputSchema>
+export type DaemonCommandInput = Types.DaemonCommandInput
 
 /** A command as stored (the job payload). */
 export interface DaemonCommand<A = unknown> {

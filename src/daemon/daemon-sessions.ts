@@ -4,9 +4,16 @@
  * @module
  */
 import type { SnapshotCache } from '../conduit/snapshot-cache.js'
-import type { SessionActivityFilter, TaskSession } from '../tasks/task-sessions.js'
+import type {
+  TaskSession,
+} from '../tasks/task-sessions.js'
+import type {
+  SessionActivityFilter,
+} from '../tasks/tasks.types.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
-import type { UpsertTaskSessionInput } from '../tasks/tasks.schemas.js'
+import type {
+  UpsertTaskSessionInput,
+} from '../tasks/tasks.types.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import type { DaemonLeaseHolder } from './daemon-lock.js'

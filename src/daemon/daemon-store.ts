@@ -16,7 +16,9 @@ import type { DaemonSettings, VoiceAssignments } from '../conduit/daemon-data.js
 import { DaemonCommands } from './daemon-commands.js'
 import { DaemonLeaseHolder, DaemonLock } from './daemon-lock.js'
 import { DaemonSessions } from './daemon-sessions.js'
-import type { DaemonStoreOptions } from './daemon.schemas.js'
+import type {
+  DaemonStoreOptions,
+} from './daemon.types.js'
 import { DaemonStoreOptionsSchema, DEFAULT_CRITICAL_HOOK_EVENTS } from './daemon.schemas.js'
 import { DEFAULT_HOOK_BACKOFF, HookOutbox } from './hook-outbox.js'
 import { UxCleanupRegistry } from './ux-cleanup.js'

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod'
 
+import type * as Types from './daemon.types.js'
+
 import { SnapshotCachePolicySchema } from '../conduit/conduit.schemas.js'
+import { UX_DELETION_TYPES } from './daemon.enums.js'
+export { UX_DELETION_TYPES, DEFAULT_CRITICAL_HOOK_EVENTS } from './daemon.enums.js'
+export type { UxDeletionType } from './daemon.enums.js'
 
 const NO_CONTROL = /^[^\p{Cc}]+$/u
 
@@ -32,12 +37,7 @@ export const HookEventInputSchema = z.strictObject({
   critical: z.boolean().optional(),
 })
 /** Input of `daemon.hooks.enqueue`. */
-export type HookEventInput = z.input<typeof HookEventInputSchema>
-
-/** TeleClaude's two lanes of pending deletions. */
-export const UX_DELETION_TYPES = Object.freeze(['user_input', 'feedback'] as const)
-/** One of {@link UX_DELETION_TYPES}. */
-export type UxDeletionType = (typeof UX_DELETION_TYPES)[number]
+export type HookEventInput = Types.HookEventInput
 
 /**
  * Input of `daemon.cleanup.register`.
@@ -55,7 +55,7 @@ export const RegisterDeletionSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(1000).optional(),
 })
 /** Input of `daemon.cleanup.register`. */
-export type RegisterDeletionInput = z.input<typeof RegisterDeletionSchema>
+export type RegisterDeletionInput = Types.RegisterDeletionInput
 
 /** A worker's claim options (`owner`, batch size, lease). */
 export const DaemonClaimSchema = z.strictObject({
@@ -64,7 +64,7 @@ export const DaemonClaimSchema = z.strictObject({
   leaseMs: z.number().int().min(1).max(86_400_000).optional(),
 })
 /** A worker's claim options. */
-export type DaemonClaimOptions = z.input<typeof DaemonClaimSchema>
+export type DaemonClaimOptions = Types.DaemonClaimOptions
 
 /**
  * Options of `DaemonStore.from` / `DaemonStore.of`.
@@ -123,18 +123,28 @@ export const DaemonStoreOptionsSchema = z.strictObject({
   lockName: z.string().min(1).max(128).regex(NO_CONTROL).optional(),
 })
 /** Options of `DaemonStore.from`. */
-export type DaemonStoreOptions = z.input<typeof DaemonStoreOptionsSchema>
+export type DaemonStoreOptions = Types.DaemonStoreOptions
+
 
 /**
- * TeleClaude's critical hook events: never coalesced, never dropped. Every other
- * type (tool_use, tool_done, …) is bursty: coalesced latest-wins.
+ * Input of `daemon.commands.enqueue`.
+ *
+ * @example
+ * ```ts
+ * await daemon.commands.enqueue({ command: 'send_keys', args: { text: 'y' }, sessionId, idempotencyKey: 'tg:8812' })
+ * ```
  */
-export const DEFAULT_CRITICAL_HOOK_EVENTS = Object.freeze([
-  'session_start',
-  'user_prompt_submit',
-  'agent_stop',
-  'stop',
-  'session_end',
-  'error',
-  'notification',
-] as const)
+export const DaemonCommandInputSchema = z.strictObject({
+  /** The command name (`start_session`, `send_keys`, `end_session`, …). */
+  command: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, "_", ".", ":" or "-"'),
+  /** The command's JSON arguments. */
+  args: z.unknown().optional(),
+  /** A session's commands run one after another, in enqueue order. */
+  sessionId: DaemonSessionIdSchema.optional(),
+  /** A replayed command with the same key is not queued twice (`deduplicated`). */
+  idempotencyKey: z.string().min(1).max(256).regex(NO_CONTROL, 'must not contain control characters').optional(),
+  /** Delivery attempts before it is dead-lettered (default the store's, 5). */
+  maxAttempts: z.number().int().min(1).max(1000).optional(),
+  /** Not before this many ms from now. */
+  delayMs: z.number().int().min(0).max(365 * 86_400_000).optional(),
+})

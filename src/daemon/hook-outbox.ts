@@ -14,7 +14,10 @@ import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { TaskSession } from '../tasks/task-sessions.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
-import type { DaemonClaimOptions, HookEventInput } from './daemon.schemas.js'
+import type {
+  DaemonClaimOptions,
+  HookEventInput,
+} from './daemon.types.js'
 import { DaemonClaimSchema, DaemonSessionIdSchema, HookEventInputSchema, HookEventTypeSchema } from './daemon.schemas.js'
 import { z } from 'zod'
 

@@ -19,7 +19,8 @@ export { DaemonAgents } from './daemon-agents.js'
 // issue 17: session columns, fencing, commands, CLI availability
 export type { DaemonSessionColumns, DaemonSessionListOptions, DaemonSessionUpdate } from './daemon-sessions.js'
 export { DAEMON_AGENT_DESCRIPTION } from './daemon-agents.js'
-export { DAEMON_COMMAND_QUEUE, DaemonCommandInputSchema, DaemonCommands } from './daemon-commands.js'
+export { DAEMON_COMMAND_QUEUE, DaemonCommands } from './daemon-commands.js'
+export { DaemonCommandInputSchema } from './daemon.schemas.js'
 export type { DaemonCommand, DaemonCommandDelivery, DaemonCommandInput, DaemonCommandReport } from './daemon-commands.js'
 export {
   DaemonClaimSchema,

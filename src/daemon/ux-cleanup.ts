@@ -13,7 +13,11 @@ import type { ErrorContext } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 import type { DaemonLeaseHolder } from './daemon-lock.js'
-import type { DaemonClaimOptions, RegisterDeletionInput, UxDeletionType } from './daemon.schemas.js'
+import type { UxDeletionType } from './daemon.enums.js'
+import type {
+  DaemonClaimOptions,
+  RegisterDeletionInput,
+} from './daemon.types.js'
 import { DaemonClaimSchema, DaemonSessionIdSchema, RegisterDeletionSchema, UX_DELETION_TYPES } from './daemon.schemas.js'
 
 /** The queue name prefix of the registry: one queue per (deletion type, session). */

@@ -6,27 +6,12 @@
  */
 import { createHmac } from 'node:crypto'
 
-import { z } from 'zod'
+
 import { validate } from '../sqlite/validate.js'
+import { DeriveApiKeyInput as DeriveApiKeySchema } from './kdf.schemas.js'
+import type { DeriveApiKeyInput } from './kdf.types.js'
+export { KEY_BYTES } from './key-bytes.js'
 
-
-/** Length in bytes of the global salt, the machine key and a derived key. */
-export const KEY_BYTES = 32
-
-const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { message: 'expected a Uint8Array (or Buffer)' })
-
-/** zod schema of {@link deriveApiKey}'s input. */
-export const DeriveApiKeyInput = z.strictObject({
-  /** The machine key: any non-empty byte string (the `machine-key` file holds 32 bytes). */
-  machineKey: bytes.refine((value) => value.length > 0, { message: 'must not be empty' }),
-  /** The global salt: exactly 32 bytes (the `global-salt` file). */
-  globalSalt: bytes.refine((value) => value.length === KEY_BYTES, { message: `must be exactly ${KEY_BYTES} bytes` }),
-  /** The agent's business id (slug), hashed as UTF-8. */
-  agentId: z.string().min(1, 'must not be empty'),
-})
-
-/** Input of {@link deriveApiKey}. */
-export type DeriveApiKeyInput = z.input<typeof DeriveApiKeyInput>
 
 const KDF_CONTEXT = Object.freeze({ store: 'kdf' })
 
@@ -48,7 +33,7 @@ const KDF_CONTEXT = Object.freeze({ store: 'kdf' })
  * ```
  */
 export function deriveApiKey(input: DeriveApiKeyInput): Buffer {
-  const { machineKey, globalSalt, agentId } = validate(DeriveApiKeyInput, input, 'kdf.deriveApiKey', KDF_CONTEXT, { secret: true })
+  const { machineKey, globalSalt, agentId } = validate(DeriveApiKeySchema, input, 'kdf.deriveApiKey', KDF_CONTEXT, { secret: true })
   const hmacKey = Buffer.concat([machineKey, globalSalt])
   try {
     return createHmac('sha256', hmacKey).update(agentId, 'utf8').digest()

@@ -5,7 +5,8 @@
  *
  * @module
  */
-export { DeriveApiKeyInput, KEY_BYTES, deriveApiKey } from './api-key-kdf.js'
+export { KEY_BYTES, deriveApiKey } from './api-key-kdf.js'
+export { DeriveApiKeyInput } from './kdf.schemas.js'
 export {
   GLOBAL_SALT_FILE,
   KEY_FILE_MODE,

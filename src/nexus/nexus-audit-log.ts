@@ -15,7 +15,10 @@ import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { NexusParts } from './nexus-parts.js'
-import type { AppendNexusAuditInput, ListNexusAuditOptions } from './nexus.schemas.js'
+import type {
+  AppendNexusAuditInput,
+  ListNexusAuditOptions,
+} from './nexus.types.js'
 import { AppendNexusAuditInputSchema, ListNexusAuditOptionsSchema, NexusAuditDetailsSchema } from './nexus.schemas.js'
 import type { NexusAuditLogTable, NexusDatabase } from './nexus.tables.js'
 

@@ -31,7 +31,7 @@ export interface NexusRepositoryOptions extends RepositoryOptions {}
  * const everything = await nexus.projects.list()
  * ```
  */
-export class NexusRepository extends StoreRepository<NexusDatabase> {
+export class NexusRepository extends StoreRepository<'nexus'> {
   /** The project registry: register, find by id/path/hash/name, list, health. */
   readonly projects: NexusProjects
   /** The append-only audit log of cross-project operations. */

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod'
 
+import type * as Types from './nexus.types.js'
+
 import { timeInput } from '../sqlite/time-input.js'
 
 import type { WarpChainDefinition } from './warp-chain-definition.js'
@@ -13,12 +15,12 @@ import { warpChainProblems } from './warp-chain-definition.js'
 /** Health of a registered project. */
 export const NexusProjectHealthSchema = z.enum(['unknown', 'healthy', 'degraded', 'unreachable'])
 /** `unknown` | `healthy` | `degraded` | `unreachable`. */
-export type NexusProjectHealth = z.infer<typeof NexusProjectHealthSchema>
+export type NexusProjectHealth = Types.NexusProjectHealth
 
 /** What other projects may do with a registered project, from least to most. */
 export const NexusProjectPermissionSchema = z.enum(['read', 'write', 'execute'])
 /** `read` | `write` | `execute`. */
-export type NexusProjectPermission = z.infer<typeof NexusProjectPermissionSchema>
+export type NexusProjectPermission = Types.NexusProjectPermission
 
 const text = (max: number) => z.string().min(1).max(max)
 /** A project id: what `CleoWorkspace` keeps in tasks.db (a UUIDv7), or any id of 1–128 characters. */
@@ -67,7 +69,7 @@ export const RegisterNexusProjectInputSchema = z.strictObject({
   lastSync: NexusTimeInputSchema.optional(),
 })
 /** Input of `nexus.projects.register`. */
-export type RegisterNexusProjectInput = z.input<typeof RegisterNexusProjectInputSchema>
+export type RegisterNexusProjectInput = Types.RegisterNexusProjectInput
 
 /** Input of `nexus.projects.update`. */
 export const UpdateNexusProjectInputSchema = z.strictObject({
@@ -78,7 +80,7 @@ export const UpdateNexusProjectInputSchema = z.strictObject({
   stats: NexusProjectStatsSchema.optional(),
 })
 /** Input of `nexus.projects.update`. */
-export type UpdateNexusProjectInput = z.input<typeof UpdateNexusProjectInputSchema>
+export type UpdateNexusProjectInput = Types.UpdateNexusProjectInput
 
 /** Input of `nexus.projects.updateHealth`. */
 export const UpdateNexusProjectHealthInputSchema = z.strictObject({
@@ -86,7 +88,7 @@ export const UpdateNexusProjectHealthInputSchema = z.strictObject({
   reason: z.string().max(1000).nullable().optional(),
 })
 /** Input of `nexus.projects.updateHealth`. */
-export type UpdateNexusProjectHealthInput = z.input<typeof UpdateNexusProjectHealthInputSchema>
+export type UpdateNexusProjectHealthInput = Types.UpdateNexusProjectHealthInput
 
 /** Options of `nexus.projects.list`. */
 export const ListNexusProjectsOptionsSchema = z.strictObject({
@@ -96,7 +98,7 @@ export const ListNexusProjectsOptionsSchema = z.strictObject({
   offset: z.int().min(0).default(0),
 })
 /** Options of `nexus.projects.list`. */
-export type ListNexusProjectsOptions = z.input<typeof ListNexusProjectsOptionsSchema>
+export type ListNexusProjectsOptions = Types.ListNexusProjectsOptions
 
 /** `details_json` of an audit entry: a JSON object. */
 export const NexusAuditDetailsSchema = z.record(z.string(), z.unknown())
@@ -120,7 +122,7 @@ export const AppendNexusAuditInputSchema = z.strictObject({
   errorMessage: z.string().max(4000).nullable().optional(),
 })
 /** Input of `nexus.audit.append`. */
-export type AppendNexusAuditInput = z.input<typeof AppendNexusAuditInputSchema>
+export type AppendNexusAuditInput = Types.AppendNexusAuditInput
 
 /** Options of `nexus.audit.list`. */
 export const ListNexusAuditOptionsSchema = z.strictObject({
@@ -137,7 +139,7 @@ export const ListNexusAuditOptionsSchema = z.strictObject({
   cursor: z.string().min(1).max(200).optional(),
 })
 /** Options of `nexus.audit.list`. */
-export type ListNexusAuditOptions = z.input<typeof ListNexusAuditOptionsSchema>
+export type ListNexusAuditOptions = Types.ListNexusAuditOptions
 
 /** Identifiers of stages, gates and variables. */
 export const WarpChainIdentSchema = z
@@ -196,7 +198,7 @@ export const WarpChainDefinitionSchema = z
     }
   })
 /** A warp chain definition as written by callers (defaults not yet applied). */
-export type WarpChainDefinitionInput = z.input<typeof WarpChainDefinitionSchema>
+export type WarpChainDefinitionInput = Types.WarpChainDefinitionInput
 
 /** Input of `nexus.chains.define`. */
 export const DefineWarpChainInputSchema = z.strictObject({
@@ -205,7 +207,7 @@ export const DefineWarpChainInputSchema = z.strictObject({
   definition: WarpChainDefinitionSchema,
 })
 /** Input of `nexus.chains.define`. */
-export type DefineWarpChainInput = z.input<typeof DefineWarpChainInputSchema>
+export type DefineWarpChainInput = Types.DefineWarpChainInput
 
 /** A variable value of an instance. */
 export const WarpChainVariableValueSchema = z.union([z.string().max(10_000), z.number(), z.boolean()])
@@ -224,7 +226,7 @@ export const WarpChainStageTasksSchema = z.record(WarpChainIdentSchema, WarpChai
 /** Result of a gate. `warn` lets the instance move on; `fail` does not. */
 export const WarpGateOutcomeSchema = z.enum(['pass', 'fail', 'warn'])
 /** `pass` | `fail` | `warn`. */
-export type WarpGateOutcome = z.infer<typeof WarpGateOutcomeSchema>
+export type WarpGateOutcome = Types.WarpGateOutcome
 
 /** One element of `gate_results_json` (as stored: `at` in epoch ms). */
 export const StoredWarpGateResultSchema = z.strictObject({
@@ -254,7 +256,7 @@ export const CreateWarpChainInstanceInputSchema = z
     path: ['chainId'],
   })
 /** Input of `nexus.instances.create`. */
-export type CreateWarpChainInstanceInput = z.input<typeof CreateWarpChainInstanceInputSchema>
+export type CreateWarpChainInstanceInput = Types.CreateWarpChainInstanceInput
 
 /** Input of `nexus.instances.assignTask`. */
 export const AssignWarpStageTaskInputSchema = z.strictObject({
@@ -264,7 +266,7 @@ export const AssignWarpStageTaskInputSchema = z.strictObject({
   expectedVersion,
 })
 /** Input of `nexus.instances.assignTask`. */
-export type AssignWarpStageTaskInput = z.input<typeof AssignWarpStageTaskInputSchema>
+export type AssignWarpStageTaskInput = Types.AssignWarpStageTaskInput
 
 /** Input of `nexus.instances.recordGate`. */
 export const RecordWarpGateInputSchema = z.strictObject({
@@ -277,7 +279,7 @@ export const RecordWarpGateInputSchema = z.strictObject({
   expectedVersion,
 })
 /** Input of `nexus.instances.recordGate`. */
-export type RecordWarpGateInput = z.input<typeof RecordWarpGateInputSchema>
+export type RecordWarpGateInput = Types.RecordWarpGateInput
 
 /** Input of `nexus.instances.advance`. */
 export const AdvanceWarpInstanceInputSchema = z.strictObject({
@@ -286,7 +288,7 @@ export const AdvanceWarpInstanceInputSchema = z.strictObject({
   expectedVersion,
 })
 /** Input of `nexus.instances.advance`. */
-export type AdvanceWarpInstanceInput = z.input<typeof AdvanceWarpInstanceInputSchema>
+export type AdvanceWarpInstanceInput = Types.AdvanceWarpInstanceInput
 
 /** Input of the status changes `start`, `complete`, `fail`, `cancel`. */
 export const WarpInstanceTransitionInputSchema = z.strictObject({
@@ -294,12 +296,12 @@ export const WarpInstanceTransitionInputSchema = z.strictObject({
   expectedVersion,
 })
 /** Input of the status changes `start`, `complete`, `fail`, `cancel`. */
-export type WarpInstanceTransitionInput = z.input<typeof WarpInstanceTransitionInputSchema>
+export type WarpInstanceTransitionInput = Types.WarpInstanceTransitionInput
 
 /** Status of an instance. `completed`, `failed` and `cancelled` are final. */
 export const WarpChainInstanceStatusSchema = z.enum(['pending', 'active', 'completed', 'failed', 'cancelled'])
 /** Status of an instance. */
-export type WarpChainInstanceStatus = z.infer<typeof WarpChainInstanceStatusSchema>
+export type WarpChainInstanceStatus = Types.WarpChainInstanceStatus
 
 /** Options of `nexus.instances.list`. */
 export const ListWarpChainInstancesOptionsSchema = z.strictObject({
@@ -309,4 +311,4 @@ export const ListWarpChainInstancesOptionsSchema = z.strictObject({
   limit: z.int().min(1).max(10_000).default(100),
 })
 /** Options of `nexus.instances.list`. */
-export type ListWarpChainInstancesOptions = z.input<typeof ListWarpChainInstancesOptionsSchema>
+export type ListWarpChainInstancesOptions = Types.ListWarpChainInstancesOptions

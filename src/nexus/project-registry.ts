@@ -30,7 +30,7 @@ import type {
   RegisterNexusProjectInput,
   UpdateNexusProjectHealthInput,
   UpdateNexusProjectInput,
-} from './nexus.schemas.js'
+} from './nexus.types.js'
 import {
   ListNexusProjectsOptionsSchema,
   NexusProjectIdSchema,

@@ -33,7 +33,7 @@ import type {
   WarpChainInstanceStatus,
   WarpGateOutcome,
   WarpInstanceTransitionInput,
-} from './nexus.schemas.js'
+} from './nexus.types.js'
 import {
   AdvanceWarpInstanceInputSchema,
   AssignWarpStageTaskInputSchema,

@@ -13,7 +13,9 @@ import { fromJson, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { NexusParts } from './nexus-parts.js'
-import type { DefineWarpChainInput } from './nexus.schemas.js'
+import type {
+  DefineWarpChainInput,
+} from './nexus.types.js'
 import { DefineWarpChainInputSchema, WarpChainDefinitionSchema } from './nexus.schemas.js'
 import type { NexusDatabase, WarpChainsTable } from './nexus.tables.js'
 import type { WarpChainDefinition } from './warp-chain-definition.js'

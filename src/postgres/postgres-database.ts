@@ -18,7 +18,8 @@
 import type { Kysely, PostgresPool, Transaction } from 'kysely'
 import { Kysely as KyselyClass, sql } from 'kysely'
 
-import type { BusyRetryPolicy, IntegrityReport } from '../sqlite/database.js'
+import type { BusyRetryPolicy } from '../sqlite/busy-retry.js'
+import type { IntegrityReport } from '../sqlite/integrity-report.js'
 import { retryWhileBusy } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError, isCleoStoreError } from '../sqlite/errors.js'
@@ -27,43 +28,8 @@ import { loadPg } from './load-pg.js'
 import type { PostgresStoreState } from './postgres-dialect.js'
 import { CleoPostgresDialect } from './postgres-dialect.js'
 import { migratePostgres, verifyPostgresMigrations } from './postgres-migrate.js'
-
-/**
- * Where a store lives on PostgreSQL: a connection string, or a pool you own (e.g. `new pg.Pool(…)`).
- *
- * @example
- * ```ts
- * const target: PostgresTarget = 'postgres://app@db.example:5432/cloud'
- * ```
- */
-export type PostgresTarget = string | PostgresPool
-
-/**
- * Options of a store opened on PostgreSQL.
- *
- * @example
- * ```ts
- * const options: PostgresStoreOptions = { schema: 'signaldock', busyTimeoutMs: 10_000, poolSize: 20 }
- * ```
- */
-export interface PostgresStoreOptions {
-  /**
-   * The schema holding the store's tables and migration bookkeeping (default: the
-   * store name, `signaldock`). Created on first open. A lower-case SQL identifier.
-   */
-  readonly schema?: string
-  /**
-   * How long a transaction keeps being retried after serialization failures or
-   * deadlocks before `BUSY`, in ms (default 5000). On a pool cleo-store creates it
-   * is also the `lock_timeout` of its connections (a statement never waits longer
-   * for a lock); on your own pool, set `lock_timeout` yourself if you want that.
-   */
-  readonly busyTimeoutMs?: number
-  /** Backoff between whole-transaction retries (`timeoutMs` defaults to `busyTimeoutMs`). */
-  readonly busyRetry?: Partial<BusyRetryPolicy>
-  /** Connections of the pool created from a connection string (default 10; ignored for your own pool). */
-  readonly poolSize?: number
-}
+import type { PostgresTarget, PostgresStoreOptions } from './postgres-options.js'
+export type { PostgresTarget, PostgresStoreOptions } from './postgres-options.js'
 
 /**
  * The default retry of PostgreSQL transactions (a round trip is slower than a local lock).

@@ -138,6 +138,8 @@ export class AccountTokenSealer {
  * process is skipped, so running it twice, or in two processes at once, is harmless.
  * Without a cipher (PostgreSQL opened without `credentialCipher`) the rows are left
  * as they are. Returns the number of rows sealed.
+ *
+ * @internal Called by `SignaldockRepository.open`.
  */
 export async function sealLegacyAccountTokens(ctx: SignaldockContext, sealer: AccountTokenSealer): Promise<number> {
   const operation = 'signaldock.accounts (sealing tokens of older rows)'

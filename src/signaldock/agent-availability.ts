@@ -24,16 +24,21 @@ import type { AgentSelection } from './agent-selection.js'
 import { chooseAgent } from './agent-selection.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { isoOrNull, requireAgentKey, transact } from './signaldock-context.js'
-import type { AgentAvailabilityState } from './signaldock.schemas.js'
+import type {
+  AgentAvailabilityState,
+} from './signaldock.types.js'
 import {
   AgentAvailabilityState as AvailabilityStateSchema,
   AgentPreferences,
   AgentSlug,
-  MarkDegradedInput,
-  MarkUnavailableInput,
-  SelectAgentOptions,
+  MarkDegradedInput as MarkDegradedSchema,
+  MarkUnavailableInput as MarkUnavailableSchema,
+  SelectAgentOptions as SelectAgentOptionsSchema,
 } from './signaldock.schemas.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
+import type { MarkDegradedInput } from './signaldock.types.js'
+import type { MarkUnavailableInput } from './signaldock.types.js'
+import type { SelectAgentOptions } from './signaldock.types.js'
 
 /** The availability of one agent, as of the clock's now. */
 export interface AgentAvailability {
@@ -134,7 +139,7 @@ export class AgentAvailabilities {
   async markDegraded(agentId: string, input: MarkDegradedInput): Promise<AgentAvailability> {
     const ctx = this.#ctx
     const slug = validate(AgentSlug, agentId, 'signaldock.availability.markDegraded', ctx.errors)
-    const parsed = validate(MarkDegradedInput, input, 'signaldock.availability.markDegraded', ctx.errors)
+    const parsed = validate(MarkDegradedSchema, input, 'signaldock.availability.markDegraded', ctx.errors)
     if (parsed.until != null && parsed.forMs !== undefined) {
       throw new CleoStoreError('VALIDATION', 'signaldock.availability.markDegraded: give at most one of until and forMs', {
         ...ctx.errors,
@@ -149,7 +154,7 @@ export class AgentAvailabilities {
   async markUnavailable(agentId: string, input: MarkUnavailableInput): Promise<AgentAvailability> {
     const ctx = this.#ctx
     const slug = validate(AgentSlug, agentId, 'signaldock.availability.markUnavailable', ctx.errors)
-    const parsed = validate(MarkUnavailableInput, input, 'signaldock.availability.markUnavailable', ctx.errors)
+    const parsed = validate(MarkUnavailableSchema, input, 'signaldock.availability.markUnavailable', ctx.errors)
     const until = parsed.forMs !== undefined ? ctx.clock() + parsed.forMs : parsed.until!
     return this.#upsert(slug, 'unavailable', until, parsed.reason, parsed.source ?? null)
   }
@@ -185,7 +190,7 @@ export class AgentAvailabilities {
   async selectAgent(preferences: readonly string[], options: SelectAgentOptions = {}): Promise<AgentSelection> {
     const ctx = this.#ctx
     const slugs = validate(AgentPreferences, preferences, 'signaldock.availability.selectAgent', ctx.errors)
-    const opts = validate(SelectAgentOptions, options, 'signaldock.availability.selectAgent', ctx.errors)
+    const opts = validate(SelectAgentOptionsSchema, options, 'signaldock.availability.selectAgent', ctx.errors)
     const rows = await selectRows(ctx.kysely)
       .select(effectiveState(ctx.clock()).as('effective'))
       .where('agents.agent_id', 'in', [...new Set(slugs)])

@@ -15,7 +15,8 @@ import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, transact } from './signaldock-context.js'
 import type { SignaldockCatalogTable, SignaldockDatabase } from './signaldock.tables.js'
-import { AgentSlug, CAPABILITY_CATEGORIES, DefineCatalogEntryInput, SKILL_CATEGORIES } from './signaldock.schemas.js'
+import { AgentSlug, CAPABILITY_CATEGORIES, DefineCatalogEntryInput as DefineCatalogEntrySchema, SKILL_CATEGORIES } from './signaldock.schemas.js'
+import type { DefineCatalogEntryInput } from './signaldock.types.js'
 
 /** Which catalogue: `capabilities` or `skills`. */
 export type AgentCatalogKind = 'capabilities' | 'skills'
@@ -51,6 +52,8 @@ function toEntry(row: Selectable<SignaldockCatalogTable>): AgentCatalogEntry {
  * Resolves catalogue slugs to ids inside a transaction, creating the missing ones
  * (`create`) or throwing `NOT_FOUND` listing them (`refuse`). Returns ids in the
  * order of the de-duplicated slugs.
+ *
+ * @internal Used by the agents aggregate.
  */
 export async function resolveCatalogSlugs(
   ctx: SignaldockContext,
@@ -119,7 +122,7 @@ export class AgentCatalog {
   async define(input: DefineCatalogEntryInput): Promise<AgentCatalogEntry> {
     const ctx = this.#ctx
     const kind = this.#kind
-    const parsed = validate(DefineCatalogEntryInput, input, `signaldock.${kind}.define`, ctx.errors)
+    const parsed = validate(DefineCatalogEntrySchema, input, `signaldock.${kind}.define`, ctx.errors)
     const category = parsed.category ?? 'other'
     if (!CATEGORIES[kind].includes(category)) {
       throw new CleoStoreError(

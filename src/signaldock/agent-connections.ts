@@ -11,9 +11,12 @@ import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, requireAgentKey, transact } from './signaldock-context.js'
-import type { AgentTransportType } from './signaldock.schemas.js'
-import { AgentSlug, ConnectAgentInput, DurationMs, JsonObject } from './signaldock.schemas.js'
+import type {
+  AgentTransportType,
+} from './signaldock.types.js'
+import { AgentSlug, ConnectAgentInput as ConnectAgentSchema, DurationMs, JsonObject } from './signaldock.schemas.js'
 import type { SignaldockAgentConnectionsTable } from './signaldock.tables.js'
+import type { ConnectAgentInput } from './signaldock.types.js'
 
 /** One live connection of an agent. */
 export interface AgentConnection {
@@ -53,7 +56,7 @@ export class AgentConnections {
    */
   async connect(input: ConnectAgentInput): Promise<AgentConnection> {
     const ctx = this.#ctx
-    const parsed = validate(ConnectAgentInput, input, 'signaldock.connections.connect', ctx.errors)
+    const parsed = validate(ConnectAgentSchema, input, 'signaldock.connections.connect', ctx.errors)
     return transact(ctx, async (trx) => {
       const key = await requireAgentKey(ctx, trx, parsed.agentId)
       const now = ctx.clock()

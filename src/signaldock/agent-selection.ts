@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { AgentAvailabilityState } from './signaldock.schemas.js'
+import type {
+  AgentAvailabilityState,
+} from './signaldock.types.js'
 
 /** What the chooser knows about one preferred agent. */
 export interface AgentCandidate {

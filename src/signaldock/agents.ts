@@ -20,9 +20,12 @@ import type {
   AgentPrivacyTier,
   AgentTier,
   AgentTransportType,
-} from './signaldock.schemas.js'
-import { AgentSlug, JsonObject, ListAgentsFilter, RegisterAgentInput, Sha256Hex, UpdateAgentInput } from './signaldock.schemas.js'
+} from './signaldock.types.js'
+import { AgentSlug, JsonObject, ListAgentsFilter as ListAgentsFilterSchema, RegisterAgentInput as RegisterAgentSchema, Sha256Hex, UpdateAgentInput as UpdateAgentSchema } from './signaldock.schemas.js'
 import type { SignaldockAgentsTable, SignaldockDatabase } from './signaldock.tables.js'
+import type { ListAgentsFilter } from './signaldock.types.js'
+import type { RegisterAgentInput } from './signaldock.types.js'
+import type { UpdateAgentInput } from './signaldock.types.js'
 
 /** A registered agent, as returned by the repository. Timestamps are ISO-8601 UTC. */
 export interface SignaldockAgent {
@@ -81,7 +84,7 @@ export interface RegisterAgentResult {
 }
 
 type AgentRow = Selectable<SignaldockAgentsTable>
-type Parsed = ReturnType<typeof UpdateAgentInput.parse>
+type Parsed = ReturnType<typeof UpdateAgentSchema.parse>
 
 const bool = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0)
 
@@ -162,7 +165,7 @@ export class SignaldockAgents {
    */
   async register(input: RegisterAgentInput): Promise<RegisterAgentResult> {
     const ctx = this.#ctx
-    const parsed = validate(RegisterAgentInput, input, 'signaldock.agents.register', ctx.errors)
+    const parsed = validate(RegisterAgentSchema, input, 'signaldock.agents.register', ctx.errors)
     this.#checkReportsTo(parsed.agentId, parsed, 'register')
     return transact(ctx, async (trx) => {
       await this.#checkReferences(trx, parsed)
@@ -196,7 +199,7 @@ export class SignaldockAgents {
   async update(agentId: string, patch: UpdateAgentInput): Promise<SignaldockAgent> {
     const ctx = this.#ctx
     const slug = validate(AgentSlug, agentId, 'signaldock.agents.update', ctx.errors)
-    const parsed = validate(UpdateAgentInput, patch, 'signaldock.agents.update', ctx.errors)
+    const parsed = validate(UpdateAgentSchema, patch, 'signaldock.agents.update', ctx.errors)
     this.#checkReportsTo(slug, parsed, 'update')
     return transact(ctx, async (trx) => {
       await this.#checkReferences(trx, parsed)
@@ -243,7 +246,7 @@ export class SignaldockAgents {
    * `after` (the last slug of the previous page).
    */
   async list(filter: ListAgentsFilter = {}): Promise<SignaldockAgent[]> {
-    const f = validate(ListAgentsFilter, filter, 'signaldock.agents.list', this.#ctx.errors)
+    const f = validate(ListAgentsFilterSchema, filter, 'signaldock.agents.list', this.#ctx.errors)
     if (f.agentIds !== undefined && f.agentIds.length === 0) return []
     return transact(
       this.#ctx,

@@ -14,8 +14,10 @@ import { CleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, transact } from './signaldock-context.js'
-import { BearerSecret, CreateAuthSessionInput, CreateVerificationInput, DurationMs, Instant, SignaldockId } from './signaldock.schemas.js'
+import { BearerSecret, CreateAuthSessionInput as CreateAuthSessionSchema, CreateVerificationInput as CreateVerificationSchema, DurationMs, Instant, SignaldockId } from './signaldock.schemas.js'
 import type { SignaldockSessionsTable, SignaldockDatabase } from './signaldock.tables.js'
+import type { CreateAuthSessionInput } from './signaldock.types.js'
+import type { CreateVerificationInput } from './signaldock.types.js'
 
 /** Hex SHA-256 of a bearer secret: what the tables store. */
 export function hashBearerSecret(secret: string): string {
@@ -95,7 +97,7 @@ export class AuthSessions {
    */
   async create(input: CreateAuthSessionInput): Promise<AuthSession> {
     const ctx = this.#ctx
-    const parsed = validate(CreateAuthSessionInput, input, 'signaldock.authSessions.create', ctx.errors, { secret: true })
+    const parsed = validate(CreateAuthSessionSchema, input, 'signaldock.authSessions.create', ctx.errors, { secret: true })
     const tokenHash = hashBearerSecret(parsed.token)
     return transact(ctx, async (trx) => {
       await requireExists(ctx, trx, 'users', parsed.userId, 'userId')
@@ -255,7 +257,7 @@ export class Verifications {
   /** Stores a verification value (hashed) for `identifier`. */
   async create(input: CreateVerificationInput): Promise<PendingVerification> {
     const ctx = this.#ctx
-    const parsed = validate(CreateVerificationInput, input, 'signaldock.verifications.create', ctx.errors, { secret: true })
+    const parsed = validate(CreateVerificationSchema, input, 'signaldock.verifications.create', ctx.errors, { secret: true })
     const now = ctx.clock()
     const expiresAt = expiryOf(parsed, now)
     if (expiresAt <= now) {

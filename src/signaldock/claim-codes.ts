@@ -16,8 +16,9 @@ import { validate } from '../sqlite/validate.js'
 import { expiryOf, hashBearerSecret } from './auth-sessions.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, isoOrNull, ms, requireAgentKey, transact } from './signaldock-context.js'
-import { AgentSlug, BearerSecret, CreateClaimCodeInput, SignaldockId } from './signaldock.schemas.js'
+import { AgentSlug, BearerSecret, CreateClaimCodeInput as CreateClaimCodeSchema, SignaldockId } from './signaldock.schemas.js'
 import type { SignaldockClaimCodesTable } from './signaldock.tables.js'
+import type { CreateClaimCodeInput } from './signaldock.types.js'
 
 /** State of a claim code, evaluated against the clock at read time. */
 export type ClaimCodeState = 'pending' | 'used' | 'expired'
@@ -81,7 +82,7 @@ export class ClaimCodes {
    */
   async create(input: CreateClaimCodeInput): Promise<CreatedClaimCode> {
     const ctx = this.#ctx
-    const parsed = validate(CreateClaimCodeInput, input, 'signaldock.claimCodes.create', ctx.errors, { secret: true })
+    const parsed = validate(CreateClaimCodeSchema, input, 'signaldock.claimCodes.create', ctx.errors, { secret: true })
     const code = parsed.code ?? generateCode()
     return transact(ctx, async (trx) => {
       const key = await requireAgentKey(ctx, trx, parsed.agentId)

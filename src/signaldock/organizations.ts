@@ -11,8 +11,10 @@ import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, requireAgentKey, transact } from './signaldock-context.js'
-import { AgentSlug, CreateOrganizationInput, JsonObject, SignaldockId, UpdateOrganizationInput } from './signaldock.schemas.js'
+import { AgentSlug, CreateOrganizationInput as CreateOrganizationSchema, JsonObject, SignaldockId, UpdateOrganizationInput as UpdateOrganizationSchema } from './signaldock.schemas.js'
 import type { SignaldockOrganizationTable, SignaldockDatabase } from './signaldock.tables.js'
+import type { CreateOrganizationInput } from './signaldock.types.js'
+import type { UpdateOrganizationInput } from './signaldock.types.js'
 
 /** An organization. */
 export interface Organization {
@@ -36,7 +38,7 @@ export interface OrgAgentKey {
   readonly createdAt: string
 }
 
-type OrgFields = ReturnType<typeof UpdateOrganizationInput.parse>
+type OrgFields = ReturnType<typeof UpdateOrganizationSchema.parse>
 
 function orgColumns(input: OrgFields): Updateable<SignaldockOrganizationTable> {
   const columns: Updateable<SignaldockOrganizationTable> = {
@@ -79,7 +81,7 @@ export class Organizations {
   /** Creates an organization; `CONFLICT` for a taken slug, `NOT_FOUND` for an unknown owner. */
   async create(input: CreateOrganizationInput): Promise<Organization> {
     const ctx = this.#ctx
-    const parsed = validate(CreateOrganizationInput, input, 'signaldock.organizations.create', ctx.errors)
+    const parsed = validate(CreateOrganizationSchema, input, 'signaldock.organizations.create', ctx.errors)
     return transact(ctx, async (trx) => {
       await this.#check(trx, parsed, null)
       const now = ctx.clock()
@@ -116,7 +118,7 @@ export class Organizations {
   async update(id: string, patch: UpdateOrganizationInput): Promise<Organization> {
     const ctx = this.#ctx
     const key = validate(SignaldockId, id, 'signaldock.organizations.update', ctx.errors)
-    const parsed = validate(UpdateOrganizationInput, patch, 'signaldock.organizations.update', ctx.errors)
+    const parsed = validate(UpdateOrganizationSchema, patch, 'signaldock.organizations.update', ctx.errors)
     return transact(ctx, async (trx) => {
       await this.#check(trx, parsed, key)
       const row = await trx

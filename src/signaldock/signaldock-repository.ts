@@ -13,14 +13,15 @@
 import { readdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-import type { Kysely, Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import { sql } from 'kysely'
 
-import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-database.js'
+import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-options.js'
 import { openPostgresDatabase } from '../postgres/postgres-database.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
-import type { IntegrityReport } from '../sqlite/database.js'
+import type { IntegrityReport } from '../sqlite/integrity-report.js'
+import type { RepositoryKysely } from '../sqlite/kysely-handle.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions, StoreRepository } from '../sqlite/store-repository.js'
 import { openStoreDatabase } from '../sqlite/store-repository.js'
@@ -37,7 +38,8 @@ import { AuthSessions, Verifications } from './auth-sessions.js'
 import { ClaimCodes } from './claim-codes.js'
 import { Organizations } from './organizations.js'
 import type { SignaldockContext, SignaldockTransactionOptions } from './signaldock-context.js'
-import type { SignaldockDialect, SignaldockStorage } from './signaldock-storage.js'
+import type { SignaldockDialect } from './signaldock.enums.js'
+import type { SignaldockStorage } from './signaldock-storage.js'
 import { PostgresSignaldockStore, SqliteSignaldockStore } from './signaldock-storage.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
 import { SIGNALDOCK_STORE } from './signaldock.store.js'
@@ -101,7 +103,7 @@ const SignaldockPostgresOptionsSchema = z.strictObject({
   clock: FunctionSchema.optional(),
   credentialCipher: CredentialCipherOptionSchema.optional(),
 })
-/** The `signaldock` option of `CleoWorkspace.open`, strict. */
+/** The `signaldock` option of `CleoWorkspace.open`, strict. @internal Used by `CleoWorkspace`. */
 export const WorkspaceSignaldockOptionsSchema = z.strictObject({
   ...POSTGRES_OPTION_SHAPE,
   postgres: z.custom<PostgresTarget>((value) => typeof value === 'string' || (typeof value === 'object' && value !== null), 'must be a connection string or a pg pool'),
@@ -292,16 +294,25 @@ export class SignaldockRepository {
    * A Kysely instance over this store (on PostgreSQL: scoped to its schema), for
    * queries the repository does not offer; its errors are `CleoStoreError`s. Writes
    * made through it bypass the repository's validation: prefer its methods.
+   *
+   * Typed `Kysely<SignaldockDatabase>` once `cleo-store/kysely` is imported anywhere
+   * in the program; an opaque `KyselyHandle<'signaldock'>` otherwise.
+   *
+   * @example
+   * ```ts
+   * import type {} from 'cleo-store/kysely'
+   * const slugs = await signaldock.kysely.selectFrom('agents').select('agent_id').execute()
+   * ```
    */
-  get kysely(): Kysely<SignaldockDatabase> {
-    return this.#storage.kysely
+  get kysely(): RepositoryKysely<'signaldock'> {
+    return this.#storage.kysely as unknown as RepositoryKysely<'signaldock'>
   }
 
   /**
    * The SQLite store underneath, for file-level work (backup, `integrity_check`);
    * null on PostgreSQL, where backups are the server's business (`pg_dump`).
    */
-  get sqlite(): StoreRepository<SignaldockDatabase> | null {
+  get sqlite(): StoreRepository<'signaldock'> | null {
     return this.#storage.sqlite
   }
 

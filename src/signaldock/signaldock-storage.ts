@@ -8,7 +8,9 @@
 import type { Kysely, Transaction } from 'kysely'
 
 import type { PostgresDatabase } from '../postgres/postgres-database.js'
-import type { BusyRetryPolicy, IntegrityReport, SqliteDatabase } from '../sqlite/database.js'
+import type { BusyRetryPolicy } from '../sqlite/busy-retry.js'
+import type { IntegrityReport } from '../sqlite/integrity-report.js'
+import type { SqliteDatabase } from '../sqlite/database.js'
 import { DEFAULT_BUSY_RETRY, retryWhileBusy } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { DEFAULT_BUSY_TIMEOUT_MS } from '../sqlite/open-database.js'
@@ -16,16 +18,8 @@ import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { StoreRepository } from '../sqlite/store-repository.js'
 import type { SignaldockTransactionOptions } from './signaldock-context.js'
 import type { SignaldockDatabase } from './signaldock.tables.js'
-
-/**
- * The engine a signaldock repository runs on.
- *
- * @example
- * ```ts
- * if (signaldock.dialect === 'postgres') console.log('identities on', signaldock.path)
- * ```
- */
-export type SignaldockDialect = 'sqlite' | 'postgres'
+import type { SignaldockDialect } from './signaldock.enums.js'
+export type { SignaldockDialect } from './signaldock.enums.js'
 
 /** What the repository needs from its engine. */
 export interface SignaldockStorage {
@@ -36,7 +30,7 @@ export interface SignaldockStorage {
   readonly closed: boolean
   readonly schemaVersion: string
   /** The SQLite store (file operations: backup, `integrity_check`), or null on PostgreSQL. */
-  readonly sqlite: StoreRepository<SignaldockDatabase> | null
+  readonly sqlite: StoreRepository<'signaldock'> | null
   transaction<T>(fn: (trx: Transaction<SignaldockDatabase>) => Promise<T>, options: SignaldockTransactionOptions): Promise<T>
   integrityCheck(options: { quick?: boolean }): Promise<IntegrityReport>
   close(): Promise<void>
@@ -47,7 +41,7 @@ export interface SignaldockStorage {
  * `db.transaction` (`BEGIN IMMEDIATE`, BUSY retry); read-only transactions begin
  * `DEFERRED` (no write lock) under the same retry.
  */
-export class SqliteSignaldockStore extends StoreRepository<SignaldockDatabase> implements SignaldockStorage {
+export class SqliteSignaldockStore extends StoreRepository<'signaldock'> implements SignaldockStorage {
   readonly dialect = 'sqlite'
   readonly #retry: BusyRetryPolicy
 
@@ -64,7 +58,7 @@ export class SqliteSignaldockStore extends StoreRepository<SignaldockDatabase> i
     return super.context
   }
 
-  get sqlite(): StoreRepository<SignaldockDatabase> {
+  get sqlite(): StoreRepository<'signaldock'> {
     return this
   }
 

@@ -16,46 +16,13 @@
  */
 import { z } from 'zod'
 
+import type * as Types from './signaldock.types.js'
+
 import { timeInput } from '../sqlite/time-input.js'
 
 import { isSealedCredential } from '../kdf/credential-cipher.js'
-
-/** Functional classes of an agent (SignalDock's `AgentClass`). */
-export const AGENT_CLASSES = [
-  'personal_assistant',
-  'code_dev',
-  'research',
-  'orchestrator',
-  'security',
-  'devops',
-  'data',
-  'creative',
-  'support',
-  'testing',
-  'documentation',
-  'utility_bot',
-  'custom',
-] as const
-/** Discoverability of an agent. */
-export const AGENT_PRIVACY_TIERS = ['public', 'discoverable', 'private'] as const
-/** Presence reported by an agent's transport (not its availability for work). */
-export const AGENT_PRESENCES = ['online', 'offline', 'busy'] as const
-/** How an agent is reached. */
-export const AGENT_TRANSPORT_TYPES = ['http', 'sse', 'websocket', 'local'] as const
-/** Where an agent definition was installed or resolved from (ADR-044). */
-export const AGENT_TIERS = ['project', 'global', 'packaged', 'fallback', 'universal'] as const
-/** Provenance of an agent install record. */
-export const AGENT_INSTALL_SOURCES = ['seed', 'user', 'manual'] as const
-/** Categories of the capability catalogue (`other` for entries created on the fly). */
-export const CAPABILITY_CATEGORIES = ['communication', 'development', 'execution', 'analysis', 'coordination', 'devops', 'other'] as const
-/** Categories of the skill catalogue (`other` for entries created on the fly). */
-export const SKILL_CATEGORIES = ['language', 'framework', 'database', 'practice', 'other'] as const
-/** How a skill was bound to an agent. */
-export const SKILL_SOURCES = ['cant', 'manual', 'computed'] as const
-/** Roles of a signaldock user. */
-export const SIGNALDOCK_USER_ROLES = ['user', 'admin'] as const
-/** Availability of an agent for work. */
-export const AGENT_AVAILABILITY_STATES = ['available', 'degraded', 'unavailable'] as const
+import { AGENT_CLASSES, AGENT_PRIVACY_TIERS, AGENT_PRESENCES, AGENT_TRANSPORT_TYPES, AGENT_TIERS, AGENT_INSTALL_SOURCES, CAPABILITY_CATEGORIES, SKILL_CATEGORIES, SKILL_SOURCES, SIGNALDOCK_USER_ROLES, AGENT_AVAILABILITY_STATES } from './signaldock.enums.js'
+export { AGENT_CLASSES, AGENT_PRIVACY_TIERS, AGENT_PRESENCES, AGENT_TRANSPORT_TYPES, AGENT_TIERS, AGENT_INSTALL_SOURCES, CAPABILITY_CATEGORIES, SKILL_CATEGORIES, SKILL_SOURCES, SIGNALDOCK_USER_ROLES, AGENT_AVAILABILITY_STATES } from './signaldock.enums.js'
 
 /** zod enum of {@link AGENT_CLASSES}. */
 export const AgentClass = z.enum(AGENT_CLASSES)
@@ -80,17 +47,17 @@ export const SignaldockUserRole = z.enum(SIGNALDOCK_USER_ROLES)
 /** zod enum of {@link AGENT_AVAILABILITY_STATES}. */
 export const AgentAvailabilityState = z.enum(AGENT_AVAILABILITY_STATES)
 
-export type AgentClass = z.infer<typeof AgentClass>
-export type AgentPrivacyTier = z.infer<typeof AgentPrivacyTier>
-export type AgentPresence = z.infer<typeof AgentPresence>
-export type AgentTransportType = z.infer<typeof AgentTransportType>
-export type AgentTier = z.infer<typeof AgentTier>
-export type AgentInstallSource = z.infer<typeof AgentInstallSource>
-export type CapabilityCategory = z.infer<typeof CapabilityCategory>
-export type SkillCategory = z.infer<typeof SkillCategory>
-export type SkillSource = z.infer<typeof SkillSource>
-export type SignaldockUserRole = z.infer<typeof SignaldockUserRole>
-export type AgentAvailabilityState = z.infer<typeof AgentAvailabilityState>
+export type AgentClass = Types.AgentClass
+export type AgentPrivacyTier = Types.AgentPrivacyTier
+export type AgentPresence = Types.AgentPresence
+export type AgentTransportType = Types.AgentTransportType
+export type AgentTier = Types.AgentTier
+export type AgentInstallSource = Types.AgentInstallSource
+export type CapabilityCategory = Types.CapabilityCategory
+export type SkillCategory = Types.SkillCategory
+export type SkillSource = Types.SkillSource
+export type SignaldockUserRole = Types.SignaldockUserRole
+export type AgentAvailabilityState = Types.AgentAvailabilityState
 
 /**
  * An agent's business id, or a catalogue slug: 1–128 characters of lower-case
@@ -183,11 +150,11 @@ export const RegisterAgentInput = AgentFields.partial().extend({
   agentId: AgentSlug,
   name: Text(200),
 })
-export type RegisterAgentInput = z.input<typeof RegisterAgentInput>
+export type RegisterAgentInput = Types.RegisterAgentInput
 
 /** Input of `agents.update`: any subset of the fields. */
 export const UpdateAgentInput = AgentFields.partial()
-export type UpdateAgentInput = z.input<typeof UpdateAgentInput>
+export type UpdateAgentInput = Types.UpdateAgentInput
 
 /** Filter of `agents.list`. Results are ordered by `agentId`. */
 export const ListAgentsFilter = z.strictObject({
@@ -208,7 +175,7 @@ export const ListAgentsFilter = z.strictObject({
   after: AgentSlug.optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
 })
-export type ListAgentsFilter = z.input<typeof ListAgentsFilter>
+export type ListAgentsFilter = Types.ListAgentsFilter
 
 /** Input of `capabilities.define` / `skills.define` (an upsert by slug). */
 export const DefineCatalogEntryInput = z.strictObject({
@@ -219,7 +186,7 @@ export const DefineCatalogEntryInput = z.strictObject({
   /** A category of the catalogue (default `other`). */
   category: z.string().min(1).max(100).optional(),
 })
-export type DefineCatalogEntryInput = z.input<typeof DefineCatalogEntryInput>
+export type DefineCatalogEntryInput = Types.DefineCatalogEntryInput
 
 /** Input of `connections.connect` (an upsert by agent and connection id). */
 export const ConnectAgentInput = z.strictObject({
@@ -228,7 +195,7 @@ export const ConnectAgentInput = z.strictObject({
   transportType: AgentTransportType.optional(),
   metadata: JsonObject.nullable().optional(),
 })
-export type ConnectAgentInput = z.input<typeof ConnectAgentInput>
+export type ConnectAgentInput = Types.ConnectAgentInput
 
 const Email = z
   .string()
@@ -254,11 +221,11 @@ const UserFields = z.strictObject({
 
 /** Input of `users.create`. Emails are stored lower-case and are unique. */
 export const CreateUserInput = UserFields.partial().extend({ email: Email })
-export type CreateUserInput = z.input<typeof CreateUserInput>
+export type CreateUserInput = Types.CreateUserInput
 
 /** Input of `users.update`. */
 export const UpdateUserInput = UserFields.partial().extend({ email: Email.optional() })
-export type UpdateUserInput = z.input<typeof UpdateUserInput>
+export type UpdateUserInput = Types.UpdateUserInput
 
 /** Input of `users.ban`. */
 export const BanUserInput = z.strictObject({
@@ -266,7 +233,7 @@ export const BanUserInput = z.strictObject({
   /** When the ban ends (default: never). */
   until: Instant.nullable().optional(),
 })
-export type BanUserInput = z.input<typeof BanUserInput>
+export type BanUserInput = Types.BanUserInput
 
 /** Input of `accounts.link` (an upsert by provider and account id). */
 export const LinkAccountInput = z.strictObject({
@@ -281,7 +248,7 @@ export const LinkAccountInput = z.strictObject({
   scope: z.string().max(2000).nullable().optional(),
   passwordHash: z.string().min(1).max(1000).nullable().optional(),
 })
-export type LinkAccountInput = z.input<typeof LinkAccountInput>
+export type LinkAccountInput = Types.LinkAccountInput
 
 const Expiry = z
   .object({
@@ -309,7 +276,7 @@ export const CreateAuthSessionInput = z
     impersonatedBy: SignaldockId.nullable().optional(),
   })
   .and(Expiry)
-export type CreateAuthSessionInput = z.input<typeof CreateAuthSessionInput>
+export type CreateAuthSessionInput = Types.CreateAuthSessionInput
 
 /** Input of `verifications.create`; only the SHA-256 of `value` is stored. */
 export const CreateVerificationInput = z
@@ -318,7 +285,7 @@ export const CreateVerificationInput = z
     value: z.string().min(6).max(512),
   })
   .and(Expiry)
-export type CreateVerificationInput = z.input<typeof CreateVerificationInput>
+export type CreateVerificationInput = Types.CreateVerificationInput
 
 const OrganizationFields = z.strictObject({
   name: Text(200),
@@ -330,11 +297,11 @@ const OrganizationFields = z.strictObject({
 
 /** Input of `organizations.create`. Slugs are unique. */
 export const CreateOrganizationInput = OrganizationFields.partial().extend({ name: Text(200) })
-export type CreateOrganizationInput = z.input<typeof CreateOrganizationInput>
+export type CreateOrganizationInput = Types.CreateOrganizationInput
 
 /** Input of `organizations.update`. */
 export const UpdateOrganizationInput = OrganizationFields.partial()
-export type UpdateOrganizationInput = z.input<typeof UpdateOrganizationInput>
+export type UpdateOrganizationInput = Types.UpdateOrganizationInput
 
 /** Input of `claimCodes.create`: give a code or let one be generated; an expiry is required. */
 export const CreateClaimCodeInput = z
@@ -343,7 +310,7 @@ export const CreateClaimCodeInput = z
     code: BearerSecret.optional(),
   })
   .and(Expiry)
-export type CreateClaimCodeInput = z.input<typeof CreateClaimCodeInput>
+export type CreateClaimCodeInput = Types.CreateClaimCodeInput
 
 /** Input of `availability.markDegraded`. */
 export const MarkDegradedInput = z.strictObject({
@@ -355,7 +322,7 @@ export const MarkDegradedInput = z.strictObject({
   /** Who reported it (a harness, an operator, a probe). */
   source: z.string().min(1).max(200).optional(),
 })
-export type MarkDegradedInput = z.input<typeof MarkDegradedInput>
+export type MarkDegradedInput = Types.MarkDegradedInput
 
 /** Input of `availability.markUnavailable`: an end time is required. */
 export const MarkUnavailableInput = z
@@ -369,14 +336,14 @@ export const MarkUnavailableInput = z
     message: 'give exactly one of until and forMs',
     path: ['until'],
   })
-export type MarkUnavailableInput = z.input<typeof MarkUnavailableInput>
+export type MarkUnavailableInput = Types.MarkUnavailableInput
 
 /** Options of `availability.selectAgent`. */
 export const SelectAgentOptions = z.strictObject({
   /** Accept a degraded agent when no available one is preferred before it (default false). */
   allowDegraded: z.boolean().optional(),
 })
-export type SelectAgentOptions = z.input<typeof SelectAgentOptions>
+export type SelectAgentOptions = Types.SelectAgentOptions
 
 /** Preferences of `availability.selectAgent`: agent slugs, most preferred first. */
 export const AgentPreferences = z.array(AgentSlug).min(1).max(1000)

@@ -13,9 +13,15 @@ import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
 import type { SignaldockContext } from './signaldock-context.js'
 import { iso, isoOrNull, ms, transact } from './signaldock-context.js'
-import type { SignaldockUserRole } from './signaldock.schemas.js'
-import { BanUserInput, CreateUserInput, JsonObject, LinkAccountInput, SignaldockId, UpdateUserInput } from './signaldock.schemas.js'
+import type {
+  SignaldockUserRole,
+} from './signaldock.types.js'
+import { BanUserInput as BanUserSchema, CreateUserInput as CreateUserSchema, JsonObject, LinkAccountInput as LinkAccountSchema, SignaldockId, UpdateUserInput as UpdateUserSchema } from './signaldock.schemas.js'
 import type { SignaldockAccountsTable, SignaldockDatabase, SignaldockUsersTable } from './signaldock.tables.js'
+import type { BanUserInput } from './signaldock.types.js'
+import type { CreateUserInput } from './signaldock.types.js'
+import type { LinkAccountInput } from './signaldock.types.js'
+import type { UpdateUserInput } from './signaldock.types.js'
 
 /** A signaldock user. */
 export interface SignaldockUser {
@@ -59,7 +65,7 @@ export interface AuthAccount {
   readonly updatedAt: string
 }
 
-type UserFields = ReturnType<typeof UpdateUserInput.parse>
+type UserFields = ReturnType<typeof UpdateUserSchema.parse>
 
 function userColumns(input: UserFields): Updateable<SignaldockUsersTable> {
   const columns: Updateable<SignaldockUsersTable> = {
@@ -124,7 +130,7 @@ export class SignaldockUsers {
   /** Creates a user; `CONFLICT` when the email, slug or username is taken. */
   async create(input: CreateUserInput): Promise<SignaldockUser> {
     const ctx = this.#ctx
-    const parsed = validate(CreateUserInput, input, 'signaldock.users.create', ctx.errors)
+    const parsed = validate(CreateUserSchema, input, 'signaldock.users.create', ctx.errors)
     return transact(ctx, async (trx) => {
       await checkUnique(ctx, trx, parsed, null)
       const now = ctx.clock()
@@ -146,7 +152,7 @@ export class SignaldockUsers {
 
   /** The user with this email (case-insensitive), or null. */
   async getByEmail(email: string): Promise<SignaldockUser | null> {
-    const key = validate(CreateUserInput.shape.email, email, 'signaldock.users.getByEmail', this.#ctx.errors)
+    const key = validate(CreateUserSchema.shape.email, email, 'signaldock.users.getByEmail', this.#ctx.errors)
     const row = await this.#ctx.kysely.selectFrom('users').selectAll().where('email', '=', key).executeTakeFirst()
     return row ? this.#map(row) : null
   }
@@ -161,7 +167,7 @@ export class SignaldockUsers {
   async update(id: string, patch: UpdateUserInput): Promise<SignaldockUser> {
     const ctx = this.#ctx
     const key = validate(SignaldockId, id, 'signaldock.users.update', ctx.errors)
-    const parsed = validate(UpdateUserInput, patch, 'signaldock.users.update', ctx.errors)
+    const parsed = validate(UpdateUserSchema, patch, 'signaldock.users.update', ctx.errors)
     return transact(ctx, async (trx) => {
       await checkUnique(ctx, trx, parsed, key)
       return this.#update(trx, key, { ...userColumns(parsed), updated_at: ctx.clock() })
@@ -172,7 +178,7 @@ export class SignaldockUsers {
   async ban(id: string, input: BanUserInput): Promise<SignaldockUser> {
     const ctx = this.#ctx
     const key = validate(SignaldockId, id, 'signaldock.users.ban', ctx.errors)
-    const parsed = validate(BanUserInput, input, 'signaldock.users.ban', ctx.errors)
+    const parsed = validate(BanUserSchema, input, 'signaldock.users.ban', ctx.errors)
     return transact(ctx, (trx) =>
       this.#update(trx, key, { banned: 1, ban_reason: parsed.reason, ban_expires: parsed.until ?? null, updated_at: ctx.clock() }),
     )
@@ -264,7 +270,7 @@ export class AuthAccounts {
    */
   async link(input: LinkAccountInput): Promise<AuthAccount> {
     const ctx = this.#ctx
-    const parsed = validate(LinkAccountInput, input, 'signaldock.accounts.link', ctx.errors)
+    const parsed = validate(LinkAccountSchema, input, 'signaldock.accounts.link', ctx.errors)
     return transact(ctx, async (trx) => {
       const user = await trx.selectFrom('users').select('id').where('id', '=', parsed.userId).executeTakeFirst()
       if (!user) {

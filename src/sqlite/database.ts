@@ -25,6 +25,8 @@ import type { QueryTemplate } from './query-template.js'
 import { isTemplate } from './query-template.js'
 import type { CachedStatement, RowReader } from './statement-cache.js'
 import { rowReader, StatementCache } from './statement-cache.js'
+import type { IntegrityReport } from './integrity-report.js'
+export type { IntegrityReport } from './integrity-report.js'
 
 /** Anything the database can execute: a template, a Kysely builder, or a compiled query. */
 export type Query<R> = QueryTemplate<any, R> | Compilable<R> | CompiledQuery<R>
@@ -74,16 +76,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * made from it join its transaction; calls from elsewhere wait for it to end.
  */
 const batchScope = new AsyncLocalStorage<object>()
-
-/** Result of an integrity check. */
-export interface IntegrityReport {
-  /** True when SQLite found nothing wrong and no foreign key dangles. */
-  readonly ok: boolean
-  /** Messages of `PRAGMA integrity_check` (or `quick_check`) other than `ok`. */
-  readonly problems: readonly string[]
-  /** Rows of `PRAGMA foreign_key_check`. */
-  readonly foreignKeyViolations: ReadonlyArray<{ table: string; rowid: number | null; parent: string }>
-}
 
 /** Construction parameters of {@link SqliteDatabase}; use `openDatabase` instead. */
 export interface SqliteDatabaseProps {

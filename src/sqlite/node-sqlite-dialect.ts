@@ -8,10 +8,11 @@ import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, Que
 import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely'
 
 import { Mutex } from './mutex.js'
-import type { DatabaseSync } from './node-sqlite.js'
 import type { ConnectionHost } from './node-sqlite-driver.js'
 import { NodeSqliteDriver } from './node-sqlite-driver.js'
 import { StatementCache } from './statement-cache.js'
+import type { NodeSqliteDialectConfig } from './node-sqlite-dialect-config.js'
+export type { NodeSqliteDialectConfig } from './node-sqlite-dialect-config.js'
 
 /**
  * Kysely's SQLite adapter, declaring what SQLite really does: DDL is transactional,
@@ -24,14 +25,6 @@ export class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
-/** Options of {@link NodeSqliteDialect}. */
-export interface NodeSqliteDialectConfig {
-  /** An open node:sqlite connection. The dialect never closes it. */
-  readonly database: DatabaseSync
-  /** Prepared statements kept per connection (default 256). */
-  readonly statementCacheSize?: number
-}
-
 /**
  * Use cleo-store's node:sqlite driver with your own Kysely instance.
  *
@@ -39,7 +32,7 @@ export interface NodeSqliteDialectConfig {
  * ```ts
  * import { DatabaseSync } from 'node:sqlite'
  * import { Kysely } from 'kysely'
- * import { NodeSqliteDialect } from 'cleo-store'
+ * import { NodeSqliteDialect } from 'cleo-store/kysely' // (from 'cleo-store' once cleo-store/kysely is imported)
  *
  * const db = new Kysely<MyDb>({ dialect: new NodeSqliteDialect({ database: new DatabaseSync(':memory:') }) })
  * const rows = await db.insertInto('t').values({ a: 1 }).returningAll().execute() // rows are returned

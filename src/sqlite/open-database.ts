@@ -29,17 +29,19 @@ import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import type { BusyRetryPolicy } from './database.js'
 import { BUSY_SLICE_MS, DEFAULT_BUSY_RETRY, retryWhileBusy, SqliteDatabase } from './database.js'
 import { CleoStoreError, toCleoStoreError } from './errors.js'
 import type { MigrateOptions } from './migrate.js'
 import { migrateToLatest, verifyMigrations } from './migrate.js'
 import type { DatabaseSync, NodeSqliteModule } from './node-sqlite.js'
 import { loadNodeSqlite } from './node-sqlite.js'
-import type { StoreDefinition, StoreName } from './store-definition.js'
+import type { StoreDefinition } from './store-definition.js'
+import type { StoreName } from './store-name.js'
 import { APPLICATION_IDS } from './store-definition.js'
 import { recognizeCleoStore } from './cleo-legacy.js'
 import { loadSqliteVec, markSqliteVecUnavailable } from './sqlite-vec.js'
+import type { EngineOptions } from './engine-options.js'
+export type { EngineOptions } from './engine-options.js'
 
 /** The in-memory database path. */
 export const MEMORY = ':memory:'
@@ -54,24 +56,6 @@ export const MEMORY = ':memory:'
 const memoryTemplates = new WeakMap<StoreDefinition, Uint8Array>()
 
 type ImageConnection = DatabaseSync & { serialize?(): Uint8Array; deserialize?(image: Uint8Array): void }
-
-/** Engine options every repository's `open()` accepts. */
-export interface EngineOptions {
-  /**
-   * How long a transaction waits for the write lock before `BUSY`, in ms (default
-   * 5000). SQLite's blocking busy handler gets at most 20 ms of it per attempt; the
-   * rest is asynchronous retries, so the event loop keeps running while it waits.
-   */
-  readonly busyTimeoutMs?: number
-  /** `NORMAL` (default; durable at checkpoints, safe with WAL) or `FULL` (fsync every commit). */
-  readonly synchronous?: 'NORMAL' | 'FULL'
-  /** Prepared statements kept per connection (default 256). */
-  readonly statementCacheSize?: number
-  /** Backoff between whole-transaction retries on BUSY (`timeoutMs` defaults to `busyTimeoutMs`). */
-  readonly busyRetry?: Partial<BusyRetryPolicy>
-  /** Pre-migration backups kept per file (default 3; 0 disables them). */
-  readonly backupsKept?: number
-}
 
 /** Options of {@link openDatabase}. */
 export interface OpenDatabaseOptions extends EngineOptions {

@@ -5,9 +5,8 @@
  * @module
  */
 import type { Migration } from 'kysely/migration'
-
-/** The six CLEO databases. */
-export type StoreName = 'tasks' | 'brain' | 'conduit' | 'signaldock' | 'nexus' | 'telemetry'
+import type { StoreName } from './store-name.js'
+export type { StoreName } from './store-name.js'
 
 /**
  * SQLite `application_id` of each store (PRAGMA application_id): "CL" followed by a

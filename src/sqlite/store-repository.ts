@@ -4,20 +4,22 @@
  *
  * @module
  */
-import type { Kysely } from 'kysely'
-
+import type { StoreDatabases } from '../kysely.js'
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
-import type { IntegrityReport, SqliteDatabase } from './database.js'
+import type { IntegrityReport } from './integrity-report.js'
+import type { SqliteDatabase } from './database.js'
 
-export type { IntegrityReport } from './database.js'
+export type { IntegrityReport } from './integrity-report.js'
 import type { ErrorContext } from './errors.js'
 import { CleoStoreError } from './errors.js'
 import { appliedMigrations } from './migrate.js'
-import type { EngineOptions } from './open-database.js'
+import type { EngineOptions } from './engine-options.js'
 import { openDatabase } from './open-database.js'
+import type { RepositoryKysely } from './kysely-handle.js'
 import type { ReferenceGuard } from './reference-guard.js'
 import type { StoreDefinition } from './store-definition.js'
+import type { StoreName } from './store-name.js'
 
 /** Options every repository's `open()` accepts. */
 export interface RepositoryOptions extends EngineOptions {
@@ -34,6 +36,8 @@ export interface RepositoryOptions extends EngineOptions {
 /**
  * Opens the database of `store` at `path` and migrates it; each repository's static
  * `open()` calls this, then wraps the database.
+ *
+ * @internal
  */
 export function openStoreDatabase<DB>(
   store: StoreDefinition,
@@ -47,17 +51,19 @@ export function openStoreDatabase<DB>(
 /**
  * Base class of the six repositories.
  *
- * @typeParam DB - the store's Kysely database interface.
+ * @typeParam S - the store's name; `repo.kysely` is typed by it (a `KyselyHandle<S>`
+ *   at the root, `Kysely<…>` of the store's tables once `cleo-store/kysely` is imported).
  */
-export abstract class StoreRepository<DB> {
-  /** The open database; subclasses run their SQL through it. */
-  protected readonly db: SqliteDatabase<DB>
+export abstract class StoreRepository<S extends StoreName = StoreName> {
+  /** @internal The open database; subclasses run their SQL through it. */
+  protected readonly db: SqliteDatabase<StoreDatabases[S]>
   /** The injected clock (epoch ms). */
   protected readonly clock: Clock
   /** The cross-database write guard a workspace gave, if any. */
   protected readonly referenceGuard: ReferenceGuard | undefined
 
-  protected constructor(db: SqliteDatabase<DB>, options: RepositoryOptions = {}) {
+  /** @internal Each repository's static `open()` constructs it. */
+  protected constructor(db: SqliteDatabase<StoreDatabases[S]>, options: RepositoryOptions = {}) {
     this.db = db
     this.clock = options.clock ?? systemClock
     this.referenceGuard = options.referenceGuard
@@ -98,9 +104,19 @@ export abstract class StoreRepository<DB> {
    * not offer. Its transactions begin IMMEDIATE and are serialised with the
    * repository's own work; its errors are `CleoStoreError`s. Writes made through it
    * bypass the repository's validation: prefer the repository's methods.
+   *
+   * Typed `Kysely<…>` of the store's tables once `cleo-store/kysely` is imported
+   * anywhere in the program (`import type {} from 'cleo-store/kysely'`); an opaque
+   * `KyselyHandle` otherwise (see `RepositoryKysely`).
+   *
+   * @example
+   * ```ts
+   * import type {} from 'cleo-store/kysely'
+   * const rows = await tasks.kysely.selectFrom('tasks').select(['id', 'title']).execute()
+   * ```
    */
-  get kysely(): Kysely<DB> {
-    return this.db.kysely
+  get kysely(): RepositoryKysely<S> {
+    return this.db.kysely as unknown as RepositoryKysely<S>
   }
 
   /**

@@ -6,9 +6,8 @@
  * @module
  */
 import { z } from 'zod'
-
-/** A point in time as an API accepts it. */
-export type TimeInput = Date | number | string
+import type { TimeInput } from './time-input.types.js'
+export type { TimeInput } from './time-input.types.js'
 
 /** The largest time a `Date` can hold (epoch ms). */
 const MAX_TIME = 8.64e15

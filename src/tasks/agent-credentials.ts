@@ -9,9 +9,8 @@
  *
  * @module
  */
-import { z } from 'zod'
 
-import { isSealedCredential } from '../kdf/credential-cipher.js'
+
 import type { Clock } from '../sqlite/clock.js'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
@@ -22,6 +21,8 @@ import { template } from '../sqlite/query-template.js'
 import type { ReferenceGuard } from '../sqlite/reference-guard.js'
 import { guardReferences } from '../sqlite/reference-guard.js'
 import { validate } from '../sqlite/validate.js'
+import { Slug, PutAgentCredentialInput as PutAgentCredentialSchema } from './agent-credentials.schemas.js'
+import type { PutAgentCredentialInput } from './tasks.types.js'
 
 /** Kysely row type of `agent_credentials`. */
 export interface AgentCredentialsTable {
@@ -44,35 +45,6 @@ export interface AgentCredentialsTable {
 export interface AgentCredentialsDatabase {
   agent_credentials: AgentCredentialsTable
 }
-
-const Slug = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit')
-
-/** Input of `credentials.put` (an upsert by agent id). */
-export const PutAgentCredentialInput = z.strictObject({
-  agentId: Slug,
-  displayName: z.string().min(1).max(200),
-  /** The sealed API key (`CredentialCipher.seal`); plaintext is refused. */
-  apiKeyEncrypted: z.string().refine((value) => isSealedCredential(value), {
-    message: 'must be a sealed credential (CredentialCipher.seal), never plaintext',
-  }),
-  /** Hex SHA-256 of the API key. */
-  apiKeyHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable()
-    .optional(),
-  apiBaseUrl: z.string().url().max(2000).optional(),
-  classification: z.string().max(200).nullable().optional(),
-  privacyTier: z.enum(['public', 'discoverable', 'private']).optional(),
-  transportType: z.enum(['http', 'sse', 'websocket', 'local']).optional(),
-  transportConfig: z.record(z.string(), z.json()).optional(),
-  isActive: z.boolean().optional(),
-})
-export type PutAgentCredentialInput = z.input<typeof PutAgentCredentialInput>
 
 /** A cached credential. `apiKeyEncrypted` is sealed text. */
 export interface AgentCredentialRecord {
@@ -179,7 +151,7 @@ export class AgentCredentials {
 
   /** Stores or replaces the cached credential of an agent (keeps `createdAt` and `lastUsedAt`). */
   async put(input: PutAgentCredentialInput): Promise<AgentCredentialRecord> {
-    const parsed = validate(PutAgentCredentialInput, input, 'tasks.credentials.put', this.#context)
+    const parsed = validate(PutAgentCredentialSchema, input, 'tasks.credentials.put', this.#context)
     // Through a workspace: the agent must exist in signaldock (the source of truth) first.
     await guardReferences(this.#guard, 'tasks.credentials.put', [{ kind: 'agent', id: parsed.agentId, path: ['agentId'] }])
     const now = this.#clock()

@@ -47,7 +47,8 @@ export { TaskAgentInstances } from './task-agent-instances.js'
 export type { AgentInstance } from './task-agent-instances.js'
 export { TaskStatusRegistry } from './task-status-registry.js'
 export type { StatusRegistryEntry } from './task-status-registry.js'
-export { AgentCredentials, PutAgentCredentialInput } from './agent-credentials.js'
+export { AgentCredentials } from './agent-credentials.js'
+export { PutAgentCredentialInput } from './agent-credentials.schemas.js'
 export type { AgentCredentialRecord } from './agent-credentials.js'
 
 // issue 17: the daemon's session queries and writer fences

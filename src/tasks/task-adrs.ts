@@ -13,7 +13,12 @@ import { template } from '../sqlite/query-template.js'
 import { requireTaskRow } from './task-rows.js'
 import type { Actor, TasksContext } from './tasks-context.js'
 import type { AdrGate, AdrGateStatus, AdrLinkType, AdrRelationType, AdrStatus } from './tasks.enums.js'
-import type { AdrListFilter, CreateAdrInput, TaskMutationOptions, UpdateAdrInput } from './tasks.schemas.js'
+import type {
+  AdrListFilter,
+  CreateAdrInput,
+  TaskMutationOptions,
+  UpdateAdrInput,
+} from './tasks.types.js'
 import {
   AdrIdSchema,
   AdrLinkTypeSchema,
@@ -231,6 +236,7 @@ const UpdateAdrOptionsSchema = TaskMutationOptionsSchema.extend({ expectedVersio
 export class TaskAdrs {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -13,7 +13,12 @@ import { template } from '../sqlite/query-template.js'
 import { requireTaskRow } from './task-rows.js'
 import type { Actor, TasksContext } from './tasks-context.js'
 import type { AgentInstanceStatus, AgentInstanceType } from './tasks.enums.js'
-import type { AgentHeartbeatInput, AgentInstanceFilter, TaskMutationOptions, RegisterAgentInstanceInput } from './tasks.schemas.js'
+import type {
+  AgentHeartbeatInput,
+  AgentInstanceFilter,
+  TaskMutationOptions,
+  RegisterAgentInstanceInput,
+} from './tasks.types.js'
 import {
   AgentHeartbeatSchema,
   AgentInstanceFilterSchema,
@@ -108,6 +113,7 @@ const MarkCrashedSchema = z.strictObject({ silentMs: z.number().int().min(0) })
 export class TaskAgentInstances {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

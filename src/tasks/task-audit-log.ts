@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely'
 import { z } from 'zod'
 
-import type { TimeInput } from '../sqlite/time-input.js'
+import type { TimeInput } from '../sqlite/time-input.types.js'
 import { toIso } from '../sqlite/clock.js'
 import { fromJsonOrNull } from '../sqlite/json.js'
 import type { IterateFilter, Page } from '../sqlite/paging.js'
@@ -14,7 +14,11 @@ import { iteratePages } from '../sqlite/paging.js'
 import type { TasksContext } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
 import type { TaskAuditEntityType } from './tasks.enums.js'
-import type { RecordAuditOperationInput, TaskAuditFilter, TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  RecordAuditOperationInput,
+  TaskAuditFilter,
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { RecordAuditOperationSchema, TaskAuditFilterSchema, TaskMutationOptionsSchema, TasksTimestampSchema } from './tasks.schemas.js'
 import type { AuditLogTable } from './tasks.tables.js'
 
@@ -109,6 +113,7 @@ const PruneAuditSchema = z.strictObject({ before: TasksTimestampSchema })
 export class TaskAuditLog {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

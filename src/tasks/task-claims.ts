@@ -8,11 +8,15 @@ import { z } from 'zod'
 import { toIso } from '../sqlite/clock.js'
 import { template } from '../sqlite/query-template.js'
 import { READY_UNCLAIMED } from './task-dependencies.js'
-import type { Task, TaskRow } from './task-rows.js'
+import type { Task } from './task.types.js'
+import type { TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
 import { actorGiven } from './task-claim-guard.js'
 import type { Actor, TasksContext } from './tasks-context.js'
-import type { ClaimTaskInput, TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  ClaimTaskInput,
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { ClaimTaskSchema, TaskLeaseTtlSchema, TaskMutationOptionsSchema, TaskIdSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 
@@ -117,6 +121,7 @@ function claimer(who: Actor, options: unknown, agent: string): Actor {
 export class TaskClaims {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -11,11 +11,15 @@ import { template } from '../sqlite/query-template.js'
 import type { IterateFilter, Page } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import { insertDependency } from './task-graph.js'
-import type { Task, TaskRow } from './task-rows.js'
+import type { Task } from './task.types.js'
+import type { TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
-import type { TaskMutationOptions, TaskReadyQuery } from './tasks.schemas.js'
+import type {
+  TaskMutationOptions,
+  TaskReadyQuery,
+} from './tasks.types.js'
 import { TaskMutationOptionsSchema, TaskReadyQuerySchema, TaskIdSchema, TasksNameSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 
@@ -212,6 +216,7 @@ function toDependency(row: { task_id: string; depends_on: string; created_at: nu
 export class TaskDependencies {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

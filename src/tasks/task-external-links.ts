@@ -12,7 +12,10 @@ import { template } from '../sqlite/query-template.js'
 import { requireTaskRow } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
 import type { ExternalLinkType, ExternalSyncDirection } from './tasks.enums.js'
-import type { LinkExternalTaskInput, TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  LinkExternalTaskInput,
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { LinkExternalTaskSchema, TaskMutationOptionsSchema, TaskIdSchema } from './tasks.schemas.js'
 import type { ExternalTaskLinksTable, TasksDatabase } from './tasks.tables.js'
 
@@ -105,6 +108,7 @@ const ExternalIdSchema = z.string().min(1).max(500)
 export class TaskExternalLinks {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -14,7 +14,8 @@ import { actorGiven, claimActor } from './task-claim-guard.js'
 import { ancestorChain, insertDependency, levelOf, subtree } from './task-graph.js'
 import { assertPipelineAllowsDone, cancelOpenPipeline, pipelineAllowsDone } from './task-lifecycle.js'
 import { taskDiff, writeChangedColumns } from './task-row-diff.js'
-import type { Task, TaskRow } from './task-rows.js'
+import type { Task } from './task.types.js'
+import type { TaskRow } from './task-rows.js'
 import { GET_TASK, requireTaskRow, toTask } from './task-rows.js'
 import { canTransitionTask, inferTaskType, retypeForParent, taskParentAllowed } from './task-rules.js'
 import type { Actor, TasksContext } from './tasks-context.js'
@@ -28,7 +29,7 @@ import type {
   TaskListFilter,
   TaskWriteOptions,
   UpdateTaskInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import {
   ArchiveTaskOptionsSchema,
   CreateTaskSchema,
@@ -270,6 +271,7 @@ export class TaskItems {
   readonly #ctx: TasksContext
   readonly #lists = new Map<string, QueryTemplate<ListParams, TaskRow>>()
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -29,7 +29,7 @@ import type {
   RecordGateInput,
   SetPipelineStatusInput,
   ValidateStageInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import {
   AddEvidenceSchema,
   AdvanceStageSchema,
@@ -398,6 +398,7 @@ const SkipReasonSchema = z.string().min(1).max(500)
 export class TaskLifecycle {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

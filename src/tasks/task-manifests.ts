@@ -14,7 +14,12 @@ import { template } from '../sqlite/query-template.js'
 import { requireTaskRow } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
 import type { LifecycleStageName, ManifestStatus, PipelineManifestStatus } from './tasks.enums.js'
-import type { AddManifestEntryInput, TaskMutationOptions, PipelineManifestFilter, RecordPipelineManifestInput } from './tasks.schemas.js'
+import type {
+  AddManifestEntryInput,
+  TaskMutationOptions,
+  PipelineManifestFilter,
+  RecordPipelineManifestInput,
+} from './tasks.types.js'
 import {
   AddManifestEntrySchema,
   TaskMutationOptionsSchema,
@@ -155,6 +160,7 @@ const IdSchema = z.string().min(1).max(100)
 export class TaskManifests {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

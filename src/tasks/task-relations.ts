@@ -9,7 +9,10 @@ import { requireTaskRow } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
 import type { TaskRelationType } from './tasks.enums.js'
 import { TASK_RELATION_TYPES } from './tasks.enums.js'
-import type { AddTaskRelationInput, TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  AddTaskRelationInput,
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { AddTaskRelationSchema, TaskMutationOptionsSchema, TaskIdSchema } from './tasks.schemas.js'
 import type { TaskRelationsTable, TasksDatabase } from './tasks.tables.js'
 import { z } from 'zod'
@@ -101,6 +104,7 @@ const RelationTypeSchema = z.enum(TASK_RELATION_TYPES)
 export class TaskRelations {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

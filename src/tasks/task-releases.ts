@@ -13,7 +13,11 @@ import { requireTaskRow } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
 import type { ReleaseStatus } from './tasks.enums.js'
 import { RELEASE_STATUSES } from './tasks.enums.js'
-import type { AdvanceReleaseInput, CreateReleaseInput, TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  AdvanceReleaseInput,
+  CreateReleaseInput,
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { AdvanceReleaseSchema, CreateReleaseSchema, TaskMutationOptionsSchema } from './tasks.schemas.js'
 import type { ReleaseManifestsTable, TasksDatabase } from './tasks.tables.js'
 
@@ -118,6 +122,7 @@ const ReleaseVersionSchema = z.string().min(1).max(100)
 export class TaskReleases {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

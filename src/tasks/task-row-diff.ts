@@ -8,7 +8,8 @@
 import type { CompiledQuery } from 'kysely'
 
 import { rawQuery } from '../sqlite/database.js'
-import type { Task, TaskRow } from './task-rows.js'
+import type { Task } from './task.types.js'
+import type { TaskRow } from './task-rows.js'
 import type { TasksContext } from './tasks-context.js'
 
 /** The `UPDATE … RETURNING *` text for one set of changed columns, built once per set. */

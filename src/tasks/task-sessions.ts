@@ -23,7 +23,7 @@ import type {
   TaskSessionListFilter,
   TaskSessionScope,
   UpsertTaskSessionInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import {
   EndTaskSessionSchema,
   TaskMutationOptionsSchema,
@@ -37,6 +37,8 @@ import {
 } from './tasks.schemas.js'
 import type { SessionsTable, TasksDatabase, TaskWorkHistoryTable } from './tasks.tables.js'
 import { z } from 'zod'
+
+import type * as Types from './tasks.types.js'
 
 type SessionRow = Selectable<SessionsTable>
 type SessionValues = Omit<SessionRow, 'scope_key'>
@@ -260,7 +262,8 @@ export interface WriterFence {
 const WriterFenceSchema = z.object({ name: z.string().min(1).max(128), token: z.number().int().min(1) })
 const NativeSessionIdSchema = z.string().min(1).max(200)
 const TouchActivitySchema = z.strictObject({ coalesceMs: z.number().int().min(0).max(3_600_000).optional(), fence: WriterFenceSchema.optional() })
-const SessionActivityFilterSchema = z.strictObject({
+/** @internal Exported for test/types/tasks.types.test-d.ts. */
+export const SessionActivityFilterSchema = z.strictObject({
   computer: z.string().min(1).max(200).optional(),
   status: z.enum(['creating', 'active', 'suspended', 'ended', 'orphaned']).optional(),
   limit: z.number().int().min(1).max(1000).optional(),
@@ -275,7 +278,7 @@ const SessionActivityFilterSchema = z.strictObject({
  * const filter: SessionActivityFilter = { computer: 'mbp', status: 'active', limit: 20 }
  * ```
  */
-export type SessionActivityFilter = z.input<typeof SessionActivityFilterSchema>
+export type SessionActivityFilter = Types.SessionActivityFilter
 
 /**
  * Sessions of tasks.db, as `tasks.sessions`.
@@ -315,6 +318,7 @@ export type SessionActivityFilter = z.input<typeof SessionActivityFilterSchema>
 export class TaskSessions {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

@@ -56,6 +56,7 @@ const toEntry = (row: Selectable<StatusRegistryTable>): StatusRegistryEntry => (
 export class TaskStatusRegistry {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

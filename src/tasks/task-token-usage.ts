@@ -7,13 +7,16 @@ import type { RawBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
-import type { TimeInput } from '../sqlite/time-input.js'
+import type { TimeInput } from '../sqlite/time-input.types.js'
 import { toIso } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import type { TasksContext } from './tasks-context.js'
 import type { TokenConfidence, TokenMethod, TokenTransport } from './tasks.enums.js'
-import type { RecordTokenUsageInput, TokenAggregateQuery } from './tasks.schemas.js'
+import type {
+  RecordTokenUsageInput,
+  TokenAggregateQuery,
+} from './tasks.types.js'
 import { RecordTokenUsageSchema, TaskIdSchema, TaskSessionIdSchema, TasksNameSchema, TasksPageLimitSchema, TasksTimestampSchema, TokenAggregateQuerySchema } from './tasks.schemas.js'
 import type { TasksDatabase, TokenUsageTable } from './tasks.tables.js'
 
@@ -142,6 +145,7 @@ const ListTokenUsageSchema = z.strictObject({
 export class TaskTokenUsage {
   readonly #ctx: TasksContext
 
+  /** @internal Created by the repository. */
   constructor(ctx: TasksContext) {
     this.#ctx = ctx
   }

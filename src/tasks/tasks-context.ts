@@ -15,7 +15,9 @@ import { uuidv7Generator } from '../sqlite/ids.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { TaskAuditEntityType } from './tasks.enums.js'
-import type { TaskMutationOptions } from './tasks.schemas.js'
+import type {
+  TaskMutationOptions,
+} from './tasks.types.js'
 import { TaskMutationOptionsSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 

@@ -27,7 +27,7 @@ import { TaskLifecycle } from './task-lifecycle.js'
 import { TaskManifests } from './task-manifests.js'
 import { TaskRelations } from './task-relations.js'
 import { TaskReleases } from './task-releases.js'
-import type { Task } from './task-rows.js'
+import type { Task } from './task.types.js'
 import { TaskSessions } from './task-sessions.js'
 import { TaskStatusRegistry } from './task-status-registry.js'
 import { TaskTokenUsage } from './task-token-usage.js'
@@ -40,7 +40,7 @@ import type {
   TaskListFilter,
   TaskWriteOptions,
   UpdateTaskInput,
-} from './tasks.schemas.js'
+} from './tasks.types.js'
 import { TasksNameSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 import { TASKS_STORE } from './tasks.store.js'
@@ -115,7 +115,7 @@ function settingsInput(options: TasksRepositoryOptions) {
  * const { items: [next] } = await tasks.dependencies.ready() // t1
  * ```
  */
-export class TasksRepository extends StoreRepository<TasksDatabase> {
+export class TasksRepository extends StoreRepository<'tasks'> {
   // Each aggregate is a class in its own file whose constructor takes the shared
   // TasksContext (database, clock, ids, validation, the audit writer). Adding one
   // is two lines: its import and its property below.

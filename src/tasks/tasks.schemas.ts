@@ -7,6 +7,8 @@
  */
 import { z } from 'zod'
 
+import type * as Types from './tasks.types.js'
+
 import { timeInput } from '../sqlite/time-input.js'
 
 import {
@@ -164,7 +166,7 @@ export const TaskMutationOptionsSchema = z.strictObject({
   requestId: z.string().min(1).max(200).optional(),
 })
 /** Input of {@link TaskMutationOptionsSchema}. */
-export type TaskMutationOptions = z.input<typeof TaskMutationOptionsSchema>
+export type TaskMutationOptions = Types.TaskMutationOptions
 
 const shortText = z.string().min(1).max(500)
 const stringList = (max: number, itemMax: number) => z.array(z.string().min(1).max(itemMax)).max(max)
@@ -189,7 +191,7 @@ export const TaskVerificationSchema = z.looseObject({
   failureLog: z.array(z.json()).optional(),
 })
 /** Input of {@link TaskVerificationSchema}. */
-export type TaskVerification = z.infer<typeof TaskVerificationSchema>
+export type TaskVerification = Types.TaskVerification
 
 const taskFields = {
   description: z.string().min(1).max(20_000).nullable().optional(),
@@ -231,7 +233,7 @@ export const CreateTaskSchema = z.strictObject({
   dependsOn: z.array(TaskIdSchema).max(1000).optional(),
 })
 /** Input of {@link CreateTaskSchema}. */
-export type CreateTaskInput = z.input<typeof CreateTaskSchema>
+export type CreateTaskInput = Types.CreateTaskInput
 
 /**
  * Input of `tasks.update`: the fields to change (at least one). Moving a task in
@@ -252,7 +254,7 @@ export const UpdateTaskSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to update' })
 /** Input of {@link UpdateTaskSchema}. */
-export type UpdateTaskInput = z.input<typeof UpdateTaskSchema>
+export type UpdateTaskInput = Types.UpdateTaskInput
 
 /**
  * Options of a task write: who acts, plus optimistic concurrency and fencing.
@@ -270,7 +272,7 @@ export const TaskWriteOptionsSchema = TaskMutationOptionsSchema.extend({
   claimToken: z.number().int().min(1).optional(),
 })
 /** Input of {@link TaskWriteOptionsSchema}. */
-export type TaskWriteOptions = z.input<typeof TaskWriteOptionsSchema>
+export type TaskWriteOptions = Types.TaskWriteOptions
 
 /**
  * Options of `tasks.archive`.
@@ -287,7 +289,7 @@ export const ArchiveTaskOptionsSchema = TaskWriteOptionsSchema.extend({
   force: z.boolean().optional(),
 })
 /** Input of {@link ArchiveTaskOptionsSchema}. */
-export type ArchiveTaskOptions = z.input<typeof ArchiveTaskOptionsSchema>
+export type ArchiveTaskOptions = Types.ArchiveTaskOptions
 
 /**
  * Options of `tasks.restore`.
@@ -302,7 +304,7 @@ export const RestoreTaskOptionsSchema = TaskWriteOptionsSchema.extend({
   cascade: z.boolean().optional(),
 })
 /** Input of {@link RestoreTaskOptionsSchema}. */
-export type RestoreTaskOptions = z.input<typeof RestoreTaskOptionsSchema>
+export type RestoreTaskOptions = Types.RestoreTaskOptions
 
 /**
  * Filter and page of `tasks.list`. Every filter is optional and they combine with
@@ -333,7 +335,7 @@ export const TaskListFilterSchema = z.strictObject({
   cursor: TasksCursorSchema.optional(),
 })
 /** Input of {@link TaskListFilterSchema}. */
-export type TaskListFilter = z.input<typeof TaskListFilterSchema>
+export type TaskListFilter = Types.TaskListFilter
 
 // ── dependencies, relations, claims ───────────────────────────────────────────
 
@@ -353,7 +355,7 @@ export const TaskReadyQuerySchema = z.strictObject({
   agent: TasksNameSchema.optional(),
 })
 /** Input of {@link TaskReadyQuerySchema}. */
-export type TaskReadyQuery = z.input<typeof TaskReadyQuerySchema>
+export type TaskReadyQuery = Types.TaskReadyQuery
 
 /**
  * Input of `tasks.relations.add`.
@@ -370,7 +372,7 @@ export const AddTaskRelationSchema = z.strictObject({
   reason: shortText.nullable().optional(),
 })
 /** Input of {@link AddTaskRelationSchema}. */
-export type AddTaskRelationInput = z.input<typeof AddTaskRelationSchema>
+export type AddTaskRelationInput = Types.AddTaskRelationInput
 
 /**
  * Input of `tasks.claims.claim` and `claimNext`.
@@ -385,7 +387,7 @@ export const ClaimTaskSchema = z.strictObject({
   ttlMs: TaskLeaseTtlSchema,
 })
 /** Input of {@link ClaimTaskSchema}. */
-export type ClaimTaskInput = z.input<typeof ClaimTaskSchema>
+export type ClaimTaskInput = Types.ClaimTaskInput
 
 // ── sessions ───────────────────────────────────────────────────────────────────
 
@@ -402,7 +404,7 @@ export const TaskSessionScopeSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('epic'), epicId: TaskIdSchema }),
 ])
 /** Input of {@link TaskSessionScopeSchema}. */
-export type TaskSessionScope = z.infer<typeof TaskSessionScopeSchema>
+export type TaskSessionScope = Types.TaskSessionScope
 
 const sessionFields = {
   agent: TasksNameSchema.nullable().optional(),
@@ -446,7 +448,7 @@ export const StartTaskSessionSchema = z.strictObject({
   ...sessionFields,
 })
 /** Input of {@link StartTaskSessionSchema}. */
-export type StartTaskSessionInput = z.input<typeof StartTaskSessionSchema>
+export type StartTaskSessionInput = Types.StartTaskSessionInput
 
 /**
  * Input of `tasks.sessions.upsert`: the TeleClaude daemon's idempotent write by
@@ -472,7 +474,7 @@ export const UpsertTaskSessionSchema = z.strictObject({
   metadata: TasksJsonObjectSchema.optional(),
 })
 /** Input of {@link UpsertTaskSessionSchema}. */
-export type UpsertTaskSessionInput = z.input<typeof UpsertTaskSessionSchema>
+export type UpsertTaskSessionInput = Types.UpsertTaskSessionInput
 
 /**
  * Input of `tasks.sessions.end`.
@@ -488,7 +490,7 @@ export const EndTaskSessionSchema = z.strictObject({
   handoff: TasksJsonValueSchema.optional(),
 })
 /** Input of {@link EndTaskSessionSchema}. */
-export type EndTaskSessionInput = z.input<typeof EndTaskSessionSchema>
+export type EndTaskSessionInput = Types.EndTaskSessionInput
 
 /**
  * Input of `tasks.sessions.handoff`: end one session and start its successor in
@@ -513,7 +515,7 @@ export const TaskSessionHandoffSchema = z.strictObject({
   }),
 })
 /** Input of {@link TaskSessionHandoffSchema}. */
-export type TaskSessionHandoffInput = z.input<typeof TaskSessionHandoffSchema>
+export type TaskSessionHandoffInput = Types.TaskSessionHandoffInput
 
 /**
  * Filter of `tasks.sessions.list` (newest first).
@@ -530,7 +532,7 @@ export const TaskSessionListFilterSchema = z.strictObject({
   cursor: TasksCursorSchema.optional(),
 })
 /** Input of {@link TaskSessionListFilterSchema}. */
-export type TaskSessionListFilter = z.input<typeof TaskSessionListFilterSchema>
+export type TaskSessionListFilter = Types.TaskSessionListFilter
 
 // ── lifecycle ──────────────────────────────────────────────────────────────────
 
@@ -565,7 +567,7 @@ export const RecordGateSchema = z.strictObject({
     .default([]),
 })
 /** Input of {@link RecordGateSchema}. */
-export type RecordGateInput = z.input<typeof RecordGateSchema>
+export type RecordGateInput = Types.RecordGateInput
 
 /**
  * Input of `tasks.lifecycle.addEvidence`.
@@ -584,7 +586,7 @@ export const AddEvidenceSchema = z.strictObject({
   gateResultId: z.string().min(1).max(100).optional(),
 })
 /** Input of {@link AddEvidenceSchema}. */
-export type AddEvidenceInput = z.input<typeof AddEvidenceSchema>
+export type AddEvidenceInput = Types.AddEvidenceInput
 
 /**
  * Input of `tasks.lifecycle.advance`: complete the current stage and start `to`
@@ -605,7 +607,7 @@ export const AdvanceStageSchema = z.strictObject({
   expectedVersion: z.number().int().min(1).optional(),
 })
 /** Input of {@link AdvanceStageSchema}. */
-export type AdvanceStageInput = z.input<typeof AdvanceStageSchema>
+export type AdvanceStageInput = Types.AdvanceStageInput
 
 /**
  * Input of `tasks.lifecycle.setStatus`.
@@ -620,7 +622,7 @@ export const SetPipelineStatusSchema = z.strictObject({
   reason: shortText.optional(),
 })
 /** Input of {@link SetPipelineStatusSchema}. */
-export type SetPipelineStatusInput = z.input<typeof SetPipelineStatusSchema>
+export type SetPipelineStatusInput = Types.SetPipelineStatusInput
 
 /**
  * Input of `tasks.lifecycle.validateStage`: record the review of a stage's output.
@@ -637,7 +639,7 @@ export const ValidateStageSchema = z.strictObject({
   outputFile: z.string().min(1).max(1000).optional(),
 })
 /** Input of {@link ValidateStageSchema}. */
-export type ValidateStageInput = z.input<typeof ValidateStageSchema>
+export type ValidateStageInput = Types.ValidateStageInput
 
 /**
  * Input of `tasks.manifests.addEntry`.
@@ -660,7 +662,7 @@ export const AddManifestEntrySchema = z.strictObject({
   linkedTasks: z.array(TaskIdSchema).max(500).default([]),
 })
 /** Input of {@link AddManifestEntrySchema}. */
-export type AddManifestEntryInput = z.input<typeof AddManifestEntrySchema>
+export type AddManifestEntryInput = Types.AddManifestEntryInput
 
 /**
  * Input of `tasks.manifests.record`: a pipeline manifest record (agent output,
@@ -683,7 +685,7 @@ export const RecordPipelineManifestSchema = z.strictObject({
   metadata: TasksJsonObjectSchema.default({}),
 })
 /** Input of {@link RecordPipelineManifestSchema}. */
-export type RecordPipelineManifestInput = z.input<typeof RecordPipelineManifestSchema>
+export type RecordPipelineManifestInput = Types.RecordPipelineManifestInput
 
 /**
  * Filter of `tasks.manifests.list` (newest first).
@@ -702,7 +704,7 @@ export const PipelineManifestFilterSchema = z.strictObject({
   limit: TasksPageLimitSchema.optional(),
 })
 /** Input of {@link PipelineManifestFilterSchema}. */
-export type PipelineManifestFilter = z.input<typeof PipelineManifestFilterSchema>
+export type PipelineManifestFilter = Types.PipelineManifestFilter
 
 /**
  * Input of `tasks.releases.create`.
@@ -722,7 +724,7 @@ export const CreateReleaseSchema = z.strictObject({
   previousVersion: z.string().min(1).max(100).optional(),
 })
 /** Input of {@link CreateReleaseSchema}. */
-export type CreateReleaseInput = z.input<typeof CreateReleaseSchema>
+export type CreateReleaseInput = Types.CreateReleaseInput
 
 /**
  * Input of `tasks.releases.advance`: move a release to a later status, setting the
@@ -742,7 +744,7 @@ export const AdvanceReleaseSchema = z.strictObject({
   npmDistTag: z.string().min(1).max(100).optional(),
 })
 /** Input of {@link AdvanceReleaseSchema}. */
-export type AdvanceReleaseInput = z.input<typeof AdvanceReleaseSchema>
+export type AdvanceReleaseInput = Types.AdvanceReleaseInput
 
 // ── ADRs ───────────────────────────────────────────────────────────────────────
 
@@ -781,7 +783,7 @@ export const CreateAdrSchema = z.strictObject({
   tasks: z.array(TaskIdSchema).max(1000).optional(),
 })
 /** Input of {@link CreateAdrSchema}. */
-export type CreateAdrInput = z.input<typeof CreateAdrSchema>
+export type CreateAdrInput = Types.CreateAdrInput
 
 /**
  * Input of `tasks.adrs.update` (relations change through `relate`/`unrelate`).
@@ -799,7 +801,7 @@ export const UpdateAdrSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to update' })
 /** Input of {@link UpdateAdrSchema}. */
-export type UpdateAdrInput = z.input<typeof UpdateAdrSchema>
+export type UpdateAdrInput = Types.UpdateAdrInput
 
 /**
  * Filter of `tasks.adrs.list`.
@@ -816,7 +818,7 @@ export const AdrListFilterSchema = z.strictObject({
   limit: TasksPageLimitSchema.optional(),
 })
 /** Input of {@link AdrListFilterSchema}. */
-export type AdrListFilter = z.input<typeof AdrListFilterSchema>
+export type AdrListFilter = Types.AdrListFilter
 
 /**
  * An ADR ↔ task link type, validated.
@@ -867,7 +869,7 @@ export const TaskAuditFilterSchema = z.strictObject({
   errorCode: z.string().min(1).max(100).optional(),
 })
 /** Input of {@link TaskAuditFilterSchema}. */
-export type TaskAuditFilter = z.input<typeof TaskAuditFilterSchema>
+export type TaskAuditFilter = Types.TaskAuditFilter
 
 /**
  * Input of `tasks.audit.record`: one operation of CLEO's audit trail (what was
@@ -893,7 +895,7 @@ export const RecordAuditOperationSchema = z
   })
   .refine((o) => o.errorCode === undefined || !o.success, { path: ['errorCode'], message: 'errorCode is only for a failed operation' })
 /** Input of {@link RecordAuditOperationSchema}. */
-export type RecordAuditOperationInput = z.input<typeof RecordAuditOperationSchema>
+export type RecordAuditOperationInput = Types.RecordAuditOperationInput
 
 /**
  * Input of `tasks.tokens.record`. `totalTokens` defaults to input + output.
@@ -928,7 +930,7 @@ export const RecordTokenUsageSchema = z.strictObject({
   at: TasksTimestampSchema.optional(),
 })
 /** Input of {@link RecordTokenUsageSchema}. */
-export type RecordTokenUsageInput = z.input<typeof RecordTokenUsageSchema>
+export type RecordTokenUsageInput = Types.RecordTokenUsageInput
 
 /**
  * Query of `tasks.tokens.aggregate`: totals grouped by one dimension within an
@@ -948,7 +950,7 @@ export const TokenAggregateQuerySchema = z.strictObject({
   until: TasksTimestampSchema.optional(),
 })
 /** Input of {@link TokenAggregateQuerySchema}. */
-export type TokenAggregateQuery = z.input<typeof TokenAggregateQuerySchema>
+export type TokenAggregateQuery = Types.TokenAggregateQuery
 
 /**
  * Input of `tasks.externalLinks.link`: unique per (task, provider, external id).
@@ -969,7 +971,7 @@ export const LinkExternalTaskSchema = z.strictObject({
   metadata: TasksJsonObjectSchema.default({}),
 })
 /** Input of {@link LinkExternalTaskSchema}. */
-export type LinkExternalTaskInput = z.input<typeof LinkExternalTaskSchema>
+export type LinkExternalTaskInput = Types.LinkExternalTaskInput
 
 /**
  * Input of `tasks.agentInstances.register`.
@@ -989,7 +991,7 @@ export const RegisterAgentInstanceSchema = z.strictObject({
   metadata: TasksJsonObjectSchema.default({}),
 })
 /** Input of {@link RegisterAgentInstanceSchema}. */
-export type RegisterAgentInstanceInput = z.input<typeof RegisterAgentInstanceSchema>
+export type RegisterAgentInstanceInput = Types.RegisterAgentInstanceInput
 
 /**
  * Input of `tasks.agentInstances.heartbeat`: proves the instance is alive and may update
@@ -1009,7 +1011,7 @@ export const AgentHeartbeatSchema = z.strictObject({
   metadata: TasksJsonObjectSchema.optional(),
 })
 /** Input of {@link AgentHeartbeatSchema}. */
-export type AgentHeartbeatInput = z.input<typeof AgentHeartbeatSchema>
+export type AgentHeartbeatInput = Types.AgentHeartbeatInput
 
 /**
  * Filter of `tasks.agentInstances.list`.
@@ -1026,7 +1028,7 @@ export const AgentInstanceFilterSchema = z.strictObject({
   limit: TasksPageLimitSchema.optional(),
 })
 /** Input of {@link AgentInstanceFilterSchema}. */
-export type AgentInstanceFilter = z.input<typeof AgentInstanceFilterSchema>
+export type AgentInstanceFilter = Types.AgentInstanceFilter
 
 /**
  * A status registry entity type, validated.

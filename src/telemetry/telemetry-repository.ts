@@ -19,7 +19,11 @@ import { validate } from '../sqlite/validate.js'
 import { template } from '../sqlite/query-template.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
-import type { TelemetryAggregateOptions, TelemetryEventInput, TelemetryRetention } from './telemetry.schemas.js'
+import type {
+  TelemetryAggregateOptions,
+  TelemetryEventInput,
+  TelemetryRetention,
+} from './telemetry.types.js'
 import { TelemetryAggregateOptionsSchema, TelemetryEventInputSchema, TelemetryRetentionSchema } from './telemetry.schemas.js'
 import type { TelemetryDatabase, TelemetryEventsTable } from './telemetry.tables.js'
 import { TELEMETRY_STORE } from './telemetry.store.js'
@@ -131,7 +135,7 @@ function toTime(value: number | string): number {
  * const stats = await ws.telemetry?.aggregate({ window: 'day' })
  * ```
  */
-export class TelemetryRepository extends StoreRepository<TelemetryDatabase> {
+export class TelemetryRepository extends StoreRepository<'telemetry'> {
   readonly #retention: TelemetryRetention
   #optedOut = false
   #installId: string | undefined

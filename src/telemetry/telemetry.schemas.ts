@@ -8,6 +8,8 @@
  */
 import { z } from 'zod'
 
+import type * as Types from './telemetry.types.js'
+
 import { timeInput } from '../sqlite/time-input.js'
 
 const ident = (max: number) =>
@@ -50,7 +52,7 @@ export const TelemetryEventInputSchema = z.strictObject({
     .optional(),
 })
 /** Input of `telemetry.record`. */
-export type TelemetryEventInput = z.input<typeof TelemetryEventInputSchema>
+export type TelemetryEventInput = Types.TelemetryEventInput
 
 /** How long events are kept. */
 export const TelemetryRetentionSchema = z.strictObject({
@@ -60,7 +62,7 @@ export const TelemetryRetentionSchema = z.strictObject({
   maxRows: z.int().min(1).default(100_000),
 })
 /** How long events are kept (see {@link TelemetryRetentionSchema}). */
-export type TelemetryRetention = z.output<typeof TelemetryRetentionSchema>
+export type TelemetryRetention = Types.TelemetryRetention
 
 /** Options of `telemetry.aggregate`. */
 export const TelemetryAggregateOptionsSchema = z.strictObject({
@@ -74,4 +76,4 @@ export const TelemetryAggregateOptionsSchema = z.strictObject({
   command: TelemetryCommandSchema.optional(),
 })
 /** Options of `telemetry.aggregate`. */
-export type TelemetryAggregateOptions = z.input<typeof TelemetryAggregateOptionsSchema>
+export type TelemetryAggregateOptions = Types.TelemetryAggregateOptions

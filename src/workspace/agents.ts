@@ -38,11 +38,14 @@ import { visibleAgents } from '../signaldock/agent-visibility.js'
 import type { SignaldockRepository } from '../signaldock/signaldock-repository.js'
 import { AttachAgentRefSchema } from '../conduit/conduit.schemas.js'
 import { AgentSlug, RegisterAgentInput } from '../signaldock/signaldock.schemas.js'
+import type { RegisterAgentInput as RegisterAgentFields } from '../signaldock/signaldock.types.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock, toIso } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
-import type { PutAgentCredentialInput } from '../tasks/agent-credentials.js'
+import type {
+  PutAgentCredentialInput,
+} from '../tasks/tasks.types.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 
 /** Options of an attach: the project-specific role and capability override of the ref. */
@@ -109,7 +112,7 @@ const ListOptionsSchema = z.strictObject({
 export type WorkspaceAgent = VisibleAgent<SignaldockAgent>
 
 /** Input of `ws.agents.register`. */
-export type RegisterWorkspaceAgentInput = RegisterAgentInput & {
+export type RegisterWorkspaceAgentInput = RegisterAgentFields & {
   /**
    * The agent's API key in the clear: sealed here (AES-256-GCM under the machine
    * key of the global directory) before anything is stored; only the sealed text

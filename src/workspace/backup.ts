@@ -46,6 +46,8 @@ import { join, resolve } from 'node:path'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
+import type * as Types from './backup.types.js'
+
 import { BRAIN_STORE } from '../brain/brain.store.js'
 import { GLOBAL_SALT_FILE, MACHINE_KEY_FILE, installKeyFile, keyFilePaths, readKeyFile } from '../kdf/key-files.js'
 import { CONDUIT_STORE } from '../conduit/conduit.store.js'
@@ -58,19 +60,18 @@ import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { DatabaseSync } from '../sqlite/node-sqlite.js'
 import { loadNodeSqlite } from '../sqlite/node-sqlite.js'
-import type { StoreDefinition, StoreName } from '../sqlite/store-definition.js'
+import type { StoreDefinition } from '../sqlite/store-definition.js'
+import type { StoreName } from '../sqlite/store-name.js'
 import { APPLICATION_IDS } from '../sqlite/store-definition.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import { validate } from '../sqlite/validate.js'
 import { TASKS_STORE } from '../tasks/tasks.store.js'
 import { TELEMETRY_STORE } from '../telemetry/telemetry.store.js'
-
-/** The `format` of a backup manifest. */
-export const WORKSPACE_BACKUP_FORMAT = 'cleo-store-backup'
-/** The manifest file inside a backup folder. */
-export const WORKSPACE_BACKUP_MANIFEST = 'manifest.json'
-/** Backups of one project kept in a folder by default. */
-export const DEFAULT_BACKUPS_KEPT = 10
+import { StoreNameSchema, WorkspaceBackupManifestSchema } from './backup.schemas.js'
+import { WORKSPACE_BACKUP_FORMAT, WORKSPACE_BACKUP_MANIFEST, DEFAULT_BACKUPS_KEPT } from './backup-format.js'
+import type { WorkspaceBackupProgress, WorkspaceBackupOptions, WorkspaceBackup, WorkspaceBackupEntry, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
+export type { WorkspaceBackupProgress, WorkspaceBackupOptions, WorkspaceBackup, WorkspaceBackupEntry, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
+export { WORKSPACE_BACKUP_FORMAT, WORKSPACE_BACKUP_MANIFEST, DEFAULT_BACKUPS_KEPT } from './backup-format.js'
 
 const STORES: Readonly<Record<StoreName, { tier: 'project' | 'global'; definition: StoreDefinition }>> = {
   tasks: { tier: 'project', definition: TASKS_STORE },
@@ -81,7 +82,6 @@ const STORES: Readonly<Record<StoreName, { tier: 'project' | 'global'; definitio
   telemetry: { tier: 'global', definition: TELEMETRY_STORE },
 }
 const STORE_ORDER: readonly StoreName[] = ['tasks', 'brain', 'conduit', 'signaldock', 'nexus', 'telemetry']
-const StoreNameSchema = z.enum(['tasks', 'brain', 'conduit', 'signaldock', 'nexus', 'telemetry'])
 /** Pages copied per backup step (between progress reports). */
 const PAGES_PER_STEP = 256
 /** Temporary backup folders older than this are left-overs of a crash and are removed. */
@@ -89,105 +89,13 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000
 const CONTEXT: ErrorContext = { store: 'workspace' }
 
 /** One store in a backup. */
-export const WorkspaceBackupStoreSchema = z
-  .strictObject({
-    store: StoreNameSchema,
-    tier: z.enum(['project', 'global']),
-    /** File name inside the backup folder: always `<store>.db`. */
-    file: z.string(),
-    /** Newest applied migration of the copy. */
-    schemaVersion: z.string().min(1),
-    /** Every applied migration of the copy, in order. */
-    migrations: z.array(z.string()),
-    bytes: z.int().min(0),
-    pages: z.int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  })
-  .refine((entry) => entry.file === `${entry.store}.db` && entry.tier === STORES[entry.store].tier, {
-    message: 'file must be <store>.db and tier must match the store',
-    path: ['file'],
-  })
-/** One store in a backup. */
-export type WorkspaceBackupStore = z.output<typeof WorkspaceBackupStoreSchema>
+export type WorkspaceBackupStore = Types.WorkspaceBackupStore
 
-/**
- * A key file in a backup (`includeKeys`).
- *
- * @example
- * ```ts
- * manifest.keys?.map((key) => key.name) // ['machine-key', 'global-salt']
- * ```
- */
-export const WorkspaceBackupKeySchema = z.strictObject({
-  name: z.enum([MACHINE_KEY_FILE, GLOBAL_SALT_FILE]),
-  /** File name inside the backup folder (the same as `name`). */
-  file: z.enum([MACHINE_KEY_FILE, GLOBAL_SALT_FILE]),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-})
 /** A key file in a backup. */
-export type WorkspaceBackupKey = z.output<typeof WorkspaceBackupKeySchema>
+export type WorkspaceBackupKey = Types.WorkspaceBackupKey
 
-/**
- * `manifest.json` of a backup folder.
- *
- * @example
- * ```ts
- * const manifest = WorkspaceBackupManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')))
- * ```
- */
-export const WorkspaceBackupManifestSchema = z.strictObject({
-  format: z.literal(WORKSPACE_BACKUP_FORMAT),
-  formatVersion: z.literal(1),
-  /** UUIDv7 of the backup. */
-  id: z.string().length(36),
-  /** ISO-8601 UTC. */
-  createdAt: z.iso.datetime(),
-  label: z.string().max(200).nullable(),
-  /** Real path of the project the backup was taken from. */
-  projectDir: z.string(),
-  /** Global directory it was taken from (null for an in-memory workspace). */
-  globalDir: z.string().nullable(),
-  projectId: z.string().nullable(),
-  stores: z.array(WorkspaceBackupStoreSchema).min(1),
-  /**
-   * Key files copied with `includeKeys` (mode 0600 in the folder): a restore onto
-   * another machine then opens every sealed credential. Absent or empty: no keys.
-   */
-  keys: z.array(WorkspaceBackupKeySchema).optional(),
-})
 /** `manifest.json` of a backup folder. */
-export type WorkspaceBackupManifest = z.output<typeof WorkspaceBackupManifestSchema>
-
-/** A progress report of `ws.backup`. */
-export interface WorkspaceBackupProgress {
-  readonly store: StoreName
-  /** `copying` (pages move), `verifying` (integrity_check and checksum), `done`. */
-  readonly phase: 'copying' | 'verifying' | 'done'
-  /** 0-based position of this store in the backup. */
-  readonly storeIndex: number
-  readonly storeCount: number
-  readonly totalPages: number
-  readonly remainingPages: number
-}
-
-/** Options of `ws.backup`. */
-export interface WorkspaceBackupOptions {
-  /** Called as pages are copied and as each store is verified. If it throws, the backup is abandoned and the error rethrown. */
-  readonly onProgress?: (progress: WorkspaceBackupProgress) => void
-  /** Backups of this project kept in `dir`, the newest (default 10); 0 keeps all. */
-  readonly keep?: number
-  /** Only these stores (default: every open store). */
-  readonly stores?: readonly StoreName[]
-  /** Free text stored in the manifest. */
-  readonly label?: string
-  /**
-   * Also copy the global directory's `machine-key` and `global-salt` (mode 0600;
-   * listed in the manifest's `keys`), so a restore onto another machine opens every
-   * sealed credential (default false). Anyone holding the folder can then open
-   * them: keep it as safe as the keys. Not for an in-memory workspace.
-   */
-  readonly includeKeys?: boolean
-}
+export type WorkspaceBackupManifest = Types.WorkspaceBackupManifest
 
 const BackupOptionsSchema = z.strictObject({
   keep: z.int().min(0).default(DEFAULT_BACKUPS_KEPT),
@@ -207,21 +115,6 @@ const RestoreOptionsSchema = z.strictObject({
 /** Throws `VALIDATION` naming an unknown or mistyped option of `CleoWorkspace.restore`. */
 export function checkRestoreOptions(options: unknown): void {
   validate(RestoreOptionsSchema, options, 'workspace.restore', CONTEXT)
-}
-
-/** A finished backup. */
-export interface WorkspaceBackup {
-  /** Absolute path of the backup folder (pass it to `CleoWorkspace.restore`). */
-  readonly path: string
-  readonly manifest: WorkspaceBackupManifest
-  /** Older backup folders removed by rotation. */
-  readonly removed: readonly string[]
-}
-
-/** A backup found by {@link listWorkspaceBackups}. */
-export interface WorkspaceBackupEntry {
-  readonly path: string
-  readonly manifest: WorkspaceBackupManifest
 }
 
 /** What `ws.backup` needs from a workspace. */
@@ -557,40 +450,6 @@ function copyKeyFiles(globalDir: string, folder: string): WorkspaceBackupKey[] {
     keys.push({ name, file: name, sha256: createHash('sha256').update(bytes).digest('hex') })
   }
   return keys
-}
-
-/** Options of `CleoWorkspace.restore`. */
-export interface WorkspaceRestoreOptions {
-  /** Global directory to restore the global stores into (default: as `CleoWorkspace.open`). */
-  readonly globalDir?: string
-  /** Only these stores (default: every store in the backup). */
-  readonly stores?: readonly StoreName[]
-  /**
-   * Keep the replaced files (and their -wal/-shm) in a `restore-replaced-<time>` folder
-   * beside them (default true); false deletes them.
-   */
-  readonly keepReplaced?: boolean
-  /**
-   * Install the backup's key files (when it was made with `includeKeys`) into the
-   * global directory (default true). A key file already there with other bytes is
-   * never overwritten: the restore is refused with `CONFLICT` before anything is
-   * touched; pass false to restore without the keys (agents whose seals then do not
-   * open are marked `requiresReauth` at the next open).
-   */
-  readonly includeKeys?: boolean
-}
-
-/** What `CleoWorkspace.restore` did. */
-export interface WorkspaceRestoreResult {
-  readonly manifest: WorkspaceBackupManifest
-  /** Each restored store and the file it now lives in. */
-  readonly restored: ReadonlyArray<{ readonly store: StoreName; readonly path: string }>
-  /** Where the replaced files were moved (one folder per tier), when kept. */
-  readonly replacedDirs: readonly string[]
-  /** Stores whose previous file was damaged (could not be locked, was replaced all the same). */
-  readonly damaged: readonly StoreName[]
-  /** Key files of the backup installed (`created`) or found identical (`same`). */
-  readonly keys: ReadonlyArray<{ readonly name: string; readonly outcome: 'created' | 'same' }>
 }
 
 /** Where a restore writes, resolved by the caller. */

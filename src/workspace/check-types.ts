@@ -8,7 +8,7 @@
  */
 import type { SignaldockRepository } from '../signaldock/signaldock-repository.js'
 import type { Clock } from '../sqlite/clock.js'
-import type { StoreName } from '../sqlite/store-definition.js'
+import type { StoreName } from '../sqlite/store-name.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 
 /** Where a finding was made: a store, or the workspace as a whole. */

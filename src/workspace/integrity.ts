@@ -18,6 +18,7 @@
  */
 import { existsSync } from 'node:fs'
 
+import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
@@ -26,7 +27,7 @@ import type { NexusProject } from '../nexus/project-registry.js'
 import { toIso } from '../sqlite/clock.js'
 import type { Clock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
-import type { StoreName } from '../sqlite/store-definition.js'
+import type { StoreName } from '../sqlite/store-name.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import type { TasksRepository } from '../tasks/tasks-repository.js'
 import { readProjectId, registerWorkspaceProject } from './registration.js'
@@ -152,7 +153,7 @@ export const SQLITE_INTEGRITY_CHECK: WorkspaceCheck = Object.freeze({
     for (const store of stores) {
       const repo = target.stores[store as StoreName]
       if (!repo) continue
-      await repo.kysely.transaction().execute((trx) => sql`REINDEX`.execute(trx))
+      await (repo.kysely as unknown as Kysely<unknown>).transaction().execute((trx) => sql`REINDEX`.execute(trx))
       actions.push({ check: 'sqlite.integrity', store, action: 'rebuilt every index (REINDEX)', changes: 0, ok: true })
     }
     return actions

@@ -23,7 +23,7 @@ import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock, sameWorkspac
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
-import type { EngineOptions } from '../sqlite/open-database.js'
+import type { EngineOptions } from '../sqlite/engine-options.js'
 import { MEMORY, probeStoreFile } from '../sqlite/open-database.js'
 import type { StoreDefinition } from '../sqlite/store-definition.js'
 import { BRAIN_STORE } from '../brain/brain.store.js'
@@ -32,28 +32,20 @@ import { NEXUS_STORE } from '../nexus/nexus.store.js'
 import { SIGNALDOCK_STORE } from '../signaldock/signaldock.store.js'
 import { TASKS_STORE } from '../tasks/tasks.store.js'
 import { TELEMETRY_STORE } from '../telemetry/telemetry.store.js'
-import type { StoreName } from '../sqlite/store-definition.js'
+import type { StoreName } from '../sqlite/store-name.js'
 import type { StoreRepository } from '../sqlite/store-repository.js'
 import { TasksRepository } from '../tasks/tasks-repository.js'
 import { TelemetryRepository } from '../telemetry/telemetry-repository.js'
-import type { TelemetryRetention } from '../telemetry/telemetry.schemas.js'
+import type {
+  TelemetryRetention,
+} from '../telemetry/telemetry.types.js'
 import { TelemetryRetentionSchema } from '../telemetry/telemetry.schemas.js'
 import { REPOSITORY_OPTION_SHAPE } from '../sqlite/options.js'
 import { validate } from '../sqlite/validate.js'
-import type {
-  WorkspaceBackup,
-  WorkspaceBackupOptions,
-  WorkspaceRestoreOptions,
-  WorkspaceRestoreResult,
-} from './backup.js'
+import type { WorkspaceBackup, WorkspaceBackupOptions, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
 import { backupWorkspace, checkRestoreOptions, deleteDatabaseFiles, restoreWorkspace } from './backup.js'
-import type {
-  WorkspaceCheckOptions,
-  WorkspaceCheckReport,
-  WorkspaceCheckTarget,
-  WorkspaceRepairOptions,
-  WorkspaceRepairReport,
-} from './integrity.js'
+import type { WorkspaceCheckOptions, WorkspaceCheckReport, WorkspaceRepairOptions, WorkspaceRepairReport } from './integrity.js'
+import type { WorkspaceCheckTarget } from './check-types.js'
 import { checkCheckOptions, checkWorkspace, repairWorkspace } from './integrity.js'
 import type { GuardedStores } from './guards.js'
 import { workspaceKnownReferences, workspaceReferenceGuard } from './guards.js'
