@@ -215,6 +215,26 @@ describe('tasks.db 0014: the tasks rebuild on a populated database', () => {
   })
 })
 
+describe('numbering in CLEO\'s form', () => {
+  it('a store whose format is cleo continues T004 after T003, pads to three digits and grows past 999', async () => {
+    const { TasksRepository } = await import('../../src/tasks/index.js')
+    const tasks = await TasksRepository.open(join(tempDir(), 'tasks.db'))
+    try {
+      expect((await tasks.create({ title: 'plain first' })).id).toBe('T1')
+      await sql`UPDATE schema_meta SET value = 'cleo' WHERE key = 'task_id_format'`.execute(tasks.kysely)
+      await sql`UPDATE schema_meta SET value = '3' WHERE key = 'task_id_sequence'`.execute(tasks.kysely)
+      const next = await tasks.create({ title: 'fourth', dependsOn: ['T1'] })
+      expect(next.id).toBe('T004')
+      expect((await tasks.get('T004')).title).toBe('fourth')
+      await sql`UPDATE schema_meta SET value = '998' WHERE key = 'task_id_sequence'`.execute(tasks.kysely)
+      expect((await tasks.create({ title: 'n999' })).id).toBe('T999')
+      expect((await tasks.create({ title: 'n1000', parentId: undefined })).id).toBe('T1000')
+    } finally {
+      await tasks.close()
+    }
+  })
+})
+
 describe('TASKS_STORE', () => {
   it('declares 0014 a table rebuild', () => {
     expect((TASKS_STORE.migrations['0014_cleo_task_ids'] as { rebuildsTables?: boolean }).rebuildsTables).toBe(true)
