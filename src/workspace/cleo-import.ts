@@ -51,9 +51,11 @@ import type { StoreDefinition } from '../sqlite/store-definition.js'
 import { TasksRepository } from '../tasks/tasks-repository.js'
 import { TASKS_STORE } from '../tasks/tasks.store.js'
 import { importCleoBrain } from './cleo-import-brain.js'
+import { importCleoConduit } from './cleo-import-conduit.js'
 import { importCleoProjectFiles } from './cleo-import-files.js'
+import { importCleoNexus, importCleoSignaldock } from './cleo-import-global.js'
 import type { CleoImportTableReport } from './cleo-import-rows.js'
-import { ImportWriter, readTable, skip, tableNames, tableReport } from './cleo-import-rows.js'
+import { ImportWriter, tableNames } from './cleo-import-rows.js'
 import { importCleoTasks } from './cleo-import-tasks.js'
 import { PROJECT_DIR_NAME, STORE_FILES, resolveGlobalDir } from './workspace.js'
 
@@ -160,34 +162,18 @@ const KINDS: Readonly<Record<Exclude<CleoLegacyStore, 'telemetry'>, StoreKind>> 
   conduit: {
     definition: CONDUIT_STORE,
     openAndClose: (file) => openClose(ConduitRepository.open(file)),
-    fill: (cleo, _writer, reports) => notMapped(cleo, reports, 'conduit'),
+    fill: (cleo, writer, reports, now) => importCleoConduit(cleo, writer, reports, now),
   },
   nexus: {
     definition: NEXUS_STORE,
     openAndClose: (file) => openClose(NexusRepository.open(file)),
-    fill: (cleo, _writer, reports) => notMapped(cleo, reports, 'nexus'),
+    fill: (cleo, writer, reports, now) => importCleoNexus(cleo, writer, reports, now),
   },
   signaldock: {
     definition: SIGNALDOCK_STORE,
     openAndClose: (file) => openClose(SignaldockRepository.open(file)),
-    fill: (cleo, _writer, reports) => notMapped(cleo, reports, 'signaldock'),
+    fill: (cleo, writer, reports, now) => importCleoSignaldock(cleo, writer, reports, now),
   },
-}
-
-/** Bookkeeping tables of CLEO's schema machinery: never data, never reported. */
-const BOOKKEEPING = new Set(['__drizzle_migrations', '_conduit_meta', '_conduit_migrations', 'sqlite_sequence', 'sqlite_stat1', 'sqlite_stat4'])
-
-/** Reports every table of a store this version does not map as read and skipped. */
-function notMapped(cleo: DatabaseSync, reports: CleoImportTableReport[], store: string): void {
-  for (const name of tableNames(cleo).sort()) {
-    if (BOOKKEEPING.has(name) || name.includes('_fts')) continue
-    const rows = readTable(cleo, name)
-    if (rows === null) continue
-    const report = tableReport(name, null)
-    report.read = rows.length
-    reports.push(report)
-    for (const row of rows) skip(report, String(row['id'] ?? row['key'] ?? row['slug'] ?? row['agent_id'] ?? '?'), `not imported: this version does not map CLEO's ${store}.db (the original is kept in the legacy folder)`)
-  }
 }
 
 interface Candidate {
