@@ -12,6 +12,7 @@ import type { DatabaseSync } from 'node:sqlite'
 
 import type { SqliteDatabase } from '../sqlite/database.js'
 import { rawQuery } from '../sqlite/database.js'
+import { CleoStoreError } from '../sqlite/errors.js'
 
 /** One CLEO row as read (column → SQLite value). */
 export type CleoRow = Record<string, unknown>
@@ -68,15 +69,26 @@ export function tableNames(source: DatabaseSync): string[] {
   return (source.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')").all() as Array<{ name: string }>).map((r) => r.name)
 }
 
-/** Every row of `table` in CLEO's database, in rowid order when it has one; `null` when the table is absent. */
+/** The CLEO file each private copy was made from (for error messages). */
+export const COPIED_FROM = new WeakMap<DatabaseSync, { readonly store: string; readonly file: string }>()
+
+/**
+ * Every row of `table` in CLEO's database, in rowid order when it has one; `null` when
+ * the table is absent. A table SQLite cannot read is `CORRUPT`, naming CLEO's file.
+ */
 export function readTable(source: DatabaseSync, table: string): CleoRow[] | null {
   const exists = source.prepare("SELECT 1 AS x FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table)
   if (exists === undefined) return null
+  const name = `"${table.replaceAll('"', '""')}"`
   try {
-    return source.prepare(`SELECT * FROM "${table.replaceAll('"', '""')}" ORDER BY rowid`).all() as CleoRow[]
-  } catch {
-    // WITHOUT ROWID tables have no rowid to order by.
-    return source.prepare(`SELECT * FROM "${table.replaceAll('"', '""')}"`).all() as CleoRow[]
+    const withoutRowid = source.prepare("SELECT 1 AS x FROM pragma_table_list WHERE name = ? AND wr = 1").get(table) !== undefined
+    return source.prepare(`SELECT * FROM ${name}${withoutRowid ? '' : ' ORDER BY rowid'}`).all() as CleoRow[]
+  } catch (error) {
+    const origin = COPIED_FROM.get(source)
+    throw new CleoStoreError('CORRUPT', `CLEO's ${origin?.store ?? ''} table ${table} could not be read: ${(error as Error).message}; nothing was imported`, {
+      ...(origin === undefined ? {} : { store: origin.store, file: origin.file }),
+      cause: error,
+    })
   }
 }
 

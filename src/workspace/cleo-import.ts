@@ -55,7 +55,7 @@ import { importCleoConduit } from './cleo-import-conduit.js'
 import { importCleoProjectFiles } from './cleo-import-files.js'
 import { importCleoNexus, importCleoSignaldock } from './cleo-import-global.js'
 import type { CleoImportTableReport } from './cleo-import-rows.js'
-import { ImportWriter, tableNames } from './cleo-import-rows.js'
+import { COPIED_FROM, ImportWriter, tableNames } from './cleo-import-rows.js'
 import { importCleoTasks } from './cleo-import-tasks.js'
 import { PROJECT_DIR_NAME, STORE_FILES, resolveGlobalDir } from './workspace.js'
 
@@ -268,6 +268,7 @@ export async function importFromCleo(projectDir: string, options: CleoImportOpti
       const source = join(from, STORE_FILES[store])
       if (!existsSync(source)) continue
       const { dir, db } = privateCopy(source)
+      COPIED_FROM.set(db, { store, file: source })
       if (recognizeCleoStore(tableNames(db)) !== store) {
         db.close()
         rmSync(dir, { recursive: true, force: true })

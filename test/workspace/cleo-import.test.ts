@@ -6,10 +6,12 @@
  * the answers CLEO's data implies; a second run is a no-op.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 
 import { sql } from 'kysely'
+import { DatabaseSync } from 'node:sqlite'
+
 import { describe, expect, it } from 'vitest'
 
 import type { CleoImportReport } from '../../src/index.js'
@@ -134,6 +136,61 @@ describe('CleoWorkspace.importFromCleo', () => {
     const manifest = table(report, 'tasks', 'agent-outputs/MANIFEST.jsonl')
     expect(manifest).toMatchObject({ read: 4, imported: 2, skipped: 2 })
     expect(manifest.reasons.map((r) => r.reason)).toEqual(['not JSON', 'no "id"'])
+  })
+
+  it('a store that cannot be built fails the import before anything is moved: originals untouched, no staging left', async () => {
+    const { root, project, globalDir } = setup()
+    // CLEO's conduit.db gets a column whose every read fails (malformed JSON in a generated column).
+    const conduit = new DatabaseSync(join(project, '.cleo', 'conduit.db'))
+    conduit.exec("ALTER TABLE project_agent_refs ADD COLUMN boom TEXT AS (json(role)) VIRTUAL")
+    conduit.close()
+    const before = snapshot(root)
+    await expect(CleoWorkspace.importFromCleo(project, { globalDir })).rejects.toMatchObject({
+      code: 'CORRUPT',
+      store: 'conduit',
+      file: join(project, '.cleo', 'conduit.db'),
+    })
+    expect(snapshot(root)).toEqual(before)
+    // The workspace still refuses CLEO's files: nothing was half-imported.
+    await expect(CleoWorkspace.open(project, { globalDir })).rejects.toMatchObject({ code: 'WRONG_STORE', details: { reason: 'cleo-legacy' } })
+  })
+
+  it('global stores: CLEO\'s in another directory merge into existing cleo-store stores, rows present skipped; CLEO\'s files stay', async () => {
+    const root = tempDir()
+    const project = join(root, 'app')
+    const cleoGlobal = join(root, 'cleo-home')
+    const globalDir = join(root, 'store-home')
+    buildCleoInstallation(project, cleoGlobal)
+    // Another project opened first: cleo-store's global stores exist, with its registration.
+    mkdirSync(join(root, 'other'))
+    const other = await CleoWorkspace.open(join(root, 'other'), { globalDir })
+    await other.close()
+    const cleoBefore = snapshot(cleoGlobal)
+    const report = await CleoWorkspace.importFromCleo(project, { globalDir, cleoGlobalDir: cleoGlobal })
+    expect(report.stores.map((s) => [s.store, s.mode])).toEqual([
+      ['tasks', 'replace'],
+      ['brain', 'replace'],
+      ['conduit', 'replace'],
+      ['nexus', 'merge'],
+      ['signaldock', 'merge'],
+    ])
+    expect(table(report, 'nexus', 'project_registry')).toMatchObject({ read: 1, imported: 1, skipped: 0 })
+    expect(table(report, 'signaldock', 'agents')).toMatchObject({ read: 2, imported: 2, skipped: 0 })
+    expect(snapshot(cleoGlobal)).toEqual(cleoBefore)
+    expect(report.movedAside.every((m) => m.from.startsWith(join(project, '.cleo')))).toBe(true)
+    const ws = await CleoWorkspace.open(project, { globalDir })
+    try {
+      // The project keeps the id CLEO registered it under.
+      expect(ws.projectId).toBe('11111111-2222-4333-8444-555555555555')
+      expect((await ws.signaldock.agents.get('cleo-prime'))?.requiresReauth).toBe(true)
+      expect((await ws.nexus.projects.list()).map((p) => p.path).sort()).toEqual([join(root, 'app'), join(root, 'other')].sort())
+    } finally {
+      await ws.close()
+    }
+    // Again: the project stores are cleo-store's now; CLEO's global rows are all present already.
+    const again = await CleoWorkspace.importFromCleo(project, { globalDir, cleoGlobalDir: cleoGlobal })
+    expect(again.stores.map((s) => s.store)).toEqual(['nexus', 'signaldock'])
+    for (const store of again.stores) for (const t of store.tables) expect(t.imported, `${store.store}.${t.source}`).toBe(0)
   })
 
   it('options are strict and a missing project is NOT_FOUND', async () => {
