@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
@@ -429,9 +429,4 @@ async function fillAndVerify(kind: StoreKind, file: string, cleo: DatabaseSync, 
   }
   await kind.openAndClose(file)
   return tables
-}
-
-/** For tests: the staging and legacy folders under `dir`. */
-export function importFolders(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('.cleo-import-') || n.startsWith('cleo-legacy-')) : []
 }

@@ -152,7 +152,11 @@ describe('CleoWorkspace.importFromCleo', () => {
     })
     expect(snapshot(root)).toEqual(before)
     // The workspace still refuses CLEO's files: nothing was half-imported.
-    await expect(CleoWorkspace.open(project, { globalDir })).rejects.toMatchObject({ code: 'WRONG_STORE', details: { reason: 'cleo-legacy' } })
+    await expect(CleoWorkspace.open(project, { globalDir })).rejects.toMatchObject({
+      code: 'WRONG_STORE',
+      details: { reason: 'cleo-legacy' },
+      message: expect.stringContaining('CleoWorkspace.importFromCleo(projectDir)'),
+    })
   })
 
   it('global stores: CLEO\'s in another directory merge into existing cleo-store stores, rows present skipped; CLEO\'s files stay', async () => {
