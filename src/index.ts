@@ -604,11 +604,5 @@ export type {
 // CLEO's own databases (issue 18): recognised and refused (WRONG_STORE, details.reason 'cleo-legacy').
 export type { CleoLegacyStore } from './sqlite/cleo-legacy.js'
 
-// CLEO import (issue 18): CLEO's task ids (T001) kept as CLEO wrote them; CleoWorkspace.importFromCleo and its report.
-export { TASK_ID_FORMATS, TASK_ID_REGEX, formatTaskId, taskIdNumber } from './tasks/index.js'
-export type { TaskIdFormat } from './tasks/index.js'
-export { CLEO_STORE_MARKERS, recognizeCleoStore } from './sqlite/cleo-legacy.js'
-export type { CleoStoreMarkers } from './sqlite/cleo-legacy.js'
-export { parseCleoAdr } from './workspace/cleo-import-files.js'
-export type { CleoAdrFile } from './workspace/cleo-import-files.js'
+// CLEO import (issue 18): CleoWorkspace.importFromCleo and its report.
 export type { CleoImportMode, CleoImportOptions, CleoImportReport, CleoImportSkip, CleoImportStoreReport, CleoImportTableReport } from './workspace/cleo-import.js'

@@ -280,7 +280,7 @@ export async function migrateToLatest(
   try {
     return await runMigrator(db, store, migrator, options)
   } finally {
-    if (foreignKeys !== undefined) db.connection.exec(`PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`)
+    if (foreignKeys !== undefined) db.connection.exec(foreignKeys ? 'PRAGMA foreign_keys = ON' : 'PRAGMA foreign_keys = OFF')
   }
 }
 

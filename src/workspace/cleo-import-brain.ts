@@ -12,7 +12,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import { KEY_BASE, KIND_CODES, KIND_TABLES } from '../brain/memory-kinds.js'
 import type { BrainMemoryKind } from '../brain/memory-kinds.js'
 import { contentHash, MEMORY_CODECS } from '../brain/memory-rows.js'
-import type { CleoImportTableReport, CleoRow, ImportWriter, TargetRow } from './cleo-import-rows.js'
+import type { TableReport, CleoRow, ImportWriter, TargetRow } from './cleo-import-rows.js'
 import { bool, cleoTime, int, jsonArray, oneOf, parseJson, readTable, real, skip, tableReport, text } from './cleo-import-rows.js'
 
 /** CLEO brain tables this version does not bring over, and why. */
@@ -122,7 +122,7 @@ function confidenceWord(value: number | null): 'low' | 'medium' | 'high' | null 
 }
 
 /** Imports CLEO's brain.db into the staging store behind `writer`; returns the imported memory ids by kind. */
-export function importCleoBrain(cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], now: number): Map<string, BrainMemoryKind> {
+export function importCleoBrain(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): Map<string, BrainMemoryKind> {
   const imported = new Map<string, BrainMemoryKind>()
   for (const kind of Object.keys(CLEO_TABLE) as BrainMemoryKind[]) {
     const rows = readTable(cleo, CLEO_TABLE[kind])

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import type { DatabaseSync } from 'node:sqlite'
 
 import { directConversationKey } from '../conduit/conversations.js'
-import type { CleoImportTableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
+import type { TableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
 import { bool, cleoTime, compact, int, jsonArray, jsonObject, oneOf, parseJson, readTable, skip, tableReport, text } from './cleo-import-rows.js'
 
 /** CLEO conduit tables this version does not bring over, and why. */
@@ -20,7 +20,7 @@ export const CLEO_CONDUIT_NOT_IMPORTED: Readonly<Record<string, string>> = Objec
   dead_letters: "CLEO's (Rust) delivery queue is runtime state",
 })
 
-function start(cleo: DatabaseSync, reports: CleoImportTableReport[], name: string, target: string | null): { rows: CleoRow[]; report: CleoImportTableReport } | null {
+function start(cleo: DatabaseSync, reports: TableReport[], name: string, target: string | null): { rows: CleoRow[]; report: TableReport } | null {
   const rows = readTable(cleo, name)
   if (rows === null) return null
   const report = tableReport(name, target)
@@ -37,7 +37,7 @@ function participantsOf(value: unknown): string[] {
 }
 
 /** Imports CLEO's conduit.db into the staging store behind `writer`. */
-export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], now: number): void {
+export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): void {
   // ── conversations ──
   const conversations = start(cleo, reports, 'conversations', 'conversations')
   const conversationId = new Map<string, string>()

@@ -27,7 +27,7 @@ import { join } from 'node:path'
 
 import { ADR_STATUSES } from '../tasks/tasks.enums.js'
 import { TASK_ID_REGEX } from '../tasks/task-ids.js'
-import type { CleoImportTableReport, ImportWriter } from './cleo-import-rows.js'
+import type { TableReport, ImportWriter } from './cleo-import-rows.js'
 import { cleoTime, compact, skip, tableReport } from './cleo-import-rows.js'
 import type { TasksImportState } from './cleo-import-tasks.js'
 import { adrRow, relateAdrs } from './cleo-import-tasks.js'
@@ -89,12 +89,12 @@ function taskIds(value: string | undefined): string[] {
 }
 
 /** Imports `.cleo/adrs/*.md` and `.cleo/agent-outputs/MANIFEST.jsonl` into the staging tasks store. */
-export function importCleoProjectFiles(cleoDir: string, writer: ImportWriter, reports: CleoImportTableReport[], state: TasksImportState): void {
+export function importCleoProjectFiles(cleoDir: string, writer: ImportWriter, reports: TableReport[], state: TasksImportState): void {
   importAdrFiles(join(cleoDir, 'adrs'), writer, reports, state)
   importManifest(join(cleoDir, 'agent-outputs', 'MANIFEST.jsonl'), writer, reports, state)
 }
 
-function importAdrFiles(dir: string, writer: ImportWriter, reports: CleoImportTableReport[], state: TasksImportState): void {
+function importAdrFiles(dir: string, writer: ImportWriter, reports: TableReport[], state: TasksImportState): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return
   const files = readdirSync(dir)
     .filter((name) => name.toLowerCase().endsWith('.md') && statSync(join(dir, name)).isFile())
@@ -185,7 +185,7 @@ function importAdrFiles(dir: string, writer: ImportWriter, reports: CleoImportTa
   }
 }
 
-function importManifest(file: string, writer: ImportWriter, reports: CleoImportTableReport[], state: TasksImportState): void {
+function importManifest(file: string, writer: ImportWriter, reports: TableReport[], state: TasksImportState): void {
   if (!existsSync(file)) return
   const report = tableReport(MANIFEST_SOURCE, 'pipeline_manifest')
   reports.push(report)

@@ -13,7 +13,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 
 import { projectPathHash, resolveProjectPath } from '../nexus/project-path.js'
-import type { CleoImportTableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
+import type { TableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
 import { bool, cleoTime, int, jsonArray, jsonObject, oneOf, readTable, skip, tableReport, text } from './cleo-import-rows.js'
 
 /** CLEO nexus tables this version does not bring over, and why. */
@@ -35,7 +35,7 @@ export const CLEO_SIGNALDOCK_NOT_IMPORTED: Readonly<Record<string, string>> = Ob
   agent_connections: 'runtime connection state',
 })
 
-function start(cleo: DatabaseSync, reports: CleoImportTableReport[], name: string, target: string | null): { rows: CleoRow[]; report: CleoImportTableReport } | null {
+function start(cleo: DatabaseSync, reports: TableReport[], name: string, target: string | null): { rows: CleoRow[]; report: TableReport } | null {
   const rows = readTable(cleo, name)
   if (rows === null) return null
   const report = tableReport(name, target)
@@ -44,7 +44,7 @@ function start(cleo: DatabaseSync, reports: CleoImportTableReport[], name: strin
   return { rows, report }
 }
 
-function leftBehind(cleo: DatabaseSync, reports: CleoImportTableReport[], tables: Readonly<Record<string, string>>): void {
+function leftBehind(cleo: DatabaseSync, reports: TableReport[], tables: Readonly<Record<string, string>>): void {
   for (const [name, why] of Object.entries(tables)) {
     const left = start(cleo, reports, name, null)
     if (left) for (const row of left.rows) skip(left.report, text(row['id']) ?? '?', `not imported: ${why}`)
@@ -52,7 +52,7 @@ function leftBehind(cleo: DatabaseSync, reports: CleoImportTableReport[], tables
 }
 
 /** Imports CLEO's nexus.db into the staging (or existing) store behind `writer`. */
-export function importCleoNexus(cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], now: number): void {
+export function importCleoNexus(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): void {
   const projects = start(cleo, reports, 'project_registry', 'project_registry')
   if (projects) {
     for (const row of projects.rows) {
@@ -140,7 +140,7 @@ function sha256Hex(value: unknown): string | null {
 }
 
 /** Imports CLEO's signaldock.db into the staging (or existing) store behind `writer`. */
-export function importCleoSignaldock(cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], now: number): void {
+export function importCleoSignaldock(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): void {
   const agents = start(cleo, reports, 'agents', 'agents')
   if (agents) {
     for (const row of agents.rows) {

@@ -34,6 +34,16 @@ export interface CleoImportSkip {
  * ```
  */
 export interface CleoImportTableReport {
+  readonly source: string
+  readonly target: string | null
+  readonly read: number
+  readonly imported: number
+  readonly skipped: number
+  readonly reasons: readonly CleoImportSkip[]
+}
+
+/** The table report while the import fills it (see {@link CleoImportTableReport}). */
+export interface TableReport {
   /** CLEO's table, or the file pattern (`adrs/*.md`, `agent-outputs/MANIFEST.jsonl`). */
   readonly source: string
   /** cleo-store's table the rows went to; `null` when the table is not imported. */
@@ -52,12 +62,12 @@ export interface CleoImportTableReport {
 export const MAX_REASONS = 100
 
 /** A new, empty table report. */
-export function tableReport(source: string, target: string | null): CleoImportTableReport {
+export function tableReport(source: string, target: string | null): TableReport {
   return { source, target, read: 0, imported: 0, skipped: 0, reasons: [] }
 }
 
 /** Records a skipped row on `report`. */
-export function skip(report: CleoImportTableReport, key: string, reason: string): void {
+export function skip(report: TableReport, key: string, reason: string): void {
   report.skipped += 1
   if (report.reasons.length < MAX_REASONS) report.reasons.push({ key, reason })
 }
@@ -226,7 +236,7 @@ export class ImportWriter {
   constructor(readonly db: SqliteDatabase<unknown>) {}
 
   /** Inserts `row` into `table`; on success counts it on `report`, otherwise records the skip. */
-  insert(report: CleoImportTableReport, key: string, table: string, row: TargetRow): InsertOutcome {
+  insert(report: TableReport, key: string, table: string, row: TargetRow): InsertOutcome {
     const columns = Object.keys(row)
     const statement = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`
     const outcome = this.attempt(() => this.db.run(rawQuery(statement, columns.map((c) => row[c]))).changes > 0)

@@ -47,7 +47,7 @@ import {
 } from '../tasks/tasks.enums.js'
 import { inferTaskType } from '../tasks/task-rules.js'
 import { TASK_ID_REGEX, formatTaskId, taskIdNumber } from '../tasks/task-ids.js'
-import type { CleoImportTableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
+import type { TableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
 import {
   bool,
   cleoTime,
@@ -99,10 +99,10 @@ function sha256(textValue: string): string {
 /** Reads a CLEO table into a report entry; `null` (and no entry) when CLEO's file has no such table. */
 function source(
   cleo: DatabaseSync,
-  reports: CleoImportTableReport[],
+  reports: TableReport[],
   name: string,
   target: string | null,
-): { rows: CleoRow[]; report: CleoImportTableReport } | null {
+): { rows: CleoRow[]; report: TableReport } | null {
   const rows = readTable(cleo, name)
   if (rows === null) return null
   const report = tableReport(name, target)
@@ -112,7 +112,7 @@ function source(
 }
 
 /** Imports CLEO's tasks.db tables into the staging store behind `writer`. */
-export function importCleoTasks(cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], now: number): TasksImportState {
+export function importCleoTasks(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): TasksImportState {
   const state: TasksImportState = { tasks: new Set(), sessions: new Set(), adrs: new Set(), now }
   const createdAt = new Map<string, number>()
 
@@ -447,7 +447,7 @@ function mapSession(row: CleoRow, taskOrNull: (value: unknown) => string | null,
   }
 }
 
-function importLifecycle(cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], now: number): void {
+function importLifecycle(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): void {
   const stageRows = readTable(cleo, 'lifecycle_stages') ?? []
   const stageName = new Map<string, string>()
   for (const row of stageRows) {
@@ -662,7 +662,7 @@ export function adrRow(fields: {
  * Adds an ADR relation (the target's triggers keep `supersedes_id`, `superseded_by_id`
  * and `amends_id` in step). Returns false when it was skipped.
  */
-export function relateAdrs(writer: ImportWriter, report: CleoImportTableReport, from: string, to: string, type: string, createdAt: number): boolean {
+export function relateAdrs(writer: ImportWriter, report: TableReport, from: string, to: string, type: string, createdAt: number): boolean {
   const relation = oneOf(type, ADR_RELATION_TYPES)
   if (relation === null) {
     skip(report, `${from} ${type} ${to}`, `relation type ${type} is not one of cleo-store's`)
@@ -671,7 +671,7 @@ export function relateAdrs(writer: ImportWriter, report: CleoImportTableReport, 
   return writer.insert(report, `${from} ${relation} ${to}`, 'adr_relations', { from_adr_id: from, to_adr_id: to, relation_type: relation, created_at: createdAt }) === 'imported'
 }
 
-function importAdrRows(cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], state: TasksImportState, now: number): void {
+function importAdrRows(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], state: TasksImportState, now: number): void {
   const adrs = source(cleo, reports, 'architecture_decisions', 'architecture_decisions')
   const created = new Map<string, number>()
   if (adrs) {

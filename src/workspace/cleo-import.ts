@@ -54,10 +54,9 @@ import { importCleoBrain } from './cleo-import-brain.js'
 import { importCleoConduit } from './cleo-import-conduit.js'
 import { importCleoProjectFiles } from './cleo-import-files.js'
 import { importCleoNexus, importCleoSignaldock } from './cleo-import-global.js'
-import type { CleoImportTableReport } from './cleo-import-rows.js'
+import type { CleoImportTableReport, TableReport } from './cleo-import-rows.js'
 import { COPIED_FROM, ImportWriter, tableNames } from './cleo-import-rows.js'
 import { importCleoTasks } from './cleo-import-tasks.js'
-import { PROJECT_DIR_NAME, STORE_FILES, resolveGlobalDir } from './workspace.js'
 
 export type { CleoImportSkip, CleoImportTableReport } from './cleo-import-rows.js'
 
@@ -128,12 +127,25 @@ export interface CleoImportReport {
   readonly legacyDirs: readonly string[]
 }
 
+/**
+ * Where a workspace keeps its files (passed by `CleoWorkspace.importFromCleo`, so this
+ * module does not import the workspace module that calls it).
+ */
+export interface CleoImportLayout {
+  /** The project's store folder name (`.cleo`). */
+  readonly projectDirName: string
+  /** File name of each store. */
+  readonly storeFiles: Readonly<Record<Exclude<CleoLegacyStore, 'telemetry'>, string>>
+  /** Resolves cleo-store's global directory as `CleoWorkspace.open` does. */
+  readonly resolveGlobalDir: (options: { globalDir?: string }) => string
+}
+
 interface StoreKind {
   readonly definition: StoreDefinition
   /** Opens (and so migrates) the store through its repository, then closes it. */
   readonly openAndClose: (file: string) => Promise<void>
   /** Fills the staging store from CLEO's copy (synchronous: inside the write transaction). */
-  readonly fill: (cleo: DatabaseSync, writer: ImportWriter, reports: CleoImportTableReport[], now: number, context: FillContext) => void
+  readonly fill: (cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number, context: FillContext) => void
 }
 
 interface FillContext {
@@ -186,7 +198,7 @@ interface Candidate {
   copyDir?: string
   copy?: DatabaseSync
   staged?: string
-  tables: CleoImportTableReport[]
+  tables: TableReport[]
 }
 
 /** A compact UTC stamp for folder names (`20260402T091500123Z`). */
@@ -237,10 +249,11 @@ function countRows(db: SqliteDatabase<unknown>, table: string): number {
  *
  * @example
  * ```ts
- * const report = await importFromCleo('/work/app', { dryRun: true })
+ * const report = await importFromCleo('/work/app', { dryRun: true }, { projectDirName: '.cleo', storeFiles: STORE_FILES, resolveGlobalDir })
  * ```
  */
-export async function importFromCleo(projectDir: string, options: CleoImportOptions = {}): Promise<CleoImportReport> {
+export async function importFromCleo(projectDir: string, options: CleoImportOptions, layout: CleoImportLayout): Promise<CleoImportReport> {
+  const { projectDirName: PROJECT_DIR_NAME, storeFiles: STORE_FILES, resolveGlobalDir } = layout
   checkOptions(ImportOptionsSchema, options, 'CleoWorkspace.importFromCleo', { store: 'workspace' })
   const project = resolve(projectDir)
   if (!existsSync(project) || !statSync(project).isDirectory()) {
@@ -326,6 +339,7 @@ export async function importFromCleo(projectDir: string, options: CleoImportOpti
     }
     for (const candidate of candidates) closeCopy(candidate)
     const moved: Array<{ from: string; to: string }> = []
+    const movedAside: Array<{ from: string; to: string }> = []
     const legacyDirs: string[] = []
     try {
       for (const candidate of candidates) {
@@ -342,6 +356,7 @@ export async function importFromCleo(projectDir: string, options: CleoImportOpti
             const to = join(legacy, `${STORE_FILES[candidate.store]}${suffix}`)
             renameSync(from, to)
             moved.push({ from, to })
+            movedAside.push({ from, to })
           }
         }
         for (const suffix of ['', '-wal', '-shm']) {
@@ -362,13 +377,7 @@ export async function importFromCleo(projectDir: string, options: CleoImportOpti
       }
       throw toCleoStoreError(error, { store: 'workspace', file: project })
     }
-    return report(
-      project,
-      false,
-      candidates,
-      moved.filter((m) => m.to.includes('cleo-legacy-')),
-      legacyDirs,
-    )
+    return report(project, false, candidates, movedAside, legacyDirs)
   } finally {
     for (const candidate of candidates) closeCopy(candidate)
     for (const folder of staging.values()) rmSync(folder, { recursive: true, force: true })
@@ -390,19 +399,28 @@ function report(projectDir: string, dryRun: boolean, candidates: readonly Candid
  * verifies it: integrity and foreign keys, rows per target table grown by exactly the
  * rows reported imported, and it opens again through its repository.
  */
-async function fillAndVerify(kind: StoreKind, file: string, cleo: DatabaseSync, now: number, context: FillContext): Promise<CleoImportTableReport[]> {
+async function fillAndVerify(kind: StoreKind, file: string, cleo: DatabaseSync, now: number, context: FillContext): Promise<TableReport[]> {
   const db = await openDatabase<unknown>(file, { store: kind.definition })
-  const tables: CleoImportTableReport[] = []
+  const tables: TableReport[] = []
   try {
-    const targets = () => [...new Set(tables.flatMap((t) => (t.target === null ? [] : [t.target])))]
-    // Rows per table before: a fresh store is not empty everywhere (seeded tables), a merge target holds data.
-    const before = await db.read(() => {
-      const names = db.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
-      return new Map(names.map(({ name }) => [name, countRows(db, name)]))
-    })
     await db.write(() => {
       tables.length = 0
+      // Rows per table before, in the same transaction (a merge target may be written by others).
+      const names = db.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+      const before = new Map(names.map(({ name }) => [name, countRows(db, name)]))
       kind.fill(cleo, new ImportWriter(db), tables, now, context)
+      // Every row reported imported is there; a mismatch rolls the whole store back.
+      for (const table of new Set(tables.flatMap((t) => (t.target === null ? [] : [t.target])))) {
+        const imported = tables.filter((t) => t.target === table).reduce((sum, t) => sum + t.imported, 0)
+        const added = countRows(db, table) - (before.get(table) ?? 0)
+        // adr_relations mirrors each 'related' row (a trigger adds the reverse one).
+        if (table === 'adr_relations' ? added < imported : added !== imported) {
+          throw new CleoStoreError('INTERNAL', `the imported ${kind.definition.name} store gained ${added} rows in ${table}, not the ${imported} reported imported`, {
+            store: kind.definition.name,
+            file,
+          })
+        }
+      }
       return undefined
     })
     const check = await db.integrityCheck()
@@ -412,17 +430,6 @@ async function fillAndVerify(kind: StoreKind, file: string, cleo: DatabaseSync, 
         file,
         details: { problems: check.problems.slice(0, 10), foreignKeyViolations: check.foreignKeyViolations.slice(0, 10) },
       })
-    }
-    for (const table of targets()) {
-      const imported = tables.filter((t) => t.target === table).reduce((sum, t) => sum + t.imported, 0)
-      const added = (await db.read(() => countRows(db, table))) - (before.get(table) ?? 0)
-      // adr_relations mirrors each 'related' row (a trigger adds the reverse one).
-      if (table === 'adr_relations' ? added < imported : added !== imported) {
-        throw new CleoStoreError('INTERNAL', `the imported ${kind.definition.name} store gained ${added} rows in ${table}, not the ${imported} reported imported`, {
-          store: kind.definition.name,
-          file,
-        })
-      }
     }
   } finally {
     await db.close()

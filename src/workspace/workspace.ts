@@ -402,7 +402,7 @@ export class CleoWorkspace {
    * ```
    */
   static importFromCleo(projectDir: string, options: CleoImportOptions = {}): Promise<CleoImportReport> {
-    return importFromCleo(projectDir, options)
+    return importFromCleo(projectDir, options, { projectDirName: PROJECT_DIR_NAME, storeFiles: STORE_FILES, resolveGlobalDir })
   }
 
   /**
