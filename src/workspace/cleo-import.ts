@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
@@ -275,6 +275,7 @@ export async function importFromCleo(projectDir: string, options: CleoImportOpti
   ]
   const candidates: Candidate[] = []
   const staging = new Map<string, string>()
+  let releaseLock: (() => void) | undefined
   try {
     // ── 1. find CLEO's stores (private copies) ──
     for (const [store, from, to] of places) {
@@ -300,6 +301,8 @@ export async function importFromCleo(projectDir: string, options: CleoImportOpti
       candidates.push({ store, source, target, mode, home: to, copyDir: dir, copy: db, tables: [] })
     }
     if (candidates.length === 0) return { projectDir: project, dryRun, stores: [], movedAside: [], legacyDirs: [] }
+    // One import of a project at a time (a dry run writes nothing, so takes no lock).
+    if (!dryRun) releaseLock = takeImportLock(cleoDir)
 
     // ── 2. build and verify every store in staging ──
     const privateStaging = dryRun ? mkdtempSync(join(tmpdir(), 'cleo-import-dry-')) : undefined
@@ -381,6 +384,45 @@ export async function importFromCleo(projectDir: string, options: CleoImportOpti
   } finally {
     for (const candidate of candidates) closeCopy(candidate)
     for (const folder of staging.values()) rmSync(folder, { recursive: true, force: true })
+    releaseLock?.()
+  }
+}
+
+/** The lock file of a running import, in the project's `.cleo/`. */
+export const IMPORT_LOCK_FILE = '.cleo-import.lock'
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Takes `<cleoDir>/.cleo-import.lock` (created exclusively, holding the pid): a second
+ * import of the same project while one runs is `CONFLICT`, before it reads anything.
+ * A lock left by a process that died is taken over. Returns its release.
+ */
+function takeImportLock(cleoDir: string): () => void {
+  const file = join(cleoDir, IMPORT_LOCK_FILE)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 })
+      return () => rmSync(file, { force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw toCleoStoreError(error, { store: 'workspace', file })
+      const holder = Number(readFileSync(file, 'utf8').trim())
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+        throw new CleoStoreError('CONFLICT', `another import of this project is running (process ${holder}); ${file}`, {
+          store: 'workspace',
+          file,
+          details: { holder: String(holder) },
+        })
+      }
+      rmSync(file, { force: true })
+    }
   }
 }
 

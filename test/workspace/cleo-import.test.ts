@@ -6,7 +6,8 @@
  * the answers CLEO's data implies; a second run is a no-op.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 
 import { sql } from 'kysely'
@@ -195,6 +196,22 @@ describe('CleoWorkspace.importFromCleo', () => {
     const again = await CleoWorkspace.importFromCleo(project, { globalDir, cleoGlobalDir: cleoGlobal })
     expect(again.stores.map((s) => s.store)).toEqual(['nexus', 'signaldock'])
     for (const store of again.stores) for (const t of store.tables) expect(t.imported, `${store.store}.${t.source}`).toBe(0)
+  })
+
+  it('a second import while one runs is CONFLICT before it touches anything; a dead holder\'s lock is taken over', async () => {
+    const { root, project, globalDir } = setup()
+    const lock = join(project, '.cleo', '.cleo-import.lock')
+    // This process stands for the running import (alive by construction).
+    writeFileSync(lock, String(process.pid))
+    const before = snapshot(root)
+    await expect(CleoWorkspace.importFromCleo(project, { globalDir })).rejects.toMatchObject({ code: 'CONFLICT', details: { holder: String(process.pid) } })
+    expect(snapshot(root)).toEqual(before)
+    // A holder that exited: a child process that has ended by the time we read its pid.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+    writeFileSync(lock, dead.stdout)
+    const report = await CleoWorkspace.importFromCleo(project, { globalDir })
+    expect(report.stores).toHaveLength(5)
+    expect(existsSync(lock)).toBe(false)
   })
 
   it('options are strict and a missing project is NOT_FOUND', async () => {
