@@ -116,6 +116,9 @@ describe('CleoWorkspace.importFromCleo', () => {
       // Brain: memories keep their ids and are found by full-text search.
       const hits = await ws.brain.search('WAL', { limit: 10 })
       expect(hits.map((h) => h.id)).toContain('D001')
+      // CLEO's ids pass the workspace's cross-store guards: a new link to T001, a missing T099 refused.
+      await ws.brain.links.add({ memoryId: 'D001', taskId: 'T001', linkType: 'informed_by' })
+      await expect(ws.brain.links.add({ memoryId: 'D001', taskId: 'T099', linkType: 'informed_by' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
       const queued = await sql<{ n: number }>`SELECT count(*) AS n FROM brain_embedding_queue`.execute(ws.brain.kysely)
       expect(Number(queued.rows[0]!.n)).toBe(5)
     } finally {
