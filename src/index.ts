@@ -612,3 +612,6 @@ export type { KyselyHandle, RepositoryKysely, RepositoryKyselyTypes } from './sq
 export type { NodeSqliteDialectHandle, NodeSqliteDialectTypes } from './sqlite/node-sqlite-dialect.root.js'
 export type { PostgresPoolLike } from './postgres/postgres-options.js'
 export type { JsonValue } from './sqlite/json-value.js'
+
+// CLEO import (issue 18): CleoWorkspace.importFromCleo and its report.
+export type { CleoImportMode, CleoImportOptions, CleoImportReport, CleoImportSkip, CleoImportStoreReport, CleoImportTableReport } from './workspace/cleo-import.js'

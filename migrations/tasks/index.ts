@@ -15,6 +15,7 @@ import * as m0010 from './0010_agent_credentials.js'
 import * as m0012 from './0012_operations_and_pipeline_invariant.js'
 import * as m0011 from './0011_daemon_sessions.js'
 import * as m0013 from './0013_ready_counts.js'
+import * as m0014 from './0014_cleo_task_ids.js'
 
 export const tasksMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
@@ -27,4 +28,5 @@ export const tasksMigrations: Readonly<Record<string, Migration>> = Object.freez
   '0012_operations_and_pipeline_invariant': m0012,
   '0011_daemon_sessions': m0011,
   '0013_ready_counts': m0013,
+  '0014_cleo_task_ids': m0014,
 })

@@ -9,7 +9,15 @@
  *   `SCHEMA_TOO_NEW` before anything is written;
  * - before migrating a file that already holds data, an online backup is written
  *   beside it (`<name>.db.bak-<last applied migration>`), the newest few kept;
- * - after each migration `PRAGMA foreign_key_check` must come back empty.
+ * - after each migration `PRAGMA foreign_key_check` must come back empty;
+ * - a migration module that exports `rebuildsTables = true` (a table rebuild, SQLite's
+ *   12-step procedure) is run with `foreign_keys` OFF: the runner switches it off
+ *   before `BEGIN IMMEDIATE` (inside a transaction the pragma is ignored), so a
+ *   `DROP TABLE` of a parent runs no `ON DELETE` actions; the foreign-key check after
+ *   each migration still has to come back empty before COMMIT, and the previous
+ *   setting is restored in a `finally`. The flag covers the whole batch the migration
+ *   is in (one transaction), so no migration of that batch can rely on a cascade: a
+ *   row it would have left dangling fails the check instead.
  *
  * The checksum of a migration is the SHA-256 of the SQL its `up()` emits when run
  * against a compile-only Kysely (a recording driver that executes nothing). It does
@@ -218,6 +226,21 @@ function wrap(name: string, migration: Migration): Migration {
   }
 }
 
+/**
+ * Whether a migration module declares itself a table rebuild (`export const
+ * rebuildsTables = true`): the runner then applies its batch with `foreign_keys` OFF.
+ *
+ * @example
+ * ```ts
+ * // migrations/tasks/0014_cleo_task_ids.ts
+ * export const rebuildsTables = true
+ * export async function up(db: Kysely<any>) { ... }
+ * ```
+ */
+export function rebuildsTables(migration: Migration): boolean {
+  return (migration as Migration & { readonly rebuildsTables?: unknown }).rebuildsTables === true
+}
+
 /** Options of {@link migrateToLatest}. */
 export interface MigrateOptions {
   /** Backups kept per file (default 3); 0 disables the pre-migration backup. */
@@ -252,6 +275,31 @@ export async function migrateToLatest(
     },
   }
   const migrator = new Migrator({ db: db.kysely, provider })
+  const rebuild = pending.some((name) => rebuildsTables(store.migrations[name]!))
+  const foreignKeys = rebuild ? foreignKeysOff(db, store) : undefined
+  try {
+    return await runMigrator(db, store, migrator, options)
+  } finally {
+    if (foreignKeys !== undefined) db.connection.exec(foreignKeys ? 'PRAGMA foreign_keys = ON' : 'PRAGMA foreign_keys = OFF')
+  }
+}
+
+/** Switches `foreign_keys` off for a rebuild batch (outside any transaction); returns the previous setting. */
+function foreignKeysOff(db: SqliteDatabase<unknown>, store: StoreDefinition): boolean {
+  if (db.connection.isTransaction) {
+    throw new CleoStoreError('MIGRATION_FAILED', `${store.name} migrations that rebuild tables cannot run inside an open transaction`, db.context)
+  }
+  const row = db.get(rawQuery<{ foreign_keys: number }>('PRAGMA foreign_keys'))
+  db.connection.exec('PRAGMA foreign_keys = OFF')
+  return row?.foreign_keys === 1
+}
+
+async function runMigrator(
+  db: SqliteDatabase<unknown>,
+  store: StoreDefinition,
+  migrator: Migrator,
+  options: MigrateOptions,
+): Promise<string[]> {
   // Another process may hold the lock for its whole migration: wait longer than for a write.
   const deadline = performance.now() + Math.max(options.busyTimeoutMs ?? 5000, 30_000)
   for (let attempt = 1; ; attempt++) {

@@ -337,7 +337,8 @@ function refuseCleoLegacy(connection: DatabaseSync, store: StoreName, tables: nu
   throw new CleoStoreError(
     'WRONG_STORE',
     `${context.file} is CLEO's own ${cleoStore}.db (CLEO's format, recognised by its tables), not a cleo-store ${store} store; ` +
-      `it was left untouched. cleo-store does not open CLEO's files in place; see docs/cleo-import.md`,
+      `it was left untouched. cleo-store does not open CLEO's files in place: import the project with ` +
+      `CleoWorkspace.importFromCleo(projectDir) (see docs/cleo-import.md)`,
     { ...context, details: { reason: 'cleo-legacy', cleoStore, applicationId: 0, tables } },
   )
 }

@@ -53,3 +53,7 @@ export type { AgentCredentialRecord } from './agent-credentials.js'
 
 // issue 17: the daemon's session queries and writer fences
 export type { SessionActivityFilter, WriterFence } from './task-sessions.js'
+
+// issue 18: CLEO's task ids (T001) kept as CLEO wrote them
+export { TASK_ID_FORMATS, TASK_ID_REGEX, formatTaskId, taskIdNumber } from './task-ids.js'
+export type { TaskIdFormat } from './task-ids.js'

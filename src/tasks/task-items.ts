@@ -41,6 +41,7 @@ import {
   UpdateTaskSchema,
 } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
+import { TASK_ID_REGEX, formatTaskId } from './task-ids.js'
 
 /**
  * A page of tasks and the cursor of the next one (`null` at the end).
@@ -57,7 +58,7 @@ export interface TaskPage {
 }
 
 /** `TaskIdSchema`'s pattern, for the read fast path. */
-const TASK_ID_PATTERN = /^T[1-9][0-9]{0,15}$/
+const TASK_ID_PATTERN = TASK_ID_REGEX
 
 /** Every stored column of `tasks` except the generated ones and the trigger-kept counters. */
 type TaskValues = Omit<TaskRow, 'priority_rank' | 'workable' | 'unresolved_blockers' | 'open_children' | 'held_by_ancestors'>
@@ -122,7 +123,10 @@ const NEXT_SEQ = template<TasksDatabase, { now: number }>()((db, p) =>
     .updateTable('schema_meta')
     .set({ value: sql<string>`CAST(CAST(value AS INTEGER) + 1 AS TEXT)`, updated_at: p('now') })
     .where('key', '=', 'task_id_sequence')
-    .returning('value'),
+    .returning([
+      'value',
+      sql<string | null>`(SELECT f.value FROM schema_meta AS f WHERE f.key = 'task_id_format')`.as('format'),
+    ]),
 )
 
 const INSERT_TASK = template<TasksDatabase, TaskValues>()((db, p) =>
@@ -304,10 +308,11 @@ export class TaskItems {
       if (who.sessionId !== null && ctx.db.get(SESSION_EXISTS, { id: who.sessionId }) === undefined) {
         throw ctx.notFound('session', who.sessionId)
       }
-      const seq = Number(ctx.db.get(NEXT_SEQ, { now })!.value)
+      const next = ctx.db.get(NEXT_SEQ, { now })!
+      const seq = Number(next.value)
       const created = ctx.db.get(INSERT_TASK, {
         seq,
-        id: `T${seq}`,
+        id: formatTaskId(seq, next.format),
         title: data.title,
         description: data.description ?? null,
         status: data.status ?? 'pending',

@@ -11,6 +11,8 @@ import type * as Types from './tasks.types.js'
 
 import { timeInput } from '../sqlite/time-input.js'
 
+import { TASK_ID_REGEX } from './task-ids.js'
+
 import {
   ADR_GATE_STATUSES,
   ADR_GATES,
@@ -49,14 +51,16 @@ import {
 // ── shared pieces ──────────────────────────────────────────────────────────────
 
 /**
- * A task id: `T` followed by a positive number without leading zeros (`T1`, `T42`).
+ * A task id: `T` followed by a positive number without leading zeros (`T1`, `T42`), or
+ * in CLEO's zero-padded form (`T001`, `T042`; see `task-ids.ts`).
  *
  * @example
  * ```ts
  * TaskIdSchema.parse('T42') // 'T42'
+ * TaskIdSchema.parse('T001') // 'T001'
  * ```
  */
-export const TaskIdSchema = z.string().regex(/^T[1-9][0-9]{0,15}$/, 'expected a task id such as T42')
+export const TaskIdSchema = z.string().regex(TASK_ID_REGEX, 'expected a task id such as T42 or T001')
 
 /**
  * A session id: any non-empty string up to 200 characters (TeleClaude brings its own UUIDs).

@@ -50,6 +50,8 @@ import { checkCheckOptions, checkWorkspace, repairWorkspace } from './integrity.
 import type { GuardedStores } from './guards.js'
 import { workspaceKnownReferences, workspaceReferenceGuard } from './guards.js'
 import { registerWorkspaceProject } from './registration.js'
+import type { CleoImportOptions, CleoImportReport } from './cleo-import.js'
+import { importFromCleo } from './cleo-import.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './agents.js'
 
 /** The real path of an existing project directory, else `NOT_FOUND`. */
@@ -372,6 +374,27 @@ export class CleoWorkspace {
       }
     }
     return ws
+  }
+
+  /**
+   * Imports an existing CLEO project (issue 18): CLEO's `tasks.db`, `brain.db`,
+   * `conduit.db` in `<projectDir>/.cleo/`, its global `nexus.db` / `signaldock.db`
+   * (in `cleoGlobalDir`, default the global directory), its ADR markdown files and
+   * agent-output manifest. Each store is built and verified in a staging folder, then
+   * CLEO's originals are moved, byte-identical, to `cleo-legacy-<time>/` and the new
+   * stores put in place; all or nothing per store. `dryRun` writes nothing and returns
+   * the same report. An imported project has no CLEO stores left: a second run reports
+   * none. Task ids stay as CLEO wrote them (`T001`). See `docs/cleo-import.md`.
+   *
+   * @example
+   * ```ts
+   * const plan = await CleoWorkspace.importFromCleo('/work/app', { dryRun: true })
+   * const report = await CleoWorkspace.importFromCleo('/work/app')
+   * const ws = await CleoWorkspace.open('/work/app')
+   * ```
+   */
+  static importFromCleo(projectDir: string, options: CleoImportOptions = {}): Promise<CleoImportReport> {
+    return importFromCleo(projectDir, options, { projectDirName: PROJECT_DIR_NAME, storeFiles: STORE_FILES, resolveGlobalDir })
   }
 
   /**

@@ -35,6 +35,15 @@ const ALLOWED: Record<string, Array<{ fragment: string; why: string }>> = {
   'src/brain/brain-repository.ts': [{ fragment: 'PRAGMA mmap_size = ${mmapSize}', why: 'checked Number.isSafeInteger and >= 0 just before' }],
   'src/conduit/messages.ts': [{ fragment: '${sql.lit(Number.MAX_SAFE_INTEGER)}', why: 'numeric constant' }],
   'src/signaldock/account-tokens.ts': [{ fragment: 'const UNSEALED = sql.lit(0)', why: 'numeric constant (the partial index needs a literal)' }],
+  'src/workspace/cleo-import-rows.ts': [
+    {
+      fragment: "return source.prepare(`SELECT * FROM ${name}${withoutRowid ? '' : ' ORDER BY rowid'}`)",
+      why: 'a table name from the importer\'s own constant lists, double-quoted with quotes doubled; a private copy of CLEO\'s file',
+    },
+  ],
+  'src/workspace/cleo-import.ts': [
+    { fragment: 'rawQuery<{ n: number }>(`SELECT count(*) AS n FROM "${table}"`)', why: "cleo-store's own table names (from sqlite_schema or the importer's constant lists)" },
+  ],
   'src/sqlite/migrate.ts': [
     { fragment: 'rawQuery<{ name: string }>(`SELECT name FROM ${MIGRATION_TABLE}', why: 'constant table name' },
     { fragment: 'rawQuery<{ name: string; checksum: string }>(`SELECT name, checksum FROM ${CHECKSUM_TABLE}', why: 'constant table name' },
