@@ -614,4 +614,4 @@ export type { PostgresPoolLike } from './postgres/postgres-options.js'
 export type { JsonValue } from './sqlite/json-value.js'
 
 // CLEO import (issue 18): CleoWorkspace.importFromCleo and its report.
-export type { CleoImportMode, CleoImportOptions, CleoImportReport, CleoImportSkip, CleoImportStoreReport, CleoImportTableReport } from './workspace/cleo-import.js'
+export type { CleoImportMode, CleoImportOptions, CleoImportReport, CleoImportSkip, CleoImportStoreReport, CleoImportTableReport } from './workspace/cleo-import.types.js'

@@ -13,34 +13,12 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { SqliteDatabase } from '../sqlite/database.js'
 import { rawQuery } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
+import type { CleoImportSkip } from './cleo-import.types.js'
+
+export type { CleoImportSkip, CleoImportTableReport } from './cleo-import.types.js'
 
 /** One CLEO row as read (column → SQLite value). */
 export type CleoRow = Record<string, unknown>
-
-/** Why one row was not imported. */
-export interface CleoImportSkip {
-  /** The row's key in CLEO's table (its id, or its key columns joined). */
-  readonly key: string
-  /** Why: a constraint of cleo-store's table, a dangling reference, a duplicate, … */
-  readonly reason: string
-}
-
-/**
- * Rows read, imported and skipped for one source table (or file set) of a CLEO store.
- *
- * @example
- * ```ts
- * // { source: 'tasks', target: 'tasks', read: 3, imported: 3, skipped: 0, reasons: [] }
- * ```
- */
-export interface CleoImportTableReport {
-  readonly source: string
-  readonly target: string | null
-  readonly read: number
-  readonly imported: number
-  readonly skipped: number
-  readonly reasons: readonly CleoImportSkip[]
-}
 
 /** The table report while the import fills it (see {@link CleoImportTableReport}). */
 export interface TableReport {

@@ -50,7 +50,7 @@ import { checkCheckOptions, checkWorkspace, repairWorkspace } from './integrity.
 import type { GuardedStores } from './guards.js'
 import { workspaceKnownReferences, workspaceReferenceGuard } from './guards.js'
 import { registerWorkspaceProject } from './registration.js'
-import type { CleoImportOptions, CleoImportReport } from './cleo-import.js'
+import type { CleoImportOptions, CleoImportReport } from './cleo-import.types.js'
 import { importFromCleo } from './cleo-import.js'
 import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './agents.js'
 
