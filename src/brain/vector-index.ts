@@ -183,6 +183,12 @@ export const BINARY_RECALL_FLOOR = 0.95
 /** Stored vectors used as queries when measuring a store's recall. */
 const CALIBRATION_QUERIES = 12
 
+/** Oversampling tried when measuring (the smallest reaching the recall floor is kept). */
+const OVERSAMPLE_CHOICES: readonly number[] = [2, 3, 5, 10]
+
+/** Oversampling of `binaryPreselection: 'always'` without a caller-set one. */
+const OVERSAMPLE_DEFAULT = 10
+
 /**
  * What to do when the store's recorded embedder differs from the configured one.
  *
@@ -211,7 +217,12 @@ export interface BrainSearchTuning {
    * `Infinity` keeps every search exact.
    */
   readonly exactSearchUpTo?: number
-  /** Binary candidates taken per result wanted, ≥ 1 (default 10: 300 candidates for a pool of 30). */
+  /**
+   * Binary candidates taken per result wanted, ≥ 1. Default: the smallest of 2, 3,
+   * 5 and 10 that reached a recall@10 of 0.95 when the store measured itself (10
+   * with `binaryPreselection: 'always'`). The candidate pool of a `limit: 10` search
+   * is 30, so 10 means 300 candidates re-ranked.
+   */
   readonly oversample?: number
   /**
    * `'auto'` (default): above `exactSearchUpTo`, binary pre-selection only where the
@@ -294,7 +305,8 @@ export class VectorIndex {
   readonly #embedder: Embedder | undefined
   readonly #clock: Clock
   readonly #exactUpTo: number
-  readonly #oversample: number
+  /** The oversampling the caller set, or null: the store's measured one (default 10 for `'always'`). */
+  readonly #oversample: number | null
   readonly #binary: 'auto' | 'always' | 'never'
   /** The store's measured plan (recorded, or measured by this handle), or null. */
   #plan: VectorSearchPlan | null = null
@@ -320,7 +332,7 @@ export class VectorIndex {
     this.#dimensions = state.dimensions
     this.#modelId = state.modelId
     this.#exactUpTo = tuning.exactSearchUpTo ?? 20_000
-    this.#oversample = tuning.oversample ?? 10
+    this.#oversample = tuning.oversample ?? null
     this.#binary = tuning.binaryPreselection ?? 'auto'
     this.ftsRowBudget = tuning.ftsRowBudget ?? FTS_ROW_BUDGET
   }
@@ -463,7 +475,7 @@ export class VectorIndex {
     return (
       plan !== null &&
       plan.codes === BINARY_QUANTIZATION &&
-      plan.oversample === this.#oversample &&
+      (this.#oversample === null || plan.oversample === this.#oversample) &&
       count < plan.vectors * 2 &&
       count * 2 > plan.vectors
     )
@@ -474,35 +486,48 @@ export class VectorIndex {
    * exact scan, for {@link CALIBRATION_QUERIES} stored vectors (evenly spread over
    * the keys) used as queries, each one's own entry left out; a result counts as
    * found when its exact distance is within the exact 10th neighbour's (ties count).
-   * Costs one exact scan per query. The plan is `binary` when the mean recall is at
-   * least {@link BINARY_RECALL_FLOOR}.
+   * The candidates are those of a search for a pool of 30 (a `limit: 10` search).
+   * Without a caller-set `oversample`, it tries {@link OVERSAMPLE_CHOICES} and keeps
+   * the smallest that reaches {@link BINARY_RECALL_FLOOR}. Costs one exact scan and
+   * one Hamming scan per query. The plan is `binary` when the floor is reached.
    */
   calibrate(): VectorSearchPlan {
     const db = this.#db
+    const choices = this.#oversample === null ? OVERSAMPLE_CHOICES : [this.#oversample]
+    const pool = 31 // 30 candidates wanted, plus the query's own entry
     const keys = db.all(rawQuery<{ key: number }>(SQL.vectorKeys)).map((r) => r.key)
     const queries = Math.min(CALIBRATION_QUERIES, keys.length)
-    let total = 0
+    const totals = choices.map(() => 0)
     for (let q = 0; q < queries; q++) {
       const key = keys[Math.floor(((q + 0.5) * keys.length) / queries)]!
       const row = db.get(rawQuery<{ embedding: Uint8Array }>(SQL.vectorOf, [BigInt(key)]))
       if (row === undefined) continue
       const vector = floats(row.embedding)
-      const exact = db.all(rawQuery<Neighbour>(SQL.knn, [vectorBytes(vector), 11])).filter((n) => n.key !== key).slice(0, 10)
-      const approx = this.#binaryNearest(vector, 31, undefined).filter((n) => n.key !== key).slice(0, 10)
-      if (exact.length === 0) {
-        total += 1
-        continue
-      }
-      const bound = exact[exact.length - 1]!.distance + 1e-6
-      total += approx.filter((n) => n.distance <= bound).length / exact.length
+      const bytes = vectorBytes(vector)
+      const exact = db.all(rawQuery<Neighbour>(SQL.knn, [bytes, 11])).filter((n) => n.key !== key).slice(0, 10)
+      const candidates = this.#hammingCandidates(vector, Math.ceil(pool * Math.max(...choices)), undefined)
+      const scored = this.#rerank(bytes, candidates)
+      const rank = new Map(candidates.map((c, i) => [c, i]))
+      choices.forEach((oversample, i) => {
+        if (exact.length === 0) {
+          totals[i]! += 1
+          return
+        }
+        const limit = Math.max(Math.ceil(pool * oversample), pool)
+        const found = scored.filter((n) => rank.get(n.key)! < limit && n.key !== key).slice(0, 10)
+        const bound = exact[exact.length - 1]!.distance + 1e-6
+        totals[i]! += found.filter((n) => n.distance <= bound).length / exact.length
+      })
     }
-    const recall = queries === 0 ? 1 : Math.round((total / queries) * 1000) / 1000
+    const recalls = totals.map((t) => (queries === 0 ? 1 : Math.round((t / queries) * 1000) / 1000))
+    const chosen = recalls.findIndex((r) => r >= BINARY_RECALL_FLOOR)
+    const at = chosen === -1 ? recalls.length - 1 : chosen
     return {
-      plan: recall >= BINARY_RECALL_FLOOR ? 'binary' : 'exact',
-      recall,
+      plan: chosen === -1 ? 'exact' : 'binary',
+      recall: recalls[at]!,
       vectors: keys.length,
       codes: BINARY_QUANTIZATION,
-      oversample: this.#oversample,
+      oversample: choices[at]!,
     }
   }
 
@@ -695,20 +720,30 @@ export class VectorIndex {
 
   /** Binary pre-selection: `oversample × k` nearest codes by Hamming distance, re-ranked by exact cosine distance. */
   #binaryNearest(query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Neighbour[] {
-    const bytes = vectorBytes(query)
+    const oversample = this.#oversample ?? (this.#plan?.plan === 'binary' ? this.#plan.oversample : OVERSAMPLE_DEFAULT)
+    const keys = this.#hammingCandidates(query, Math.max(Math.ceil(k * oversample), k), kinds)
+    return this.#rerank(vectorBytes(query), keys).slice(0, k)
+  }
+
+  /** The keys of the `n` codes nearest to `query`'s code by Hamming distance, nearest first. */
+  #hammingCandidates(query: Float32Array, n: number, kinds: readonly BrainEntryKind[] | undefined): number[] {
     const code = binaryCode(query)
-    const candidates = Math.max(Math.ceil(k * this.#oversample), k)
-    const keys =
+    const rows =
       kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length
-        ? this.#db.all(rawQuery<{ key: number }>(SQL.hammingKinds, [JSON.stringify(kinds.map((kind) => KIND_CODES[kind])), code, candidates]))
-        : this.#db.all(rawQuery<{ key: number }>(SQL.hamming, [code, candidates]))
+        ? this.#db.all(rawQuery<{ key: number }>(SQL.hammingKinds, [JSON.stringify(kinds.map((kind) => KIND_CODES[kind])), code, n]))
+        : this.#db.all(rawQuery<{ key: number }>(SQL.hamming, [code, n]))
+    return rows.map((r) => r.key)
+  }
+
+  /** `keys` with their exact cosine distance to the query (`bytes`), nearest first (one vec0 point read each). */
+  #rerank(bytes: Uint8Array, keys: readonly number[]): Neighbour[] {
     const scored: Neighbour[] = []
-    for (const { key } of keys) {
+    for (const key of keys) {
       const row = this.#db.get(rawQuery<{ distance: number }>(SQL.distance, [bytes, BigInt(key)]))
       if (row !== undefined) scored.push({ key, distance: row.distance })
     }
     scored.sort((a, b) => a.distance - b.distance || a.key - b.key)
-    return scored.slice(0, k)
+    return scored
   }
 
   /** Inside a read: the cosine distance between `query` and the vector of `key`, or undefined when it has none. */
