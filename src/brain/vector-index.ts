@@ -181,7 +181,13 @@ export interface VectorSearchPlan {
 export const BINARY_RECALL_FLOOR = 0.95
 
 /** Stored vectors used as queries when measuring a store's recall. */
-const CALIBRATION_QUERIES = 12
+const CALIBRATION_QUERIES = 20
+
+/**
+ * Recall an oversampling below the largest must measure to be chosen: a margin over
+ * {@link BINARY_RECALL_FLOOR} for the noise of a measurement on 20 queries.
+ */
+const SMALLER_OVERSAMPLE_RECALL = 0.98
 
 /** Oversampling tried when measuring (the smallest reaching the recall floor is kept). */
 const OVERSAMPLE_CHOICES: readonly number[] = [2, 3, 5, 10]
@@ -219,7 +225,7 @@ export interface BrainSearchTuning {
   readonly exactSearchUpTo?: number
   /**
    * Binary candidates taken per result wanted, ≥ 1. Default: the smallest of 2, 3,
-   * 5 and 10 that reached a recall@10 of 0.95 when the store measured itself (10
+   * 5 and 10 that reached a recall@10 of 0.98 when the store measured itself (10
    * with `binaryPreselection: 'always'`). The candidate pool of a `limit: 10` search
    * is 30, so 10 means 300 candidates re-ranked.
    */
@@ -488,7 +494,8 @@ export class VectorIndex {
    * found when its exact distance is within the exact 10th neighbour's (ties count).
    * The candidates are those of a search for a pool of 30 (a `limit: 10` search).
    * Without a caller-set `oversample`, it tries {@link OVERSAMPLE_CHOICES} and keeps
-   * the smallest that reaches {@link BINARY_RECALL_FLOOR}. Costs one exact scan and
+   * the smallest that reaches 0.98 (a margin for the measurement's noise), else the
+   * largest if it reaches {@link BINARY_RECALL_FLOOR}. Costs one exact scan and
    * one Hamming scan per query. The plan is `binary` when the floor is reached.
    */
   calibrate(): VectorSearchPlan {
@@ -520,7 +527,7 @@ export class VectorIndex {
       })
     }
     const recalls = totals.map((t) => (queries === 0 ? 1 : Math.round((t / queries) * 1000) / 1000))
-    const chosen = recalls.findIndex((r) => r >= BINARY_RECALL_FLOOR)
+    const chosen = recalls.findIndex((r, i) => r >= (i === recalls.length - 1 ? BINARY_RECALL_FLOOR : SMALLER_OVERSAMPLE_RECALL))
     const at = chosen === -1 ? recalls.length - 1 : chosen
     return {
       plan: chosen === -1 ? 'exact' : 'binary',
