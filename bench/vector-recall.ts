@@ -134,7 +134,10 @@ for (const corpus of corpora) {
   try {
     const file = join(dir, 'brain.db')
     const seed = await BrainRepository.open(file, { embedder: corpus.embedder })
-    for (let start = 0; start < corpus.size; start += 1000) await seed.recordMany(corpus.entries(start, Math.min(corpus.size, start + 1000)))
+    for (let start = 0; start < corpus.size; start += 1000) {
+      const batch = corpus.entries(start, Math.min(corpus.size, start + 1000))
+      if (batch.length > 0) await seed.recordMany(batch)
+    }
     await seed.close()
     const exactSearchUpTo = Math.min(20_000, Math.floor(corpus.size / 2))
     const auto = await BrainRepository.open(file, { embedder: corpus.embedder, searchTuning: { exactSearchUpTo } })
