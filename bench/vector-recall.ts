@@ -1,6 +1,6 @@
 /**
  * Recall of the binary pre-selection against the exact scan (issue 19 item 7):
- * `node --import tsx bench/vector-recall.ts [--quick]` → a Markdown table and
+ * `node --import tsx bench/vector-recall.ts [--quick] [corpus name filter…]` → a Markdown table and
  * `bench/results/vector-recall.json`.
  *
  * Per corpus: the store is seeded, reopened with the default tuning above
@@ -128,8 +128,9 @@ function recallAt10(approx: number[], exact: number[]): number {
   return approx.slice(0, 10).filter((d) => d <= bound).length / Math.min(10, exact.length)
 }
 
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const rows: Array<Record<string, unknown>> = []
-for (const corpus of corpora) {
+for (const corpus of corpora.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)))) {
   const dir = mkdtempSync(join(tmpdir(), 'cleo-recall-'))
   try {
     const file = join(dir, 'brain.db')
