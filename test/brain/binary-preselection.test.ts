@@ -244,6 +244,30 @@ describe('binary pre-selection (issue 19 item 7)', () => {
     expect(codesOf(file)).toEqual({ vectors: 600, codes: 600, mismatched: 0 })
   })
 
+  it('a kind filter on the binary path ranks only that kind, as the exact scan does', async () => {
+    const embedder = new SeededEmbedder(64, 10)
+    const file = tempFile()
+    const { brain } = await openBrain({ embedder }, file)
+    const batch = []
+    for (let i = 0; i < 300; i++) {
+      batch.push(
+        i % 3 === 0
+          ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
+          : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
+      )
+    }
+    await brain.recordMany(batch)
+    const { brain: exact } = await openBrain({ embedder, searchTuning: { exactSearchUpTo: Infinity } }, file)
+    const { brain: binary } = await openBrain({ embedder, searchTuning: { exactSearchUpTo: 0, binaryPreselection: 'always' } }, file)
+    for (const q of ['q1', 'q2', 'q3']) {
+      const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+      const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+      expect(b.length).toBeGreaterThan(0)
+      expect(b.every((h) => h.kind === 'decision')).toBe(true)
+      expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
+    }
+  })
+
   it('refuses an unknown binaryPreselection', async () => {
     await expect(openBrain({ searchTuning: { binaryPreselection: 'sometimes' as never } })).rejects.toMatchObject({ code: 'VALIDATION' })
   })
