@@ -21,6 +21,8 @@ export interface Contenders {
   readonly drizzle?: Operation
   /** Drizzle with prepared statements (`.prepare()`): how a careful Drizzle user writes a hot path. */
   readonly drizzlePrepared?: Operation
+  /** Ours on the exact path the target is stated against (issue 19 item 7: the same store with `binaryPreselection: 'never'`). */
+  readonly exact?: Operation
   /** Called once after measuring. */
   readonly teardown?: () => unknown | Promise<unknown>
   /** Extra facts to print (dataset size, …). */
@@ -53,6 +55,9 @@ export interface WorkloadResult {
   readonly raw: Measurement
   readonly drizzle: Measurement | null
   readonly drizzlePrepared: Measurement | null
+  readonly exact: Measurement | null
+  /** Ours' p50 over the exact path's p50 (issue 19 item 7's target is ≤ 0.4). */
+  readonly p50OverExact: number | null
   readonly oursOverRaw: number
   readonly oursOverDrizzle: number | null
   readonly oursOverDrizzlePrepared: number | null
@@ -107,10 +112,13 @@ export async function runWorkload(workload: Workload, timeMs: number): Promise<W
       let raw: Measurement | undefined
       let drizzle: Measurement | null = null
       let drizzlePrepared: Measurement | null = null
+      let exact: Measurement | null = null
       const slice = timeMs / ROUNDS
       for (let round = 0; round < ROUNDS; round++) {
         const order =
-          round % 2 === 0 ? (['ours', 'raw', 'drizzle', 'drizzlePrepared'] as const) : (['drizzlePrepared', 'drizzle', 'raw', 'ours'] as const)
+          round % 2 === 0
+            ? (['ours', 'exact', 'raw', 'drizzle', 'drizzlePrepared'] as const)
+            : (['drizzlePrepared', 'drizzle', 'raw', 'exact', 'ours'] as const)
         for (const who of order) {
           const operation = contenders[who]
           if (operation === undefined) continue
@@ -118,6 +126,7 @@ export async function runWorkload(workload: Workload, timeMs: number): Promise<W
           if (who === 'ours') ours = best(ours, m)
           else if (who === 'raw') raw = best(raw, m)
           else if (who === 'drizzle') drizzle = best(drizzle ?? undefined, m)
+          else if (who === 'exact') exact = best(exact ?? undefined, m)
           else drizzlePrepared = best(drizzlePrepared ?? undefined, m)
         }
       }
@@ -129,6 +138,8 @@ export async function runWorkload(workload: Workload, timeMs: number): Promise<W
         raw,
         drizzle,
         drizzlePrepared,
+        exact,
+        p50OverExact: exact ? ours.p50Ms / exact.p50Ms : null,
         oursOverRaw: ours.opsPerSec / raw.opsPerSec,
         oursOverDrizzle: drizzle ? ours.opsPerSec / drizzle.opsPerSec : null,
         oursOverDrizzlePrepared: drizzlePrepared ? ours.opsPerSec / drizzlePrepared.opsPerSec : null,
@@ -167,6 +178,17 @@ export function toMarkdown(results: readonly WorkloadResult[]): string {
         r.p50TargetMs === null ? '—' : `≤ ${r.p50TargetMs} ms ${verdict(r.ours.p50Ms <= r.p50TargetMs, r.fullSize)}`
       } |`,
     )
+  }
+  const scaled = results.filter((r) => r.exact !== null)
+  if (scaled.length > 0) {
+    lines.push(
+      '',
+      '| workload (issue 19 item 7) | ours p50 | exact path p50 | ours p50 / exact p50 | target ≤ 0.4× |',
+      '| --- | ---: | ---: | ---: | --- |',
+    )
+    for (const r of scaled) {
+      lines.push(`| ${r.name} | ${us(r.ours.p50Ms)} | ${us(r.exact!.p50Ms)} | ${fmt(r.p50OverExact!, 2)}× | ${verdict(r.p50OverExact! <= 0.4, r.fullSize)} |`)
+    }
   }
   return lines.join('\n')
 }

@@ -6,7 +6,7 @@
  * one that ships with cleo-store, 384 dimensions), so that cost is equal. Raw runs
  * the statements ours runs (captured from one run of ours) on a copy of the same
  * seeded file with sqlite-vec loaded: for record, the duplicate check, the row
- * insert and the vector insert in one transaction; for search, exactly the captured
+ * insert, the vector insert and its binary code (issue 19) in one transaction; for search, exactly the captured
  * reads with their arguments in one read transaction. Raw does not fuse or map the
  * results. Drizzle runs the same statements through its `sql` template.
  */
@@ -18,13 +18,71 @@ import { DatabaseSync } from 'node:sqlite'
 import { drizzle } from 'drizzle-orm/node-sqlite'
 import * as sqliteVec from 'sqlite-vec'
 
+import type { Embedder } from '../../src/brain/index.js'
 import { BRAIN_DEFAULT_MMAP_SIZE, BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
-import { quantizeInt8 } from '../../src/brain/vector-index.js'
+import { binaryCode, EMBEDDING_META, quantizeInt8 } from '../../src/brain/vector-index.js'
 import type { Workload } from '../harness.js'
 import type { CapturedCall } from './common.js'
 import { captureCalls, size, withParams } from './common.js'
 
 export const embedder = new FeatureHashingEmbedder({ dimensions: 384 })
+const defaultEmbedder = embedder
+
+/** FNV-1a of a string. */
+function fnv(text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+/** xorshift32 from a seed. */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return (x >>> 0) / 4294967296
+  }
+}
+
+function gaussians(random: () => number, n: number, scale: number): Float32Array {
+  const out = new Float32Array(n)
+  for (let i = 0; i < n; i++) out[i] = scale * Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random())
+  return out
+}
+
+/**
+ * A synthetic embedder with the structure of a sentence model's output (issue 19
+ * item 7): each text is hashed to one of 1 000 topics and one of 16 subtopics of it;
+ * its vector is topic + 0.6 × subtopic + 0.35 × noise (each a seeded Gaussian
+ * vector). Neighbours are then the texts of the same subtopic, then of the same
+ * topic — unlike the feature-hashing corpus of the other rows, whose generator
+ * repeats a 48-word vocabulary so that its top 10 are ties among ~1 000 near-duplicates.
+ */
+export class TopicEmbedder implements Embedder {
+  readonly dimensions = 384
+  readonly modelId = 'bench-topics-v1/384/1000x16'
+  readonly #topics: Float32Array[]
+  readonly #subtopics: Float32Array[]
+  constructor() {
+    const random = prng(20261202)
+    this.#topics = Array.from({ length: 1000 }, () => gaussians(random, 384, 1))
+    this.#subtopics = Array.from({ length: 16_000 }, () => gaussians(random, 384, 0.6))
+  }
+  embedOne(text: string): Float32Array {
+    const h = fnv(text)
+    const topic = h % 1000
+    const sub = this.#subtopics[topic * 16 + ((h >>> 10) % 16)]!
+    const t = this.#topics[topic]!
+    const v = gaussians(prng(h), 384, 0.35)
+    for (let i = 0; i < 384; i++) v[i]! += t[i]! + sub[i]!
+    return v
+  }
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    return texts.map((t) => this.embedOne(t))
+  }
+}
 
 const VOCABULARY = (
   'deploy pipeline timeout cache cold warm sqlite writer lock busy retry transaction agent task parser schema queue lease ' +
@@ -44,7 +102,7 @@ function openRawVec(file: string): DatabaseSync {
   return db
 }
 
-async function threeFiles(dir: string, memories: number) {
+async function threeFiles(dir: string, memories: number, embedder: Embedder = defaultEmbedder, copies = true) {
   const files = { ours: join(dir, 'ours.db'), raw: join(dir, 'raw.db'), drizzle: join(dir, 'drizzle.db') }
   const seed = await BrainRepository.open(files.ours, { embedder })
   for (let start = 0; start < memories; start += 1000) {
@@ -53,20 +111,45 @@ async function threeFiles(dir: string, memories: number) {
     await seed.recordMany(batch)
   }
   await seed.close()
-  copyFileSync(files.ours, files.raw)
-  copyFileSync(files.ours, files.drizzle)
+  if (copies) {
+    copyFileSync(files.ours, files.raw)
+    copyFileSync(files.ours, files.drizzle)
+  } else {
+    // Large stores: raw and Drizzle read the same file (searches only read).
+    files.raw = files.ours
+    files.drizzle = files.ours
+  }
+  // Ours opens with the default tuning: above 20 000 vectors the store measures the
+  // binary path on itself on this open and records its plan (see vector-index.ts).
   const ours = await BrainRepository.open(files.ours, { embedder })
+  const exact = await BrainRepository.open(files.ours, { embedder, searchTuning: { binaryPreselection: 'never' } })
   const raw = openRawVec(files.raw)
   const dz = drizzle({ client: openRawVec(files.drizzle) })
   return {
     ours,
+    exact,
     raw,
     dz,
+    plan: planOf(files.ours),
     teardown: async () => {
       await ours.close()
+      await exact.close()
       raw.close()
       dz.$client.close()
     },
+  }
+}
+
+/** The search plan the store recorded (JSON in brain_schema_meta), for the notes. */
+function planOf(file: string): string {
+  const db = new DatabaseSync(file, { readOnly: true })
+  try {
+    const row = db.prepare('SELECT value FROM brain_schema_meta WHERE key = ?').get(EMBEDDING_META.searchPlan) as { value: string } | undefined
+    if (row === undefined) return 'no plan recorded (exact: at or below exactSearchUpTo)'
+    const plan = JSON.parse(row.value) as { plan: string; recall: number }
+    return `store's measured plan: ${plan.plan} (binary recall@10 ${plan.recall})`
+  } finally {
+    db.close()
   }
 }
 
@@ -82,14 +165,25 @@ export const brainWorkloads: Workload[] = [
       const { ours, raw, dz, teardown } = await threeFiles(dir, size(10_000, 1_000))
       const calls = await captureCalls(() => ours.record({ kind: 'observation', title: 'capture title', narrative: 'capture' }))
       const inserts = calls.filter((c) => c.method === 'run')
-      const [dedup, meta, insertRow, insertVec] = [calls[0]!, calls[2]!, inserts[0]!, inserts[1]!]
-      if (calls.length !== 5 || !/insert into "brain_observations"/.test(insertRow.sql) || !/brain_embeddings/.test(insertVec.sql)) {
+      const [dedup, meta, insertRow, insertVec, insertCode] = [calls[0]!, calls[2]!, inserts[0]!, inserts[1]!, inserts[2]!]
+      if (
+        calls.length !== 6 ||
+        !/insert into "brain_observations"/.test(insertRow.sql) ||
+        !/brain_embeddings/.test(insertVec.sql) ||
+        !/brain_embedding_codes/.test(insertCode.sql)
+      ) {
         throw new Error('memory record ran other statements; update the workload')
       }
       const kindBase = (BigInt(insertVec.args[0] as bigint) >> 42n) << 42n
       const rowArgs = (title: string, narrative: string, hash: string, now: number) =>
         insertRow.args.map((value, i) => (i === 0 ? randomUUID() : i === 2 ? title : i === 4 ? narrative : i === 25 ? hash : i >= 27 || i === 20 ? now : value))
-      const stmts = { dedup: raw.prepare(dedup.sql), meta: raw.prepare(meta.sql), row: raw.prepare(insertRow.sql), vec: raw.prepare(insertVec.sql) }
+      const stmts = {
+        dedup: raw.prepare(dedup.sql),
+        meta: raw.prepare(meta.sql),
+        row: raw.prepare(insertRow.sql),
+        vec: raw.prepare(insertVec.sql),
+        code: raw.prepare(insertCode.sql),
+      }
       const counters = { ours: 0, raw: 0, drizzle: 0 }
       const next = (who: keyof typeof counters) => {
         const n = 1_000_000 + counters[who]++
@@ -109,7 +203,9 @@ export const brainWorkloads: Workload[] = [
             stmts.dedup.get(hash)
             stmts.meta.get('embedding.dimensions')
             const { lastInsertRowid } = stmts.row.run(...(rowArgs(title, narrative, hash, now) as never[]))
-            stmts.vec.run(kindBase + BigInt(lastInsertRowid), new Uint8Array(vector!.buffer), new Uint8Array(quantizeInt8(vector!).buffer), 'observation')
+            const key = kindBase + BigInt(lastInsertRowid)
+            stmts.vec.run(key, new Uint8Array(vector!.buffer), new Uint8Array(quantizeInt8(vector!).buffer), 'observation')
+            stmts.code.run(key, binaryCode(vector!))
             raw.exec('COMMIT')
           } catch (error) {
             raw.exec('ROLLBACK')
@@ -126,7 +222,9 @@ export const brainWorkloads: Workload[] = [
             tx.get(withParams(dedup.sql, [hash]))
             tx.get(withParams(meta.sql, ['embedding.dimensions']))
             const { lastInsertRowid } = tx.run(withParams(insertRow.sql, rowArgs(title, narrative, hash, now)))
-            tx.run(withParams(insertVec.sql, [kindBase + BigInt(lastInsertRowid), new Uint8Array(vector!.buffer), new Uint8Array(quantizeInt8(vector!).buffer), 'observation']))
+            const key = kindBase + BigInt(lastInsertRowid)
+            tx.run(withParams(insertVec.sql, [key, new Uint8Array(vector!.buffer), new Uint8Array(quantizeInt8(vector!).buffer), 'observation']))
+            tx.run(withParams(insertCode.sql, [key, binaryCode(vector!)]))
           })
         },
         notes: `${size(10_000, 1_000)} memories before; observation with title and narrative`,
@@ -134,17 +232,33 @@ export const brainWorkloads: Workload[] = [
       }
     },
   },
-  {
-    name: 'brain: hybrid search (100k memories, 384-d)',
+  hybridSearch('brain: hybrid search (100k memories, 384-d)', [100_000, 5_000], () => embedder, { copies: true }),
+  hybridSearch('brain: hybrid search (100k memories, 384-d, topic-structured vectors)', [100_000, 5_000], () => new TopicEmbedder(), { copies: true }),
+  // The 1M row (issue 19 item 7): ~10 minutes of seeding; skipped with BENCH_BRAIN_1M=0.
+  ...(process.env.BENCH_BRAIN_1M === '0'
+    ? []
+    : [hybridSearch('brain: hybrid search (1M memories, 384-d, topic-structured vectors)', [1_000_000, 10_000], () => new TopicEmbedder(), { copies: false })]),
+]
+
+/**
+ * Hybrid search over `count` memories: ours (default tuning: the store's measured
+ * plan), ours on the exact path (`binaryPreselection: 'never'`, the same file), raw
+ * replaying ours' captured statements, Drizzle running them through `sql`.
+ */
+function hybridSearch(name: string, sizes: [full: number, small: number], makeEmbedder: () => Embedder, options: { copies: boolean }): Workload {
+  const query = 'sqlite writer busy after deploy'
+  return {
+    name,
     kind: 'query',
-    p50TargetMs: 50,
+    ...(name.includes('100k memories, 384-d)') ? { p50TargetMs: 50 } : {}),
     async setup(dir) {
-      const count = size(100_000, 5_000)
-      const { ours, raw, dz, teardown } = await threeFiles(dir, count)
-      const query = 'sqlite writer busy after deploy'
+      const count = size(...sizes)
+      const embedder = makeEmbedder()
+      const { ours, exact, raw, dz, plan, teardown } = await threeFiles(dir, count, embedder, options.copies)
       const calls = await captureCalls(() => ours.search(query, { mode: 'hybrid', limit: 10 }))
       return {
         ours: () => ours.search(query, { mode: 'hybrid', limit: 10 }),
+        exact: () => exact.search(query, { mode: 'hybrid', limit: 10 }),
         raw: async () => {
           await embedder.embed([query])
           raw.exec('BEGIN')
@@ -168,9 +282,9 @@ export const brainWorkloads: Workload[] = [
             { behavior: 'deferred' },
           )
         },
-        notes: `${count} memories with 384-d vectors; ${calls.length} statements per search; limit 10`,
+        notes: `${count} memories with 384-d vectors; ${calls.length} statements per search; limit 10; ${plan}`,
         teardown,
       }
     },
-  },
-]
+  }
+}

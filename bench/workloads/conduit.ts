@@ -204,7 +204,7 @@ export const conduitWorkloads: Workload[] = [
       const texts = await captureSql(() => cycle(0))
       if (texts.length !== 4) throw new Error(`queue cycle ran ${texts.length} statements; update the workload`)
       const [enqueue, reap, claim, ack] = prepareAll(raw, texts) as [StatementSync, StatementSync, StatementSync, StatementSync]
-      const enqueueArgs = (n: number, now: number) => ['bench', JSON.stringify({ n }), null, 0, null, null, 0, 6, now, 0, now, now]
+      const enqueueArgs = (n: number, now: number) => ['bench', JSON.stringify({ n }), null, 0, null, null, 0, 6, now, 0, now, now, null, null]
       const claimArgs = (now: number) => ['worker', now + 30_000, now, 'bench', now, 'bench', now]
       const counters = { ours: 1, raw: 1, drizzle: 1 }
       return {

@@ -7,8 +7,10 @@ import type { Migration } from 'kysely/migration'
 
 import * as m0001 from './0001_initial.js'
 import * as m0002 from './0002_memory.js'
+import * as m0003 from './0003_embedding_codes.js'
 
 export const brainMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
   '0002_memory': m0002,
+  '0003_embedding_codes': m0003,
 })

@@ -51,7 +51,12 @@ const BrainOpenOptionsSchema = repositoryOptionsSchema({
   embedder: zod.unknown().optional(),
   embedderChange: zod.enum(['refuse', 'reset']).optional(),
   searchTuning: zod
-    .strictObject({ exactSearchUpTo: anyNumber.optional(), oversample: anyNumber.optional(), ftsRowBudget: anyNumber.optional() })
+    .strictObject({
+      exactSearchUpTo: anyNumber.optional(),
+      oversample: anyNumber.optional(),
+      ftsRowBudget: anyNumber.optional(),
+      binaryPreselection: zod.enum(['auto', 'always', 'never']).optional(),
+    })
     .optional(),
   mmapSize: zod.number().optional(),
   knownReferences: zod.unknown().optional(),

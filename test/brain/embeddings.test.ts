@@ -192,7 +192,7 @@ describe('brain embeddings: cosine ranking on known vectors', () => {
     expect(hits[0]!.score).toBeCloseTo(cos([1, 0, 0, 0]), 5)
   })
 
-  it('the int8 candidate path re-ranks by exact cosine and finds the same neighbours as the exact scan', async () => {
+  it('the binary candidate path re-ranks by exact cosine and finds the same neighbours as the exact scan', async () => {
     const embedder = new FeatureHashingEmbedder({ dimensions: 128 })
     const exact = (await openBrain({ embedder, searchTuning: { exactSearchUpTo: Infinity } })).brain
     const approx = (await openBrain({ embedder, searchTuning: { exactSearchUpTo: 0 } })).brain

@@ -31,7 +31,7 @@ describe('brain schema (migration 0002)', () => {
       (r) => r.name,
     )
     expect(names).toEqual(expect.arrayContaining(['brain_memory_fts', 'brain_decisions_fts_ai', 'brain_sticky_notes_fts_au', 'brain_embedding_queue']))
-    expect(brain.schemaVersion).toBe('0002_memory')
+    expect(brain.schemaVersion).toBe('0003_embedding_codes')
   })
 
   it('every enum column is a CHECK that accepts exactly the exported values', async () => {
