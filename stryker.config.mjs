@@ -23,7 +23,7 @@ const MODULES = {
   queue: { mutate: ['src/conduit/delivery-queue.ts', 'src/conduit/delivery-queue.queries.ts'], tests: ['test/conduit/queue.test.ts', 'test/conduit/queue-backoff.test.ts', 'test/conduit/queue-workers.test.ts'] },
   migrations: { mutate: ['src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts', 'test/reliability/engine-crash.test.ts'] },
   engine: { mutate: ['src/sqlite/*.ts', '!src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts'] },
-  backup: { mutate: ['src/workspace-backup.ts'], tests: ['test/workspace/backup-*.test.ts', 'test/reliability/backup-crash.test.ts'] },
+  backup: { mutate: ['src/workspace/backup.ts'], tests: ['test/workspace/backup-*.test.ts', 'test/reliability/backup-crash.test.ts'] },
 }
 
 const name = process.env.CLEO_MUTATION_MODULE ?? ''
