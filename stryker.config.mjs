@@ -19,7 +19,7 @@ const MODULES = {
   kdf: { mutate: ['src/kdf/api-key-kdf.ts'], tests: ['test/kdf/api-key-kdf.test.ts', 'test/kdf/credential-cipher.test.ts'] },
   visibility: { mutate: ['src/signaldock/agent-visibility.ts'], tests: ['test/signaldock/visibility.test.ts'] },
   claims: { mutate: ['src/tasks/task-claims.ts'], tests: ['test/tasks/claims.test.ts', 'test/tasks/claims.mutation.test.ts', 'test/tasks/dependencies.test.ts'] },
-  dependencies: { mutate: ['src/tasks/task-dependencies.ts'], tests: ['test/tasks/dependencies.test.ts', 'test/tasks/claims.test.ts', 'test/tasks/rules.property.test.ts'] },
+  dependencies: { mutate: ['src/tasks/task-dependencies.ts'], tests: ['test/tasks/dependencies.test.ts', 'test/tasks/dependencies.mutation.test.ts', 'test/tasks/claims.test.ts', 'test/tasks/rules.property.test.ts'] },
   queue: { mutate: ['src/conduit/delivery-queue.ts', 'src/conduit/delivery-queue.queries.ts'], tests: ['test/conduit/queue.test.ts', 'test/conduit/queue-backoff.test.ts', 'test/conduit/queue-workers.test.ts'] },
   migrations: { mutate: ['src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts', 'test/reliability/engine-crash.test.ts'] },
   engine: { mutate: ['src/sqlite/*.ts', '!src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts'] },
