@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 
@@ -61,6 +61,68 @@ describe('migration checksums', () => {
   })
 })
 
+describe('migration checksums of migrations that read', () => {
+  it('a migration may read results and introspect while its checksum is taken: the recorder answers with no rows', async () => {
+    const reading: Migration = {
+      async up(db: Kysely<any>) {
+        const tables = await db.introspection.getTables()
+        const { rows } = await sql<{ name: string }>`SELECT name FROM sqlite_schema`.execute(db)
+        // one statement per table and per row found: none while the checksum is taken
+        for (const t of tables) await sql`CREATE INDEX ${sql.id(`${t.name}_i`)} ON ${sql.table(t.name)} (id)`.execute(db)
+        for (const r of rows) await sql`SELECT ${r.name}`.execute(db)
+        await sql`CREATE TABLE r (x INTEGER)`.execute(db)
+      },
+    }
+    const checksum = await migrationChecksum(reading)
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/)
+    const db = await openDatabase(':memory:', { store: { name: 'tasks', migrations: { '0001_r': reading } } })
+    try {
+      expect(db.all(rawQuery("SELECT name FROM sqlite_schema WHERE name = 'r'"))).toEqual([{ name: 'r' }])
+      expect(db.get(rawQuery<{ checksum: string }>("SELECT checksum FROM cleo_migration_checksum WHERE name = '0001_r'"))?.checksum).toBe(checksum)
+    } finally {
+      await db.close()
+    }
+    // what the recorder saw: the introspection's queries, the SELECT, then only the CREATE TABLE
+    const statements = await recordedStatements(reading)
+    expect(statements.at(-1)).toBe('CREATE TABLE r (x INTEGER)\u0000[]')
+    expect(statements.filter((text) => text.startsWith('CREATE INDEX'))).toEqual([])
+    expect(statements.filter((text) => text.startsWith('SELECT ') && text.includes('\u0000['))).toHaveLength(1)
+    expect(statements.some((text) => text.includes('sqlite_master') || text.includes('sqlite_schema'))).toBe(true)
+    expect(checksum).toBe(createHash('sha256').update(statements.join('\n')).digest('hex'))
+  })
+})
+
+/** The statements a migration emits against a recorder that answers every query with no rows. */
+async function recordedStatements(migration: Migration): Promise<string[]> {
+  const { Kysely: KyselyClass, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } = await import('kysely')
+  const statements: string[] = []
+  const connection = {
+    executeQuery: async (query: { sql: string; parameters: readonly unknown[] }) => {
+      statements.push(`${query.sql}\u0000${JSON.stringify(query.parameters)}`)
+      return { rows: [] }
+    },
+    streamQuery: async function* () {},
+  }
+  const recorder = new KyselyClass<any>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => ({
+        init: async () => {},
+        acquireConnection: async () => connection as never,
+        beginTransaction: async () => {},
+        commitTransaction: async () => {},
+        rollbackTransaction: async () => {},
+        releaseConnection: async () => {},
+        destroy: async () => {},
+      }),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  })
+  await migration.up(recorder)
+  return statements
+}
+
 describe('migrateToLatest', () => {
   it('returns the migrations it applied, then none; an up-to-date file is not backed up again', async () => {
     const dir = tempDir()
@@ -84,14 +146,17 @@ describe('migrateToLatest', () => {
     const file = await fileAtV1(dir)
     await (await openDatabase(file, { store: storeV2, backupsKept: 0 })).close()
     expect(backups(dir)).toEqual([])
+    // A backup of ':memory:' would be written to the working directory under this name.
+    const stray = join(process.cwd(), ':memory:.bak-0001_item')
+    rmSync(stray, { force: true })
     const memory = await openDatabase(':memory:', { store: storeV1 })
-    const cwdBefore = readdirSync(process.cwd())
     try {
       expect(await migrateToLatest(memory, storeV2)).toEqual(['0002_size'])
+      expect(existsSync(stray)).toBe(false)
     } finally {
       await memory.close()
+      rmSync(stray, { force: true })
     }
-    expect(readdirSync(process.cwd()).filter((n) => !cwdBefore.includes(n))).toEqual([])
   })
 
   it('an applied migration without a stored checksum (written before checksums) is accepted', async () => {
@@ -161,6 +226,20 @@ describe('migrateToLatest', () => {
     const db = await openDatabase(file, { store: storeV1 })
     expect(db.all(rawQuery('SELECT name FROM kysely_migration ORDER BY name'))).toEqual([{ name: '0001_item' }])
     await db.close()
+  })
+})
+
+describe('migrateToLatest: Kysely’s bookkeeping', () => {
+  it('a failure outside any migration (a broken lock table) is MIGRATION_FAILED naming the bookkeeping', async () => {
+    const dir = tempDir()
+    const file = await fileAtV1(dir)
+    const raw = new DatabaseSync(file)
+    raw.exec('DROP TABLE kysely_migration_lock; CREATE TABLE kysely_migration_lock (x INTEGER)')
+    raw.close()
+    const error = await expectCode(openDatabase(file, { store: storeV2 }), 'MIGRATION_FAILED')
+    expect(error.message).toMatch(/^MIGRATION_FAILED: tasks migration \(bookkeeping\) failed and was rolled back: /)
+    expect(error.details?.migration).toBeUndefined()
+    expect(error.file).toBe(file)
   })
 })
 
