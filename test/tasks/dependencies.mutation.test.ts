@@ -154,7 +154,7 @@ describe('dependencies: what add and remove return and record', () => {
     await tasks.dependencies.add(b.id, a.id, { actor: 'planner' }) // no change, no row
     clock.advance(5_000)
     await tasks.dependencies.remove(b.id, a.id, { actor: 'cleaner' })
-    const rows = (await tasks.audit.list({ entityType: 'dependency' })).items.reverse() // oldest first
+    const rows = [...(await tasks.audit.list({ entityType: 'dependency' })).items].reverse() // oldest first
     expect(rows.map((r) => [r.action, r.entityId, r.taskId, r.actor])).toEqual([
       ['dependency.add', `${b.id}->${a.id}`, b.id, 'planner'],
       ['dependency.remove', `${b.id}->${a.id}`, b.id, 'cleaner'],
