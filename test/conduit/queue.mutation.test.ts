@@ -290,3 +290,67 @@ describe('delivery queue: refusals name the operation and the field', () => {
     await conduit.close()
   })
 })
+
+describe('delivery queue: more of what the results say', () => {
+  it('a batch comes back by availability, then id, whatever order the rows were taken in', async () => {
+    const { conduit, clock } = await openTestConduit()
+    const late = await conduit.queue.enqueue({ payload: 'late', delayMs: 100 }) // lower id, available later
+    const early = await conduit.queue.enqueue({ payload: 'early' })
+    const same = await conduit.queue.enqueue({ payload: 'same' })
+    clock.advance(200)
+    const batch = await conduit.queue.claim(3, { owner: 'w', leaseMs: 1_000 })
+    expect(batch.map((j) => j.id)).toEqual([early.job.id, same.job.id, late.job.id])
+    await conduit.close()
+  })
+
+  it('stats count live and expired leases apart, and depth adds every state', async () => {
+    const { conduit, clock } = await openTestConduit()
+    for (let i = 0; i < 4; i++) await conduit.queue.enqueue({ payload: i })
+    await conduit.queue.claim(1, { owner: 'w', leaseMs: 1_000 })
+    clock.advance(500)
+    await conduit.queue.claim(2, { owner: 'w', leaseMs: 10_000 })
+    clock.advance(600) // the first lease expired, the other two live
+    expect(await conduit.queue.stats()).toMatchObject({ ready: 1, delayed: 0, leased: 2, expiredLeases: 1, depth: 4 })
+    await conduit.close()
+  })
+
+  it('a job out of attempts is dead-lettered with reason max_attempts', async () => {
+    const { conduit } = await openTestConduit()
+    const { job } = await conduit.queue.enqueue({ payload: 1, maxAttempts: 1 })
+    const [claimed] = await conduit.queue.claim(1, { owner: 'w', leaseMs: 1_000 })
+    expect(await conduit.queue.nack(claimed!.lease, { error: 'x' })).toEqual({ outcome: 'dead', reason: 'max_attempts' })
+    expect((await conduit.queue.deadLetters()).map((d) => [d.job.id, d.reason])).toEqual([[job.id, 'max_attempts']])
+    await conduit.close()
+  })
+
+  it('dead-letter history filters by job, queue and recipient; its cursor is exactly h1.<id>; a full last page has no cursor', async () => {
+    const { conduit } = await openTestConduit()
+    const ids: number[] = []
+    for (const queue of ['a', 'b']) {
+      const { job } = await conduit.queue.enqueue({ queue, payload: queue })
+      const [claimed] = await conduit.queue.claim(1, { queue, owner: 'w', leaseMs: 1_000 })
+      await conduit.queue.nack(claimed!.lease, { retry: false })
+      ids.push(job.id)
+    }
+    expect((await conduit.queue.deadLetterHistory({ jobId: ids[0]! })).items.map((h) => h.jobId)).toEqual([ids[0]])
+    expect((await conduit.queue.deadLetterHistory({ queue: 'b' })).items.map((h) => h.jobId)).toEqual([ids[1]])
+    expect((await conduit.queue.deadLetterHistory({ recipientId: 'nobody' })).items).toEqual([])
+    const full = await conduit.queue.deadLetterHistory({ limit: 2 })
+    expect(full.items).toHaveLength(2)
+    expect(full.nextCursor).toBeNull()
+    const page = await conduit.queue.deadLetterHistory({ limit: 1 })
+    expect(page.nextCursor).toMatch(/^h1\.\d+$/)
+    const id = Number(page.nextCursor!.slice(3))
+    expect((await conduit.queue.deadLetterHistory({ limit: 1, cursor: `h1.${id}` })).items).toHaveLength(1)
+    expect((await conduit.queue.deadLetterHistory({ cursor: `h1.${id * 100 + 12}` })).items).toHaveLength(2) // more than one digit
+    for (const cursor of [`xh1.${id}`, `h1.${id}x`, 'h1.']) {
+      const e = await expectCode(conduit.queue.deadLetterHistory({ cursor }), 'VALIDATION')
+      expect(e.message).toBe('VALIDATION: conduit.queue.deadLetterHistory: cursor: not a cursor of this list')
+      expect(e.details).toMatchObject({ path: ['cursor'] })
+    }
+    expect((await expectCode(conduit.queue.deadLetterHistory({ limit: 0 }), 'VALIDATION')).details).toMatchObject({
+      operation: 'conduit.queue.deadLetterHistory',
+    })
+    await conduit.close()
+  })
+})
