@@ -114,6 +114,10 @@ describe('toCleoStoreError: everything else', () => {
     expect(e.store).toBe('tasks')
     expect(toCleoStoreError('a string').message).toBe('INTERNAL: a string')
     expect(toCleoStoreError(undefined).message).toBe('INTERNAL: undefined')
+    expect(toCleoStoreError(null).message).toBe('INTERNAL: null')
+    // "not open" in a message is CLOSED only from node:sqlite's ERR_INVALID_STATE
+    expect(toCleoStoreError(Object.assign(new Error('the port is not open'), { code: 'EBADF' })).code).toBe('INTERNAL')
+    expect(toCleoStoreError(new Error('database is not open')).code).toBe('INTERNAL')
     const same = new CleoStoreError('CYCLE', 'x', { details: { path: ['T1', 'T1'] } })
     expect(toCleoStoreError(same, CONTEXT)).toBe(same)
   })
@@ -137,5 +141,7 @@ describe('isCleoStoreError', () => {
     expect(isCleoStoreError(e, ['IO', 'BUSY'])).toBe(true)
     expect(isCleoStoreError(e, ['IO', 'CLOSED'])).toBe(false)
     expect(isCleoStoreError(e, [])).toBe(false)
+    // a code is compared whole: 'IO' is inside 'VALIDATION' but is not it
+    expect(isCleoStoreError(new CleoStoreError('IO', 'x'), 'VALIDATION')).toBe(false)
   })
 })
