@@ -38,8 +38,8 @@ const MODULES = {
   migrations: { mutate: ['src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts', 'test/reliability/engine-crash.test.ts'] },
   engine: { mutate: engineFiles('migrate.ts'), tests: ['test/sqlite/*.test.ts'] },
   // The engine in parts, each with the tests that exercise it (the whole engine is
-  // ~2,000 mutants: hours on 2 cores). Together they cover what `engine` covers but the
-  // rest below is the small helpers.
+  // ~2,000 mutants: hours on 2 cores). Together they are the files of `engine`;
+  // `engine-rest` is the small helpers.
   'engine-errors': { mutate: ['src/sqlite/errors.ts'], tests: ['test/sqlite/primitives.test.ts', 'test/sqlite/fs-error-codes.test.ts', 'test/sqlite/error-narrowing.test.ts', 'test/sqlite/errors.mutation.test.ts'] },
   'engine-database': { mutate: ['src/sqlite/database.ts', 'src/sqlite/busy-retry.ts'], tests: ['test/sqlite/database.test.ts', 'test/sqlite/driver.test.ts', 'test/sqlite/row-reader.test.ts'] },
   'engine-open': { mutate: ['src/sqlite/open-database.ts'], tests: ['test/sqlite/open-database.test.ts', 'test/sqlite/memory-template.test.ts', 'test/reliability/bad-files.test.ts', 'test/reliability/store-paths.test.ts'] },
