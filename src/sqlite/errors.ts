@@ -307,6 +307,7 @@ export function sqliteErrorCode(error: unknown): number | undefined {
   return e.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number' ? e.errcode : undefined
 }
 
+/** File-system (`uv`) error codes, by the code of the `CleoStoreError` they become. */
 const FS_CODES: Readonly<Record<string, CleoStoreErrorCode>> = {
   ENOENT: 'NOT_FOUND',
   ENOTDIR: 'NOT_FOUND',
@@ -315,6 +316,18 @@ const FS_CODES: Readonly<Record<string, CleoStoreErrorCode>> = {
   EROFS: 'READ_ONLY',
   ENOSPC: 'STORAGE_FULL',
   EDQUOT: 'STORAGE_FULL',
+  EFBIG: 'STORAGE_FULL', // file too large for the file system or RLIMIT_FSIZE (SQLite: SQLITE_FULL)
+  // the operating system failed: not a bug of cleo-store
+  EIO: 'IO',
+  EMFILE: 'IO',
+  ENFILE: 'IO',
+  EBUSY: 'IO',
+  EXDEV: 'IO',
+  ENXIO: 'IO',
+  ETXTBSY: 'IO',
+  EISDIR: 'IO',
+  ELOOP: 'IO',
+  ENAMETOOLONG: 'IO',
 }
 
 /**
@@ -357,9 +370,9 @@ export function toCleoStoreError(error: unknown, context: ErrorContext = {}): Cl
     if (code === 'ERR_INVALID_STATE' && /not open/i.test(String(message))) {
       return new CleoStoreError('CLOSED', `database is closed${where}`, { ...context, cause: error })
     }
-    if (typeof code === 'string' && code in FS_CODES) {
-      return new CleoStoreError(FS_CODES[code]!, `${String(message)}`, { ...context, cause: error })
-    }
+    // own keys only: a `code` of 'toString' or 'constructor' must not read the prototype
+    const fsCode = typeof code === 'string' && Object.hasOwn(FS_CODES, code) ? FS_CODES[code] : undefined
+    if (fsCode !== undefined) return new CleoStoreError(fsCode, `${String(message)}`, { ...context, cause: error })
   }
   const message = error instanceof Error ? error.message : String(error)
   return new CleoStoreError('INTERNAL', `${message}${where}`, { ...context, cause: error })
