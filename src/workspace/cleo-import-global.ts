@@ -13,6 +13,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 
 import { projectPathHash, resolveProjectPath } from '../nexus/project-path.js'
+import { AGENT_CLASSES } from '../signaldock/signaldock.enums.js'
 import type { TableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
 import { bool, cleoTime, int, jsonArray, jsonObject, oneOf, readTable, skip, tableReport, text } from './cleo-import-rows.js'
 
@@ -117,22 +118,6 @@ export function importCleoNexus(cleo: DatabaseSync, writer: ImportWriter, report
   }
   leftBehind(cleo, reports, CLEO_NEXUS_NOT_IMPORTED)
 }
-
-const AGENT_CLASSES = [
-  'personal_assistant',
-  'code_dev',
-  'research',
-  'orchestrator',
-  'security',
-  'devops',
-  'data',
-  'creative',
-  'support',
-  'testing',
-  'documentation',
-  'utility_bot',
-  'custom',
-] as const
 
 function sha256Hex(value: unknown): string | null {
   const v = text(value)
