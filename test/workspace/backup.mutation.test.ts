@@ -1,0 +1,205 @@
+/**
+ * Exact behaviour of the paths of `src/workspace/backup.ts` that the mutation run of issue 14
+ * (item 14) found untested: reading a malformed manifest, the rotation's `sameProject`,
+ * `deleteDatabaseFiles`, copying the key files into a backup, and the restore's refusals.
+ * Real files in temporary directories; no timing.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+
+import { describe, expect, it } from 'vitest'
+
+import type { WorkspaceBackupManifest } from '../../src/index.js'
+import { CleoWorkspace, listWorkspaceBackups } from '../../src/index.js'
+import { deleteDatabaseFiles } from '../../src/workspace/backup.js'
+import { expectCode, tempDir } from '../helpers.js'
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
+const shaFile = (file: string) => sha(readFileSync(file))
+const HEX = 'a'.repeat(64)
+
+/** A schema-valid manifest (no real store file behind it: enough for listing and rotation). */
+function fakeManifest(over: Partial<WorkspaceBackupManifest> = {}): WorkspaceBackupManifest {
+  return {
+    format: 'cleo-store-backup',
+    formatVersion: 1,
+    id: '00000000-0000-7000-8000-000000000001',
+    createdAt: '2020-01-01T00:00:00.000Z',
+    label: null,
+    projectDir: '/nowhere',
+    globalDir: null,
+    projectId: null,
+    stores: [
+      { store: 'tasks', tier: 'project', file: 'tasks.db', schemaVersion: '0001', migrations: ['0001'], bytes: 0, pages: 0, sha256: HEX },
+    ],
+    ...over,
+  }
+}
+
+function writeFolder(root: string, name: string, manifest: unknown): string {
+  const path = join(root, name)
+  mkdirSync(path, { recursive: true })
+  writeFileSync(join(path, 'manifest.json'), typeof manifest === 'string' ? manifest : JSON.stringify(manifest))
+  return path
+}
+
+async function setup() {
+  const project = tempDir()
+  const globalDir = join(tempDir(), 'global')
+  const ws = await CleoWorkspace.open(project, { globalDir })
+  return { project, globalDir, ws, backups: join(tempDir(), 'backups') }
+}
+
+describe('reading a manifest', () => {
+  it('a missing folder lists nothing; files, dot-names and malformed manifests are skipped, never touched', async () => {
+    expect(await listWorkspaceBackups(join(tempDir(), 'absent'))).toEqual([])
+    const root = tempDir()
+    writeFileSync(join(root, 'a-file'), 'x')
+    const dotted = writeFolder(root, '.hidden', fakeManifest())
+    const notJson = writeFolder(root, 'not-json', '{')
+    const wrongFormat = writeFolder(root, 'wrong-format', fakeManifest({ format: 'other' as 'cleo-store-backup' }))
+    const good = writeFolder(root, 'good', fakeManifest())
+    expect(await listWorkspaceBackups(root)).toEqual([{ path: good, manifest: fakeManifest() }])
+    for (const path of [dotted, notJson, wrongFormat]) expect(readdirSync(path)).toEqual(['manifest.json'])
+    expect(existsSync(join(root, 'a-file'))).toBe(true)
+  })
+
+  it('lists newest first by createdAt, then by id (descending) when two share a time', async () => {
+    const root = tempDir()
+    const older = writeFolder(root, 'z-older', fakeManifest({ createdAt: '2020-01-01T00:00:00.000Z', id: '00000000-0000-7000-8000-00000000000f' }))
+    const lowId = writeFolder(root, 'b-low', fakeManifest({ createdAt: '2021-01-01T00:00:00.000Z', id: '00000000-0000-7000-8000-000000000001' }))
+    const highId = writeFolder(root, 'a-high', fakeManifest({ createdAt: '2021-01-01T00:00:00.000Z', id: '00000000-0000-7000-8000-000000000002' }))
+    expect((await listWorkspaceBackups(root)).map((e) => e.path)).toEqual([highId, lowId, older])
+  })
+
+  it('a restore from a malformed manifest is CORRUPT naming the file (JSON, schema, file name, tier) or NOT_FOUND without one', async () => {
+    const project = tempDir()
+    const globalDir = join(tempDir(), 'g')
+    const root = tempDir()
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['json', '[1,', /is not valid JSON$/],
+      ['schema', { ...fakeManifest(), formatVersion: 2 }, /is not a valid backup manifest: /],
+      ['extra', { ...fakeManifest(), extra: 1 }, /is not a valid backup manifest: /],
+      ['name', fakeManifest({ stores: [{ ...fakeManifest().stores[0]!, file: 'brain.db' }] }), /file must be <store>\.db and tier must match the store$/],
+      ['tier', fakeManifest({ stores: [{ ...fakeManifest().stores[0]!, tier: 'global' }] }), /file must be <store>\.db and tier must match the store$/],
+      ['empty', fakeManifest({ stores: [] }), /is not a valid backup manifest: /],
+    ]
+    for (const [name, manifest, message] of cases) {
+      const folder = writeFolder(root, name, manifest)
+      const error = await expectCode(CleoWorkspace.restore(folder, project, { globalDir }), 'CORRUPT')
+      expect(error.message).toMatch(message)
+      expect(error.message).toContain(join(folder, 'manifest.json'))
+      expect(error.file).toBe(join(folder, 'manifest.json'))
+      expect(error.store).toBe('workspace')
+      expect(error.cause).toBeDefined()
+    }
+    const empty = join(root, 'no-manifest')
+    mkdirSync(empty)
+    const missing = await expectCode(CleoWorkspace.restore(empty, project, { globalDir }), 'NOT_FOUND')
+    expect(missing.message).toContain(`${empty} is not a cleo-store backup (no manifest.json)`)
+    expect(missing.file).toBe(join(empty, 'manifest.json'))
+    // A manifest that cannot be read for another reason keeps its own code (not NOT_FOUND).
+    const dirManifest = join(root, 'dir-manifest')
+    mkdirSync(join(dirManifest, 'manifest.json'), { recursive: true })
+    const unreadable = await CleoWorkspace.restore(dirManifest, project, { globalDir }).catch((e: unknown) => e)
+    expect(unreadable).toMatchObject({ file: join(dirManifest, 'manifest.json') })
+    expect((unreadable as { code: string }).code).not.toBe('NOT_FOUND')
+    expect(readdirSync(project)).toEqual([])
+    expect(existsSync(globalDir)).toBe(false)
+  })
+})
+
+describe('rotation keeps the backups of other projects (sameProject)', () => {
+  it('matches by projectId when both have one, else by projectDir', async () => {
+    const { ws, backups } = await setup()
+    const id = ws.projectId!
+    expect(id).toEqual(expect.any(String))
+    const old = { createdAt: '2020-01-01T00:00:00.000Z' }
+    const sameIdOtherDir = writeFolder(backups, 'same-id', fakeManifest({ ...old, projectId: id, projectDir: '/elsewhere' }))
+    const otherIdSameDir = writeFolder(backups, 'other-id', fakeManifest({ ...old, projectId: 'another', projectDir: ws.projectDir }))
+    const noIdSameDir = writeFolder(backups, 'no-id-same-dir', fakeManifest({ ...old, projectId: null, projectDir: ws.projectDir }))
+    const noIdOtherDir = writeFolder(backups, 'no-id-other-dir', fakeManifest({ ...old, projectId: null, projectDir: '/elsewhere' }))
+    const made = await ws.backup(backups, { keep: 1 })
+    expect([...made.removed].sort()).toEqual([noIdSameDir, sameIdOtherDir].sort())
+    expect(existsSync(sameIdOtherDir)).toBe(false)
+    expect(existsSync(noIdSameDir)).toBe(false)
+    expect((await listWorkspaceBackups(backups)).map((e) => e.path).sort()).toEqual([made.path, otherIdSameDir, noIdOtherDir].sort())
+    await ws.close()
+  })
+
+  it('keeps the newest `keep` of the project; keep: 0 removes none', async () => {
+    const { ws, backups } = await setup()
+    const a = writeFolder(backups, 'a', fakeManifest({ createdAt: '2020-01-01T00:00:00.000Z', projectId: ws.projectId }))
+    const b = writeFolder(backups, 'b', fakeManifest({ createdAt: '2020-01-02T00:00:00.000Z', projectId: ws.projectId }))
+    const none = await ws.backup(backups, { keep: 0 })
+    expect(none.removed).toEqual([])
+    const two = await ws.backup(backups, { keep: 3 })
+    expect(two.removed).toEqual([a])
+    expect((await listWorkspaceBackups(backups)).map((e) => e.path)).toEqual([two.path, none.path, b])
+    await ws.close()
+  })
+})
+
+describe('deleteDatabaseFiles', () => {
+  it('deletes a database with its -wal, -shm and -journal and returns true', () => {
+    const dir = tempDir()
+    const file = join(dir, 'telemetry.db')
+    const db = new DatabaseSync(file)
+    db.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)')
+    db.close()
+    for (const s of ['-wal', '-shm', '-journal']) writeFileSync(file + s, '')
+    writeFileSync(join(dir, 'other.db'), 'kept')
+    expect(deleteDatabaseFiles(file, 'telemetry')).toBe(true)
+    expect(readdirSync(dir)).toEqual(['other.db'])
+  })
+
+  it('returns false without a file, still removing stray sidecars', () => {
+    const dir = tempDir()
+    const file = join(dir, 'telemetry.db')
+    writeFileSync(`${file}-wal`, 'stray')
+    writeFileSync(`${file}-journal`, 'stray')
+    expect(deleteDatabaseFiles(file, 'telemetry')).toBe(false)
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('deletes a file that is not a database (and an empty one) all the same', () => {
+    const dir = tempDir()
+    const text = join(dir, 'a.db')
+    writeFileSync(text, 'not a database at all, just some text')
+    writeFileSync(`${text}-wal`, 'evidence')
+    expect(deleteDatabaseFiles(text, 'telemetry')).toBe(true)
+    const empty = join(dir, 'b.db')
+    writeFileSync(empty, '')
+    expect(deleteDatabaseFiles(empty, 'telemetry')).toBe(true)
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('refuses with BUSY (reason locked) while another connection has it open, deleting nothing', () => {
+    const dir = tempDir()
+    const file = join(dir, 'telemetry.db')
+    const other = new DatabaseSync(file)
+    other.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)')
+    other.exec('BEGIN')
+    other.prepare('SELECT count(*) FROM t').get()
+    try {
+      const error = (() => {
+        try {
+          deleteDatabaseFiles(file, 'telemetry')
+        } catch (e) {
+          return e
+        }
+        return undefined
+      })()
+      expect(error).toMatchObject({ code: 'BUSY', store: 'telemetry', file, details: { store: 'telemetry', reason: 'locked' } })
+      expect(existsSync(file)).toBe(true)
+      expect(existsSync(`${file}-wal`)).toBe(true)
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+    }
+    expect(deleteDatabaseFiles(file, 'telemetry')).toBe(true)
+    expect(readdirSync(dir)).toEqual([])
+  })
+})
