@@ -12,7 +12,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
 
 import type { WorkspaceBackupManifest } from '../../src/index.js'
-import { CleoWorkspace, listWorkspaceBackups } from '../../src/index.js'
+import { CleoWorkspace, ensureKeyFile, listWorkspaceBackups } from '../../src/index.js'
 import { deleteDatabaseFiles } from '../../src/workspace/backup.js'
 import { expectCode, tempDir } from '../helpers.js'
 
@@ -45,10 +45,11 @@ function writeFolder(root: string, name: string, manifest: unknown): string {
   return path
 }
 
-async function setup() {
+async function setup(keys = false) {
   const project = tempDir()
   const globalDir = join(tempDir(), 'global')
   const ws = await CleoWorkspace.open(project, { globalDir })
+  if (keys) for (const name of ['machine-key', 'global-salt']) ensureKeyFile(join(globalDir, name))
   return { project, globalDir, ws, backups: join(tempDir(), 'backups') }
 }
 
@@ -201,5 +202,101 @@ describe('deleteDatabaseFiles', () => {
     }
     expect(deleteDatabaseFiles(file, 'telemetry')).toBe(true)
     expect(readdirSync(dir)).toEqual([])
+  })
+})
+
+describe('key files in a backup (includeKeys)', () => {
+  it('copies machine-key and global-salt (mode 0600) and lists them with their checksums; a missing one is skipped', async () => {
+    const { ws, globalDir, backups } = await setup(true)
+    const machineKey = readFileSync(join(globalDir, 'machine-key'))
+    const globalSalt = readFileSync(join(globalDir, 'global-salt'))
+    const plain = await ws.backup(backups, { keep: 0 })
+    expect('keys' in plain.manifest).toBe(false)
+    expect(readdirSync(plain.path)).not.toContain('machine-key')
+    const withKeys = await ws.backup(backups, { keep: 0, includeKeys: true })
+    expect(withKeys.manifest.keys).toEqual([
+      { name: 'machine-key', file: 'machine-key', sha256: sha(machineKey) },
+      { name: 'global-salt', file: 'global-salt', sha256: sha(globalSalt) },
+    ])
+    expect(JSON.parse(readFileSync(join(withKeys.path, 'manifest.json'), 'utf8')).keys).toEqual(withKeys.manifest.keys)
+    for (const [name, bytes] of [['machine-key', machineKey], ['global-salt', globalSalt]] as const) {
+      expect(readFileSync(join(withKeys.path, name)).equals(bytes)).toBe(true)
+      expect(statSync(join(withKeys.path, name)).mode & 0o777).toBe(0o600)
+    }
+    rmSync(join(globalDir, 'global-salt'))
+    const one = await ws.backup(backups, { keep: 0, includeKeys: true })
+    expect(one.manifest.keys).toEqual([{ name: 'machine-key', file: 'machine-key', sha256: sha(machineKey) }])
+    expect(readdirSync(one.path)).not.toContain('global-salt')
+    rmSync(join(globalDir, 'machine-key'))
+    const none = await ws.backup(backups, { keep: 0, includeKeys: true })
+    expect(none.manifest.keys).toEqual([])
+    await ws.close()
+  })
+
+  it('an in-memory workspace has no key files: VALIDATION on includeKeys, nothing written', async () => {
+    const ws = await CleoWorkspace.open(tempDir(), { inMemory: true })
+    const backups = join(tempDir(), 'b')
+    const error = await expectCode(ws.backup(backups, { includeKeys: true }), 'VALIDATION')
+    expect(error.details).toEqual({ path: ['includeKeys'] })
+    const telemetry = await expectCode(ws.backup(backups, { stores: ['telemetry'] }), 'VALIDATION')
+    expect(telemetry.details).toEqual({ path: ['stores'], store: 'telemetry' })
+    expect(existsSync(backups)).toBe(false)
+    await ws.close()
+  })
+
+  it('a restore installs the keys (created, then same), skips them with includeKeys: false, refuses other key material', async () => {
+    const { ws, backups } = await setup(true)
+    const { path, manifest } = await ws.backup(backups, { includeKeys: true })
+    await ws.close()
+    const machineKey = readFileSync(join(path, 'machine-key'))
+
+    const fresh = join(tempDir(), 'fresh-global')
+    const first = await CleoWorkspace.restore(path, tempDir(), { globalDir: fresh })
+    expect(first.keys).toEqual([
+      { name: 'machine-key', outcome: 'created' },
+      { name: 'global-salt', outcome: 'created' },
+    ])
+    expect(readFileSync(join(fresh, 'machine-key')).equals(machineKey)).toBe(true)
+    const again = await CleoWorkspace.restore(path, tempDir(), { globalDir: fresh })
+    expect(again.keys).toEqual([
+      { name: 'machine-key', outcome: 'same' },
+      { name: 'global-salt', outcome: 'same' },
+    ])
+
+    const without = join(tempDir(), 'without')
+    const skipped = await CleoWorkspace.restore(path, tempDir(), { globalDir: without, includeKeys: false })
+    expect(skipped.keys).toEqual([])
+    expect(existsSync(join(without, 'machine-key'))).toBe(false)
+    expect(existsSync(join(without, 'signaldock.db'))).toBe(true)
+
+    // Other key material in the target: CONFLICT before anything is touched.
+    const clash = join(tempDir(), 'clash')
+    mkdirSync(clash)
+    const otherKey = Buffer.from(machineKey)
+    otherKey[0] = otherKey[0]! ^ 0xff
+    writeFileSync(join(clash, 'machine-key'), otherKey, { mode: 0o600 })
+    const project = tempDir()
+    const conflict = await expectCode(CleoWorkspace.restore(path, project, { globalDir: clash }), 'CONFLICT')
+    expect(conflict.details).toEqual({ reason: 'other-keys', key: 'machine-key' })
+    expect(conflict.file).toBe(join(clash, 'machine-key'))
+    expect(readdirSync(clash)).toEqual(['machine-key'])
+    expect(readFileSync(join(clash, 'machine-key')).equals(otherKey)).toBe(true)
+    expect(readdirSync(project)).toEqual([])
+
+    // A key file of the backup that is tampered with or missing: CORRUPT, nothing restored.
+    const target = join(tempDir(), 'target')
+    writeFileSync(join(path, 'global-salt'), 'tampered')
+    const tampered = await expectCode(CleoWorkspace.restore(path, project, { globalDir: target }), 'CORRUPT')
+    expect(tampered.file).toBe(join(path, 'global-salt'))
+    expect(tampered.message).toContain('does not match its checksum')
+    rmSync(join(path, 'machine-key'))
+    const missing = await expectCode(CleoWorkspace.restore(path, project, { globalDir: target }), 'CORRUPT')
+    expect(missing.file).toBe(join(path, 'machine-key'))
+    expect(missing.message).toContain('is missing')
+    expect(existsSync(target)).toBe(false)
+    expect(readdirSync(project)).toEqual([])
+    // …unless the keys are left out.
+    const noKeys = await CleoWorkspace.restore(path, project, { globalDir: target, includeKeys: false })
+    expect(noKeys.restored.map((r) => r.store)).toEqual(manifest.stores.map((s) => s.store))
   })
 })
