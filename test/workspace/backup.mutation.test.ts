@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 
 import type { WorkspaceBackupManifest } from '../../src/index.js'
 import { CleoWorkspace, ensureKeyFile, listWorkspaceBackups } from '../../src/index.js'
-import { deleteDatabaseFiles } from '../../src/workspace/backup.js'
+import { deleteDatabaseFiles, restoreWorkspace } from '../../src/workspace/backup.js'
 import { expectCode, tempDir } from '../helpers.js'
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
@@ -298,5 +298,155 @@ describe('key files in a backup (includeKeys)', () => {
     // …unless the keys are left out.
     const noKeys = await CleoWorkspace.restore(path, project, { globalDir: target, includeKeys: false })
     expect(noKeys.restored.map((r) => r.store)).toEqual(manifest.stores.map((s) => s.store))
+  })
+})
+
+describe("the restore's refusals (nothing touched) and its handling of each store file", () => {
+  async function backedUp() {
+    const { ws, project, globalDir, backups } = await setup()
+    const backup = await ws.backup(backups)
+    await ws.close()
+    const cleo = join(project, '.cleo')
+    const state = () => Object.fromEntries(readdirSync(cleo).sort().map((n) => [n, shaFile(join(cleo, n))]))
+    return { project, globalDir, cleo, state, ...backup }
+  }
+
+  it('a store the backup does not hold is NOT_FOUND naming it', async () => {
+    const ws = await CleoWorkspace.open(tempDir(), { inMemory: true })
+    const { path } = await ws.backup(join(tempDir(), 'b'), { stores: ['tasks'] })
+    await ws.close()
+    const project = tempDir()
+    const error = await expectCode(CleoWorkspace.restore(path, project, { globalDir: join(tempDir(), 'g'), stores: ['tasks', 'nexus'] }), 'NOT_FOUND')
+    expect(error.details).toEqual({ store: 'nexus' })
+    expect(error.file).toBe(path)
+    expect(readdirSync(project)).toEqual([])
+  })
+
+  it('asks whether each tier it restores is open in this process, and refuses BUSY with the tier and the reason', async () => {
+    const { project, globalDir, path, state } = await backedUp()
+    const before = state()
+    const asked: string[] = []
+    const targets = (refuse: string | null) => ({
+      projectDir: project,
+      globalDir,
+      openInProcess: (tier: 'project' | 'global') => {
+        asked.push(tier)
+        return tier === refuse ? `${tier} is open here` : null
+      },
+    })
+    const error = await expectCode(restoreWorkspace(path, targets('global')), 'BUSY')
+    expect(error.details).toEqual({ tier: 'global', reason: 'open-in-process' })
+    expect(error.message).toContain('cannot restore: global is open here; close it first')
+    expect(asked).toEqual(['project', 'global'])
+    expect(state()).toEqual(before)
+    asked.length = 0
+    const projectOnly = await restoreWorkspace(path, targets('global'), { stores: ['brain'], keepReplaced: false })
+    expect(asked).toEqual(['project'])
+    expect(projectOnly.restored).toEqual([{ store: 'brain', path: join(project, '.cleo', 'brain.db') }])
+  })
+
+  it('refuses a store from a newer cleo-store, a missing store file and a size or checksum mismatch, with details', async () => {
+    const { project, globalDir, path, manifest, state } = await backedUp()
+    const before = state()
+    const manifestFile = join(path, 'manifest.json')
+    const write = (m: WorkspaceBackupManifest) => writeFileSync(manifestFile, JSON.stringify(m))
+
+    const future = structuredClone(manifest)
+    future.stores[1]!.migrations.push('9998_a', '9999_b')
+    write(future)
+    const tooNew = await expectCode(CleoWorkspace.restore(path, project, { globalDir }), 'SCHEMA_TOO_NEW')
+    expect(tooNew).toMatchObject({ store: 'brain', file: join(path, 'brain.db'), details: { unknownMigrations: ['9998_a', '9999_b'] } })
+    expect(tooNew.message).toContain('unknown migrations: 9998_a, 9999_b')
+
+    const wrongSize = structuredClone(manifest)
+    wrongSize.stores[2]!.bytes += 1
+    write(wrongSize)
+    const size = await expectCode(CleoWorkspace.restore(path, project, { globalDir }), 'CORRUPT')
+    const conduitSha = manifest.stores[2]!.sha256
+    expect(size).toMatchObject({ store: 'conduit', file: join(path, 'conduit.db'), details: { expected: conduitSha, actual: conduitSha } })
+
+    const wrongSha = structuredClone(manifest)
+    wrongSha.stores[0]!.sha256 = HEX
+    write(wrongSha)
+    const checksum = await expectCode(CleoWorkspace.restore(path, project, { globalDir }), 'CORRUPT')
+    expect(checksum).toMatchObject({ store: 'tasks', details: { expected: HEX, actual: manifest.stores[0]!.sha256 } })
+    expect(checksum.message).toContain('does not match its checksum; nothing was restored')
+
+    write(manifest)
+    rmSync(join(path, 'nexus.db'))
+    const missing = await expectCode(CleoWorkspace.restore(path, project, { globalDir }), 'CORRUPT')
+    expect(missing).toMatchObject({ store: 'nexus', file: join(path, 'nexus.db') })
+    expect(missing.message).toContain('is missing')
+    expect(state()).toEqual(before)
+    // The stores that are intact still restore on their own.
+    const partial = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks'] })
+    expect(partial.restored.map((r) => r.store)).toEqual(['tasks'])
+  })
+
+  it("a file that matches its checksum but is another store's database fails the staged check: CORRUPT, staged copies removed", async () => {
+    const { project, globalDir, cleo, path, manifest, state } = await backedUp()
+    const before = state()
+    writeFileSync(join(path, 'brain.db'), readFileSync(join(path, 'tasks.db')))
+    const forged = structuredClone(manifest)
+    forged.stores[1] = { ...forged.stores[1]!, sha256: manifest.stores[0]!.sha256, bytes: manifest.stores[0]!.bytes }
+    writeFileSync(join(path, 'manifest.json'), JSON.stringify(forged))
+    const error = await expectCode(CleoWorkspace.restore(path, project, { globalDir }), 'CORRUPT')
+    expect(error).toMatchObject({ store: 'brain', file: join(cleo, 'brain.db') })
+    expect(error.message).toContain('staged copy of brain failed its check (ok)')
+    expect(state()).toEqual(before)
+    expect(readdirSync(globalDir).filter((n) => n.includes('.restore-'))).toEqual([])
+  })
+
+  it('into a project without stores: nothing replaced, nothing damaged, the restored paths reported', async () => {
+    const { path, manifest } = await backedUp()
+    const project = tempDir()
+    const globalDir = join(tempDir(), 'new-global')
+    const result = await CleoWorkspace.restore(path, project, { globalDir })
+    expect(result.manifest).toEqual(manifest)
+    expect(result.replacedDirs).toEqual([])
+    expect(result.damaged).toEqual([])
+    expect(result.keys).toEqual([])
+    expect(result.restored).toEqual([
+      { store: 'tasks', path: join(project, '.cleo', 'tasks.db') },
+      { store: 'brain', path: join(project, '.cleo', 'brain.db') },
+      { store: 'conduit', path: join(project, '.cleo', 'conduit.db') },
+      { store: 'signaldock', path: join(globalDir, 'signaldock.db') },
+      { store: 'nexus', path: join(globalDir, 'nexus.db') },
+    ])
+    for (const { store, path: file } of result.restored) {
+      expect(shaFile(file)).toBe(manifest.stores.find((s) => s.store === store)!.sha256)
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+    }
+    expect(readdirSync(join(project, '.cleo')).sort()).toEqual(['brain.db', 'conduit.db', 'tasks.db'])
+    expect(readdirSync(globalDir).sort()).toEqual(['nexus.db', 'signaldock.db'])
+  })
+
+  it('keeps stray sidecars of a missing store file aside; an empty store file is replaced, not damaged', async () => {
+    const { path } = await backedUp()
+    const project = tempDir()
+    const cleo = join(project, '.cleo')
+    mkdirSync(cleo)
+    writeFileSync(join(cleo, 'tasks.db-wal'), 'stray wal')
+    writeFileSync(join(cleo, 'brain.db'), '')
+    const result = await CleoWorkspace.restore(path, project, { globalDir: join(tempDir(), 'g'), stores: ['tasks', 'brain'] })
+    expect(result.damaged).toEqual([])
+    expect(result.replacedDirs).toHaveLength(1)
+    const kept = result.replacedDirs[0]!
+    expect(kept.startsWith(join(cleo, 'restore-replaced-'))).toBe(true)
+    // brain.db-journal: the zeroed (never hot) journal of the restore's own exclusive lock on the empty file.
+    expect(readdirSync(kept).sort()).toEqual(['brain.db', 'brain.db-journal', 'tasks.db-wal'])
+    expect(readFileSync(join(kept, 'brain.db-journal')).subarray(0, 8).equals(Buffer.alloc(8))).toBe(true)
+    expect(readFileSync(join(kept, 'tasks.db-wal'), 'utf8')).toBe('stray wal')
+    expect(readdirSync(cleo).filter((n) => !n.startsWith('restore-replaced-')).sort()).toEqual(['brain.db', 'tasks.db'])
+  })
+
+  it('keepReplaced: false deletes the replaced file and its sidecars', async () => {
+    const { project, globalDir, cleo, path, manifest } = await backedUp()
+    writeFileSync(join(cleo, 'tasks.db-wal'), 'old wal')
+    writeFileSync(join(cleo, 'tasks.db-journal'), Buffer.alloc(512))
+    const result = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks'], keepReplaced: false })
+    expect(result.replacedDirs).toEqual([])
+    expect(readdirSync(cleo).sort()).toEqual(['brain.db', 'conduit.db', 'tasks.db'])
+    expect(shaFile(join(cleo, 'tasks.db'))).toBe(manifest.stores[0]!.sha256)
   })
 })
