@@ -450,3 +450,20 @@ describe("the restore's refusals (nothing touched) and its handling of each stor
     expect(shaFile(join(cleo, 'tasks.db'))).toBe(manifest.stores[0]!.sha256)
   })
 })
+
+describe('keepReplaced: false on a damaged store file', () => {
+  it('deletes the damaged file and every sidecar beside it (no SQLite connection touches them)', async () => {
+    const { ws, project, globalDir, backups } = await setup()
+    const { path, manifest } = await ws.backup(backups)
+    await ws.close()
+    const cleo = join(project, '.cleo')
+    const tasks = join(cleo, 'tasks.db')
+    writeFileSync(tasks, 'not a database any more')
+    for (const s of ['-wal', '-shm', '-journal']) writeFileSync(tasks + s, `old ${s}`)
+    const result = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks'], keepReplaced: false })
+    expect(result.damaged).toEqual(['tasks'])
+    expect(result.replacedDirs).toEqual([])
+    expect(readdirSync(cleo).sort()).toEqual(['brain.db', 'conduit.db', 'tasks.db'])
+    expect(shaFile(tasks)).toBe(manifest.stores[0]!.sha256)
+  })
+})
