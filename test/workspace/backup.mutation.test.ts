@@ -419,6 +419,8 @@ describe("the restore's refusals (nothing touched) and its handling of each stor
     }
     expect(readdirSync(join(project, '.cleo')).sort()).toEqual(['brain.db', 'conduit.db', 'tasks.db'])
     expect(readdirSync(globalDir).sort()).toEqual(['nexus.db', 'signaldock.db'])
+    expect(statSync(globalDir).mode & 0o777).toBe(0o700)
+    expect(statSync(join(project, '.cleo')).mode & 0o777).toBe(0o700)
   })
 
   it('keeps stray sidecars of a missing store file aside; an empty store file is replaced, not damaged', async () => {
