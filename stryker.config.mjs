@@ -48,7 +48,7 @@ const MODULES = {
     mutate: engineFiles('migrate.ts', 'errors.ts', 'database.ts', 'busy-retry.ts', 'open-database.ts', 'validate.ts', 'input-guard.ts'),
     tests: ['test/sqlite/*.test.ts'],
   },
-  backup: { mutate: ['src/workspace/backup.ts'], tests: ['test/workspace/backup-*.test.ts'] },
+  backup: { mutate: ['src/workspace/backup.ts'], tests: ['test/workspace/backup-*.test.ts', 'test/workspace/backup.mutation.test.ts'] },
 }
 
 const name = process.env.CLEO_MUTATION_MODULE ?? ''
