@@ -11,23 +11,14 @@ import { createHash } from 'node:crypto'
 import type { DatabaseSync } from 'node:sqlite'
 
 import { directConversationKey } from '../conduit/conversations.js'
-import type { TableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
-import { bool, cleoTime, compact, int, jsonArray, jsonObject, oneOf, parseJson, readTable, skip, tableReport, text } from './cleo-import-rows.js'
+import type { TableReport, ImportWriter } from './cleo-import-rows.js'
+import { bool, cleoTime, compact, int, jsonArray, jsonObject, oneOf, parseJson, skip, startTable, tableReport, text } from './cleo-import-rows.js'
 
 /** CLEO conduit tables this version does not bring over, and why. */
 export const CLEO_CONDUIT_NOT_IMPORTED: Readonly<Record<string, string>> = Object.freeze({
   delivery_jobs: "CLEO's (Rust) delivery queue is runtime state; undelivered messages stay undelivered for their recipient",
   dead_letters: "CLEO's (Rust) delivery queue is runtime state",
 })
-
-function start(cleo: DatabaseSync, reports: TableReport[], name: string, target: string | null): { rows: CleoRow[]; report: TableReport } | null {
-  const rows = readTable(cleo, name)
-  if (rows === null) return null
-  const report = tableReport(name, target)
-  report.read = rows.length
-  reports.push(report)
-  return { rows, report }
-}
 
 /** CLEO's participants: a JSON array (Rust) or sorted comma-joined ids (TypeScript). */
 function participantsOf(value: unknown): string[] {
@@ -39,7 +30,7 @@ function participantsOf(value: unknown): string[] {
 /** Imports CLEO's conduit.db into the staging store behind `writer`. */
 export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): void {
   // ── conversations ──
-  const conversations = start(cleo, reports, 'conversations', 'conversations')
+  const conversations = startTable(cleo, reports, 'conversations', 'conversations')
   const conversationId = new Map<string, string>()
   if (conversations) {
     const participantsReport = tableReport('conversations.participants', 'conversation_participants')
@@ -92,7 +83,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
   }
 
   // ── messages and their recipients ──
-  const messages = start(cleo, reports, 'messages', 'messages')
+  const messages = startTable(cleo, reports, 'messages', 'messages')
   if (messages) {
     const recipients = tableReport('messages.to_agent_id', 'message_recipients')
     reports.push(recipients)
@@ -155,7 +146,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
   }
 
   // ── pins ──
-  const pins = start(cleo, reports, 'message_pins', 'message_pins')
+  const pins = startTable(cleo, reports, 'message_pins', 'message_pins')
   if (pins) {
     for (const row of pins.rows) {
       const key = text(row['id']) ?? '?'
@@ -170,7 +161,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
   }
 
   // ── attachments ──
-  const attachments = start(cleo, reports, 'attachments', 'attachments')
+  const attachments = startTable(cleo, reports, 'attachments', 'attachments')
   const firstVersion = new Set<string>()
   if (attachments) {
     for (const row of attachments.rows) {
@@ -211,7 +202,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
       }
     }
   }
-  const versions = start(cleo, reports, 'attachment_versions', 'attachment_versions')
+  const versions = startTable(cleo, reports, 'attachment_versions', 'attachment_versions')
   if (versions) {
     for (const row of versions.rows) {
       const key = `${text(row['slug'])}@${int(row['version_number'])}`
@@ -228,7 +219,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
       skip(versions.report, key, "the content of a later version is not stored in CLEO's conduit.db (only its storage key)")
     }
   }
-  const approvals = start(cleo, reports, 'attachment_approvals', 'attachment_approvals')
+  const approvals = startTable(cleo, reports, 'attachment_approvals', 'attachment_approvals')
   if (approvals) {
     for (const row of approvals.rows) {
       const key = `${text(row['slug'])}/${text(row['reviewer_agent_id'])}`
@@ -244,7 +235,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
       })
     }
   }
-  const contributors = start(cleo, reports, 'attachment_contributors', 'attachment_contributors')
+  const contributors = startTable(cleo, reports, 'attachment_contributors', 'attachment_contributors')
   if (contributors) {
     for (const row of contributors.rows) {
       const key = `${text(row['slug'])}/${text(row['agent_id'])}`
@@ -262,7 +253,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
   }
 
   // ── project agent refs ──
-  const refs = start(cleo, reports, 'project_agent_refs', 'project_agent_refs')
+  const refs = startTable(cleo, reports, 'project_agent_refs', 'project_agent_refs')
   if (refs) {
     for (const row of refs.rows) {
       const agent = text(row['agent_id']) ?? '?'
@@ -284,7 +275,7 @@ export function importCleoConduit(cleo: DatabaseSync, writer: ImportWriter, repo
   }
 
   for (const [name, why] of Object.entries(CLEO_CONDUIT_NOT_IMPORTED)) {
-    const left = start(cleo, reports, name, null)
+    const left = startTable(cleo, reports, name, null)
     if (left) for (const row of left.rows) skip(left.report, text(row['id']) ?? '?', `not imported: ${why}`)
   }
 }

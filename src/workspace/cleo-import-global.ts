@@ -14,8 +14,8 @@ import type { DatabaseSync } from 'node:sqlite'
 
 import { projectPathHash, resolveProjectPath } from '../nexus/project-path.js'
 import { AGENT_CLASSES } from '../signaldock/signaldock.enums.js'
-import type { TableReport, CleoRow, ImportWriter } from './cleo-import-rows.js'
-import { bool, cleoTime, int, jsonArray, jsonObject, oneOf, readTable, skip, tableReport, text } from './cleo-import-rows.js'
+import type { TableReport, ImportWriter } from './cleo-import-rows.js'
+import { bool, cleoTime, int, jsonArray, jsonObject, oneOf, skip, startTable, text } from './cleo-import-rows.js'
 
 /** CLEO nexus tables this version does not bring over, and why. */
 export const CLEO_NEXUS_NOT_IMPORTED: Readonly<Record<string, string>> = Object.freeze({
@@ -36,25 +36,16 @@ export const CLEO_SIGNALDOCK_NOT_IMPORTED: Readonly<Record<string, string>> = Ob
   agent_connections: 'runtime connection state',
 })
 
-function start(cleo: DatabaseSync, reports: TableReport[], name: string, target: string | null): { rows: CleoRow[]; report: TableReport } | null {
-  const rows = readTable(cleo, name)
-  if (rows === null) return null
-  const report = tableReport(name, target)
-  report.read = rows.length
-  reports.push(report)
-  return { rows, report }
-}
-
 function leftBehind(cleo: DatabaseSync, reports: TableReport[], tables: Readonly<Record<string, string>>): void {
   for (const [name, why] of Object.entries(tables)) {
-    const left = start(cleo, reports, name, null)
+    const left = startTable(cleo, reports, name, null)
     if (left) for (const row of left.rows) skip(left.report, text(row['id']) ?? '?', `not imported: ${why}`)
   }
 }
 
 /** Imports CLEO's nexus.db into the staging (or existing) store behind `writer`. */
 export function importCleoNexus(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): void {
-  const projects = start(cleo, reports, 'project_registry', 'project_registry')
+  const projects = startTable(cleo, reports, 'project_registry', 'project_registry')
   if (projects) {
     for (const row of projects.rows) {
       const id = text(row['project_id']) ?? '?'
@@ -91,7 +82,7 @@ export function importCleoNexus(cleo: DatabaseSync, writer: ImportWriter, report
       })
     }
   }
-  const audit = start(cleo, reports, 'nexus_audit_log', 'nexus_audit_log')
+  const audit = startTable(cleo, reports, 'nexus_audit_log', 'nexus_audit_log')
   if (audit) {
     for (const row of audit.rows) {
       const id = text(row['id']) ?? '?'
@@ -126,7 +117,7 @@ function sha256Hex(value: unknown): string | null {
 
 /** Imports CLEO's signaldock.db into the staging (or existing) store behind `writer`. */
 export function importCleoSignaldock(cleo: DatabaseSync, writer: ImportWriter, reports: TableReport[], now: number): void {
-  const agents = start(cleo, reports, 'agents', 'agents')
+  const agents = startTable(cleo, reports, 'agents', 'agents')
   if (agents) {
     for (const row of agents.rows) {
       const key = text(row['agent_id']) ?? text(row['id']) ?? '?'
@@ -176,7 +167,7 @@ export function importCleoSignaldock(cleo: DatabaseSync, writer: ImportWriter, r
     ['capabilities', ['communication', 'development', 'execution', 'analysis', 'coordination', 'devops', 'other']],
     ['skills', ['language', 'framework', 'database', 'practice', 'other']],
   ] as const) {
-    const catalog = start(cleo, reports, table, table)
+    const catalog = startTable(cleo, reports, table, table)
     if (!catalog) continue
     for (const row of catalog.rows) {
       const key = text(row['slug']) ?? text(row['id']) ?? '?'
@@ -190,7 +181,7 @@ export function importCleoSignaldock(cleo: DatabaseSync, writer: ImportWriter, r
       })
     }
   }
-  const capabilities = start(cleo, reports, 'agent_capabilities', 'agent_capabilities')
+  const capabilities = startTable(cleo, reports, 'agent_capabilities', 'agent_capabilities')
   if (capabilities) {
     for (const row of capabilities.rows) {
       writer.insert(capabilities.report, `${text(row['agent_id'])}/${text(row['capability_id'])}`, 'agent_capabilities', {
@@ -199,7 +190,7 @@ export function importCleoSignaldock(cleo: DatabaseSync, writer: ImportWriter, r
       })
     }
   }
-  const skills = start(cleo, reports, 'agent_skills', 'agent_skills')
+  const skills = startTable(cleo, reports, 'agent_skills', 'agent_skills')
   if (skills) {
     for (const row of skills.rows) {
       writer.insert(skills.report, `${text(row['agent_id'])}/${text(row['skill_id'])}`, 'agent_skills', {

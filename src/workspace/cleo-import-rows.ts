@@ -39,6 +39,19 @@ export interface TableReport {
 /** Skips listed per table in a report (the counts stay exact beyond it). */
 export const MAX_REASONS = 100
 
+/**
+ * Reads CLEO's table `name` and adds its report (rows read counted) to `reports`;
+ * `null` when CLEO's file has no such table.
+ */
+export function startTable(cleo: DatabaseSync, reports: TableReport[], name: string, target: string | null): { rows: CleoRow[]; report: TableReport } | null {
+  const rows = readTable(cleo, name)
+  if (rows === null) return null
+  const report = tableReport(name, target)
+  report.read = rows.length
+  reports.push(report)
+  return { rows, report }
+}
+
 /** A new, empty table report. */
 export function tableReport(source: string, target: string | null): TableReport {
   return { source, target, read: 0, imported: 0, skipped: 0, reasons: [] }
