@@ -27,19 +27,11 @@ import { EMBEDDING_META } from '../src/brain/vector-index.js'
 import type { VectorSearchPlan } from '../src/brain/vector-index.js'
 import { CORPUS, GOLDEN } from '../test/brain/fixtures/golden-set.js'
 import { memoryText, TopicEmbedder } from './workloads/brain.js'
+import { prng } from '../test/brain/fixtures/prng.js'
 
 const quick = process.argv.includes('--quick')
 const N = quick ? 10_000 : 100_000
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
-}
 function gaussians(random: () => number, n: number): Float32Array {
   const out = new Float32Array(n)
   for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random())

@@ -24,6 +24,7 @@ import { binaryCode, EMBEDDING_META, quantizeInt8 } from '../../src/brain/vector
 import type { Workload } from '../harness.js'
 import type { CapturedCall } from './common.js'
 import { captureCalls, size, withParams } from './common.js'
+import { prng } from '../../test/brain/fixtures/prng.js'
 
 export const embedder = new FeatureHashingEmbedder({ dimensions: 384 })
 const defaultEmbedder = embedder
@@ -33,17 +34,6 @@ function fnv(text: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
   return h >>> 0
-}
-
-/** xorshift32 from a seed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
 }
 
 function gaussians(random: () => number, n: number, scale: number): Float32Array {

@@ -17,6 +17,7 @@ import type { BrainRepository, Embedder } from '../../src/brain/index.js'
 import { FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { BINARY_QUANTIZATION, binaryCode, CODES_TABLE, EMBEDDING_META, VECTOR_TABLE } from '../../src/brain/vector-index.js'
 import { openBrain, samples } from './brain-helpers.js'
+import { prng } from './fixtures/prng.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -26,17 +27,6 @@ function tempFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cleo-brain-codes-'))
   dirs.push(dir)
   return join(dir, 'brain.db')
-}
-
-/** xorshift32, seeded: the same vectors on every run. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
 }
 
 /**
