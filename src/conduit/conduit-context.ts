@@ -1,19 +1,26 @@
 /**
- * What every conduit aggregate shares: the open database, the injected clock and
+ * What every conduit aggregate shares: the store engine, the injected clock and
  * randomness, the id generator, and small helpers for errors. Internal.
  *
  * @module
  */
 import type { Clock } from '../sqlite/clock.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
+import type { Executor, StoreEngine } from '../sqlite/store-engine.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import type { ReferenceGuard } from '../sqlite/reference-guard.js'
 import { quote } from '../sqlite/validate.js'
 import type { ConduitDatabase } from './conduit.tables.js'
 
+/** @internal What a conduit transaction body runs its statements with. */
+export type ConduitExecutor = Executor<ConduitDatabase>
+
 /** @internal The shared state of a {@link ConduitRepository}'s aggregates. */
 export interface ConduitContext {
+  /** Where the rows live (SQLite or a PostgreSQL schema): every statement goes through it. */
+  readonly engine: StoreEngine<ConduitDatabase>
+  /** @deprecated Being replaced by {@link engine} (issue 20); null on PostgreSQL. */
   readonly db: SqliteDatabase<ConduitDatabase>
   readonly clock: Clock
   /** Returns a number in [0, 1): backoff jitter. */

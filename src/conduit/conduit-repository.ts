@@ -7,6 +7,7 @@ import { DaemonSettings, VoiceAssignments } from './daemon-data.js'
 import type { SqliteDatabase } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
+import { SqliteStoreEngine } from '../sqlite/store-engine.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { Attachments } from './attachments.js'
@@ -76,6 +77,7 @@ export class ConduitRepository extends StoreRepository<'conduit'> {
   private constructor(db: SqliteDatabase<ConduitDatabase>, options: ConduitRepositoryOptions) {
     super(db, options)
     const ctx: ConduitContext = Object.freeze({
+      engine: new SqliteStoreEngine(db),
       db,
       clock: this.clock,
       random: options.random ?? Math.random,

@@ -13,7 +13,8 @@ import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { validate } from '../sqlite/validate.js'
-import type { ConduitContext } from './conduit-context.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
 import { notFound, tooLarge, utf8Length, waitInTransaction } from './conduit-context.js'
 import type {
   ClaimJobsOptions,
@@ -241,6 +242,13 @@ function decodeHistoryCursor(ctx: ConduitContext, cursor: string): number {
   return Number(id)
 }
 
+/** A job lease as the fenced statements take it. */
+interface LeaseFence {
+  readonly id: number
+  readonly owner: string
+  readonly token: number
+}
+
 function truncateError(error: string | undefined): string | null {
   if (error === undefined) return null
   return error.length > CONDUIT_LIMITS.maxErrorLength ? error.slice(0, CONDUIT_LIMITS.maxErrorLength) : error
@@ -315,10 +323,14 @@ export class DeliveryQueue {
    */
   async enqueueMany<T = unknown>(inputs: readonly EnqueueJobInput[]): Promise<Array<EnqueueResult<T>>> {
     const parsed = inputs.map((input, index) => this.parseEnqueue(input, `conduit.queue.enqueue[${index}]`))
-    return this.#ctx.db.write(() => {
-      const now = this.#ctx.clock()
-      return parsed.map((job) => this.enqueueInTransaction<T>(job, now))
-    })
+    return this.#ctx.engine.write((x) => this.#enqueueAll<T>(x, parsed))
+  }
+
+  *#enqueueAll<T>(x: ConduitExecutor, parsed: readonly ParsedEnqueue[]): Step<Array<EnqueueResult<T>>> {
+    const now = this.#ctx.clock()
+    const results: Array<EnqueueResult<T>> = []
+    for (const job of parsed) results.push(yield* this.enqueueInTransaction<T>(x, job, now))
+    return results
   }
 
   /** @internal Validates an enqueue input (outside any transaction). */
@@ -357,18 +369,17 @@ export class DeliveryQueue {
   }
 
   /** @internal Enqueues inside a write transaction already open (send uses it). */
-  enqueueInTransaction<T>(job: ParsedEnqueue, now: number): EnqueueResult<T> {
-    const { db } = this.#ctx
+  *enqueueInTransaction<T>(x: ConduitExecutor, job: ParsedEnqueue, now: number): Step<EnqueueResult<T>> {
     if (job.dedupKey !== null) {
-      const existing = db.get(GET_JOB_BY_DEDUP_KEY, { queue: job.queue, dedupKey: job.dedupKey })
+      const existing = yield* x.get(GET_JOB_BY_DEDUP_KEY, { queue: job.queue, dedupKey: job.dedupKey })
       if (existing !== undefined) return { job: this.#toJob<T>(existing), outcome: 'deduplicated', replacedJobId: null }
     }
     let replacedJobId: number | null = null
     if (job.coalesceKey !== null) {
-      const replaced = db.get(DELETE_PENDING_COALESCED, { queue: job.queue, coalesceKey: job.coalesceKey })
+      const replaced = yield* x.get(DELETE_PENDING_COALESCED, { queue: job.queue, coalesceKey: job.coalesceKey })
       replacedJobId = replaced?.id ?? null
     }
-    const row = db.get(INSERT_JOB, {
+    const row = (yield* x.get(INSERT_JOB, {
       queue: job.queue,
       payload: job.payload,
       partitionKey: job.partitionKey,
@@ -380,7 +391,7 @@ export class DeliveryQueue {
       now,
       messageId: job.messageId ?? null,
       recipientId: job.recipientId ?? null,
-    })!
+    }))!
     return { job: this.#toJob<T>(row), outcome: replacedJobId === null ? 'enqueued' : 'coalesced', replacedJobId }
   }
 
@@ -402,12 +413,12 @@ export class DeliveryQueue {
     const opts = validate(ClaimJobsSchema, options, 'conduit.queue.claim', this.#ctx.errorContext)
     const n = validate(ClaimLimitSchema, limit, 'conduit.queue.claim(limit)', this.#ctx.errorContext)
     const statement = claimJobsTemplate(n)
-    const rows = await this.#ctx.db.write(() => {
-      const { db } = this.#ctx
-      const now = this.#ctx.clock()
+    const { clock } = this.#ctx
+    const rows = await this.#ctx.engine.write(function* (x) {
+      const now = clock()
       const args = { queue: opts.queue, now }
-      if (db.run(DEAD_LETTER_EXHAUSTED_LEASES, args).changes > 0) db.run(KILL_EXHAUSTED_LEASES, args)
-      return db.all(statement, { queue: opts.queue, owner: opts.owner, now, expiresAt: now + opts.leaseMs })
+      if ((yield* x.run(DEAD_LETTER_EXHAUSTED_LEASES, args)).changes > 0) yield* x.run(KILL_EXHAUSTED_LEASES, args)
+      return yield* x.all(statement, { queue: opts.queue, owner: opts.owner, now, expiresAt: now + opts.leaseMs })
     })
     rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id)
     return rows.map((row) => this.#toJob<T>(row) as ClaimedJob<T>)
@@ -442,20 +453,22 @@ export class DeliveryQueue {
   async wait(queue: string, options: WaitOptions = {}): Promise<WaitResult> {
     const name = validate(QueueNameSchema, queue, 'conduit.queue.wait', this.#ctx.errorContext, { at: ['queue'] })
     const opts = validate(WaitOptionsSchema, options, 'conduit.queue.wait', this.#ctx.errorContext)
-    const { db } = this.#ctx
-    if (db.joinsBatch()) throw waitInTransaction(this.#ctx, 'conduit.queue.wait')
+    const { engine, clock } = this.#ctx
+    if (engine.joinsBatch()) throw waitInTransaction(this.#ctx, 'conduit.queue.wait')
     return waitForChange(
-      db.changes,
+      engine.changes,
       () =>
-        db.snapshot(() => {
-          const args = { queue: name, now: this.#ctx.clock() }
-          if (db.get(PENDING_CLAIMABLE, args) !== undefined || db.get(EXPIRED_CLAIMABLE, args) !== undefined) return { ready: true }
-          const next = db.get(NEXT_DUE, args)
+        engine.snapshot(function* (x) {
+          const args = { queue: name, now: clock() }
+          if ((yield* x.get(PENDING_CLAIMABLE, args)) !== undefined || (yield* x.get(EXPIRED_CLAIMABLE, args)) !== undefined) {
+            return { ready: true }
+          }
+          const next = yield* x.get(NEXT_DUE, args)
           const times = [next?.next_pending, next?.next_lease].filter((t) => t !== null && t !== undefined).map(Number)
           return { ready: false, recheckAt: times.length === 0 ? null : Math.min(...times) }
         }),
       opts,
-      this.#ctx.clock,
+      clock,
     )
   }
 
@@ -472,12 +485,14 @@ export class DeliveryQueue {
   async extend(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, options: { leaseMs: number }): Promise<JobLease> {
     const fence = this.#parseLease(lease, 'conduit.queue.extend')
     const { leaseMs } = validate(ClaimJobsSchema.pick({ leaseMs: true }), options, 'conduit.queue.extend', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => {
-      const now = this.#ctx.clock()
-      const expiresAt = now + leaseMs
-      if (this.#ctx.db.run(EXTEND_LEASE, { ...fence, expiresAt, now }).changes === 0) throw this.#leaseError(fence, 'extend')
-      return { jobId: fence.id, owner: fence.owner, token: fence.token, expiresAt: toIso(expiresAt) }
-    })
+    return this.#ctx.engine.write((x) => this.#extend(x, fence, leaseMs))
+  }
+
+  *#extend(x: ConduitExecutor, fence: LeaseFence, leaseMs: number): Step<JobLease> {
+    const now = this.#ctx.clock()
+    const expiresAt = now + leaseMs
+    if ((yield* x.run(EXTEND_LEASE, { ...fence, expiresAt, now })).changes === 0) throw yield* this.#leaseError(x, fence, 'extend')
+    return { jobId: fence.id, owner: fence.owner, token: fence.token, expiresAt: toIso(expiresAt) }
   }
 
   /**
@@ -495,10 +510,12 @@ export class DeliveryQueue {
   async ack(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, options: { writerLease?: WriterLeaseFence | null } = {}): Promise<void> {
     const fence = this.#parseLease(lease, 'conduit.queue.ack')
     const writer = options.writerLease ?? null
-    await this.#ctx.db.write(() => {
-      if (writer !== null) assertWriterLeaseHeld(this.#ctx, writer, 'conduit.queue.ack')
-      if (this.#ctx.db.run(ACK_JOB, { ...fence, now: this.#ctx.clock() }).changes === 0) throw this.#leaseError(fence, 'ack')
-    })
+    await this.#ctx.engine.write((x) => this.#ack(x, fence, writer))
+  }
+
+  *#ack(x: ConduitExecutor, fence: LeaseFence, writer: WriterLeaseFence | null): Step<void> {
+    if (writer !== null) yield* assertWriterLeaseHeld(x, this.#ctx, writer, 'conduit.queue.ack')
+    if ((yield* x.run(ACK_JOB, { ...fence, now: this.#ctx.clock() })).changes === 0) throw yield* this.#leaseError(x, fence, 'ack')
   }
 
   /**
@@ -522,36 +539,41 @@ export class DeliveryQueue {
       jitter: opts.backoff?.jitter ?? DEFAULT_QUEUE_BACKOFF.jitter,
     }
     const error = truncateError(opts.error)
-    return this.#ctx.db.write((): NackResult => {
-      const { db } = this.#ctx
-      const now = this.#ctx.clock()
-      const row = db.get(GET_LEASED_JOB, fence)
-      if (row === undefined) throw this.#leaseError(fence, 'nack')
-      if (!opts.retry) {
-        this.#kill(row, 'rejected', error, now)
-        return { outcome: 'dead', reason: 'rejected' }
-      }
-      if (row.attempts >= row.max_attempts) {
-        this.#kill(row, 'max_attempts', error, now)
-        return { outcome: 'dead', reason: 'max_attempts' }
-      }
-      if (row.coalesce_key !== null) {
-        const newer = db.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key })
-        if (newer !== undefined) {
-          db.run(SUPERSEDE_JOB, { id: row.id, error: `superseded by job ${newer.id}`, now, token: row.lease_token })
-          return { outcome: 'superseded' }
-        }
-      }
-      const delayMs = opts.delayMs ?? queueRetryDelay(row.attempts, policy, this.#ctx.random)
-      db.run(RETRY_JOB, { id: row.id, availableAt: now + delayMs, error, now, token: row.lease_token })
-      return { outcome: 'retry', availableAt: toIso(now + delayMs), delayMs }
-    })
+    return this.#ctx.engine.write((x) => this.#nack(x, fence, { retry: opts.retry, delayMs: opts.delayMs, policy, error }))
   }
 
-  #kill(row: JobRow, reason: DeadLetterReason, error: string | null, now: number): void {
-    const { db } = this.#ctx
-    db.run(KILL_JOB, { id: row.id, error: error ?? row.last_error, now, token: row.lease_token })
-    db.run(INSERT_DEAD_LETTER, { jobId: row.id, reason, error: error ?? row.last_error, attempts: row.attempts, now })
+  *#nack(
+    x: ConduitExecutor,
+    fence: LeaseFence,
+    opts: { retry: boolean; delayMs: number | undefined; policy: QueueBackoffPolicy; error: string | null },
+  ): Step<NackResult> {
+    const { error } = opts
+    const now = this.#ctx.clock()
+    const row = yield* x.get(GET_LEASED_JOB, fence)
+    if (row === undefined) throw yield* this.#leaseError(x, fence, 'nack')
+    if (!opts.retry) {
+      yield* this.#kill(x, row, 'rejected', error, now)
+      return { outcome: 'dead', reason: 'rejected' }
+    }
+    if (row.attempts >= row.max_attempts) {
+      yield* this.#kill(x, row, 'max_attempts', error, now)
+      return { outcome: 'dead', reason: 'max_attempts' }
+    }
+    if (row.coalesce_key !== null) {
+      const newer = yield* x.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key })
+      if (newer !== undefined) {
+        yield* x.run(SUPERSEDE_JOB, { id: row.id, error: `superseded by job ${newer.id}`, now, token: row.lease_token })
+        return { outcome: 'superseded' }
+      }
+    }
+    const delayMs = opts.delayMs ?? queueRetryDelay(row.attempts, opts.policy, this.#ctx.random)
+    yield* x.run(RETRY_JOB, { id: row.id, availableAt: now + delayMs, error, now, token: row.lease_token })
+    return { outcome: 'retry', availableAt: toIso(now + delayMs), delayMs }
+  }
+
+  *#kill(x: ConduitExecutor, row: JobRow, reason: DeadLetterReason, error: string | null, now: number): Step<void> {
+    yield* x.run(KILL_JOB, { id: row.id, error: error ?? row.last_error, now, token: row.lease_token })
+    yield* x.run(INSERT_DEAD_LETTER, { jobId: row.id, reason, error: error ?? row.last_error, attempts: row.attempts, now })
   }
 
   /**
@@ -563,7 +585,7 @@ export class DeliveryQueue {
    * ```
    */
   async get<T = unknown>(id: number): Promise<DeliveryJob<T> | undefined> {
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_JOB, { id }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET_JOB, { id }))
     return row === undefined ? undefined : this.#toJob<T>(row)
   }
 
@@ -578,11 +600,13 @@ export class DeliveryQueue {
   async stats(queue: string = DEFAULT_QUEUE): Promise<QueueStats> {
     const name = validate(QueueNameSchema, queue, 'conduit.queue.stats', this.#ctx.errorContext, { at: ['queue'] })
     const now = this.#ctx.clock()
-    const { pending, leasedRow, finished } = await this.#ctx.db.snapshot(() => ({
-      pending: this.#ctx.db.get(PENDING_STATS, { queue: name, now })!,
-      leasedRow: this.#ctx.db.get(LEASED_STATS, { queue: name, now })!,
-      finished: this.#ctx.db.all(FINISHED_STATS, { queue: name }),
-    }))
+    const { pending, leasedRow, finished } = await this.#ctx.engine.snapshot(function* (x) {
+      return {
+        pending: (yield* x.get(PENDING_STATS, { queue: name, now }))!,
+        leasedRow: (yield* x.get(LEASED_STATS, { queue: name, now }))!,
+        finished: yield* x.all(FINISHED_STATS, { queue: name }),
+      }
+    })
     const count = (status: string) => Number(finished.find((row) => row.status === status)?.count ?? 0)
     const ready = Number(pending.ready)
     const delayed = Number(pending.delayed)
@@ -616,12 +640,12 @@ export class DeliveryQueue {
    */
   async prune(options: PruneJobsOptions): Promise<number> {
     const opts = validate(PruneJobsSchema, options, 'conduit.queue.prune', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => {
-      const cutoff = this.#ctx.clock() - opts.olderThanMs
+    const cutoff = this.#ctx.clock() - opts.olderThanMs
+    return this.#ctx.engine.write(function* (x) {
       const result =
         opts.queue === undefined
-          ? this.#ctx.db.run(PRUNE_DONE, { cutoff, limit: opts.limit })
-          : this.#ctx.db.run(PRUNE_DONE_IN_QUEUE, { queue: opts.queue, cutoff, limit: opts.limit })
+          ? yield* x.run(PRUNE_DONE, { cutoff, limit: opts.limit })
+          : yield* x.run(PRUNE_DONE_IN_QUEUE, { queue: opts.queue, cutoff, limit: opts.limit })
       return result.changes
     })
   }
@@ -637,10 +661,10 @@ export class DeliveryQueue {
    */
   async deadLetters<T = unknown>(options: DeadLetterListOptions = {}): Promise<Array<DeadLetter<T>>> {
     const opts = validate(DeadLetterListSchema, options, 'conduit.queue.deadLetters', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.read(() =>
+    const rows = await this.#ctx.engine.read((x) =>
       opts.messageId === undefined
-        ? this.#ctx.db.all(LIST_DEAD_LETTERS, { queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit })
-        : this.#ctx.db.all(LIST_DEAD_LETTERS_OF_MESSAGE, { messageId: opts.messageId, queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit }),
+        ? x.all(LIST_DEAD_LETTERS, { queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit })
+        : x.all(LIST_DEAD_LETTERS_OF_MESSAGE, { messageId: opts.messageId, queue: opts.queue ?? null, after: opts.after ?? 0, limit: opts.limit }),
     )
     return rows.map((row) => ({
       id: row.dead_letter_id,
@@ -667,13 +691,13 @@ export class DeliveryQueue {
   async deadLetterHistory(options: DeadLetterHistoryOptions = {}): Promise<{ items: DeadLetterRecord[]; nextCursor: string | null }> {
     const opts = validate(DeadLetterHistorySchema, options, 'conduit.queue.deadLetterHistory', this.#ctx.errorContext)
     const before = opts.cursor === undefined ? null : decodeHistoryCursor(this.#ctx, opts.cursor)
-    let query = this.#ctx.db.kysely.selectFrom('dead_letter_history').selectAll()
+    let query = this.#ctx.engine.kysely.selectFrom('dead_letter_history').selectAll()
     if (opts.messageId !== undefined) query = query.where('message_id', '=', opts.messageId)
     if (opts.recipientId !== undefined) query = query.where('recipient_id', '=', opts.recipientId)
     if (opts.jobId !== undefined) query = query.where('job_id', '=', opts.jobId)
     if (opts.queue !== undefined) query = query.where('queue', '=', opts.queue)
     if (before !== null) query = query.where('id', '<', before)
-    const rows = await this.#ctx.db.read(() => this.#ctx.db.all(query.orderBy('id', 'desc').limit(opts.limit + 1)))
+    const rows = await this.#ctx.engine.read((x) => x.all(query.orderBy('id', 'desc').limit(opts.limit + 1)))
     const page = rows.slice(0, opts.limit)
     return {
       items: page.map((row) => ({
@@ -705,18 +729,18 @@ export class DeliveryQueue {
    */
   async replayDeadLetters(selection: DeadLetterSelection): Promise<ReplayResult> {
     const opts = validate(DeadLetterSelectionSchema, selection, 'conduit.queue.replayDeadLetters', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => {
-      const { db } = this.#ctx
-      const now = this.#ctx.clock()
+    const now = this.#ctx.clock()
+    const selectDead = this.#selectDead(opts, now)
+    return this.#ctx.engine.write(function* (x) {
       const replayed: number[] = []
       const skipped: number[] = []
-      for (const row of db.all(this.#selectDead(opts, now))) {
-        if (row.coalesce_key !== null && db.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key })) {
+      for (const row of yield* x.all(selectDead)) {
+        if (row.coalesce_key !== null && (yield* x.get(PENDING_COALESCED_EXISTS, { queue: row.queue, coalesceKey: row.coalesce_key }))) {
           skipped.push(row.id)
           continue
         }
-        db.run(REPLAY_JOB, { id: row.id, now })
-        db.run(CLOSE_DEAD_LETTER, { jobId: row.id, now })
+        yield* x.run(REPLAY_JOB, { id: row.id, now })
+        yield* x.run(CLOSE_DEAD_LETTER, { jobId: row.id, now })
         replayed.push(row.id)
       }
       return { replayed, skipped }
@@ -733,11 +757,11 @@ export class DeliveryQueue {
    */
   async purgeDeadLetters(selection: DeadLetterSelection): Promise<number> {
     const opts = validate(DeadLetterSelectionSchema, selection, 'conduit.queue.purgeDeadLetters', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => {
-      const { db } = this.#ctx
-      const ids = db.all(this.#selectDead(opts, this.#ctx.clock())).map((row) => row.id)
+    const selectDead = this.#selectDead(opts, this.#ctx.clock())
+    return this.#ctx.engine.write(function* (x) {
+      const ids = (yield* x.all(selectDead)).map((row) => row.id)
       if (ids.length === 0) return 0
-      return db.run(db.kysely.deleteFrom('delivery_jobs').where('id', 'in', ids).where('status', '=', 'dead')).changes
+      return (yield* x.run(x.kysely.deleteFrom('delivery_jobs').where('id', 'in', ids).where('status', '=', 'dead'))).changes
     })
   }
 
@@ -754,18 +778,15 @@ export class DeliveryQueue {
    */
   async purgeQueue(queue: string): Promise<number> {
     const name = validate(QueueNameSchema, queue, 'conduit.queue.purgeQueue', this.#ctx.errorContext, { at: ['queue'] })
-    return this.#ctx.db.write(() => {
-      const { db } = this.#ctx
-      return (
-        db.run(PURGE_QUEUE_PENDING, { queue: name }).changes +
-        db.run(PURGE_QUEUE_LEASED, { queue: name }).changes +
-        db.run(PURGE_QUEUE_FINISHED, { queue: name }).changes
-      )
+    return this.#ctx.engine.write(function* (x) {
+      const pending = (yield* x.run(PURGE_QUEUE_PENDING, { queue: name })).changes
+      const leased = (yield* x.run(PURGE_QUEUE_LEASED, { queue: name })).changes
+      return pending + leased + (yield* x.run(PURGE_QUEUE_FINISHED, { queue: name })).changes
     })
   }
 
   #selectDead(opts: { jobIds?: number[] | undefined; queue?: string | undefined; olderThanMs?: number | undefined; limit: number }, now: number) {
-    let query = this.#ctx.db.kysely
+    let query = this.#ctx.engine.kysely
       .selectFrom('delivery_jobs')
       .select(['id', 'queue', 'coalesce_key'])
       .where('status', '=', 'dead')
@@ -777,14 +798,14 @@ export class DeliveryQueue {
     return query
   }
 
-  #parseLease(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, operation: string): { id: number; owner: string; token: number } {
+  #parseLease(lease: Pick<JobLease, 'jobId' | 'owner' | 'token'>, operation: string): LeaseFence {
     const parsed = validate(JobLeaseSchema, lease, operation, this.#ctx.errorContext)
     return { id: parsed.jobId, owner: parsed.owner, token: parsed.token }
   }
 
   /** Inside a transaction: why a fenced statement matched nothing. */
-  #leaseError(fence: { id: number; owner: string; token: number }, action: string): CleoStoreError {
-    const row = this.#ctx.db.get(GET_JOB, { id: fence.id })
+  *#leaseError(x: ConduitExecutor, fence: LeaseFence, action: string): Step<CleoStoreError> {
+    const row = yield* x.get(GET_JOB, { id: fence.id })
     if (row === undefined) return notFound(this.#ctx, 'delivery job', fence.id)
     return new CleoStoreError(
       'LEASE_LOST',

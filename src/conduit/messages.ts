@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { completeNow, sqliteExecutor } from '../sqlite/store-engine.js'
 import type { ExpressionBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
@@ -427,7 +428,8 @@ export class Messages {
             ...(deliver.maxAttempts === undefined ? {} : { maxAttempts: deliver.maxAttempts }),
           })
           // The job carries its message and recipient: acking it marks that copy delivered (migration 0009 trigger).
-          deliveryJobIds.push(this.#queue.enqueueInTransaction({ ...job, messageId: row.id, recipientId }, now).job.id)
+          const enqueued = this.#queue.enqueueInTransaction(sqliteExecutor(db), { ...job, messageId: row.id, recipientId }, now)
+          deliveryJobIds.push(completeNow(enqueued, ctx.errorContext).job.id)
         }
       }
       return { message: toMessage(ctx, row), recipients, deliveryJobIds, deduplicated: false }

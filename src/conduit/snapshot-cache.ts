@@ -26,6 +26,7 @@ import { SnapshotCachePolicySchema, SnapshotDataTypeSchema, SnapshotKeySchema, S
 import type { ConduitDatabase } from './conduit.tables.js'
 import type { WriterLeaseFence } from './writer-leases.js'
 import { assertWriterLeaseHeld } from './writer-leases.js'
+import { completeNow, sqliteExecutor } from '../sqlite/store-engine.js'
 
 /** `fresh` (within its TTL), `stale` (past it: serve, then refresh), `missing`. */
 export type SnapshotState = 'fresh' | 'stale' | 'missing'
@@ -331,7 +332,7 @@ export class SnapshotCache {
     const { db } = this.#ctx
     return db.write(() => {
       const fence = this.#fence?.() ?? null
-      if (fence !== null) assertWriterLeaseHeld(this.#ctx, fence, 'conduit.cache.put')
+      if (fence !== null) completeNow(assertWriterLeaseHeld(sqliteExecutor(this.#ctx.db), this.#ctx, fence, 'conduit.cache.put'), this.#ctx.errorContext)
       const current = db.get(GET_DIGEST, parts)
       if (current?.digest === digest) {
         // Unchanged: the entry was checked now (fresh again); the snapshot is not rewritten.

@@ -11,7 +11,8 @@ import { toIso } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
-import type { ConduitContext } from './conduit-context.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
 import type {
   AcquireWriterLeaseOptions,
 } from './conduit.types.js'
@@ -99,8 +100,8 @@ const HELD = template<ConduitDatabase, { name: string }>()((db, p) =>
  *
  * @internal
  */
-export function assertWriterLeaseHeld(ctx: ConduitContext, fence: WriterLeaseFence, operation: string): void {
-  const row = ctx.db.get(HELD, { name: fence.name })
+export function* assertWriterLeaseHeld(x: ConduitExecutor, ctx: ConduitContext, fence: WriterLeaseFence, operation: string): Step<void> {
+  const row = yield* x.get(HELD, { name: fence.name })
   if (row !== undefined && row.owner === fence.owner && row.token === fence.token) return
   throw new CleoStoreError(
     'LEASE_LOST',

@@ -1,13 +1,26 @@
 /**
  * "Typed at build time, prepared at run time": a repository writes a query once
  * with Kysely's builder, naming its parameters with `p('name')`; the query is
- * compiled once, on first use, and each call only binds new values to the cached
- * prepared statement. No builder objects are allocated on the hot path.
+ * compiled once per dialect, on first use, and each call only binds new values to
+ * the cached prepared statement. No builder objects are allocated on the hot path.
+ *
+ * A template compiles for SQLite (`?` parameters) and, for the stores that can
+ * live on a server, for PostgreSQL (`$1`…): the builder receives the dialect as
+ * its third argument and branches on it only where the SQL differs.
  *
  * @module
  */
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
-import { DummyDriver, Kysely as KyselyClass, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely'
+import {
+  DummyDriver,
+  Kysely as KyselyClass,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely'
 
 import { toSqlValue } from './node-sqlite-driver.js'
 import type { SqlValue } from './node-sqlite.js'
@@ -20,46 +33,74 @@ class Param {
 /** Yields a typed placeholder for the parameter `name` of a template. */
 export type ParamFactory<P> = <K extends keyof P & string>(name: K) => P[K]
 
+/** The SQL dialects a template compiles for. */
+export type SqlDialect = 'sqlite' | 'postgres'
+
 /** A compiled query with named parameters; execute it with a database's `all`/`get`/`run`. */
 export interface QueryTemplate<P, R> {
-  /** The SQL text (compiled on first access). */
+  /** The SQLite SQL text (compiled on first access). */
   readonly sql: string
   /** Binds named arguments to the positional parameters of {@link sql}. */
   bind(args: P): SqlValue[]
+  /** The SQL text in `dialect` (compiled on first access). */
+  sqlFor(dialect: SqlDialect): string
+  /** Binds named arguments to the positional parameters of `sqlFor(dialect)`; `convert` maps each value to the driver's. */
+  bindFor<V>(dialect: SqlDialect, args: P, convert: (value: unknown) => V): V[]
   /** Phantom: the row type. */
   readonly __row?: R
 }
 
-let compiler: Kysely<any> | undefined
+const compilers = new Map<SqlDialect, Kysely<any>>()
 
-/** A Kysely instance that can only compile (SQLite dialect, no connection). */
-export function compileOnlyKysely<DB>(): Kysely<DB> {
-  compiler ??= new KyselyClass<any>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  })
+/** A Kysely instance that can only compile (no connection), for `dialect` (default SQLite). */
+export function compileOnlyKysely<DB>(dialect: SqlDialect = 'sqlite'): Kysely<DB> {
+  let compiler = compilers.get(dialect)
+  if (compiler === undefined) {
+    const postgres = dialect === 'postgres'
+    compiler = new KyselyClass<any>({
+      dialect: {
+        createAdapter: () => (postgres ? new PostgresAdapter() : new SqliteAdapter()),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => (postgres ? new PostgresIntrospector(db) : new SqliteIntrospector(db)),
+        createQueryCompiler: () => (postgres ? new PostgresQueryCompiler() : new SqliteQueryCompiler()),
+      },
+    })
+    compilers.set(dialect, compiler)
+  }
   return compiler as Kysely<DB>
 }
 
+/** What a template builder receives: a compile-only Kysely, the parameter factory, the dialect. */
+type TemplateBuilder<P, R> = (db: Kysely<any>, p: ParamFactory<P>, dialect: SqlDialect) => Compilable<R>
+
+/** One dialect's compilation: the text, and per positional parameter a named slot or a literal value. */
+interface Compiled {
+  readonly sql: string
+  readonly slots: ReadonlyArray<Param | { readonly literal: unknown }>
+}
+
 class CompiledTemplate<P, R> implements QueryTemplate<P, R> {
-  readonly #build: (db: Kysely<any>, p: ParamFactory<P>) => Compilable<R>
+  readonly #build: TemplateBuilder<P, R>
+  // The SQLite compilation is kept apart, literals pre-converted: it is the hot path.
   #sql: string | undefined
   #slots: ReadonlyArray<Param | SqlValue> = []
+  readonly #byDialect = new Map<SqlDialect, Compiled>()
 
-  constructor(build: (db: Kysely<any>, p: ParamFactory<P>) => Compilable<R>) {
+  constructor(build: TemplateBuilder<P, R>) {
     this.#build = build
   }
 
-  #compile(): string {
+  #compileFor(dialect: SqlDialect): Compiled {
     const factory = ((name: string) => new Param(name)) as unknown as ParamFactory<P>
-    const compiled: CompiledQuery<R> = this.#build(compileOnlyKysely(), factory).compile()
-    this.#slots = compiled.parameters.map((value) => (value instanceof Param ? value : toSqlValue(value)))
-    this.#sql = compiled.sql
-    return compiled.sql
+    const compiled: CompiledQuery<R> = this.#build(compileOnlyKysely(dialect), factory, dialect).compile()
+    return { sql: compiled.sql, slots: compiled.parameters.map((value) => (value instanceof Param ? value : { literal: value })) }
+  }
+
+  #compile(): string {
+    const { sql, slots } = this.#compileFor('sqlite')
+    this.#slots = slots.map((slot) => (slot instanceof Param ? slot : toSqlValue(slot.literal)))
+    this.#sql = sql
+    return sql
   }
 
   get sql(): string {
@@ -73,6 +114,29 @@ class CompiledTemplate<P, R> implements QueryTemplate<P, R> {
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]
       out[i] = slot instanceof Param ? toSqlValue((args as Record<string, unknown>)[slot.name]) : (slot as SqlValue)
+    }
+    return out
+  }
+
+  #compiled(dialect: SqlDialect): Compiled {
+    let compiled = this.#byDialect.get(dialect)
+    if (compiled === undefined) {
+      compiled = this.#compileFor(dialect)
+      this.#byDialect.set(dialect, compiled)
+    }
+    return compiled
+  }
+
+  sqlFor(dialect: SqlDialect): string {
+    return this.#compiled(dialect).sql
+  }
+
+  bindFor<V>(dialect: SqlDialect, args: P, convert: (value: unknown) => V): V[] {
+    const slots = this.#compiled(dialect).slots
+    const out = new Array<V>(slots.length)
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!
+      out[i] = convert(slot instanceof Param ? (args as Record<string, unknown>)[slot.name] : slot.literal)
     }
     return out
   }
@@ -90,8 +154,8 @@ class CompiledTemplate<P, R> implements QueryTemplate<P, R> {
  * ```
  */
 export function template<DB, P = Record<string, never>>() {
-  return <R>(build: (db: Kysely<DB>, p: ParamFactory<P>) => Compilable<R>): QueryTemplate<P, R> =>
-    new CompiledTemplate<P, R>(build as (db: Kysely<any>, p: ParamFactory<P>) => Compilable<R>)
+  return <R>(build: (db: Kysely<DB>, p: ParamFactory<P>, dialect: SqlDialect) => Compilable<R>): QueryTemplate<P, R> =>
+    new CompiledTemplate<P, R>(build as TemplateBuilder<P, R>)
 }
 
 /** True for a {@link QueryTemplate}. */
