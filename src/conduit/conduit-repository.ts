@@ -22,13 +22,45 @@ import { Messages } from './messages.js'
 import { ProjectAgentRefs } from './project-agent-refs.js'
 import { SnapshotCache } from './snapshot-cache.js'
 import { WriterLeases } from './writer-leases.js'
-import { checkOptions, FunctionSchema, repositoryOptionsSchema } from '../sqlite/options.js'
+import { checkOptions, FunctionSchema, POSTGRES_OPTION_SHAPE, repositoryOptionsSchema } from '../sqlite/options.js'
+import { z } from 'zod'
+import type { Clock } from '../sqlite/clock.js'
+import type { ReferenceGuard } from '../sqlite/reference-guard.js'
+import type { StoreEngine } from '../sqlite/store-engine.js'
+import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-database.js'
+import { openPostgresDatabase } from '../postgres/postgres-database.js'
+import { PostgresStoreEngine, serverDatabase } from '../postgres/postgres-engine.js'
 
 /** Options of {@link ConduitRepository.open}. */
 export interface ConduitRepositoryOptions extends RepositoryOptions {
   /** Returns a number in [0, 1) for the queue's backoff jitter (default `Math.random`); inject one in tests. */
   readonly random?: () => number
 }
+
+/**
+ * Options of {@link ConduitRepository.openPostgres}: the server store's (schema,
+ * retry, pool size) and the repository's clock and randomness.
+ *
+ * @example
+ * ```ts
+ * const options: ConduitPostgresOptions = { schema: 'acme_api_conduit', busyTimeoutMs: 10_000 }
+ * ```
+ */
+export interface ConduitPostgresOptions extends PostgresStoreOptions {
+  /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
+  readonly clock?: Clock
+  /** Returns a number in [0, 1) for the queue's backoff jitter (default `Math.random`). */
+  readonly random?: () => number
+  /** Checks ids this store's writes name in other databases; a workspace sets it. */
+  readonly referenceGuard?: ReferenceGuard | undefined
+}
+
+const ConduitPostgresOptionsSchema = z.strictObject({
+  ...POSTGRES_OPTION_SHAPE,
+  clock: FunctionSchema.optional(),
+  random: FunctionSchema.optional(),
+  referenceGuard: FunctionSchema.optional(),
+})
 
 /**
  * conduit.db — the project's messaging store: conversations, messages (with
@@ -74,11 +106,17 @@ export class ConduitRepository extends StoreRepository<'conduit'> {
   /** Voice assignments of sessions (swept by age). */
   readonly voices: VoiceAssignments
 
-  private constructor(db: SqliteDatabase<ConduitDatabase>, options: ConduitRepositoryOptions) {
-    super(db, options)
+  readonly #engine: StoreEngine<ConduitDatabase>
+
+  private constructor(
+    db: SqliteDatabase<ConduitDatabase> | PostgresStoreEngine<ConduitDatabase>,
+    options: ConduitRepositoryOptions | ConduitPostgresOptions,
+  ) {
+    super(db instanceof PostgresStoreEngine ? { server: serverDatabase(db) } : db, options)
+    this.#engine = db instanceof PostgresStoreEngine ? db : new SqliteStoreEngine(db)
     const ctx: ConduitContext = Object.freeze({
-      engine: new SqliteStoreEngine(db),
-      db,
+      engine: this.#engine,
+      db: db instanceof PostgresStoreEngine ? (null as never) : db,
       clock: this.clock,
       random: options.random ?? Math.random,
       nextId: uuidv7Generator(this.clock),
@@ -118,7 +156,17 @@ export class ConduitRepository extends StoreRepository<'conduit'> {
     if (typeof fn !== 'function') {
       return Promise.reject(new CleoStoreError('VALIDATION', 'conduit.transaction: expected a function', { ...this.context, details: { operation: 'conduit.transaction', path: [] } }))
     }
-    return this.db.batch(() => fn(this))
+    return this.#engine.batch(() => fn(this))
+  }
+
+  /** @internal The store engine the aggregates run on (tests reach the rows through it). */
+  get engine(): StoreEngine<ConduitDatabase> {
+    return this.#engine
+  }
+
+  /** The engine: `'sqlite'` (conduit.db) or `'postgres'`. */
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.#engine.dialect
   }
 
   /**
@@ -136,5 +184,34 @@ export class ConduitRepository extends StoreRepository<'conduit'> {
     checkOptions(repositoryOptionsSchema({ random: FunctionSchema.optional() }), options, 'ConduitRepository.open', { store: CONDUIT_STORE.name })
     const db = await openStoreDatabase<ConduitDatabase>(CONDUIT_STORE, path, options)
     return new ConduitRepository(db, options)
+  }
+
+  /**
+   * Opens conduit on a PostgreSQL server — one project's messages and delivery
+   * queue shared by many hosts — creating its schema (default `conduit`; a
+   * workspace names it after the project key) and migrating it if needed, from the
+   * same migration files as conduit.db. Same API, errors and rules as on SQLite:
+   * writes run `SERIALIZABLE` and a lost race is retried whole until
+   * `busyTimeoutMs`, then `BUSY`; the queue's claim skips rows other hosts hold
+   * (`FOR UPDATE SKIP LOCKED`); waits use `LISTEN/NOTIFY`.
+   *
+   * `target` is a connection string (cleo-store creates a `pg` pool and ends it on
+   * `close()`; without the optional peer dependency `pg`: `UNSUPPORTED`) or your own
+   * `pg.Pool` (never ended by cleo-store).
+   *
+   * Throws `VALIDATION` (bad target, schema name or option), `IO` (server
+   * unreachable), `NOT_FOUND` (no such database), `WRONG_STORE`, `SCHEMA_TOO_NEW`,
+   * `MIGRATION_FAILED`.
+   *
+   * @example
+   * ```ts
+   * const conduit = await ConduitRepository.openPostgres(process.env.DATABASE_URL!, { schema: 'acme_api_conduit' })
+   * ```
+   */
+  static async openPostgres(target: PostgresTarget, options: ConduitPostgresOptions = {}): Promise<ConduitRepository> {
+    checkOptions(ConduitPostgresOptionsSchema, options, 'ConduitRepository.openPostgres', { store: CONDUIT_STORE.name })
+    const { clock: _clock, random: _random, referenceGuard: _guard, ...server } = options
+    const db = await openPostgresDatabase<ConduitDatabase>(CONDUIT_STORE, target, server)
+    return new ConduitRepository(new PostgresStoreEngine(db), options)
   }
 }

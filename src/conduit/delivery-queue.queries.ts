@@ -7,10 +7,11 @@
  *
  * @module
  */
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely, RawBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 
-import { template } from '../sqlite/query-template.js'
+import type { ParamFactory } from '../sqlite/query-template.js'
+import { rawStatement, template } from '../sqlite/query-template.js'
 import type { ConduitDatabase, DeliveryJobsTable } from './conduit.tables.js'
 
 const PENDING = sql.lit('pending' as const)
@@ -58,6 +59,15 @@ export const INSERT_JOB = template<ConduitDatabase, InsertJobParams>()((db, p) =
       recipient_id: p('recipientId'),
     })
     .returningAll(),
+)
+
+/**
+ * PostgreSQL only: an ordered enqueue holds its partition until it commits, so the
+ * ids of one partition are taken in commit order (identity values are not: a job
+ * with a smaller id could otherwise become visible after a larger one was claimed).
+ */
+export const LOCK_PARTITION = template<ConduitDatabase, { queue: string; partitionKey: string }>()((db, p) =>
+  rawStatement(db, sql`SELECT pg_advisory_xact_lock(hashtext(${p('queue')}::text), hashtext(${p('partitionKey')}::text))`),
 )
 
 /** One job by id. */
@@ -125,7 +135,7 @@ function claimJobs(limit: number, window: number) {
   // this statement several times faster when it can see them.
   const windowLit = sql.lit(window)
   const limitLit = sql.lit(limit)
-  return template<ConduitDatabase, ClaimParams>()((db, p) =>
+  return template<ConduitDatabase, ClaimParams>()((db, p, dialect) =>
   db
     .updateTable('delivery_jobs')
     .set({
@@ -139,7 +149,9 @@ function claimJobs(limit: number, window: number) {
     .where(
       'id',
       'in',
-      sql<number>`(
+      dialect === 'postgres'
+        ? claimCandidatesLocked(p, windowLit, limitLit)
+        : sql<number>`(
         SELECT id FROM (
           SELECT c.id, c.available_at,
             row_number() OVER (
@@ -180,6 +192,50 @@ function claimJobs(limit: number, window: number) {
 }
 
 /**
+ * The claim's candidates on PostgreSQL: the same two walks and the same dealing,
+ * but each walk locks the rows it returns and skips rows another transaction holds
+ * (`FOR UPDATE SKIP LOCKED`): concurrent claimers on many hosts take disjoint jobs
+ * without waiting for one another. PostgreSQL refuses row locks next to window
+ * functions, so the locked walks are CTEs and the dealing reads them.
+ */
+function claimCandidatesLocked(p: ParamFactory<ClaimParams>, windowLit: RawBuilder<number>, limitLit: RawBuilder<number>) {
+  return sql<number>`(
+    WITH pending AS (
+      SELECT j.id, j.partition_key, j.available_at
+      FROM delivery_jobs AS j
+      WHERE j.queue = ${p('queue')}
+        AND j.status = 'pending'
+        AND j.available_at <= ${p('now')}
+        AND ${IS_PARTITION_HEAD}
+      ORDER BY j.available_at, j.id
+      LIMIT ${windowLit}
+      FOR UPDATE OF j SKIP LOCKED
+    ), expired AS (
+      SELECT j.id, j.partition_key, j.available_at
+      FROM delivery_jobs AS j
+      WHERE j.queue = ${p('queue')}
+        AND j.status = 'leased'
+        AND j.lease_expires_at <= ${p('now')}
+        AND j.attempts < j.max_attempts
+        AND ${IS_PARTITION_HEAD}
+      ORDER BY j.lease_expires_at
+      LIMIT ${windowLit}
+      FOR UPDATE OF j SKIP LOCKED
+    )
+    SELECT id FROM (
+      SELECT c.id, c.available_at,
+        row_number() OVER (
+          PARTITION BY c.partition_key, CASE WHEN c.partition_key IS NULL THEN c.id END
+          ORDER BY c.available_at, c.id
+        ) AS turn
+      FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) AS c
+    ) AS dealt
+    ORDER BY turn, available_at, id
+    LIMIT ${limitLit}
+  )`
+}
+
+/**
  * How many of the oldest claimable jobs a batch claim looks at to deal the batch out
  * fairly across partitions: `limit × CLAIM_FAIRNESS_FACTOR`, at least
  * {@link CLAIM_FAIRNESS_MIN_WINDOW}, at most {@link CLAIM_FAIRNESS_MAX_WINDOW}. A claim
@@ -213,9 +269,27 @@ interface QueueNowParams {
 /**
  * First step of a claim: jobs whose lease expired on their last attempt (the worker
  * crashed or hung every time) get a dead letter with reason `lease_expired` …
+ *
+ * On PostgreSQL this one statement also kills them (the jobs it locks, skipping
+ * those another claimer is reaping), so two hosts never write two dead letters for
+ * one job; {@link KILL_EXHAUSTED_LEASES} then finds nothing left.
  */
-export const DEAD_LETTER_EXHAUSTED_LEASES = template<ConduitDatabase, QueueNowParams>()((db, p) =>
-  db
+export const DEAD_LETTER_EXHAUSTED_LEASES = template<ConduitDatabase, QueueNowParams>()((db, p, dialect) =>
+  dialect === 'postgres'
+    ? rawStatement(db, sql`WITH killed AS (
+        UPDATE delivery_jobs
+        SET status = 'dead', finished_at = ${p('now')}, updated_at = ${p('now')},
+          lease_owner = NULL, lease_expires_at = NULL, fence_token = lease_token
+        WHERE id IN (
+          SELECT id FROM delivery_jobs
+          WHERE queue = ${p('queue')} AND status = 'leased' AND lease_expires_at <= ${p('now')} AND attempts >= max_attempts
+          FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, last_error, attempts
+      )
+      INSERT INTO dead_letters (job_id, reason, error, attempts, dead_at)
+      SELECT id, 'lease_expired', last_error, attempts, ${p('now')}::bigint FROM killed`)
+    : db
     .insertInto('dead_letters')
     .columns(['job_id', 'reason', 'error', 'attempts', 'dead_at'])
     .expression(

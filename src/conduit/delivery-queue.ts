@@ -55,6 +55,7 @@ import {
   INSERT_DEAD_LETTER,
   INSERT_JOB,
   KILL_EXHAUSTED_LEASES,
+  LOCK_PARTITION,
   KILL_JOB,
   LEASED_STATS,
   LIST_DEAD_LETTERS,
@@ -370,6 +371,9 @@ export class DeliveryQueue {
 
   /** @internal Enqueues inside a write transaction already open (send uses it). */
   *enqueueInTransaction<T>(x: ConduitExecutor, job: ParsedEnqueue, now: number): Step<EnqueueResult<T>> {
+    if (x.dialect === 'postgres' && job.ordered && job.partitionKey !== null) {
+      yield* x.run(LOCK_PARTITION, { queue: job.queue, partitionKey: job.partitionKey })
+    }
     if (job.dedupKey !== null) {
       const existing = yield* x.get(GET_JOB_BY_DEDUP_KEY, { queue: job.queue, dedupKey: job.dedupKey })
       if (existing !== undefined) return { job: this.#toJob<T>(existing), outcome: 'deduplicated', replacedJobId: null }
@@ -419,7 +423,7 @@ export class DeliveryQueue {
       const args = { queue: opts.queue, now }
       if ((yield* x.run(DEAD_LETTER_EXHAUSTED_LEASES, args)).changes > 0) yield* x.run(KILL_EXHAUSTED_LEASES, args)
       return yield* x.all(statement, { queue: opts.queue, owner: opts.owner, now, expiresAt: now + opts.leaseMs })
-    })
+    }, { isolation: 'read committed' })
     rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id)
     return rows.map((row) => this.#toJob<T>(row) as ClaimedJob<T>)
   }

@@ -127,6 +127,16 @@ export class PostgresDatabase<DB> {
     this.schemaVersion = names[names.length - 1] ?? ''
   }
 
+  /** @internal The pool (for engines that run their own statements, see `postgres-engine.ts`). */
+  get pool(): PostgresPool {
+    return this.#pool
+  }
+
+  /** @internal The retry policy of {@link transaction}. */
+  get retry(): BusyRetryPolicy {
+    return this.#retry
+  }
+
   /** The printable target (`postgres://user@host:port/db#schema`). */
   get path(): string {
     return this.context.file

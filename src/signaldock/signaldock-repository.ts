@@ -44,7 +44,7 @@ import { PostgresSignaldockStore, SqliteSignaldockStore } from './signaldock-sto
 import type { SignaldockDatabase } from './signaldock.tables.js'
 import { SIGNALDOCK_STORE } from './signaldock.store.js'
 import { z } from 'zod'
-import { BusyRetryOptionsSchema, checkOptions, FunctionSchema, repositoryOptionsSchema } from '../sqlite/options.js'
+import { checkOptions, FunctionSchema, POSTGRES_OPTION_SHAPE, repositoryOptionsSchema } from '../sqlite/options.js'
 import { AuthAccounts, SignaldockUsers } from './users.js'
 
 /** Options of {@link SignaldockRepository.open} (SQLite). */
@@ -85,13 +85,6 @@ export interface SignaldockPostgresOptions extends PostgresStoreOptions {
   readonly credentialCipher?: CredentialCipherSource
 }
 
-/** `SignaldockRepository.openPostgres` options, strict (issue 14, item 9). */
-const POSTGRES_OPTION_SHAPE = {
-  schema: z.string().optional(),
-  busyTimeoutMs: z.int().min(0).optional(),
-  busyRetry: BusyRetryOptionsSchema.optional(),
-  poolSize: z.int().min(1).optional(),
-}
 /** `credentialCipher`: a CredentialCipher, or a function returning one (issue 14, items 2 and 9). */
 const CredentialCipherOptionSchema = z.custom<CredentialCipherSource>(
   (value) => typeof value === 'function' || (typeof value === 'object' && value !== null),

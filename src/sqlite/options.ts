@@ -32,6 +32,14 @@ export const ENGINE_OPTION_SHAPE = {
   backupsKept: nonNegativeInt.optional(),
 } as const
 
+/** The keys of `PostgresStoreOptions` (a store on a server: `openPostgres`, the workspace's `server`). */
+export const POSTGRES_OPTION_SHAPE = {
+  schema: z.string().optional(),
+  busyTimeoutMs: nonNegativeInt.optional(),
+  busyRetry: BusyRetryOptionsSchema.optional(),
+  poolSize: z.int().min(1).optional(),
+} as const
+
 /** The keys of `RepositoryOptions`: the engine's, `clock` and `referenceGuard`. */
 export const REPOSITORY_OPTION_SHAPE = {
   ...ENGINE_OPTION_SHAPE,

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Compilable, CompiledQuery, Kysely } from 'kysely'
+import type { Compilable, CompiledQuery, Kysely, RawBuilder } from 'kysely'
 import {
   DummyDriver,
   Kysely as KyselyClass,
@@ -161,4 +161,17 @@ export function template<DB, P = Record<string, never>>() {
 /** True for a {@link QueryTemplate}. */
 export function isTemplate(value: unknown): value is QueryTemplate<unknown, unknown> {
   return value instanceof CompiledTemplate
+}
+
+/**
+ * A raw `sql` statement as a template builder's result (raw builders compile
+ * against a Kysely instance; templates take anything with `compile()`).
+ *
+ * @example
+ * ```ts
+ * const T = template<DB, { id: number }>()((db, p) => rawStatement(db, sql`DELETE FROM t WHERE id = ${p('id')}`))
+ * ```
+ */
+export function rawStatement<R>(db: Kysely<any>, statement: RawBuilder<R>): Compilable<R> {
+  return { compile: () => statement.compile(db) }
 }

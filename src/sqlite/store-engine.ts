@@ -31,7 +31,7 @@
  */
 import type { Kysely } from 'kysely'
 
-import type { ChangeWatch } from './change-watch.js'
+import type { ChangeSource } from './change-watch.js'
 import type { Query, RunResult, SqliteDatabase } from './database.js'
 import type { ErrorContext } from './errors.js'
 import { CleoStoreError } from './errors.js'
@@ -101,7 +101,7 @@ export interface StoreEngine<DB> {
   /** True inside the async flow of an open {@link batch}. */
   joinsBatch(): boolean
   /** Wakes waiters when this store changes (`inbox.wait`, `queue.wait`). */
-  readonly changes: ChangeWatch
+  readonly changes: ChangeSource
 }
 
 /**
@@ -190,7 +190,7 @@ export class SqliteStoreEngine<DB> implements StoreEngine<DB> {
     return this.db.kysely
   }
 
-  get changes(): ChangeWatch {
+  get changes(): ChangeSource {
     return this.db.changes
   }
 

@@ -1,9 +1,12 @@
 /**
- * The base every repository extends: it owns one {@link SqliteDatabase}, the
- * injected clock, and the lifecycle (`close`, `Symbol.asyncDispose`).
+ * The base every repository extends: it owns one {@link SqliteDatabase} (or, for
+ * the stores that can live on a server, a {@link ServerDatabase}), the injected
+ * clock, and the lifecycle (`close`, `Symbol.asyncDispose`).
  *
  * @module
  */
+import type { Kysely } from 'kysely'
+
 import type { StoreDatabases } from '../kysely.js'
 import type { Clock } from './clock.js'
 import { systemClock } from './clock.js'
@@ -49,39 +52,75 @@ export function openStoreDatabase<DB>(
 }
 
 /**
+ * A store on a server (PostgreSQL), as a repository holds it: what the base class
+ * needs besides the aggregates' engine. `PostgresDatabase` provides it.
+ *
+ * @internal
+ */
+export interface ServerDatabase<DB> {
+  readonly path: string
+  readonly closed: boolean
+  readonly context: Required<ErrorContext>
+  readonly schemaVersion: string
+  readonly kysely: Kysely<DB>
+  integrityCheck(options?: { quick?: boolean }): Promise<IntegrityReport>
+  close(): Promise<void>
+}
+
+/**
  * Base class of the six repositories.
  *
  * @typeParam S - the store's name; `repo.kysely` is typed by it (a `KyselyHandle<S>`
  *   at the root, `Kysely<…>` of the store's tables once `cleo-store/kysely` is imported).
  */
 export abstract class StoreRepository<S extends StoreName = StoreName> {
-  /** @internal The open database; subclasses run their SQL through it. */
-  protected readonly db: SqliteDatabase<StoreDatabases[S]>
   /** The injected clock (epoch ms). */
   protected readonly clock: Clock
   /** The cross-database write guard a workspace gave, if any. */
   protected readonly referenceGuard: ReferenceGuard | undefined
+  readonly #local: SqliteDatabase<StoreDatabases[S]> | null
+  readonly #server: ServerDatabase<StoreDatabases[S]> | null
 
-  /** @internal Each repository's static `open()` constructs it. */
-  protected constructor(db: SqliteDatabase<StoreDatabases[S]>, options: RepositoryOptions = {}) {
-    this.db = db
+  /** @internal Each repository's static `open()` constructs it (`openPostgres()` with a server store). */
+  protected constructor(
+    db: SqliteDatabase<StoreDatabases[S]> | { readonly server: ServerDatabase<StoreDatabases[S]> },
+    options: RepositoryOptions = {},
+  ) {
+    this.#local = 'server' in db ? null : db
+    this.#server = 'server' in db ? db.server : null
     this.clock = options.clock ?? systemClock
     this.referenceGuard = options.referenceGuard
   }
 
-  /** Absolute path of the database file, or `:memory:`. */
+  /**
+   * @internal The open SQLite database; subclasses run their SQLite-only work
+   * through it. On a server store: `UNSUPPORTED`.
+   */
+  protected get db(): SqliteDatabase<StoreDatabases[S]> {
+    if (this.#local === null) {
+      throw new CleoStoreError('UNSUPPORTED', `this operation needs the local SQLite store; ${this.context.store} is on a server (${this.path})`, this.context)
+    }
+    return this.#local
+  }
+
+  /** @internal True when this store lives on a server. */
+  protected get onServer(): boolean {
+    return this.#server !== null
+  }
+
+  /** Absolute path of the database file, or `:memory:`; on a server, the printable target (`postgres://host/db#schema`). */
   get path(): string {
-    return this.db.path
+    return (this.#local ?? this.#server!).path
   }
 
   /** True once {@link close} was called. */
   get closed(): boolean {
-    return this.db.closed
+    return (this.#local ?? this.#server!).closed
   }
 
   /** Store name and file, for errors. */
   protected get context(): Required<ErrorContext> {
-    return this.db.context
+    return (this.#local ?? this.#server!).context
   }
 
   /**
@@ -93,6 +132,7 @@ export abstract class StoreRepository<S extends StoreName = StoreName> {
    * ```
    */
   get schemaVersion(): string {
+    if (this.#server !== null) return this.#server.schemaVersion
     const applied = appliedMigrations(this.db as SqliteDatabase<unknown>)
     const last = applied[applied.length - 1]
     if (last === undefined) throw new CleoStoreError('INTERNAL', 'store has no applied migration', this.context)
@@ -116,7 +156,7 @@ export abstract class StoreRepository<S extends StoreName = StoreName> {
    * ```
    */
   get kysely(): RepositoryKysely<S> {
-    return this.db.kysely as unknown as RepositoryKysely<S>
+    return (this.#local ?? this.#server!).kysely as unknown as RepositoryKysely<S>
   }
 
   /**
@@ -130,12 +170,12 @@ export abstract class StoreRepository<S extends StoreName = StoreName> {
    * ```
    */
   integrityCheck(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
-    return this.db.integrityCheck(options)
+    return (this.#local ?? this.#server!).integrityCheck(options)
   }
 
   /** Closes the store. Idempotent; later calls to the repository throw `CLOSED`. */
   async close(): Promise<void> {
-    await this.db.close()
+    await (this.#local ?? this.#server!).close()
   }
 
   /** `await using repo = await XRepository.open(…)` closes it at scope end. */

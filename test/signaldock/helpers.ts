@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 
-import pg from 'pg'
-import { afterAll, afterEach, inject } from 'vitest'
+import { dropSchemasAfterEach, freshSchema, POSTGRES_SKIP_REASON, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
 
 import { CredentialCipher } from '../../src/kdf/credential-cipher.js'
 import type { SignaldockRepositoryOptions } from '../../src/signaldock/signaldock-repository.js'
@@ -39,19 +38,7 @@ export interface SignaldockEngine {
 }
 
 const opened: SignaldockRepository[] = []
-const schemasOfTest: string[] = []
-let admin: pg.Pool | undefined
-afterEach(async () => {
-  await Promise.allSettled(opened.splice(0).map((repo) => repo.close()))
-  // Drop the test's schemas: a database that keeps growing slows every migration's introspection.
-  for (const schema of schemasOfTest.splice(0)) {
-    admin ??= new pg.Pool({ connectionString: POSTGRES_URL!, max: 1 })
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  }
-})
-afterAll(async () => {
-  await admin?.end()
-})
+dropSchemasAfterEach(() => Promise.allSettled(opened.splice(0).map((repo) => repo.close())))
 
 /** Key material shared by every "host" of the PostgreSQL tests. */
 export const SHARED_TEST_CIPHER = CredentialCipher.fromKeyMaterial({ machineKey: randomBytes(32), globalSalt: randomBytes(32) })
@@ -72,19 +59,7 @@ export async function openTarget(target: SignaldockTarget, options: SignaldockRe
   return repo
 }
 
-let schemas = 0
-/** A schema name no other test uses; dropped after the test. */
-export function freshSchema(prefix = 't'): string {
-  const schema = `${prefix}_${process.pid}_${++schemas}_${randomBytes(3).toString('hex')}`
-  schemasOfTest.push(schema)
-  return schema
-}
-
-/** The run's PostgreSQL database URL, or null (with the reason in {@link POSTGRES_SKIP_REASON}). */
-const provided = inject('cleoPostgres') ?? { url: null, reason: 'the unit project global setup did not run' }
-export const POSTGRES_URL: string | null = provided.url
-/** Why there is no PostgreSQL leg in this run, or null. */
-export const POSTGRES_SKIP_REASON: string | null = provided.reason
+export { freshSchema, POSTGRES_SKIP_REASON, POSTGRES_URL }
 
 const sqliteEngine: SignaldockEngine = {
   name: 'sqlite',
