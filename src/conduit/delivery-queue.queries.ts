@@ -11,7 +11,7 @@ import type { Kysely, RawBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 
 import type { ParamFactory } from '../sqlite/query-template.js'
-import { rawStatement, template } from '../sqlite/query-template.js'
+import { rawStatement, template, typedParam } from '../sqlite/query-template.js'
 import type { ConduitDatabase, DeliveryJobsTable } from './conduit.tables.js'
 
 const PENDING = sql.lit('pending' as const)
@@ -526,20 +526,20 @@ function openDeadLetters(db: Kysely<ConduitDatabase>) {
 }
 
 /** Open dead letters with their jobs, oldest first, optionally of one queue. */
-export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>()((db, p) =>
+export const LIST_DEAD_LETTERS = template<ConduitDatabase, DeadLetterPageParams>()((db, p, dialect) =>
   openDeadLetters(db)
     .where('d.id', '>', p('after'))
-    .where((eb) => eb.or([eb(eb.val(p('queue')), 'is', null), eb('j.queue', '=', p('queue'))]))
+    .where((eb) => eb.or([eb(typedParam(p('queue'), 'text', dialect), 'is', null), eb('j.queue', '=', p('queue'))]))
     .orderBy('d.id')
     .limit(p('limit')),
 )
 
 /** Open dead letters of one message's delivery jobs (migration 0009), oldest first. */
-export const LIST_DEAD_LETTERS_OF_MESSAGE = template<ConduitDatabase, DeadLetterPageParams & { messageId: string }>()((db, p) =>
+export const LIST_DEAD_LETTERS_OF_MESSAGE = template<ConduitDatabase, DeadLetterPageParams & { messageId: string }>()((db, p, dialect) =>
   openDeadLetters(db)
     .where('j.message_id', '=', p('messageId'))
     .where('d.id', '>', p('after'))
-    .where((eb) => eb.or([eb(eb.val(p('queue')), 'is', null), eb('j.queue', '=', p('queue'))]))
+    .where((eb) => eb.or([eb(typedParam(p('queue'), 'text', dialect), 'is', null), eb('j.queue', '=', p('queue'))]))
     .orderBy('d.id')
     .limit(p('limit')),
 )

@@ -20,6 +20,7 @@ import {
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
+  sql,
 } from 'kysely'
 
 import { toSqlValue } from './node-sqlite-driver.js'
@@ -174,4 +175,18 @@ export function isTemplate(value: unknown): value is QueryTemplate<unknown, unkn
  */
 export function rawStatement<R>(db: Kysely<any>, statement: RawBuilder<R>): Compilable<R> {
   return { compile: () => statement.compile(db) }
+}
+
+/**
+ * A parameter whose type PostgreSQL cannot infer from where it stands (`$1 IS NULL`,
+ * a bare select-list value): cast to `postgresType` there; unchanged on SQLite.
+ *
+ * @example
+ * ```ts
+ * template<DB, { queue: string | null }>()((db, p, dialect) =>
+ *   db.selectFrom('jobs').selectAll().where((eb) => eb(typedParam(p('queue'), 'text', dialect), 'is', null)))
+ * ```
+ */
+export function typedParam<T>(value: T, postgresType: 'text' | 'bigint' | 'integer', dialect: SqlDialect): RawBuilder<T> {
+  return dialect === 'postgres' ? sql<T>`cast(${value} as ${sql.raw(postgresType)})` : sql<T>`${value}`
 }
