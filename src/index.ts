@@ -370,7 +370,7 @@ export type {
   MessageSearchHit,
   SentMessage,
 } from './conduit/messages.js'
-export type { ConduitRepositoryOptions } from './conduit/conduit-repository.js'
+export type { ConduitPostgresOptions, ConduitRepositoryOptions } from './conduit/conduit-repository.js'
 export type { Conversation, Conversations } from './conduit/conversations.js'
 export type {
   Inbox,
@@ -442,6 +442,7 @@ export type { PostgresStoreOptions, PostgresTarget } from './postgres/postgres-o
 export type { RegisterAgentResult, SignaldockAgent, SignaldockAgents } from './signaldock/agents.js'
 export type { SignaldockDialect } from './signaldock/signaldock.enums.js'
 export type { SignaldockPostgresOptions, SignaldockRepositoryOptions, WorkspaceSignaldockOptions } from './signaldock/signaldock-repository.js'
+export type { WorkspaceServerOptions } from './workspace/workspace-server.js'
 // nexus: repository, domain and input types, enumerations, pure functions (cleo-store/nexus has the rest)
 export { isWarpTransitionAllowed, MAX_WARP_GATE_RESULTS } from './nexus/warp-chain-instances.js'
 export { NexusRepository } from './nexus/nexus-repository.js'

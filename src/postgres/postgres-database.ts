@@ -222,6 +222,33 @@ export class PostgresDatabase<DB> {
 }
 
 /**
+ * A pool cleo-store owns, for a connection string: `poolSize` connections, named
+ * `cleo-store <name>` on the server, whose statements wait for a lock at most the
+ * busy timeout. Throws `UNSUPPORTED` when the optional peer dependency `pg` is
+ * missing.
+ *
+ * @internal
+ */
+export async function createPostgresPool(
+  connectionString: string,
+  options: { poolSize: number; busyTimeoutMs: number; name: string },
+  context: ErrorContext,
+): Promise<PostgresPool & { end(): Promise<void> }> {
+  const pg = await loadPg(context)
+  const owned = new pg.Pool({
+    connectionString,
+    max: options.poolSize,
+    application_name: `cleo-store ${options.name}`,
+    // A statement waits for a lock at most the busy timeout (0 would mean forever).
+    lock_timeout: Math.max(1, options.busyTimeoutMs),
+  })
+  // An idle client that loses its server emits 'error' on the pool; unheard, that
+  // would crash the host process. The next query reports the failure instead (IO).
+  owned.on('error', () => {})
+  return owned
+}
+
+/**
  * Opens (creating its schema and migrating it if needed) the store `store` on a
  * PostgreSQL server. Throws `VALIDATION` (bad target or schema name), `UNSUPPORTED`
  * (`pg` not installed, for a connection string), `IO` (server unreachable),
@@ -254,24 +281,11 @@ export async function openPostgresDatabase<DB>(
   if (!Number.isInteger(poolSize) || poolSize < 1) throw invalid(`poolSize must be a positive integer (got ${poolSize})`, 'poolSize')
   const context = { store: store.name, file: describePostgresTarget(target, schema) }
 
-  let pool: PostgresPool
   const ownsPool = typeof target === 'string'
-  if (typeof target === 'string') {
-    const pg = await loadPg(context)
-    const owned = new pg.Pool({
-      connectionString: target,
-      max: poolSize,
-      application_name: `cleo-store ${store.name}`,
-      // A statement waits for a lock at most the busy timeout (0 would mean forever).
-      lock_timeout: Math.max(1, busyTimeoutMs),
-    })
-    // An idle client that loses its server emits 'error' on the pool; unheard, that
-    // would crash the host process. The next query reports the failure instead (IO).
-    owned.on('error', () => {})
-    pool = owned
-  } else {
-    pool = target
-  }
+  const pool: PostgresPool =
+    typeof target === 'string'
+      ? await createPostgresPool(target, { poolSize, busyTimeoutMs, name: store.name }, context)
+      : (target as PostgresPool)
   const state: PostgresStoreState = { closed: false }
   const root = new KyselyClass<DB>({ dialect: new CleoPostgresDialect({ pool, context, state }) })
   const database = new PostgresDatabase<DB>({

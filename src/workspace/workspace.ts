@@ -20,6 +20,8 @@ import { ConduitRepository } from '../conduit/conduit-repository.js'
 import { NexusRepository } from '../nexus/nexus-repository.js'
 import type { SignaldockRepository, WorkspaceSignaldockOptions } from '../signaldock/signaldock-repository.js'
 import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock, sameWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
+import type { WorkspaceServerOptions } from './workspace-server.js'
+import { connectProjectServer, projectSchema, WorkspaceServerOptionsSchema } from './workspace-server.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
@@ -103,6 +105,16 @@ export interface WorkspaceOptions extends EngineOptions {
    */
   readonly signaldock?: WorkspaceSignaldockOptions
   /**
+   * Put the project's coordination state on a PostgreSQL server, shared by every
+   * host that opens the project with the same key (issue 20):
+   * `{ postgres: connectionString | pgPool, project: 'acme-api' }`. conduit (messages,
+   * inbox, the delivery queue) lives in the schema `<project>_conduit`; signaldock
+   * follows the same server (schema `signaldock`) unless `signaldock` says otherwise.
+   * tasks.db, brain.db, nexus.db, telemetry.db and the key files stay local (see
+   * docs/postgres.md). `ws.backup()` and `ws.check()` cover the local stores only.
+   */
+  readonly server?: WorkspaceServerOptions
+  /**
    * tasks.db's `enforceClaims` (default false): changing a task under another
    * agent's live claim needs its claim token (`CONFLICT` otherwise).
    */
@@ -128,6 +140,7 @@ const WorkspaceOptionsSchema = z.strictObject({
     .custom<Embedder>((value) => typeof value === 'object' && value !== null, 'must be an embedder ({ dimensions, embed })')
     .optional(),
   signaldock: z.record(z.string(), z.unknown()).optional(),
+  server: z.record(z.string(), z.unknown()).optional(),
 })
 const TelemetryOptionSchema = z.strictObject({ retention: TelemetryRetentionSchema.optional() })
 const ProjectDirSchema = z.string().min(1)
@@ -141,6 +154,7 @@ function checkOpenArguments(projectDir: unknown, options: unknown): void {
   const o = validate(WorkspaceOptionsSchema, options, operation, context)
   if (typeof o.telemetry === 'object') validate(TelemetryOptionSchema, o.telemetry, operation, context, { at: ['telemetry'] })
   if (o.signaldock !== undefined) validate(WorkspaceSignaldockOptionsSchema, o.signaldock, operation, context, { at: ['signaldock'] })
+  if (o.server !== undefined) validate(WorkspaceServerOptionsSchema, o.server, operation, context, { at: ['server'] })
 }
 
 /** File names of the stores. */
@@ -291,7 +305,19 @@ export class CleoWorkspace {
     } else {
       project = existingProjectDir(projectDir, context)
     }
-    const { globalDir: _g, inMemory, telemetry: telemetryOption, signaldock: signaldockOptions, embedder, enforceClaims, ...repositoryOptions } = options
+    const {
+      globalDir: _g,
+      inMemory,
+      telemetry: telemetryOption,
+      signaldock: explicitSignaldock,
+      server: serverOptions,
+      embedder,
+      enforceClaims,
+      ...repositoryOptions
+    } = options
+    // signaldock follows the project's server unless told otherwise.
+    const signaldockOptions: WorkspaceSignaldockOptions | undefined =
+      explicitSignaldock ?? (serverOptions === undefined ? undefined : { postgres: serverOptions.postgres })
     // Cross-database write guards: project stores check the ids they name in tasks.db / signaldock.
     let guarded: GuardedStores | undefined
     const guard = { referenceGuard: workspaceReferenceGuard(() => guarded) }
@@ -303,6 +329,19 @@ export class CleoWorkspace {
       ...(embedder === undefined ? {} : { embedder }),
     }
     const conduitOptions = { ...repositoryOptions, ...guard }
+    const server = serverOptions === undefined ? null : await connectProjectServer(serverOptions, repositoryOptions, context)
+    const openConduit = (file: string) =>
+      server === null
+        ? ConduitRepository.open(file, conduitOptions)
+        : ConduitRepository.openPostgres(server.pool, {
+            schema: projectSchema(server.project, 'conduit'),
+            ...server.options,
+            ...guard,
+            ...(repositoryOptions.clock === undefined ? {} : { clock: repositoryOptions.clock }),
+          })
+    const closeServer = async () => {
+      await server?.close()
+    }
     const tasksOptions = { ...repositoryOptions, ...guard, ...(enforceClaims === undefined ? {} : { enforceClaims }) }
     const wantTelemetry = telemetryOption !== undefined && telemetryOption !== false
     const telemetryOptions =
@@ -315,7 +354,7 @@ export class CleoWorkspace {
       const opened = await openAll({
         tasks: () => TasksRepository.open(MEMORY, tasksOptions),
         brain: () => BrainRepository.open(MEMORY, brainOptions),
-        conduit: () => ConduitRepository.open(MEMORY, conduitOptions),
+        conduit: () => openConduit(MEMORY),
         signaldock: () => openWorkspaceSignaldock(MEMORY, repositoryOptions, signaldockOptions),
         nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
         telemetry: wantTelemetry ? () => TelemetryRepository.open(MEMORY, telemetryOptions) : null,
@@ -323,6 +362,7 @@ export class CleoWorkspace {
       guarded = opened
       const release = async () => {
         await Promise.all([opened.signaldock.close(), opened.nexus.close(), opened.telemetry?.close()])
+        await closeServer()
       }
       const projectId = await registerOrClose(opened, project, true, clock, release)
       return new CleoWorkspace({ projectDir: project, globalDir: null, ...opened, release, projectId, inMemory: true, clock })
@@ -331,7 +371,10 @@ export class CleoWorkspace {
     const cleoDir = join(project, PROJECT_DIR_NAME)
     // Every existing store file is probed (read-only, immutable) before any file or
     // directory is created: a refused open leaves the disk exactly as it was.
-    await probeWorkspaceFiles(cleoDir, options, wantTelemetry)
+    await probeWorkspaceFiles(cleoDir, { ...options, ...(signaldockOptions === undefined ? {} : { signaldock: signaldockOptions }) }, wantTelemetry, server !== null).catch(async (error: unknown) => {
+      await closeServer()
+      throw error
+    })
     let globalDir: string
     try {
       mkdirSync(cleoDir, { recursive: true, mode: 0o700 })
@@ -339,18 +382,25 @@ export class CleoWorkspace {
       mkdirSync(requested, { recursive: true, mode: 0o700 })
       globalDir = realpathSync(requested)
     } catch (error) {
+      await closeServer()
       throw toCleoStoreError(error, context)
     }
 
     const lease = acquireGlobal(globalDir, repositoryOptions, signaldockOptions, wantTelemetry, telemetryOptions)
     const { shared: global } = lease
-    const releaseGlobal = () => releaseGlobalLease(lease)
+    const releaseGlobal = async () => {
+      try {
+        await releaseGlobalLease(lease)
+      } finally {
+        await closeServer()
+      }
+    }
     let opened
     try {
       opened = await openAll({
         tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), tasksOptions),
         brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
-        conduit: () => ConduitRepository.open(join(cleoDir, STORE_FILES.conduit), conduitOptions),
+        conduit: () => openConduit(join(cleoDir, STORE_FILES.conduit)),
         signaldock: () => global.signaldock,
         nexus: () => global.nexus,
         telemetry: lease.telemetry ? () => lease.telemetry!.value : null,
@@ -550,8 +600,8 @@ export class CleoWorkspace {
     return {
       tasks: this.#tasks,
       brain: this.#brain,
-      conduit: this.#conduit,
-      // On PostgreSQL, signaldock is the server's: no local file to back up or check.
+      // On PostgreSQL, conduit and signaldock are the server's: no local file to back up or check.
+      ...(this.#conduit.dialect === 'sqlite' ? { conduit: this.#conduit } : {}),
       ...(this.#signaldock.sqlite ? { signaldock: this.#signaldock.sqlite } : {}),
       nexus: this.#nexus,
       ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
@@ -700,7 +750,7 @@ async function registerOrClose(
  * this process are skipped (they passed when they were opened); so is signaldock
  * on PostgreSQL.
  */
-async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, wantTelemetry: boolean): Promise<void> {
+async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, wantTelemetry: boolean, onServer: boolean): Promise<void> {
   const requestedGlobal = resolveGlobalDir(options)
   let realGlobal: string | undefined
   try {
@@ -712,8 +762,9 @@ async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, w
   const files: Array<[StoreDefinition, string]> = [
     [TASKS_STORE, join(cleoDir, STORE_FILES.tasks)],
     [BRAIN_STORE, join(cleoDir, STORE_FILES.brain)],
-    [CONDUIT_STORE, join(cleoDir, STORE_FILES.conduit)],
   ]
+  // A project on a server has no conduit.db to probe.
+  if (!onServer) files.push([CONDUIT_STORE, join(cleoDir, STORE_FILES.conduit)])
   if (!globalOpen) {
     if (options.signaldock === undefined) files.push([SIGNALDOCK_STORE, join(requestedGlobal, STORE_FILES.signaldock)])
     files.push([NEXUS_STORE, join(requestedGlobal, STORE_FILES.nexus)])

@@ -1,0 +1,153 @@
+/**
+ * `CleoWorkspace.open(dir, { server: { postgres, project } })` (issue 20): two hosts —
+ * two project directories and two global directories, as two machines would have —
+ * open the same project key on one PostgreSQL server and share its messages and its
+ * delivery queue; signaldock follows the server; the rest stays local.
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+import pg from 'pg'
+import { describe, expect, it } from 'vitest'
+
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
+import { projectSchema } from '../../src/workspace/workspace-server.js'
+import { expectCode, tempDir } from '../helpers.js'
+import { freshSchema, POSTGRES_URL } from './pg-test-schemas.js'
+
+const KEY = 'sk_live_' + '0123456789abcdef'.repeat(4)
+
+/** A "host": its own checkout of the project and its own global directory. */
+function host(root: string, name: string): { projectDir: string; globalDir: string } {
+  const projectDir = join(root, name, 'app')
+  mkdirSync(projectDir, { recursive: true })
+  return { projectDir, globalDir: join(root, name, 'global') }
+}
+
+let keys = 0
+/** A project key no other test uses (its schemas are dropped with the test's). */
+function freshProject(): string {
+  const project = `srv-${process.pid}-${++keys}`
+  freshSchema('unused') // registers nothing of ours; the project's schemas are dropped below
+  return project
+}
+
+async function dropProject(url: string, project: string, signaldockSchema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  try {
+    for (const schema of [projectSchema(project, 'conduit'), projectSchema(project, 'tasks'), signaldockSchema]) {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+    }
+  } finally {
+    await admin.end()
+  }
+}
+
+describe('CleoWorkspace server option: validation', () => {
+  it('a bad project key, an unknown key or a bad target is VALIDATION naming the field, before anything is created', async () => {
+    const root = tempDir()
+    const { projectDir, globalDir } = host(root, 'a')
+    const bad: Array<[unknown, string[]]> = [
+      [{ postgres: 'postgres://x/y', project: 'Acme' }, ['server', 'project']],
+      [{ postgres: 'postgres://x/y', project: '1acme' }, ['server', 'project']],
+      [{ postgres: 'postgres://x/y', project: 'a'.repeat(41) }, ['server', 'project']],
+      [{ postgres: 'postgres://x/y', project: 'acme_api' }, ['server', 'project']],
+      [{ postgres: 'postgres://x/y' }, ['server', 'project']],
+      [{ postgres: 42, project: 'acme' }, ['server', 'postgres']],
+      [{ postgres: 'postgres://x/y', project: 'acme', schema: 'x' }, ['server']],
+    ]
+    for (const [server, path] of bad) {
+      const error = await expectCode(CleoWorkspace.open(projectDir, { globalDir, server: server as never }), 'VALIDATION')
+      expect(error.details, JSON.stringify(server)).toMatchObject({ path: expect.arrayContaining(path) })
+    }
+    expect(existsSync(join(projectDir, '.cleo'))).toBe(false)
+    expect(existsSync(globalDir)).toBe(false)
+  })
+
+  it('the schemas are named from the key: acme-api → acme_api_conduit', () => {
+    expect(projectSchema('acme-api', 'conduit')).toBe('acme_api_conduit')
+    expect(projectSchema('acme-api', 'tasks')).toBe('acme_api_tasks')
+  })
+})
+
+if (POSTGRES_URL !== null) {
+  const url = POSTGRES_URL
+
+  describe('CleoWorkspace server option on PostgreSQL', () => {
+    it('two hosts with the same project key share messages, the queue and agent identity; the rest stays local', async () => {
+      const root = tempDir()
+      const project = freshProject()
+      const signaldockSchema = `sd_${process.pid}_${keys}`
+      const server = { postgres: url, project }
+      const signaldock = { postgres: url, schema: signaldockSchema }
+      const a = host(root, 'host-a')
+      const b = host(root, 'host-b')
+      const wa = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server, signaldock })
+      const wb = await CleoWorkspace.open(b.projectDir, { globalDir: b.globalDir, server, signaldock })
+      try {
+        expect(wa.conduit.dialect).toBe('postgres')
+        expect(wa.signaldock.dialect).toBe('postgres')
+        expect(wa.conduit.path).toContain(`#${projectSchema(project, 'conduit')}`)
+
+        // Identity registered on host A is known on host B (one signaldock on the server).
+        await wa.agents.register({ agentId: 'alice', name: 'Alice', apiKey: KEY, attach: true })
+        await wb.agents.register({ agentId: 'bob', name: 'Bob', apiKey: KEY.replace('0', '1'), attach: true })
+        expect((await wb.agents.list()).map((r) => r.agent.agentId).sort()).toEqual(['alice', 'bob'])
+
+        // A message sent on host A is in bob's inbox on host B.
+        await wa.conduit.messages.send({ from: 'alice', to: 'bob', content: 'release at five' })
+        const page = await wb.conduit.inbox.page('bob')
+        expect(page.messages.map((m) => m.content)).toEqual(['release at five'])
+
+        // A job enqueued on host B is claimed and acked on host A, once.
+        await wb.conduit.queue.enqueue({ queue: 'deploy', payload: { sha: 'abc' } })
+        const [job] = await wa.conduit.queue.claim(1, { queue: 'deploy', owner: 'host-a', leaseMs: 30_000 })
+        expect(job!.payload).toEqual({ sha: 'abc' })
+        expect(await wb.conduit.queue.claim(1, { queue: 'deploy', owner: 'host-b', leaseMs: 30_000 })).toEqual([])
+        await wa.conduit.queue.ack(job!.lease)
+        expect(await wb.conduit.queue.stats('deploy')).toMatchObject({ depth: 0, done: 1 })
+
+        // Local: tasks, brain, nexus and the key files; no conduit.db, no signaldock.db.
+        expect(readdirSync(join(a.projectDir, '.cleo')).filter((f) => f.endsWith('.db')).sort()).toEqual(['brain.db', 'tasks.db'])
+        expect(existsSync(join(a.globalDir, 'signaldock.db'))).toBe(false)
+        // The backup covers the local stores; the server's are backed up with pg_dump.
+        const { manifest } = await wa.backup(join(root, 'backups'))
+        expect(manifest.stores.map((s) => s.store)).toEqual(['tasks', 'brain', 'nexus'])
+      } finally {
+        await wa.close()
+        await wb.close()
+        await dropProject(url, project, signaldockSchema)
+      }
+    })
+
+    it('a workspace created pool is ended on close; a pool you pass is not', async () => {
+      const root = tempDir()
+      const project = freshProject()
+      const signaldockSchema = `sd_${process.pid}_${keys}`
+      const signaldock = { postgres: url, schema: signaldockSchema }
+      const a = host(root, 'a')
+      const pool = new pg.Pool({ connectionString: url, max: 3 })
+      try {
+        const ws = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: pool, project }, signaldock })
+        await ws.conduit.queue.enqueue({ queue: 'q', payload: 1 })
+        await ws.close()
+        // The caller's pool still works.
+        expect((await pool.query('select 1 as one')).rows).toEqual([{ one: 1 }])
+        await expectCode(ws.conduit.queue.stats('q'), 'CLOSED')
+
+        const owned = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock })
+        expect(await owned.conduit.queue.stats('q')).toMatchObject({ ready: 1 })
+        await owned.close()
+        const { rows } = await pool.query<{ n: string }>(
+          `select count(*) as n from pg_stat_activity where application_name = $1`,
+          [`cleo-store project ${project}`],
+        )
+        expect(Number(rows[0]!.n)).toBe(0)
+      } finally {
+        await pool.end()
+        await dropProject(url, project, signaldockSchema)
+      }
+    })
+  })
+}
