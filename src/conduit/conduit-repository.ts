@@ -78,7 +78,6 @@ export class ConduitRepository extends StoreRepository<'conduit'> {
     super(db, options)
     const ctx: ConduitContext = Object.freeze({
       engine: new SqliteStoreEngine(db),
-      db,
       clock: this.clock,
       random: options.random ?? Math.random,
       nextId: uuidv7Generator(this.clock),
