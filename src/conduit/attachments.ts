@@ -16,9 +16,11 @@ import { z } from 'zod'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
+import type { QueryTemplate } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
-import type { ConduitContext } from './conduit-context.js'
+import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
 import { invariant, notFound, tooLarge, utf8Length } from './conduit-context.js'
 import type { AttachmentFormat, AttachmentMode } from './conduit.enums.js'
 import type {
@@ -383,39 +385,46 @@ export class Attachments {
     const parsed = validate(CreateAttachmentSchema, input, 'conduit.attachments.create', this.#ctx.errorContext)
     const { bytes, hash } = this.#content(parsed.content, 'conduit.attachments.create')
     const slug = parsed.slug ?? this.#ctx.nextId()
-    return this.#ctx.db.write(() => {
-      const ctx = this.#ctx
-      const { db } = ctx
-      const now = ctx.clock()
-      requireConversation(ctx, parsed.conversationId)
-      requireAttachedAgent(ctx, parsed.agentId)
-      requireParticipant(ctx, parsed.conversationId, parsed.agentId)
-      db.run(INSERT_BLOB, { hash, content: bytes, size: bytes.byteLength, now })
-      db.run(INSERT_ATTACHMENT, {
-        slug,
-        conversationId: parsed.conversationId,
-        agentId: parsed.agentId,
-        title: parsed.title ?? null,
-        format: parsed.format,
-        expiresAt: parsed.expiresAt ?? null,
-        now,
-      })
-      db.run(INSERT_VERSION, {
-        slug,
-        version: 1,
-        agentId: parsed.agentId,
-        changeType: 'initial',
-        hash,
-        patchText: null,
-        summary: null,
-        sections: '[]',
-        tokensAdded: parsed.tokens,
-        tokensRemoved: 0,
-        now,
-      })
-      db.run(UPSERT_CONTRIBUTOR, { slug, agentId: parsed.agentId, tokensAdded: parsed.tokens, tokensRemoved: 0, now })
-      return this.#load(slug)!
+    return this.#ctx.engine.write((x) => this.#create(x, parsed, slug, bytes, hash))
+  }
+
+  *#create(
+    x: ConduitExecutor,
+    parsed: z.output<typeof CreateAttachmentSchema>,
+    slug: string,
+    bytes: Uint8Array,
+    hash: string,
+  ): Step<ConduitAttachment> {
+    const ctx = this.#ctx
+    const now = ctx.clock()
+    yield* requireConversation(x, ctx, parsed.conversationId)
+    yield* requireAttachedAgent(x, ctx, parsed.agentId)
+    yield* requireParticipant(x, ctx, parsed.conversationId, parsed.agentId)
+    yield* x.run(INSERT_BLOB, { hash, content: bytes, size: bytes.byteLength, now })
+    yield* x.run(INSERT_ATTACHMENT, {
+      slug,
+      conversationId: parsed.conversationId,
+      agentId: parsed.agentId,
+      title: parsed.title ?? null,
+      format: parsed.format,
+      expiresAt: parsed.expiresAt ?? null,
+      now,
     })
+    yield* x.run(INSERT_VERSION, {
+      slug,
+      version: 1,
+      agentId: parsed.agentId,
+      changeType: 'initial',
+      hash,
+      patchText: null,
+      summary: null,
+      sections: '[]',
+      tokensAdded: parsed.tokens,
+      tokensRemoved: 0,
+      now,
+    })
+    yield* x.run(UPSERT_CONTRIBUTOR, { slug, agentId: parsed.agentId, tokensAdded: parsed.tokens, tokensRemoved: 0, now })
+    return (yield* this.#load(x, slug))!
   }
 
   /**
@@ -439,48 +448,55 @@ export class Attachments {
         throw tooLarge(this.#ctx, 'conduit.attachments.addVersion', ['patchText'], size, CONDUIT_LIMITS.maxPatchBytes)
       }
     }
-    return this.#ctx.db.write(() => {
-      const ctx = this.#ctx
-      const { db } = ctx
-      const now = ctx.clock()
-      const current = this.#require(key)
-      if (!EDITABLE.includes(current.mode)) {
-        throw invariant(ctx, `attachment ${JSON.stringify(key)} is ${current.mode}: no new versions`, { slug: key, mode: current.mode })
-      }
-      if (parsed.expectedVersion !== undefined && parsed.expectedVersion !== current.current_version) {
-        throw new CleoStoreError(
-          'CONFLICT',
-          `attachment ${JSON.stringify(key)} is at version ${current.current_version}, not ${parsed.expectedVersion}`,
-          { ...ctx.errorContext, details: { slug: key, expectedVersion: parsed.expectedVersion, currentVersion: current.current_version } },
-        )
-      }
-      requireAttachedAgent(ctx, parsed.agentId)
-      requireParticipant(ctx, current.conversation_id, parsed.agentId)
-      const version = current.current_version + 1
-      db.run(INSERT_BLOB, { hash, content: bytes, size: bytes.byteLength, now })
-      db.run(INSERT_VERSION, {
-        slug: key,
-        version,
-        agentId: parsed.agentId,
-        changeType: parsed.changeType,
-        hash,
-        patchText: parsed.patchText ?? null,
-        summary: parsed.summary ?? null,
-        sections: toJson(parsed.sectionsModified),
-        tokensAdded: parsed.tokensAdded,
-        tokensRemoved: parsed.tokensRemoved,
-        now,
-      })
-      db.run(UPSERT_CONTRIBUTOR, {
-        slug: key,
-        agentId: parsed.agentId,
-        tokensAdded: parsed.tokensAdded,
-        tokensRemoved: parsed.tokensRemoved,
-        now,
-      })
-      db.run(SET_CURRENT_VERSION, { slug: key, version, now })
-      return this.#load(key)!
+    return this.#ctx.engine.write((x) => this.#addVersion(x, key, parsed, bytes, hash))
+  }
+
+  *#addVersion(
+    x: ConduitExecutor,
+    key: string,
+    parsed: z.output<typeof AddAttachmentVersionSchema>,
+    bytes: Uint8Array,
+    hash: string,
+  ): Step<ConduitAttachment> {
+    const ctx = this.#ctx
+    const now = ctx.clock()
+    const current = yield* this.#require(x, key)
+    if (!EDITABLE.includes(current.mode)) {
+      throw invariant(ctx, `attachment ${JSON.stringify(key)} is ${current.mode}: no new versions`, { slug: key, mode: current.mode })
+    }
+    if (parsed.expectedVersion !== undefined && parsed.expectedVersion !== current.current_version) {
+      throw new CleoStoreError(
+        'CONFLICT',
+        `attachment ${JSON.stringify(key)} is at version ${current.current_version}, not ${parsed.expectedVersion}`,
+        { ...ctx.errorContext, details: { slug: key, expectedVersion: parsed.expectedVersion, currentVersion: current.current_version } },
+      )
+    }
+    yield* requireAttachedAgent(x, ctx, parsed.agentId)
+    yield* requireParticipant(x, ctx, current.conversation_id, parsed.agentId)
+    const version = current.current_version + 1
+    yield* x.run(INSERT_BLOB, { hash, content: bytes, size: bytes.byteLength, now })
+    yield* x.run(INSERT_VERSION, {
+      slug: key,
+      version,
+      agentId: parsed.agentId,
+      changeType: parsed.changeType,
+      hash,
+      patchText: parsed.patchText ?? null,
+      summary: parsed.summary ?? null,
+      sections: toJson(parsed.sectionsModified),
+      tokensAdded: parsed.tokensAdded,
+      tokensRemoved: parsed.tokensRemoved,
+      now,
     })
+    yield* x.run(UPSERT_CONTRIBUTOR, {
+      slug: key,
+      agentId: parsed.agentId,
+      tokensAdded: parsed.tokensAdded,
+      tokensRemoved: parsed.tokensRemoved,
+      now,
+    })
+    yield* x.run(SET_CURRENT_VERSION, { slug: key, version, now })
+    return (yield* this.#load(x, key))!
   }
 
   /**
@@ -493,7 +509,7 @@ export class Attachments {
    */
   async get(slug: string): Promise<ConduitAttachment | undefined> {
     const key = validate(AttachmentSlugSchema, slug, 'conduit.attachments.get', this.#ctx.errorContext)
-    return this.#ctx.db.read(() => this.#load(key))
+    return this.#ctx.engine.read((x) => this.#load(x, key))
   }
 
   /**
@@ -513,13 +529,15 @@ export class Attachments {
       'conduit.attachments.content',
       this.#ctx.errorContext,
     )
-    return this.#ctx.db.snapshot(() => {
-      const current = this.#require(key)
-      const wanted = version ?? current.current_version
-      const row = this.#ctx.db.get(VERSION_CONTENT, { slug: key, version: wanted })
-      if (row === undefined) throw notFound(this.#ctx, 'attachment version', `${key}@${wanted}`)
-      return row.content
-    })
+    return this.#ctx.engine.snapshot((x) => this.#versionContent(x, key, version))
+  }
+
+  *#versionContent(x: ConduitExecutor, key: string, version: number | undefined): Step<Uint8Array> {
+    const current = yield* this.#require(x, key)
+    const wanted = version ?? current.current_version
+    const row = yield* x.get(VERSION_CONTENT, { slug: key, version: wanted })
+    if (row === undefined) throw notFound(this.#ctx, 'attachment version', `${key}@${wanted}`)
+    return row.content
   }
 
   /**
@@ -533,7 +551,7 @@ export class Attachments {
    */
   async contentByHash(hash: string): Promise<Uint8Array | undefined> {
     const key = validate(z.string().regex(/^[0-9a-f]{64}$/), hash.toLowerCase(), 'conduit.attachments.contentByHash', this.#ctx.errorContext)
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_BLOB, { hash: key }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET_BLOB, { hash: key }))
     return row?.content
   }
 
@@ -547,10 +565,7 @@ export class Attachments {
    */
   async versions(slug: string): Promise<AttachmentVersion[]> {
     const key = validate(AttachmentSlugSchema, slug, 'conduit.attachments.versions', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.snapshot(() => {
-      this.#require(key)
-      return this.#ctx.db.all(LIST_VERSIONS, { slug: key })
-    })
+    const rows = await this.#ctx.engine.snapshot((x) => this.#listOf(x, key, LIST_VERSIONS))
     return rows.map((row) => this.#toVersion(row))
   }
 
@@ -567,25 +582,27 @@ export class Attachments {
   async review(slug: string, input: ReviewAttachmentInput): Promise<AttachmentApproval> {
     const key = validate(AttachmentSlugSchema, slug, 'conduit.attachments.review', this.#ctx.errorContext)
     const parsed = validate(ReviewAttachmentSchema, input, 'conduit.attachments.review', this.#ctx.errorContext)
-    const row = await this.#ctx.db.write(() => {
-      const ctx = this.#ctx
-      const current = this.#require(key)
-      if (current.mode !== 'review') {
-        throw invariant(ctx, `attachment ${JSON.stringify(key)} is ${current.mode}, not in review`, { slug: key, mode: current.mode })
-      }
-      requireAttachedAgent(ctx, parsed.reviewerId)
-      const version = parsed.version ?? current.current_version
-      if (version > current.current_version) throw notFound(ctx, 'attachment version', `${key}@${version}`)
-      return ctx.db.get(UPSERT_APPROVAL, {
-        slug: key,
-        reviewerId: parsed.reviewerId,
-        status: parsed.status,
-        comment: parsed.comment ?? null,
-        version,
-        now: ctx.clock(),
-      })!
-    })
+    const row = await this.#ctx.engine.write((x) => this.#review(x, key, parsed))
     return this.#toApproval(row)
+  }
+
+  *#review(x: ConduitExecutor, key: string, parsed: z.output<typeof ReviewAttachmentSchema>): Step<Selectable<AttachmentApprovalsTable>> {
+    const ctx = this.#ctx
+    const current = yield* this.#require(x, key)
+    if (current.mode !== 'review') {
+      throw invariant(ctx, `attachment ${JSON.stringify(key)} is ${current.mode}, not in review`, { slug: key, mode: current.mode })
+    }
+    yield* requireAttachedAgent(x, ctx, parsed.reviewerId)
+    const version = parsed.version ?? current.current_version
+    if (version > current.current_version) throw notFound(ctx, 'attachment version', `${key}@${version}`)
+    return (yield* x.get(UPSERT_APPROVAL, {
+      slug: key,
+      reviewerId: parsed.reviewerId,
+      status: parsed.status,
+      comment: parsed.comment ?? null,
+      version,
+      now: ctx.clock(),
+    }))!
   }
 
   /**
@@ -598,10 +615,7 @@ export class Attachments {
    */
   async approvals(slug: string): Promise<AttachmentApproval[]> {
     const key = validate(AttachmentSlugSchema, slug, 'conduit.attachments.approvals', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.snapshot(() => {
-      this.#require(key)
-      return this.#ctx.db.all(LIST_APPROVALS, { slug: key })
-    })
+    const rows = await this.#ctx.engine.snapshot((x) => this.#listOf(x, key, LIST_APPROVALS))
     return rows.map((row) => this.#toApproval(row))
   }
 
@@ -615,10 +629,7 @@ export class Attachments {
    */
   async contributors(slug: string): Promise<AttachmentContributor[]> {
     const key = validate(AttachmentSlugSchema, slug, 'conduit.attachments.contributors', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.snapshot(() => {
-      this.#require(key)
-      return this.#ctx.db.all(LIST_CONTRIBUTORS, { slug: key })
-    })
+    const rows = await this.#ctx.engine.snapshot((x) => this.#listOf(x, key, LIST_CONTRIBUTORS))
     return rows.map((row) => this.#toContributor(row))
   }
 
@@ -635,34 +646,34 @@ export class Attachments {
   async setMode(slug: string, input: SetAttachmentModeInput): Promise<ConduitAttachment> {
     const key = validate(AttachmentSlugSchema, slug, 'conduit.attachments.setMode', this.#ctx.errorContext)
     const parsed = validate(SetAttachmentModeSchema, input, 'conduit.attachments.setMode', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => {
-      const ctx = this.#ctx
-      const current = this.#require(key)
-      if (current.mode === parsed.mode) return this.#toAttachment(current)
-      if (!ATTACHMENT_MODE_TRANSITIONS[current.mode].includes(parsed.mode)) {
-        throw invariant(ctx, `attachment ${JSON.stringify(key)} cannot go from ${current.mode} to ${parsed.mode}`, {
-          slug: key,
-          from: current.mode,
-          to: parsed.mode,
-        })
+    return this.#ctx.engine.write((x) => this.#setMode(x, key, parsed))
+  }
+
+  *#setMode(x: ConduitExecutor, key: string, parsed: z.output<typeof SetAttachmentModeSchema>): Step<ConduitAttachment> {
+    const ctx = this.#ctx
+    const current = yield* this.#require(x, key)
+    if (current.mode === parsed.mode) return this.#toAttachment(current)
+    if (!ATTACHMENT_MODE_TRANSITIONS[current.mode].includes(parsed.mode)) {
+      throw invariant(ctx, `attachment ${JSON.stringify(key)} cannot go from ${current.mode} to ${parsed.mode}`, {
+        slug: key,
+        from: current.mode,
+        to: parsed.mode,
+      })
+    }
+    if (parsed.mode === 'locked' && parsed.requireApproval) {
+      const verdicts = (yield* x.all(LIST_APPROVALS, { slug: key })).filter((row) => row.version_reviewed === current.current_version)
+      const approved = verdicts.some((row) => row.status === 'approved')
+      const rejected = verdicts.some((row) => row.status === 'rejected')
+      if (!approved || rejected) {
+        throw invariant(
+          ctx,
+          `attachment ${JSON.stringify(key)} v${current.current_version} is ${rejected ? 'rejected by a reviewer' : 'not approved'}`,
+          { slug: key, version: current.current_version },
+        )
       }
-      if (parsed.mode === 'locked' && parsed.requireApproval) {
-        const verdicts = ctx.db
-          .all(LIST_APPROVALS, { slug: key })
-          .filter((row) => row.version_reviewed === current.current_version)
-        const approved = verdicts.some((row) => row.status === 'approved')
-        const rejected = verdicts.some((row) => row.status === 'rejected')
-        if (!approved || rejected) {
-          throw invariant(
-            ctx,
-            `attachment ${JSON.stringify(key)} v${current.current_version} is ${rejected ? 'rejected by a reviewer' : 'not approved'}`,
-            { slug: key, version: current.current_version },
-          )
-        }
-      }
-      ctx.db.run(SET_MODE, { slug: key, mode: parsed.mode, now: ctx.clock() })
-      return this.#load(key)!
-    })
+    }
+    yield* x.run(SET_MODE, { slug: key, mode: parsed.mode, now: ctx.clock() })
+    return (yield* this.#load(x, key))!
   }
 
   /**
@@ -684,8 +695,8 @@ export class Attachments {
       'conduit.attachments.list',
       this.#ctx.errorContext,
     )
-    const rows = await this.#ctx.db.read(() =>
-      this.#ctx.db.all(LIST_ATTACHMENTS, { conversationId: opts.conversationId, mode: opts.mode ?? null, limit: opts.limit }),
+    const rows = await this.#ctx.engine.read((x) =>
+      x.all(LIST_ATTACHMENTS, { conversationId: opts.conversationId, mode: opts.mode ?? null, limit: opts.limit }),
     )
     return rows.map((row) => this.#toAttachment(row))
   }
@@ -701,10 +712,12 @@ export class Attachments {
    */
   async remove(slug: string): Promise<void> {
     const key = validate(AttachmentSlugSchema, slug, 'conduit.attachments.remove', this.#ctx.errorContext)
-    await this.#ctx.db.write(() => {
-      this.#require(key)
-      this.#delete(key)
-    })
+    await this.#ctx.engine.write((x) => this.#remove(x, key))
+  }
+
+  *#remove(x: ConduitExecutor, key: string): Step<void> {
+    yield* this.#require(x, key)
+    yield* this.#delete(x, key)
   }
 
   /**
@@ -723,28 +736,35 @@ export class Attachments {
       'conduit.attachments.purgeExpired',
       this.#ctx.errorContext,
     )
-    return this.#ctx.db.write(() => {
-      const expired = this.#ctx.db.all(EXPIRED, { now: this.#ctx.clock(), limit })
-      for (const { slug } of expired) this.#delete(slug)
-      return expired.length
-    })
+    return this.#ctx.engine.write((x) => this.#purgeExpired(x, limit))
   }
 
-  #delete(slug: string): void {
-    const { db } = this.#ctx
-    const hashes = db.all(HASHES_OF, { slug }).map((row) => row.content_hash)
-    db.run(DELETE_ATTACHMENT, { slug })
-    for (const hash of hashes) db.run(DELETE_ORPHAN_BLOB, { hash })
+  *#purgeExpired(x: ConduitExecutor, limit: number): Step<number> {
+    const expired = yield* x.all(EXPIRED, { now: this.#ctx.clock(), limit })
+    for (const { slug } of expired) yield* this.#delete(x, slug)
+    return expired.length
   }
 
-  #require(slug: string): AttachmentRow {
-    const row = this.#ctx.db.get(GET_ATTACHMENT, { slug })
+  *#delete(x: ConduitExecutor, slug: string): Step<void> {
+    const hashes = (yield* x.all(HASHES_OF, { slug })).map((row) => row.content_hash)
+    yield* x.run(DELETE_ATTACHMENT, { slug })
+    for (const hash of hashes) yield* x.run(DELETE_ORPHAN_BLOB, { hash })
+  }
+
+  /** The rows of one attachment's list (versions, approvals, contributors); `NOT_FOUND` for an unknown attachment. */
+  *#listOf<R>(x: ConduitExecutor, slug: string, statement: QueryTemplate<{ slug: string }, R>): Step<R[]> {
+    yield* this.#require(x, slug)
+    return yield* x.all(statement, { slug })
+  }
+
+  *#require(x: ConduitExecutor, slug: string): Step<AttachmentRow> {
+    const row = yield* x.get(GET_ATTACHMENT, { slug })
     if (row === undefined) throw notFound(this.#ctx, 'attachment', slug)
     return row
   }
 
-  #load(slug: string): ConduitAttachment | undefined {
-    const row = this.#ctx.db.get(GET_ATTACHMENT, { slug })
+  *#load(x: ConduitExecutor, slug: string): Step<ConduitAttachment | undefined> {
+    const row = yield* x.get(GET_ATTACHMENT, { slug })
     return row === undefined ? undefined : this.#toAttachment(row)
   }
 

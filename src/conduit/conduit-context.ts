@@ -5,7 +5,6 @@
  * @module
  */
 import type { Clock } from '../sqlite/clock.js'
-import type { SqliteDatabase } from '../sqlite/database.js'
 import type { Executor, StoreEngine } from '../sqlite/store-engine.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
@@ -20,8 +19,6 @@ export type ConduitExecutor = Executor<ConduitDatabase>
 export interface ConduitContext {
   /** Where the rows live (SQLite or a PostgreSQL schema): every statement goes through it. */
   readonly engine: StoreEngine<ConduitDatabase>
-  /** @deprecated Being replaced by {@link engine} (issue 20); null on PostgreSQL. */
-  readonly db: SqliteDatabase<ConduitDatabase>
   readonly clock: Clock
   /** Returns a number in [0, 1): backoff jitter. */
   readonly random: () => number

@@ -116,11 +116,10 @@ export class ConduitRepository extends StoreRepository<'conduit'> {
     this.#engine = db instanceof PostgresStoreEngine ? db : new SqliteStoreEngine(db)
     const ctx: ConduitContext = Object.freeze({
       engine: this.#engine,
-      db: db instanceof PostgresStoreEngine ? (null as never) : db,
       clock: this.clock,
       random: options.random ?? Math.random,
       nextId: uuidv7Generator(this.clock),
-      errorContext: db.context,
+      errorContext: this.#engine.context,
       guard: this.referenceGuard,
     })
     this.agentRefs = new ProjectAgentRefs(ctx)

@@ -12,8 +12,9 @@ import { z } from 'zod'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
-import type { ConduitContext } from './conduit-context.js'
+import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
 import { invalid, invariant, notFound } from './conduit-context.js'
 import type { ConversationVisibility } from './conduit.enums.js'
 import type {
@@ -163,12 +164,11 @@ const LIST_ALL = template<ConduitDatabase, { kind: string | null; limit: number 
  * created (with both participants) when missing. Race-free: the write transaction
  * holds the database's write lock, and `direct_key` is UNIQUE besides.
  */
-export function findOrCreateDirect(ctx: ConduitContext, from: string, to: string, now: number): string {
-  const { db } = ctx
+export function* findOrCreateDirect(x: ConduitExecutor, ctx: ConduitContext, from: string, to: string, now: number): Step<string> {
   const key = directConversationKey(from, to)
-  const existing = db.get(GET_DIRECT_ID, { key })
+  const existing = yield* x.get(GET_DIRECT_ID, { key })
   if (existing !== undefined) return existing.id
-  const created = db.get(INSERT_CONVERSATION, {
+  const created = yield* x.get(INSERT_CONVERSATION, {
     id: ctx.nextId(),
     kind: 'direct',
     directKey: key,
@@ -178,21 +178,21 @@ export function findOrCreateDirect(ctx: ConduitContext, from: string, to: string
     createdBy: from,
     now,
   })
-  if (created === undefined) return db.get(GET_DIRECT_ID, { key })!.id
-  for (const agentId of [from, to]) db.run(INSERT_PARTICIPANT, { conversationId: created.id, agentId, now })
+  if (created === undefined) return (yield* x.get(GET_DIRECT_ID, { key }))!.id
+  for (const agentId of [from, to]) yield* x.run(INSERT_PARTICIPANT, { conversationId: created.id, agentId, now })
   return created.id
 }
 
 /** @internal Inside a transaction: the conversation's kind, or `NOT_FOUND`. */
-export function requireConversation(ctx: ConduitContext, id: string): 'direct' | 'group' {
-  const row = ctx.db.get(GET_CONVERSATION_KIND, { id })
+export function* requireConversation(x: ConduitExecutor, ctx: ConduitContext, id: string): Step<'direct' | 'group'> {
+  const row = yield* x.get(GET_CONVERSATION_KIND, { id })
   if (row === undefined) throw notFound(ctx, 'conversation', id)
   return row.kind
 }
 
 /** @internal Inside a transaction: `INVARIANT` unless the agent takes part in the conversation. */
-export function requireParticipant(ctx: ConduitContext, conversationId: string, agentId: string): void {
-  if (ctx.db.get(IS_PARTICIPANT, { conversationId, agentId }) === undefined) {
+export function* requireParticipant(x: ConduitExecutor, ctx: ConduitContext, conversationId: string, agentId: string): Step<void> {
+  if ((yield* x.get(IS_PARTICIPANT, { conversationId, agentId })) === undefined) {
     throw invariant(ctx, `agent ${JSON.stringify(agentId)} is not a participant of conversation ${JSON.stringify(conversationId)}`, {
       conversationId,
       agentId,
@@ -234,12 +234,14 @@ export class Conversations {
     if (a === b) {
       throw invalid(this.#ctx, 'conduit.conversations.direct', ['agentB'], 'a direct conversation needs two different agents', b)
     }
-    return this.#ctx.db.write(() => {
-      requireAttachedAgent(this.#ctx, a)
-      requireAttachedAgent(this.#ctx, b)
-      const id = findOrCreateDirect(this.#ctx, a, b, this.#ctx.clock())
-      return this.#load(id)!
-    })
+    return this.#ctx.engine.write((x) => this.#direct(x, a, b))
+  }
+
+  *#direct(x: ConduitExecutor, a: string, b: string): Step<Conversation> {
+    yield* requireAttachedAgent(x, this.#ctx, a)
+    yield* requireAttachedAgent(x, this.#ctx, b)
+    const id = yield* findOrCreateDirect(x, this.#ctx, a, b, this.#ctx.clock())
+    return (yield* this.#load(x, id))!
   }
 
   /**
@@ -254,24 +256,29 @@ export class Conversations {
   async createGroup(input: CreateGroupInput): Promise<Conversation> {
     const parsed = validate(CreateGroupSchema, input, 'conduit.conversations.createGroup', this.#ctx.errorContext)
     const members = [...new Set([parsed.createdBy, ...parsed.participants])]
-    return this.#ctx.db.write(() => {
-      const { db } = this.#ctx
-      const now = this.#ctx.clock()
-      for (const agentId of members) requireAttachedAgent(this.#ctx, agentId)
-      const id = this.#ctx.nextId()
-      db.get(INSERT_CONVERSATION, {
-        id,
-        kind: 'group',
-        directKey: null,
-        name: parsed.name ?? null,
-        title: parsed.title ?? null,
-        visibility: parsed.visibility,
-        createdBy: parsed.createdBy,
-        now,
-      })
-      for (const agentId of members) db.run(INSERT_PARTICIPANT, { conversationId: id, agentId, now })
-      return this.#load(id)!
+    return this.#ctx.engine.write((x) => this.#createGroup(x, parsed, members))
+  }
+
+  *#createGroup(
+    x: ConduitExecutor,
+    parsed: z.output<typeof CreateGroupSchema>,
+    members: readonly string[],
+  ): Step<Conversation> {
+    const now = this.#ctx.clock()
+    for (const agentId of members) yield* requireAttachedAgent(x, this.#ctx, agentId)
+    const id = this.#ctx.nextId()
+    yield* x.get(INSERT_CONVERSATION, {
+      id,
+      kind: 'group',
+      directKey: null,
+      name: parsed.name ?? null,
+      title: parsed.title ?? null,
+      visibility: parsed.visibility,
+      createdBy: parsed.createdBy,
+      now,
     })
+    for (const agentId of members) yield* x.run(INSERT_PARTICIPANT, { conversationId: id, agentId, now })
+    return (yield* this.#load(x, id))!
   }
 
   /**
@@ -284,7 +291,7 @@ export class Conversations {
    */
   async get(id: string): Promise<Conversation | undefined> {
     const key = validate(ConduitIdSchema, id, 'conduit.conversations.get', this.#ctx.errorContext)
-    return this.#ctx.db.read(() => this.#load(key))
+    return this.#ctx.engine.read((x) => this.#load(x, key))
   }
 
   /**
@@ -298,10 +305,10 @@ export class Conversations {
    */
   async list(options: ConversationListOptions = {}): Promise<Conversation[]> {
     const opts = validate(ConversationListSchema, options, 'conduit.conversations.list', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.read(() =>
+    const rows = await this.#ctx.engine.read((x) =>
       opts.agentId === undefined
-        ? this.#ctx.db.all(LIST_ALL, { kind: opts.kind ?? null, limit: opts.limit })
-        : this.#ctx.db.all(LIST_FOR_AGENT, { agentId: opts.agentId, kind: opts.kind ?? null, limit: opts.limit }),
+        ? x.all(LIST_ALL, { kind: opts.kind ?? null, limit: opts.limit })
+        : x.all(LIST_FOR_AGENT, { agentId: opts.agentId, kind: opts.kind ?? null, limit: opts.limit }),
     )
     return rows.map((row) => this.#toConversation(row))
   }
@@ -318,14 +325,16 @@ export class Conversations {
   async addParticipants(conversationId: string, agentIds: readonly string[]): Promise<Conversation> {
     const id = validate(ConduitIdSchema, conversationId, 'conduit.conversations.addParticipants', this.#ctx.errorContext)
     const agents = validate(z.array(ConduitAgentIdSchema).min(1).max(1000), agentIds, 'conduit.conversations.addParticipants', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => {
-      const now = this.#ctx.clock()
-      this.#requireGroup(id)
-      for (const agentId of agents) requireAttachedAgent(this.#ctx, agentId)
-      for (const agentId of agents) this.#ctx.db.run(INSERT_PARTICIPANT, { conversationId: id, agentId, now })
-      this.#ctx.db.run(TOUCH_CONVERSATION, { id, now })
-      return this.#load(id)!
-    })
+    return this.#ctx.engine.write((x) => this.#addParticipants(x, id, agents))
+  }
+
+  *#addParticipants(x: ConduitExecutor, id: string, agents: readonly string[]): Step<Conversation> {
+    const now = this.#ctx.clock()
+    yield* this.#requireGroup(x, id)
+    for (const agentId of agents) yield* requireAttachedAgent(x, this.#ctx, agentId)
+    for (const agentId of agents) yield* x.run(INSERT_PARTICIPANT, { conversationId: id, agentId, now })
+    yield* x.run(TOUCH_CONVERSATION, { id, now })
+    return (yield* this.#load(x, id))!
   }
 
   /**
@@ -341,24 +350,26 @@ export class Conversations {
   async removeParticipant(conversationId: string, agentId: string): Promise<Conversation> {
     const id = validate(ConduitIdSchema, conversationId, 'conduit.conversations.removeParticipant', this.#ctx.errorContext)
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.conversations.removeParticipant', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => {
-      this.#requireGroup(id)
-      if (this.#ctx.db.run(DELETE_PARTICIPANT, { conversationId: id, agentId: agent }).changes === 0) {
-        throw notFound(this.#ctx, 'participant', agent, { conversationId: id })
-      }
-      this.#ctx.db.run(TOUCH_CONVERSATION, { id, now: this.#ctx.clock() })
-      return this.#load(id)!
-    })
+    return this.#ctx.engine.write((x) => this.#removeParticipant(x, id, agent))
   }
 
-  #requireGroup(id: string): void {
-    if (requireConversation(this.#ctx, id) !== 'group') {
+  *#removeParticipant(x: ConduitExecutor, id: string, agent: string): Step<Conversation> {
+    yield* this.#requireGroup(x, id)
+    if ((yield* x.run(DELETE_PARTICIPANT, { conversationId: id, agentId: agent })).changes === 0) {
+      throw notFound(this.#ctx, 'participant', agent, { conversationId: id })
+    }
+    yield* x.run(TOUCH_CONVERSATION, { id, now: this.#ctx.clock() })
+    return (yield* this.#load(x, id))!
+  }
+
+  *#requireGroup(x: ConduitExecutor, id: string): Step<void> {
+    if ((yield* requireConversation(x, this.#ctx, id)) !== 'group') {
       throw invariant(this.#ctx, `conversation ${JSON.stringify(id)} is direct: its two participants are fixed`, { conversationId: id })
     }
   }
 
-  #load(id: string): Conversation | undefined {
-    const row = this.#ctx.db.get(GET_CONVERSATION, { id })
+  *#load(x: ConduitExecutor, id: string): Step<Conversation | undefined> {
+    const row = yield* x.get(GET_CONVERSATION, { id })
     return row === undefined ? undefined : this.#toConversation(row)
   }
 

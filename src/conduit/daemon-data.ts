@@ -113,7 +113,7 @@ export class DaemonSettings {
    */
   async entry<T = unknown>(key: string): Promise<DaemonSetting<T> | null> {
     const k = validate(SettingKeySchema, key, 'conduit.settings.get', this.#ctx.errorContext)
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_SETTING, { key: k }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET_SETTING, { key: k }))
     return row === undefined ? null : this.#toSetting<T>(row)
   }
 
@@ -145,7 +145,10 @@ export class DaemonSettings {
     }
     const size = utf8Length(json)
     if (size > DAEMON_SETTING_MAX_BYTES) throw tooLarge(this.#ctx, 'conduit.settings.set', ['value'], size, DAEMON_SETTING_MAX_BYTES)
-    const row = await this.#ctx.db.write(() => this.#ctx.db.get(PUT_SETTING, { key: k, value: json, now: this.#ctx.clock() })!)
+    const { clock } = this.#ctx
+    const row = await this.#ctx.engine.write(function* (x) {
+      return (yield* x.get(PUT_SETTING, { key: k, value: json, now: clock() }))!
+    })
     return this.#toSetting<T>(row)
   }
 
@@ -159,7 +162,9 @@ export class DaemonSettings {
    */
   async delete(key: string): Promise<boolean> {
     const k = validate(SettingKeySchema, key, 'conduit.settings.delete', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => this.#ctx.db.run(DELETE_SETTING, { key: k }).changes > 0)
+    return this.#ctx.engine.write(function* (x) {
+      return (yield* x.run(DELETE_SETTING, { key: k })).changes > 0
+    })
   }
 
   /**
@@ -178,7 +183,7 @@ export class DaemonSettings {
       this.#ctx.errorContext,
     )
     const limit = opts.limit ?? 100
-    const rows = await this.#ctx.db.read(() => this.#ctx.db.all(LIST_SETTINGS, { after: opts.cursor ?? '', limit: limit + 1 }))
+    const rows = await this.#ctx.engine.read((x) => x.all(LIST_SETTINGS, { after: opts.cursor ?? '', limit: limit + 1 }))
     const more = rows.length > limit
     const page = (more ? rows.slice(0, limit) : rows).map((row) => this.#toSetting(row))
     return { items: page, nextCursor: more ? page[page.length - 1]!.key : null }
@@ -225,7 +230,10 @@ export class VoiceAssignments {
   async assign(id: string, input: { service: string; voice: string }): Promise<VoiceAssignment> {
     const key = validate(VoiceIdSchema, id, 'conduit.voices.assign', this.#ctx.errorContext)
     const data = validate(VoiceInputSchema, input, 'conduit.voices.assign', this.#ctx.errorContext)
-    const row = await this.#ctx.db.write(() => this.#ctx.db.get(PUT_VOICE, { id: key, ...data, now: this.#ctx.clock() })!)
+    const { clock } = this.#ctx
+    const row = await this.#ctx.engine.write(function* (x) {
+      return (yield* x.get(PUT_VOICE, { id: key, ...data, now: clock() }))!
+    })
     return toVoice(row)
   }
 
@@ -239,7 +247,7 @@ export class VoiceAssignments {
    */
   async get(id: string): Promise<VoiceAssignment | null> {
     const key = validate(VoiceIdSchema, id, 'conduit.voices.get', this.#ctx.errorContext)
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_VOICE, { id: key }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET_VOICE, { id: key }))
     return row === undefined ? null : toVoice(row)
   }
 
@@ -253,7 +261,9 @@ export class VoiceAssignments {
    */
   async remove(id: string): Promise<boolean> {
     const key = validate(VoiceIdSchema, id, 'conduit.voices.remove', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => this.#ctx.db.run(DELETE_VOICE, { id: key }).changes > 0)
+    return this.#ctx.engine.write(function* (x) {
+      return (yield* x.run(DELETE_VOICE, { id: key })).changes > 0
+    })
   }
 
   /**
@@ -266,7 +276,10 @@ export class VoiceAssignments {
    */
   async sweep(options: { olderThanMs?: number } = {}): Promise<number> {
     const opts = validate(SweepSchema, options, 'conduit.voices.sweep', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => this.#ctx.db.run(SWEEP_VOICES, { cutoff: this.#ctx.clock() - (opts.olderThanMs ?? DEFAULT_VOICE_TTL_MS) }).changes)
+    const { clock } = this.#ctx
+    return this.#ctx.engine.write(function* (x) {
+      return (yield* x.run(SWEEP_VOICES, { cutoff: clock() - (opts.olderThanMs ?? DEFAULT_VOICE_TTL_MS) })).changes
+    })
   }
 }
 

@@ -206,14 +206,14 @@ export class Inbox {
   async page(agentId: string, options: InboxOptions = {}): Promise<InboxPage> {
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.page', this.#ctx.errorContext)
     const opts = validate(InboxOptionsSchema, options, 'conduit.inbox.page', this.#ctx.errorContext)
-    const { rows, after } = await this.#ctx.db.snapshot(() => {
+    const { rows, after } = await this.#ctx.engine.snapshot(function* (x) {
       const start =
         opts.cursor !== undefined
           ? Number(opts.cursor)
-          : (this.#ctx.db.get(GET_CURSOR, { agentId: agent, consumer: opts.consumer })?.position ?? 0)
+          : ((yield* x.get(GET_CURSOR, { agentId: agent, consumer: opts.consumer }))?.position ?? 0)
       return {
         after: start,
-        rows: this.#ctx.db.all(INBOX_PAGE, {
+        rows: yield* x.all(INBOX_PAGE, {
           agentId: agent,
           after: start,
           conversationId: opts.conversationId ?? null,
@@ -266,9 +266,10 @@ export class Inbox {
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.commit', this.#ctx.errorContext)
     const position = Number(validate(ConduitCursorSchema, cursor, 'conduit.inbox.commit', this.#ctx.errorContext))
     const { consumer } = validate(ConsumerSchema, options, 'conduit.inbox.commit', this.#ctx.errorContext)
-    const saved = await this.#ctx.db.write(
-      () => this.#ctx.db.get(SAVE_CURSOR, { agentId: agent, consumer, position, now: this.#ctx.clock() })!,
-    )
+    const { clock } = this.#ctx
+    const saved = await this.#ctx.engine.write(function* (x) {
+      return (yield* x.get(SAVE_CURSOR, { agentId: agent, consumer, position, now: clock() }))!
+    })
     return String(saved.position)
   }
 
@@ -283,7 +284,7 @@ export class Inbox {
   async cursor(agentId: string, options: { consumer?: string } = {}): Promise<string | null> {
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.cursor', this.#ctx.errorContext)
     const { consumer } = validate(ConsumerSchema, options, 'conduit.inbox.cursor', this.#ctx.errorContext)
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_CURSOR, { agentId: agent, consumer }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET_CURSOR, { agentId: agent, consumer }))
     return row === undefined ? null : String(row.position)
   }
 
@@ -334,11 +335,12 @@ export class Inbox {
   ): Promise<void> {
     const agent = validate(ConduitAgentIdSchema, agentId, operation, this.#ctx.errorContext)
     const ids = validate(MessageIdsSchema, messageIds, operation, this.#ctx.errorContext)
-    await this.#ctx.db.write(() => {
-      const now = this.#ctx.clock()
+    const ctx = this.#ctx
+    await ctx.engine.write(function* (x) {
+      const now = ctx.clock()
       for (const messageId of ids) {
-        if (this.#ctx.db.run(statement, { agentId: agent, messageId, now }).changes === 0) {
-          throw notFound(this.#ctx, 'message for recipient', messageId, { agentId: agent })
+        if ((yield* x.run(statement, { agentId: agent, messageId, now })).changes === 0) {
+          throw notFound(ctx, 'message for recipient', messageId, { agentId: agent })
         }
       }
     })
@@ -356,9 +358,10 @@ export class Inbox {
    */
   async receipts(messageId: string): Promise<MessageReceipt[]> {
     const id = validate(ConduitIdSchema, messageId, 'conduit.inbox.receipts', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.snapshot(() => {
-      if (this.#ctx.db.get(MESSAGE_EXISTS, { messageId: id }) === undefined) throw notFound(this.#ctx, 'message', id)
-      return this.#ctx.db.all(RECEIPTS, { messageId: id })
+    const ctx = this.#ctx
+    const rows = await ctx.engine.snapshot(function* (x) {
+      if ((yield* x.get(MESSAGE_EXISTS, { messageId: id })) === undefined) throw notFound(ctx, 'message', id)
+      return yield* x.all(RECEIPTS, { messageId: id })
     })
     return rows.map((row) => ({
       agentId: row.agent_id,
@@ -394,11 +397,14 @@ export class Inbox {
   async wait(agentId: string, options: WaitOptions = {}): Promise<WaitResult> {
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.wait', this.#ctx.errorContext)
     const opts = validate(WaitOptionsSchema, options, 'conduit.inbox.wait', this.#ctx.errorContext)
-    const { db } = this.#ctx
-    if (db.joinsBatch()) throw waitInTransaction(this.#ctx, 'conduit.inbox.wait')
+    const { engine } = this.#ctx
+    if (engine.joinsBatch()) throw waitInTransaction(this.#ctx, 'conduit.inbox.wait')
     return waitForChange(
-      db.changes,
-      () => db.read(() => ({ ready: db.get(HAS_UNREAD, { agentId: agent }) !== undefined })),
+      engine.changes,
+      () =>
+        engine.read(function* (x) {
+          return { ready: (yield* x.get(HAS_UNREAD, { agentId: agent })) !== undefined }
+        }),
       opts,
       this.#ctx.clock,
     )
@@ -414,7 +420,7 @@ export class Inbox {
    */
   async unreadCount(agentId: string): Promise<number> {
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.inbox.unreadCount', this.#ctx.errorContext)
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(UNREAD_COUNT, { agentId: agent }))
+    const row = await this.#ctx.engine.read((x) => x.get(UNREAD_COUNT, { agentId: agent }))
     return Number(row?.count ?? 0)
   }
 }

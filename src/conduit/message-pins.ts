@@ -113,18 +113,19 @@ export class MessagePins {
    */
   async pin(input: PinMessageInput): Promise<MessagePin> {
     const parsed = validate(PinMessageSchema, input, 'conduit.pins.pin', this.#ctx.errorContext)
-    const row = await this.#ctx.db.write(() => {
-      const message = this.#ctx.db.get(GET_MESSAGE, { id: parsed.messageId })
-      if (message === undefined) throw notFound(this.#ctx, 'message', parsed.messageId)
-      requireAttachedAgent(this.#ctx, parsed.agentId)
-      requireParticipant(this.#ctx, message.conversation_id, parsed.agentId)
-      return this.#ctx.db.get(UPSERT_PIN, {
+    const ctx = this.#ctx
+    const row = await ctx.engine.write(function* (x) {
+      const message = yield* x.get(GET_MESSAGE, { id: parsed.messageId })
+      if (message === undefined) throw notFound(ctx, 'message', parsed.messageId)
+      yield* requireAttachedAgent(x, ctx, parsed.agentId)
+      yield* requireParticipant(x, ctx, message.conversation_id, parsed.agentId)
+      return (yield* x.get(UPSERT_PIN, {
         messageId: parsed.messageId,
         agentId: parsed.agentId,
         conversationId: message.conversation_id,
         note: parsed.note ?? null,
-        now: this.#ctx.clock(),
-      })!
+        now: ctx.clock(),
+      }))!
     })
     return toPin(row)
   }
@@ -140,9 +141,10 @@ export class MessagePins {
   async unpin(messageId: string, agentId: string): Promise<void> {
     const message = validate(ConduitIdSchema, messageId, 'conduit.pins.unpin', this.#ctx.errorContext)
     const agent = validate(ConduitAgentIdSchema, agentId, 'conduit.pins.unpin', this.#ctx.errorContext)
-    await this.#ctx.db.write(() => {
-      if (this.#ctx.db.run(DELETE_PIN, { messageId: message, agentId: agent }).changes === 0) {
-        throw notFound(this.#ctx, 'pin', message, { agentId: agent })
+    const ctx = this.#ctx
+    await ctx.engine.write(function* (x) {
+      if ((yield* x.run(DELETE_PIN, { messageId: message, agentId: agent })).changes === 0) {
+        throw notFound(ctx, 'pin', message, { agentId: agent })
       }
     })
   }
@@ -157,10 +159,10 @@ export class MessagePins {
    */
   async list(options: { conversationId?: string; pinnedBy?: string; limit?: number }): Promise<MessagePin[]> {
     const opts = validate(PinListSchema, options, 'conduit.pins.list', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.read(() =>
+    const rows = await this.#ctx.engine.read((x) =>
       opts.conversationId !== undefined
-        ? this.#ctx.db.all(PINS_OF_CONVERSATION, { conversationId: opts.conversationId, limit: opts.limit })
-        : this.#ctx.db.all(PINS_BY_AGENT, { agentId: opts.pinnedBy!, limit: opts.limit }),
+        ? x.all(PINS_OF_CONVERSATION, { conversationId: opts.conversationId, limit: opts.limit })
+        : x.all(PINS_BY_AGENT, { agentId: opts.pinnedBy!, limit: opts.limit }),
     )
     return rows.map(toPin)
   }

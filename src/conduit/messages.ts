@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { completeNow, sqliteExecutor } from '../sqlite/store-engine.js'
 import type { ExpressionBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
@@ -16,8 +15,9 @@ import { fromJson, toJson } from '../sqlite/json.js'
 import { toFtsQuery } from '../sqlite/fts-query.js'
 import type { ParamFactory } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
-import type { ConduitContext } from './conduit-context.js'
+import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
 import { invariant, notFound, tooLarge, utf8Length } from './conduit-context.js'
 import type { MessageContentType } from './conduit.enums.js'
 import type {
@@ -357,83 +357,88 @@ export class Messages {
           ? { queue: MESSAGE_DELIVERY_QUEUE, maxAttempts: undefined }
           : parsed.deliver
 
-    return this.#ctx.db.write((): SentMessage => {
-      const ctx = this.#ctx
-      const { db } = ctx
-      const now = ctx.clock()
-      touchAttachedAgent(ctx, parsed.from, now)
+    return this.#ctx.engine.write((x) => this.#send(x, parsed, metadata, deliver))
+  }
 
-      if (parsed.idempotencyKey !== undefined) {
-        const earlier = db.get(GET_BY_IDEMPOTENCY_KEY, { from: parsed.from, key: parsed.idempotencyKey })
-        if (earlier !== undefined) {
-          const recipients = db.all(RECIPIENTS_OF, { seq: earlier.seq }).map((row) => row.agent_id)
-          return { message: toMessage(ctx, earlier), recipients, deliveryJobIds: [], deduplicated: true }
-        }
+  *#send(
+    x: ConduitExecutor,
+    parsed: z.output<typeof SendMessageSchema>,
+    metadata: string,
+    deliver: { queue: string; maxAttempts: number | undefined } | null,
+  ): Step<SentMessage> {
+    const ctx = this.#ctx
+    const now = ctx.clock()
+    yield* touchAttachedAgent(x, ctx, parsed.from, now)
+
+    if (parsed.idempotencyKey !== undefined) {
+      const earlier = yield* x.get(GET_BY_IDEMPOTENCY_KEY, { from: parsed.from, key: parsed.idempotencyKey })
+      if (earlier !== undefined) {
+        const recipients = (yield* x.all(RECIPIENTS_OF, { seq: earlier.seq })).map((row) => row.agent_id)
+        return { message: toMessage(ctx, earlier), recipients, deliveryJobIds: [], deduplicated: true }
       }
+    }
 
-      let conversationId: string
-      if (parsed.to !== undefined) {
-        requireAttachedAgent(ctx, parsed.to)
-        conversationId = findOrCreateDirect(ctx, parsed.from, parsed.to, now)
+    let conversationId: string
+    if (parsed.to !== undefined) {
+      yield* requireAttachedAgent(x, ctx, parsed.to)
+      conversationId = yield* findOrCreateDirect(x, ctx, parsed.from, parsed.to, now)
+    } else {
+      if (parsed.group !== undefined) {
+        const group = yield* x.get(GET_GROUP_ID, { name: parsed.group })
+        if (group === undefined) throw notFound(ctx, 'group', parsed.group)
+        conversationId = group.id
       } else {
-        if (parsed.group !== undefined) {
-          const group = db.get(GET_GROUP_ID, { name: parsed.group })
-          if (group === undefined) throw notFound(ctx, 'group', parsed.group)
-          conversationId = group.id
-        } else {
-          conversationId = parsed.conversationId!
-          requireConversation(ctx, conversationId)
-        }
-        requireParticipant(ctx, conversationId, parsed.from)
+        conversationId = parsed.conversationId!
+        yield* requireConversation(x, ctx, conversationId)
       }
+      yield* requireParticipant(x, ctx, conversationId, parsed.from)
+    }
 
-      if (parsed.replyTo !== undefined) {
-        const parent = db.get(GET_MESSAGE, { id: parsed.replyTo })
-        if (parent === undefined) throw notFound(ctx, 'message', parsed.replyTo, { path: ['replyTo'] })
-        if (parent.conversation_id !== conversationId) {
-          throw invariant(ctx, `replyTo ${JSON.stringify(parsed.replyTo)} belongs to another conversation`, {
-            replyTo: parsed.replyTo,
-            conversationId,
-          })
-        }
+    if (parsed.replyTo !== undefined) {
+      const parent = yield* x.get(GET_MESSAGE, { id: parsed.replyTo })
+      if (parent === undefined) throw notFound(ctx, 'message', parsed.replyTo, { path: ['replyTo'] })
+      if (parent.conversation_id !== conversationId) {
+        throw invariant(ctx, `replyTo ${JSON.stringify(parsed.replyTo)} belongs to another conversation`, {
+          replyTo: parsed.replyTo,
+          conversationId,
+        })
       }
+    }
 
-      const row = db.get(INSERT_MESSAGE, {
-        id: ctx.nextId(),
-        conversationId,
-        from: parsed.from,
-        content: parsed.content,
-        contentType: parsed.contentType,
-        replyTo: parsed.replyTo ?? null,
-        idempotencyKey: parsed.idempotencyKey ?? null,
-        metadata,
-        now,
-      })!
-      const recipients = db
-        .all(INSERT_RECIPIENTS, { seq: row.seq, conversationId, from: parsed.from })
-        .map((r) => r.agent_id)
-        .sort()
-      db.run(BUMP_CONVERSATION, { id: conversationId, now })
+    const row = (yield* x.get(INSERT_MESSAGE, {
+      id: ctx.nextId(),
+      conversationId,
+      from: parsed.from,
+      content: parsed.content,
+      contentType: parsed.contentType,
+      replyTo: parsed.replyTo ?? null,
+      idempotencyKey: parsed.idempotencyKey ?? null,
+      metadata,
+      now,
+    }))!
+    const recipients = (yield* x.all(INSERT_RECIPIENTS, { seq: row.seq, conversationId, from: parsed.from }))
+      .map((r) => r.agent_id)
+      .sort()
+    yield* x.run(BUMP_CONVERSATION, { id: conversationId, now })
 
-      const deliveryJobIds: number[] = []
-      if (deliver !== null) {
-        for (const recipientId of recipients) {
-          const payload: MessageDeliveryPayload = { messageId: row.id, conversationId, fromAgentId: parsed.from, recipientId }
-          const job = this.#queue.parseEnqueue({
-            queue: deliver.queue,
-            payload,
-            partitionKey: recipientId,
-            ordered: true,
-            dedupKey: `message:${row.id}:${recipientId}`,
-            ...(deliver.maxAttempts === undefined ? {} : { maxAttempts: deliver.maxAttempts }),
-          })
-          // The job carries its message and recipient: acking it marks that copy delivered (migration 0009 trigger).
-          const enqueued = this.#queue.enqueueInTransaction(sqliteExecutor(db), { ...job, messageId: row.id, recipientId }, now)
-          deliveryJobIds.push(completeNow(enqueued, ctx.errorContext).job.id)
-        }
+    const deliveryJobIds: number[] = []
+    if (deliver !== null) {
+      for (const recipientId of recipients) {
+        const payload: MessageDeliveryPayload = { messageId: row.id, conversationId, fromAgentId: parsed.from, recipientId }
+        const job = this.#queue.parseEnqueue({
+          queue: deliver.queue,
+          payload,
+          partitionKey: recipientId,
+          ordered: true,
+          dedupKey: `message:${row.id}:${recipientId}`,
+          ...(deliver.maxAttempts === undefined ? {} : { maxAttempts: deliver.maxAttempts }),
+        })
+        // The job carries its message and recipient: acking it marks that copy delivered (migration 0009 trigger).
+        const enqueued = yield* this.#queue.enqueueInTransaction(x, { ...job, messageId: row.id, recipientId }, now)
+        deliveryJobIds.push(enqueued.job.id)
       }
-      return { message: toMessage(ctx, row), recipients, deliveryJobIds, deduplicated: false }
-    })
+    }
+    return { message: toMessage(ctx, row), recipients, deliveryJobIds, deduplicated: false }
   }
 
   /**
@@ -446,7 +451,7 @@ export class Messages {
    */
   async get(id: string): Promise<ConduitMessage | undefined> {
     const key = validate(ConduitIdSchema, id, 'conduit.messages.get', this.#ctx.errorContext)
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_MESSAGE, { id: key }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET_MESSAGE, { id: key }))
     return row === undefined ? undefined : toMessage(this.#ctx, row)
   }
 
@@ -463,9 +468,10 @@ export class Messages {
   async history(conversationId: string, options: MessageHistoryOptions = {}): Promise<MessagePage> {
     const id = validate(ConduitIdSchema, conversationId, 'conduit.messages.history', this.#ctx.errorContext)
     const opts = validate(MessageHistoryOptionsSchema, options, 'conduit.messages.history', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.snapshot(() => {
-      requireConversation(this.#ctx, id)
-      return this.#ctx.db.all(HISTORY, {
+    const ctx = this.#ctx
+    const rows = await ctx.engine.snapshot(function* (x) {
+      yield* requireConversation(x, ctx, id)
+      return yield* x.all(HISTORY, {
         conversationId: id,
         before: opts.cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(opts.cursor),
         limit: opts.limit + 1,
@@ -503,7 +509,7 @@ export class Messages {
    */
   async thread(messageId: string): Promise<ConduitMessage[]> {
     const id = validate(ConduitIdSchema, messageId, 'conduit.messages.thread', this.#ctx.errorContext)
-    const rows = await this.#ctx.db.read(() => this.#ctx.db.all(THREAD, { id }))
+    const rows = await this.#ctx.engine.read((x) => x.all(THREAD, { id }))
     if (rows.length === 0) throw notFound(this.#ctx, 'message', id)
     return rows.map((row) => toMessage(this.#ctx, row))
   }
@@ -534,8 +540,8 @@ export class Messages {
       opts.until !== undefined
     const statement =
       opts.order === 'recent' ? SEARCH_BY_RECENCY : filtered ? SEARCH_BY_RELEVANCE : SEARCH_BY_RELEVANCE_UNFILTERED
-    const rows = await this.#ctx.db.read(() =>
-      this.#ctx.db.all(statement, {
+    const rows = await this.#ctx.engine.read((x) =>
+      x.all(statement, {
         match,
         conversationId: opts.conversationId ?? null,
         agentId: opts.agentId ?? null,

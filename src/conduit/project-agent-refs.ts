@@ -17,9 +17,10 @@ import { loadNodeSqlite } from '../sqlite/node-sqlite.js'
 import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import { guardReferences } from '../sqlite/reference-guard.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import { z } from 'zod'
-import type { ConduitContext } from './conduit-context.js'
+import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
 import { notFound } from './conduit-context.js'
 import type {
   AttachAgentRefInput,
@@ -113,9 +114,9 @@ export const ENABLED_REF = template<ConduitDatabase, { agentId: string }>()((db,
  * @internal Inside a transaction: `NOT_FOUND` unless the agent has an enabled ref
  * (`details.reason` is `detached` or `not_attached`).
  */
-export function requireAttachedAgent(ctx: ConduitContext, agentId: string): void {
-  if (ctx.db.get(ENABLED_REF, { agentId }) !== undefined) return
-  const detached = ctx.db.get(GET_REF, { agentId }) !== undefined
+export function* requireAttachedAgent(x: ConduitExecutor, ctx: ConduitContext, agentId: string): Step<void> {
+  if ((yield* x.get(ENABLED_REF, { agentId })) !== undefined) return
+  const detached = (yield* x.get(GET_REF, { agentId })) !== undefined
   throw notFound(ctx, detached ? 'attached agent (it is detached)' : 'attached agent', agentId, {
     reason: detached ? 'detached' : 'not_attached',
   })
@@ -125,8 +126,8 @@ export function requireAttachedAgent(ctx: ConduitContext, agentId: string): void
  * @internal Inside a transaction: like {@link requireAttachedAgent}, and records the
  * use (`last_used_at`) in the same statement.
  */
-export function touchAttachedAgent(ctx: ConduitContext, agentId: string, now: number): void {
-  if (ctx.db.get(TOUCH_ENABLED_REF, { agentId, now }) === undefined) requireAttachedAgent(ctx, agentId)
+export function* touchAttachedAgent(x: ConduitExecutor, ctx: ConduitContext, agentId: string, now: number): Step<void> {
+  if ((yield* x.get(TOUCH_ENABLED_REF, { agentId, now })) === undefined) yield* requireAttachedAgent(x, ctx, agentId)
 }
 
 const LIST_ENABLED = template<ConduitDatabase>()((db) =>
@@ -173,10 +174,10 @@ export class ProjectAgentRefs {
     const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.attach', this.#ctx.errorContext, { at: ['agentId'] })
     const opts = validate(AttachAgentRefSchema, options, 'conduit.agentRefs.attach', this.#ctx.errorContext)
     await guardReferences(this.#ctx.guard, 'conduit.agentRefs.attach', [{ kind: 'agent', id, path: ['agentId'] }])
-    const row = await this.#ctx.db.write(() => {
-      const { db } = this.#ctx
-      const now = this.#ctx.clock()
-      const existing = db.get(GET_REF, { agentId: id })
+    const { clock } = this.#ctx
+    const row = await this.#ctx.engine.write(function* (x) {
+      const now = clock()
+      const existing = yield* x.get(GET_REF, { agentId: id })
       const role = opts.role === undefined ? (existing?.role ?? null) : opts.role
       const capabilities =
         opts.capabilitiesOverride === undefined
@@ -185,8 +186,8 @@ export class ProjectAgentRefs {
             ? null
             : toJson(opts.capabilitiesOverride)
       return existing === undefined
-        ? db.get(INSERT_REF, { agentId: id, role, capabilities, now })!
-        : db.get(UPDATE_REF, { agentId: id, role, capabilities, now })!
+        ? (yield* x.get(INSERT_REF, { agentId: id, role, capabilities, now }))!
+        : (yield* x.get(UPDATE_REF, { agentId: id, role, capabilities, now }))!
     })
     return this.#toRef(row)
   }
@@ -203,12 +204,12 @@ export class ProjectAgentRefs {
    */
   async detach(agentId: string): Promise<ProjectAgentRef> {
     const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.detach', this.#ctx.errorContext, { at: ['agentId'] })
-    const row = await this.#ctx.db.write(() => {
-      const { db } = this.#ctx
-      const detached = db.get(DETACH_REF, { agentId: id, now: this.#ctx.clock() })
+    const ctx = this.#ctx
+    const row = await ctx.engine.write(function* (x) {
+      const detached = yield* x.get(DETACH_REF, { agentId: id, now: ctx.clock() })
       if (detached !== undefined) return detached
-      const existing = db.get(GET_REF, { agentId: id })
-      if (existing === undefined) throw notFound(this.#ctx, 'project agent ref', id)
+      const existing = yield* x.get(GET_REF, { agentId: id })
+      if (existing === undefined) throw notFound(ctx, 'project agent ref', id)
       return existing
     })
     return this.#toRef(row)
@@ -225,8 +226,9 @@ export class ProjectAgentRefs {
    */
   async remove(agentId: string): Promise<void> {
     const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.remove', this.#ctx.errorContext, { at: ['agentId'] })
-    await this.#ctx.db.write(() => {
-      if (this.#ctx.db.run(DELETE_REF, { agentId: id }).changes === 0) throw notFound(this.#ctx, 'project agent ref', id)
+    const ctx = this.#ctx
+    await ctx.engine.write(function* (x) {
+      if ((yield* x.run(DELETE_REF, { agentId: id })).changes === 0) throw notFound(ctx, 'project agent ref', id)
     })
   }
 
@@ -240,7 +242,7 @@ export class ProjectAgentRefs {
    */
   async get(agentId: string): Promise<ProjectAgentRef | undefined> {
     const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.get', this.#ctx.errorContext, { at: ['agentId'] })
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET_REF, { agentId: id }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET_REF, { agentId: id }))
     return row === undefined ? undefined : this.#toRef(row)
   }
 
@@ -260,7 +262,7 @@ export class ProjectAgentRefs {
       'conduit.agentRefs.list',
       this.#ctx.errorContext,
     )
-    const rows = await this.#ctx.db.read(() => this.#ctx.db.all(includeDisabled ? LIST_ALL : LIST_ENABLED))
+    const rows = await this.#ctx.engine.read((x) => x.all(includeDisabled ? LIST_ALL : LIST_ENABLED))
     return rows.map((row) => this.#toRef(row))
   }
 
@@ -275,7 +277,8 @@ export class ProjectAgentRefs {
    */
   async touch(agentId: string): Promise<void> {
     const id = validate(ConduitAgentIdSchema, agentId, 'conduit.agentRefs.touch', this.#ctx.errorContext, { at: ['agentId'] })
-    await this.#ctx.db.write(() => touchAttachedAgent(this.#ctx, id, this.#ctx.clock()))
+    const ctx = this.#ctx
+    await ctx.engine.write((x) => touchAttachedAgent(x, ctx, id, ctx.clock()))
   }
 
   #toRef(row: RefRow): ProjectAgentRef {

@@ -16,7 +16,8 @@ import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
-import type { ConduitContext } from './conduit-context.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
 import { tooLarge, utf8Length } from './conduit-context.js'
 import type {
   SnapshotCachePolicyInput,
@@ -26,7 +27,6 @@ import { SnapshotCachePolicySchema, SnapshotDataTypeSchema, SnapshotKeySchema, S
 import type { ConduitDatabase } from './conduit.tables.js'
 import type { WriterLeaseFence } from './writer-leases.js'
 import { assertWriterLeaseHeld } from './writer-leases.js'
-import { completeNow, sqliteExecutor } from '../sqlite/store-engine.js'
 
 /** `fresh` (within its TTL), `stale` (past it: serve, then refresh), `missing`. */
 export type SnapshotState = 'fresh' | 'stale' | 'missing'
@@ -281,7 +281,7 @@ export class SnapshotCache {
    */
   async get<T = unknown>(key: string): Promise<SnapshotEntry<T>> {
     const parts = this.#key(key, 'conduit.cache.get')
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET, parts))
+    const row = await this.#ctx.engine.read((x) => x.get(GET, parts))
     if (row === undefined) return { key, state: 'missing', value: null, digest: null, updatedAt: null, checkedAt: null, ageMs: null }
     const now = this.#ctx.clock()
     const ageMs = Math.max(0, now - row.updated_at)
@@ -329,31 +329,33 @@ export class SnapshotCache {
     const size = utf8Length(snapshot)
     if (size > SNAPSHOT_MAX_BYTES) throw tooLarge(this.#ctx, 'conduit.cache.put', ['value'], size, SNAPSHOT_MAX_BYTES)
     const digest = opts.digest ?? createHash('sha256').update(snapshot).digest('hex')
-    const { db } = this.#ctx
-    return db.write(() => {
-      const fence = this.#fence?.() ?? null
-      if (fence !== null) completeNow(assertWriterLeaseHeld(sqliteExecutor(this.#ctx.db), this.#ctx, fence, 'conduit.cache.put'), this.#ctx.errorContext)
-      const current = db.get(GET_DIGEST, parts)
-      if (current?.digest === digest) {
-        // Unchanged: the entry was checked now (fresh again); the snapshot is not rewritten.
-        db.run(MARK_CHECKED, { ...parts, now: this.#ctx.clock() })
-        return { changed: false, digest, evicted: 0 }
+    return this.#ctx.engine.write((x) => this.#put(x, parts, snapshot, digest))
+  }
+
+  *#put(x: ConduitExecutor, parts: { dataType: string; scopeId: string }, snapshot: string, digest: string): Step<SnapshotPutResult> {
+    // The fence getter only reads the holder's in-memory lease: calling it again on a re-run is harmless.
+    const fence = this.#fence?.() ?? null
+    if (fence !== null) yield* assertWriterLeaseHeld(x, this.#ctx, fence, 'conduit.cache.put')
+    const current = yield* x.get(GET_DIGEST, parts)
+    if (current?.digest === digest) {
+      // Unchanged: the entry was checked now (fresh again); the snapshot is not rewritten.
+      yield* x.run(MARK_CHECKED, { ...parts, now: this.#ctx.clock() })
+      return { changed: false, digest, evicted: 0 }
+    }
+    const args = { ...parts, snapshot, digest, now: this.#ctx.clock() }
+    if (current !== undefined) {
+      yield* x.run(UPDATE, args)
+      return { changed: true, digest, evicted: 0 }
+    }
+    yield* x.run(INSERT, args)
+    const over = Number((yield* x.get(COUNT, {}))!.count) - this.policy.maxEntries
+    let evicted = 0
+    if (over > 0) {
+      for (const victim of yield* x.all(OLDEST, { limit: over })) {
+        evicted += (yield* x.run(DELETE, { dataType: victim.data_type, scopeId: victim.scope_id })).changes
       }
-      const args = { ...parts, snapshot, digest, now: this.#ctx.clock() }
-      if (current !== undefined) {
-        db.run(UPDATE, args)
-        return { changed: true, digest, evicted: 0 }
-      }
-      db.run(INSERT, args)
-      const over = Number(db.get(COUNT, {})!.count) - this.policy.maxEntries
-      let evicted = 0
-      if (over > 0) {
-        for (const victim of db.all(OLDEST, { limit: over })) {
-          evicted += db.run(DELETE, { dataType: victim.data_type, scopeId: victim.scope_id }).changes
-        }
-      }
-      return { changed: true, digest, evicted }
-    })
+    }
+    return { changed: true, digest, evicted }
   }
 
   /**
@@ -366,7 +368,9 @@ export class SnapshotCache {
    */
   async invalidate(key: string): Promise<boolean> {
     const parts = this.#key(key, 'conduit.cache.invalidate')
-    return this.#ctx.db.write(() => this.#ctx.db.run(DELETE, parts).changes > 0)
+    return this.#ctx.engine.write(function* (x) {
+      return (yield* x.run(DELETE, parts)).changes > 0
+    })
   }
 
   /**
@@ -379,7 +383,9 @@ export class SnapshotCache {
    */
   async invalidateType(dataType: string): Promise<number> {
     const type = validate(SnapshotDataTypeSchema, dataType, 'conduit.cache.invalidateType', this.#ctx.errorContext)
-    return this.#ctx.db.write(() => this.#ctx.db.run(DELETE_TYPE, { dataType: type }).changes)
+    return this.#ctx.engine.write(function* (x) {
+      return (yield* x.run(DELETE_TYPE, { dataType: type })).changes
+    })
   }
 
   /**
@@ -412,25 +418,23 @@ export class SnapshotCache {
       const [at, type, scope] = decodeStaleCursor(this.#ctx, opts.cursor)
       after = sql<boolean>`(checked, data_type, scope_id) > (${at}, ${type}, ${scope})`
     }
-    const rows = await this.#ctx.db.read(() =>
-      this.#ctx.db.all(
-        this.#ctx.db.kysely
-          .selectFrom(
-            this.#ctx.db.kysely
-              .selectFrom('snapshot_cache')
-              .select(['data_type', 'scope_id', 'updated_at', checked.as('checked'), ttlCase.as('ttl')])
-              .as('c'),
-          )
-          .selectAll()
-          .where('ttl', 'is not', null)
-          .where(sql<boolean>`checked + ttl <= ${now}`)
-          .where(after)
-          .orderBy('checked')
-          .orderBy('data_type')
-          .orderBy('scope_id')
-          .limit(limit + 1),
-      ),
-    )
+    const { kysely } = this.#ctx.engine
+    const query = kysely
+      .selectFrom(
+        kysely
+          .selectFrom('snapshot_cache')
+          .select(['data_type', 'scope_id', 'updated_at', checked.as('checked'), ttlCase.as('ttl')])
+          .as('c'),
+      )
+      .selectAll()
+      .where('ttl', 'is not', null)
+      .where(sql<boolean>`checked + ttl <= ${now}`)
+      .where(after)
+      .orderBy('checked')
+      .orderBy('data_type')
+      .orderBy('scope_id')
+      .limit(limit + 1)
+    const rows = await this.#ctx.engine.read((x) => x.all(query))
     const more = rows.length > limit
     const page = more ? rows.slice(0, limit) : rows
     const items = page.map((row) => ({
@@ -455,7 +459,8 @@ export class SnapshotCache {
    * ```
    */
   async size(): Promise<number> {
-    return this.#ctx.db.read(() => Number(this.#ctx.db.get(COUNT, {})!.count))
+    const row = await this.#ctx.engine.read((x) => x.get(COUNT, {}))
+    return Number(row!.count)
   }
 
   /**

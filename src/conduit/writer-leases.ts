@@ -164,23 +164,23 @@ export class WriterLeases {
   async acquire(name: string, options: AcquireWriterLeaseOptions): Promise<WriterLease> {
     const leaseName = validate(WriterLeaseNameSchema, name, 'conduit.leases.acquire', this.#ctx.errorContext)
     const opts = validate(AcquireWriterLeaseSchema, options, 'conduit.leases.acquire', this.#ctx.errorContext)
-    const { db } = this.#ctx
-    return db.write(() => {
-      const now = this.#ctx.clock()
+    const ctx = this.#ctx
+    return ctx.engine.write(function* (x) {
+      const now = ctx.clock()
       const args = { name: leaseName, owner: opts.owner, now, expiresAt: now + opts.ttlMs }
-      const row = db.get(GET, { name: leaseName })
-      if (row === undefined) return toLease(db.get(INSERT, args)!)
+      const row = yield* x.get(GET, { name: leaseName })
+      if (row === undefined) return toLease((yield* x.get(INSERT, args))!)
       if (row.owner === opts.owner && row.expires_at > now) {
-        return toLease(db.get(HEARTBEAT, { ...args, token: row.token })!)
+        return toLease((yield* x.get(HEARTBEAT, { ...args, token: row.token }))!)
       }
       if (row.owner !== null && row.expires_at > now) {
         throw new CleoStoreError(
           'CONFLICT',
           `lease ${JSON.stringify(leaseName)} is held by ${JSON.stringify(row.owner)} until ${toIso(row.expires_at)}; another writer is running`,
-          { ...this.#ctx.errorContext, details: { name: leaseName, holder: row.owner, expiresAt: toIso(row.expires_at) } },
+          { ...ctx.errorContext, details: { name: leaseName, holder: row.owner, expiresAt: toIso(row.expires_at) } },
         )
       }
-      return toLease(db.get(TAKE, args)!)
+      return toLease((yield* x.get(TAKE, args))!)
     })
   }
 
@@ -196,13 +196,14 @@ export class WriterLeases {
   async heartbeat(lease: Pick<WriterLease, 'name' | 'owner' | 'token'>, options: { ttlMs?: number } = {}): Promise<WriterLease> {
     const fence = validate(WriterLeaseFenceSchema, lease, 'conduit.leases.heartbeat', this.#ctx.errorContext)
     const { ttlMs } = validate(AcquireWriterLeaseSchema.pick({ ttlMs: true }), options, 'conduit.leases.heartbeat', this.#ctx.errorContext)
-    const { db } = this.#ctx
-    return db.write(() => {
-      const now = this.#ctx.clock()
-      const row = db.get(HEARTBEAT, { name: fence.name, owner: fence.owner, token: fence.token, now, expiresAt: now + ttlMs })
-      if (row === undefined) throw this.#lost(fence, 'heartbeat')
-      return toLease(row)
-    })
+    return this.#ctx.engine.write((x) => this.#heartbeat(x, fence, ttlMs))
+  }
+
+  *#heartbeat(x: ConduitExecutor, fence: WriterLeaseFence, ttlMs: number): Step<WriterLease> {
+    const now = this.#ctx.clock()
+    const row = yield* x.get(HEARTBEAT, { name: fence.name, owner: fence.owner, token: fence.token, now, expiresAt: now + ttlMs })
+    if (row === undefined) throw this.#lost(fence, 'heartbeat')
+    return toLease(row)
   }
 
   /**
@@ -216,13 +217,14 @@ export class WriterLeases {
    */
   async release(lease: Pick<WriterLease, 'name' | 'owner' | 'token'>): Promise<void> {
     const fence = validate(WriterLeaseFenceSchema, lease, 'conduit.leases.release', this.#ctx.errorContext)
-    const { db } = this.#ctx
-    await db.write(() => {
-      if (db.run(RELEASE, { ...fence, now: this.#ctx.clock() }).changes > 0) return
-      const row = db.get(GET, { name: fence.name })
-      if (row !== undefined && row.owner === null && row.token === fence.token) return
-      throw this.#lost(fence, 'release')
-    })
+    await this.#ctx.engine.write((x) => this.#release(x, fence))
+  }
+
+  *#release(x: ConduitExecutor, fence: WriterLeaseFence): Step<void> {
+    if ((yield* x.run(RELEASE, { ...fence, now: this.#ctx.clock() })).changes > 0) return
+    const row = yield* x.get(GET, { name: fence.name })
+    if (row !== undefined && row.owner === null && row.token === fence.token) return
+    throw this.#lost(fence, 'release')
   }
 
   /**
@@ -235,7 +237,7 @@ export class WriterLeases {
    */
   async get(name: string): Promise<WriterLeaseState | null> {
     const leaseName = validate(WriterLeaseNameSchema, name, 'conduit.leases.get', this.#ctx.errorContext)
-    const row = await this.#ctx.db.read(() => this.#ctx.db.get(GET, { name: leaseName }))
+    const row = await this.#ctx.engine.read((x) => x.get(GET, { name: leaseName }))
     if (row === undefined) return null
     const held = row.owner !== null && row.expires_at > this.#ctx.clock()
     return { name: row.name, owner: held ? row.owner : null, token: row.token, expiresAt: toIso(row.expires_at), held }
