@@ -98,7 +98,7 @@ if (POSTGRES_URL !== null) {
         // A message sent on host A is in bob's inbox on host B.
         await wa.conduit.messages.send({ from: 'alice', to: 'bob', content: 'release at five' })
         const page = await wb.conduit.inbox.page('bob')
-        expect(page.messages.map((m) => m.content)).toEqual(['release at five'])
+        expect(page.items.map((m) => m.content)).toEqual(['release at five'])
 
         // A job enqueued on host B is claimed and acked on host A, once.
         await wb.conduit.queue.enqueue({ queue: 'deploy', payload: { sha: 'abc' } })
