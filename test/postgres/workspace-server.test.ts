@@ -130,11 +130,12 @@ if (POSTGRES_URL !== null) {
       const pool = new pg.Pool({ connectionString: url, max: 3 })
       try {
         const ws = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: pool, project }, signaldock })
-        await ws.conduit.queue.enqueue({ queue: 'q', payload: 1 })
+        const { conduit } = ws
+        await conduit.queue.enqueue({ queue: 'q', payload: 1 })
         await ws.close()
-        // The caller's pool still works.
+        // The caller's pool still works; the store is closed.
         expect((await pool.query('select 1 as one')).rows).toEqual([{ one: 1 }])
-        await expectCode(ws.conduit.queue.stats('q'), 'CLOSED')
+        await expectCode(conduit.queue.stats('q'), 'CLOSED')
 
         const owned = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock })
         expect(await owned.conduit.queue.stats('q')).toMatchObject({ ready: 1 })
