@@ -22,6 +22,8 @@ import type { SignaldockRepository, WorkspaceSignaldockOptions } from '../signal
 import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock, sameWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
 import type { WorkspaceServerOptions } from './workspace-server.js'
 import { connectProjectServer, projectSchema, WorkspaceServerOptionsSchema } from './workspace-server.js'
+import type { MigrateToServerReport } from './migrate-to-server.js'
+import { migrateToServer } from './migrate-to-server.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
@@ -443,6 +445,35 @@ export class CleoWorkspace {
    * const ws = await CleoWorkspace.open('/work/app')
    * ```
    */
+  /**
+   * Copies a local project's coordination stores to a PostgreSQL server (issue 20):
+   * conduit.db into the schema `<project>_conduit` (tasks.db stays local until it is
+   * ported; see docs/server.md). The server schema is created and migrated; one that
+   * already holds rows is refused (`CONFLICT`) before anything is written; the copy
+   * is one transaction, verified table by table (row counts and SHA-256 checksums,
+   * `CORRUPT` and nothing kept on a mismatch). The local files are left as they are.
+   * Afterwards open the project with the same `server` setting on every host.
+   *
+   * @example
+   * ```ts
+   * const server = { postgres: process.env.DATABASE_URL!, project: 'acme-api' }
+   * const report = await CleoWorkspace.migrateToServer('/work/app', server)
+   * const ws = await CleoWorkspace.open('/work/app', { server })
+   * ```
+   */
+  static async migrateToServer(projectDir: string, server: WorkspaceServerOptions): Promise<MigrateToServerReport> {
+    const operation = 'CleoWorkspace.migrateToServer'
+    const context = { store: 'workspace' }
+    validate(ProjectDirSchema, projectDir, operation, context, { at: ['projectDir'] })
+    validate(WorkspaceServerOptionsSchema, server, operation, context, { at: ['server'] })
+    const project = existingProjectDir(projectDir, { ...context, file: resolve(projectDir) })
+    const file = join(project, PROJECT_DIR_NAME, STORE_FILES.conduit)
+    if (!existsSync(file)) {
+      throw new CleoStoreError('NOT_FOUND', `${file} does not exist: nothing to migrate`, { ...context, file, details: { store: 'conduit' } })
+    }
+    return migrateToServer(file, server)
+  }
+
   static importFromCleo(projectDir: string, options: CleoImportOptions = {}): Promise<CleoImportReport> {
     return importFromCleo(projectDir, options, { projectDirName: PROJECT_DIR_NAME, storeFiles: STORE_FILES, resolveGlobalDir })
   }

@@ -1,0 +1,213 @@
+/**
+ * `CleoWorkspace.migrateToServer` (issue 20, item 6): copies a local project's
+ * coordination stores into their schemas on a PostgreSQL server, verified.
+ *
+ * For each store moved: the local file is opened (and migrated to the newest
+ * schema) as usual; the server schema is created and migrated; a target holding
+ * any row is refused (`CONFLICT`) before anything is written. Then, in one
+ * server transaction per store: every table is copied in foreign-key order (the
+ * store's own maintenance triggers are switched off for the copy — the rows
+ * already hold what they would compute — and back on before commit), identity
+ * sequences are moved past the copied ids, the meta table's keys are upserted, and
+ * each table's row count and checksum (SHA-256 over its rows in primary-key order,
+ * every value in one canonical text form) are compared with the local file's: any
+ * difference rolls the store back (`CORRUPT`). The local files are left as they
+ * are: the workspace ignores them once it is opened with `server`.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto'
+
+import { CompiledQuery } from 'kysely'
+
+import { ConduitRepository } from '../conduit/conduit-repository.js'
+import type { ErrorContext } from '../sqlite/errors.js'
+import { CleoStoreError } from '../sqlite/errors.js'
+import type { Executor, Step, StoreEngine } from '../sqlite/store-engine.js'
+import type { WorkspaceServerOptions } from './workspace-server.js'
+import { connectProjectServer, projectSchema } from './workspace-server.js'
+
+/** What {@link migrateToServer} copied, per store and table. */
+export interface MigrateToServerReport {
+  readonly project: string
+  readonly stores: ReadonlyArray<{
+    readonly store: 'conduit'
+    /** The server schema the store now lives in. */
+    readonly schema: string
+    readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: number; readonly checksum: string }>
+  }>
+}
+
+/** Tables never copied: SQLite's own, FTS5's (PostgreSQL searches a generated column), the migrator's. */
+const SKIPPED = /^(sqlite_|kysely_|.*_fts($|_))/
+
+const raw = <R>(text: string, parameters: readonly unknown[] = []) => CompiledQuery.raw(text, [...parameters]) as CompiledQuery<R>
+
+/** One local table: its columns, key (primary key, else every column), parents, and rows. */
+interface LocalTable {
+  readonly table: string
+  readonly columns: readonly string[]
+  readonly key: readonly string[]
+  readonly parents: readonly string[]
+  /** The meta table (`*_schema_meta`): upserted, since the server schema seeds its own rows. */
+  readonly meta: boolean
+  readonly rows: ReadonlyArray<Record<string, unknown>>
+}
+
+/** Every table of the local store with its rows, parents before children (one snapshot). */
+function* readLocal(x: Executor<unknown>): Step<LocalTable[]> {
+  const names = (yield* x.all<{ name: string }>(raw("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
+    .map((row) => row.name)
+    .filter((name) => !SKIPPED.test(name))
+  const tables = new Map<string, LocalTable>()
+  for (const table of names) {
+    const info = yield* x.all<{ name: string; pk: number }>(raw(`SELECT name, pk FROM pragma_table_info('${table}')`))
+    const parents = yield* x.all<{ table: string }>(raw(`SELECT "table" FROM pragma_foreign_key_list('${table}')`))
+    const key = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name)
+    const columns = info.map((c) => c.name)
+    const orderBy = (key.length > 0 ? key : columns).map((c) => `"${c}"`).join(', ')
+    tables.set(table, {
+      table,
+      columns,
+      key: key.length > 0 ? key : columns,
+      parents: parents.map((p) => p.table).filter((parent) => parent !== table),
+      meta: table.endsWith('schema_meta'),
+      rows: yield* x.all<Record<string, unknown>>(raw(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)),
+    })
+  }
+  const ordered: LocalTable[] = []
+  const placed = new Set<string>()
+  const place = (name: string): void => {
+    const table = tables.get(name)
+    if (table === undefined || placed.has(name)) return
+    placed.add(name)
+    for (const parent of table.parents) place(parent)
+    ordered.push(table)
+  }
+  for (const name of names) place(name)
+  return ordered
+}
+
+/** One value in a form both engines agree on (integers may be bigint on SQLite, bytea is a Buffer on PostgreSQL). */
+function canonical(value: unknown): string {
+  if (value === null || value === undefined) return 'n'
+  if (value instanceof Uint8Array) return `b${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
+  if (typeof value === 'number' || typeof value === 'bigint') return `i${String(value)}`
+  return `s${JSON.stringify(String(value))}`
+}
+
+/** SHA-256 over rows (already in key order), each the canonical form of `columns`. */
+function digest(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): string {
+  const hash = createHash('sha256')
+  for (const row of rows) hash.update(`${columns.map((c) => canonical(row[c])).join('\u0001')}\n`)
+  return hash.digest('hex')
+}
+
+const quoted = (names: readonly string[]) => names.map((name) => `"${name}"`).join(', ')
+
+/** Rows per INSERT statement (PostgreSQL takes at most 65,535 parameters per statement). */
+const BATCH_PARAMETERS = 30_000
+
+function* insertRows(x: Executor<unknown>, table: LocalTable, columns: readonly string[]): Step<void> {
+  const perStatement = Math.max(1, Math.floor(BATCH_PARAMETERS / columns.length))
+  const upsert = table.meta ? ` ON CONFLICT ("${table.key[0]}") DO UPDATE SET ${columns.map((c) => `"${c}" = excluded."${c}"`).join(', ')}` : ''
+  for (let start = 0; start < table.rows.length; start += perStatement) {
+    const values: unknown[] = []
+    const tuples = table.rows
+      .slice(start, start + perStatement)
+      .map((row) => `(${columns.map((c) => `$${values.push(row[c])}`).join(', ')})`)
+    yield* x.run(raw(`INSERT INTO "${table.table}" (${quoted(columns)}) VALUES ${tuples.join(', ')}${upsert}`, values))
+  }
+}
+
+/** Copies one store into an empty server schema and verifies it, in one server transaction. */
+async function copyStore(
+  local: StoreEngine<unknown>,
+  server: StoreEngine<unknown>,
+  context: Required<ErrorContext>,
+): Promise<Array<{ table: string; rows: number; checksum: string }>> {
+  const tables = await local.snapshot(readLocal)
+  return server.write(function* (x) {
+    const plans: Array<{ table: LocalTable; columns: string[] }> = []
+    for (const table of tables) {
+      const onServer = new Set(
+        (yield* x.all<{ column_name: string }>(
+          raw(
+            `SELECT column_name FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'`,
+            [table.table],
+          ),
+        )).map((row) => row.column_name),
+      )
+      if (onServer.size === 0) {
+        throw new CleoStoreError('INTERNAL', `table ${table.table} of the local store has no counterpart on the server`, context)
+      }
+      plans.push({ table, columns: table.columns.filter((c) => onServer.has(c)) })
+    }
+    for (const { table } of plans) {
+      if (table.meta) continue
+      if ((yield* x.get(raw(`SELECT 1 AS one FROM "${table.table}" LIMIT 1`))) !== undefined) {
+        throw new CleoStoreError('CONFLICT', `the server schema is not empty: ${table.table} has rows; migrateToServer copies into an empty project only`, {
+          ...context,
+          details: { reason: 'target-not-empty', table: table.table },
+        })
+      }
+    }
+    // The rows already hold what the maintenance triggers compute (counters, history):
+    // they are off for the copy, on again before the commit. Foreign keys stay checked.
+    for (const { table } of plans) yield* x.run(raw(`ALTER TABLE "${table.table}" DISABLE TRIGGER USER`))
+    for (const { table, columns } of plans) yield* insertRows(x, table, columns)
+    for (const { table } of plans) yield* x.run(raw(`ALTER TABLE "${table.table}" ENABLE TRIGGER USER`))
+    const identities = yield* x.all<{ table_name: string; column_name: string }>(
+      raw(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND is_identity = 'YES'`),
+    )
+    for (const { table_name: table, column_name: column } of identities) {
+      yield* x.all(raw(`SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max("${column}"), 0) + 1, false) FROM "${table}"`, [`"${table}"`, column]))
+    }
+    const report: Array<{ table: string; rows: number; checksum: string }> = []
+    for (const { table, columns } of plans) {
+      const expected = digest(table.rows, columns)
+      const copied = yield* x.all<Record<string, unknown>>(raw(`SELECT ${quoted(columns)} FROM "${table.table}" ORDER BY ${quoted(table.key)}`))
+      const actual = digest(copied, columns)
+      // The meta table keeps the server's own keys besides the copied ones: compare the copied keys only.
+      const comparable = table.meta ? digest(copied.filter((row) => table.rows.some((r) => r[table.key[0]!] === row[table.key[0]!])), columns) : actual
+      if (copied.length < table.rows.length || comparable !== expected) {
+        throw new CleoStoreError('CORRUPT', `migrateToServer: ${table.table} differs after the copy (${table.rows.length} rows local, ${copied.length} on the server); nothing was kept`, {
+          ...context,
+          details: { table: table.table, expected, actual: comparable },
+        })
+      }
+      report.push({ table: table.table, rows: table.rows.length, checksum: expected })
+    }
+    return report
+  })
+}
+
+/**
+ * Copies the project's conduit.db into its schema on the server (see the module
+ * comment). Throws `CONFLICT` when the server schema already holds rows, `CORRUPT`
+ * when a copied table does not verify, and what opening either store throws.
+ */
+export async function migrateToServer(conduitFile: string, server: WorkspaceServerOptions): Promise<MigrateToServerReport> {
+  const connected = await connectProjectServer(server, {}, { store: 'workspace', file: conduitFile })
+  const schema = projectSchema(server.project, 'conduit')
+  try {
+    const local = await ConduitRepository.open(conduitFile)
+    try {
+      const remote = await ConduitRepository.openPostgres(connected.pool, { schema, ...connected.options })
+      try {
+        const tables = await copyStore(local.engine as StoreEngine<unknown>, remote.engine as StoreEngine<unknown>, {
+          store: 'conduit',
+          file: remote.path,
+        })
+        return { project: server.project, stores: [{ store: 'conduit', schema, tables }] }
+      } finally {
+        await remote.close()
+      }
+    } finally {
+      await local.close()
+    }
+  } finally {
+    await connected.close()
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * `CleoWorkspace.migrateToServer(projectDir, { postgres, project })` (issue 20, item 6):
+ * a local project's conduit.db is copied into its server schema, verified by row
+ * counts and checksums; a non-empty target is refused; the project then opens on
+ * the server with everything it had, and new ids continue past the copied ones.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+import pg from 'pg'
+import { describe, expect, it } from 'vitest'
+
+import { CleoWorkspace } from '../../src/workspace/workspace.js'
+import { projectSchema } from '../../src/workspace/workspace-server.js'
+import { expectCode, tempDir } from '../helpers.js'
+import { POSTGRES_URL } from './pg-test-schemas.js'
+
+const T0 = Date.UTC(2026, 10, 1)
+
+async function dropSchemas(url: string, schemas: string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  try {
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  } finally {
+    await admin.end()
+  }
+}
+
+describe('CleoWorkspace.migrateToServer: refusals before anything is written', () => {
+  it('a project without conduit.db is NOT_FOUND; bad arguments are VALIDATION', async () => {
+    const dir = tempDir()
+    await expectCode(CleoWorkspace.migrateToServer(dir, { postgres: 'postgres://127.0.0.1:1/x', project: 'acme' }), 'NOT_FOUND')
+    await expectCode(CleoWorkspace.migrateToServer(dir, { postgres: 'postgres://127.0.0.1:1/x', project: 'Acme' }), 'VALIDATION')
+    await expectCode(CleoWorkspace.migrateToServer(42 as never, { postgres: 'postgres://127.0.0.1:1/x', project: 'acme' }), 'VALIDATION')
+  })
+})
+
+if (POSTGRES_URL !== null) {
+  const url = POSTGRES_URL
+
+  describe('CleoWorkspace.migrateToServer on PostgreSQL', () => {
+    it('copies conduit verified; the project opens on the server with its messages, queue and attachments; a second run is CONFLICT', async () => {
+      const root = tempDir()
+      const projectDir = join(root, 'app')
+      const globalDir = join(root, 'global')
+      mkdirSync(projectDir)
+      const project = `mig-${process.pid}-${Date.now() % 100_000}`
+      const signaldockSchema = `sd_mig_${process.pid}`
+      let clock = T0
+      const options = { globalDir, clock: () => clock }
+
+      // A local project with some history.
+      const local = await CleoWorkspace.open(projectDir, options)
+      await local.conduit.agentRefs.attach('alice')
+      await local.conduit.agentRefs.attach('bob')
+      const sent = await local.conduit.messages.send({ from: 'alice', to: 'bob', content: 'the build is green', deliver: true })
+      await local.conduit.messages.send({ from: 'bob', to: 'alice', content: 'ship it' })
+      const bytes = new Uint8Array([0, 1, 2, 254, 255])
+      await local.conduit.attachments.create({ slug: 'plan', title: 'Plan', conversationId: sent.message.conversationId, agentId: 'alice', content: bytes })
+      await local.conduit.queue.enqueue({ queue: 'hooks', payload: { n: 1 }, partitionKey: 's1', ordered: true })
+      // bob's delivery job is dead-lettered once (and replayed), so there is history to carry over.
+      const [delivery] = await local.conduit.queue.claim(1, { queue: 'conduit.delivery', owner: 'w', leaseMs: 1000 })
+      expect(delivery!.messageId).toBe(sent.message.id)
+      await local.conduit.queue.nack(delivery!.lease, { retry: false, error: 'bad recipient' })
+      await local.conduit.queue.replayDeadLetters({ queue: 'conduit.delivery' })
+      clock += 1000
+      const before = {
+        inbox: (await local.conduit.inbox.page('bob')).items.map((m) => [m.id, m.content, m.deliveredAt]),
+        hooks: await local.conduit.queue.stats('hooks'),
+        deliveries: await local.conduit.queue.stats('conduit.delivery'),
+        history: (await local.conduit.queue.deadLetterHistory({})).items,
+      }
+      await local.close()
+
+      const server = { postgres: url, project }
+      try {
+        const report = await CleoWorkspace.migrateToServer(projectDir, server)
+        expect(report.stores.map((s) => s.schema)).toEqual([projectSchema(project, 'conduit')])
+        const tables = new Map(report.stores[0]!.tables.map((t) => [t.table, t]))
+        expect(tables.get('messages')!.rows).toBe(2)
+        expect(tables.get('delivery_jobs')!.rows).toBe(2)
+        expect(tables.get('attachment_blobs')!.rows).toBe(1)
+        expect(tables.has('messages_fts')).toBe(false)
+        for (const t of report.stores[0]!.tables) expect(t.checksum).toMatch(/^[0-9a-f]{64}$/)
+
+        // A second run finds a non-empty target.
+        const second = await expectCode(CleoWorkspace.migrateToServer(projectDir, server), 'CONFLICT')
+        expect(second.details).toMatchObject({ reason: 'target-not-empty' })
+
+        const ws = await CleoWorkspace.open(projectDir, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema } })
+        try {
+          expect(ws.conduit.dialect).toBe('postgres')
+          expect((await ws.conduit.inbox.page('bob')).items.map((m) => [m.id, m.content, m.deliveredAt])).toEqual(before.inbox)
+          expect(await ws.conduit.queue.stats('hooks')).toEqual(before.hooks)
+          expect(await ws.conduit.queue.stats('conduit.delivery')).toEqual(before.deliveries)
+          expect((await ws.conduit.queue.deadLetterHistory({})).items).toEqual(before.history)
+          expect(new Uint8Array(await ws.conduit.attachments.content('plan'))).toEqual(bytes)
+          // The copied delivery job still marks its message delivered when acked (triggers on again).
+          const [again] = await ws.conduit.queue.claim(1, { queue: 'conduit.delivery', owner: 'w2', leaseMs: 1000 })
+          await ws.conduit.queue.ack(again!.lease)
+          expect((await ws.conduit.inbox.page('bob')).items[0]!.deliveredAt).not.toBeNull()
+          // New rows continue past the copied ids (an identity left at 1 would collide with the copied seqs).
+          await ws.conduit.messages.send({ from: 'alice', to: 'bob', content: 'after the move' })
+          expect((await ws.conduit.inbox.page('bob')).items.map((m) => m.content)).toEqual(['the build is green', 'after the move'])
+          const { job } = await ws.conduit.queue.enqueue({ queue: 'hooks', payload: { n: 2 }, partitionKey: 's1', ordered: true })
+          expect(job.id).toBeGreaterThan(sent.deliveryJobIds[0]!)
+          const search = await ws.conduit.messages.search({ query: 'green' })
+          expect(search.map((hit) => hit.message.content)).toEqual(['the build is green'])
+        } finally {
+          await ws.close()
+        }
+      } finally {
+        await dropSchemas(url, [projectSchema(project, 'conduit'), signaldockSchema])
+      }
+    })
+  })
+}
