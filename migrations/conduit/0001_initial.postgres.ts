@@ -33,8 +33,8 @@
  *   `cleo_raise_invariant(msg)`, which raises `msg` with SQLSTATE 23514 (check
  *   violation): cleo-store reports it as `INVARIANT` with the same message. Each
  *   maintenance trigger is an AFTER row trigger running a PL/pgSQL function of the
- *   same name. Those functions name tables through `TG_TABLE_SCHEMA` (dynamic SQL),
- *   so they work whatever the caller's `search_path` and if the schema is renamed.
+ *   same name, which finds the store's tables through `TG_TABLE_SCHEMA`, so it works
+ *   whatever the caller's `search_path` and if the schema is renamed ({@link maintenance}).
  * - Search: no `messages_fts` table and none of its three sync triggers. `messages`
  *   gets a stored generated column `search_vector tsvector` (after all of SQLite's
  *   columns) over `content` — the only column the FTS5 table indexed — with a GIN
@@ -407,6 +407,27 @@ function guard(name: string, event: string, when: string, message: string): stri
 }
 
 /**
+ * A maintenance trigger function: `statement` (static SQL, its plan cached per
+ * session) runs with `search_path` = the schema of the table that fired, then
+ * `pg_temp`, whatever the caller's; the function's SET clause restores the caller's
+ * `search_path` on return. The schema is read from `TG_TABLE_SCHEMA` at each call,
+ * never captured at creation, so a renamed schema keeps working (and never writes
+ * into a new schema that took the old name).
+ */
+function maintenance(name: string, statement: string): string {
+  return `create function ${name}() returns trigger
+    language plpgsql
+    set search_path = pg_catalog
+    as $$
+    begin
+      perform set_config('search_path', quote_ident(tg_table_schema) || ', pg_temp', true);
+      ${statement}
+      return null;
+    end
+    $$`
+}
+
+/**
  * The triggers of migrations 0008 and 0009 (the FTS sync triggers of 0002 have no
  * counterpart: `messages.search_vector` is a generated column). Where several
  * guards refuse one statement, PostgreSQL fires them in name order, so the message
@@ -456,49 +477,26 @@ const TRIGGERS: readonly string[] = [
   ),
 
   // 0009: an acknowledged delivery marks the recipient's copy delivered
-  `create function delivery_jobs_done_delivers_message() returns trigger
-    language plpgsql
-    as $$
-    begin
-      execute format(
-        'update %1$I.message_recipients set delivered_at = $1
-          where agent_id = $2 and delivered_at is null
-            and message_seq = (select seq from %1$I.messages where id = $3)',
-        tg_table_schema)
-        using new.finished_at, new.recipient_id, new.message_id;
-      return null;
-    end
-    $$`,
+  maintenance(
+    'delivery_jobs_done_delivers_message',
+    `update message_recipients set delivered_at = new.finished_at
+      where agent_id = new.recipient_id and delivered_at is null
+        and message_seq = (select seq from messages where id = new.message_id);`,
+  ),
   `create trigger delivery_jobs_done_delivers_message after update of status on delivery_jobs for each row
     when (new.status = 'done' and old.status <> 'done' and new.message_id is not null and new.recipient_id is not null)
     execute function delivery_jobs_done_delivers_message()`,
 
   // 0009: the dead-letter history, copied when a letter is written and updated when it is replayed
-  `create function dead_letters_history_insert() returns trigger
-    language plpgsql
-    as $$
-    begin
-      execute format(
-        'insert into %1$I.dead_letter_history
-            (id, job_id, queue, message_id, recipient_id, reason, error, attempts, dead_at, replayed_at)
-          select $1, $2, j.queue, j.message_id, j.recipient_id, $3, $4, $5, $6, $7
-          from %1$I.delivery_jobs as j where j.id = $2',
-        tg_table_schema)
-        using new.id, new.job_id, new.reason, new.error, new.attempts, new.dead_at, new.replayed_at;
-      return null;
-    end
-    $$`,
+  maintenance(
+    'dead_letters_history_insert',
+    `insert into dead_letter_history (id, job_id, queue, message_id, recipient_id, reason, error, attempts, dead_at, replayed_at)
+      select new.id, new.job_id, j.queue, j.message_id, j.recipient_id, new.reason, new.error, new.attempts, new.dead_at, new.replayed_at
+      from delivery_jobs as j where j.id = new.job_id;`,
+  ),
   `create trigger dead_letters_history_insert after insert on dead_letters for each row
     execute function dead_letters_history_insert()`,
-  `create function dead_letters_history_replay() returns trigger
-    language plpgsql
-    as $$
-    begin
-      execute format('update %I.dead_letter_history set replayed_at = $1 where id = $2', tg_table_schema)
-        using new.replayed_at, new.id;
-      return null;
-    end
-    $$`,
+  maintenance('dead_letters_history_replay', `update dead_letter_history set replayed_at = new.replayed_at where id = new.id;`),
   `create trigger dead_letters_history_replay after update of replayed_at on dead_letters for each row
     execute function dead_letters_history_replay()`,
 ]

@@ -423,16 +423,48 @@ if (POSTGRES_URL !== null) {
         .set({ status: 'leased', lease_owner: 'w', lease_token: 1, lease_expires_at: 10 })
         .where('id', '=', id)
         .execute()
-      await db
-        .updateTable('delivery_jobs')
-        .set({ status: 'done', finished_at: 7, lease_owner: null, lease_expires_at: null, fence_token: 1 })
-        .where('id', '=', id)
-        .execute()
+      const searchPath = sql<{ path: string }>`select current_setting('search_path') as path`
+      const paths = await db.transaction().execute(async (trx) => {
+        const before = (await searchPath.execute(trx)).rows[0]!.path
+        await trx
+          .updateTable('delivery_jobs')
+          .set({ status: 'done', finished_at: 7, lease_owner: null, lease_expires_at: null, fence_token: 1 })
+          .where('id', '=', id)
+          .execute()
+        return { before, after: (await searchPath.execute(trx)).rows[0]!.path }
+      })
+      // The trigger function set its own search_path and gave the caller's back.
+      expect(paths.after).toBe(paths.before)
+      expect(paths.before).not.toContain(pg.schema)
       expect(Number((await db.selectFrom('message_recipients').select('delivered_at').executeTakeFirstOrThrow()).delivered_at)).toBe(7)
       await db.insertInto('dead_letters').values({ job_id: id, reason: 'rejected', attempts: 0, dead_at: 8 }).execute()
       await db.updateTable('dead_letters').set({ replayed_at: 9 }).execute()
       expect(normalise(await db.selectFrom('dead_letter_history').select(['queue', 'message_id', 'replayed_at']).execute())).toEqual([
         { queue: 'q', message_id: 'm1', replayed_at: 9 },
+      ])
+    })
+
+    it('maintenance triggers follow a renamed schema', async () => {
+      const pair = await openPair()
+      for (const statement of [...FIXTURE, CLAIM]) await pair.onPostgres(statement)
+      const moved = `${pair.pg.schema}_moved`
+      // In one transaction, rolled back: the store's schema is left as it was.
+      const delivered = await pair.pg.kysely
+        .transaction()
+        .execute(async (trx) => {
+          await sql`alter schema ${sql.id(pair.pg.schema)} rename to ${sql.id(moved)}`.execute(trx)
+          await sql`select set_config('search_path', ${moved}, true)`.execute(trx)
+          await sql.raw(release('done', 11)).execute(trx)
+          const rows = (await sql.raw<Row>(`SELECT agent_id, delivered_at FROM message_recipients ORDER BY agent_id`).execute(trx)).rows
+          throw Object.assign(new Error('roll back'), { rows })
+        })
+        .catch((error: { rows?: Row[] }) => {
+          if (!error.rows) throw error
+          return error.rows
+        })
+      expect(normalise(delivered)).toEqual([
+        { agent_id: 'bob', delivered_at: 11 },
+        { agent_id: 'carol', delivered_at: null },
       ])
     })
 
