@@ -531,6 +531,100 @@ if (POSTGRES_URL !== null) {
       ])
     })
 
+    it('CHECKs, UNIQUEs and foreign keys refuse (or allow) each statement as on SQLite, with the same code', async () => {
+      const pair = await openPair()
+      for (const statement of FIXTURE) await pair.both(statement)
+      const long = (n: number) => `'${'x'.repeat(n)}'`
+      const conversation = (values: string) =>
+        `INSERT INTO conversations (id, kind, direct_key, name, title, visibility, created_by, created_at, updated_at) VALUES (${values}, 'a', 0, 0)`
+      const job = (values: string) =>
+        `INSERT INTO delivery_jobs (queue, payload, status, ordered, partition_key, max_attempts, lease_owner, lease_expires_at, finished_at, available_at, created_at, updated_at) VALUES (${values}, 0, 0, 0)`
+      const cases: Array<[string, string]> = [
+        [conversation(`'c2', 'channel', NULL, 'n', NULL, 'private'`), 'INVARIANT'],
+        [conversation(`'c2', 'direct', NULL, NULL, NULL, 'private'`), 'INVARIANT'],
+        [conversation(`'c2', 'direct', '["a","b"]', 'n', NULL, 'private'`), 'INVARIANT'],
+        [conversation(`'c2', 'group', NULL, 'n', NULL, 'secret'`), 'INVARIANT'],
+        [conversation(`'c2', 'group', NULL, '', NULL, 'private'`), 'INVARIANT'],
+        [conversation(`'c2', 'group', NULL, 'n', ${long(513)}, 'private'`), 'INVARIANT'],
+        [conversation(`'c2', 'group', NULL, 'g', NULL, 'private'`), 'CONFLICT'],
+        [conversation(`'c2', 'group', NULL, 'n2', ${long(512)}, 'shared'`), 'ok'],
+        [conversation(`'c3', 'direct', '["a","b"]', NULL, NULL, 'private'`), 'ok'],
+        [conversation(`'c4', 'direct', '["a","b"]', NULL, NULL, 'private'`), 'CONFLICT'],
+        [`INSERT INTO conversation_participants (conversation_id, agent_id, joined_at) VALUES ('nope', 'a', 0)`, 'INVARIANT'],
+        [`INSERT INTO conversation_participants (conversation_id, agent_id, joined_at) VALUES ('c1', ${long(129)}, 0)`, 'INVARIANT'],
+        [`INSERT INTO messages (id, conversation_id, from_agent_id, content, content_type, created_at) VALUES ('m2', 'c1', 'a', 'x', 'tweet', 0)`, 'INVARIANT'],
+        [`INSERT INTO messages (id, conversation_id, from_agent_id, content, reply_to, created_at) VALUES ('m2', 'c1', 'a', 'x', 'nope', 0)`, 'INVARIANT'],
+        [`INSERT INTO messages (id, conversation_id, from_agent_id, content, created_at) VALUES ('', 'c1', 'a', 'x', 0)`, 'INVARIANT'],
+        [`INSERT INTO messages (id, conversation_id, from_agent_id, content, created_at) VALUES ('m1', 'c1', 'a', 'x', 0)`, 'CONFLICT'],
+        [`INSERT INTO messages (id, conversation_id, from_agent_id, content, idempotency_key, reply_to, created_at) VALUES ('m2', 'c1', 'a', 'x', 'k', 'm1', 0)`, 'ok'],
+        [`INSERT INTO messages (id, conversation_id, from_agent_id, content, idempotency_key, created_at) VALUES ('m3', 'c1', 'a', 'x', 'k', 0)`, 'CONFLICT'],
+        [`INSERT INTO messages (id, conversation_id, from_agent_id, content, idempotency_key, created_at) VALUES ('m3', 'c1', 'b', 'x', 'k', 0)`, 'ok'],
+        [`INSERT INTO message_recipients (agent_id, message_seq, read_at) SELECT 'dan', seq, 1 FROM messages WHERE id = 'm1'`, 'INVARIANT'],
+        [`INSERT INTO message_recipients (agent_id, message_seq) VALUES ('dan', 999)`, 'INVARIANT'],
+        [`INSERT INTO inbox_cursors (agent_id, consumer, position, updated_at) VALUES ('a', 'c', -1, 0)`, 'INVARIANT'],
+        [`INSERT INTO message_pins (message_id, pinned_by, conversation_id, note, created_at) VALUES ('m1', 'a', 'c1', ${long(2001)}, 0)`, 'INVARIANT'],
+        [`INSERT INTO attachments (slug, conversation_id, from_agent_id, format, created_at, updated_at) VALUES ('s', 'c1', 'a', 'pdf', 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO attachments (slug, conversation_id, from_agent_id, mode, created_at, updated_at) VALUES ('s', 'c1', 'a', 'open', 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO attachments (slug, conversation_id, from_agent_id, current_version, created_at, updated_at) VALUES ('s', 'c1', 'a', 0, 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO attachments (slug, conversation_id, from_agent_id, created_at, updated_at) VALUES ('s', 'c1', 'a', 0, 0)`, 'ok'],
+        [`INSERT INTO attachment_versions (slug, version_number, author_agent_id, change_type, content_hash, created_at) VALUES ('s', 1, 'a', 'initial', '${'a'.repeat(64)}', 0)`, 'INVARIANT'],
+        [`INSERT INTO attachment_approvals (slug, reviewer_agent_id, version_reviewed, created_at, updated_at) VALUES ('s', 'r', 1, 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO attachment_contributors (slug, agent_id, version_count, first_contribution_at, last_contribution_at) VALUES ('s', 'a', -1, 0, 0)`, 'INVARIANT'],
+        [job(`'q', '{', 'pending', 0, NULL, 1, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'waiting', 0, NULL, 1, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'leased', 0, NULL, 1, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'leased', 0, NULL, 1, 'w', NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'pending', 1, NULL, 1, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'pending', 2, 'p', 1, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'done', 0, NULL, 1, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'pending', 0, NULL, 1001, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '1', 'pending', 0, NULL, 'six', NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'', '1', 'pending', 0, NULL, 1, NULL, NULL, NULL`), 'INVARIANT'],
+        [job(`'q', '[1]', 'pending', 1, 'p', '7', NULL, NULL, NULL`), 'ok'],
+        [`INSERT INTO dead_letters (job_id, reason, attempts, dead_at) VALUES (1, 'tired', 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO dead_letters (job_id, reason, attempts, dead_at) VALUES (999, 'rejected', 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO dead_letters (job_id, reason, attempts, dead_at) VALUES (1, 'rejected', 0, 0)`, 'ok'],
+        [`INSERT INTO dead_letters (job_id, reason, attempts, dead_at) VALUES (1, 'rejected', 0, 0)`, 'CONFLICT'],
+        [`INSERT INTO project_agent_refs (agent_id, enabled, attached_at, updated_at) VALUES ('x', 2, 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO project_agent_refs (agent_id, enabled, attached_at, updated_at) VALUES ('x', 0, 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO project_agent_refs (agent_id, capabilities_override, attached_at, updated_at) VALUES ('x', '{"a":1}', 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO project_agent_refs (agent_id, capabilities_override, attached_at, updated_at) VALUES ('x', '["a"]', 0, 0)`, 'ok'],
+        [`INSERT INTO snapshot_cache (data_type, scope_id, snapshot, digest, updated_at) VALUES ('a:b', '', '{}', 'd', 0)`, 'INVARIANT'],
+        [`INSERT INTO snapshot_cache (data_type, scope_id, snapshot, digest, updated_at) VALUES ('a', ${long(513)}, '{}', 'd', 0)`, 'INVARIANT'],
+        [`INSERT INTO snapshot_cache (data_type, scope_id, snapshot, digest, updated_at) VALUES ('a', '', '{', 'd', 0)`, 'INVARIANT'],
+        [`INSERT INTO snapshot_cache (data_type, scope_id, snapshot, digest, updated_at) VALUES ('a', '', '{}', '', 0)`, 'INVARIANT'],
+        [`INSERT INTO snapshot_cache (data_type, scope_id, snapshot, digest, updated_at) VALUES ('a', '', '"s"', 'd', 0)`, 'ok'],
+        [`INSERT INTO writer_leases (name, owner, token, acquired_at, heartbeat_at, expires_at) VALUES ('l', 'o', 0, 0, 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO writer_leases (name, owner, token, acquired_at, heartbeat_at, expires_at) VALUES ('l', 'o', 1, 0, 5, 4)`, 'INVARIANT'],
+        [`INSERT INTO writer_leases (name, owner, token, acquired_at, heartbeat_at, expires_at) VALUES ('l', NULL, 1, 0, 5, 4)`, 'ok'],
+        [`INSERT INTO daemon_settings (key, value, created_at, updated_at) VALUES ('', '1', 0, 0)`, 'INVARIANT'],
+        [`INSERT INTO voice_assignments (id, service_name, voice, assigned_at) VALUES ('v', 's', ${long(201)}, 0)`, 'INVARIANT'],
+        [`INSERT INTO voice_assignments (id, service_name, voice, assigned_at) VALUES ('v', '', '', 0)`, 'INVARIANT'],
+        [`INSERT INTO dead_letter_history (id, job_id, queue, reason, attempts, dead_at) VALUES (50, 1, 'q', 'tired', 0, 0)`, 'INVARIANT'],
+        [`DELETE FROM conversations WHERE id = 'c1'`, 'ok'],
+      ]
+      for (const [statement, expected] of cases) {
+        expect(await outcome(pair.onSqlite(statement)), `SQLite: ${statement}`).toBe(expected)
+        expect(await outcome(pair.onPostgres(statement)), `PostgreSQL: ${statement}`).toBe(expected)
+      }
+      // The delete cascaded alike.
+      const left = await pair.select(
+        'SELECT (SELECT count(*) FROM messages) AS messages, (SELECT count(*) FROM message_recipients) AS recipients, (SELECT count(*) FROM attachments) AS attachments',
+      )
+      expect(left.sqlite).toEqual([{ messages: 0, recipients: 0, attachments: 0 }])
+      expect(left.postgres).toEqual(left.sqlite)
+      // Blobs, through the query builder (byte literals differ between the engines).
+      for (const db of [pair.lite.kysely, pair.pg.kysely] as const) {
+        const blob = (hash: string, content: number[], size: number) =>
+          outcome((db as typeof pair.pg.kysely).insertInto('attachment_blobs').values({ hash, content: new Uint8Array(content), size, created_at: 0 }).execute())
+        expect(await blob('abc', [0], 1)).toBe('INVARIANT')
+        expect(await blob('A'.repeat(64), [0], 1)).toBe('INVARIANT')
+        expect(await blob('g'.repeat(64), [0], 1)).toBe('INVARIANT')
+        expect(await blob('a'.repeat(64), [0, 1], 1)).toBe('INVARIANT')
+        expect(await blob('a'.repeat(64), [0, 1], 2)).toBe('ok')
+      }
+    })
+
     it('JSON CHECKs: cleo_json_valid refuses "{" and accepts "{}"; cleo_json_valid/cleo_json_type agree with json_valid/json_type', async () => {
       const pair = await openPair()
       const setting = (value: string) => `INSERT INTO daemon_settings (key, value, created_at, updated_at) VALUES ('k${value.length}', '${value}', 0, 0)`
