@@ -45,7 +45,8 @@
  *   not have), and PostgreSQL's parser also emits compound tokens (`foo-bar`, e-mail
  *   addresses, paths) besides their parts. Words over 2047 bytes are not indexed,
  *   and a message whose vector would exceed 1 MB cannot be stored.
- * - `unixepoch()` defaults → epoch milliseconds from `clock_timestamp()`.
+ * - The meta row's stamp (`unixepoch('subsec') * 1000` on SQLite) → epoch
+ *   milliseconds from `clock_timestamp()`, truncated like SQLite's CAST.
  *
  * The statements name nothing schema-qualified: they run with `search_path` set to
  * the store's schema ({@link searchStoreSchema}).
@@ -66,7 +67,8 @@ const TEXT = 'text collate "C"'
  * - `cleo_json_valid(text)`: true when the text parses as JSON (RFC 8259, any
  *   top-level value, duplicate keys allowed — as SQLite's `json_valid`); NULL for
  *   NULL. Differs from SQLite on nesting depth only: SQLite refuses documents nested
- *   deeper than 1000 levels, PostgreSQL accepts them up to its stack limit.
+ *   deeper than 1000 levels, PostgreSQL accepts them up to its stack limit (some
+ *   tens of thousands of levels) and refuses deeper ones.
  * - `cleo_json_type(text)`: SQLite's `json_type` names (`object`, `array`, `text`,
  *   `integer`, `real`, `true`, `false`, `null`); NULL for NULL and for malformed
  *   JSON (SQLite raises "malformed JSON" there; in a CHECK both end as `INVARIANT`).
