@@ -58,7 +58,7 @@ export function sqliteOnly(migration: Migration): Migration {
  * The schema `db` qualifies its tables with (a Kysely from `withSchema(schema)`,
  * as the PostgreSQL migrator passes), or `undefined` for an unscoped Kysely.
  */
-export function scopedSchemaOf(db: Kysely<any>): string | undefined {
+function scopedSchemaOf(db: Kysely<any>): string | undefined {
   const query = db.selectFrom('cleo_probe').selectAll().compile().query as SelectQueryNode
   const from = query.from?.froms[0]
   return from !== undefined && TableNode.is(from) ? from.table.schema?.name : undefined
