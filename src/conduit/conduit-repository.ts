@@ -27,7 +27,7 @@ import { z } from 'zod'
 import type { Clock } from '../sqlite/clock.js'
 import type { ReferenceGuard } from '../sqlite/reference-guard.js'
 import type { StoreEngine } from '../sqlite/store-engine.js'
-import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-database.js'
+import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-options.js'
 import { openPostgresDatabase } from '../postgres/postgres-database.js'
 import { PostgresStoreEngine, serverDatabase } from '../postgres/postgres-engine.js'
 

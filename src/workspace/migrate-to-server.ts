@@ -18,9 +18,8 @@
  */
 import { createHash } from 'node:crypto'
 
-import { CompiledQuery } from 'kysely'
-
 import { ConduitRepository } from '../conduit/conduit-repository.js'
+import { rawQuery } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import type { Executor, Step, StoreEngine } from '../sqlite/store-engine.js'
@@ -41,7 +40,6 @@ export interface MigrateToServerReport {
 /** Tables never copied: SQLite's own, FTS5's (PostgreSQL searches a generated column), the migrator's. */
 const SKIPPED = /^(sqlite_|kysely_|.*_fts($|_))/
 
-const raw = <R>(text: string, parameters: readonly unknown[] = []) => CompiledQuery.raw(text, [...parameters]) as CompiledQuery<R>
 
 /** One local table: its columns, key (primary key, else every column), parents, and rows. */
 interface LocalTable {
@@ -56,13 +54,13 @@ interface LocalTable {
 
 /** Every table of the local store with its rows, parents before children (one snapshot). */
 function* readLocal(x: Executor<unknown>): Step<LocalTable[]> {
-  const names = (yield* x.all<{ name: string }>(raw("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
+  const names = (yield* x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
     .map((row) => row.name)
     .filter((name) => !SKIPPED.test(name))
   const tables = new Map<string, LocalTable>()
   for (const table of names) {
-    const info = yield* x.all<{ name: string; pk: number }>(raw(`SELECT name, pk FROM pragma_table_info('${table}')`))
-    const parents = yield* x.all<{ table: string }>(raw(`SELECT "table" FROM pragma_foreign_key_list('${table}')`))
+    const info = yield* x.all(rawQuery<{ name: string; pk: number }>(`SELECT name, pk FROM pragma_table_info('${table}')`))
+    const parents = yield* x.all(rawQuery<{ table: string }>(`SELECT "table" FROM pragma_foreign_key_list('${table}')`))
     const key = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name)
     const columns = info.map((c) => c.name)
     const orderBy = (key.length > 0 ? key : columns).map((c) => `"${c}"`).join(', ')
@@ -72,7 +70,7 @@ function* readLocal(x: Executor<unknown>): Step<LocalTable[]> {
       key: key.length > 0 ? key : columns,
       parents: parents.map((p) => p.table).filter((parent) => parent !== table),
       meta: table.endsWith('schema_meta'),
-      rows: yield* x.all<Record<string, unknown>>(raw(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)),
+      rows: yield* x.all<Record<string, unknown>>(rawQuery(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)),
     })
   }
   const ordered: LocalTable[] = []
@@ -116,7 +114,7 @@ function* insertRows(x: Executor<unknown>, table: LocalTable, columns: readonly 
     const tuples = table.rows
       .slice(start, start + perStatement)
       .map((row) => `(${columns.map((c) => `$${values.push(row[c])}`).join(', ')})`)
-    yield* x.run(raw(`INSERT INTO "${table.table}" (${quoted(columns)}) VALUES ${tuples.join(', ')}${upsert}`, values))
+    yield* x.run(rawQuery(`INSERT INTO "${table.table}" (${quoted(columns)}) VALUES ${tuples.join(', ')}${upsert}`, values))
   }
 }
 
@@ -131,8 +129,7 @@ async function copyStore(
     const plans: Array<{ table: LocalTable; columns: string[] }> = []
     for (const table of tables) {
       const onServer = new Set(
-        (yield* x.all<{ column_name: string }>(
-          raw(
+        (yield* x.all(rawQuery<{ column_name: string }>(
             `SELECT column_name FROM information_schema.columns
              WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'`,
             [table.table],
@@ -146,7 +143,7 @@ async function copyStore(
     }
     for (const { table } of plans) {
       if (table.meta) continue
-      if ((yield* x.get(raw(`SELECT 1 AS one FROM "${table.table}" LIMIT 1`))) !== undefined) {
+      if ((yield* x.get(rawQuery(`SELECT 1 AS one FROM "${table.table}" LIMIT 1`))) !== undefined) {
         throw new CleoStoreError('CONFLICT', `the server schema is not empty: ${table.table} has rows; migrateToServer copies into an empty project only`, {
           ...context,
           details: { reason: 'target-not-empty', table: table.table },
@@ -155,19 +152,18 @@ async function copyStore(
     }
     // The rows already hold what the maintenance triggers compute (counters, history):
     // they are off for the copy, on again before the commit. Foreign keys stay checked.
-    for (const { table } of plans) yield* x.run(raw(`ALTER TABLE "${table.table}" DISABLE TRIGGER USER`))
+    for (const { table } of plans) yield* x.run(rawQuery(`ALTER TABLE "${table.table}" DISABLE TRIGGER USER`))
     for (const { table, columns } of plans) yield* insertRows(x, table, columns)
-    for (const { table } of plans) yield* x.run(raw(`ALTER TABLE "${table.table}" ENABLE TRIGGER USER`))
-    const identities = yield* x.all<{ table_name: string; column_name: string }>(
-      raw(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND is_identity = 'YES'`),
+    for (const { table } of plans) yield* x.run(rawQuery(`ALTER TABLE "${table.table}" ENABLE TRIGGER USER`))
+    const identities = yield* x.all(rawQuery<{ table_name: string; column_name: string }>(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND is_identity = 'YES'`),
     )
     for (const { table_name: table, column_name: column } of identities) {
-      yield* x.all(raw(`SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max("${column}"), 0) + 1, false) FROM "${table}"`, [`"${table}"`, column]))
+      yield* x.all(rawQuery(`SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max("${column}"), 0) + 1, false) FROM "${table}"`, [`"${table}"`, column]))
     }
     const report: Array<{ table: string; rows: number; checksum: string }> = []
     for (const { table, columns } of plans) {
       const expected = digest(table.rows, columns)
-      const copied = yield* x.all<Record<string, unknown>>(raw(`SELECT ${quoted(columns)} FROM "${table.table}" ORDER BY ${quoted(table.key)}`))
+      const copied = yield* x.all<Record<string, unknown>>(rawQuery(`SELECT ${quoted(columns)} FROM "${table.table}" ORDER BY ${quoted(table.key)}`))
       const actual = digest(copied, columns)
       // The meta table keeps the server's own keys besides the copied ones: compare the copied keys only.
       const comparable = table.meta ? digest(copied.filter((row) => table.rows.some((r) => r[table.key[0]!] === row[table.key[0]!])), columns) : actual

@@ -44,6 +44,24 @@ const ALLOWED: Record<string, Array<{ fragment: string; why: string }>> = {
   'src/workspace/cleo-import.ts': [
     { fragment: 'rawQuery<{ n: number }>(`SELECT count(*) AS n FROM "${table}"`)', why: "cleo-store's own table names (from sqlite_schema or the importer's constant lists)" },
   ],
+  'src/sqlite/query-template.ts': [
+    { fragment: 'cast(${value} as ${sql.raw(postgresType)})', why: "postgresType is typed 'text' | 'bigint' | 'integer' (literals in the code)" },
+  ],
+  'src/postgres/postgres-engine.ts': [
+    { fragment: 'client.query(`LISTEN "${this.#channel}"`', why: 'the schema name, validated /^[a-z_][a-z0-9_]{0,62}$/ when the store opened' },
+    { fragment: 'client.query(`UNLISTEN "${this.#channel}"`', why: 'the schema name, validated when the store opened' },
+  ],
+  'src/workspace/migrate-to-server.ts': [
+    { fragment: "pragma_table_info('${table}')", why: "table names read from the store's own sqlite_schema (cleo-store's tables)" },
+    { fragment: "pragma_foreign_key_list('${table}')", why: "table names read from the store's own sqlite_schema" },
+    { fragment: 'rawQuery(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)', why: "the store's own table and column names (sqlite_schema, table_info)" },
+    { fragment: 'rawQuery(`INSERT INTO "${table.table}" (${quoted(columns)}) VALUES ${tuples.join', why: 'own table/column names; every value is a bound $n parameter' },
+    { fragment: 'rawQuery(`SELECT 1 AS one FROM "${table.table}" LIMIT 1`)', why: "the store's own table names" },
+    { fragment: 'rawQuery(`ALTER TABLE "${table.table}" DISABLE TRIGGER USER`)', why: "the store's own table names" },
+    { fragment: 'rawQuery(`ALTER TABLE "${table.table}" ENABLE TRIGGER USER`)', why: "the store's own table names" },
+    { fragment: 'coalesce(max("${column}"), 0) + 1, false) FROM "${table}"`', why: "identity columns listed by the server's information_schema for the store's schema" },
+    { fragment: 'rawQuery(`SELECT ${quoted(columns)} FROM "${table.table}" ORDER BY ${quoted(table.key)}`)', why: "the store's own table and column names" },
+  ],
   'src/sqlite/migrate.ts': [
     { fragment: 'rawQuery<{ name: string }>(`SELECT name FROM ${MIGRATION_TABLE}', why: 'constant table name' },
     { fragment: 'rawQuery<{ name: string; checksum: string }>(`SELECT name, checksum FROM ${CHECKSUM_TABLE}', why: 'constant table name' },
@@ -54,6 +72,7 @@ const DYNAMIC = [
   /\b(?:exec|prepare|rawQuery(?:<.+?>)?)\(\s*`[^`]*\$\{/, // runtime SQL text
   /\bsql\.(?:raw|lit)\(/, // Kysely escape hatches
   /\bCompiledQuery\.raw\(\s*`[^`]*\$\{/,
+  /\bclient\.query\(\s*`[^`]*\$\{/, // node-postgres, the PostgreSQL engine
 ]
 
 function sourceFiles(dir: string): string[] {
