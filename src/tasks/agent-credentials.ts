@@ -197,8 +197,7 @@ export class AgentCredentials {
   /** Records a use now; `NOT_FOUND` when the agent has no cached credential. */
   async markUsed(agentId: string): Promise<void> {
     const slug = validate(Slug, agentId, 'tasks.credentials.markUsed', this.#context)
-    const now = this.#clock()
-    const { changes } = await this.#engine.write((x) => x.run(MARK_USED, { agent_id: slug, now }))
+    const { changes } = await this.#engine.write((x) => x.run(MARK_USED, { agent_id: slug, now: this.#clock() }))
     if (changes === 0) {
       throw new CleoStoreError('NOT_FOUND', `no cached credential for agent ${JSON.stringify(slug)}`, {
         ...this.#context,

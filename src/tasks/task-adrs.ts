@@ -379,7 +379,9 @@ export class TaskAdrs {
     let q = ctx.engine.kysely.selectFrom('architecture_decisions as a').selectAll('a')
     if (f.status) q = q.where('a.status', '=', f.status)
     if (f.taskId) q = q.where('a.id', 'in', (eb) => eb.selectFrom('adr_task_links').select('adr_id').where('task_id', '=', f.taskId!))
-    const rows = await ctx.engine.read((x) => x.all(q.orderBy(sql`CAST(substr(a.id, 5) AS INTEGER)`).limit(f.limit ?? 100)),)
+    const rows = await ctx.engine.read((x) =>
+      x.all(q.orderBy(sql`CAST(substr(a.id, 5) AS INTEGER)`).limit(f.limit ?? 100)),
+    )
     return rows.map((row) => this.#toAdr(row))
   }
 

@@ -1,5 +1,5 @@
 /**
- * What every aggregate of tasks.db shares: the database, the clock, id generation,
+ * What every aggregate of tasks.db shares: the store engine, the clock, id generation,
  * validation, errors, and the audit writer that records a mutation inside the
  * mutation's own transaction. Internal to the store.
  *
@@ -8,7 +8,6 @@
 import type { z } from 'zod'
 
 import type { Clock } from '../sqlite/clock.js'
-import type { SqliteDatabase } from '../sqlite/database.js'
 import type { CleoStoreErrorCode, CleoStoreErrorDetailsOf, ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
@@ -97,17 +96,14 @@ const jsonOrNull = (value: unknown): string | null => (value === undefined ? nul
 export class TasksContext {
   /** Where the rows live: every statement of the aggregates goes through it. */
   readonly engine: StoreEngine<TasksDatabase>
-  /** @deprecated Being replaced by {@link engine} (issue 20). */
-  readonly db: SqliteDatabase<TasksDatabase>
   readonly clock: Clock
   /** A UUIDv7 generator on the injected clock. */
   readonly newId: () => string
   #settings: TasksSettings = DEFAULT_TASKS_SETTINGS
   #configured = false
 
-  constructor(engine: StoreEngine<TasksDatabase>, db: SqliteDatabase<TasksDatabase>, clock: Clock) {
+  constructor(engine: StoreEngine<TasksDatabase>, clock: Clock) {
     this.engine = engine
-    this.db = db
     this.clock = clock
     this.newId = uuidv7Generator(clock)
   }

@@ -120,7 +120,7 @@ export class TasksRepository extends StoreRepository<'tasks'> {
   // Each aggregate is a class in its own file whose constructor takes the shared
   // TasksContext (engine, clock, ids, validation, the audit writer). Adding one
   // is two lines: its import and its property below.
-  readonly #ctx = new TasksContext(new SqliteStoreEngine(this.db), this.db, this.clock)
+  readonly #ctx = new TasksContext(new SqliteStoreEngine(this.db), this.clock)
   readonly #items = new TaskItems(this.#ctx)
   /** Dependencies between tasks, cycle-checked; ready work, `next`, blockers. */
   readonly dependencies = new TaskDependencies(this.#ctx)
