@@ -13,12 +13,12 @@
 
 import type { Clock } from '../sqlite/clock.js'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
-import type { SqliteDatabase } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import type { ReferenceGuard } from '../sqlite/reference-guard.js'
+import type { StoreEngine } from '../sqlite/store-engine.js'
 import { guardReferences } from '../sqlite/reference-guard.js'
 import { validate } from '../sqlite/validate.js'
 import { Slug, PutAgentCredentialInput as PutAgentCredentialSchema } from './agent-credentials.schemas.js'
@@ -136,16 +136,16 @@ const REMOVE = template<AgentCredentialsDatabase, { agent_id: string }>()((db, p
  * ```
  */
 export class AgentCredentials {
-  readonly #db: SqliteDatabase<AgentCredentialsDatabase>
+  readonly #engine: StoreEngine<AgentCredentialsDatabase>
   readonly #clock: Clock
   readonly #context: ErrorContext
   readonly #guard: ReferenceGuard | undefined
 
   /** @internal Created by `TasksRepository`. */
-  constructor(db: SqliteDatabase<any>, clock: Clock, guard?: ReferenceGuard) {
-    this.#db = db as SqliteDatabase<AgentCredentialsDatabase>
+  constructor(engine: StoreEngine<any>, clock: Clock, guard?: ReferenceGuard) {
+    this.#engine = engine as StoreEngine<AgentCredentialsDatabase>
     this.#clock = clock
-    this.#context = db.context
+    this.#context = engine.context
     this.#guard = guard
   }
 
@@ -169,35 +169,35 @@ export class AgentCredentials {
       created_at: now,
       updated_at: now,
     }
-    const row = await this.#db.write(() => this.#db.get(UPSERT, params)!)
+    const row = (await this.#engine.write((x) => x.get(UPSERT, params)))!
     return this.#map(row)
   }
 
   /** The cached credential of an agent, or null. */
   async get(agentId: string): Promise<AgentCredentialRecord | null> {
     const slug = validate(Slug, agentId, 'tasks.credentials.get', this.#context)
-    const row = await this.#db.read(() => this.#db.get(GET, { agent_id: slug }))
+    const row = await this.#engine.read((x) => x.get(GET, { agent_id: slug }))
     return row ? this.#map(row) : null
   }
 
   /** Every cached credential (or only active / inactive ones), by agent id. */
   async list(options: { active?: boolean } = {}): Promise<AgentCredentialRecord[]> {
-    const rows = await this.#db.read(() =>
-      options.active === undefined ? this.#db.all(LIST) : this.#db.all(LIST_ACTIVE, { is_active: options.active ? 1 : 0 }),
+    const rows = await this.#engine.read((x) =>
+      options.active === undefined ? x.all(LIST) : x.all(LIST_ACTIVE, { is_active: options.active ? 1 : 0 }),
     )
     return rows.map((row) => this.#map(row))
   }
 
   /** The active credential used most recently, or null. */
   async getActive(): Promise<AgentCredentialRecord | null> {
-    const row = await this.#db.read(() => this.#db.get(MOST_RECENT))
+    const row = await this.#engine.read((x) => x.get(MOST_RECENT))
     return row ? this.#map(row) : null
   }
 
   /** Records a use now; `NOT_FOUND` when the agent has no cached credential. */
   async markUsed(agentId: string): Promise<void> {
     const slug = validate(Slug, agentId, 'tasks.credentials.markUsed', this.#context)
-    const { changes } = await this.#db.write(() => this.#db.run(MARK_USED, { agent_id: slug, now: this.#clock() }))
+    const { changes } = await this.#engine.write((x) => x.run(MARK_USED, { agent_id: slug, now: this.#clock() }))
     if (changes === 0) {
       throw new CleoStoreError('NOT_FOUND', `no cached credential for agent ${JSON.stringify(slug)}`, {
         ...this.#context,
@@ -209,7 +209,7 @@ export class AgentCredentials {
   /** Drops the cached credential of an agent; false when there was none. */
   async remove(agentId: string): Promise<boolean> {
     const slug = validate(Slug, agentId, 'tasks.credentials.remove', this.#context)
-    const { changes } = await this.#db.write(() => this.#db.run(REMOVE, { agent_id: slug }))
+    const { changes } = await this.#engine.write((x) => x.run(REMOVE, { agent_id: slug }))
     return changes > 0
   }
 

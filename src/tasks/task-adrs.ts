@@ -10,8 +10,9 @@ import { sql } from 'kysely'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
-import type { Actor, TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type { AdrGate, AdrGateStatus, AdrLinkType, AdrRelationType, AdrStatus } from './tasks.enums.js'
 import type {
   AdrListFilter,
@@ -255,41 +256,44 @@ export class TaskAdrs {
     const data = ctx.parse(CreateAdrSchema, input, 'tasks.adrs.create')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.adrs.create')
     const who = ctx.actor(options, 'tasks.adrs.create')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const id = data.id ?? `ADR-${String(ctx.db.get(NEXT_NUMBER)!.n).padStart(3, '0')}`
-      if (ctx.db.get(GET, { id }) !== undefined) throw ctx.error('CONFLICT', `ADR ${id} already exists`, { id })
-      const status = data.status ?? 'proposed'
-      ctx.db.run(INSERT, {
-        id,
-        title: data.title,
-        status,
-        supersedes_id: null,
-        superseded_by_id: null,
-        amends_id: null,
-        consensus_manifest_id: data.consensusManifestId ?? null,
-        content: data.content ?? '',
-        summary: data.summary ?? null,
-        keywords_json: JSON.stringify(data.keywords ?? []),
-        topics_json: JSON.stringify(data.topics ?? []),
-        gate: data.gate ?? null,
-        gate_status: data.gateStatus ?? null,
-        file_path: data.filePath ?? null,
-        decided_on: data.decidedOn ?? null,
-        accepted_at: status === 'accepted' ? now : null,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-      })
-      if (data.supersedes !== undefined) this.#relate(who, id, data.supersedes, 'supersedes', now)
-      if (data.amends !== undefined) this.#relate(who, id, data.amends, 'amends', now)
-      for (const other of data.related ?? []) this.#relate(who, id, other, 'related', now)
-      for (const task of data.tasks ?? []) this.#link(who, id, task, 'related', now)
-      const created = ctx.db.get(GET, { id })!
-      ctx.audit(who, { action: 'adr.create', entityType: 'adr', entityId: id, after: this.#toAdr(created) }, now)
-      return created
-    })
+    const row = await ctx.engine.write((x) => this.#create(x, data, who))
     return this.#toAdr(row)
+  }
+
+  *#create(x: TasksExecutor, data: z.output<typeof CreateAdrSchema>, who: Actor): Step<AdrRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const id = data.id ?? `ADR-${String((yield* x.get(NEXT_NUMBER))!.n).padStart(3, '0')}`
+    if ((yield* x.get(GET, { id })) !== undefined) throw ctx.error('CONFLICT', `ADR ${id} already exists`, { id })
+    const status = data.status ?? 'proposed'
+    yield* x.run(INSERT, {
+      id,
+      title: data.title,
+      status,
+      supersedes_id: null,
+      superseded_by_id: null,
+      amends_id: null,
+      consensus_manifest_id: data.consensusManifestId ?? null,
+      content: data.content ?? '',
+      summary: data.summary ?? null,
+      keywords_json: JSON.stringify(data.keywords ?? []),
+      topics_json: JSON.stringify(data.topics ?? []),
+      gate: data.gate ?? null,
+      gate_status: data.gateStatus ?? null,
+      file_path: data.filePath ?? null,
+      decided_on: data.decidedOn ?? null,
+      accepted_at: status === 'accepted' ? now : null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    })
+    if (data.supersedes !== undefined) yield* this.#relate(x, who, id, data.supersedes, 'supersedes', now)
+    if (data.amends !== undefined) yield* this.#relate(x, who, id, data.amends, 'amends', now)
+    for (const other of data.related ?? []) yield* this.#relate(x, who, id, other, 'related', now)
+    for (const task of data.tasks ?? []) yield* this.#link(x, who, id, task, 'related', now)
+    const created = (yield* x.get(GET, { id }))!
+    yield* ctx.audit(x, who, { action: 'adr.create', entityType: 'adr', entityId: id, after: this.#toAdr(created) }, now)
+    return created
   }
 
   /**
@@ -307,39 +311,42 @@ export class TaskAdrs {
     const data = ctx.parse(UpdateAdrSchema, patch, 'tasks.adrs.update')
     const opts = ctx.parse(UpdateAdrOptionsSchema, options, 'tasks.adrs.update')
     const who = ctx.actor(options, 'tasks.adrs.update')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const current = this.#require(adrId)
-      if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
-        throw ctx.error('CONFLICT', `ADR ${adrId} is at version ${current.version}, not ${opts.expectedVersion}`, {
-          expectedVersion: opts.expectedVersion,
-          actualVersion: current.version,
-        })
-      }
-      if (data.status !== undefined && current.status === 'superseded') {
-        throw ctx.error('INVARIANT', `ADR ${adrId} is superseded by ${current.superseded_by_id}; remove that relation to change its status`, {
-          id: adrId,
-        })
-      }
-      const next: AdrRow = { ...current, updated_at: now }
-      if (data.title !== undefined) next.title = data.title
-      if (data.status !== undefined) next.status = data.status
-      if (data.content !== undefined) next.content = data.content
-      if (data.summary !== undefined) next.summary = data.summary
-      if (data.keywords !== undefined) next.keywords_json = JSON.stringify(data.keywords)
-      if (data.topics !== undefined) next.topics_json = JSON.stringify(data.topics)
-      if (data.gate !== undefined) next.gate = data.gate
-      if (data.gateStatus !== undefined) next.gate_status = data.gateStatus
-      if (data.filePath !== undefined) next.file_path = data.filePath
-      if (data.decidedOn !== undefined) next.decided_on = data.decidedOn
-      if (data.consensusManifestId !== undefined) next.consensus_manifest_id = data.consensusManifestId
-      if (next.status === 'accepted' && current.status !== 'accepted') next.accepted_at = now
-      ctx.db.run(WRITE, next)
-      const written = ctx.db.get(GET, { id: adrId })!
-      ctx.audit(who, { action: 'adr.update', entityType: 'adr', entityId: adrId, before: this.#toAdr(current), after: this.#toAdr(written) }, now)
-      return written
-    })
+    const row = await ctx.engine.write((x) => this.#update(x, adrId, data, opts, who))
     return this.#toAdr(row)
+  }
+
+  *#update(x: TasksExecutor, adrId: string, data: z.output<typeof UpdateAdrSchema>, opts: z.output<typeof UpdateAdrOptionsSchema>, who: Actor): Step<AdrRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* this.#require(x, adrId)
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
+      throw ctx.error('CONFLICT', `ADR ${adrId} is at version ${current.version}, not ${opts.expectedVersion}`, {
+        expectedVersion: opts.expectedVersion,
+        actualVersion: current.version,
+      })
+    }
+    if (data.status !== undefined && current.status === 'superseded') {
+      throw ctx.error('INVARIANT', `ADR ${adrId} is superseded by ${current.superseded_by_id}; remove that relation to change its status`, {
+        id: adrId,
+      })
+    }
+    const next: AdrRow = { ...current, updated_at: now }
+    if (data.title !== undefined) next.title = data.title
+    if (data.status !== undefined) next.status = data.status
+    if (data.content !== undefined) next.content = data.content
+    if (data.summary !== undefined) next.summary = data.summary
+    if (data.keywords !== undefined) next.keywords_json = JSON.stringify(data.keywords)
+    if (data.topics !== undefined) next.topics_json = JSON.stringify(data.topics)
+    if (data.gate !== undefined) next.gate = data.gate
+    if (data.gateStatus !== undefined) next.gate_status = data.gateStatus
+    if (data.filePath !== undefined) next.file_path = data.filePath
+    if (data.decidedOn !== undefined) next.decided_on = data.decidedOn
+    if (data.consensusManifestId !== undefined) next.consensus_manifest_id = data.consensusManifestId
+    if (next.status === 'accepted' && current.status !== 'accepted') next.accepted_at = now
+    yield* x.run(WRITE, next)
+    const written = (yield* x.get(GET, { id: adrId }))!
+    yield* ctx.audit(x, who, { action: 'adr.update', entityType: 'adr', entityId: adrId, before: this.#toAdr(current), after: this.#toAdr(written) }, now)
+    return written
   }
 
   /**
@@ -353,7 +360,7 @@ export class TaskAdrs {
   async get(id: string): Promise<ArchitectureDecision> {
     const ctx = this.#ctx
     const adrId = ctx.parse(AdrIdSchema, id, 'tasks.adrs.get')
-    const row = await ctx.db.read(() => ctx.db.get(GET, { id: adrId }))
+    const row = await ctx.engine.read((x) => x.get(GET, { id: adrId }))
     if (row === undefined) throw ctx.notFound('ADR', adrId)
     return this.#toAdr(row)
   }
@@ -369,11 +376,11 @@ export class TaskAdrs {
   async list(filter: AdrListFilter = {}): Promise<ArchitectureDecision[]> {
     const ctx = this.#ctx
     const f = ctx.parse(AdrListFilterSchema, filter, 'tasks.adrs.list')
-    let q = ctx.db.kysely.selectFrom('architecture_decisions as a').selectAll('a')
+    let q = ctx.engine.kysely.selectFrom('architecture_decisions as a').selectAll('a')
     if (f.status) q = q.where('a.status', '=', f.status)
     if (f.taskId) q = q.where('a.id', 'in', (eb) => eb.selectFrom('adr_task_links').select('adr_id').where('task_id', '=', f.taskId!))
-    const rows = await ctx.db.read(() =>
-      ctx.db.all(q.orderBy(sql`CAST(substr(a.id, 5) AS INTEGER)`).limit(f.limit ?? 100)),
+    const rows = await ctx.engine.read((x) =>
+      x.all(q.orderBy(sql`CAST(substr(a.id, 5) AS INTEGER)`).limit(f.limit ?? 100)),
     )
     return rows.map((row) => this.#toAdr(row))
   }
@@ -393,7 +400,7 @@ export class TaskAdrs {
     const linkType = ctx.parse(AdrLinkTypeSchema, type, 'tasks.adrs.linkTask')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.adrs.linkTask')
     const who = ctx.actor(options, 'tasks.adrs.linkTask')
-    return ctx.db.write(() => this.#link(who, adr, task, linkType, ctx.now()))
+    return ctx.engine.write((x) => this.#link(x, who, adr, task, linkType, ctx.now()))
   }
 
   /**
@@ -410,10 +417,10 @@ export class TaskAdrs {
     const task = ctx.parse(TaskIdSchema, taskId, 'tasks.adrs.unlinkTask')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.adrs.unlinkTask')
     const who = ctx.actor(options, 'tasks.adrs.unlinkTask')
-    await ctx.db.write(() => {
-      const removed = ctx.db.get(DELETE_LINK, { adr_id: adr, task_id: task })
+    await ctx.engine.write(function* (x) {
+      const removed = yield* x.get(DELETE_LINK, { adr_id: adr, task_id: task })
       if (removed === undefined) throw ctx.notFound('ADR task link', `${adr}->${task}`)
-      ctx.audit(who, { action: 'adr.unlinkTask', entityType: 'adr', entityId: adr, taskId: task, before: toLink(removed) })
+      yield* ctx.audit(x, who, { action: 'adr.unlinkTask', entityType: 'adr', entityId: adr, taskId: task, before: toLink(removed) })
     })
   }
 
@@ -428,7 +435,7 @@ export class TaskAdrs {
   async taskLinks(adrId: string): Promise<AdrTaskLink[]> {
     const ctx = this.#ctx
     const adr = ctx.parse(AdrIdSchema, adrId, 'tasks.adrs.taskLinks')
-    const rows = await ctx.db.read(() => ctx.db.all(LINKS_OF_ADR, { id: adr }))
+    const rows = await ctx.engine.read((x) => x.all(LINKS_OF_ADR, { id: adr }))
     return rows.map(toLink)
   }
 
@@ -449,7 +456,7 @@ export class TaskAdrs {
     const relationType = ctx.parse(AdrRelationTypeSchema, type, 'tasks.adrs.relate')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.adrs.relate')
     const who = ctx.actor(options, 'tasks.adrs.relate')
-    return ctx.db.write(() => this.#relate(who, from, to, relationType, ctx.now()))
+    return ctx.engine.write((x) => this.#relate(x, who, from, to, relationType, ctx.now()))
   }
 
   /**
@@ -469,10 +476,10 @@ export class TaskAdrs {
     const relationType = ctx.parse(AdrRelationTypeSchema, type, 'tasks.adrs.unrelate')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.adrs.unrelate')
     const who = ctx.actor(options, 'tasks.adrs.unrelate')
-    await ctx.db.write(() => {
-      const removed = ctx.db.get(DELETE_RELATION, { from, to, type: relationType })
+    await ctx.engine.write(function* (x) {
+      const removed = yield* x.get(DELETE_RELATION, { from, to, type: relationType })
       if (removed === undefined) throw ctx.notFound('ADR relation', `${from}-${relationType}->${to}`)
-      ctx.audit(who, { action: 'adr.unrelate', entityType: 'adr', entityId: from, before: toRelation(removed) })
+      yield* ctx.audit(x, who, { action: 'adr.unrelate', entityType: 'adr', entityId: from, before: toRelation(removed) })
     })
   }
 
@@ -487,28 +494,28 @@ export class TaskAdrs {
   async relations(adrId: string): Promise<AdrRelation[]> {
     const ctx = this.#ctx
     const adr = ctx.parse(AdrIdSchema, adrId, 'tasks.adrs.relations')
-    const rows = await ctx.db.read(() => ctx.db.all(RELATIONS_OF, { id: adr }))
+    const rows = await ctx.engine.read((x) => x.all(RELATIONS_OF, { id: adr }))
     return rows.map(toRelation)
   }
 
   // ── inside a write transaction ───────────────────────────────────────────────
 
-  #link(who: Actor, adrId: string, taskId: string, type: AdrLinkType, now: number): AdrTaskLink {
+  *#link(x: TasksExecutor, who: Actor, adrId: string, taskId: string, type: AdrLinkType, now: number): Step<AdrTaskLink> {
     const ctx = this.#ctx
-    this.#require(adrId)
-    requireTaskRow(ctx, taskId)
-    const row = ctx.db.get(INSERT_LINK, { adr_id: adrId, task_id: taskId, link_type: type, created_at: now })!
+    yield* this.#require(x, adrId)
+    yield* requireTaskRow(x, ctx, taskId)
+    const row = (yield* x.get(INSERT_LINK, { adr_id: adrId, task_id: taskId, link_type: type, created_at: now }))!
     const link = toLink(row)
-    ctx.audit(who, { action: 'adr.linkTask', entityType: 'adr', entityId: adrId, taskId, after: link }, now)
+    yield* ctx.audit(x, who, { action: 'adr.linkTask', entityType: 'adr', entityId: adrId, taskId, after: link }, now)
     return link
   }
 
-  #relate(who: Actor, from: string, to: string, type: AdrRelationType, now: number): AdrRelation {
+  *#relate(x: TasksExecutor, who: Actor, from: string, to: string, type: AdrRelationType, now: number): Step<AdrRelation> {
     const ctx = this.#ctx
     if (from === to) throw ctx.error('VALIDATION', `an ADR cannot relate to itself (${from})`, { path: ['toAdrId'] })
-    const source = this.#require(from)
-    const target = this.#require(to)
-    const existing = ctx.db.get(GET_RELATION, { from, to, type })
+    const source = yield* this.#require(x, from)
+    const target = yield* this.#require(x, to)
+    const existing = yield* x.get(GET_RELATION, { from, to, type })
     if (existing !== undefined) return toRelation(existing)
     if (type === 'supersedes') {
       if (target.superseded_by_id !== null) {
@@ -517,7 +524,7 @@ export class TaskAdrs {
       if (source.supersedes_id !== null) {
         throw ctx.error('CONFLICT', `${from} already supersedes ${source.supersedes_id}`, { id: from, supersedes: source.supersedes_id })
       }
-      if (ctx.db.get(SUPERSEDES_CHAIN, { start: to, target: from }) !== undefined) {
+      if ((yield* x.get(SUPERSEDES_CHAIN, { start: to, target: from })) !== undefined) {
         throw ctx.error('CYCLE', `${from} superseding ${to} would close a supersession loop (${to} already leads to ${from})`, {
           path: [from, to, from],
         })
@@ -526,14 +533,14 @@ export class TaskAdrs {
     if (type === 'amends' && source.amends_id !== null) {
       throw ctx.error('CONFLICT', `${from} already amends ${source.amends_id}`, { id: from, amends: source.amends_id })
     }
-    const row = ctx.db.get(INSERT_RELATION, { from_adr_id: from, to_adr_id: to, relation_type: type, created_at: now })!
+    const row = (yield* x.get(INSERT_RELATION, { from_adr_id: from, to_adr_id: to, relation_type: type, created_at: now }))!
     const relation = toRelation(row)
-    ctx.audit(who, { action: 'adr.relate', entityType: 'adr', entityId: from, after: relation }, now)
+    yield* ctx.audit(x, who, { action: 'adr.relate', entityType: 'adr', entityId: from, after: relation }, now)
     return relation
   }
 
-  #require(id: string): AdrRow {
-    const row = this.#ctx.db.get(GET, { id })
+  *#require(x: TasksExecutor, id: string): Step<AdrRow> {
+    const row = yield* x.get(GET, { id })
     if (row === undefined) throw this.#ctx.notFound('ADR', id)
     return row
   }

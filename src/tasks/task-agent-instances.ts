@@ -10,8 +10,9 @@ import { z } from 'zod'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
-import type { Actor, TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type { AgentInstanceStatus, AgentInstanceType } from './tasks.enums.js'
 import type {
   AgentHeartbeatInput,
@@ -132,35 +133,38 @@ export class TaskAgentInstances {
     const data = ctx.parse(RegisterAgentInstanceSchema, input, 'tasks.agentInstances.register')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.agentInstances.register')
     const who = ctx.actor(options, 'tasks.agentInstances.register')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const id = data.id ?? ctx.newId()
-      if (ctx.db.get(GET, { id }) !== undefined) throw ctx.error('CONFLICT', `agent instance ${id} already exists`, { id })
-      if (data.sessionId !== undefined && ctx.db.get(SESSION, { id: data.sessionId }) === undefined) throw ctx.notFound('session', data.sessionId)
-      if (data.taskId !== undefined) requireTaskRow(ctx, data.taskId)
-      if (data.parentAgentId !== undefined && ctx.db.get(GET, { id: data.parentAgentId }) === undefined) {
-        throw ctx.notFound('agent instance', data.parentAgentId)
-      }
-      const created: AgentRow = {
-        id,
-        agent_type: data.agentType,
-        status: 'starting',
-        session_id: data.sessionId ?? null,
-        task_id: data.taskId ?? null,
-        parent_agent_id: data.parentAgentId ?? null,
-        started_at: now,
-        last_heartbeat: now,
-        stopped_at: null,
-        error_count: 0,
-        total_tasks_completed: 0,
-        capacity: data.capacity,
-        metadata_json: JSON.stringify(data.metadata),
-      }
-      ctx.db.run(INSERT, created)
-      ctx.audit(who, { action: 'agent.register', entityType: 'agent_instance', entityId: id, after: this.#toAgent(created) }, now)
-      return created
-    })
+    const row = await ctx.engine.write((x) => this.#register(x, data, who))
     return this.#toAgent(row)
+  }
+
+  *#register(x: TasksExecutor, data: z.output<typeof RegisterAgentInstanceSchema>, who: Actor): Step<AgentRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const id = data.id ?? ctx.newId()
+    if ((yield* x.get(GET, { id })) !== undefined) throw ctx.error('CONFLICT', `agent instance ${id} already exists`, { id })
+    if (data.sessionId !== undefined && (yield* x.get(SESSION, { id: data.sessionId })) === undefined) throw ctx.notFound('session', data.sessionId)
+    if (data.taskId !== undefined) yield* requireTaskRow(x, ctx, data.taskId)
+    if (data.parentAgentId !== undefined && (yield* x.get(GET, { id: data.parentAgentId })) === undefined) {
+      throw ctx.notFound('agent instance', data.parentAgentId)
+    }
+    const created: AgentRow = {
+      id,
+      agent_type: data.agentType,
+      status: 'starting',
+      session_id: data.sessionId ?? null,
+      task_id: data.taskId ?? null,
+      parent_agent_id: data.parentAgentId ?? null,
+      started_at: now,
+      last_heartbeat: now,
+      stopped_at: null,
+      error_count: 0,
+      total_tasks_completed: 0,
+      capacity: data.capacity,
+      metadata_json: JSON.stringify(data.metadata),
+    }
+    yield* x.run(INSERT, created)
+    yield* ctx.audit(x, who, { action: 'agent.register', entityType: 'agent_instance', entityId: id, after: this.#toAgent(created) }, now)
+    return created
   }
 
   /**
@@ -176,23 +180,26 @@ export class TaskAgentInstances {
     const ctx = this.#ctx
     const agentId = ctx.parse(TasksNameSchema, id, 'tasks.agentInstances.heartbeat')
     const data = ctx.parse(AgentHeartbeatSchema, input, 'tasks.agentInstances.heartbeat')
-    const row = await ctx.db.write(() => {
-      const current = this.#require(agentId)
-      if (isFinal(current.status)) throw ctx.error('INVARIANT', `agent instance ${agentId} is ${current.status}; register it again`, { id: agentId })
-      if (data.taskId) requireTaskRow(ctx, data.taskId)
-      const next: AgentRow = {
-        ...current,
-        last_heartbeat: ctx.now(),
-        status: data.status ?? (current.status === 'starting' ? 'active' : current.status),
-      }
-      if (data.taskId !== undefined) next.task_id = data.taskId
-      if (data.capacity !== undefined) next.capacity = data.capacity
-      if (data.tasksCompleted) next.total_tasks_completed += data.tasksCompleted
-      if (data.metadata !== undefined) next.metadata_json = JSON.stringify({ ...this.#metadata(current), ...data.metadata })
-      ctx.db.run(WRITE, next)
-      return next
-    })
+    const row = await ctx.engine.write((x) => this.#heartbeat(x, agentId, data))
     return this.#toAgent(row)
+  }
+
+  *#heartbeat(x: TasksExecutor, agentId: string, data: z.output<typeof AgentHeartbeatSchema>): Step<AgentRow> {
+    const ctx = this.#ctx
+    const current = yield* this.#require(x, agentId)
+    if (isFinal(current.status)) throw ctx.error('INVARIANT', `agent instance ${agentId} is ${current.status}; register it again`, { id: agentId })
+    if (data.taskId) yield* requireTaskRow(x, ctx, data.taskId)
+    const next: AgentRow = {
+      ...current,
+      last_heartbeat: ctx.now(),
+      status: data.status ?? (current.status === 'starting' ? 'active' : current.status),
+    }
+    if (data.taskId !== undefined) next.task_id = data.taskId
+    if (data.capacity !== undefined) next.capacity = data.capacity
+    if (data.tasksCompleted) next.total_tasks_completed += data.tasksCompleted
+    if (data.metadata !== undefined) next.metadata_json = JSON.stringify({ ...this.#metadata(current), ...data.metadata })
+    yield* x.run(WRITE, next)
+    return next
   }
 
   /**
@@ -238,15 +245,20 @@ export class TaskAgentInstances {
     const { silentMs } = ctx.parse(MarkCrashedSchema, input, 'tasks.agentInstances.markCrashed')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.agentInstances.markCrashed')
     const who = ctx.actor(options, 'tasks.agentInstances.markCrashed')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      return ctx.db.all(SILENT, { before: now - silentMs }).map((current) => {
-        const next: AgentRow = { ...current, status: 'crashed', stopped_at: now }
-        ctx.db.run(WRITE, next)
-        ctx.audit(who, { action: 'agent.crashed', entityType: 'agent_instance', entityId: current.id, before: this.#toAgent(current), after: this.#toAgent(next), details: { silentMs } }, now)
-        return current.id
-      })
-    })
+    return ctx.engine.write((x) => this.#markCrashed(x, silentMs, who))
+  }
+
+  *#markCrashed(x: TasksExecutor, silentMs: number, who: Actor): Step<string[]> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const ids: string[] = []
+    for (const current of yield* x.all(SILENT, { before: now - silentMs })) {
+      const next: AgentRow = { ...current, status: 'crashed', stopped_at: now }
+      yield* x.run(WRITE, next)
+      yield* ctx.audit(x, who, { action: 'agent.crashed', entityType: 'agent_instance', entityId: current.id, before: this.#toAgent(current), after: this.#toAgent(next), details: { silentMs } }, now)
+      ids.push(current.id)
+    }
+    return ids
   }
 
   /**
@@ -260,7 +272,7 @@ export class TaskAgentInstances {
   async get(id: string): Promise<AgentInstance> {
     const ctx = this.#ctx
     const agentId = ctx.parse(TasksNameSchema, id, 'tasks.agentInstances.get')
-    return this.#toAgent(await ctx.db.read(() => this.#require(agentId)))
+    return this.#toAgent(await ctx.engine.read((x) => this.#require(x, agentId)))
   }
 
   /**
@@ -274,11 +286,11 @@ export class TaskAgentInstances {
   async list(filter: AgentInstanceFilter = {}): Promise<AgentInstance[]> {
     const ctx = this.#ctx
     const f = ctx.parse(AgentInstanceFilterSchema, filter, 'tasks.agentInstances.list')
-    let q = ctx.db.kysely.selectFrom('agent_instances').selectAll()
+    let q = ctx.engine.kysely.selectFrom('agent_instances').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
     if (f.agentType) q = q.where('agent_type', '=', f.agentType)
     if (f.sessionId) q = q.where('session_id', '=', f.sessionId)
-    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 100)))
+    const rows = await ctx.engine.read((x) => x.all(q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 100)))
     return rows.map((row) => this.#toAgent(row))
   }
 
@@ -287,25 +299,29 @@ export class TaskAgentInstances {
     const agentId = ctx.parse(TasksNameSchema, id, `tasks.agentInstances.${verb}`)
     ctx.parse(TaskMutationOptionsSchema, options, `tasks.agentInstances.${verb}`)
     const who: Actor = ctx.actor(options, `tasks.agentInstances.${verb}`)
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const current = this.#require(agentId)
-      const next = apply(current, now)
-      if (next === current) return current
-      if (isFinal(current.status)) throw ctx.error('INVARIANT', `agent instance ${agentId} is ${current.status}`, { id: agentId })
-      ctx.db.run(WRITE, next)
-      ctx.audit(
-        who,
-        { action: `agent.${verb}`, entityType: 'agent_instance', entityId: agentId, before: this.#toAgent(current), after: this.#toAgent(next), details },
-        now,
-      )
-      return next
-    })
+    const row = await ctx.engine.write((x) => this.#changeRow(x, agentId, who, apply, verb, details))
     return this.#toAgent(row)
   }
 
-  #require(id: string): AgentRow {
-    const row = this.#ctx.db.get(GET, { id })
+  *#changeRow(x: TasksExecutor, agentId: string, who: Actor, apply: (current: AgentRow, now: number) => AgentRow, verb: string, details: unknown): Step<AgentRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* this.#require(x, agentId)
+    const next = apply(current, now)
+    if (next === current) return current
+    if (isFinal(current.status)) throw ctx.error('INVARIANT', `agent instance ${agentId} is ${current.status}`, { id: agentId })
+    yield* x.run(WRITE, next)
+    yield* ctx.audit(
+      x,
+      who,
+      { action: `agent.${verb}`, entityType: 'agent_instance', entityId: agentId, before: this.#toAgent(current), after: this.#toAgent(next), details },
+      now,
+    )
+    return next
+  }
+
+  *#require(x: TasksExecutor, id: string): Step<AgentRow> {
+    const row = yield* x.get(GET, { id })
     if (row === undefined) throw this.#ctx.notFound('agent instance', id)
     return row
   }

@@ -130,7 +130,7 @@ export class TaskAuditLog {
     const ctx = this.#ctx
     const f = ctx.parse(TaskAuditFilterSchema, filter, 'tasks.audit.list')
     const limit = f.limit ?? 100
-    let q = ctx.db.kysely.selectFrom('audit_log').selectAll()
+    let q = ctx.engine.kysely.selectFrom('audit_log').selectAll()
     if (f.taskId) q = q.where('task_id', '=', f.taskId)
     if (f.sessionId) q = q.where('session_id', '=', f.sessionId)
     if (f.entityType) q = q.where('entity_type', '=', f.entityType)
@@ -146,7 +146,7 @@ export class TaskAuditLog {
     if (f.gateway) q = q.where('gateway', '=', f.gateway)
     if (f.errorCode) q = q.where('error_code', '=', f.errorCode)
     if (f.cursor) q = q.where('id', '<', decodeCursor(ctx, f.cursor, 'n', 'tasks.audit.list')[0] as number)
-    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('id', 'desc').limit(limit + 1)))
+    const rows = await ctx.engine.read((x) => x.all(q.orderBy('id', 'desc').limit(limit + 1)))
     const more = rows.length > limit
     const page = more ? rows.slice(0, limit) : rows
     return { items: page.map((row) => toEntry(row, ctx)), nextCursor: more ? encodeCursor([page[page.length - 1]!.id]) : null }
@@ -189,9 +189,9 @@ export class TaskAuditLog {
     const o = ctx.parse(RecordAuditOperationSchema, input, 'tasks.audit.record')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.audit.record')
     const who = ctx.actor(options, 'tasks.audit.record')
-    const row = await ctx.db.write(() =>
-      ctx.db.get(
-        ctx.db.kysely
+    const row = await ctx.engine.write((x) =>
+      x.get(
+        x.kysely
           .insertInto('audit_log')
           .values({
             timestamp: ctx.now(),
@@ -234,10 +234,10 @@ export class TaskAuditLog {
     const { before } = ctx.parse(PruneAuditSchema, input, 'tasks.audit.prune')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.audit.prune')
     const who = ctx.actor(options, 'tasks.audit.prune')
-    const query = ctx.db.kysely.deleteFrom('audit_log').where('timestamp', '<', before)
-    return ctx.db.write(() => {
-      const { changes } = ctx.db.run(query)
-      ctx.audit(who, { action: 'audit.prune', entityType: 'audit', entityId: 'audit_log', details: { before: toIso(before), deleted: changes } })
+    const query = ctx.engine.kysely.deleteFrom('audit_log').where('timestamp', '<', before)
+    return ctx.engine.write(function* (x) {
+      const { changes } = yield* x.run(query)
+      yield* ctx.audit(x, who, { action: 'audit.prune', entityType: 'audit', entityId: 'audit_log', details: { before: toIso(before), deleted: changes } })
       return changes
     })
   }

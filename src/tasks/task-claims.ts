@@ -7,12 +7,13 @@ import { z } from 'zod'
 
 import { toIso } from '../sqlite/clock.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { READY_UNCLAIMED } from './task-dependencies.js'
 import type { Task } from './task.types.js'
 import type { TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
 import { actorGiven } from './task-claim-guard.js'
-import type { Actor, TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type {
   ClaimTaskInput,
   TaskMutationOptions,
@@ -143,7 +144,11 @@ export class TaskClaims {
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.claims.claim')
     // The claiming agent is the audit actor unless the call names one.
     const who = claimer(ctx.actor(options, 'tasks.claims.claim'), options, data.agent)
-    return ctx.db.write(() => this.#take(who, requireTaskRow(ctx, id), data.agent, data.ttlMs))
+    return ctx.engine.write((x) => this.#claim(x, who, id, data.agent, data.ttlMs))
+  }
+
+  *#claim(x: TasksExecutor, who: Actor, id: string, agent: string, ttlMs: number): Step<TaskClaim> {
+    return yield* this.#take(x, who, yield* requireTaskRow(x, this.#ctx, id), agent, ttlMs)
   }
 
   /**
@@ -165,12 +170,15 @@ export class TaskClaims {
     const data = ctx.parse(ClaimTaskSchema, input, 'tasks.claims.claimNext')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.claims.claimNext')
     const who = claimer(ctx.actor(options, 'tasks.claims.claimNext'), options, data.agent)
-    return ctx.db.write(() => {
-      const row = ctx.db.get(READY_UNCLAIMED, { limit: 1, now: ctx.now(), agent: null })
-      if (row === undefined) return null
-      const claim = this.#take(who, row, data.agent, data.ttlMs)
-      return { task: toTask(requireTaskRow(ctx, row.id), ctx), claim }
-    })
+    return ctx.engine.write((x) => this.#claimNext(x, who, data))
+  }
+
+  *#claimNext(x: TasksExecutor, who: Actor, data: z.output<typeof ClaimTaskSchema>): Step<{ task: Task; claim: TaskClaim } | null> {
+    const ctx = this.#ctx
+    const row = yield* x.get(READY_UNCLAIMED, { limit: 1, now: ctx.now(), agent: null })
+    if (row === undefined) return null
+    const claim = yield* this.#take(x, who, row, data.agent, data.ttlMs)
+    return { task: toTask(yield* requireTaskRow(x, ctx, row.id), ctx), claim }
   }
 
   /**
@@ -187,16 +195,19 @@ export class TaskClaims {
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.claims.renew')
     const fence = ctx.parse(TokenSchema, token, 'tasks.claims.renew')
     const ttl = ctx.parse(TaskLeaseTtlSchema, ttlMs, 'tasks.claims.renew')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const renewed = ctx.db.get(RENEW, { id, token: fence, now, expires: now + ttl })
-      if (renewed === undefined) {
-        requireTaskRow(ctx, id)
-        throw this.#lost(id, fence)
-      }
-      return renewed
-    })
+    const row = await ctx.engine.write((x) => this.#renew(x, id, fence, ttl))
     return toClaim(row)
+  }
+
+  *#renew(x: TasksExecutor, id: string, fence: number, ttl: number): Step<TaskRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const renewed = yield* x.get(RENEW, { id, token: fence, now, expires: now + ttl })
+    if (renewed === undefined) {
+      yield* requireTaskRow(x, ctx, id)
+      throw this.#lost(id, fence)
+    }
+    return renewed
   }
 
   /**
@@ -213,18 +224,22 @@ export class TaskClaims {
     const fence = ctx.parse(TokenSchema, token, 'tasks.claims.release')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.claims.release')
     const who = ctx.actor(options, 'tasks.claims.release')
-    await ctx.db.write(() => {
-      const now = ctx.now()
-      const before = requireTaskRow(ctx, id)
-      const released = ctx.db.get(RELEASE, { id, token: fence, now })
-      if (released === undefined) throw this.#lost(id, fence)
-      ctx.audit(
-        // With the token, the claim's agent releases it unless the call names an actor.
-        before.claimed_by === null ? who : claimer(who, options, before.claimed_by),
-        { action: 'claim.release', entityType: 'claim', entityId: id, taskId: id, before: toClaim(before) },
-        now,
-      )
-    })
+    await ctx.engine.write((x) => this.#release(x, id, fence, who, options))
+  }
+
+  *#release(x: TasksExecutor, id: string, fence: number, who: Actor, options: TaskMutationOptions): Step<void> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const before = yield* requireTaskRow(x, ctx, id)
+    const released = yield* x.get(RELEASE, { id, token: fence, now })
+    if (released === undefined) throw this.#lost(id, fence)
+    yield* ctx.audit(
+      x,
+      // With the token, the claim's agent releases it unless the call names an actor.
+      before.claimed_by === null ? who : claimer(who, options, before.claimed_by),
+      { action: 'claim.release', entityType: 'claim', entityId: id, taskId: id, before: toClaim(before) },
+      now,
+    )
   }
 
   /**
@@ -239,19 +254,19 @@ export class TaskClaims {
     const ctx = this.#ctx
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.claims.verify')
     const fence = ctx.parse(TokenSchema, token, 'tasks.claims.verify')
-    const row = await ctx.db.read(() => requireTaskRow(ctx, id))
+    const row = await ctx.engine.read((x) => requireTaskRow(x, ctx, id))
     if (row.claimed_by === null || row.claim_token !== fence || row.claim_expires_at! <= ctx.now()) throw this.#lost(id, fence)
     return toClaim(row)
   }
 
-  #take(who: Actor, current: TaskRow, agent: string, ttlMs: number): TaskClaim {
+  *#take(x: TasksExecutor, who: Actor, current: TaskRow, agent: string, ttlMs: number): Step<TaskClaim> {
     const ctx = this.#ctx
     const now = ctx.now()
     if (current.archived_at !== null) throw ctx.error('INVARIANT', `task ${current.id} is archived and cannot be claimed`, { id: current.id })
     if (current.status === 'done' || current.status === 'cancelled') {
       throw ctx.error('INVARIANT', `task ${current.id} is ${current.status} and cannot be claimed`, { id: current.id })
     }
-    const taken = ctx.db.get(TAKE, { id: current.id, agent, now, expires: now + ttlMs })
+    const taken = yield* x.get(TAKE, { id: current.id, agent, now, expires: now + ttlMs })
     if (taken === undefined) {
       throw ctx.error(
         'CONFLICT',
@@ -264,7 +279,7 @@ export class TaskClaims {
         ? null
         : { agent: current.claimed_by, token: current.claim_token, expired: current.claim_expires_at! <= now }
     const claim = toClaim(taken)
-    ctx.audit(who, { action: 'claim.acquire', entityType: 'claim', entityId: current.id, taskId: current.id, after: claim, details: { previous } }, now)
+    yield* ctx.audit(x, who, { action: 'claim.acquire', entityType: 'claim', entityId: current.id, taskId: current.id, after: claim, details: { previous } }, now)
     return claim
   }
 

@@ -237,24 +237,25 @@ export class TaskDependencies {
     const to = ctx.parse(TaskIdSchema, dependsOn, 'tasks.dependencies.add')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.dependencies.add')
     const who = ctx.actor(options, 'tasks.dependencies.add')
-    return ctx.db.write(() => {
+    return ctx.engine.write(function* (x) {
       const now = ctx.now()
-      const source = requireTaskRow(ctx, from)
-      const target = requireTaskRow(ctx, to)
+      const source = yield* requireTaskRow(x, ctx, from)
+      const target = yield* requireTaskRow(x, ctx, to)
       for (const row of [source, target]) {
         if (row.archived_at !== null) {
           throw ctx.error('INVARIANT', `task ${row.id} is archived; restore it before linking it`, { id: row.id })
         }
       }
       let createdAt = now
-      if (insertDependency(ctx, from, to, now)) {
-        ctx.audit(
+      if (yield* insertDependency(x, ctx, from, to, now)) {
+        yield* ctx.audit(
+          x,
           who,
           { action: 'dependency.add', entityType: 'dependency', entityId: `${from}->${to}`, taskId: from, after: { taskId: from, dependsOn: to } },
           now,
         )
       } else {
-        createdAt = ctx.db.get(EDGE, { task_id: from, depends_on: to })!.created_at
+        createdAt = (yield* x.get(EDGE, { task_id: from, depends_on: to }))!.created_at
       }
       const satisfied = target.status === 'done' || target.status === 'cancelled'
       return { taskId: from, dependsOn: to, satisfied, createdAt: toIso(createdAt) }
@@ -275,10 +276,10 @@ export class TaskDependencies {
     const to = ctx.parse(TaskIdSchema, dependsOn, 'tasks.dependencies.remove')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.dependencies.remove')
     const who = ctx.actor(options, 'tasks.dependencies.remove')
-    await ctx.db.write(() => {
-      const removed = ctx.db.get(DELETE_DEPENDENCY, { task_id: from, depends_on: to })
+    await ctx.engine.write(function* (x) {
+      const removed = yield* x.get(DELETE_DEPENDENCY, { task_id: from, depends_on: to })
       if (removed === undefined) throw ctx.notFound('dependency', `${from}->${to}`)
-      ctx.audit(who, {
+      yield* ctx.audit(x, who, {
         action: 'dependency.remove',
         entityType: 'dependency',
         entityId: `${from}->${to}`,
@@ -299,9 +300,9 @@ export class TaskDependencies {
   async list(taskId: string): Promise<TaskDependency[]> {
     const ctx = this.#ctx
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.list')
-    const rows = await ctx.db.snapshot(() => {
-      requireTaskRow(ctx, id)
-      return ctx.db.all(DEPENDENCIES_OF, { id })
+    const rows = await ctx.engine.snapshot(function* (x) {
+      yield* requireTaskRow(x, ctx, id)
+      return yield* x.all(DEPENDENCIES_OF, { id })
     })
     return rows.map(toDependency)
   }
@@ -317,9 +318,9 @@ export class TaskDependencies {
   async dependents(taskId: string): Promise<TaskDependency[]> {
     const ctx = this.#ctx
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.dependents')
-    const rows = await ctx.db.snapshot(() => {
-      requireTaskRow(ctx, id)
-      return ctx.db.all(DEPENDENTS_OF, { id })
+    const rows = await ctx.engine.snapshot(function* (x) {
+      yield* requireTaskRow(x, ctx, id)
+      return yield* x.all(DEPENDENTS_OF, { id })
     })
     return rows.map(toDependency)
   }
@@ -338,9 +339,9 @@ export class TaskDependencies {
   async blockers(taskId: string, options: { transitive?: boolean } = {}): Promise<Task[]> {
     const ctx = this.#ctx
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.dependencies.blockers')
-    const rows: TaskRow[] = await ctx.db.snapshot(() => {
-      requireTaskRow(ctx, id)
-      return ctx.db.all(options.transitive ? TRANSITIVE_BLOCKERS : DIRECT_BLOCKERS, { id })
+    const rows: TaskRow[] = await ctx.engine.snapshot(function* (x) {
+      yield* requireTaskRow(x, ctx, id)
+      return yield* x.all(options.transitive ? TRANSITIVE_BLOCKERS : DIRECT_BLOCKERS, { id })
     })
     return rows.map((row) => toTask(row, ctx))
   }
@@ -373,11 +374,11 @@ export class TaskDependencies {
     const args = { limit: limit + 1, now: ctx.now(), agent: q.agent ?? null }
     let rows
     if (q.cursor === undefined) {
-      rows = await ctx.db.read(() => ctx.db.all(q.agent === undefined ? READY : READY_FOR_AGENT, args))
+      rows = await ctx.engine.read((x) => x.all(q.agent === undefined ? READY : READY_FOR_AGENT, args))
     } else {
       const [rank, created, seq] = decodeCursor(ctx, q.cursor, 'nnn', 'tasks.dependencies.ready') as [number, number, number]
       const paged = { ...args, rank, created, seq }
-      rows = await ctx.db.read(() => ctx.db.all(q.agent === undefined ? READY_PAGE : READY_PAGE_FOR_AGENT, paged))
+      rows = await ctx.engine.read((x) => x.all(q.agent === undefined ? READY_PAGE : READY_PAGE_FOR_AGENT, paged))
     }
     const more = rows.length > limit
     const page = more ? rows.slice(0, limit) : rows
@@ -412,7 +413,7 @@ export class TaskDependencies {
   async next(options: { agent?: string } = {}): Promise<Task | null> {
     const ctx = this.#ctx
     const agent = options.agent === undefined ? '' : ctx.parse(TasksNameSchema, options.agent, 'tasks.dependencies.next')
-    const row = await ctx.db.read(() => ctx.db.get(READY_FOR_AGENT, { limit: 1, now: ctx.now(), agent }))
+    const row = await ctx.engine.read((x) => x.get(READY_FOR_AGENT, { limit: 1, now: ctx.now(), agent }))
     return row === undefined ? null : toTask(row, ctx)
   }
 }

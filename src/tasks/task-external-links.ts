@@ -9,8 +9,9 @@ import { z } from 'zod'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
-import type { TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type { ExternalLinkType, ExternalSyncDirection } from './tasks.enums.js'
 import type {
   LinkExternalTaskInput,
@@ -128,32 +129,35 @@ export class TaskExternalLinks {
     const data = ctx.parse(LinkExternalTaskSchema, input, 'tasks.externalLinks.link')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.externalLinks.link')
     const who = ctx.actor(options, 'tasks.externalLinks.link')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      requireTaskRow(ctx, data.taskId)
-      const existing = ctx.db.get(EXISTING, { task: data.taskId, provider: data.providerId, external: data.externalId })
-      if (existing !== undefined) {
-        throw ctx.error('CONFLICT', `task ${data.taskId} is already linked to ${data.providerId} ${JSON.stringify(data.externalId)}`, {
-          linkId: existing.id,
-        })
-      }
-      const inserted = ctx.db.get(INSERT, {
-        id: ctx.newId(),
-        task_id: data.taskId,
-        provider_id: data.providerId,
-        external_id: data.externalId,
-        external_url: data.externalUrl ?? null,
-        external_title: data.externalTitle ?? null,
-        link_type: data.linkType,
-        sync_direction: data.syncDirection,
-        metadata_json: JSON.stringify(data.metadata),
-        linked_at: now,
-        last_sync_at: null,
-      })!
-      ctx.audit(who, { action: 'externalLink.link', entityType: 'external_link', entityId: inserted.id, taskId: data.taskId, after: this.#toLink(inserted) }, now)
-      return inserted
-    })
+    const row = await ctx.engine.write((x) => this.#link(x, data, who))
     return this.#toLink(row)
+  }
+
+  *#link(x: TasksExecutor, data: z.output<typeof LinkExternalTaskSchema>, who: Actor) {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    yield* requireTaskRow(x, ctx, data.taskId)
+    const existing = yield* x.get(EXISTING, { task: data.taskId, provider: data.providerId, external: data.externalId })
+    if (existing !== undefined) {
+      throw ctx.error('CONFLICT', `task ${data.taskId} is already linked to ${data.providerId} ${JSON.stringify(data.externalId)}`, {
+        linkId: existing.id,
+      })
+    }
+    const inserted = (yield* x.get(INSERT, {
+      id: ctx.newId(),
+      task_id: data.taskId,
+      provider_id: data.providerId,
+      external_id: data.externalId,
+      external_url: data.externalUrl ?? null,
+      external_title: data.externalTitle ?? null,
+      link_type: data.linkType,
+      sync_direction: data.syncDirection,
+      metadata_json: JSON.stringify(data.metadata),
+      linked_at: now,
+      last_sync_at: null,
+    }))!
+    yield* ctx.audit(x, who, { action: 'externalLink.link', entityType: 'external_link', entityId: inserted.id, taskId: data.taskId, after: this.#toLink(inserted) }, now)
+    return inserted
   }
 
   /**
@@ -169,11 +173,14 @@ export class TaskExternalLinks {
     const linkId = ctx.parse(IdSchema, id, 'tasks.externalLinks.unlink')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.externalLinks.unlink')
     const who = ctx.actor(options, 'tasks.externalLinks.unlink')
-    await ctx.db.write(() => {
-      const removed = ctx.db.get(DELETE, { id: linkId })
-      if (removed === undefined) throw ctx.notFound('external link', linkId)
-      ctx.audit(who, { action: 'externalLink.unlink', entityType: 'external_link', entityId: linkId, taskId: removed.task_id, before: this.#toLink(removed) })
-    })
+    await ctx.engine.write((x) => this.#unlink(x, linkId, who))
+  }
+
+  *#unlink(x: TasksExecutor, linkId: string, who: Actor): Step<void> {
+    const ctx = this.#ctx
+    const removed = yield* x.get(DELETE, { id: linkId })
+    if (removed === undefined) throw ctx.notFound('external link', linkId)
+    yield* ctx.audit(x, who, { action: 'externalLink.unlink', entityType: 'external_link', entityId: linkId, taskId: removed.task_id, before: this.#toLink(removed) })
   }
 
   /**
@@ -187,7 +194,7 @@ export class TaskExternalLinks {
   async list(taskId: string): Promise<ExternalTaskLink[]> {
     const ctx = this.#ctx
     const task = ctx.parse(TaskIdSchema, taskId, 'tasks.externalLinks.list')
-    const rows = await ctx.db.read(() => ctx.db.all(OF_TASK, { task }))
+    const rows = await ctx.engine.read((x) => x.all(OF_TASK, { task }))
     return rows.map((row) => this.#toLink(row))
   }
 
@@ -203,7 +210,7 @@ export class TaskExternalLinks {
     const ctx = this.#ctx
     const provider = ctx.parse(ProviderIdSchema, providerId, 'tasks.externalLinks.findByExternal')
     const external = ctx.parse(ExternalIdSchema, externalId, 'tasks.externalLinks.findByExternal')
-    const rows = await ctx.db.read(() => ctx.db.all(BY_EXTERNAL, { provider, external }))
+    const rows = await ctx.engine.read((x) => x.all(BY_EXTERNAL, { provider, external }))
     return rows.map((row) => this.#toLink(row))
   }
 
@@ -219,7 +226,7 @@ export class TaskExternalLinks {
   async markSynced(id: string): Promise<ExternalTaskLink> {
     const ctx = this.#ctx
     const linkId = ctx.parse(IdSchema, id, 'tasks.externalLinks.markSynced')
-    const row = await ctx.db.write(() => ctx.db.get(SYNCED, { id: linkId, now: ctx.now() }))
+    const row = await ctx.engine.write((x) => x.get(SYNCED, { id: linkId, now: ctx.now() }))
     if (row === undefined) throw ctx.notFound('external link', linkId)
     return this.#toLink(row)
   }
@@ -235,7 +242,7 @@ export class TaskExternalLinks {
   async get(id: string): Promise<ExternalTaskLink> {
     const ctx = this.#ctx
     const linkId = ctx.parse(IdSchema, id, 'tasks.externalLinks.get')
-    const row = await ctx.db.read(() => ctx.db.get(GET, { id: linkId }))
+    const row = await ctx.engine.read((x) => x.get(GET, { id: linkId }))
     if (row === undefined) throw ctx.notFound('external link', linkId)
     return this.#toLink(row)
   }

@@ -1,6 +1,6 @@
 /**
- * Graph primitives shared by the task aggregates, for use inside a `db.read`,
- * `db.snapshot` or `db.write` callback: ancestors and subtrees of the task tree
+ * Graph primitives shared by the task aggregates, as steps of a `read`,
+ * `snapshot` or `write` body: ancestors and subtrees of the task tree
  * (recursive CTEs), and adding a dependency edge with the cycle check run in the
  * same transaction as the insert. Internal to the store.
  *
@@ -9,7 +9,8 @@
 import { sql } from 'kysely'
 
 import { template } from '../sqlite/query-template.js'
-import type { TasksContext } from './tasks-context.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { TasksContext, TasksExecutor } from './tasks-context.js'
 import type { TaskType } from './tasks.enums.js'
 import type { TasksDatabase } from './tasks.tables.js'
 
@@ -75,21 +76,21 @@ export interface TreeNode {
 }
 
 /** `id` first, then its ancestors up to the root. Empty when `id` does not exist. */
-export function ancestorChain(ctx: TasksContext, id: string): Array<TreeNode & { parent_id: string | null }> {
-  return ctx.db.all(ANCESTORS, { id, max: MAX_WALK })
+export function* ancestorChain(x: TasksExecutor, id: string): Step<Array<TreeNode & { parent_id: string | null }>> {
+  return yield* x.all(ANCESTORS, { id, max: MAX_WALK })
 }
 
 /** `id` first, then its descendants, breadth-first. */
-export function subtree(
-  ctx: TasksContext,
+export function* subtree(
+  x: TasksExecutor,
   id: string,
-): Array<TreeNode & { archived_at: number | null; status: string }> {
-  return ctx.db.all(SUBTREE, { id, max: MAX_WALK })
+): Step<Array<TreeNode & { archived_at: number | null; status: string }>> {
+  return yield* x.all(SUBTREE, { id, max: MAX_WALK })
 }
 
 /** The level of `id` in the tree: 0 for a root task. */
-export function levelOf(ctx: TasksContext, id: string): number {
-  const chain = ancestorChain(ctx, id)
+export function* levelOf(x: TasksExecutor, id: string): Step<number> {
+  const chain = yield* ancestorChain(x, id)
   return Math.max(0, chain.length - 1)
 }
 
@@ -126,13 +127,13 @@ const INSERT_DEPENDENCY = template<TasksDatabase, { task_id: string; depends_on:
 )
 
 /** The path `from → … → to` along depends_on edges (breadth-first, so a shortest one). */
-function dependencyPath(ctx: TasksContext, from: string, to: string): string[] {
+function* dependencyPath(x: TasksExecutor, from: string, to: string): Step<string[]> {
   const previous = new Map<string, string | null>([[from, null]])
   const queue = [from]
   while (queue.length > 0) {
     const node = queue.shift()!
     if (node === to) break
-    for (const { depends_on: next } of ctx.db.all(OUT_EDGES, { id: node })) {
+    for (const { depends_on: next } of yield* x.all(OUT_EDGES, { id: node })) {
       if (previous.has(next)) continue
       previous.set(next, node)
       queue.push(next)
@@ -149,13 +150,13 @@ function dependencyPath(ctx: TasksContext, from: string, to: string): string[] {
  * reaches `taskId`. Both tasks must exist (the caller checks). Returns false when
  * the edge already existed.
  */
-export function insertDependency(ctx: TasksContext, taskId: string, dependsOn: string, at: number): boolean {
+export function* insertDependency(x: TasksExecutor, ctx: TasksContext, taskId: string, dependsOn: string, at: number): Step<boolean> {
   if (taskId === dependsOn) {
     throw ctx.error('CYCLE', `task ${taskId} cannot depend on itself`, { path: [taskId, taskId] })
   }
-  if (ctx.db.get(REACHES, { start: dependsOn, target: taskId }) !== undefined) {
-    const path = [taskId, ...dependencyPath(ctx, dependsOn, taskId)]
+  if ((yield* x.get(REACHES, { start: dependsOn, target: taskId })) !== undefined) {
+    const path = [taskId, ...(yield* dependencyPath(x, dependsOn, taskId))]
     throw ctx.error('CYCLE', `${taskId} depending on ${dependsOn} would close a cycle: ${path.join(' → ')}`, { path })
   }
-  return ctx.db.run(INSERT_DEPENDENCY, { task_id: taskId, depends_on: dependsOn, created_at: at }).changes > 0
+  return (yield* x.run(INSERT_DEPENDENCY, { task_id: taskId, depends_on: dependsOn, created_at: at })).changes > 0
 }

@@ -6,10 +6,12 @@
  * @module
  */
 import { sql } from 'kysely'
+import type { z } from 'zod'
 
 import { toFtsQuery } from '../sqlite/fts-query.js'
 import type { QueryTemplate } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { actorGiven, claimActor } from './task-claim-guard.js'
 import { ancestorChain, insertDependency, levelOf, subtree } from './task-graph.js'
 import { assertPipelineAllowsDone, cancelOpenPipeline, pipelineAllowsDone } from './task-lifecycle.js'
@@ -18,7 +20,7 @@ import type { Task } from './task.types.js'
 import type { TaskRow } from './task-rows.js'
 import { GET_TASK, requireTaskRow, toTask } from './task-rows.js'
 import { canTransitionTask, inferTaskType, retypeForParent, taskParentAllowed } from './task-rules.js'
-import type { Actor, TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
 import type { TaskArchiveReason, TaskStatus } from './tasks.enums.js'
 import type {
@@ -286,92 +288,96 @@ export class TaskItems {
     const data = ctx.parse(CreateTaskSchema, input, 'tasks.create')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.create')
     const who = ctx.actor(options, 'tasks.create')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const parent = data.parentId ? requireTaskRow(ctx, data.parentId) : null
-      if (parent?.archived_at != null) {
-        throw ctx.error('INVARIANT', `cannot create a task under archived task ${parent.id}; restore it first`, {
-          parentId: parent.id,
-        })
-      }
-      const type = data.type ?? inferTaskType(parent?.type ?? null)
-      if (type === null || !taskParentAllowed(type, parent?.type ?? null)) {
-        throw ctx.error(
-          'INVARIANT',
-          parent
-            ? `a ${type ?? 'task'} cannot sit under ${parent.type} ${parent.id}: epics and tasks go under an epic, subtasks under a task`
-            : 'a subtask needs a parent task',
-          { rule: 'hierarchy', parentId: parent?.id ?? null, type },
-        )
-      }
-      if (parent) this.#checkDepth(parent.id, 0)
-      if (who.sessionId !== null && ctx.db.get(SESSION_EXISTS, { id: who.sessionId }) === undefined) {
-        throw ctx.notFound('session', who.sessionId)
-      }
-      const next = ctx.db.get(NEXT_SEQ, { now })!
-      const seq = Number(next.value)
-      const created = ctx.db.get(INSERT_TASK, {
-        seq,
-        id: formatTaskId(seq, next.format),
-        title: data.title,
-        description: data.description ?? null,
-        status: data.status ?? 'pending',
-        priority: data.priority ?? 'medium',
-        type,
-        role: data.role ?? 'work',
-        scope: data.scope ?? 'feature',
-        severity: data.severity ?? null,
-        parent_id: parent?.id ?? null,
-        phase: data.phase ?? null,
-        size: data.size ?? null,
-        labels_json: JSON.stringify(data.labels ?? []),
-        notes_json: JSON.stringify(data.notes ?? []),
-        acceptance_json: JSON.stringify(data.acceptance ?? []),
-        files_json: JSON.stringify(data.files ?? []),
-        verification_json: data.verification ? JSON.stringify(data.verification) : null,
-        origin: data.origin ?? null,
-        blocked_by: data.blockedBy ?? null,
-        no_auto_complete: data.noAutoComplete ? 1 : 0,
-        pipeline_stage: data.pipelineStage ?? null,
-        assignee: data.assignee ?? null,
-        claimed_by: null,
-        claimed_at: null,
-        claim_expires_at: null,
-        claim_token: 0,
-        created_by: who.actor,
-        modified_by: who.actor,
-        session_id: who.sessionId,
-        created_at: now,
-        updated_at: now,
-        completed_at: null,
-        cancelled_at: null,
-        cancellation_reason: null,
-        archived_at: null,
-        archive_reason: null,
-        version: 1,
-      })!
-      for (const dependsOn of new Set(data.dependsOn ?? [])) {
-        const target = requireTaskRow(ctx, dependsOn)
-        if (target.archived_at !== null) {
-          throw ctx.error('INVARIANT', `cannot depend on archived task ${dependsOn}`, { dependsOn })
-        }
-        insertDependency(ctx, created.id, dependsOn, now)
-      }
-      ctx.audit(
-        who,
-        {
-          action: 'task.create',
-          entityType: 'task',
-          entityId: created.id,
-          taskId: created.id,
-          after: toTask(created, ctx),
-          ...(data.dependsOn?.length ? { details: { dependsOn: [...new Set(data.dependsOn)] } } : {}),
-        },
-        now,
-      )
-      return created
-    })
+    const row = await ctx.engine.write((x) => this.#create(x, data, who))
     return toTask(row, ctx)
+  }
+
+  *#create(x: TasksExecutor, data: z.output<typeof CreateTaskSchema>, who: Actor): Step<TaskRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const parent = data.parentId ? yield* requireTaskRow(x, ctx, data.parentId) : null
+    if (parent?.archived_at != null) {
+      throw ctx.error('INVARIANT', `cannot create a task under archived task ${parent.id}; restore it first`, {
+        parentId: parent.id,
+      })
+    }
+    const type = data.type ?? inferTaskType(parent?.type ?? null)
+    if (type === null || !taskParentAllowed(type, parent?.type ?? null)) {
+      throw ctx.error(
+        'INVARIANT',
+        parent
+          ? `a ${type ?? 'task'} cannot sit under ${parent.type} ${parent.id}: epics and tasks go under an epic, subtasks under a task`
+          : 'a subtask needs a parent task',
+        { rule: 'hierarchy', parentId: parent?.id ?? null, type },
+      )
+    }
+    if (parent) yield* this.#checkDepth(x, parent.id, 0)
+    if (who.sessionId !== null && (yield* x.get(SESSION_EXISTS, { id: who.sessionId })) === undefined) {
+      throw ctx.notFound('session', who.sessionId)
+    }
+    const next = (yield* x.get(NEXT_SEQ, { now }))!
+    const seq = Number(next.value)
+    const created = (yield* x.get(INSERT_TASK, {
+      seq,
+      id: formatTaskId(seq, next.format),
+      title: data.title,
+      description: data.description ?? null,
+      status: data.status ?? 'pending',
+      priority: data.priority ?? 'medium',
+      type,
+      role: data.role ?? 'work',
+      scope: data.scope ?? 'feature',
+      severity: data.severity ?? null,
+      parent_id: parent?.id ?? null,
+      phase: data.phase ?? null,
+      size: data.size ?? null,
+      labels_json: JSON.stringify(data.labels ?? []),
+      notes_json: JSON.stringify(data.notes ?? []),
+      acceptance_json: JSON.stringify(data.acceptance ?? []),
+      files_json: JSON.stringify(data.files ?? []),
+      verification_json: data.verification ? JSON.stringify(data.verification) : null,
+      origin: data.origin ?? null,
+      blocked_by: data.blockedBy ?? null,
+      no_auto_complete: data.noAutoComplete ? 1 : 0,
+      pipeline_stage: data.pipelineStage ?? null,
+      assignee: data.assignee ?? null,
+      claimed_by: null,
+      claimed_at: null,
+      claim_expires_at: null,
+      claim_token: 0,
+      created_by: who.actor,
+      modified_by: who.actor,
+      session_id: who.sessionId,
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+      cancelled_at: null,
+      cancellation_reason: null,
+      archived_at: null,
+      archive_reason: null,
+      version: 1,
+    }))!
+    for (const dependsOn of new Set(data.dependsOn ?? [])) {
+      const target = yield* requireTaskRow(x, ctx, dependsOn)
+      if (target.archived_at !== null) {
+        throw ctx.error('INVARIANT', `cannot depend on archived task ${dependsOn}`, { dependsOn })
+      }
+      yield* insertDependency(x, ctx, created.id, dependsOn, now)
+    }
+    yield* ctx.audit(
+      x,
+      who,
+      {
+        action: 'task.create',
+        entityType: 'task',
+        entityId: created.id,
+        taskId: created.id,
+        after: toTask(created, ctx),
+        ...(data.dependsOn?.length ? { details: { dependsOn: [...new Set(data.dependsOn)] } } : {}),
+      },
+      now,
+    )
+    return created
   }
 
   /** Reads one task; `NOT_FOUND` when it does not exist. */
@@ -379,7 +385,7 @@ export class TaskItems {
     const ctx = this.#ctx
     // The schema is this pattern: a valid id skips zod (a hot path), anything else gets its error.
     const taskId = typeof id === 'string' && TASK_ID_PATTERN.test(id) ? id : ctx.parse(TaskIdSchema, id, 'tasks.get')
-    const row = await ctx.db.read(() => ctx.db.get(GET_TASK, { id: taskId }))
+    const row = await ctx.engine.read((x) => x.get(GET_TASK, { id: taskId }))
     if (row === undefined) throw ctx.notFound('task', taskId)
     return toTask(row, ctx)
   }
@@ -388,7 +394,7 @@ export class TaskItems {
   async find(id: string): Promise<Task | null> {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.find')
-    const row = await ctx.db.read(() => ctx.db.get(GET_TASK, { id: taskId }))
+    const row = await ctx.engine.read((x) => x.get(GET_TASK, { id: taskId }))
     return row === undefined ? null : toTask(row, ctx)
   }
 
@@ -398,32 +404,35 @@ export class TaskItems {
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.update')
     const data = ctx.parse(UpdateTaskSchema, patch, 'tasks.update')
     const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.update')
-    let who = ctx.actor(options, 'tasks.update')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const current = this.#lockForWrite(taskId, opts, now, 'update')
-      who = claimActor(ctx, current, opts.claimToken, actorGiven(options), who, now)
-      const next: TaskValues = { ...current, updated_at: now, modified_by: who.actor }
-      for (const [field, column] of Object.entries(PATCH_COLUMNS) as Array<[keyof typeof PATCH_COLUMNS, keyof TaskValues]>) {
-        if (data[field] !== undefined) (next as Record<string, unknown>)[column] = data[field]
-      }
-      for (const [field, column] of Object.entries(PATCH_JSON) as Array<[keyof typeof PATCH_JSON, keyof TaskValues]>) {
-        if (data[field] !== undefined) (next as Record<string, unknown>)[column] = JSON.stringify(data[field])
-      }
-      if (data.verification !== undefined) next.verification_json = data.verification === null ? null : JSON.stringify(data.verification)
-      if (data.noAutoComplete !== undefined) next.no_auto_complete = data.noAutoComplete ? 1 : 0
-      if (next.type !== current.type) {
-        this.#checkRetype(current, next.type, current.parent_id === null ? null : requireTaskRow(ctx, current.parent_id).type)
-      }
-      this.#applyStatus(current, next, now)
-      this.#pipelineRule(who, current, next, now)
-      const written = this.#write(current, next)
-      const task = this.#auditChange(who, 'task.update', current, written, now)
-      if (written.status !== current.status && (written.status === 'done' || written.status === 'cancelled')) {
-        this.#autoComplete(who, written.parent_id, now)
-      }
-      return task
-    })
+    const who = ctx.actor(options, 'tasks.update')
+    return ctx.engine.write((x) => this.#update(x, taskId, data, opts, who, actorGiven(options)))
+  }
+
+  *#update(x: TasksExecutor, taskId: string, data: z.output<typeof UpdateTaskSchema>, opts: z.output<typeof TaskWriteOptionsSchema>, who: Actor, given: boolean): Step<Task> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* this.#lockForWrite(x, taskId, opts, now, 'update')
+    who = claimActor(ctx, current, opts.claimToken, given, who, now)
+    const next: TaskValues = { ...current, updated_at: now, modified_by: who.actor }
+    for (const [field, column] of Object.entries(PATCH_COLUMNS) as Array<[keyof typeof PATCH_COLUMNS, keyof TaskValues]>) {
+      if (data[field] !== undefined) (next as Record<string, unknown>)[column] = data[field]
+    }
+    for (const [field, column] of Object.entries(PATCH_JSON) as Array<[keyof typeof PATCH_JSON, keyof TaskValues]>) {
+      if (data[field] !== undefined) (next as Record<string, unknown>)[column] = JSON.stringify(data[field])
+    }
+    if (data.verification !== undefined) next.verification_json = data.verification === null ? null : JSON.stringify(data.verification)
+    if (data.noAutoComplete !== undefined) next.no_auto_complete = data.noAutoComplete ? 1 : 0
+    if (next.type !== current.type) {
+      yield* this.#checkRetype(x, current, next.type, current.parent_id === null ? null : (yield* requireTaskRow(x, ctx, current.parent_id)).type)
+    }
+    this.#applyStatus(current, next, now)
+    yield* this.#pipelineRule(x, who, current, next, now)
+    const written = yield* this.#write(x, current, next)
+    const task = yield* this.#auditChange(x, who, 'task.update', current, written, now)
+    if (written.status !== current.status && (written.status === 'done' || written.status === 'cancelled')) {
+      yield* this.#autoComplete(x, who, written.parent_id, now)
+    }
+    return task
   }
 
   /** Lists tasks; see `TasksRepository.list`. */
@@ -457,7 +466,7 @@ export class TaskItems {
       after,
       limit: limit + 1,
     }
-    const rows = await ctx.db.read(() => ctx.db.all(query, args))
+    const rows = await ctx.engine.read((x) => x.all(query, args))
     const more = rows.length > limit
     const items = (more ? rows.slice(0, limit) : rows).map((row) => toTask(row, ctx))
     return { items, nextCursor: more ? encodeCursor([rows[limit - 1]!.seq]) : null }
@@ -467,10 +476,12 @@ export class TaskItems {
   async ancestors(id: string): Promise<Task[]> {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.ancestors')
-    const rows = await ctx.db.snapshot(() => {
-      const chain = ancestorChain(ctx, taskId)
+    const rows = await ctx.engine.snapshot(function* (x) {
+      const chain = yield* ancestorChain(x, taskId)
       if (chain.length === 0) throw ctx.notFound('task', taskId)
-      return chain.slice(1).map((node) => ctx.db.get(GET_TASK, { id: node.id })!)
+      const rows: TaskRow[] = []
+      for (const node of chain.slice(1)) rows.push((yield* x.get(GET_TASK, { id: node.id }))!)
+      return rows
     })
     return rows.map((row) => toTask(row, ctx))
   }
@@ -479,10 +490,12 @@ export class TaskItems {
   async descendants(id: string): Promise<Task[]> {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.descendants')
-    const rows = await ctx.db.snapshot(() => {
-      const nodes = subtree(ctx, taskId)
+    const rows = await ctx.engine.snapshot(function* (x) {
+      const nodes = yield* subtree(x, taskId)
       if (nodes.length === 0) throw ctx.notFound('task', taskId)
-      return nodes.slice(1).map((node) => ctx.db.get(GET_TASK, { id: node.id })!)
+      const rows: TaskRow[] = []
+      for (const node of nodes.slice(1)) rows.push((yield* x.get(GET_TASK, { id: node.id }))!)
+      return rows
     })
     return rows.map((row) => toTask(row, ctx))
   }
@@ -493,43 +506,46 @@ export class TaskItems {
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.reparent')
     const newParentId = ctx.parse(TaskIdSchema.nullable(), parentId, 'tasks.reparent')
     const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.reparent')
-    let who = ctx.actor(options, 'tasks.reparent')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const current = this.#lockForWrite(taskId, opts, now, 'reparent')
-      who = claimActor(ctx, current, opts.claimToken, actorGiven(options), who, now)
-      if (current.parent_id === newParentId) return current
-      const parent = newParentId === null ? null : requireTaskRow(ctx, newParentId)
-      if (parent?.archived_at != null) {
-        throw ctx.error('INVARIANT', `cannot move ${taskId} under archived task ${parent.id}`, { parentId: parent.id })
-      }
-      if (parent) {
-        const chain = ancestorChain(ctx, parent.id)
-        const loop = chain.findIndex((node) => node.id === taskId)
-        if (loop >= 0) {
-          const path = [taskId, ...chain.slice(0, loop + 1).map((node) => node.id)]
-          throw ctx.error('CYCLE', `moving ${taskId} under ${parent.id} would make it its own ancestor: ${path.join(' → ')}`, {
-            path,
-          })
-        }
-      }
-      const type = retypeForParent(current.type, parent?.type ?? null)
-      if (type === null) {
-        throw ctx.error('INVARIANT', `a ${current.type} cannot sit under ${parent?.type} ${parent?.id}`, {
-          rule: 'hierarchy',
-          parentId: parent?.id ?? null,
+    const who = ctx.actor(options, 'tasks.reparent')
+    const row = await ctx.engine.write((x) => this.#reparent(x, taskId, newParentId, opts, who, actorGiven(options)))
+    return toTask(row, ctx)
+  }
+
+  *#reparent(x: TasksExecutor, taskId: string, newParentId: string | null, opts: z.output<typeof TaskWriteOptionsSchema>, who: Actor, given: boolean): Step<TaskRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* this.#lockForWrite(x, taskId, opts, now, 'reparent')
+    who = claimActor(ctx, current, opts.claimToken, given, who, now)
+    if (current.parent_id === newParentId) return current
+    const parent = newParentId === null ? null : yield* requireTaskRow(x, ctx, newParentId)
+    if (parent?.archived_at != null) {
+      throw ctx.error('INVARIANT', `cannot move ${taskId} under archived task ${parent.id}`, { parentId: parent.id })
+    }
+    if (parent) {
+      const chain = yield* ancestorChain(x, parent.id)
+      const loop = chain.findIndex((node) => node.id === taskId)
+      if (loop >= 0) {
+        const path = [taskId, ...chain.slice(0, loop + 1).map((node) => node.id)]
+        throw ctx.error('CYCLE', `moving ${taskId} under ${parent.id} would make it its own ancestor: ${path.join(' → ')}`, {
+          path,
         })
       }
-      if (type !== current.type) this.#checkRetype(current, type, parent?.type ?? null)
-      if (parent) {
-        const height = Math.max(...subtree(ctx, taskId).map((node) => node.depth))
-        this.#checkDepth(parent.id, height)
-      }
-      const written = this.#write(current, { ...current, parent_id: parent?.id ?? null, type, updated_at: now, modified_by: who.actor })
-      this.#auditChange(who, 'task.reparent', current, written, now)
-      return written
-    })
-    return toTask(row, ctx)
+    }
+    const type = retypeForParent(current.type, parent?.type ?? null)
+    if (type === null) {
+      throw ctx.error('INVARIANT', `a ${current.type} cannot sit under ${parent?.type} ${parent?.id}`, {
+        rule: 'hierarchy',
+        parentId: parent?.id ?? null,
+      })
+    }
+    if (type !== current.type) yield* this.#checkRetype(x, current, type, parent?.type ?? null)
+    if (parent) {
+      const height = Math.max(...(yield* subtree(x, taskId)).map((node) => node.depth))
+      yield* this.#checkDepth(x, parent.id, height)
+    }
+    const written = yield* this.#write(x, current, { ...current, parent_id: parent?.id ?? null, type, updated_at: now, modified_by: who.actor })
+    yield* this.#auditChange(x, who, 'task.reparent', current, written, now)
+    return written
   }
 
   /** Archives a task; see `TasksRepository.archive`. */
@@ -537,77 +553,80 @@ export class TaskItems {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.archive')
     const opts = ctx.parse(ArchiveTaskOptionsSchema, options, 'tasks.archive')
-    let who = ctx.actor(options, 'tasks.archive')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const root = requireTaskRow(ctx, taskId)
-      if (root.archived_at !== null) throw ctx.error('CONFLICT', `task ${taskId} is already archived`, { id: taskId })
-      this.#checkVersionAndFence(root, opts, now)
-      who = claimActor(ctx, root, opts.claimToken, actorGiven(options), who, now)
-      let targets: string[]
-      if (opts.cascade) {
-        targets = subtree(ctx, taskId)
-          .filter((node) => node.archived_at === null)
-          .map((node) => node.id)
-      } else {
-        const children = ctx.db.all(LIVE_CHILDREN, { id: taskId }).map((c) => c.id)
-        if (children.length > 0) {
+    const who = ctx.actor(options, 'tasks.archive')
+    const row = await ctx.engine.write((x) => this.#archive(x, taskId, opts, who, actorGiven(options)))
+    return toTask(row, ctx)
+  }
+
+  *#archive(x: TasksExecutor, taskId: string, opts: z.output<typeof ArchiveTaskOptionsSchema>, who: Actor, given: boolean): Step<TaskRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const root = yield* requireTaskRow(x, ctx, taskId)
+    if (root.archived_at !== null) throw ctx.error('CONFLICT', `task ${taskId} is already archived`, { id: taskId })
+    this.#checkVersionAndFence(root, opts, now)
+    who = claimActor(ctx, root, opts.claimToken, given, who, now)
+    let targets: string[]
+    if (opts.cascade) {
+      targets = (yield* subtree(x, taskId))
+        .filter((node) => node.archived_at === null)
+        .map((node) => node.id)
+    } else {
+      const children = (yield* x.all(LIVE_CHILDREN, { id: taskId })).map((c) => c.id)
+      if (children.length > 0) {
+        throw ctx.error(
+          'CONFLICT',
+          `task ${taskId} has live children (${children.join(', ')}); archive them first or pass cascade: true`,
+          { children },
+        )
+      }
+      targets = [taskId]
+    }
+    const archiving = new Set(targets)
+    let result: TaskRow | undefined
+    for (const target of targets) {
+      const current = yield* requireTaskRow(x, ctx, target)
+      if (current.status !== 'done' && current.status !== 'cancelled') {
+        const dependents = (yield* x.all(LIVE_DEPENDENTS, { id: target }))
+          .map((d) => d.task_id)
+          .filter((d) => !archiving.has(d))
+        if (dependents.length > 0 && !opts.force) {
           throw ctx.error(
             'CONFLICT',
-            `task ${taskId} has live children (${children.join(', ')}); archive them first or pass cascade: true`,
-            { children },
+            `unfinished task ${target} has live dependents (${dependents.join(', ')}); finish it, or pass force: true to drop those dependencies`,
+            { id: target, dependents },
           )
         }
-        targets = [taskId]
-      }
-      const archiving = new Set(targets)
-      let result: TaskRow | undefined
-      for (const target of targets) {
-        const current = requireTaskRow(ctx, target)
-        if (current.status !== 'done' && current.status !== 'cancelled') {
-          const dependents = ctx.db
-            .all(LIVE_DEPENDENTS, { id: target })
-            .map((d) => d.task_id)
-            .filter((d) => !archiving.has(d))
-          if (dependents.length > 0 && !opts.force) {
-            throw ctx.error(
-              'CONFLICT',
-              `unfinished task ${target} has live dependents (${dependents.join(', ')}); finish it, or pass force: true to drop those dependencies`,
-              { id: target, dependents },
-            )
-          }
-          for (const dependent of dependents) {
-            ctx.db.run(DELETE_DEPENDENCY, { task_id: dependent, depends_on: target })
-            ctx.audit(
-              who,
-              {
-                action: 'dependency.remove',
-                entityType: 'dependency',
-                entityId: `${dependent}->${target}`,
-                taskId: dependent,
-                before: { taskId: dependent, dependsOn: target },
-                details: { reason: 'archived with force' },
-              },
-              now,
-            )
-          }
+        for (const dependent of dependents) {
+          yield* x.run(DELETE_DEPENDENCY, { task_id: dependent, depends_on: target })
+          yield* ctx.audit(
+            x,
+            who,
+            {
+              action: 'dependency.remove',
+              entityType: 'dependency',
+              entityId: `${dependent}->${target}`,
+              taskId: dependent,
+              before: { taskId: dependent, dependsOn: target },
+              details: { reason: 'archived with force' },
+            },
+            now,
+          )
         }
-        const written = this.#write(current, {
-          ...current,
-          archived_at: now,
-          archive_reason: archiveReasonFor(current.status),
-          claimed_by: null,
-          claimed_at: null,
-          claim_expires_at: null,
-          updated_at: now,
-          modified_by: who.actor,
-        })
-        this.#auditChange(who, 'task.archive', current, written, now)
-        if (target === taskId) result = written
       }
-      return result!
-    })
-    return toTask(row, ctx)
+      const written = yield* this.#write(x, current, {
+        ...current,
+        archived_at: now,
+        archive_reason: archiveReasonFor(current.status),
+        claimed_by: null,
+        claimed_at: null,
+        claim_expires_at: null,
+        updated_at: now,
+        modified_by: who.actor,
+      })
+      yield* this.#auditChange(x, who, 'task.archive', current, written, now)
+      if (target === taskId) result = written
+    }
+    return result!
   }
 
   /** Restores an archived task; see `TasksRepository.restore`. */
@@ -615,41 +634,50 @@ export class TaskItems {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.restore')
     const opts = ctx.parse(RestoreTaskOptionsSchema, options, 'tasks.restore')
-    let who = ctx.actor(options, 'tasks.restore')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const root = requireTaskRow(ctx, taskId)
-      if (root.archived_at === null) throw ctx.error('CONFLICT', `task ${taskId} is not archived`, { id: taskId })
-      this.#checkVersionAndFence(root, opts, now)
-      who = claimActor(ctx, root, opts.claimToken, actorGiven(options), who, now)
-      if (root.parent_id !== null && requireTaskRow(ctx, root.parent_id).archived_at !== null) {
-        throw ctx.error('CONFLICT', `the parent ${root.parent_id} of ${taskId} is archived; restore it first`, {
-          parentId: root.parent_id,
-        })
-      }
-      const targets = opts.cascade
-        ? subtree(ctx, taskId)
-            .filter((node) => node.archived_at !== null)
-            .map((node) => node.id)
-        : [taskId]
-      let result: TaskRow | undefined
-      for (const target of targets) {
-        const current = requireTaskRow(ctx, target)
-        const written = this.#write(current, { ...current, archived_at: null, archive_reason: null, updated_at: now, modified_by: who.actor })
-        this.#auditChange(who, 'task.restore', current, written, now)
-        if (target === taskId) result = written
-      }
-      return result!
-    })
+    const who = ctx.actor(options, 'tasks.restore')
+    const row = await ctx.engine.write((x) => this.#restore(x, taskId, opts, who, actorGiven(options)))
     return toTask(row, ctx)
+  }
+
+  *#restore(x: TasksExecutor, taskId: string, opts: z.output<typeof RestoreTaskOptionsSchema>, who: Actor, given: boolean): Step<TaskRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const root = yield* requireTaskRow(x, ctx, taskId)
+    if (root.archived_at === null) throw ctx.error('CONFLICT', `task ${taskId} is not archived`, { id: taskId })
+    this.#checkVersionAndFence(root, opts, now)
+    who = claimActor(ctx, root, opts.claimToken, given, who, now)
+    if (root.parent_id !== null && (yield* requireTaskRow(x, ctx, root.parent_id)).archived_at !== null) {
+      throw ctx.error('CONFLICT', `the parent ${root.parent_id} of ${taskId} is archived; restore it first`, {
+        parentId: root.parent_id,
+      })
+    }
+    const targets = opts.cascade
+      ? (yield* subtree(x, taskId))
+          .filter((node) => node.archived_at !== null)
+          .map((node) => node.id)
+      : [taskId]
+    let result: TaskRow | undefined
+    for (const target of targets) {
+      const current = yield* requireTaskRow(x, ctx, target)
+      const written = yield* this.#write(x, current, { ...current, archived_at: null, archive_reason: null, updated_at: now, modified_by: who.actor })
+      yield* this.#auditChange(x, who, 'task.restore', current, written, now)
+      if (target === taskId) result = written
+    }
+    return result!
   }
 
   // ── inside a write transaction ───────────────────────────────────────────────
 
   /** Loads a task to change it: exists, not archived, version and fencing token as the caller expects. */
-  #lockForWrite(id: string, opts: { expectedVersion?: number | undefined; claimToken?: number | undefined }, now: number, verb: string): TaskRow {
+  *#lockForWrite(
+    x: TasksExecutor,
+    id: string,
+    opts: { expectedVersion?: number | undefined; claimToken?: number | undefined },
+    now: number,
+    verb: string,
+  ): Step<TaskRow> {
     const ctx = this.#ctx
-    const current = requireTaskRow(ctx, id)
+    const current = yield* requireTaskRow(x, ctx, id)
     this.#checkVersionAndFence(current, opts, now)
     if (current.archived_at !== null) {
       throw ctx.error('INVARIANT', `task ${id} is archived; restore it before you ${verb} it`, { id })
@@ -682,9 +710,9 @@ export class TaskItems {
   }
 
   /** Refuses a parent whose level would put a subtree of `height` below it deeper than `maxDepth`. */
-  #checkDepth(parentId: string, height: number): void {
+  *#checkDepth(x: TasksExecutor, parentId: string, height: number): Step<void> {
     const ctx = this.#ctx
-    const deepest = levelOf(ctx, parentId) + 1 + height
+    const deepest = (yield* levelOf(x, parentId)) + 1 + height
     const maxDepth = ctx.settings.maxDepth
     if (deepest >= maxDepth) {
       throw ctx.error(
@@ -696,7 +724,7 @@ export class TaskItems {
   }
 
   /** A new type must fit the (new) parent and the children. */
-  #checkRetype(current: TaskRow, type: TaskRow['type'], parentType: TaskRow['type'] | null): void {
+  *#checkRetype(x: TasksExecutor, current: TaskRow, type: TaskRow['type'], parentType: TaskRow['type'] | null): Step<void> {
     const ctx = this.#ctx
     if (!taskParentAllowed(type, parentType)) {
       throw ctx.error('INVARIANT', `${current.id} cannot become a ${type} under a ${parentType ?? 'root'} parent`, {
@@ -705,11 +733,11 @@ export class TaskItems {
         type,
       })
     }
-    if (type === 'subtask' && ctx.db.get(HAS_CHILDREN, { id: current.id }) !== undefined) {
+    if (type === 'subtask' && (yield* x.get(HAS_CHILDREN, { id: current.id })) !== undefined) {
       throw ctx.error('INVARIANT', `${current.id} has children, so it cannot become a subtask`, { rule: 'hierarchy', id: current.id })
     }
     if (type !== 'subtask') {
-      for (const child of subtree(ctx, current.id)) {
+      for (const child of yield* subtree(x, current.id)) {
         if (child.depth === 1 && !taskParentAllowed(child.type, type)) {
           throw ctx.error('INVARIANT', `${current.id} cannot become a ${type}: its child ${child.id} is a ${child.type}`, {
             rule: 'hierarchy',
@@ -747,10 +775,10 @@ export class TaskItems {
    * pipeline at contribution or completed; cancelling it cancels its open pipeline
    * here, in the same transaction, and mirrors `cancelled` into `pipeline_stage`.
    */
-  #pipelineRule(who: Actor, current: TaskRow, next: TaskValues, now: number): void {
+  *#pipelineRule(x: TasksExecutor, who: Actor, current: TaskRow, next: TaskValues, now: number): Step<void> {
     if (next.status === current.status) return
-    if (next.status === 'done') assertPipelineAllowsDone(this.#ctx, current.id)
-    if (next.status === 'cancelled' && cancelOpenPipeline(this.#ctx, who, current.id, now) !== null) next.pipeline_stage = 'cancelled'
+    if (next.status === 'done') yield* assertPipelineAllowsDone(x, this.#ctx, current.id)
+    if (next.status === 'cancelled' && (yield* cancelOpenPipeline(x, this.#ctx, who, current.id, now)) !== null) next.pipeline_stage = 'cancelled'
   }
 
   /** Finishes a task in one call; see `TasksRepository.complete`. */
@@ -758,41 +786,44 @@ export class TaskItems {
     const ctx = this.#ctx
     const taskId = ctx.parse(TaskIdSchema, id, 'tasks.complete')
     const opts = ctx.parse(TaskWriteOptionsSchema, options, 'tasks.complete')
-    let who = ctx.actor(options, 'tasks.complete')
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const current = this.#lockForWrite(taskId, opts, now, 'complete')
-      who = claimActor(ctx, current, opts.claimToken, actorGiven(options), who, now)
-      if (current.status !== 'pending' && current.status !== 'active') {
-        throw ctx.error('INVARIANT', `task ${taskId} is ${current.status}; only a pending or active task can be completed`, {
-          rule: 'status',
-          from: current.status,
-          to: 'done',
-        })
-      }
-      const next: TaskValues = { ...current, status: 'done', updated_at: now, modified_by: who.actor }
-      // pending → active → done in one step: the transition rule sees the active leg.
-      this.#applyStatus({ ...current, status: 'active' }, next, now)
-      this.#pipelineRule(who, current, next, now)
-      const written = this.#write(current, next)
-      this.#auditChange(who, 'task.complete', current, written, now)
-      this.#autoComplete(who, written.parent_id, now)
-      return written
-    })
+    const who = ctx.actor(options, 'tasks.complete')
+    const row = await ctx.engine.write((x) => this.#complete(x, taskId, opts, who, actorGiven(options)))
     return toTask(row, ctx)
   }
 
+  *#complete(x: TasksExecutor, taskId: string, opts: z.output<typeof TaskWriteOptionsSchema>, who: Actor, given: boolean): Step<TaskRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* this.#lockForWrite(x, taskId, opts, now, 'complete')
+    who = claimActor(ctx, current, opts.claimToken, given, who, now)
+    if (current.status !== 'pending' && current.status !== 'active') {
+      throw ctx.error('INVARIANT', `task ${taskId} is ${current.status}; only a pending or active task can be completed`, {
+        rule: 'status',
+        from: current.status,
+        to: 'done',
+      })
+    }
+    const next: TaskValues = { ...current, status: 'done', updated_at: now, modified_by: who.actor }
+    // pending → active → done in one step: the transition rule sees the active leg.
+    this.#applyStatus({ ...current, status: 'active' }, next, now)
+    yield* this.#pipelineRule(x, who, current, next, now)
+    const written = yield* this.#write(x, current, next)
+    yield* this.#auditChange(x, who, 'task.complete', current, written, now)
+    yield* this.#autoComplete(x, who, written.parent_id, now)
+    return written
+  }
+
   /** Writes the columns of `next` that differ from `current` (read in this transaction). */
-  #write(current: TaskRow, next: TaskValues): TaskRow {
-    return writeChangedColumns(this.#ctx, current, next, WRITABLE)
+  *#write(x: TasksExecutor, current: TaskRow, next: TaskValues): Step<TaskRow> {
+    return yield* writeChangedColumns(x, this.#ctx, current, next, WRITABLE)
   }
 
   /** Audits a change with the fields that changed (not two whole tasks); returns the task as written. */
-  #auditChange(who: Actor, action: string, before: TaskRow, after: TaskRow, now: number, details?: unknown): Task {
+  *#auditChange(x: TasksExecutor, who: Actor, action: string, before: TaskRow, after: TaskRow, now: number, details?: unknown): Step<Task> {
     const ctx = this.#ctx
     const written = toTask(after, ctx)
     const diff = taskDiff(toTask(before, ctx), written)
-    ctx.audit(who, { action, entityType: 'task', entityId: after.id, taskId: after.id, before: diff.before, after: diff.after, details }, now)
+    yield* ctx.audit(x, who, { action, entityType: 'task', entityId: after.id, taskId: after.id, before: diff.before, after: diff.after, details }, now)
     return written
   }
 
@@ -801,17 +832,17 @@ export class TaskItems {
    * one live child, none open, and at least one done (CLEO's `[].every()`
    * completed epics with no children at all). Walks up through nested epics.
    */
-  #autoComplete(who: Actor, parentId: string | null, now: number): void {
+  *#autoComplete(x: TasksExecutor, who: Actor, parentId: string | null, now: number): Step<void> {
     const ctx = this.#ctx
     for (let id = parentId; id !== null; ) {
-      const parent = requireTaskRow(ctx, id)
+      const parent = yield* requireTaskRow(x, ctx, id)
       if (parent.type !== 'epic' || parent.no_auto_complete === 1 || parent.archived_at !== null) return
       if (parent.status === 'done' || parent.status === 'cancelled') return
-      const counts = ctx.db.get(CHILD_COUNTS, { id })!
+      const counts = (yield* x.get(CHILD_COUNTS, { id }))!
       if (counts.total === 0 || counts.open > 0 || counts.done === 0) return
       // T877: an epic whose pipeline is not finished stays open.
-      if (!pipelineAllowsDone(ctx, id)) return
-      const written = this.#write(parent, {
+      if (!(yield* pipelineAllowsDone(x, id))) return
+      const written = yield* this.#write(x, parent, {
         ...parent,
         status: 'done',
         completed_at: now,
@@ -821,7 +852,7 @@ export class TaskItems {
         updated_at: now,
         modified_by: who.actor,
       })
-      this.#auditChange(who, 'task.autoComplete', parent, written, now, { children: counts.total })
+      yield* this.#auditChange(x, who, 'task.autoComplete', parent, written, now, { children: counts.total })
       id = parent.parent_id
     }
   }

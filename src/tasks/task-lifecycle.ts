@@ -10,8 +10,9 @@ import { z } from 'zod'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
-import type { Actor, TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type {
   LifecycleEvidenceType,
   LifecycleGateResultValue,
@@ -418,67 +419,70 @@ export class TaskLifecycle {
     const { startAt } = ctx.parse(StartPipelineSchema, input, 'tasks.lifecycle.start')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.start')
     const who = ctx.actor(options, 'tasks.lifecycle.start')
-    const id = await ctx.db.write(() => {
-      const now = ctx.now()
-      const row = requireTaskRow(ctx, task)
-      if (row.archived_at !== null) throw ctx.error('INVARIANT', `task ${task} is archived`, { taskId: task })
-      const open = ctx.db.get(OPEN_PIPELINE_OF_TASK, { task })
-      if (open !== undefined) {
-        throw ctx.error('CONFLICT', `task ${task} already has an open pipeline (${open.id})`, { taskId: task, pipelineId: open.id })
-      }
-      const pipelineId = ctx.newId()
-      ctx.db.run(INSERT_PIPELINE, {
-        id: pipelineId,
-        task_id: task,
-        status: 'active',
-        current_stage: startAt,
-        started_at: now,
-        updated_at: now,
-        completed_at: null,
-        version: 1,
-      })
-      const first = sequenceOf(startAt)
-      let startId = ''
-      for (const [index, name] of LIFECYCLE_STAGES.entries()) {
-        const sequence = index + 1
-        const stageId = ctx.newId()
-        if (sequence === first) startId = stageId
-        ctx.db.run(INSERT_STAGE, {
-          id: stageId,
-          pipeline_id: pipelineId,
-          stage_name: name,
-          sequence,
-          status: sequence < first ? 'skipped' : sequence === first ? 'in_progress' : 'not_started',
-          started_at: sequence === first ? now : null,
-          completed_at: null,
-          blocked_at: null,
-          skipped_at: sequence < first ? now : null,
-          block_reason: null,
-          skip_reason: sequence < first ? `pipeline started at ${startAt}` : null,
-          notes_json: '[]',
-          metadata_json: '{}',
-          output_file: null,
-          created_by: who.actor,
-          validated_by: null,
-          validated_at: null,
-          validation_status: null,
-        })
-      }
-      ctx.db.run(INSERT_TRANSITION, {
-        id: ctx.newId(),
-        pipeline_id: pipelineId,
-        from_stage_id: null,
-        to_stage_id: startId,
-        transition_type: 'automatic',
-        transitioned_by: who.actor,
-        reason: 'pipeline started',
-        created_at: now,
-      })
-      ctx.db.run(MIRROR_STAGE, { id: task, stage: startAt, now })
-      ctx.audit(who, { action: 'lifecycle.start', entityType: 'lifecycle', entityId: pipelineId, taskId: task, after: this.#load(pipelineId) }, now)
-      return pipelineId
-    })
+    const id = await ctx.engine.write((x) => this.#start(x, task, startAt, who))
     return this.get(id)
+  }
+
+  *#start(x: TasksExecutor, task: string, startAt: LifecycleStageName, who: Actor): Step<string> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const row = yield* requireTaskRow(x, ctx, task)
+    if (row.archived_at !== null) throw ctx.error('INVARIANT', `task ${task} is archived`, { taskId: task })
+    const open = yield* x.get(OPEN_PIPELINE_OF_TASK, { task })
+    if (open !== undefined) {
+      throw ctx.error('CONFLICT', `task ${task} already has an open pipeline (${open.id})`, { taskId: task, pipelineId: open.id })
+    }
+    const pipelineId = ctx.newId()
+    yield* x.run(INSERT_PIPELINE, {
+      id: pipelineId,
+      task_id: task,
+      status: 'active',
+      current_stage: startAt,
+      started_at: now,
+      updated_at: now,
+      completed_at: null,
+      version: 1,
+    })
+    const first = sequenceOf(startAt)
+    let startId = ''
+    for (const [index, name] of LIFECYCLE_STAGES.entries()) {
+      const sequence = index + 1
+      const stageId = ctx.newId()
+      if (sequence === first) startId = stageId
+      yield* x.run(INSERT_STAGE, {
+        id: stageId,
+        pipeline_id: pipelineId,
+        stage_name: name,
+        sequence,
+        status: sequence < first ? 'skipped' : sequence === first ? 'in_progress' : 'not_started',
+        started_at: sequence === first ? now : null,
+        completed_at: null,
+        blocked_at: null,
+        skipped_at: sequence < first ? now : null,
+        block_reason: null,
+        skip_reason: sequence < first ? `pipeline started at ${startAt}` : null,
+        notes_json: '[]',
+        metadata_json: '{}',
+        output_file: null,
+        created_by: who.actor,
+        validated_by: null,
+        validated_at: null,
+        validation_status: null,
+      })
+    }
+    yield* x.run(INSERT_TRANSITION, {
+      id: ctx.newId(),
+      pipeline_id: pipelineId,
+      from_stage_id: null,
+      to_stage_id: startId,
+      transition_type: 'automatic',
+      transitioned_by: who.actor,
+      reason: 'pipeline started',
+      created_at: now,
+    })
+    yield* x.run(MIRROR_STAGE, { id: task, stage: startAt, now })
+    yield* ctx.audit(x, who, { action: 'lifecycle.start', entityType: 'lifecycle', entityId: pipelineId, taskId: task, after: (yield* this.#load(x, pipelineId)) }, now)
+    return pipelineId
   }
 
   /**
@@ -492,7 +496,7 @@ export class TaskLifecycle {
   async get(pipelineId: string): Promise<LifecyclePipeline> {
     const ctx = this.#ctx
     const id = ctx.parse(PipelineIdSchema, pipelineId, 'tasks.lifecycle.get')
-    return ctx.db.snapshot(() => this.#load(id))
+    return ctx.engine.snapshot((x) => this.#load(x, id))
   }
 
   /**
@@ -506,10 +510,12 @@ export class TaskLifecycle {
   async forTask(taskId: string): Promise<LifecyclePipeline | null> {
     const ctx = this.#ctx
     const task = ctx.parse(TaskIdSchema, taskId, 'tasks.lifecycle.forTask')
-    return ctx.db.snapshot(() => {
-      const open = ctx.db.get(OPEN_PIPELINE_OF_TASK, { task })
-      return open === undefined ? null : this.#load(open.id)
-    })
+    return ctx.engine.snapshot((x) => this.#openOf(x, task))
+  }
+
+  *#openOf(x: TasksExecutor, task: string): Step<LifecyclePipeline | null> {
+    const open = yield* x.get(OPEN_PIPELINE_OF_TASK, { task })
+    return open === undefined ? null : yield* this.#load(x, open.id)
   }
 
   /**
@@ -523,7 +529,13 @@ export class TaskLifecycle {
   async history(taskId: string): Promise<LifecyclePipeline[]> {
     const ctx = this.#ctx
     const task = ctx.parse(TaskIdSchema, taskId, 'tasks.lifecycle.history')
-    return ctx.db.snapshot(() => ctx.db.all(PIPELINES_OF_TASK, { task }).map((row) => this.#load(row.id)))
+    return ctx.engine.snapshot((x) => this.#history(x, task))
+  }
+
+  *#history(x: TasksExecutor, task: string): Step<LifecyclePipeline[]> {
+    const pipelines: LifecyclePipeline[] = []
+    for (const row of yield* x.all(PIPELINES_OF_TASK, { task })) pipelines.push(yield* this.#load(x, row.id))
+    return pipelines
   }
 
   /**
@@ -539,40 +551,44 @@ export class TaskLifecycle {
     const data = ctx.parse(RecordGateSchema, input, 'tasks.lifecycle.recordGate')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.recordGate')
     const who = ctx.actor(options, 'tasks.lifecycle.recordGate')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const pipeline = this.#requireOpen(pipelineId)
-      const stage = this.#stage(pipeline, data.stage ?? pipeline.current_stage)
-      const gate: GateRow = {
+    return ctx.engine.write((x) => this.#recordGate(x, pipelineId, data, who))
+  }
+
+  *#recordGate(x: TasksExecutor, pipelineId: string, data: z.output<typeof RecordGateSchema>, who: Actor): Step<LifecycleGateResult> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const pipeline = yield* this.#requireOpen(x, pipelineId)
+    const stage = yield* this.#stage(x, pipeline, data.stage ?? pipeline.current_stage)
+    const gate: GateRow = {
+      id: ctx.newId(),
+      stage_id: stage.id,
+      gate_name: data.gate,
+      result: data.result,
+      required: data.required ? 1 : 0,
+      checked_at: now,
+      checked_by: data.checkedBy,
+      details: data.details ?? null,
+      reason: data.reason ?? null,
+    }
+    yield* x.run(INSERT_GATE, gate)
+    const evidence: EvidenceRow[] = []
+    for (const e of data.evidence) {
+      const row: EvidenceRow = {
         id: ctx.newId(),
         stage_id: stage.id,
-        gate_name: data.gate,
-        result: data.result,
-        required: data.required ? 1 : 0,
-        checked_at: now,
-        checked_by: data.checkedBy,
-        details: data.details ?? null,
-        reason: data.reason ?? null,
+        gate_result_id: gate.id,
+        uri: e.uri,
+        type: e.type,
+        recorded_at: now,
+        recorded_by: data.checkedBy,
+        description: e.description ?? null,
       }
-      ctx.db.run(INSERT_GATE, gate)
-      const evidence = data.evidence.map((e): EvidenceRow => {
-        const row: EvidenceRow = {
-          id: ctx.newId(),
-          stage_id: stage.id,
-          gate_result_id: gate.id,
-          uri: e.uri,
-          type: e.type,
-          recorded_at: now,
-          recorded_by: data.checkedBy,
-          description: e.description ?? null,
-        }
-        ctx.db.run(INSERT_EVIDENCE, row)
-        return row
-      })
-      const result = this.#toGate(gate, stage.stage_name, evidence)
-      ctx.audit(who, { action: 'lifecycle.gate', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, after: result }, now)
-      return result
-    })
+      yield* x.run(INSERT_EVIDENCE, row)
+      evidence.push(row)
+    }
+    const result = this.#toGate(gate, stage.stage_name, evidence)
+    yield* ctx.audit(x, who, { action: 'lifecycle.gate', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, after: result }, now)
+    return result
   }
 
   /**
@@ -589,32 +605,35 @@ export class TaskLifecycle {
     const data = ctx.parse(AddEvidenceSchema, input, 'tasks.lifecycle.addEvidence')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.addEvidence')
     const who = ctx.actor(options, 'tasks.lifecycle.addEvidence')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const pipeline = this.#require(pipelineId)
-      const stage = this.#stage(pipeline, data.stage ?? pipeline.current_stage)
-      if (data.gateResultId !== undefined) {
-        const gate = ctx.db.get(GET_GATE, { id: data.gateResultId })
-        if (gate === undefined) throw ctx.notFound('gate result', data.gateResultId)
-        if (gate.stage_id !== stage.id) {
-          throw ctx.error('INVARIANT', `gate result ${gate.id} belongs to another stage than ${stage.stage_name}`, { gateResultId: gate.id })
-        }
+    return ctx.engine.write((x) => this.#addEvidence(x, pipelineId, data, who))
+  }
+
+  *#addEvidence(x: TasksExecutor, pipelineId: string, data: z.output<typeof AddEvidenceSchema>, who: Actor): Step<LifecycleEvidence> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const pipeline = yield* this.#require(x, pipelineId)
+    const stage = yield* this.#stage(x, pipeline, data.stage ?? pipeline.current_stage)
+    if (data.gateResultId !== undefined) {
+      const gate = yield* x.get(GET_GATE, { id: data.gateResultId })
+      if (gate === undefined) throw ctx.notFound('gate result', data.gateResultId)
+      if (gate.stage_id !== stage.id) {
+        throw ctx.error('INVARIANT', `gate result ${gate.id} belongs to another stage than ${stage.stage_name}`, { gateResultId: gate.id })
       }
-      const row: EvidenceRow = {
-        id: ctx.newId(),
-        stage_id: stage.id,
-        gate_result_id: data.gateResultId ?? null,
-        uri: data.uri,
-        type: data.type,
-        recorded_at: now,
-        recorded_by: data.recordedBy ?? who.actor,
-        description: data.description ?? null,
-      }
-      ctx.db.run(INSERT_EVIDENCE, row)
-      const evidence = toEvidence(row)
-      ctx.audit(who, { action: 'lifecycle.evidence', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, after: evidence }, now)
-      return evidence
-    })
+    }
+    const row: EvidenceRow = {
+      id: ctx.newId(),
+      stage_id: stage.id,
+      gate_result_id: data.gateResultId ?? null,
+      uri: data.uri,
+      type: data.type,
+      recorded_at: now,
+      recorded_by: data.recordedBy ?? who.actor,
+      description: data.description ?? null,
+    }
+    yield* x.run(INSERT_EVIDENCE, row)
+    const evidence = toEvidence(row)
+    yield* ctx.audit(x, who, { action: 'lifecycle.evidence', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, after: evidence }, now)
+    return evidence
   }
 
   /**
@@ -629,15 +648,16 @@ export class TaskLifecycle {
   async gates(pipelineId: string, options: { stage?: LifecycleStageName } = {}): Promise<LifecycleGateResult[]> {
     const ctx = this.#ctx
     const stageFilter = options.stage === undefined ? undefined : ctx.parse(StageNameSchema, options.stage, 'tasks.lifecycle.gates')
-    return ctx.db.snapshot(() => {
-      const pipeline = this.#require(pipelineId)
-      const stages = new Map(ctx.db.all(STAGES, { pipeline: pipeline.id }).map((s) => [s.id, s.stage_name]))
-      const evidence = ctx.db.all(EVIDENCE_OF_PIPELINE, { pipeline: pipeline.id })
-      return ctx.db
-        .all(GATES_OF_PIPELINE, { pipeline: pipeline.id })
-        .filter((g) => stageFilter === undefined || stages.get(g.stage_id) === stageFilter)
-        .map((g) => this.#toGate(g, stages.get(g.stage_id)!, evidence.filter((e) => e.gate_result_id === g.id)))
-    })
+    return ctx.engine.snapshot((x) => this.#gates(x, pipelineId, stageFilter))
+  }
+
+  *#gates(x: TasksExecutor, pipelineId: string, stageFilter: LifecycleStageName | undefined): Step<LifecycleGateResult[]> {
+    const pipeline = yield* this.#require(x, pipelineId)
+    const stages = new Map((yield* x.all(STAGES, { pipeline: pipeline.id })).map((s) => [s.id, s.stage_name]))
+    const evidence = yield* x.all(EVIDENCE_OF_PIPELINE, { pipeline: pipeline.id })
+    return (yield* x.all(GATES_OF_PIPELINE, { pipeline: pipeline.id }))
+      .filter((g) => stageFilter === undefined || stages.get(g.stage_id) === stageFilter)
+      .map((g) => this.#toGate(g, stages.get(g.stage_id)!, evidence.filter((e) => e.gate_result_id === g.id)))
   }
 
   /**
@@ -650,7 +670,12 @@ export class TaskLifecycle {
    */
   async evidence(pipelineId: string): Promise<LifecycleEvidence[]> {
     const ctx = this.#ctx
-    return ctx.db.snapshot(() => ctx.db.all(EVIDENCE_OF_PIPELINE, { pipeline: this.#require(pipelineId).id }).map(toEvidence))
+    return ctx.engine.snapshot((x) => this.#evidence(x, pipelineId))
+  }
+
+  *#evidence(x: TasksExecutor, pipelineId: string): Step<LifecycleEvidence[]> {
+    const pipeline = yield* this.#require(x, pipelineId)
+    return (yield* x.all(EVIDENCE_OF_PIPELINE, { pipeline: pipeline.id })).map(toEvidence)
   }
 
   /**
@@ -670,91 +695,96 @@ export class TaskLifecycle {
     const data = ctx.parse(AdvanceStageSchema, input, 'tasks.lifecycle.advance')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.advance')
     const who = ctx.actor(options, 'tasks.lifecycle.advance')
-    const id = await ctx.db.write(() => {
-      const now = ctx.now()
-      const pipeline = this.#require(pipelineId)
-      if (data.expectedVersion !== undefined && data.expectedVersion !== pipeline.version) {
-        throw ctx.error('CONFLICT', `pipeline ${pipeline.id} is at version ${pipeline.version}, not ${data.expectedVersion}`, {
-          expectedVersion: data.expectedVersion,
-          actualVersion: pipeline.version,
-        })
-      }
-      if (pipeline.status !== 'active') throw ctx.error('INVARIANT', `pipeline ${pipeline.id} is ${pipeline.status}, not active`, { status: pipeline.status })
-      const stages = ctx.db.all(STAGES, { pipeline: pipeline.id })
-      const current = stages.find((s) => s.stage_name === pipeline.current_stage)!
-      const forced = data.type === 'forced'
-      const before = this.#load(pipeline.id)
-      const failed = ctx.db.all(LATEST_GATES, { stage: current.id }).filter((g) => g.result === 'fail' && g.required === 1)
-      if (failed.length > 0 && !forced) {
+    const id = await ctx.engine.write((x) => this.#advance(x, pipelineId, data, who))
+    return this.get(id)
+  }
+
+  *#advance(x: TasksExecutor, pipelineId: string, data: z.output<typeof AdvanceStageSchema>, who: Actor): Step<string> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const pipeline = yield* this.#require(x, pipelineId)
+    if (data.expectedVersion !== undefined && data.expectedVersion !== pipeline.version) {
+      throw ctx.error('CONFLICT', `pipeline ${pipeline.id} is at version ${pipeline.version}, not ${data.expectedVersion}`, {
+        expectedVersion: data.expectedVersion,
+        actualVersion: pipeline.version,
+      })
+    }
+    if (pipeline.status !== 'active') throw ctx.error('INVARIANT', `pipeline ${pipeline.id} is ${pipeline.status}, not active`, { status: pipeline.status })
+    const stages = yield* x.all(STAGES, { pipeline: pipeline.id })
+    const current = stages.find((s) => s.stage_name === pipeline.current_stage)!
+    const forced = data.type === 'forced'
+    const before = yield* this.#load(x, pipeline.id)
+    const failed = (yield* x.all(LATEST_GATES, { stage: current.id })).filter((g) => g.result === 'fail' && g.required === 1)
+    if (failed.length > 0 && !forced) {
+      throw ctx.error(
+        'INVARIANT',
+        `required gate(s) ${failed.map((g) => g.gate_name).join(', ')} of ${current.stage_name} failed; fix them or force the transition`,
+        { rule: 'gate', failedGates: failed.map((g) => g.gate_name) },
+      )
+    }
+    const target = data.to ?? LIFECYCLE_STAGES[current.sequence] ?? null
+    if (target !== null && sequenceOf(target) <= current.sequence) {
+      throw ctx.error('INVARIANT', `stages only move forward: ${current.stage_name} → ${target}`, { rule: 'forward', from: current.stage_name, to: target })
+    }
+    function* closeStage(stage: StageRow, status: 'completed' | 'skipped', reason: string | null): Step<unknown> {
+      return yield* x.run(WRITE_STAGE, {
+        ...stage,
+        status,
+        completed_at: status === 'completed' ? now : null,
+        skipped_at: status === 'skipped' ? now : null,
+        skip_reason: status === 'skipped' ? reason : stage.skip_reason,
+        blocked_at: null,
+        block_reason: null,
+      })
+    }
+    if (target === null) {
+      yield* closeStage(current, 'completed', null)
+      yield* x.run(WRITE_PIPELINE, { ...pipeline, status: 'completed', completed_at: now, updated_at: now })
+    } else {
+      const toSeq = sequenceOf(target)
+      const between = stages.filter((s) => s.sequence > current.sequence && s.sequence < toSeq && !isSettled(s.status))
+      const settled = new Set(stages.filter((s) => isSettled(s.status)).map((s) => s.stage_name))
+      settled.add(current.stage_name)
+      const missing = LIFECYCLE_PREREQUISITES[target].filter((name) => !settled.has(name) && !between.some((s) => s.stage_name === name))
+      if (!forced && (between.length > 0 || missing.length > 0)) {
         throw ctx.error(
           'INVARIANT',
-          `required gate(s) ${failed.map((g) => g.gate_name).join(', ')} of ${current.stage_name} failed; fix them or force the transition`,
-          { rule: 'gate', failedGates: failed.map((g) => g.gate_name) },
+          `${target} cannot start yet: ${[...new Set([...between.map((s) => s.stage_name), ...missing])].join(', ')} not completed or skipped`,
+          { rule: 'prerequisites', unfinished: between.map((s) => s.stage_name), missing },
         )
       }
-      const target = data.to ?? LIFECYCLE_STAGES[current.sequence] ?? null
-      if (target !== null && sequenceOf(target) <= current.sequence) {
-        throw ctx.error('INVARIANT', `stages only move forward: ${current.stage_name} → ${target}`, { rule: 'forward', from: current.stage_name, to: target })
-      }
-      const closeStage = (stage: StageRow, status: 'completed' | 'skipped', reason: string | null) =>
-        ctx.db.run(WRITE_STAGE, {
-          ...stage,
-          status,
-          completed_at: status === 'completed' ? now : null,
-          skipped_at: status === 'skipped' ? now : null,
-          skip_reason: status === 'skipped' ? reason : stage.skip_reason,
-          blocked_at: null,
-          block_reason: null,
-        })
-      if (target === null) {
-        closeStage(current, 'completed', null)
-        ctx.db.run(WRITE_PIPELINE, { ...pipeline, status: 'completed', completed_at: now, updated_at: now })
-      } else {
-        const toSeq = sequenceOf(target)
-        const between = stages.filter((s) => s.sequence > current.sequence && s.sequence < toSeq && !isSettled(s.status))
-        const settled = new Set(stages.filter((s) => isSettled(s.status)).map((s) => s.stage_name))
-        settled.add(current.stage_name)
-        const missing = LIFECYCLE_PREREQUISITES[target].filter((name) => !settled.has(name) && !between.some((s) => s.stage_name === name))
-        if (!forced && (between.length > 0 || missing.length > 0)) {
-          throw ctx.error(
-            'INVARIANT',
-            `${target} cannot start yet: ${[...new Set([...between.map((s) => s.stage_name), ...missing])].join(', ')} not completed or skipped`,
-            { rule: 'prerequisites', unfinished: between.map((s) => s.stage_name), missing },
-          )
-        }
-        closeStage(current, 'completed', null)
-        for (const stage of between) closeStage(stage, 'skipped', `forced past by ${who.actor}`)
-        const next = stages.find((s) => s.stage_name === target)!
-        ctx.db.run(WRITE_STAGE, { ...next, status: 'in_progress', started_at: now })
-        ctx.db.run(WRITE_PIPELINE, { ...pipeline, current_stage: target, updated_at: now })
-        ctx.db.run(INSERT_TRANSITION, {
-          id: ctx.newId(),
-          pipeline_id: pipeline.id,
-          from_stage_id: current.id,
-          to_stage_id: next.id,
-          transition_type: data.type,
-          transitioned_by: data.by ?? who.actor,
-          reason: data.reason ?? null,
-          created_at: now,
-        })
-        ctx.db.run(MIRROR_STAGE, { id: pipeline.task_id, stage: target, now })
-      }
-      ctx.audit(
-        who,
-        {
-          action: target === null ? 'lifecycle.complete' : 'lifecycle.advance',
-          entityType: 'lifecycle',
-          entityId: pipeline.id,
-          taskId: pipeline.task_id,
-          before,
-          after: this.#load(pipeline.id),
-          details: { type: data.type, ...(forced && failed.length > 0 ? { overriddenGates: failed.map((g) => g.gate_name) } : {}) },
-        },
-        now,
-      )
-      return pipeline.id
-    })
-    return this.get(id)
+      yield* closeStage(current, 'completed', null)
+      for (const stage of between) yield* closeStage(stage, 'skipped', `forced past by ${who.actor}`)
+      const next = stages.find((s) => s.stage_name === target)!
+      yield* x.run(WRITE_STAGE, { ...next, status: 'in_progress', started_at: now })
+      yield* x.run(WRITE_PIPELINE, { ...pipeline, current_stage: target, updated_at: now })
+      yield* x.run(INSERT_TRANSITION, {
+        id: ctx.newId(),
+        pipeline_id: pipeline.id,
+        from_stage_id: current.id,
+        to_stage_id: next.id,
+        transition_type: data.type,
+        transitioned_by: data.by ?? who.actor,
+        reason: data.reason ?? null,
+        created_at: now,
+      })
+      yield* x.run(MIRROR_STAGE, { id: pipeline.task_id, stage: target, now })
+    }
+    yield* ctx.audit(
+      x,
+      who,
+      {
+        action: target === null ? 'lifecycle.complete' : 'lifecycle.advance',
+        entityType: 'lifecycle',
+        entityId: pipeline.id,
+        taskId: pipeline.task_id,
+        before,
+        after: yield* this.#load(x, pipeline.id),
+        details: { type: data.type, ...(forced && failed.length > 0 ? { overriddenGates: failed.map((g) => g.gate_name) } : {}) },
+      },
+      now,
+    )
+    return pipeline.id
   }
 
   /**
@@ -771,19 +801,22 @@ export class TaskLifecycle {
     const why = ctx.parse(SkipReasonSchema, reason, 'tasks.lifecycle.skip')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.skip')
     const who = ctx.actor(options, 'tasks.lifecycle.skip')
-    const id = await ctx.db.write(() => {
-      const now = ctx.now()
-      const pipeline = this.#requireOpen(pipelineId)
-      const row = this.#stage(pipeline, name)
-      if (row.status !== 'not_started' || row.sequence <= sequenceOf(pipeline.current_stage)) {
-        throw ctx.error('INVARIANT', `only a later stage that has not started can be skipped (${name} is ${row.status})`, { stage: name })
-      }
-      ctx.db.run(WRITE_STAGE, { ...row, status: 'skipped', skipped_at: now, skip_reason: why })
-      ctx.db.run(WRITE_PIPELINE, { ...pipeline, updated_at: now })
-      ctx.audit(who, { action: 'lifecycle.skip', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, details: { stage: name, reason: why } }, now)
-      return pipeline.id
-    })
+    const id = await ctx.engine.write((x) => this.#skip(x, pipelineId, name, why, who))
     return this.get(id)
+  }
+
+  *#skip(x: TasksExecutor, pipelineId: string, name: LifecycleStageName, why: string, who: Actor): Step<string> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const pipeline = yield* this.#requireOpen(x, pipelineId)
+    const row = yield* this.#stage(x, pipeline, name)
+    if (row.status !== 'not_started' || row.sequence <= sequenceOf(pipeline.current_stage)) {
+      throw ctx.error('INVARIANT', `only a later stage that has not started can be skipped (${name} is ${row.status})`, { stage: name })
+    }
+    yield* x.run(WRITE_STAGE, { ...row, status: 'skipped', skipped_at: now, skip_reason: why })
+    yield* x.run(WRITE_PIPELINE, { ...pipeline, updated_at: now })
+    yield* ctx.audit(x, who, { action: 'lifecycle.skip', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, details: { stage: name, reason: why } }, now)
+    return pipeline.id
   }
 
   /**
@@ -802,29 +835,33 @@ export class TaskLifecycle {
     const data = ctx.parse(SetPipelineStatusSchema, input, 'tasks.lifecycle.setStatus')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.setStatus')
     const who = ctx.actor(options, 'tasks.lifecycle.setStatus')
-    const id = await ctx.db.write(() => {
-      const now = ctx.now()
-      const pipeline = this.#requireOpen(pipelineId)
-      if (data.status === pipeline.status) return pipeline.id
-      const before = this.#load(pipeline.id)
-      const current = this.#stage(pipeline, pipeline.current_stage)
-      if (data.status === 'blocked') {
-        ctx.db.run(WRITE_STAGE, { ...current, status: 'blocked', blocked_at: now, block_reason: data.reason ?? null })
-      } else if (data.status === 'active') {
-        ctx.db.run(WRITE_STAGE, { ...current, status: 'in_progress', blocked_at: null, block_reason: null })
-      } else if (data.status === 'failed') {
-        ctx.db.run(WRITE_STAGE, { ...current, status: 'failed' })
-      }
-      ctx.db.run(WRITE_PIPELINE, { ...pipeline, status: data.status, updated_at: now })
-      if (data.status === 'cancelled') ctx.db.run(MIRROR_STAGE, { id: pipeline.task_id, stage: 'cancelled', now })
-      ctx.audit(
-        who,
-        { action: 'lifecycle.status', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, before, after: this.#load(pipeline.id), details: { reason: data.reason ?? null } },
-        now,
-      )
-      return pipeline.id
-    })
+    const id = await ctx.engine.write((x) => this.#setStatus(x, pipelineId, data, who))
     return this.get(id)
+  }
+
+  *#setStatus(x: TasksExecutor, pipelineId: string, data: z.output<typeof SetPipelineStatusSchema>, who: Actor): Step<string> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const pipeline = yield* this.#requireOpen(x, pipelineId)
+    if (data.status === pipeline.status) return pipeline.id
+    const before = yield* this.#load(x, pipeline.id)
+    const current = yield* this.#stage(x, pipeline, pipeline.current_stage)
+    if (data.status === 'blocked') {
+      yield* x.run(WRITE_STAGE, { ...current, status: 'blocked', blocked_at: now, block_reason: data.reason ?? null })
+    } else if (data.status === 'active') {
+      yield* x.run(WRITE_STAGE, { ...current, status: 'in_progress', blocked_at: null, block_reason: null })
+    } else if (data.status === 'failed') {
+      yield* x.run(WRITE_STAGE, { ...current, status: 'failed' })
+    }
+    yield* x.run(WRITE_PIPELINE, { ...pipeline, status: data.status, updated_at: now })
+    if (data.status === 'cancelled') yield* x.run(MIRROR_STAGE, { id: pipeline.task_id, stage: 'cancelled', now })
+    yield* ctx.audit(
+      x,
+      who,
+      { action: 'lifecycle.status', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, before, after: yield* this.#load(x, pipeline.id), details: { reason: data.reason ?? null } },
+      now,
+    )
+    return pipeline.id
   }
 
   /**
@@ -840,22 +877,25 @@ export class TaskLifecycle {
     const data = ctx.parse(ValidateStageSchema, input, 'tasks.lifecycle.validateStage')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.lifecycle.validateStage')
     const who = ctx.actor(options, 'tasks.lifecycle.validateStage')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const pipeline = this.#require(pipelineId)
-      const stage = this.#stage(pipeline, data.stage)
-      const next: StageRow = {
-        ...stage,
-        validation_status: data.status,
-        validated_by: data.by,
-        validated_at: now,
-        output_file: data.outputFile ?? stage.output_file,
-      }
-      ctx.db.run(WRITE_STAGE, next)
-      const result = this.#toStage(next)
-      ctx.audit(who, { action: 'lifecycle.validate', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, before: this.#toStage(stage), after: result }, now)
-      return result
-    })
+    return ctx.engine.write((x) => this.#validateStage(x, pipelineId, data, who))
+  }
+
+  *#validateStage(x: TasksExecutor, pipelineId: string, data: z.output<typeof ValidateStageSchema>, who: Actor): Step<LifecycleStage> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const pipeline = yield* this.#require(x, pipelineId)
+    const stage = yield* this.#stage(x, pipeline, data.stage)
+    const next: StageRow = {
+      ...stage,
+      validation_status: data.status,
+      validated_by: data.by,
+      validated_at: now,
+      output_file: data.outputFile ?? stage.output_file,
+    }
+    yield* x.run(WRITE_STAGE, next)
+    const result = this.#toStage(next)
+    yield* ctx.audit(x, who, { action: 'lifecycle.validate', entityType: 'lifecycle', entityId: pipeline.id, taskId: pipeline.task_id, before: this.#toStage(stage), after: result }, now)
+    return result
   }
 
   /**
@@ -868,42 +908,45 @@ export class TaskLifecycle {
    */
   async transitions(pipelineId: string): Promise<LifecycleTransition[]> {
     const ctx = this.#ctx
-    return ctx.db.snapshot(() =>
-      ctx.db.all(TRANSITIONS, { pipeline: this.#require(pipelineId).id }).map((row) => ({
-        id: row.id,
-        pipelineId: row.pipeline_id,
-        from: row.from_name,
-        to: row.to_name,
-        type: row.transition_type,
-        by: row.transitioned_by,
-        reason: row.reason,
-        createdAt: toIso(row.created_at),
-      })),
-    )
+    return ctx.engine.snapshot((x) => this.#transitions(x, pipelineId))
   }
 
-  // ── helpers (inside a callback) ──────────────────────────────────────────────
+  *#transitions(x: TasksExecutor, pipelineId: string): Step<LifecycleTransition[]> {
+    const pipeline = yield* this.#require(x, pipelineId)
+    return (yield* x.all(TRANSITIONS, { pipeline: pipeline.id })).map((row) => ({
+      id: row.id,
+      pipelineId: row.pipeline_id,
+      from: row.from_name,
+      to: row.to_name,
+      type: row.transition_type,
+      by: row.transitioned_by,
+      reason: row.reason,
+      createdAt: toIso(row.created_at),
+    }))
+  }
 
-  #require(id: string): PipelineRow {
+  // ── helpers (steps of a body) ────────────────────────────────────────────────
+
+  *#require(x: TasksExecutor, id: string): Step<PipelineRow> {
     const ctx = this.#ctx
     const pipelineId = ctx.parse(PipelineIdSchema, id, 'tasks.lifecycle')
-    const row = ctx.db.get(GET_PIPELINE, { id: pipelineId })
+    const row = yield* x.get(GET_PIPELINE, { id: pipelineId })
     if (row === undefined) throw ctx.notFound('pipeline', pipelineId)
     return row
   }
 
-  #requireOpen(id: string): PipelineRow {
-    const row = this.#require(id)
+  *#requireOpen(x: TasksExecutor, id: string): Step<PipelineRow> {
+    const row = yield* this.#require(x, id)
     if (!isOpen(row.status)) throw this.#ctx.error('INVARIANT', `pipeline ${row.id} is ${row.status}`, { status: row.status })
     return row
   }
 
-  #stage(pipeline: PipelineRow, name: LifecycleStageName): StageRow {
-    return this.#ctx.db.all(STAGES, { pipeline: pipeline.id }).find((s) => s.stage_name === name)!
+  *#stage(x: TasksExecutor, pipeline: PipelineRow, name: LifecycleStageName): Step<StageRow> {
+    return (yield* x.all(STAGES, { pipeline: pipeline.id })).find((s) => s.stage_name === name)!
   }
 
-  #load(id: string): LifecyclePipeline {
-    const row = this.#require(id)
+  *#load(x: TasksExecutor, id: string): Step<LifecyclePipeline> {
+    const row = yield* this.#require(x, id)
     return {
       id: row.id,
       taskId: row.task_id,
@@ -913,7 +956,7 @@ export class TaskLifecycle {
       updatedAt: toIso(row.updated_at),
       completedAt: toIsoOrNull(row.completed_at),
       version: row.version,
-      stages: this.#ctx.db.all(STAGES, { pipeline: row.id }).map((s) => this.#toStage(s)),
+      stages: (yield* x.all(STAGES, { pipeline: row.id })).map((s) => this.#toStage(s)),
     }
   }
 
@@ -990,8 +1033,8 @@ const LATEST_PIPELINE_OF_TASK = template<TasksDatabase, { task: string }>()((db,
  *
  * @internal
  */
-export function pipelineAllowsDone(ctx: TasksContext, taskId: string): boolean {
-  const latest = ctx.db.get(LATEST_PIPELINE_OF_TASK, { task: taskId })
+export function* pipelineAllowsDone(x: TasksExecutor, taskId: string): Step<boolean> {
+  const latest = yield* x.get(LATEST_PIPELINE_OF_TASK, { task: taskId })
   return latest === undefined || latest.status === 'completed' || (isOpen(latest.status) && latest.current_stage === 'contribution')
 }
 
@@ -1002,9 +1045,9 @@ export function pipelineAllowsDone(ctx: TasksContext, taskId: string): boolean {
  *
  * @internal
  */
-export function assertPipelineAllowsDone(ctx: TasksContext, taskId: string): void {
-  if (pipelineAllowsDone(ctx, taskId)) return
-  const latest = ctx.db.get(LATEST_PIPELINE_OF_TASK, { task: taskId })!
+export function* assertPipelineAllowsDone(x: TasksExecutor, ctx: TasksContext, taskId: string): Step<void> {
+  if (yield* pipelineAllowsDone(x, taskId)) return
+  const latest = (yield* x.get(LATEST_PIPELINE_OF_TASK, { task: taskId }))!
   throw ctx.error(
     'INVARIANT',
     `task ${taskId} cannot be done: its lifecycle pipeline ${latest.id} is ${latest.status} at ${latest.current_stage}, not at contribution or completed (T877)`,
@@ -1019,11 +1062,12 @@ export function assertPipelineAllowsDone(ctx: TasksContext, taskId: string): voi
  *
  * @internal
  */
-export function cancelOpenPipeline(ctx: TasksContext, who: Actor, taskId: string, now: number): string | null {
-  const open = ctx.db.get(OPEN_PIPELINE_OF_TASK, { task: taskId })
+export function* cancelOpenPipeline(x: TasksExecutor, ctx: TasksContext, who: Actor, taskId: string, now: number): Step<string | null> {
+  const open = yield* x.get(OPEN_PIPELINE_OF_TASK, { task: taskId })
   if (open === undefined) return null
-  ctx.db.run(WRITE_PIPELINE, { ...open, status: 'cancelled', updated_at: now })
-  ctx.audit(
+  yield* x.run(WRITE_PIPELINE, { ...open, status: 'cancelled', updated_at: now })
+  yield* ctx.audit(
+    x,
     who,
     {
       action: 'lifecycle.status',

@@ -11,8 +11,9 @@ import { z } from 'zod'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
-import type { TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type { LifecycleStageName, ManifestStatus, PipelineManifestStatus } from './tasks.enums.js'
 import type {
   AddManifestEntryInput,
@@ -179,29 +180,32 @@ export class TaskManifests {
     const data = ctx.parse(AddManifestEntrySchema, input, 'tasks.manifests.addEntry')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.manifests.addEntry')
     const who = ctx.actor(options, 'tasks.manifests.addEntry')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const pipeline = ctx.db.get(PIPELINE, { id: data.pipelineId })
-      if (pipeline === undefined) throw ctx.notFound('pipeline', data.pipelineId)
-      for (const task of data.linkedTasks) requireTaskRow(ctx, task)
-      const row: EntryRow = {
-        id: ctx.newId(),
-        pipeline_id: pipeline.id,
-        stage_id: data.stage === undefined ? null : ctx.db.get(STAGE, { pipeline: pipeline.id, name: data.stage })!.id,
-        title: data.title,
-        status: data.status,
-        agent_type: data.agentType ?? null,
-        output_file: data.outputFile ?? null,
-        topics_json: JSON.stringify(data.topics),
-        findings_json: JSON.stringify(data.findings),
-        linked_tasks_json: JSON.stringify(data.linkedTasks),
-        created_at: now,
-      }
-      ctx.db.run(INSERT_ENTRY, row)
-      const entry = this.#toEntry({ ...row, stage_name: data.stage ?? null })
-      ctx.audit(who, { action: 'manifest.entry', entityType: 'manifest', entityId: row.id, taskId: pipeline.task_id, after: entry }, now)
-      return entry
-    })
+    return ctx.engine.write((x) => this.#addEntry(x, data, who))
+  }
+
+  *#addEntry(x: TasksExecutor, data: z.output<typeof AddManifestEntrySchema>, who: Actor): Step<ManifestEntry> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const pipeline = yield* x.get(PIPELINE, { id: data.pipelineId })
+    if (pipeline === undefined) throw ctx.notFound('pipeline', data.pipelineId)
+    for (const task of data.linkedTasks) yield* requireTaskRow(x, ctx, task)
+    const row: EntryRow = {
+      id: ctx.newId(),
+      pipeline_id: pipeline.id,
+      stage_id: data.stage === undefined ? null : (yield* x.get(STAGE, { pipeline: pipeline.id, name: data.stage }))!.id,
+      title: data.title,
+      status: data.status,
+      agent_type: data.agentType ?? null,
+      output_file: data.outputFile ?? null,
+      topics_json: JSON.stringify(data.topics),
+      findings_json: JSON.stringify(data.findings),
+      linked_tasks_json: JSON.stringify(data.linkedTasks),
+      created_at: now,
+    }
+    yield* x.run(INSERT_ENTRY, row)
+    const entry = this.#toEntry({ ...row, stage_name: data.stage ?? null })
+    yield* ctx.audit(x, who, { action: 'manifest.entry', entityType: 'manifest', entityId: row.id, taskId: pipeline.task_id, after: entry }, now)
+    return entry
   }
 
   /**
@@ -215,7 +219,7 @@ export class TaskManifests {
   async entries(pipelineId: string): Promise<ManifestEntry[]> {
     const ctx = this.#ctx
     const id = ctx.parse(IdSchema, pipelineId, 'tasks.manifests.entries')
-    const rows = await ctx.db.read(() => ctx.db.all(ENTRIES, { pipeline: id }))
+    const rows = await ctx.engine.read((x) => x.all(ENTRIES, { pipeline: id }))
     return rows.map((row) => this.#toEntry(row))
   }
 
@@ -234,38 +238,42 @@ export class TaskManifests {
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.manifests.record')
     const who = ctx.actor(options, 'tasks.manifests.record')
     const hash = createHash('sha256').update(data.content, 'utf8').digest('hex')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      if (data.taskId !== undefined) requireTaskRow(ctx, data.taskId)
-      if (data.epicId !== undefined) requireTaskRow(ctx, data.epicId)
-      if (data.sessionId !== undefined && ctx.db.get(SESSION, { id: data.sessionId }) === undefined) {
-        throw ctx.notFound('session', data.sessionId)
-      }
-      const row: RecordRow = {
-        id: ctx.newId(),
-        session_id: data.sessionId ?? null,
-        task_id: data.taskId ?? null,
-        epic_id: data.epicId ?? null,
-        type: data.type,
-        content: data.content,
-        content_hash: hash,
-        status: 'active',
-        distilled: data.distilled ? 1 : 0,
-        brain_obs_id: data.brainObsId ?? null,
-        source_file: data.sourceFile ?? null,
-        metadata_json: JSON.stringify(data.metadata),
-        created_at: now,
-        archived_at: null,
-      }
-      ctx.db.run(INSERT_RECORD, row)
-      const record = this.#toRecord(row)
-      ctx.audit(
-        who,
-        { action: 'manifest.record', entityType: 'manifest', entityId: row.id, taskId: row.task_id, after: { ...record, content: undefined } },
-        now,
-      )
-      return record
-    })
+    return ctx.engine.write((x) => this.#record(x, data, who, hash))
+  }
+
+  *#record(x: TasksExecutor, data: z.output<typeof RecordPipelineManifestSchema>, who: Actor, hash: string): Step<PipelineManifestRecord> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    if (data.taskId !== undefined) yield* requireTaskRow(x, ctx, data.taskId)
+    if (data.epicId !== undefined) yield* requireTaskRow(x, ctx, data.epicId)
+    if (data.sessionId !== undefined && (yield* x.get(SESSION, { id: data.sessionId })) === undefined) {
+      throw ctx.notFound('session', data.sessionId)
+    }
+    const row: RecordRow = {
+      id: ctx.newId(),
+      session_id: data.sessionId ?? null,
+      task_id: data.taskId ?? null,
+      epic_id: data.epicId ?? null,
+      type: data.type,
+      content: data.content,
+      content_hash: hash,
+      status: 'active',
+      distilled: data.distilled ? 1 : 0,
+      brain_obs_id: data.brainObsId ?? null,
+      source_file: data.sourceFile ?? null,
+      metadata_json: JSON.stringify(data.metadata),
+      created_at: now,
+      archived_at: null,
+    }
+    yield* x.run(INSERT_RECORD, row)
+    const record = this.#toRecord(row)
+    yield* ctx.audit(
+      x,
+      who,
+      { action: 'manifest.record', entityType: 'manifest', entityId: row.id, taskId: row.task_id, after: { ...record, content: undefined } },
+      now,
+    )
+    return record
   }
 
   /**
@@ -279,13 +287,13 @@ export class TaskManifests {
   async list(filter: PipelineManifestFilter = {}): Promise<PipelineManifestRecord[]> {
     const ctx = this.#ctx
     const f = ctx.parse(PipelineManifestFilterSchema, filter, 'tasks.manifests.list')
-    let q = ctx.db.kysely.selectFrom('pipeline_manifest').selectAll()
+    let q = ctx.engine.kysely.selectFrom('pipeline_manifest').selectAll()
     if (f.taskId) q = q.where('task_id', '=', f.taskId)
     if (f.epicId) q = q.where('epic_id', '=', f.epicId)
     if (f.sessionId) q = q.where('session_id', '=', f.sessionId)
     if (f.status) q = q.where('status', '=', f.status)
     if (f.type) q = q.where('type', '=', f.type)
-    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 100)))
+    const rows = await ctx.engine.read((x) => x.all(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 100)))
     return rows.map((row) => this.#toRecord(row))
   }
 
@@ -303,15 +311,18 @@ export class TaskManifests {
     const recordId = ctx.parse(IdSchema, id, 'tasks.manifests.archive')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.manifests.archive')
     const who = ctx.actor(options, 'tasks.manifests.archive')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const before = ctx.db.get(GET_RECORD, { id: recordId })
-      if (before === undefined) throw ctx.notFound('pipeline manifest record', recordId)
-      const after = ctx.db.get(ARCHIVE_RECORD, { id: recordId, now })
-      if (after === undefined) throw ctx.error('CONFLICT', `pipeline manifest record ${recordId} is already archived`, { id: recordId })
-      ctx.audit(who, { action: 'manifest.archive', entityType: 'manifest', entityId: recordId, taskId: after.task_id, details: { archivedAt: toIso(now) } }, now)
-      return this.#toRecord(after)
-    })
+    return ctx.engine.write((x) => this.#archive(x, recordId, who))
+  }
+
+  *#archive(x: TasksExecutor, recordId: string, who: Actor): Step<PipelineManifestRecord> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const before = yield* x.get(GET_RECORD, { id: recordId })
+    if (before === undefined) throw ctx.notFound('pipeline manifest record', recordId)
+    const after = yield* x.get(ARCHIVE_RECORD, { id: recordId, now })
+    if (after === undefined) throw ctx.error('CONFLICT', `pipeline manifest record ${recordId} is already archived`, { id: recordId })
+    yield* ctx.audit(x, who, { action: 'manifest.archive', entityType: 'manifest', entityId: recordId, taskId: after.task_id, details: { archivedAt: toIso(now) } }, now)
+    return this.#toRecord(after)
   }
 
   #toEntry(row: EntryRow & { stage_name: LifecycleStageName | null }): ManifestEntry {

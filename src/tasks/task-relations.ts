@@ -127,14 +127,15 @@ export class TaskRelations {
     )
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.relations.add')
     const who = ctx.actor(options, 'tasks.relations.add')
-    const row = await ctx.db.write(() => {
+    const row = await ctx.engine.write(function* (x) {
       const now = ctx.now()
-      requireTaskRow(ctx, data.taskId)
-      requireTaskRow(ctx, data.relatedTo)
+      yield* requireTaskRow(x, ctx, data.taskId)
+      yield* requireTaskRow(x, ctx, data.relatedTo)
       const key = { task_id: data.taskId, related_to: data.relatedTo, relation_type: data.type }
-      const inserted = ctx.db.get(INSERT, { ...key, reason: data.reason ?? null, created_at: now })
-      if (inserted === undefined) return ctx.db.get(ONE, key)!
-      ctx.audit(
+      const inserted = yield* x.get(INSERT, { ...key, reason: data.reason ?? null, created_at: now })
+      if (inserted === undefined) return (yield* x.get(ONE, key))!
+      yield* ctx.audit(
+        x,
         who,
         {
           action: 'relation.add',
@@ -167,11 +168,11 @@ export class TaskRelations {
     }
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.relations.remove')
     const who = ctx.actor(options, 'tasks.relations.remove')
-    await ctx.db.write(() => {
-      const removed = ctx.db.get(DELETE, key)
+    await ctx.engine.write(function* (x) {
+      const removed = yield* x.get(DELETE, key)
       const entityId = `${key.task_id}-${key.relation_type}->${key.related_to}`
       if (removed === undefined) throw ctx.notFound('relation', entityId)
-      ctx.audit(who, { action: 'relation.remove', entityType: 'relation', entityId, taskId: key.task_id, before: toRelation(removed) })
+      yield* ctx.audit(x, who, { action: 'relation.remove', entityType: 'relation', entityId, taskId: key.task_id, before: toRelation(removed) })
     })
   }
 
@@ -188,9 +189,9 @@ export class TaskRelations {
     const ctx = this.#ctx
     const id = ctx.parse(TaskIdSchema, taskId, 'tasks.relations.list')
     const type = options.type === undefined ? undefined : ctx.parse(RelationTypeSchema, options.type, 'tasks.relations.list')
-    const rows = await ctx.db.snapshot(() => {
-      requireTaskRow(ctx, id)
-      return ctx.db.all(OF_TASK, { id })
+    const rows = await ctx.engine.snapshot(function* (x) {
+      yield* requireTaskRow(x, ctx, id)
+      return yield* x.all(OF_TASK, { id })
     })
     return rows.filter((row) => type === undefined || row.relation_type === type).map(toRelation)
   }

@@ -9,8 +9,9 @@ import { z } from 'zod'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
-import type { TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type { ReleaseStatus } from './tasks.enums.js'
 import { RELEASE_STATUSES } from './tasks.enums.js'
 import type {
@@ -141,42 +142,45 @@ export class TaskReleases {
     const data = ctx.parse(CreateReleaseSchema, input, 'tasks.releases.create')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.releases.create')
     const who = ctx.actor(options, 'tasks.releases.create')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      if (ctx.db.get(GET, { version: data.version }) !== undefined) {
-        throw ctx.error('CONFLICT', `release ${data.version} already exists`, { version: data.version })
-      }
-      if (data.epicId !== undefined) requireTaskRow(ctx, data.epicId)
-      for (const task of data.tasks) requireTaskRow(ctx, task)
-      if (data.pipelineId !== undefined && ctx.db.get(PIPELINE, { id: data.pipelineId }) === undefined) {
-        throw ctx.notFound('pipeline', data.pipelineId)
-      }
-      const row: ReleaseRow = {
-        id: ctx.newId(),
-        version: data.version,
-        status: 'draft',
-        pipeline_id: data.pipelineId ?? null,
-        epic_id: data.epicId ?? null,
-        tasks_json: JSON.stringify([...new Set(data.tasks)]),
-        changelog: data.changelog ?? null,
-        notes: data.notes ?? null,
-        previous_version: data.previousVersion ?? null,
-        commit_sha: null,
-        git_tag: null,
-        npm_dist_tag: null,
-        created_at: now,
-        updated_at: now,
-        prepared_at: null,
-        committed_at: null,
-        tagged_at: null,
-        pushed_at: null,
-        cancelled_at: null,
-      }
-      ctx.db.run(INSERT, row)
-      const release = this.#toRelease(row)
-      ctx.audit(who, { action: 'release.create', entityType: 'release', entityId: data.version, after: release }, now)
-      return release
-    })
+    return ctx.engine.write((x) => this.#create(x, data, who))
+  }
+
+  *#create(x: TasksExecutor, data: z.output<typeof CreateReleaseSchema>, who: Actor): Step<ReleaseManifest> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    if ((yield* x.get(GET, { version: data.version })) !== undefined) {
+      throw ctx.error('CONFLICT', `release ${data.version} already exists`, { version: data.version })
+    }
+    if (data.epicId !== undefined) yield* requireTaskRow(x, ctx, data.epicId)
+    for (const task of data.tasks) yield* requireTaskRow(x, ctx, task)
+    if (data.pipelineId !== undefined && (yield* x.get(PIPELINE, { id: data.pipelineId })) === undefined) {
+      throw ctx.notFound('pipeline', data.pipelineId)
+    }
+    const row: ReleaseRow = {
+      id: ctx.newId(),
+      version: data.version,
+      status: 'draft',
+      pipeline_id: data.pipelineId ?? null,
+      epic_id: data.epicId ?? null,
+      tasks_json: JSON.stringify([...new Set(data.tasks)]),
+      changelog: data.changelog ?? null,
+      notes: data.notes ?? null,
+      previous_version: data.previousVersion ?? null,
+      commit_sha: null,
+      git_tag: null,
+      npm_dist_tag: null,
+      created_at: now,
+      updated_at: now,
+      prepared_at: null,
+      committed_at: null,
+      tagged_at: null,
+      pushed_at: null,
+      cancelled_at: null,
+    }
+    yield* x.run(INSERT, row)
+    const release = this.#toRelease(row)
+    yield* ctx.audit(x, who, { action: 'release.create', entityType: 'release', entityId: data.version, after: release }, now)
+    return release
   }
 
   /**
@@ -190,7 +194,7 @@ export class TaskReleases {
   async get(version: string): Promise<ReleaseManifest> {
     const ctx = this.#ctx
     const v = ctx.parse(ReleaseVersionSchema, version, 'tasks.releases.get')
-    const row = await ctx.db.read(() => ctx.db.get(GET, { version: v }))
+    const row = await ctx.engine.read((x) => x.get(GET, { version: v }))
     if (row === undefined) throw ctx.notFound('release', v)
     return this.#toRelease(row)
   }
@@ -210,9 +214,9 @@ export class TaskReleases {
       filter,
       'tasks.releases.list',
     )
-    let q = ctx.db.kysely.selectFrom('release_manifests').selectAll()
+    let q = ctx.engine.kysely.selectFrom('release_manifests').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
-    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit)))
+    const rows = await ctx.engine.read((x) => x.all(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit)))
     return rows.map((row) => this.#toRelease(row))
   }
 
@@ -231,35 +235,38 @@ export class TaskReleases {
     const data = ctx.parse(AdvanceReleaseSchema, input, 'tasks.releases.advance')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.releases.advance')
     const who = ctx.actor(options, 'tasks.releases.advance')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const current = ctx.db.get(GET, { version: v })
-      if (current === undefined) throw ctx.notFound('release', v)
-      if (current.status === 'pushed' || current.status === 'cancelled') {
-        throw ctx.error('INVARIANT', `release ${v} is ${current.status} and cannot change`, { status: current.status })
+    return ctx.engine.write((x) => this.#advance(x, v, data, who))
+  }
+
+  *#advance(x: TasksExecutor, v: string, data: z.output<typeof AdvanceReleaseSchema>, who: Actor): Step<ReleaseManifest> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* x.get(GET, { version: v })
+    if (current === undefined) throw ctx.notFound('release', v)
+    if (current.status === 'pushed' || current.status === 'cancelled') {
+      throw ctx.error('INVARIANT', `release ${v} is ${current.status} and cannot change`, { status: current.status })
+    }
+    const next: ReleaseRow = { ...current, status: data.to, updated_at: now }
+    if (data.to === 'cancelled') {
+      next.cancelled_at = now
+    } else {
+      const from = ORDER.indexOf(current.status)
+      const to = ORDER.indexOf(data.to)
+      if (to <= from) throw ctx.error('INVARIANT', `release ${v} cannot go from ${current.status} to ${data.to}`, { from: current.status, to: data.to })
+      for (const step of ORDER.slice(from + 1, to + 1)) {
+        const column = STAMP[step]!
+        if (next[column] === null) (next as Record<string, unknown>)[column] = now
       }
-      const next: ReleaseRow = { ...current, status: data.to, updated_at: now }
-      if (data.to === 'cancelled') {
-        next.cancelled_at = now
-      } else {
-        const from = ORDER.indexOf(current.status)
-        const to = ORDER.indexOf(data.to)
-        if (to <= from) throw ctx.error('INVARIANT', `release ${v} cannot go from ${current.status} to ${data.to}`, { from: current.status, to: data.to })
-        for (const step of ORDER.slice(from + 1, to + 1)) {
-          const column = STAMP[step]!
-          if (next[column] === null) (next as Record<string, unknown>)[column] = now
-        }
-      }
-      if (data.changelog !== undefined) next.changelog = data.changelog
-      if (data.notes !== undefined) next.notes = data.notes
-      if (data.commitSha !== undefined) next.commit_sha = data.commitSha
-      if (data.gitTag !== undefined) next.git_tag = data.gitTag
-      if (data.npmDistTag !== undefined) next.npm_dist_tag = data.npmDistTag
-      ctx.db.run(WRITE, next)
-      const release = this.#toRelease(next)
-      ctx.audit(who, { action: 'release.advance', entityType: 'release', entityId: v, before: this.#toRelease(current), after: release }, now)
-      return release
-    })
+    }
+    if (data.changelog !== undefined) next.changelog = data.changelog
+    if (data.notes !== undefined) next.notes = data.notes
+    if (data.commitSha !== undefined) next.commit_sha = data.commitSha
+    if (data.gitTag !== undefined) next.git_tag = data.gitTag
+    if (data.npmDistTag !== undefined) next.npm_dist_tag = data.npmDistTag
+    yield* x.run(WRITE, next)
+    const release = this.#toRelease(next)
+    yield* ctx.audit(x, who, { action: 'release.advance', entityType: 'release', entityId: v, before: this.#toRelease(current), after: release }, now)
+    return release
   }
 
   #toRelease(row: ReleaseRow): ReleaseManifest {

@@ -5,26 +5,40 @@
  *
  * @module
  */
-import type { CompiledQuery } from 'kysely'
+import { sql } from 'kysely'
 
-import { rawQuery } from '../sqlite/database.js'
+import type { QueryTemplate } from '../sqlite/query-template.js'
+import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import type { Task } from './task.types.js'
 import type { TaskRow } from './task-rows.js'
-import type { TasksContext } from './tasks-context.js'
+import type { TasksContext, TasksExecutor } from './tasks-context.js'
+import type { TasksDatabase } from './tasks.tables.js'
 
-/** The `UPDATE … RETURNING *` text for one set of changed columns, built once per set. */
-const statements = new Map<string, string>()
+/** The parameters of a changed-columns update: one per changed column, plus the row's id and version read. */
+type UpdateParams = Record<string, unknown>
 
-function updateText(columns: readonly string[]): string {
+/** The `UPDATE … RETURNING *` template for one set of changed columns, built once per set. */
+const statements = new Map<string, QueryTemplate<UpdateParams, TaskRow>>()
+
+function updateTemplate(columns: readonly string[]): QueryTemplate<UpdateParams, TaskRow> {
   const key = columns.join(',')
-  let text = statements.get(key)
-  if (text === undefined) {
-    const sets = columns.map((c) => `"${c}" = ?`)
-    sets.push('"version" = "version" + 1')
-    text = `UPDATE "tasks" SET ${sets.join(', ')} WHERE "id" = ? AND "version" = ? RETURNING *`
-    statements.set(key, text)
+  let query = statements.get(key)
+  if (query === undefined) {
+    query = template<TasksDatabase, UpdateParams>()((db, p) => {
+      const sets: Record<string, unknown> = {}
+      for (const column of columns) sets[column] = p(column)
+      sets['version'] = sql<number>`"version" + 1`
+      return db
+        .updateTable('tasks')
+        .set(sets)
+        .where('id', '=', p('$id') as string)
+        .where('version', '=', p('$version') as number)
+        .returningAll()
+    })
+    statements.set(key, query)
   }
-  return text
+  return query
 }
 
 /**
@@ -33,23 +47,22 @@ function updateText(columns: readonly string[]): string {
  * matched on the version read. Returns the written row; `INTERNAL` when the row
  * changed under the transaction (cannot happen inside `BEGIN IMMEDIATE`).
  */
-export function writeChangedColumns<C extends keyof TaskRow & string>(
+export function* writeChangedColumns<C extends keyof TaskRow & string>(
+  x: TasksExecutor,
   ctx: TasksContext,
   current: TaskRow,
   next: Pick<TaskRow, C | 'id' | 'version'>,
   writable: readonly C[],
-): TaskRow {
+): Step<TaskRow> {
   const columns: C[] = []
-  const values: unknown[] = []
+  const args: UpdateParams = { $id: current.id, $version: current.version }
   for (const column of writable) {
     if (next[column] !== current[column]) {
       columns.push(column)
-      values.push(next[column])
+      args[column] = next[column]
     }
   }
-  values.push(current.id, current.version)
-  const query: CompiledQuery<TaskRow> = rawQuery<TaskRow>(updateText(columns), values)
-  const written = ctx.db.get(query)
+  const written = yield* x.get(updateTemplate(columns), args)
   if (written === undefined) throw ctx.error('INTERNAL', `task ${current.id} changed inside its own transaction`)
   return written
 }

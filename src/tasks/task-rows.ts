@@ -9,7 +9,8 @@ import type { Selectable } from 'kysely'
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson, fromJsonOrNull } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
-import type { TasksContext } from './tasks-context.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { TasksContext, TasksExecutor } from './tasks-context.js'
 import type {
   TaskVerification,
 } from './tasks.types.js'
@@ -74,13 +75,13 @@ export const GET_TASK = template<TasksDatabase, { id: string }>()((db, p) =>
 )
 
 /**
- * Reads a task row by id inside the current read or write callback; throws
+ * Reads a task row by id inside the current read or write body; throws
  * `NOT_FOUND` when there is none.
  *
  * @internal
  */
-export function requireTaskRow(ctx: TasksContext, id: string): TaskRow {
-  const row = ctx.db.get(GET_TASK, { id })
+export function* requireTaskRow(x: TasksExecutor, ctx: TasksContext, id: string): Step<TaskRow> {
+  const row = yield* x.get(GET_TASK, { id })
   if (row === undefined) throw ctx.notFound('task', id)
   return row
 }

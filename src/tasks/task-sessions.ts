@@ -11,8 +11,9 @@ import { fromJson, fromJsonOrNull } from '../sqlite/json.js'
 import type { IterateFilter, Page } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import { template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
-import type { Actor, TasksContext } from './tasks-context.js'
+import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import { decodeCursor, encodeCursor } from './tasks-context.js'
 import type { TaskSessionStatus } from './tasks.enums.js'
 import type {
@@ -42,6 +43,12 @@ import type * as Types from './tasks.types.js'
 
 type SessionRow = Selectable<SessionsTable>
 type SessionValues = Omit<SessionRow, 'scope_key'>
+
+/**
+ * How `#change` turns a session into its next values, as steps of the write body
+ * (it may run statements); returning `current` itself writes nothing.
+ */
+type SessionChange = (this: TaskSessions, x: TasksExecutor, current: SessionRow, now: number) => Step<SessionValues>
 
 /**
  * A session of work by an agent (CLEO), which is also a TeleClaude daemon session
@@ -339,7 +346,7 @@ export class TaskSessions {
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.start')
     const who = ctx.actor(options, 'tasks.sessions.start')
     const id = data.id ?? ctx.newId()
-    const row = await ctx.db.write(() => this.#start(who, id, data, ctx.now()))
+    const row = await ctx.engine.write((x) => this.#start(x, who, id, data, ctx.now()))
     return this.#toSession(row)
   }
 
@@ -382,88 +389,92 @@ export class TaskSessions {
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.upsert')
     const who = ctx.actor(options, 'tasks.sessions.upsert')
     const checked = fence === null ? null : ctx.parse(WriterFenceSchema, fence, 'tasks.sessions.upsert')
-    const row = await ctx.db.write(() => {
-      if (checked !== null) this.#checkFence(checked)
-      const now = ctx.now()
-      const current = ctx.db.get(GET, { id: data.id })
-      const fields = {
-        ...(data.agent !== undefined ? { agent: data.agent } : {}),
-        ...(data.computer !== undefined ? { computer: data.computer } : {}),
-        ...(data.terminalName !== undefined ? { terminal_name: data.terminalName } : {}),
-        ...(data.title !== undefined ? { title: data.title } : {}),
-        ...(data.providerId !== undefined ? { provider_id: data.providerId } : {}),
-        ...(data.name !== undefined ? { name: data.name } : {}),
-        ...(data.nativeSessionId !== undefined ? { native_session_id: data.nativeSessionId } : {}),
-        ...(data.projectPath !== undefined ? { project_path: data.projectPath } : {}),
-        ...(data.thinkingMode !== undefined ? { thinking_mode: data.thinkingMode } : {}),
-        ...(data.initiator !== undefined ? { initiator: data.initiator } : {}),
-      }
-      if (current === undefined) {
-        const status = data.status ?? 'active'
-        const scope = data.scope ?? { type: 'global' as const }
-        if (scope.type === 'epic') this.#requireEpic(scope.epicId)
-        const created = ctx.db.get(INSERT, {
-          id: data.id,
-          name: data.name ?? data.title ?? data.id,
-          status,
-          scope_type: scope.type,
-          scope_epic_id: scope.type === 'epic' ? scope.epicId : null,
-          exclusive: 0,
-          agent: null,
-          computer: null,
-          terminal_name: null,
-          title: null,
-          provider_id: null,
-          native_session_id: null,
-          project_path: null,
-          thinking_mode: null,
-          initiator: null,
-          ...fields,
-          last_activity_at: now,
-          adapter_metadata_json: JSON.stringify(data.adapterMetadata ?? {}),
-          current_task: null,
-          task_started_at: null,
-          notes_json: '[]',
-          metadata_json: JSON.stringify(data.metadata ?? {}),
-          handoff_json: null,
-          debrief_json: null,
-          previous_session_id: null,
-          next_session_id: null,
-          handoff_consumed_at: null,
-          handoff_consumed_by: null,
-          resume_count: 0,
-          started_at: now,
-          updated_at: now,
-          suspended_at: status === 'suspended' ? now : null,
-          ended_at: isEnded(status) ? (data.endedAt ?? now) : null,
-        })!
-        ctx.audit(who, { action: 'session.upsert', entityType: 'session', entityId: data.id, after: this.#toSession(created) }, now)
-        return created
-      }
-      const next: SessionValues = { ...current, ...fields }
-      if (data.metadata !== undefined) next.metadata_json = JSON.stringify({ ...this.#metadata(current), ...data.metadata })
-      if (data.adapterMetadata !== undefined) {
-        next.adapter_metadata_json = JSON.stringify({ ...this.#adapterMetadata(current), ...data.adapterMetadata })
-      }
-      if (data.status !== undefined && data.status !== current.status && !isEnded(current.status) && RANK[data.status] >= RANK[current.status]) {
-        next.status = data.status
-        next.suspended_at = data.status === 'suspended' ? now : null
-        if (isEnded(data.status)) this.#endInPlace(next, data.endedAt ?? now)
-      }
-      const changed = WRITABLE.some((column) => next[column] !== current[column])
-      if (!changed) return current
-      next.updated_at = now
-      next.last_activity_at = Math.max(now, current.last_activity_at ?? 0)
-      if (isEnded(next.status) && !isEnded(current.status)) ctx.db.run(CLOSE_WORK, { session: current.id, now })
-      const written = ctx.db.get(WRITE, next)!
-      ctx.audit(
-        who,
-        { action: 'session.upsert', entityType: 'session', entityId: current.id, before: this.#toSession(current), after: this.#toSession(written) },
-        now,
-      )
-      return written
-    })
+    const row = await ctx.engine.write((x) => this.#upsertRow(x, data, who, checked))
     return this.#toSession(row)
+  }
+
+  *#upsertRow(x: TasksExecutor, data: z.output<typeof UpsertTaskSessionSchema>, who: Actor, checked: z.output<typeof WriterFenceSchema> | null): Step<SessionRow> {
+    const ctx = this.#ctx
+    if (checked !== null) yield* this.#checkFence(x, checked)
+    const now = ctx.now()
+    const current = yield* x.get(GET, { id: data.id })
+    const fields = {
+      ...(data.agent !== undefined ? { agent: data.agent } : {}),
+      ...(data.computer !== undefined ? { computer: data.computer } : {}),
+      ...(data.terminalName !== undefined ? { terminal_name: data.terminalName } : {}),
+      ...(data.title !== undefined ? { title: data.title } : {}),
+      ...(data.providerId !== undefined ? { provider_id: data.providerId } : {}),
+      ...(data.name !== undefined ? { name: data.name } : {}),
+      ...(data.nativeSessionId !== undefined ? { native_session_id: data.nativeSessionId } : {}),
+      ...(data.projectPath !== undefined ? { project_path: data.projectPath } : {}),
+      ...(data.thinkingMode !== undefined ? { thinking_mode: data.thinkingMode } : {}),
+      ...(data.initiator !== undefined ? { initiator: data.initiator } : {}),
+    }
+    if (current === undefined) {
+      const status = data.status ?? 'active'
+      const scope = data.scope ?? { type: 'global' as const }
+      if (scope.type === 'epic') yield* this.#requireEpic(x, scope.epicId)
+      const created = (yield* x.get(INSERT, {
+        id: data.id,
+        name: data.name ?? data.title ?? data.id,
+        status,
+        scope_type: scope.type,
+        scope_epic_id: scope.type === 'epic' ? scope.epicId : null,
+        exclusive: 0,
+        agent: null,
+        computer: null,
+        terminal_name: null,
+        title: null,
+        provider_id: null,
+        native_session_id: null,
+        project_path: null,
+        thinking_mode: null,
+        initiator: null,
+        ...fields,
+        last_activity_at: now,
+        adapter_metadata_json: JSON.stringify(data.adapterMetadata ?? {}),
+        current_task: null,
+        task_started_at: null,
+        notes_json: '[]',
+        metadata_json: JSON.stringify(data.metadata ?? {}),
+        handoff_json: null,
+        debrief_json: null,
+        previous_session_id: null,
+        next_session_id: null,
+        handoff_consumed_at: null,
+        handoff_consumed_by: null,
+        resume_count: 0,
+        started_at: now,
+        updated_at: now,
+        suspended_at: status === 'suspended' ? now : null,
+        ended_at: isEnded(status) ? (data.endedAt ?? now) : null,
+      }))!
+      yield* ctx.audit(x, who, { action: 'session.upsert', entityType: 'session', entityId: data.id, after: this.#toSession(created) }, now)
+      return created
+    }
+    const next: SessionValues = { ...current, ...fields }
+    if (data.metadata !== undefined) next.metadata_json = JSON.stringify({ ...this.#metadata(current), ...data.metadata })
+    if (data.adapterMetadata !== undefined) {
+      next.adapter_metadata_json = JSON.stringify({ ...this.#adapterMetadata(current), ...data.adapterMetadata })
+    }
+    if (data.status !== undefined && data.status !== current.status && !isEnded(current.status) && RANK[data.status] >= RANK[current.status]) {
+      next.status = data.status
+      next.suspended_at = data.status === 'suspended' ? now : null
+      if (isEnded(data.status)) this.#endInPlace(next, data.endedAt ?? now)
+    }
+    const changed = WRITABLE.some((column) => next[column] !== current[column])
+    if (!changed) return current
+    next.updated_at = now
+    next.last_activity_at = Math.max(now, current.last_activity_at ?? 0)
+    if (isEnded(next.status) && !isEnded(current.status)) yield* x.run(CLOSE_WORK, { session: current.id, now })
+    const written = (yield* x.get(WRITE, next))!
+    yield* ctx.audit(
+      x,
+      who,
+      { action: 'session.upsert', entityType: 'session', entityId: current.id, before: this.#toSession(current), after: this.#toSession(written) },
+      now,
+    )
+    return written
   }
 
   /**
@@ -491,7 +502,7 @@ export class TaskSessions {
   async find(id: string): Promise<TaskSession | null> {
     const ctx = this.#ctx
     const sessionId = ctx.parse(TaskSessionIdSchema, id, 'tasks.sessions.find')
-    const row = await ctx.db.read(() => ctx.db.get(GET, { id: sessionId }))
+    const row = await ctx.engine.read((x) => x.get(GET, { id: sessionId }))
     return row === undefined ? null : this.#toSession(row)
   }
 
@@ -507,14 +518,14 @@ export class TaskSessions {
     const ctx = this.#ctx
     const f = ctx.parse(TaskSessionListFilterSchema, filter, 'tasks.sessions.list')
     const limit = f.limit ?? 100
-    let q = ctx.db.kysely.selectFrom('sessions').selectAll()
+    let q = ctx.engine.kysely.selectFrom('sessions').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
     if (f.agent) q = q.where('agent', '=', f.agent)
     if (f.cursor) {
       const [startedAt, id] = decodeCursor(ctx, f.cursor, 'ns', 'tasks.sessions.list') as [number, string]
       q = q.where((eb) => eb.or([eb('started_at', '<', startedAt), eb.and([eb('started_at', '=', startedAt), eb('id', '<', id)])]))
     }
-    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1)))
+    const rows = await ctx.engine.read((x) => x.all(q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1)))
     const more = rows.length > limit
     const page = more ? rows.slice(0, limit) : rows
     const last = page[page.length - 1]
@@ -544,7 +555,7 @@ export class TaskSessions {
    */
   async listOpen(): Promise<TaskSession[]> {
     const ctx = this.#ctx
-    const rows = await ctx.db.read(() => ctx.db.all(OPEN_SESSIONS))
+    const rows = await ctx.engine.read((x) => x.all(OPEN_SESSIONS))
     return rows.map((row) => this.#toSession(row))
   }
 
@@ -558,8 +569,8 @@ export class TaskSessions {
    */
   async current(scope?: TaskSessionScope): Promise<TaskSession | null> {
     const ctx = this.#ctx
-    const row = await ctx.db.read(() =>
-      scope === undefined ? ctx.db.get(NEWEST_ACTIVE) : ctx.db.get(NEWEST_ACTIVE_IN_SCOPE, { scope: scopeKey(scope) }),
+    const row = await ctx.engine.read((x) =>
+      scope === undefined ? x.get(NEWEST_ACTIVE) : x.get(NEWEST_ACTIVE_IN_SCOPE, { scope: scopeKey(scope) }),
     )
     return row === undefined ? null : this.#toSession(row)
   }
@@ -574,7 +585,7 @@ export class TaskSessions {
    * ```
    */
   async suspend(id: string, options: TaskMutationOptions = {}): Promise<TaskSession> {
-    return this.#change(id, options, 'suspend', (current, now) => {
+    return this.#change(id, options, 'suspend', function* (x, current, now) {
       if (current.status !== 'active') throw this.#ctx.error('INVARIANT', `session ${id} is ${current.status}, not active`, { id })
       return { ...current, status: 'suspended', suspended_at: now }
     })
@@ -590,9 +601,9 @@ export class TaskSessions {
    * ```
    */
   async resume(id: string, options: TaskMutationOptions = {}): Promise<TaskSession> {
-    return this.#change(id, options, 'resume', (current) => {
+    return this.#change(id, options, 'resume', function* (x, current) {
       if (current.status !== 'suspended') throw this.#ctx.error('INVARIANT', `session ${id} is ${current.status}, not suspended`, { id })
-      if (current.exclusive === 1) this.#assertScopeFree(current.scope_key, current.id)
+      if (current.exclusive === 1) yield* this.#assertScopeFree(x, current.scope_key, current.id)
       return { ...current, status: 'active', suspended_at: null, resume_count: current.resume_count + 1 }
     })
   }
@@ -609,7 +620,7 @@ export class TaskSessions {
    */
   async end(id: string, input: EndTaskSessionInput = {}, options: TaskMutationOptions = {}): Promise<TaskSession> {
     const data = this.#ctx.parse(EndTaskSessionSchema, input, 'tasks.sessions.end')
-    return this.#change(id, options, 'end', (current, now) => {
+    return this.#change(id, options, 'end', function* (x, current, now) {
       if (isEnded(current.status)) return current
       return this.#ended(current, now, data)
     })
@@ -631,25 +642,29 @@ export class TaskSessions {
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.handoff')
     const who = ctx.actor(options, 'tasks.sessions.handoff')
     const nextId = data.to.id ?? ctx.newId()
-    const { from, to } = await ctx.db.write(() => {
-      const now = ctx.now()
-      const current = this.#require(id)
-      if (!isOpen(current.status)) throw ctx.error('INVARIANT', `session ${id} is ${current.status}; only an open session hands off`, { id })
-      if (current.next_session_id !== null) throw ctx.error('CONFLICT', `session ${id} already handed off to ${current.next_session_id}`, { id })
-      ctx.db.run(CLOSE_WORK, { session: id, now })
-      const ended = ctx.db.get(WRITE, { ...this.#ended(current, now, { handoff: data.handoff, note: data.note }), updated_at: now })!
-      ctx.audit(who, { action: 'session.end', entityType: 'session', entityId: id, before: this.#toSession(current), after: this.#toSession(ended) }, now)
-      const scope: TaskSessionScope =
-        data.to.scope ?? (current.scope_type === 'epic' ? { type: 'epic', epicId: current.scope_epic_id! } : { type: 'global' })
-      const started = this.#start(
-        who,
-        nextId,
-        { ...data.to, name: data.to.name ?? current.name, scope, concurrent: data.to.concurrent ?? current.exclusive === 0, status: data.to.status ?? 'active', previousSessionId: id },
-        now,
-      )
-      return { from: ctx.db.get(GET, { id })!, to: started }
-    })
+    const { from, to } = await ctx.engine.write((x) => this.#handoff(x, id, nextId, data, who))
     return { from: this.#toSession(from), to: this.#toSession(to) }
+  }
+
+  *#handoff(x: TasksExecutor, id: string, nextId: string, data: z.output<typeof TaskSessionHandoffSchema>, who: Actor) {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* this.#require(x, id)
+    if (!isOpen(current.status)) throw ctx.error('INVARIANT', `session ${id} is ${current.status}; only an open session hands off`, { id })
+    if (current.next_session_id !== null) throw ctx.error('CONFLICT', `session ${id} already handed off to ${current.next_session_id}`, { id })
+    yield* x.run(CLOSE_WORK, { session: id, now })
+    const ended = (yield* x.get(WRITE, { ...this.#ended(current, now, { handoff: data.handoff, note: data.note }), updated_at: now }))!
+    yield* ctx.audit(x, who, { action: 'session.end', entityType: 'session', entityId: id, before: this.#toSession(current), after: this.#toSession(ended) }, now)
+    const scope: TaskSessionScope =
+      data.to.scope ?? (current.scope_type === 'epic' ? { type: 'epic', epicId: current.scope_epic_id! } : { type: 'global' })
+    const started = yield* this.#start(
+      x,
+      who,
+      nextId,
+      { ...data.to, name: data.to.name ?? current.name, scope, concurrent: data.to.concurrent ?? current.exclusive === 0, status: data.to.status ?? 'active', previousSessionId: id },
+      now,
+    )
+    return { from: (yield* x.get(GET, { id }))!, to: started }
   }
 
   /**
@@ -665,7 +680,7 @@ export class TaskSessions {
    */
   async consumeHandoff(id: string, by: string, options: TaskMutationOptions = {}): Promise<TaskSession> {
     const consumer = this.#ctx.parse(TasksNameSchema, by, 'tasks.sessions.consumeHandoff')
-    return this.#change(id, options, 'consumeHandoff', (current, now) => {
+    return this.#change(id, options, 'consumeHandoff', function* (x, current, now) {
       if (current.handoff_json === null) throw this.#ctx.error('INVARIANT', `session ${id} has no handoff`, { id })
       if (current.handoff_consumed_at !== null) {
         throw this.#ctx.error('CONFLICT', `the handoff of session ${id} was consumed by ${current.handoff_consumed_by}`, {
@@ -690,17 +705,17 @@ export class TaskSessions {
   async setCurrentTask(id: string, taskId: string | null, options: TaskMutationOptions = {}): Promise<TaskSession> {
     const ctx = this.#ctx
     const task = ctx.parse(TaskIdSchema.nullable(), taskId, 'tasks.sessions.setCurrentTask')
-    return this.#change(id, options, 'setCurrentTask', (current, now) => {
+    return this.#change(id, options, 'setCurrentTask', function* (x, current, now) {
       if (current.status !== 'active' && current.status !== 'creating') {
         throw ctx.error('INVARIANT', `session ${id} is ${current.status}; only an active session works on a task`, { id })
       }
       if (current.current_task === task) return current
       if (task !== null) {
-        const row = requireTaskRow(ctx, task)
+        const row = yield* requireTaskRow(x, ctx, task)
         if (row.archived_at !== null) throw ctx.error('INVARIANT', `task ${task} is archived`, { taskId: task })
       }
-      ctx.db.run(CLOSE_WORK, { session: id, now })
-      if (task !== null) ctx.db.run(OPEN_WORK, { session: id, task, now })
+      yield* x.run(CLOSE_WORK, { session: id, now })
+      if (task !== null) yield* x.run(OPEN_WORK, { session: id, task, now })
       return { ...current, current_task: task, task_started_at: task === null ? null : now }
     })
   }
@@ -715,10 +730,10 @@ export class TaskSessions {
    */
   async workHistory(of: { sessionId: string } | { taskId: string }): Promise<TaskWorkHistoryEntry[]> {
     const ctx = this.#ctx
-    const rows = await ctx.db.read(() =>
+    const rows = await ctx.engine.read((x) =>
       'sessionId' in of
-        ? ctx.db.all(WORK_OF_SESSION, { id: ctx.parse(TaskSessionIdSchema, of.sessionId, 'tasks.sessions.workHistory') })
-        : ctx.db.all(WORK_OF_TASK, { id: ctx.parse(TaskIdSchema, of.taskId, 'tasks.sessions.workHistory') }),
+        ? x.all(WORK_OF_SESSION, { id: ctx.parse(TaskSessionIdSchema, of.sessionId, 'tasks.sessions.workHistory') })
+        : x.all(WORK_OF_TASK, { id: ctx.parse(TaskIdSchema, of.taskId, 'tasks.sessions.workHistory') }),
     )
     return rows.map(toWork)
   }
@@ -736,8 +751,8 @@ export class TaskSessions {
   async touch(id: string): Promise<void> {
     const ctx = this.#ctx
     const sessionId = ctx.parse(TaskSessionIdSchema, id, 'tasks.sessions.touch')
-    await ctx.db.write(() => {
-      if (ctx.db.get(TOUCH, { id: sessionId, now: ctx.now() }) === undefined) throw ctx.notFound('open session', sessionId)
+    await ctx.engine.write(function* (x) {
+      if ((yield* x.get(TOUCH, { id: sessionId, now: ctx.now() })) === undefined) throw ctx.notFound('open session', sessionId)
     })
   }
 
@@ -754,7 +769,7 @@ export class TaskSessions {
   async findByNativeId(nativeSessionId: string): Promise<TaskSession | null> {
     const ctx = this.#ctx
     const id = ctx.parse(NativeSessionIdSchema, nativeSessionId, 'tasks.sessions.findByNativeId')
-    const row = await ctx.db.read(() => ctx.db.get(BY_NATIVE_ID, { id }))
+    const row = await ctx.engine.read((x) => x.get(BY_NATIVE_ID, { id }))
     return row === undefined ? null : this.#toSession(row)
   }
 
@@ -771,7 +786,7 @@ export class TaskSessions {
     const ctx = this.#ctx
     const f = ctx.parse(SessionActivityFilterSchema, filter, 'tasks.sessions.listByActivity')
     const limit = f.limit ?? 100
-    let q = ctx.db.kysely.selectFrom('sessions').selectAll()
+    let q = ctx.engine.kysely.selectFrom('sessions').selectAll()
     if (f.computer !== undefined) q = q.where('computer', '=', f.computer)
     if (f.status !== undefined) q = q.where('status', '=', f.status)
     const activity = sql<number>`coalesce(last_activity_at, -1)`
@@ -779,7 +794,7 @@ export class TaskSessions {
       const [at, id] = decodeCursor(ctx, f.cursor, 'ns', 'tasks.sessions.listByActivity') as [number, string]
       q = q.where((eb) => eb.or([eb(activity, '<', at), eb.and([eb(activity, '=', at), eb('id', '<', id)])]))
     }
-    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy(activity, 'desc').orderBy('id', 'desc').limit(limit + 1)))
+    const rows = await ctx.engine.read((x) => x.all(q.orderBy(activity, 'desc').orderBy('id', 'desc').limit(limit + 1)))
     const more = rows.length > limit
     const page = more ? rows.slice(0, limit) : rows
     const last = page[page.length - 1]
@@ -804,14 +819,17 @@ export class TaskSessions {
     const ctx = this.#ctx
     const sessionId = ctx.parse(TaskSessionIdSchema, id, 'tasks.sessions.touchActivity')
     const opts = ctx.parse(TouchActivitySchema, options, 'tasks.sessions.touchActivity')
-    return ctx.db.write(() => {
-      if (opts.fence !== undefined) this.#checkFence(opts.fence)
-      const now = ctx.now()
-      if (ctx.db.get(TOUCH_ACTIVITY, { id: sessionId, now, before: now - (opts.coalesceMs ?? 1000) }) !== undefined) return true
-      const row = ctx.db.get(GET, { id: sessionId })
-      if (row === undefined || !isOpen(row.status)) throw ctx.notFound('open session', sessionId)
-      return false
-    })
+    return ctx.engine.write((x) => this.#touchActivity(x, sessionId, opts))
+  }
+
+  *#touchActivity(x: TasksExecutor, sessionId: string, opts: z.output<typeof TouchActivitySchema>): Step<boolean> {
+    const ctx = this.#ctx
+    if (opts.fence !== undefined) yield* this.#checkFence(x, opts.fence)
+    const now = ctx.now()
+    if ((yield* x.get(TOUCH_ACTIVITY, { id: sessionId, now, before: now - (opts.coalesceMs ?? 1000) })) !== undefined) return true
+    const row = yield* x.get(GET, { id: sessionId })
+    if (row === undefined || !isOpen(row.status)) throw ctx.notFound('open session', sessionId)
+    return false
   }
 
   /**
@@ -827,7 +845,7 @@ export class TaskSessions {
   async fence(fence: WriterFence): Promise<void> {
     const ctx = this.#ctx
     const checked = ctx.parse(WriterFenceSchema, fence, 'tasks.sessions.fence')
-    await ctx.db.write(() => this.#checkFence(checked))
+    await ctx.engine.write((x) => this.#checkFence(x, checked))
   }
 
   /**
@@ -843,7 +861,7 @@ export class TaskSessions {
   async endEvents(limit = 100): Promise<Array<{ sessionId: string; reason: 'ended' | 'orphaned' | 'deleted' }>> {
     const ctx = this.#ctx
     const n = ctx.parse(z.number().int().min(1).max(10_000), limit, 'tasks.sessions.endEvents')
-    const rows = await ctx.db.read(() => ctx.db.all(END_EVENTS, { limit: n }))
+    const rows = await ctx.engine.read((x) => x.all(END_EVENTS, { limit: n }))
     return rows.map((row) => ({ sessionId: row.session_id, reason: row.reason }))
   }
 
@@ -859,14 +877,14 @@ export class TaskSessions {
     const ctx = this.#ctx
     const ids = ctx.parse(z.array(TaskSessionIdSchema).max(10_000), sessionIds, 'tasks.sessions.ackEndEvents')
     if (ids.length === 0) return
-    await ctx.db.write(() => {
-      ctx.db.run(ctx.db.kysely.deleteFrom('session_end_events').where('session_id', 'in', ids))
+    await ctx.engine.write(function* (x) {
+      yield* x.run(ctx.engine.kysely.deleteFrom('session_end_events').where('session_id', 'in', ids))
     })
   }
 
-  #checkFence(fence: { name: string; token: number }): void {
+  *#checkFence(x: TasksExecutor, fence: { name: string; token: number }): Step<void> {
     const ctx = this.#ctx
-    const seen = ctx.db.get(FENCE_GET, { name: fence.name })
+    const seen = yield* x.get(FENCE_GET, { name: fence.name })
     if (seen !== undefined && seen.token > fence.token) {
       throw ctx.error('LEASE_LOST', `writer lease ${JSON.stringify(fence.name)} token ${fence.token} was superseded by token ${seen.token}`, {
         name: fence.name,
@@ -874,7 +892,7 @@ export class TaskSessions {
         current: seen.token,
       })
     }
-    if (seen === undefined || seen.token < fence.token) ctx.db.run(FENCE_SET, fence)
+    if (seen === undefined || seen.token < fence.token) yield* x.run(FENCE_SET, fence)
   }
 
   /**
@@ -892,40 +910,44 @@ export class TaskSessions {
     const { idleMs } = ctx.parse(MarkOrphanedSchema, input, 'tasks.sessions.markOrphaned')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.sessions.markOrphaned')
     const who = ctx.actor(options, 'tasks.sessions.markOrphaned')
-    return ctx.db.write(() => {
-      const now = ctx.now()
-      const ids: string[] = []
-      for (const current of ctx.db.all(IDLE_OPEN, { before: now - idleMs })) {
-        ctx.db.run(CLOSE_WORK, { session: current.id, now })
-        const next: SessionValues = { ...current, status: 'orphaned', suspended_at: null, updated_at: now }
-        this.#endInPlace(next, now)
-        const written = ctx.db.get(WRITE, next)!
-        ctx.audit(
-          who,
-          { action: 'session.orphan', entityType: 'session', entityId: current.id, before: this.#toSession(current), after: this.#toSession(written), details: { idleMs } },
-          now,
-        )
-        ids.push(current.id)
-      }
-      return ids
-    })
+    return ctx.engine.write((x) => this.#markOrphaned(x, idleMs, who))
+  }
+
+  *#markOrphaned(x: TasksExecutor, idleMs: number, who: Actor): Step<string[]> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const ids: string[] = []
+    for (const current of yield* x.all(IDLE_OPEN, { before: now - idleMs })) {
+      yield* x.run(CLOSE_WORK, { session: current.id, now })
+      const next: SessionValues = { ...current, status: 'orphaned', suspended_at: null, updated_at: now }
+      this.#endInPlace(next, now)
+      const written = (yield* x.get(WRITE, next))!
+      yield* ctx.audit(
+        x,
+        who,
+        { action: 'session.orphan', entityType: 'session', entityId: current.id, before: this.#toSession(current), after: this.#toSession(written), details: { idleMs } },
+        now,
+      )
+      ids.push(current.id)
+    }
+    return ids
   }
 
   // ── inside a write transaction ───────────────────────────────────────────────
 
-  #start(who: Actor, id: string, data: ReturnType<typeof StartTaskSessionSchema.parse>, now: number): SessionRow {
+  *#start(x: TasksExecutor, who: Actor, id: string, data: ReturnType<typeof StartTaskSessionSchema.parse>, now: number): Step<SessionRow> {
     const ctx = this.#ctx
     const scope = data.scope
-    if (scope.type === 'epic') this.#requireEpic(scope.epicId)
-    if (!data.concurrent) this.#assertScopeFree(scopeKey(scope), id)
+    if (scope.type === 'epic') yield* this.#requireEpic(x, scope.epicId)
+    if (!data.concurrent) yield* this.#assertScopeFree(x, scopeKey(scope), id)
     let previous: SessionRow | undefined
     if (data.previousSessionId !== undefined) {
-      previous = this.#require(data.previousSessionId)
+      previous = yield* this.#require(x, data.previousSessionId)
       if (previous.next_session_id !== null && previous.next_session_id !== id) {
         throw ctx.error('CONFLICT', `session ${previous.id} already continues as ${previous.next_session_id}`, { id: previous.id })
       }
     }
-    const created = ctx.db.get(INSERT, {
+    const created = (yield* x.get(INSERT, {
       id,
       name: data.name,
       status: data.status,
@@ -958,35 +980,39 @@ export class TaskSessions {
       updated_at: now,
       suspended_at: null,
       ended_at: null,
-    })!
+    }))!
     if (previous !== undefined && previous.next_session_id === null) {
-      ctx.db.get(WRITE, { ...previous, next_session_id: id, updated_at: now })
+      yield* x.get(WRITE, { ...previous, next_session_id: id, updated_at: now })
     }
-    ctx.audit(who, { action: 'session.start', entityType: 'session', entityId: id, after: this.#toSession(created) }, now)
+    yield* ctx.audit(x, who, { action: 'session.start', entityType: 'session', entityId: id, after: this.#toSession(created) }, now)
     return created
   }
 
   /** Loads, changes and writes one session in a write transaction, with its audit row. */
-  async #change(id: string, options: TaskMutationOptions, verb: string, apply: (current: SessionRow, now: number) => SessionValues): Promise<TaskSession> {
+  async #change(id: string, options: TaskMutationOptions, verb: string, apply: SessionChange): Promise<TaskSession> {
     const ctx = this.#ctx
     const sessionId = ctx.parse(TaskSessionIdSchema, id, `tasks.sessions.${verb}`)
     ctx.parse(TaskMutationOptionsSchema, options, `tasks.sessions.${verb}`)
     const who = ctx.actor(options, `tasks.sessions.${verb}`)
-    const row = await ctx.db.write(() => {
-      const now = ctx.now()
-      const current = this.#require(sessionId)
-      const next = apply(current, now)
-      if (next === current) return current
-      if (isEnded(next.status) && !isEnded(current.status)) ctx.db.run(CLOSE_WORK, { session: sessionId, now })
-      const written = ctx.db.get(WRITE, { ...next, updated_at: now, last_activity_at: Math.max(now, current.last_activity_at ?? 0) })!
-      ctx.audit(
-        who,
-        { action: `session.${verb}`, entityType: 'session', entityId: sessionId, before: this.#toSession(current), after: this.#toSession(written) },
-        now,
-      )
-      return written
-    })
+    const row = await ctx.engine.write((x) => this.#changeRow(x, sessionId, who, verb, apply))
     return this.#toSession(row)
+  }
+
+  *#changeRow(x: TasksExecutor, sessionId: string, who: Actor, verb: string, apply: SessionChange): Step<SessionRow> {
+    const ctx = this.#ctx
+    const now = ctx.now()
+    const current = yield* this.#require(x, sessionId)
+    const next = yield* apply.call(this, x, current, now)
+    if (next === current) return current
+    if (isEnded(next.status) && !isEnded(current.status)) yield* x.run(CLOSE_WORK, { session: sessionId, now })
+    const written = (yield* x.get(WRITE, { ...next, updated_at: now, last_activity_at: Math.max(now, current.last_activity_at ?? 0) }))!
+    yield* ctx.audit(
+      x,
+      who,
+      { action: `session.${verb}`, entityType: 'session', entityId: sessionId, before: this.#toSession(current), after: this.#toSession(written) },
+      now,
+    )
+    return written
   }
 
   #ended(current: SessionRow, now: number, data: { note?: string | undefined; debrief?: unknown; handoff?: unknown }): SessionValues {
@@ -1005,8 +1031,8 @@ export class TaskSessions {
     next.task_started_at = null
   }
 
-  #assertScopeFree(scope: string, self: string): void {
-    const holders = this.#ctx.db.all(HOLDERS, { scope, except: self })
+  *#assertScopeFree(x: TasksExecutor, scope: string, self: string): Step<void> {
+    const holders = yield* x.all(HOLDERS, { scope, except: self })
     if (holders.length > 0) {
       throw this.#ctx.error(
         'CONFLICT',
@@ -1016,13 +1042,13 @@ export class TaskSessions {
     }
   }
 
-  #requireEpic(epicId: string): void {
-    const row = requireTaskRow(this.#ctx, epicId)
+  *#requireEpic(x: TasksExecutor, epicId: string): Step<void> {
+    const row = yield* requireTaskRow(x, this.#ctx, epicId)
     if (row.type !== 'epic') throw this.#ctx.error('INVARIANT', `session scope ${epicId} is a ${row.type}, not an epic`, { epicId })
   }
 
-  #require(id: string): SessionRow {
-    const row = this.#ctx.db.get(GET, { id })
+  *#require(x: TasksExecutor, id: string): Step<SessionRow> {
+    const row = yield* x.get(GET, { id })
     if (row === undefined) throw this.#ctx.notFound('session', id)
     return row
   }

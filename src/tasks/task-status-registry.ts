@@ -72,7 +72,7 @@ export class TaskStatusRegistry {
   async list(entityType?: StatusEntityType): Promise<StatusRegistryEntry[]> {
     const ctx = this.#ctx
     const entity = entityType === undefined ? undefined : ctx.parse(StatusEntityTypeSchema, entityType, 'tasks.statuses.list')
-    const rows = await ctx.db.read(() => (entity === undefined ? ctx.db.all(ALL) : ctx.db.all(OF_ENTITY, { entity })))
+    const rows = await ctx.engine.read((x) => (entity === undefined ? x.all(ALL) : x.all(OF_ENTITY, { entity })))
     return rows.map(toEntry)
   }
 }

@@ -169,10 +169,10 @@ export class TaskTokenUsage {
       input,
       'tasks.tokens.record',
     )
-    const row = await ctx.db.write(() => {
-      if (data.sessionId !== undefined && ctx.db.get(SESSION, { id: data.sessionId }) === undefined) throw ctx.notFound('session', data.sessionId)
-      if (data.taskId !== undefined && ctx.db.get(TASK, { id: data.taskId }) === undefined) throw ctx.notFound('task', data.taskId)
-      return ctx.db.get(INSERT, {
+    const row = await ctx.engine.write(function* (x) {
+      if (data.sessionId !== undefined && (yield* x.get(SESSION, { id: data.sessionId })) === undefined) throw ctx.notFound('session', data.sessionId)
+      if (data.taskId !== undefined && (yield* x.get(TASK, { id: data.taskId })) === undefined) throw ctx.notFound('task', data.taskId)
+      return (yield* x.get(INSERT, {
         created_at: data.at ?? ctx.now(),
         provider: data.provider,
         model: data.model ?? null,
@@ -193,7 +193,7 @@ export class TaskTokenUsage {
         request_hash: data.requestHash ?? null,
         response_hash: data.responseHash ?? null,
         metadata_json: JSON.stringify(data.metadata),
-      })!
+      }))!
     })
     return this.#toRecord(row)
   }
@@ -213,13 +213,13 @@ export class TaskTokenUsage {
       filter,
       'tasks.tokens.list',
     )
-    let q = ctx.db.kysely.selectFrom('token_usage').selectAll()
+    let q = ctx.engine.kysely.selectFrom('token_usage').selectAll()
     if (f.sessionId) q = q.where('session_id', '=', f.sessionId)
     if (f.taskId) q = q.where('task_id', '=', f.taskId)
     if (f.model) q = q.where('model', '=', f.model)
     if (f.since !== undefined) q = q.where('created_at', '>=', f.since)
     if (f.until !== undefined) q = q.where('created_at', '<', f.until)
-    const rows = await ctx.db.read(() => ctx.db.all(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 100)))
+    const rows = await ctx.engine.read((x) => x.all(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 100)))
     return rows.map((row) => this.#toRecord(row))
   }
 
@@ -236,7 +236,7 @@ export class TaskTokenUsage {
     const ctx = this.#ctx
     const q = ctx.parse(TokenAggregateQuerySchema, query, 'tasks.tokens.aggregate')
     const key = GROUP_COLUMN[q.groupBy]
-    let builder = ctx.db.kysely
+    let builder = ctx.engine.kysely
       .selectFrom('token_usage')
       .select([
         key.as('key'),
@@ -257,7 +257,7 @@ export class TaskTokenUsage {
     if (q.groupBy !== 'none') builder = builder.groupBy(key)
     const ordered =
       q.groupBy === 'hour' || q.groupBy === 'day' ? builder.orderBy(key) : builder.orderBy(sql`sum(total_tokens)`, 'desc').orderBy(key)
-    const rows = await ctx.db.read(() => ctx.db.all(ordered))
+    const rows = await ctx.engine.read((x) => x.all(ordered))
     return rows
       .filter((row) => row.calls > 0)
       .map((row) => ({

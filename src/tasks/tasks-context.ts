@@ -1,5 +1,5 @@
 /**
- * What every aggregate of tasks.db shares: the database, the clock, id generation,
+ * What every aggregate of tasks.db shares: the store engine, the clock, id generation,
  * validation, errors, and the audit writer that records a mutation inside the
  * mutation's own transaction. Internal to the store.
  *
@@ -8,11 +8,11 @@
 import type { z } from 'zod'
 
 import type { Clock } from '../sqlite/clock.js'
-import type { SqliteDatabase } from '../sqlite/database.js'
-import type { CleoStoreErrorCode, CleoStoreErrorDetailsOf } from '../sqlite/errors.js'
+import type { CleoStoreErrorCode, CleoStoreErrorDetailsOf, ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import { template } from '../sqlite/query-template.js'
+import type { Executor, Step, StoreEngine } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { TaskAuditEntityType } from './tasks.enums.js'
 import type {
@@ -20,6 +20,9 @@ import type {
 } from './tasks.types.js'
 import { TaskMutationOptionsSchema } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
+
+/** @internal What a tasks.db transaction body runs its statements with. */
+export type TasksExecutor = Executor<TasksDatabase>
 
 /** Repository-wide settings of tasks.db. */
 export interface TasksSettings {
@@ -91,15 +94,16 @@ const jsonOrNull = (value: unknown): string | null => (value === undefined ? nul
 
 /** Shared state and helpers of the tasks.db aggregates. */
 export class TasksContext {
-  readonly db: SqliteDatabase<TasksDatabase>
+  /** Where the rows live: every statement of the aggregates goes through it. */
+  readonly engine: StoreEngine<TasksDatabase>
   readonly clock: Clock
   /** A UUIDv7 generator on the injected clock. */
   readonly newId: () => string
   #settings: TasksSettings = DEFAULT_TASKS_SETTINGS
   #configured = false
 
-  constructor(db: SqliteDatabase<TasksDatabase>, clock: Clock) {
-    this.db = db
+  constructor(engine: StoreEngine<TasksDatabase>, clock: Clock) {
+    this.engine = engine
     this.clock = clock
     this.newId = uuidv7Generator(clock)
   }
@@ -116,8 +120,8 @@ export class TasksContext {
   }
 
   /** Store and file, for errors. */
-  get errorContext(): { store: string; file: string } {
-    return this.db.context
+  get errorContext(): Required<ErrorContext> {
+    return this.engine.context
   }
 
   /** The current time, epoch ms, from the injected clock. */
@@ -151,11 +155,11 @@ export class TasksContext {
   }
 
   /**
-   * Writes one audit row. Call it inside the `db.write` callback of the mutation it
+   * Writes one audit row. Run it (`yield*`) inside the write body of the mutation it
    * records, so it commits or rolls back with it.
    */
-  audit(who: Actor, entry: AuditEntry, at = this.now()): void {
-    this.db.run(INSERT_AUDIT, {
+  *audit(x: TasksExecutor, who: Actor, entry: AuditEntry, at = this.now()): Step<void> {
+    yield* x.run(INSERT_AUDIT, {
       timestamp: at,
       action: entry.action,
       entity_type: entry.entityType,

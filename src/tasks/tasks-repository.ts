@@ -8,6 +8,7 @@ import { z } from 'zod'
 
 import type { SqliteDatabase } from '../sqlite/database.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
+import { SqliteStoreEngine } from '../sqlite/store-engine.js'
 import type { IterateFilter } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
@@ -117,9 +118,9 @@ function settingsInput(options: TasksRepositoryOptions) {
  */
 export class TasksRepository extends StoreRepository<'tasks'> {
   // Each aggregate is a class in its own file whose constructor takes the shared
-  // TasksContext (database, clock, ids, validation, the audit writer). Adding one
+  // TasksContext (engine, clock, ids, validation, the audit writer). Adding one
   // is two lines: its import and its property below.
-  readonly #ctx = new TasksContext(this.db, this.clock)
+  readonly #ctx = new TasksContext(new SqliteStoreEngine(this.db), this.clock)
   readonly #items = new TaskItems(this.#ctx)
   /** Dependencies between tasks, cycle-checked; ready work, `next`, blockers. */
   readonly dependencies = new TaskDependencies(this.#ctx)
@@ -148,7 +149,7 @@ export class TasksRepository extends StoreRepository<'tasks'> {
   /** The seeded status registry. */
   readonly statuses = new TaskStatusRegistry(this.#ctx)
   /** `agent_credentials`: the local cache of sealed signaldock agent credentials. */
-  readonly credentials = new AgentCredentials(this.db, this.clock, this.referenceGuard)
+  readonly credentials = new AgentCredentials(this.#ctx.engine, this.clock, this.referenceGuard)
 
   private constructor(db: SqliteDatabase<TasksDatabase>, options: TasksRepositoryOptions) {
     super(db, options)
@@ -200,7 +201,7 @@ export class TasksRepository extends StoreRepository<'tasks'> {
     if (typeof fn !== 'function') {
       return Promise.reject(new CleoStoreError('VALIDATION', 'tasks.transaction: expected a function', { ...this.context, details: { operation: 'tasks.transaction', path: [] } }))
     }
-    return this.db.batch(() => fn(this))
+    return this.#ctx.engine.batch(() => fn(this))
   }
 
   /**

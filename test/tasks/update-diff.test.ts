@@ -36,11 +36,11 @@ describe('task updates by difference', () => {
     const task = await tasks.create({ title: 'a', description: 'what a is', labels: ['x'] })
     clock.advance(5)
     const [update] = await taskUpdates(() => tasks.update(task.id, { title: 'b' }))
-    expect(update).toBe('UPDATE "tasks" SET "title" = ?, "updated_at" = ?, "version" = "version" + 1 WHERE "id" = ? AND "version" = ? RETURNING *')
+    expect(update).toBe('update "tasks" set "title" = ?, "updated_at" = ?, "version" = "version" + 1 where "id" = ? and "version" = ? returning *')
     clock.advance(5)
     const [second] = await taskUpdates(() => tasks.update(task.id, { labels: ['y'], priority: 'high' }, { actor: 'other' }))
     expect(second).toBe(
-      'UPDATE "tasks" SET "priority" = ?, "labels_json" = ?, "modified_by" = ?, "updated_at" = ?, "version" = "version" + 1 WHERE "id" = ? AND "version" = ? RETURNING *',
+      'update "tasks" set "priority" = ?, "labels_json" = ?, "modified_by" = ?, "updated_at" = ?, "version" = "version" + 1 where "id" = ? and "version" = ? returning *',
     )
     const read = await tasks.get(task.id)
     expect(read).toMatchObject({ title: 'b', description: 'what a is', labels: ['y'], priority: 'high', modifiedBy: 'other', version: 3 })
