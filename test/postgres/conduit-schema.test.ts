@@ -14,27 +14,24 @@ import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { CONDUIT_STORE } from '../../src/conduit/conduit.store.js'
 import type { PostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { openPostgresDatabase } from '../../src/postgres/postgres-database.js'
-import { isCleoStoreError } from '../../src/sqlite/errors.js'
 import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { expectCode } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from '../signaldock/helpers.js'
+import type { RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
+import { expectSameTables, expectSameTriggers, normalise, outcome, schemaPair, sqliteGuardMessages } from './schema-pair.js'
 
-type Row = Record<string, unknown>
-
-/** What PostgreSQL has and SQLite has not, on purpose (everything else must match). */
-const POSTGRES_ONLY = {
-  columns: { messages: ['search_vector'] } as Record<string, string[]>,
-  indexes: ['messages_search'],
+/**
+ * What the rendition leaves out or adds on purpose (everything else must match):
+ * the FTS5 index and its sync triggers; the search vector and its GIN index; the
+ * 0/1 flags stay `integer`.
+ */
+const DIFFERENCES: RenditionDifferences = {
+  sqliteOnlyTables: /^messages_fts/,
+  sqliteOnlyTriggers: ['messages_fts_insert', 'messages_fts_delete', 'messages_fts_update'],
+  postgresOnlyColumns: { messages: ['search_vector'] },
+  postgresOnlyIndexes: ['messages_search'],
+  smallIntegers: ['delivery_jobs.ordered', 'project_agent_refs.enabled'],
 }
-/** What SQLite has and PostgreSQL has not, on purpose: the FTS5 index and its sync triggers. */
-const SQLITE_ONLY = {
-  tables: /^messages_fts/,
-  triggers: ['messages_fts_insert', 'messages_fts_delete', 'messages_fts_update'],
-}
-/** The integer columns that stay `integer` (0/1 flags); every other SQLite INTEGER is a `bigint`. */
-const INTEGER_FLAGS = ['delivery_jobs.ordered', 'project_agent_refs.enabled']
-/** Bookkeeping of the migrators, not the store's schema. */
-const BOOKKEEPING = ['kysely_migration', 'kysely_migration_lock', 'cleo_migration_checksum']
 
 if (POSTGRES_URL !== null) {
   const url = POSTGRES_URL
@@ -55,69 +52,14 @@ if (POSTGRES_URL !== null) {
     return conduit
   }
 
-  /** Digit strings (PostgreSQL's int8) and booleans as numbers, so rows of both engines compare. */
-  function normalise(rows: readonly Row[]): Row[] {
-    return rows.map((row) =>
-      Object.fromEntries(
-        Object.entries(row).map(([key, value]) => [
-          key,
-          typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : typeof value === 'boolean' ? Number(value) : value,
-        ]),
-      ),
-    )
-  }
-
-  /** The same SQL text on both engines: raw SQL on PostgreSQL runs with `search_path` = the store's schema. */
-  interface Pair {
-    readonly lite: ConduitRepository
-    readonly pg: PostgresDatabase<any>
-    onSqlite(text: string): Promise<Row[]>
-    onPostgres(text: string): Promise<Row[]>
-    /** Runs `text` on both; both must succeed. */
-    both(text: string): Promise<void>
-    /** Runs `text` on both and returns their rows, normalised. */
-    select(text: string): Promise<{ sqlite: Row[]; postgres: Row[] }>
-  }
-
-  async function openPair(): Promise<Pair> {
+  async function openPair(): Promise<SchemaPair> {
     const [lite, pg] = await Promise.all([openSqlite(), openPostgres()])
-    const pair: Pair = {
-      lite,
-      pg,
-      async onSqlite(text) {
-        return (await sql.raw<Row>(text).execute(lite.kysely)).rows
-      },
-      async onPostgres(text) {
-        return pg.kysely.transaction().execute(async (trx) => {
-          await sql`select set_config('search_path', ${pg.schema}, true)`.execute(trx)
-          return (await sql.raw<Row>(text).execute(trx)).rows
-        })
-      },
-      async both(text) {
-        await pair.onSqlite(text)
-        await pair.onPostgres(text)
-      },
-      async select(text) {
-        return { sqlite: normalise(await pair.onSqlite(text)), postgres: normalise(await pair.onPostgres(text)) }
-      },
-    }
-    return pair
+    return schemaPair(lite.kysely, pg)
   }
 
   /** A row without its generated id: an identity spends a value on a refused insert, SQLite's AUTOINCREMENT does not. */
   function withoutId({ id: _id, ...row }: Row): Row {
     return row
-  }
-
-  /** How a statement ended: `ok` or the error code. */
-  async function outcome(run: Promise<unknown>): Promise<string> {
-    try {
-      await run
-      return 'ok'
-    } catch (error) {
-      if (isCleoStoreError(error)) return error.code
-      throw error
-    }
   }
 
   /** A group conversation, a message to bob and carol, and a message delivery job for bob (id 1, pending). */
@@ -180,25 +122,6 @@ if (POSTGRES_URL !== null) {
     },
   ]
 
-  /** `RAISE(ABORT, '…')` messages of SQLite's triggers, by trigger name. */
-  async function sqliteGuardMessages(lite: ConduitRepository): Promise<Map<string, string>> {
-    const triggers = (await sql.raw<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`).execute(lite.kysely)).rows
-    const messages = new Map<string, string>()
-    for (const { name, sql: text } of triggers) {
-      const message = /RAISE\(ABORT, '([^']*)'\)/.exec(text)?.[1]
-      if (message !== undefined) messages.set(name, message)
-    }
-    return messages
-  }
-
-  /** `{ timing, event, columns, table }` of a CREATE TRIGGER statement of either engine. */
-  function triggerShape(text: string): Row {
-    const match = /\b(BEFORE|AFTER)\s+(INSERT|UPDATE|DELETE)(?:\s+OF\s+([\w\s,]+?))?\s+ON\s+(?:\w+\.)?(\w+)/i.exec(text)
-    if (!match) throw new Error(`unreadable trigger: ${text}`)
-    const columns = (match[3] ?? '').split(',').map((c) => c.trim()).filter(Boolean)
-    return { timing: match[1]!.toUpperCase(), event: match[2]!.toUpperCase(), columns, table: match[4] }
-  }
-
   describe('conduit schema on PostgreSQL', () => {
     it('migrates on the first open (into its own schema) and verifies the checksums on the next', async () => {
       const schema = freshSchema('conduit')
@@ -234,94 +157,22 @@ if (POSTGRES_URL !== null) {
     })
 
     it('has every table, column (same order, mapped type, nullability, default) and index of a migrated SQLite conduit.db', async () => {
-      const { lite, pg } = await openPair()
-      const sqliteTables = (
-        await sql.raw<{ name: string }>(
-          `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
-        ).execute(lite.kysely)
-      ).rows
-        .map((row) => row.name)
-        .filter((name) => !SQLITE_ONLY.tables.test(name) && !BOOKKEEPING.includes(name))
-      const postgresTables = (
-        await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${pg.schema} order by 1`.execute(pg.kysely)
-      ).rows
-        .map((row) => row.name)
-        .filter((name) => !BOOKKEEPING.includes(name))
-      expect(postgresTables).toEqual(sqliteTables)
-
-      for (const table of sqliteTables) {
-        const sqliteColumns = (
-          await sql.raw<{ name: string; type: string; notnull: number; pk: number; dflt_value: string | null }>(
-            `SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info('${table}') ORDER BY cid`,
-          ).execute(lite.kysely)
-        ).rows.map((c) => ({
-          name: c.name,
-          type:
-            c.type.toUpperCase() === 'INTEGER'
-              ? INTEGER_FLAGS.includes(`${table}.${c.name}`)
-                ? 'integer'
-                : 'bigint'
-              : ({ TEXT: 'text collate C', BLOB: 'bytea' } as Record<string, string>)[c.type.toUpperCase()] ?? `unmapped ${c.type}`,
-          nullable: c.notnull === 0 && c.pk === 0,
-          default: c.dflt_value,
-        }))
-        const postgresColumns = (
-          await sql<{ name: string; type: string; collation: string | null; nullable: string; default: string | null }>`
-            select column_name as name, data_type as type, collation_name as collation, is_nullable as nullable, column_default as default
-            from information_schema.columns where table_schema = ${pg.schema} and table_name = ${table} order by ordinal_position`.execute(pg.kysely)
-        ).rows.map((c) => ({
-          name: c.name,
-          type: c.collation === null ? c.type : `${c.type} collate ${c.collation}`,
-          nullable: c.nullable === 'YES',
-          // '{}'::text → '{}' (SQLite keeps the literal as written)
-          default: c.default?.replace(/::[a-z ]+$/, '') ?? null,
-        }))
-        const extra = POSTGRES_ONLY.columns[table] ?? []
-        expect(postgresColumns.filter((c) => !extra.includes(c.name)), table).toEqual(sqliteColumns)
-        expect(postgresColumns.slice(sqliteColumns.length).map((c) => c.name), table).toEqual(extra)
-      }
+      const pair = await openPair()
+      await expectSameTables(pair, DIFFERENCES)
+      const { pg } = pair
       const generated = await sql<Row>`
         select data_type, is_generated, generation_expression from information_schema.columns
         where table_schema = ${pg.schema} and table_name = 'messages' and column_name = 'search_vector'`.execute(pg.kysely)
       expect(generated.rows).toEqual([
         { data_type: 'tsvector', is_generated: 'ALWAYS', generation_expression: "to_tsvector('simple'::regconfig, COALESCE(content, ''::text))" },
       ])
-
-      const sqliteIndexes = (
-        await sql.raw<{ name: string; tbl_name: string }>(
-          `SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`,
-        ).execute(lite.kysely)
-      ).rows.filter((row) => !BOOKKEEPING.includes(row.tbl_name))
-      // Indexes PostgreSQL builds for PRIMARY KEY and UNIQUE constraints are SQLite's automatic ones.
-      const postgresIndexes = (
-        await sql<{ name: string; tbl_name: string }>`
-          select i.indexname as name, i.tablename as tbl_name from pg_indexes i
-          where i.schemaname = ${pg.schema}
-            and not exists (select 1 from pg_constraint c join pg_class x on x.oid = c.conindid
-                            join pg_namespace n on n.oid = x.relnamespace where n.nspname = i.schemaname and x.relname = i.indexname)
-          order by 1`.execute(pg.kysely)
-      ).rows.filter((row) => !BOOKKEEPING.includes(row.tbl_name))
-      expect(postgresIndexes.filter((row) => !POSTGRES_ONLY.indexes.includes(row.name))).toEqual(sqliteIndexes)
-      expect(postgresIndexes.map((row) => row.name)).toEqual(expect.arrayContaining(POSTGRES_ONLY.indexes))
     })
 
     it('has a trigger of the same name, timing, event (UPDATE OF columns) and table for every SQLite trigger but the FTS ones', async () => {
-      const { lite, pg } = await openPair()
-      const sqliteTriggers = (await sql.raw<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name`).execute(lite.kysely)).rows
-      const postgresTriggers = (
-        await sql<{ name: string; sql: string }>`
-          select t.tgname as name, pg_get_triggerdef(t.oid) as sql from pg_trigger t
-          join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = ${pg.schema} and not t.tgisinternal order by 1`.execute(pg.kysely)
-      ).rows
-      const expected = sqliteTriggers.filter((t) => !SQLITE_ONLY.triggers.includes(t.name))
-      expect(postgresTriggers.map((t) => t.name)).toEqual(expected.map((t) => t.name))
-      expect(expected).toHaveLength(9)
-      for (const [i, trigger] of expected.entries()) {
-        expect(triggerShape(postgresTriggers[i]!.sql), trigger.name).toEqual(triggerShape(trigger.sql))
-      }
+      const pair = await openPair()
+      expect(await expectSameTriggers(pair, DIFFERENCES)).toHaveLength(9)
       // Each guard is covered below; no trigger is left untested.
-      expect([...(await sqliteGuardMessages(lite)).keys()].sort()).toEqual(GUARDS.map((g) => g.trigger).sort())
+      expect([...(await sqliteGuardMessages(pair.lite)).keys()].sort()).toEqual(GUARDS.map((g) => g.trigger).sort())
     })
 
     for (const guard of GUARDS) {
