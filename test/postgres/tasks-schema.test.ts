@@ -116,6 +116,12 @@ if (POSTGRES_URL !== null) {
     `INSERT INTO tasks (seq, id, title, type, parent_id, created_at, updated_at${extra === '' ? '' : ', status, completed_at'})
       VALUES (${seq}, 'T${seq}', 'task ${seq}', '${type}', ${parent === null ? 'NULL' : `'${parent}'`}, ${seq}, 0${extra})`
 
+  /** Several tasks in one INSERT: `[seq, type, parent]` each. */
+  const tasks = (...rows: Array<[number, string, string | null]>) =>
+    `INSERT INTO tasks (seq, id, title, type, parent_id, created_at, updated_at) VALUES ${rows
+      .map(([seq, type, parent]) => `(${seq}, 'T${seq}', 'task ${seq}', '${type}', ${parent === null ? 'NULL' : `'${parent}'`}, ${seq}, 0)`)
+      .join(', ')}`
+
   /** T1 epic > T2 task > T3 subtask; T4 a root task with a pipeline at research; a session; two ADRs; a writer fence. */
   const FIXTURE = [
     task(1, 'epic', null),
@@ -145,8 +151,9 @@ if (POSTGRES_URL !== null) {
       trigger: 'tasks_hierarchy_insert',
       table: 'tasks',
       setup: [],
-      refused: task(5, 'subtask', 'T1'),
-      legal: [task(5, 'task', 'T1'), task(6, 'subtask', 'T5')],
+      // The parent is a row of the same statement: the guard sees it, as SQLite's row-by-row trigger does.
+      refused: tasks([5, 'epic', null], [6, 'subtask', 'T5']),
+      legal: [task(5, 'task', 'T1'), tasks([6, 'subtask', 'T5'], [7, 'epic', null], [8, 'task', 'T7'])],
     },
     {
       trigger: 'tasks_hierarchy_update',
@@ -297,7 +304,8 @@ if (POSTGRES_URL !== null) {
 
   /**
    * The next statement of the seeded sequence: one task or edge at a time (as the
-   * repository writes), plus multi-row status changes and edge deletes. Chosen from
+   * repository writes), plus multi-row status changes and edge deletes, and single
+   * statements that move a task and change its status. Chosen from
    * the current rows so that it is mostly legal; a refused one must be refused by
    * both engines. Never a reparent that closes a cycle (the repository's check).
    */
@@ -329,12 +337,29 @@ if (POSTGRES_URL !== null) {
         text: `UPDATE tasks SET archived_at = ${archive ? 9 : 'NULL'}, archive_reason = ${archive ? `'deleted'` : 'NULL'} WHERE id = '${pick(ids)}'`,
       }
     }
-    if (roll < 0.66) {
+    if (roll < 0.62) {
       const moved = pick(model.tasks)
       const below = subtree(model, moved.id)
       const targets = model.tasks.filter((t) => !below.has(t.id))
       const target = targets.length > 0 && random() < 0.85 ? pick(targets).id : null
       return { kind: 'reparent', text: `UPDATE tasks SET parent_id = ${target === null ? 'NULL' : `'${target}'`} WHERE id = '${moved.id}'` }
+    }
+    if (roll < 0.68) {
+      // One statement moving a task and resolving (or reopening) it: preferably under a
+      // task that depends on it, so that the new parent's hold changes in the same statement.
+      const moved = pick(model.tasks)
+      const below = subtree(model, moved.id)
+      const fits = (id: string) => {
+        const type = model.tasks.find((t) => t.id === id)!.type
+        return !below.has(id) && (moved.type === 'subtask' ? type === 'task' : type === 'epic')
+      }
+      const dependents = model.edges.filter((e) => e.dependsOn === moved.id && fits(e.task)).map((e) => e.task)
+      const targets = dependents.length > 0 ? dependents : model.tasks.map((t) => t.id).filter(fits)
+      if (targets.length === 0) return { kind: 'noop', text: 'SELECT 1' }
+      return {
+        kind: 'reparent and status',
+        text: `UPDATE tasks SET parent_id = '${pick(targets)}', ${STATUSES[pick(Object.keys(STATUSES))]} WHERE id = '${moved.id}'`,
+      }
     }
     if (roll < 0.84) {
       const from = pick(ids)
@@ -475,6 +500,7 @@ if (POSTGRES_URL !== null) {
         'insert task',
         'move edge',
         'reparent',
+        'reparent and status',
         'status',
         'status, many rows',
       ])
