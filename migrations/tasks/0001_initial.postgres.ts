@@ -67,9 +67,21 @@
  *   counters come out the same; the schema test drives a seeded mix of raw
  *   statements on both and compares them with a recount.
  * - Several triggers on one event fire in name order here, in reverse creation
- *   order on SQLite; a refused row may name another broken rule (still
- *   `INVARIANT`), and a single UPDATE that both reparents a task and resolves a
- *   dependency of its new parent may count the hold in another order.
+ *   order on SQLite, so a refused row may name another broken rule (still
+ *   `INVARIANT`). The one order the counters depend on — a task moved and resolved
+ *   by one UPDATE: SQLite moves it (`tasks_hold_reparent`) before counting the
+ *   resolution (`tasks_count_resolution`) — is kept: for a moved row the reparent
+ *   trigger does both, in that order.
+ * - A multi-row UPDATE that moves a task under another task moved by the same
+ *   statement may leave `held_by_ancestors` off here: the second move's walk finds
+ *   the first task already below it (written, its trigger not yet run). The
+ *   repository moves one task per statement.
+ * - A single INSERT of both rows of a `related` pair into `adr_relations` is
+ *   refused on SQLite (the first row's mirror collides with the second row) and
+ *   accepted here (the mirrors are written after both rows, `on conflict do
+ *   nothing`). A single DELETE of a parent with its children is refused on SQLite
+ *   (`ON DELETE RESTRICT`, checked row by row) and accepted here (checked when the
+ *   statement's rows are gone).
  * - SQLite does not fire a trigger from inside itself (`recursive_triggers` off);
  *   PostgreSQL does. Only the `related` mirror triggers of `adr_relations` reach
  *   themselves, and their second run finds nothing to do (the mirror's mirror is
@@ -698,6 +710,18 @@ const COUNT_BLOCKERS = (task: string) =>
       where d.task_id = ${task} and not ${RESOLVED('b')})`
 
 /**
+ * tasks_count_resolution's statement: the task's dependents gain or lose a blocker
+ * when it becomes resolved or unresolved (nothing when its resolution is unchanged).
+ */
+const COUNT_RESOLUTION: readonly [string, ...string[]] = [
+  `update %1$I.tasks set unresolved_blockers = unresolved_blockers + $1
+    where $3 and id in (select d.task_id from %1$I.task_dependencies as d where d.depends_on = $2)`,
+  `case when ${RESOLVED('new')} then -1 else 1 end`,
+  'new.id',
+  `(${RESOLVED('old')}) <> (${RESOLVED('new')})`,
+]
+
+/**
  * A maintenance trigger: an AFTER row trigger `name` on `event` (with `when`, or
  * none) running the PL/pgSQL function `name`, whose body runs `statements` —
  * each a `[sql, …using]` pair, `sql` a `format()` template over `%1$I` (the
@@ -872,14 +896,13 @@ const TRIGGERS: readonly string[] = [
   ...maintenance('task_dependencies_count_update', 'update of task_id, depends_on on task_dependencies', null, [
     [`update %1$I.tasks set unresolved_blockers = ${COUNT_BLOCKERS('tasks.id')} where id in ($1, $2)`, 'old.task_id', 'new.task_id'],
   ]),
-  ...maintenance('tasks_count_resolution', 'update of status on tasks', `(${RESOLVED('old')}) <> (${RESOLVED('new')})`, [
-    [
-      `update %1$I.tasks set unresolved_blockers = unresolved_blockers + $1
-        where id in (select d.task_id from %1$I.task_dependencies as d where d.depends_on = $2)`,
-      `case when ${RESOLVED('new')} then -1 else 1 end`,
-      'new.id',
-    ],
-  ]),
+  // When one UPDATE also moves the task, tasks_hold_reparent does this after the move (see there).
+  ...maintenance(
+    'tasks_count_resolution',
+    'update of status on tasks',
+    `(${RESOLVED('old')}) <> (${RESOLVED('new')}) and old.parent_id is not distinct from new.parent_id`,
+    [COUNT_RESOLUTION],
+  ),
 
   // 0013: open_children
   ...maintenance('tasks_count_child_insert', 'insert on tasks', `new.parent_id is not null and ${OPEN('new')}`, [
@@ -919,6 +942,11 @@ const TRIGGERS: readonly string[] = [
       ],
     ],
   ),
+  // SQLite fires this before tasks_count_resolution (reverse creation order), PostgreSQL
+  // after it (name order). An UPDATE that moves a task and resolves or reopens it must
+  // move it first: resolving it can release its new parent, whose subtree it joins only
+  // here. So this trigger then runs the resolution's delta itself, after the move, and
+  // tasks_count_resolution stands aside for moved rows.
   ...maintenance('tasks_hold_reparent', 'update of parent_id on tasks', 'old.parent_id is distinct from new.parent_id', [
     [
       `update %1$I.tasks set held_by_ancestors = held_by_ancestors
@@ -929,6 +957,7 @@ const TRIGGERS: readonly string[] = [
       'new.parent_id',
       'new.id',
     ],
+    COUNT_RESOLUTION,
   ]),
 ]
 
