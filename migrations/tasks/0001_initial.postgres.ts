@@ -106,6 +106,7 @@ import { sql } from 'kysely'
 
 import { searchStoreSchema } from '../_shared/dialect.js'
 import { SHARED_FUNCTIONS, TEXT, guard } from '../_shared/postgres-schema.js'
+import { STATUS_REGISTRY_ROWS } from './0002_task_graph.js'
 
 /** A JSON array column's CHECK. */
 const jsonArray = (column: string) => `check (cleo_json_valid(${column}) and cleo_json_type(${column}) = 'array')`
@@ -961,59 +962,9 @@ const TRIGGERS: readonly string[] = [
   ]),
 ]
 
-/** 0002's status registry rows. */
-const STATUS_REGISTRY = `insert into status_registry (entity_type, name, namespace, description, is_terminal) values
-    ('task', 'proposed', 'workflow', 'suggested, not yet accepted as work', 0),
-    ('task', 'pending', 'workflow', 'accepted, not started', 0),
-    ('task', 'active', 'workflow', 'being worked on', 0),
-    ('task', 'blocked', 'workflow', 'cannot proceed for a stated reason', 0),
-    ('task', 'done', 'workflow', 'finished', 1),
-    ('task', 'cancelled', 'workflow', 'abandoned', 1),
-    ('session', 'creating', 'workflow', 'being set up (terminal not yet attached)', 0),
-    ('session', 'active', 'workflow', 'running', 0),
-    ('session', 'suspended', 'workflow', 'paused; may be resumed', 0),
-    ('session', 'ended', 'workflow', 'ended (TeleClaude: closed)', 1),
-    ('session', 'orphaned', 'workflow', 'left open without a heartbeat; closed by maintenance', 1),
-    ('lifecycle_pipeline', 'active', 'lifecycle', 'moving through its stages', 0),
-    ('lifecycle_pipeline', 'blocked', 'lifecycle', 'halted until unblocked', 0),
-    ('lifecycle_pipeline', 'completed', 'lifecycle', 'every stage done', 1),
-    ('lifecycle_pipeline', 'failed', 'lifecycle', 'ended in failure', 1),
-    ('lifecycle_pipeline', 'cancelled', 'lifecycle', 'abandoned on purpose', 1),
-    ('lifecycle_pipeline', 'aborted', 'lifecycle', 'stopped abnormally', 1),
-    ('lifecycle_stage', 'not_started', 'lifecycle', 'not reached yet', 0),
-    ('lifecycle_stage', 'in_progress', 'lifecycle', 'the current stage', 0),
-    ('lifecycle_stage', 'blocked', 'lifecycle', 'halted until unblocked', 0),
-    ('lifecycle_stage', 'completed', 'lifecycle', 'done', 1),
-    ('lifecycle_stage', 'skipped', 'lifecycle', 'passed over on purpose', 1),
-    ('lifecycle_stage', 'failed', 'lifecycle', 'ended in failure', 1),
-    ('adr', 'proposed', 'governance', 'under discussion', 0),
-    ('adr', 'accepted', 'governance', 'in force', 0),
-    ('adr', 'superseded', 'governance', 'replaced by a newer decision', 1),
-    ('adr', 'deprecated', 'governance', 'no longer in force', 1),
-    ('gate', 'pending', 'governance', 'awaiting approval', 0),
-    ('gate', 'passed', 'governance', 'approved', 1),
-    ('gate', 'failed', 'governance', 'rejected', 1),
-    ('gate', 'waived', 'governance', 'approval not required', 1),
-    ('manifest', 'completed', 'lifecycle', 'output complete', 1),
-    ('manifest', 'partial', 'lifecycle', 'output incomplete', 0),
-    ('manifest', 'blocked', 'lifecycle', 'output blocked', 0),
-    ('manifest', 'archived', 'lifecycle', 'kept for history', 1),
-    ('release', 'draft', 'release', 'being assembled', 0),
-    ('release', 'prepared', 'release', 'changelog and version prepared', 0),
-    ('release', 'committed', 'release', 'release commit made', 0),
-    ('release', 'tagged', 'release', 'tag created', 0),
-    ('release', 'pushed', 'release', 'published', 1),
-    ('release', 'cancelled', 'release', 'abandoned', 1),
-    ('agent_instance', 'starting', 'agents', 'launching', 0),
-    ('agent_instance', 'active', 'agents', 'working', 0),
-    ('agent_instance', 'idle', 'agents', 'waiting for work', 0),
-    ('agent_instance', 'error', 'agents', 'reported an error; may recover', 0),
-    ('agent_instance', 'crashed', 'agents', 'stopped heartbeating or died', 1),
-    ('agent_instance', 'stopped', 'agents', 'shut down cleanly', 1)`
-
 export async function up(db: Kysely<any>): Promise<void> {
   await searchStoreSchema(db)
-  for (const statement of [...SHARED_FUNCTIONS, ...TABLES, ...PREDICATES, ...TRIGGERS, STATUS_REGISTRY]) {
+  for (const statement of [...SHARED_FUNCTIONS, ...TABLES, ...PREDICATES, ...TRIGGERS, STATUS_REGISTRY_ROWS]) {
     await sql.raw(statement).execute(db)
   }
   // schema_meta as 0001, 0002 and 0014 seed it on SQLite (epoch ms, truncated).

@@ -7,18 +7,17 @@
  * on both. PostgreSQL leg only: registered when the run has a server.
  */
 import { sql } from 'kysely'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { conduitMigrations } from '../../migrations/conduit/index.js'
 import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { CONDUIT_STORE } from '../../src/conduit/conduit.store.js'
 import type { PostgresDatabase } from '../../src/postgres/postgres-database.js'
-import { openPostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { expectCode } from '../helpers.js'
-import { POSTGRES_URL, freshSchema } from '../signaldock/helpers.js'
-import type { RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectSameTables, expectSameTriggers, normalise, outcome, schemaPair, sqliteGuardMessages } from './schema-pair.js'
+import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
+import type { GuardCase, RenditionDifferences, Row } from './schema-pair.js'
+import { expectGuardRendered, expectSameTables, expectSameTriggers, normalise, outcome, schemaPairOpeners } from './schema-pair.js'
 
 /**
  * What the rendition leaves out or adds on purpose (everything else must match):
@@ -35,27 +34,7 @@ const DIFFERENCES: RenditionDifferences = {
 
 if (POSTGRES_URL !== null) {
   const url = POSTGRES_URL
-  const closing: Array<() => Promise<void>> = []
-  afterEach(async () => {
-    await Promise.allSettled(closing.splice(0).map((close) => close()))
-  })
-
-  async function openPostgres(schema = freshSchema('conduit')): Promise<PostgresDatabase<any>> {
-    const db = await openPostgresDatabase<any>(CONDUIT_STORE, url, { schema })
-    closing.push(() => db.close())
-    return db
-  }
-
-  async function openSqlite(): Promise<ConduitRepository> {
-    const conduit = await ConduitRepository.open(':memory:')
-    closing.push(() => conduit.close())
-    return conduit
-  }
-
-  async function openPair(): Promise<SchemaPair> {
-    const [lite, pg] = await Promise.all([openSqlite(), openPostgres()])
-    return schemaPair(lite.kysely, pg)
-  }
+  const { openPostgres, openPair } = schemaPairOpeners(CONDUIT_STORE, url, () => ConduitRepository.open(':memory:'))
 
   /** A row without its generated id: an identity spends a value on a refused insert, SQLite's AUTOINCREMENT does not. */
   function withoutId({ id: _id, ...row }: Row): Row {
@@ -83,39 +62,45 @@ if (POSTGRES_URL !== null) {
   const UX_OK = uxJob('ux-cleanup:feedback:s1', '{"deletionType":"feedback","sessionId":"s1","messageId":"x1"}', 'x1')
 
   /** For each guard trigger: what it refuses, and a legal statement touching the same columns. */
-  const GUARDS: ReadonlyArray<{ trigger: string; setup: string[]; refused: string; legal: string[] }> = [
+  const GUARDS: readonly GuardCase[] = [
     {
       trigger: 'delivery_jobs_fenced_release',
+      table: 'delivery_jobs',
       setup: [CLAIM],
       refused: `UPDATE delivery_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = 1 WHERE id = 1`,
       legal: [`UPDATE delivery_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = 1, fence_token = 1 WHERE id = 1`],
     },
     {
       trigger: 'delivery_jobs_finish_from_lease',
+      table: 'delivery_jobs',
       setup: [],
       refused: `UPDATE delivery_jobs SET status = 'done', finished_at = 1 WHERE id = 1`,
       legal: [CLAIM, release('done', 1)],
     },
     {
       trigger: 'delivery_jobs_claim_fenced',
+      table: 'delivery_jobs',
       setup: [CLAIM],
       refused: `UPDATE delivery_jobs SET lease_owner = 'w2', lease_token = 2, lease_expires_at = 200, updated_at = 50 WHERE id = 1`,
       legal: [`UPDATE delivery_jobs SET lease_owner = 'w2', lease_token = 2, lease_expires_at = 200, updated_at = 150 WHERE id = 1`],
     },
     {
       trigger: 'delivery_jobs_attempts_forward',
+      table: 'delivery_jobs',
       setup: [CLAIM],
       refused: `UPDATE delivery_jobs SET attempts = 0 WHERE id = 1`,
       legal: [release('dead', 1), `UPDATE delivery_jobs SET status = 'pending', attempts = 0, finished_at = NULL WHERE id = 1`],
     },
     {
       trigger: 'delivery_jobs_ux_cleanup_insert',
+      table: 'delivery_jobs',
       setup: [],
       refused: uxJob('ux-cleanup:feedback:s1', '{"deletionType":"feedback","sessionId":"s2","messageId":"x1"}', 'x1'),
       legal: [UX_OK],
     },
     {
       trigger: 'delivery_jobs_ux_cleanup_update',
+      table: 'delivery_jobs',
       setup: [UX_OK],
       refused: `UPDATE delivery_jobs SET queue = 'ux-cleanup:feedback:s9' WHERE id = 2`,
       legal: [`UPDATE delivery_jobs SET payload = '{"deletionType":"feedback","sessionId":"s1","messageId":"x1","note":1}' WHERE id = 2`],
@@ -169,23 +154,13 @@ if (POSTGRES_URL !== null) {
     })
 
     it('has a trigger of the same name, timing, event (UPDATE OF columns) and table for every SQLite trigger but the FTS ones', async () => {
-      const pair = await openPair()
-      expect(await expectSameTriggers(pair, DIFFERENCES)).toHaveLength(9)
-      // Each guard is covered below; no trigger is left untested.
-      expect([...(await sqliteGuardMessages(pair.lite)).keys()].sort()).toEqual(GUARDS.map((g) => g.trigger).sort())
+      expect(await expectSameTriggers(await openPair(), DIFFERENCES, GUARDS)).toHaveLength(9)
     })
 
     for (const guard of GUARDS) {
       it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
         const pair = await openPair()
-        const message = (await sqliteGuardMessages(pair.lite)).get(guard.trigger)!
-        for (const statement of [...FIXTURE, ...guard.setup]) await pair.both(statement)
-        const onSqlite = await expectCode(pair.onSqlite(guard.refused), 'INVARIANT')
-        const onPostgres = await expectCode(pair.onPostgres(guard.refused), 'INVARIANT')
-        expect(onSqlite.message).toBe(`INVARIANT: ${message}`)
-        expect(onPostgres.message).toContain(`INVARIANT: ${message}`)
-        expect(onPostgres.details).toMatchObject({ sqlState: '23514', constraint: guard.trigger, table: 'delivery_jobs' })
-        for (const statement of guard.legal) await pair.both(statement)
+        await expectGuardRendered(pair, FIXTURE, guard)
         const jobs = await pair.select('SELECT * FROM delivery_jobs ORDER BY id')
         expect(jobs.postgres.map(withoutId)).toEqual(jobs.sqlite.map(withoutId))
       })

@@ -10,7 +10,11 @@ import { sql } from 'kysely'
 import { expect } from 'vitest'
 
 import type { PostgresDatabase } from '../../src/postgres/postgres-database.js'
+import { openPostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { isCleoStoreError } from '../../src/sqlite/errors.js'
+import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
+import { expectCode } from '../helpers.js'
+import { dropSchemasAfterEach, freshSchema } from './pg-test-schemas.js'
 
 export type Row = Record<string, unknown>
 
@@ -75,6 +79,32 @@ export function schemaPair(lite: Kysely<any>, pg: PostgresDatabase<any>): Schema
     },
   }
   return pair
+}
+
+/**
+ * Openers of a test file's stores, closed (and their schemas dropped) after each
+ * test: `openPostgres` migrates `store` into a fresh schema (or `schema`),
+ * `openPair` opens it beside a migrated in-memory SQLite store from `openSqlite`.
+ * Call once per test file.
+ */
+export function schemaPairOpeners(
+  store: StoreDefinition,
+  url: string,
+  openSqlite: () => Promise<{ readonly kysely: Kysely<any>; close(): Promise<void> }>,
+): { openPostgres(schema?: string): Promise<PostgresDatabase<any>>; openPair(): Promise<SchemaPair> } {
+  const closing: Array<() => Promise<void>> = []
+  dropSchemasAfterEach(() => Promise.allSettled(closing.splice(0).map((close) => close())))
+  async function openPostgres(schema = freshSchema(store.name)): Promise<PostgresDatabase<any>> {
+    const db = await openPostgresDatabase<any>(store, url, { schema })
+    closing.push(() => db.close())
+    return db
+  }
+  async function openPair(): Promise<SchemaPair> {
+    const [lite, pg] = await Promise.all([openSqlite(), openPostgres()])
+    closing.push(() => lite.close())
+    return schemaPair(lite.kysely, pg)
+  }
+  return { openPostgres, openPair }
 }
 
 /** `RAISE(ABORT, '…')` messages of SQLite's triggers, by trigger name. */
@@ -186,12 +216,27 @@ export async function expectSameTables(pair: SchemaPair, differences: RenditionD
   expect(postgresIndexes.map((row) => row.name)).toEqual(expect.arrayContaining([...differences.postgresOnlyIndexes]))
 }
 
+/** A guard trigger's case: what it refuses (after `setup`), and legal statements touching the same columns. */
+export interface GuardCase {
+  readonly trigger: string
+  /** The table the trigger is on (the error's `table`). */
+  readonly table: string
+  readonly setup: readonly string[]
+  readonly refused: string
+  readonly legal: readonly string[]
+}
+
 /**
  * Asserts that PostgreSQL has a trigger of the same name, timing, event (`UPDATE
  * OF` columns) and table for every SQLite trigger but `sqliteOnlyTriggers`, and
- * nothing else; returns their names.
+ * nothing else, and that `guards` covers every SQLite guard (`RAISE(ABORT, …)`);
+ * returns the triggers' names.
  */
-export async function expectSameTriggers(pair: SchemaPair, differences: RenditionDifferences): Promise<string[]> {
+export async function expectSameTriggers(
+  pair: SchemaPair,
+  differences: RenditionDifferences,
+  guards: readonly GuardCase[],
+): Promise<string[]> {
   const sqliteTriggers = (await sql.raw<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name`).execute(pair.lite))
     .rows
   const postgresTriggers = (
@@ -205,5 +250,24 @@ export async function expectSameTriggers(pair: SchemaPair, differences: Renditio
   for (const [i, trigger] of expected.entries()) {
     expect(triggerShape(postgresTriggers[i]!.sql), trigger.name).toEqual(triggerShape(trigger.sql))
   }
+  // Each guard has a case; no guard is left untested.
+  expect([...(await sqliteGuardMessages(pair.lite)).keys()].sort()).toEqual(guards.map((g) => g.trigger).sort())
   return expected.map((t) => t.name)
+}
+
+/**
+ * Runs `fixture` and the guard's setup on both engines, then asserts that both
+ * refuse `refused` with `INVARIANT` and SQLite's message (PostgreSQL: SQLSTATE
+ * 23514 naming the trigger and its table), and that both accept the legal
+ * statements. The caller compares the rows afterwards.
+ */
+export async function expectGuardRendered(pair: SchemaPair, fixture: readonly string[], guard: GuardCase): Promise<void> {
+  const message = (await sqliteGuardMessages(pair.lite)).get(guard.trigger)!
+  for (const statement of [...fixture, ...guard.setup]) await pair.both(statement)
+  const onSqlite = await expectCode(pair.onSqlite(guard.refused), 'INVARIANT')
+  const onPostgres = await expectCode(pair.onPostgres(guard.refused), 'INVARIANT')
+  expect(onSqlite.message).toBe(`INVARIANT: ${message}`)
+  expect(onPostgres.message).toContain(`INVARIANT: ${message}`)
+  expect(onPostgres.details).toMatchObject({ sqlState: '23514', constraint: guard.trigger, table: guard.table })
+  for (const statement of guard.legal) await pair.both(statement)
 }

@@ -8,30 +8,17 @@
  * when the run has a server; the checksum test always runs.
  */
 import { sql } from 'kysely'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import * as m0001 from '../../migrations/tasks/0001_initial.js'
-import * as m0002 from '../../migrations/tasks/0002_task_graph.js'
-import * as m0003 from '../../migrations/tasks/0003_lifecycle.js'
-import * as m0004 from '../../migrations/tasks/0004_audit_and_tokens.js'
-import * as m0005 from '../../migrations/tasks/0005_adrs.js'
-import * as m0006 from '../../migrations/tasks/0006_links_and_agents.js'
-import * as m0010 from '../../migrations/tasks/0010_agent_credentials.js'
-import * as m0011 from '../../migrations/tasks/0011_daemon_sessions.js'
-import * as m0012 from '../../migrations/tasks/0012_operations_and_pipeline_invariant.js'
-import * as m0013 from '../../migrations/tasks/0013_ready_counts.js'
-import * as m0014 from '../../migrations/tasks/0014_cleo_task_ids.js'
 import { tasksMigrations } from '../../migrations/tasks/index.js'
-import type { PostgresDatabase } from '../../src/postgres/postgres-database.js'
-import { openPostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { migrationChecksum, rebuildsTables } from '../../src/sqlite/migrate.js'
 import { TasksRepository } from '../../src/tasks/tasks-repository.js'
 import { TASKS_STORE } from '../../src/tasks/tasks.store.js'
 import { prng } from '../brain/fixtures/prng.js'
 import { expectCode } from '../helpers.js'
-import { POSTGRES_URL, dropSchemasAfterEach, freshSchema } from './pg-test-schemas.js'
-import type { RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectSameTables, expectSameTriggers, normalise, outcome, schemaPair, sqliteGuardMessages } from './schema-pair.js'
+import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
+import type { GuardCase, RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
+import { expectGuardRendered, expectSameTables, expectSameTriggers, normalise, outcome, schemaPair, schemaPairOpeners } from './schema-pair.js'
 
 /**
  * What the rendition leaves out or adds on purpose (everything else must match):
@@ -56,26 +43,29 @@ const DIFFERENCES: RenditionDifferences = {
   ],
 }
 
-/** The migration modules as released: what each entry of the map must emit on SQLite. */
-const RELEASED = {
-  '0001_initial': m0001,
-  '0002_task_graph': m0002,
-  '0003_lifecycle': m0003,
-  '0004_audit_and_tokens': m0004,
-  '0005_adrs': m0005,
-  '0006_links_and_agents': m0006,
-  '0010_agent_credentials': m0010,
-  '0011_daemon_sessions': m0011,
-  '0012_operations_and_pipeline_invariant': m0012,
-  '0013_ready_counts': m0013,
-  '0014_cleo_task_ids': m0014,
-} as const
+/**
+ * The checksums of tasks' migrations as released (the SHA-256 of their SQLite
+ * emission): the PostgreSQL rendition must not change a byte of what SQLite runs.
+ */
+const RELEASED_CHECKSUMS: Readonly<Record<string, string>> = {
+  '0001_initial': '98f4beaa72d7497c7497825ab87a2816b4fc6c6b9ebc81887479897a7ed44ee0',
+  '0002_task_graph': 'ee1574a521e2469f955c52e9d2ca8c3c05909917b625fbc33460f79c5bb50463',
+  '0003_lifecycle': '39999c22587b24e45043cbce1c0ea9e564f744497507920907d68eb76b09c3e2',
+  '0004_audit_and_tokens': 'f2e0c6ed52e0c2727efef2baccf9db188a868ae363fc16148526df3560739900',
+  '0005_adrs': '77548b59c34223450abb9072fc59530d44a0bf91b329af2c7ec223ea6cb8ff02',
+  '0006_links_and_agents': '33b646561c90260399d7e788ac3481e839e6858f2d1a4d976ab595fd32158060',
+  '0010_agent_credentials': '4f02b3677c025d6bbb4f49b1b34309ef5dba60f5d292f93bd6b6a9b0863b2b49',
+  '0011_daemon_sessions': '95d9dc560bf8c5a990208037acd69b43878c3a289bf72058324dd1dc21303ab1',
+  '0012_operations_and_pipeline_invariant': '325cafa2b816e742ba557a6df12c6a993dfd8790d40340d7c5f9d4c2762bb60a',
+  '0013_ready_counts': '1245b87815922d0e2593971f9cd0f29c8d330cd82588c8a13ade93063f9cd367',
+  '0014_cleo_task_ids': 'dcfa7afdf06d5b311751020ff3d26b599e3e65499a5a22d6286905d2199f0c1f',
+}
 
 describe('tasks migrations with a PostgreSQL rendition', () => {
-  it('emit on SQLite what the released files emit (same checksums), and 0014 still rebuilds tables', async () => {
-    expect(Object.keys(tasksMigrations).sort()).toEqual(Object.keys(RELEASED).sort())
-    for (const [name, released] of Object.entries(RELEASED)) {
-      expect(await migrationChecksum(tasksMigrations[name]!), name).toBe(await migrationChecksum(released))
+  it('emit on SQLite what the released migrations emitted (same checksums), and 0014 still rebuilds tables', async () => {
+    expect(Object.keys(tasksMigrations).sort()).toEqual(Object.keys(RELEASED_CHECKSUMS).sort())
+    for (const [name, checksum] of Object.entries(RELEASED_CHECKSUMS)) {
+      expect(await migrationChecksum(tasksMigrations[name]!), name).toBe(checksum)
       expect(rebuildsTables(tasksMigrations[name]!), name).toBe(name === '0014_cleo_task_ids')
     }
   })
@@ -83,23 +73,7 @@ describe('tasks migrations with a PostgreSQL rendition', () => {
 
 if (POSTGRES_URL !== null) {
   const url = POSTGRES_URL
-  const closing: Array<() => Promise<void>> = []
-  dropSchemasAfterEach(() => Promise.allSettled(closing.splice(0).map((close) => close())))
-  afterEach(async () => {
-    await Promise.allSettled(closing.splice(0).map((close) => close()))
-  })
-
-  async function openPostgres(schema = freshSchema('tasks')): Promise<PostgresDatabase<any>> {
-    const db = await openPostgresDatabase<any>(TASKS_STORE, url, { schema })
-    closing.push(() => db.close())
-    return db
-  }
-
-  async function openPair(): Promise<SchemaPair> {
-    const [lite, pg] = await Promise.all([TasksRepository.open(':memory:'), openPostgres()])
-    closing.push(() => lite.close())
-    return schemaPair(lite.kysely, pg)
-  }
+  const { openPostgres, openPair } = schemaPairOpeners(TASKS_STORE, url, () => TasksRepository.open(':memory:'))
 
   /** Runs each statement on both engines; each must end the same way on both. */
   async function sameOutcomes(pair: SchemaPair, statements: readonly string[]): Promise<string[]> {
@@ -146,7 +120,7 @@ if (POSTGRES_URL !== null) {
   ]
 
   /** For each guard trigger: what it refuses, and a legal statement touching the same columns. */
-  const GUARDS: ReadonlyArray<{ trigger: string; table: string; setup: string[]; refused: string; legal: string[] }> = [
+  const GUARDS: readonly GuardCase[] = [
     {
       trigger: 'tasks_hierarchy_insert',
       table: 'tasks',
@@ -437,23 +411,13 @@ if (POSTGRES_URL !== null) {
     })
 
     it('has a trigger of the same name, timing, event (UPDATE OF columns) and table for every SQLite trigger but the FTS ones', async () => {
-      const pair = await openPair()
-      expect(await expectSameTriggers(pair, DIFFERENCES)).toHaveLength(29)
-      // Each guard is covered below; no trigger is left untested.
-      expect([...(await sqliteGuardMessages(pair.lite)).keys()].sort()).toEqual(GUARDS.map((g) => g.trigger).sort())
+      expect(await expectSameTriggers(await openPair(), DIFFERENCES, GUARDS)).toHaveLength(29)
     })
 
     for (const guard of GUARDS) {
       it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
         const pair = await openPair()
-        const message = (await sqliteGuardMessages(pair.lite)).get(guard.trigger)!
-        for (const statement of [...FIXTURE, ...guard.setup]) await pair.both(statement)
-        const onSqlite = await expectCode(pair.onSqlite(guard.refused), 'INVARIANT')
-        const onPostgres = await expectCode(pair.onPostgres(guard.refused), 'INVARIANT')
-        expect(onSqlite.message).toBe(`INVARIANT: ${message}`)
-        expect(onPostgres.message).toContain(`INVARIANT: ${message}`)
-        expect(onPostgres.details).toMatchObject({ sqlState: '23514', constraint: guard.trigger, table: guard.table })
-        for (const statement of guard.legal) await pair.both(statement)
+        await expectGuardRendered(pair, FIXTURE, guard)
         for (const query of STATE) {
           const rows = await pair.select(query)
           expect(rows.postgres, query).toEqual(rows.sqlite)
