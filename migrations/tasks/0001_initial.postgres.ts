@@ -90,8 +90,8 @@
  *   there); `INSERT OR REPLACE` → `on conflict (…) do update`.
  * - `tasks_hold_blockers` drops SQLite's "has children" pre-check (an index probe
  *   that saves the recursive walk); the walk from a leaf finds nothing, the delta
- *   is the same. `INDEXED BY tasks_children_idx` has no counterpart (PostgreSQL's
- *   planner picks the partial index on `parent_id IS NOT NULL` itself).
+ *   is the same. `INDEXED BY tasks_children_idx` has no counterpart (PostgreSQL has
+ *   no index hints; the index is there for its planner).
  *
  * 0014 exports `rebuildsTables` (the SQLite runner switches `foreign_keys` off
  * around its batch). On PostgreSQL it does not matter: 0014 is a no-op there (this
