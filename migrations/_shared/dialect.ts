@@ -27,7 +27,8 @@ export function textType(db: Kysely<any>): 'text' | RawBuilder<unknown> {
 /**
  * A migration with a PostgreSQL rendition: `sqlite` runs on SQLite (unchanged,
  * so its checksum is too), `postgres` on PostgreSQL. For frozen SQLite-only
- * migrations (STRICT tables, `unixepoch()`) that must not be edited.
+ * migrations (STRICT tables, `unixepoch()`) that must not be edited. A
+ * `rebuildsTables` flag of `sqlite` (see `src/sqlite/migrate.ts`) is kept.
  *
  * @example
  * ```ts
@@ -35,9 +36,11 @@ export function textType(db: Kysely<any>): 'text' | RawBuilder<unknown> {
  * ```
  */
 export function withPostgresRendition(sqlite: Migration, postgres: (db: Kysely<any>) => Promise<void>): Migration {
-  return Object.freeze({
-    up: (db: Kysely<any>) => (isPostgres(db) ? postgres(db) : sqlite.up(db)),
-  })
+  const up = (db: Kysely<any>) => (isPostgres(db) ? postgres(db) : sqlite.up(db))
+  // The SQLite runner reads a table rebuild's flag from the migration it is given:
+  // the wrapper keeps it (PostgreSQL's runner never reads it).
+  const { rebuildsTables } = sqlite as Migration & { readonly rebuildsTables?: unknown }
+  return Object.freeze(rebuildsTables === undefined ? { up } : { up, rebuildsTables })
 }
 
 /**

@@ -26,8 +26,8 @@
  *   the same ON DELETE actions.
  * - JSON stays in `text` columns. `json_valid(x)` → `cleo_json_valid(x)` and
  *   `json_type(x)` → `cleo_json_type(x)`, schema-local IMMUTABLE functions
- *   (PostgreSQL 15 has no `IS JSON`; see {@link FUNCTIONS} for where they differ
- *   from SQLite's).
+ *   (PostgreSQL 15 has no `IS JSON`; see {@link SHARED_FUNCTIONS} for where they
+ *   differ from SQLite's).
  * - Triggers: each SQLite guard (`RAISE(ABORT, msg)`) is a BEFORE row trigger with
  *   the same name, events (`UPDATE OF` columns kept) and `WHEN` condition, calling
  *   `cleo_raise_invariant(msg)`, which raises `msg` with SQLSTATE 23514 (check
@@ -55,23 +55,12 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 
 import { searchStoreSchema } from '../_shared/dialect.js'
-
-/** A text column: byte-ordered, as SQLite's BINARY collation. */
-const TEXT = 'text collate "C"'
+import { SHARED_FUNCTIONS, TEXT, guard } from '../_shared/postgres-schema.js'
 
 /**
- * The schema-local functions the CHECKs and triggers call. The SQL functions have
- * standard bodies (`return …`), bound when created: they resolve nothing through
- * `search_path` when called.
+ * conduit's own schema-local functions, besides {@link SHARED_FUNCTIONS}
+ * (`cleo_json_valid`, `cleo_json_type`, `cleo_raise_invariant`).
  *
- * - `cleo_json_valid(text)`: true when the text parses as JSON (RFC 8259, any
- *   top-level value, duplicate keys allowed — as SQLite's `json_valid`); NULL for
- *   NULL. Differs from SQLite on nesting depth only: SQLite refuses documents nested
- *   deeper than 1000 levels, PostgreSQL accepts them up to its stack limit (some
- *   tens of thousands of levels) and refuses deeper ones.
- * - `cleo_json_type(text)`: SQLite's `json_type` names (`object`, `array`, `text`,
- *   `integer`, `real`, `true`, `false`, `null`); NULL for NULL and for malformed
- *   JSON (SQLite raises "malformed JSON" there; in a CHECK both end as `INVARIANT`).
  * - `cleo_json_member(doc, key)`: the value of `key` in a JSON object (the first one
  *   when the key repeats, as SQLite's `json_extract(doc, '$.key')`; PostgreSQL's
  *   `->` takes the last); NULL when `doc` is not an object or has no such key.
@@ -79,30 +68,8 @@ const TEXT = 'text collate "C"'
  *   `delivery_jobs_ux_cleanup_*` guards, term for term as migration 0008 wrote it,
  *   with SQL's three-valued logic: like SQLite's, it is NULL (and the guard does not
  *   fire) when a member is missing and no term is false.
- * - `cleo_raise_invariant()`: the body of every guard trigger.
  */
 const FUNCTIONS: readonly string[] = [
-  `create function cleo_json_valid(value text) returns boolean
-    language plpgsql immutable strict parallel safe
-    as $$
-    begin
-      perform value::json;
-      return true;
-    exception
-      when data_exception or statement_too_complex then
-        return false;
-    end
-    $$`,
-  `create function cleo_json_type(value text) returns text
-    language sql immutable strict parallel safe
-    return case when cleo_json_valid(value) then
-      case json_typeof(value::json)
-        when 'string' then 'text'
-        when 'number' then case when btrim(value, E' \\t\\n\\r') ~ '^-?[0-9]+$' then 'integer' else 'real' end
-        when 'boolean' then btrim(value, E' \\t\\n\\r')
-        else json_typeof(value::json)
-      end
-    end`,
   `create function cleo_json_member(doc text, key text) returns json
     language sql immutable strict parallel safe
     return (
@@ -124,14 +91,6 @@ const FUNCTIONS: readonly string[] = [
       and queue = 'ux-cleanup:' || (cleo_json_member(payload, 'deletionType') #>> '{}') || ':' || (cleo_json_member(payload, 'sessionId') #>> '{}')
       and dedup_key is not distinct from (cleo_json_member(payload, 'messageId') #>> '{}')
     ) end`,
-  `create function cleo_raise_invariant() returns trigger
-    language plpgsql
-    as $$
-    begin
-      raise exception using
-        message = tg_argv[0], errcode = '23514', schema = tg_table_schema, table = tg_table_name, constraint = tg_name;
-    end
-    $$`,
 ]
 
 /** The last columns of `dead_letters`, which `dead_letter_history` copies. */
@@ -400,13 +359,6 @@ function isUxCleanupQueue(row: 'new' | 'old'): string {
   return `lower(${row}.queue) like 'ux-cleanup:%'`
 }
 
-/** A guard: a BEFORE row trigger refusing the row with `message` (SQLSTATE 23514) when `when` holds. */
-function guard(name: string, event: string, when: string, message: string): string {
-  return `create trigger ${name} before ${event} for each row
-    when (${when})
-    execute function cleo_raise_invariant('${message.replaceAll("'", "''")}')`
-}
-
 /**
  * A maintenance trigger function: `statement` (static SQL, its plan cached per
  * session) runs with `search_path` = the schema of the table that fired, then
@@ -504,7 +456,7 @@ const TRIGGERS: readonly string[] = [
 
 export async function up(db: Kysely<any>): Promise<void> {
   await searchStoreSchema(db)
-  for (const statement of [...FUNCTIONS, ...TABLES, ...TRIGGERS]) await sql.raw(statement).execute(db)
+  for (const statement of [...SHARED_FUNCTIONS, ...FUNCTIONS, ...TABLES, ...TRIGGERS]) await sql.raw(statement).execute(db)
   // The store's marker row, as createSchemaMetaV1 seeds it on SQLite (epoch ms, truncated).
   await sql`insert into conduit_schema_meta (key, value, updated_at)
     values ('store', 'conduit', floor(extract(epoch from clock_timestamp()) * 1000)::bigint)`.execute(db)
