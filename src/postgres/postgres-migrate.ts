@@ -49,9 +49,12 @@ export interface PostgresMigrationState {
   readonly checksums: ReadonlyMap<string, string>
 }
 
-/** The meta table every cleo store creates in its first migration, and its `store` row. */
+/**
+ * The meta table every cleo store creates in its first migration, and its `store`
+ * row: `<store>_schema_meta`, except tasks.db's, which CLEO named `schema_meta`.
+ */
 function metaTable(store: StoreDefinition): string {
-  return `${store.name}_schema_meta`
+  return store.name === 'tasks' ? 'schema_meta' : `${store.name}_schema_meta`
 }
 
 async function tablesOf(db: Kysely<any>, schema: string): Promise<Set<string>> {

@@ -394,7 +394,17 @@ if (POSTGRES_URL !== null) {
       expect(registry.postgres).toEqual(registry.sqlite)
     })
 
-    it.todo('reopens a migrated schema and verifies its checksums (needs postgres-migrate.ts to know that tasks keeps its meta in schema_meta)')
+    it('reopens a migrated schema and verifies its checksums (tasks keeps its meta in schema_meta, not tasks_schema_meta)', async () => {
+      const schema = freshSchema('tasks')
+      const first = await openPostgres(schema)
+      await first.close()
+      const second = await openPostgres(schema)
+      expect(second.schemaVersion).toBe(first.schemaVersion)
+      expect((await second.integrityCheck()).ok).toBe(true)
+      await sql`update ${sql.table(`${schema}.cleo_migration_checksum`)} set checksum = 'edited' where name = '0005_adrs'`.execute(second.kysely)
+      await second.close()
+      await expectCode(openPostgres(schema), 'MIGRATION_FAILED')
+    })
 
     it('has every table, column (same order, mapped type, nullability, default, generated) and index of a migrated SQLite tasks.db', async () => {
       const pair = await openPair()
