@@ -14,7 +14,7 @@ import { iteratePages } from '../sqlite/paging.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { toFtsQuery, toTsQuery } from '../sqlite/fts-query.js'
 import type { ParamFactory, SqlDialect } from '../sqlite/query-template.js'
-import { template, typedParam } from '../sqlite/query-template.js'
+import { rawStatement, template, typedParam } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
@@ -136,6 +136,20 @@ const INSERT_MESSAGE = template<
       created_at: p('now'),
     })
     .returningAll(),
+)
+
+/**
+ * PostgreSQL only: the store's message lock, held until the sending transaction ends.
+ * An identity value is taken at insert time, not at commit, so without it a message
+ * could become visible after one with a larger seq had been paged, and an inbox
+ * cursor (a seq) would skip it. Under this lock the seqs of messages are handed out
+ * in commit order, so every seq below a visible one is already visible: the inbox
+ * horizon is simply "what the reader sees". One lock per store (schema), not per
+ * conversation, because an inbox spans conversations. Sends of one store are
+ * serialised from the insert to the commit — as they are on SQLite.
+ */
+const LOCK_MESSAGE_SEQ = template<ConduitDatabase, Record<string, never>>()((db) =>
+  rawStatement(db, sql`SELECT pg_advisory_xact_lock(hashtext('cleo.conduit.messages'), hashtext(current_schema()))`),
 )
 
 /** Every participant but the sender becomes a recipient, in the same statement. */
@@ -465,6 +479,7 @@ export class Messages {
       }
     }
 
+    if (x.dialect === 'postgres') yield* x.run(LOCK_MESSAGE_SEQ, {})
     const row = (yield* x.get(INSERT_MESSAGE, {
       id: ctx.nextId(),
       conversationId,
