@@ -39,7 +39,7 @@ export async function openTestConduit(
     const { random, referenceGuard } = rest
     conduit = await ConduitRepository.openPostgres(POSTGRES_URL!, {
       schema: freshSchema('conduit'),
-      clock,
+      clock: rest.clock ?? clock,
       random: random ?? (() => 0.5),
       ...(referenceGuard === undefined ? {} : { referenceGuard }),
       ...(rest.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: rest.busyTimeoutMs }),

@@ -16,8 +16,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { CHANGE_WATCH_POLICY } from '../../src/sqlite/change-watch.js'
 import type { SqliteDatabase } from '../../src/sqlite/database.js'
-import { manualClock } from '../../src/sqlite/clock.js'
+import type { Clock } from '../../src/sqlite/clock.js'
+import { manualClock, systemClock } from '../../src/sqlite/clock.js'
 import { expectCode, REPO_ROOT, tempDir } from '../helpers.js'
+import { CONDUIT_ENGINES, openTestConduit } from './conduit-fixtures.js'
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/conduit-wake.ts')
 const execFileAsync = promisify(execFile)
@@ -180,9 +182,20 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 })
 
-describe('in one process', () => {
+describe.each(CONDUIT_ENGINES)('in one process on %s', (engine) => {
+  /** A conduit with alice and bob attached: a file on SQLite, a fresh schema on PostgreSQL. */
+  async function fresh(options: { clock?: Clock } = {}): Promise<ConduitRepository> {
+    if (engine === 'sqlite') return open(await project(), options)
+    // The real clock unless given, as on SQLite (jobs falling due are found in real time).
+    const { conduit } = await openTestConduit({ agents: ['alice', 'bob'], clock: options.clock ?? systemClock }, engine)
+    return conduit
+  }
+  /** The SQLite change watch's counters (PostgreSQL LISTENs instead: nothing to count). */
+  const idle = (conduit: ConduitRepository) => {
+    if (engine === 'sqlite') expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+  }
   it('resolves at once when there already is something: an unread message, a due job (even with timeoutMs: 0)', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     await conduit.messages.send({ from: 'alice', to: 'bob', content: 'hi' })
     await conduit.queue.enqueue({ queue: 'q', payload: 1 })
     expect(await conduit.inbox.wait('bob', { timeoutMs: 0 })).toEqual({ ready: true })
@@ -192,7 +205,7 @@ describe('in one process', () => {
   })
 
   it('inbox: a read message is not "something"; marking it read makes the next wait wait', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     const { message } = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'hi' })
     expect(await conduit.inbox.wait('bob', { timeoutMs: 0 })).toEqual({ ready: true })
     await conduit.inbox.markRead('bob', [message.id])
@@ -200,7 +213,8 @@ describe('in one process', () => {
     expect(await conduit.inbox.wait('alice', { timeoutMs: 0 })).toEqual({ ready: false })
   })
 
-  it('this process’s own writes wake waiters directly — through the same repository and through another one on the same file', async () => {
+  // The SQLite change watch's policy and a shared file: SQLite only.
+  it.runIf(engine === 'sqlite')('this process’s own writes wake waiters directly — through the same repository and through another one on the same file', async () => {
     const file = await project()
     const policy = { ...CHANGE_WATCH_POLICY }
     // The poller practically off: only the direct announcement can wake these waiters.
@@ -228,7 +242,7 @@ describe('in one process', () => {
 
   it('queue: a delayed job is not claimable now (timeoutMs: 0 says so) and is once the clock reaches it', async () => {
     const clock = manualClock(Date.parse('2026-01-01T00:00:00Z'))
-    const conduit = await open(await project(), { clock })
+    const conduit = await fresh({ clock })
     await conduit.queue.enqueue({ queue: 'q', payload: 1, delayMs: 60_000 })
     expect(await conduit.queue.wait('q', { timeoutMs: 0 })).toEqual({ ready: false })
     clock.advance(60_000)
@@ -236,7 +250,7 @@ describe('in one process', () => {
   })
 
   it('queue: a job falling due later wakes a pending wait with no write (delay, nack backoff, expired lease)', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     // delayMs
     await conduit.queue.enqueue({ queue: 'q', payload: 1, delayMs: 150 })
     expect(await conduit.queue.wait('q', { timeoutMs: 0 })).toEqual({ ready: false })
@@ -257,7 +271,7 @@ describe('in one process', () => {
   })
 
   it('queue: an ordered job behind an in-flight head is not claimable; the head’s ack wakes the waiter', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     await conduit.queue.enqueueMany([
       { queue: 'q', payload: 1, partitionKey: 'p', ordered: true },
       { queue: 'q', payload: 2, partitionKey: 'p', ordered: true },
@@ -271,7 +285,7 @@ describe('in one process', () => {
 
   it('queue: a job of another queue, a leased job and an expired lease with no attempts left do not count', async () => {
     const clock = manualClock(Date.parse('2026-01-01T00:00:00Z'))
-    const conduit = await open(await project(), { clock })
+    const conduit = await fresh({ clock })
     await conduit.queue.enqueue({ queue: 'other', payload: 1 })
     await conduit.queue.enqueue({ queue: 'q', payload: 1, maxAttempts: 1 })
     await conduit.queue.claim(1, { queue: 'q', owner: 'w', leaseMs: 1000 })
@@ -281,21 +295,21 @@ describe('in one process', () => {
   })
 
   it('timeoutMs elapsed with nothing there: resolves { ready: false }', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     expect(await conduit.inbox.wait('bob', { timeoutMs: 1 })).toEqual({ ready: false })
     expect(await conduit.queue.wait('q', { timeoutMs: 1 })).toEqual({ ready: false })
     expect(await conduit.queue.wait('q', { timeoutMs: 0 })).toEqual({ ready: false })
-    expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    idle(conduit)
   })
 
   it('signal aborted: rejects with an AbortError whose cause is the reason; an already-aborted signal rejects at once', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     const controller = new AbortController()
     const pending = conduit.inbox.wait('bob', { signal: controller.signal })
     const reason = new Error('shutting down')
     controller.abort(reason)
     await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason })
-    expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    idle(conduit)
 
     const aborted = AbortSignal.abort('gone')
     await expect(conduit.queue.wait('q', { signal: aborted })).rejects.toMatchObject({ name: 'AbortError', cause: 'gone' })
@@ -313,7 +327,7 @@ describe('in one process', () => {
   })
 
   it('closing the repository rejects pending waiters with CLOSED; a closed repository rejects CLOSED at once', async () => {
-    const conduit = await ConduitRepository.open(await project())
+    const conduit = await fresh()
     const inbox = conduit.inbox.wait('bob')
     const queue = conduit.queue.wait('q', { timeoutMs: 60_000 })
     await conduit.close()
@@ -324,7 +338,7 @@ describe('in one process', () => {
   })
 
   it('inside conduit.transaction() a wait is VALIDATION (the transaction holds the write lock: nothing could arrive)', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     await conduit.transaction(async (tx) => {
       await expectCode(tx.inbox.wait('bob', { timeoutMs: 0 }), 'VALIDATION')
       await expectCode(tx.queue.wait('q', { timeoutMs: 0 }), 'VALIDATION')
@@ -343,7 +357,7 @@ describe('in one process', () => {
   })
 
   it('options are strict: unknown keys, a bad timeoutMs or signal, a bad agent or queue are VALIDATION', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     for (const wait of [(o: unknown) => conduit.inbox.wait('bob', o as never), (o: unknown) => conduit.queue.wait('q', o as never)]) {
       const unknownKey = await expectCode(wait({ timeout: 5 }), 'VALIDATION')
       expect(unknownKey.details?.['path']).toEqual(['timeout'])
@@ -357,6 +371,6 @@ describe('in one process', () => {
     }
     await expectCode(conduit.inbox.wait('', { timeoutMs: 0 }), 'VALIDATION')
     await expectCode(conduit.queue.wait(42 as never, { timeoutMs: 0 }), 'VALIDATION')
-    expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    idle(conduit)
   })
 })
