@@ -1,6 +1,6 @@
 /**
- * Issue 20, item 3 (SQLite): `conduit.inbox.wait` and `conduit.queue.wait` resolve
- * when there is something for the caller — across real processes on a real file
+ * Issue 20, item 3, on both engines: `conduit.inbox.wait` and `conduit.queue.wait` resolve
+ * when there is something for the caller — across real processes on a real file or a PostgreSQL schema
  * (the waiting child tells the parent over IPC once it waits; the parent writes from
  * another child process; the waiter reports its wake), already-available work,
  * jobs falling due later, timeouts, aborts, closing, strict options, and many
@@ -17,9 +17,12 @@ import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { CHANGE_WATCH_POLICY } from '../../src/sqlite/change-watch.js'
 import type { SqliteDatabase } from '../../src/sqlite/database.js'
 import type { Clock } from '../../src/sqlite/clock.js'
-import { manualClock, systemClock } from '../../src/sqlite/clock.js'
+import { manualClock } from '../../src/sqlite/clock.js'
 import { expectCode, REPO_ROOT, tempDir } from '../helpers.js'
-import { CONDUIT_ENGINES, openTestConduit } from './conduit-fixtures.js'
+import { freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
+import { openConduitTarget } from '../fixtures/conduit-target.js'
+import type { ConduitEngineName } from './conduit-fixtures.js'
+import { CONDUIT_ENGINES } from './conduit-fixtures.js'
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/conduit-wake.ts')
 const execFileAsync = promisify(execFile)
@@ -31,20 +34,21 @@ afterEach(async () => {
   for (const repo of opened.splice(0)) await repo.close()
 })
 
-async function open(file: string, options: Parameters<typeof ConduitRepository.open>[1] = {}): Promise<ConduitRepository> {
-  const repo = await ConduitRepository.open(file, options)
+async function open(target: string, options: Parameters<typeof ConduitRepository.open>[1] = {}): Promise<ConduitRepository> {
+  const repo = await openConduitTarget(target, options)
   opened.push(repo)
   return repo
 }
 
-/** A conduit.db with alice and bob attached; returns its path. */
-async function project(): Promise<string> {
-  const file = join(tempDir('conduit-wait-'), 'conduit.db')
-  const repo = await ConduitRepository.open(file)
+/** A store with alice and bob attached; returns its target (a conduit.db path, or a PostgreSQL schema as JSON). */
+async function project(engine: ConduitEngineName = 'sqlite'): Promise<string> {
+  const target =
+    engine === 'postgres' ? JSON.stringify({ postgres: POSTGRES_URL, schema: freshSchema('wait') }) : join(tempDir('conduit-wait-'), 'conduit.db')
+  const repo = await openConduitTarget(target)
   await repo.agentRefs.attach('alice')
   await repo.agentRefs.attach('bob')
   await repo.close()
-  return file
+  return target
 }
 
 function changes(repo: ConduitRepository) {
@@ -62,7 +66,8 @@ interface ChildReport {
   woke?: Array<{ ready: boolean }>
   claimed?: number | null
   unread?: number
-  state: WatchState
+  /** The SQLite change watch's counters; null on PostgreSQL. */
+  state: WatchState | null
 }
 
 /** A forked waiter: its reports arrive in order through `next()`. */
@@ -96,22 +101,23 @@ async function inChild(...args: string[]): Promise<string> {
   return stdout
 }
 
-describe('across processes (the waiter and the writer are different processes)', () => {
+describe.each(CONDUIT_ENGINES)('across processes (the waiter and the writer are different processes) on %s', (engine) => {
+  const sqlite = engine === 'sqlite'
   it('inbox.wait in one process wakes when another process sends to the agent', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-inbox', file, 'bob'])
     const waiting = await child.next()
     expect(waiting.waiting).toBe(true)
-    expect(waiting.state.listeners).toBe(1)
+    if (sqlite) expect(waiting.state!.listeners).toBe(1)
     await inChild('send', file, 'alice', 'bob')
     const report = await child.next()
     expect(report.woke).toEqual([{ ready: true }])
-    expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    if (sqlite) expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0 })
     expect(await child.exited).toBe(0)
   })
 
   it('queue.wait in one process wakes when another process enqueues, and the job is claimable then', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-queue', file, 'jobs'])
     expect((await child.next()).waiting).toBe(true)
     await inChild('enqueue', file, 'jobs')
@@ -122,7 +128,7 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 
   it('a job another process enqueues for later wakes the waiter when it falls due (not before: the claim that follows gets it)', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-queue', file, 'later'])
     expect((await child.next()).waiting).toBe(true)
     await inChild('enqueue', file, 'later', '300')
@@ -132,7 +138,7 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 
   it('a message to another agent does not wake the waiter', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-inbox', file, 'bob'])
     expect((await child.next()).waiting).toBe(true)
     await inChild('send', file, 'bob', 'alice')
@@ -145,21 +151,20 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 
   it('many waiters of one process share one poller, and one write of another process wakes them all', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-inbox', file, 'bob', '50'])
     const waiting = await child.next()
-    expect(waiting.state.listeners).toBe(50)
-    expect(waiting.state.pollTimers).toBe(1)
+    if (sqlite) expect(waiting.state).toMatchObject({ listeners: 50, pollTimers: 1 })
     await inChild('send', file, 'alice', 'bob')
     const report = await child.next()
     expect(report.woke).toHaveLength(50)
     expect(report.woke!.every((result) => result.ready)).toBe(true)
     // Stopped once nobody waits.
-    expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0, walHint: false })
+    if (sqlite) expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0, walHint: false })
   })
 
   it('a pending wait keeps its process alive (a top-level await waits), and nothing outlives it', async () => {
-    const file = await project()
+    const file = await project(engine)
     // No IPC channel, no other handle: only the wait itself can keep this child alive.
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, 'wait-alone', file, 'bob'], {
       cwd: REPO_ROOT,
@@ -185,10 +190,7 @@ describe('across processes (the waiter and the writer are different processes)',
 describe.each(CONDUIT_ENGINES)('in one process on %s', (engine) => {
   /** A conduit with alice and bob attached: a file on SQLite, a fresh schema on PostgreSQL. */
   async function fresh(options: { clock?: Clock } = {}): Promise<ConduitRepository> {
-    if (engine === 'sqlite') return open(await project(), options)
-    // The real clock unless given, as on SQLite (jobs falling due are found in real time).
-    const { conduit } = await openTestConduit({ agents: ['alice', 'bob'], clock: options.clock ?? systemClock }, engine)
-    return conduit
+    return open(await project(engine), options)
   }
   /** The SQLite change watch's counters (PostgreSQL LISTENs instead: nothing to count). */
   const idle = (conduit: ConduitRepository) => {
