@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { CONDUIT_LIMITS, MESSAGE_DELIVERY_QUEUE } from '../../src/conduit/conduit.schemas.js'
 import { expectCode, tempDir } from '../helpers.js'
+import { openConduitTarget } from '../fixtures/conduit-target.js'
+import { freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
 import { CONDUIT_ENGINES, openTestConduit, rows, T0 } from './conduit-fixtures.js'
 
 describe.each(CONDUIT_ENGINES)('messages on %s', (engine) => {
@@ -190,10 +192,12 @@ describe.each(CONDUIT_ENGINES)('messages on %s', (engine) => {
       expect((await conduit.inbox.page('nobody')).items).toEqual([])
     })
 
-    // A reopen of a database file: SQLite only (on PostgreSQL the cursor is a row like any other).
-    it.runIf(engine === 'sqlite')('the cursor is durable: it survives a reopen and only moves forward', async () => {
-      const file = join(tempDir('conduit-inbox-'), 'conduit.db')
-      const { conduit: onDisk } = await openTestConduit({ path: file, agents: ['alice', 'bob'] }, engine)
+    it('the cursor is durable: it survives a reopen and only moves forward', async () => {
+      // A database file, or a PostgreSQL schema opened anew.
+      const file =
+        engine === 'postgres' ? JSON.stringify({ postgres: POSTGRES_URL, schema: freshSchema('conduit') }) : join(tempDir('conduit-inbox-'), 'conduit.db')
+      const onDisk = await openConduitTarget(file)
+      for (const agent of ['alice', 'bob']) await onDisk.agentRefs.attach(agent)
       for (let i = 0; i < 5; i++) await onDisk.messages.send({ from: 'alice', to: 'bob', content: `m${i}` })
       const page = await onDisk.inbox.page('bob', { limit: 3 })
       expect(page.items.map((m) => m.content)).toEqual(['m0', 'm1', 'm2'])
@@ -202,7 +206,7 @@ describe.each(CONDUIT_ENGINES)('messages on %s', (engine) => {
       expect(await onDisk.inbox.commit('bob', page.position)).toBe(page.position)
       await onDisk.close()
 
-      const { conduit: reopened } = await openTestConduit({ path: file }, engine)
+      const reopened = await openConduitTarget(file)
       try {
         expect(await reopened.inbox.cursor('bob')).toBe(page.position)
         const rest = await reopened.inbox.page('bob')
