@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import type { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { expectCode, tempDir } from '../helpers.js'
-import { CONDUIT_ENGINES, openTestConduit, T0 } from './conduit-fixtures.js'
+import { CONDUIT_ENGINES, openTestConduit, rows, T0 } from './conduit-fixtures.js'
 
 describe.each(CONDUIT_ENGINES)('search on %s', (engine) => {
   let conduit: ConduitRepository
@@ -178,18 +178,41 @@ describe.each(CONDUIT_ENGINES)('search on %s', (engine) => {
     })
   })
 
-  // FTS5's shadow tables and sqlite_schema exist only on SQLite.
-  describe.runIf(engine === 'sqlite')('the FTS index', () => {
-    it('follows inserts, edits and deletes through triggers', async () => {
+  describe('the index follows the rows', () => {
+    it('follows inserts, edits and deletes (FTS5 triggers; a generated column on PostgreSQL)', async () => {
       const { message } = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'original words' })
-      await sql`UPDATE messages SET content = 'edited text' WHERE id = ${message.id}`.execute(conduit.kysely)
+      await rows(conduit, `UPDATE messages SET content = 'edited text' WHERE id = '${message.id}'`)
       expect(await conduit.messages.search({ query: 'original' })).toEqual([])
       expect(await conduit.messages.search({ query: 'edited' })).toHaveLength(1)
-      await sql`DELETE FROM messages WHERE id = ${message.id}`.execute(conduit.kysely)
+      await rows(conduit, `DELETE FROM messages WHERE id = '${message.id}'`)
       expect(await conduit.messages.search({ query: 'edited' })).toEqual([])
-      const check = await sql`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`.execute(conduit.kysely)
-      expect(check.rows).toEqual([])
+      if (engine === 'sqlite') expect(await rows(conduit, `INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)).toEqual([])
     })
+
+    it('splits words at punctuation and folds accents and case, on both engines', async () => {
+      const { message } = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'Mail ÉLODIE@example.com about the foo-bar_baz path /usr/lib' })
+      for (const query of ['example', 'elodie', 'Élodie', 'bar', 'baz', 'foo bar baz', 'usr lib', 'EXAMPLE.COM']) {
+        expect((await conduit.messages.search({ query })).map((h) => h.message.id), query).toEqual([message.id])
+      }
+      expect((await conduit.messages.search({ query: 'elo', prefix: true })).map((h) => h.message.id)).toEqual([message.id])
+      expect(await conduit.messages.search({ query: 'elo' })).toEqual([])
+    })
+
+    it('ranks a corpus in the same order on both engines (the words repeated most first)', async () => {
+      const contents = ['deploy once, then many other words about the weather', 'deploy deploy deploy now', 'deploy deploy later today']
+      const ids: string[] = []
+      for (const content of contents) {
+        ids.push((await conduit.messages.send({ from: 'alice', to: 'bob', content })).message.id)
+        clock.advance(1)
+      }
+      const hits = await conduit.messages.search({ query: 'deploy' })
+      expect(hits.map((h) => h.message.id)).toEqual([ids[1], ids[2], ids[0]])
+      expect(hits.every((h) => h.score! > 0 || engine === 'sqlite')).toBe(true)
+    })
+  })
+
+  // FTS5's shadow tables and sqlite_schema exist only on SQLite.
+  describe.runIf(engine === 'sqlite')('the FTS index', () => {
 
     it('is created by migration and never rebuilt when the store opens', async () => {
       const file = join(tempDir('conduit-fts-'), 'conduit.db')
