@@ -4,26 +4,15 @@
  * the first time at the same moment all end up in one conversation, whose counters
  * count every message.
  */
-import { join } from 'node:path'
-
 import { describe, expect, it } from 'vitest'
 
 import { openConduitTarget } from '../fixtures/conduit-target.js'
-import { runFixture, startGate, tempDir } from '../helpers.js'
-import { freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
-import { CONDUIT_ENGINES } from './conduit-fixtures.js'
+import { runFixture, startGate } from '../helpers.js'
+import { CONDUIT_ENGINES, sharedTestTarget } from './conduit-fixtures.js'
 
 describe.each(CONDUIT_ENGINES)('direct conversation found-or-created under concurrency on %s', (engine) => {
   /** A store with alice and bob attached: a conduit.db path, or a PostgreSQL schema as JSON. */
-  async function prepare(): Promise<string> {
-    const file =
-      engine === 'postgres' ? JSON.stringify({ postgres: POSTGRES_URL, schema: freshSchema('race') }) : join(tempDir('conduit-race-'), 'conduit.db')
-    const conduit = await openConduitTarget(file)
-    await conduit.agentRefs.attach('alice')
-    await conduit.agentRefs.attach('bob')
-    await conduit.close()
-    return file
-  }
+  const prepare = () => sharedTestTarget(engine)
 
   it('across processes', async () => {
     const file = await prepare()

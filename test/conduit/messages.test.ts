@@ -2,16 +2,13 @@
  * Messaging: send targets, the direct conversation of a pair, counters, threads,
  * idempotency, delivery jobs, inbox pages with a durable cursor, receipts, history.
  */
-import { join } from 'node:path'
-
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import type { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { CONDUIT_LIMITS, MESSAGE_DELIVERY_QUEUE } from '../../src/conduit/conduit.schemas.js'
-import { expectCode, tempDir } from '../helpers.js'
+import { expectCode } from '../helpers.js'
 import { openConduitTarget } from '../fixtures/conduit-target.js'
-import { freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
-import { CONDUIT_ENGINES, openTestConduit, rows, T0 } from './conduit-fixtures.js'
+import { CONDUIT_ENGINES, openTestConduit, rows, sharedTestTarget, T0 } from './conduit-fixtures.js'
 
 describe.each(CONDUIT_ENGINES)('messages on %s', (engine) => {
   let conduit: ConduitRepository
@@ -194,10 +191,8 @@ describe.each(CONDUIT_ENGINES)('messages on %s', (engine) => {
 
     it('the cursor is durable: it survives a reopen and only moves forward', async () => {
       // A database file, or a PostgreSQL schema opened anew.
-      const file =
-        engine === 'postgres' ? JSON.stringify({ postgres: POSTGRES_URL, schema: freshSchema('conduit') }) : join(tempDir('conduit-inbox-'), 'conduit.db')
+      const file = await sharedTestTarget(engine)
       const onDisk = await openConduitTarget(file)
-      for (const agent of ['alice', 'bob']) await onDisk.agentRefs.attach(agent)
       for (let i = 0; i < 5; i++) await onDisk.messages.send({ from: 'alice', to: 'bob', content: `m${i}` })
       const page = await onDisk.inbox.page('bob', { limit: 3 })
       expect(page.items.map((m) => m.content)).toEqual(['m0', 'm1', 'm2'])

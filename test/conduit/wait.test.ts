@@ -18,11 +18,10 @@ import { CHANGE_WATCH_POLICY } from '../../src/sqlite/change-watch.js'
 import type { SqliteDatabase } from '../../src/sqlite/database.js'
 import type { Clock } from '../../src/sqlite/clock.js'
 import { manualClock } from '../../src/sqlite/clock.js'
-import { expectCode, REPO_ROOT, tempDir } from '../helpers.js'
-import { freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
+import { expectCode, REPO_ROOT } from '../helpers.js'
 import { openConduitTarget } from '../fixtures/conduit-target.js'
 import type { ConduitEngineName } from './conduit-fixtures.js'
-import { CONDUIT_ENGINES } from './conduit-fixtures.js'
+import { CONDUIT_ENGINES, sharedTestTarget } from './conduit-fixtures.js'
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/conduit-wake.ts')
 const execFileAsync = promisify(execFile)
@@ -41,15 +40,7 @@ async function open(target: string, options: Parameters<typeof ConduitRepository
 }
 
 /** A store with alice and bob attached; returns its target (a conduit.db path, or a PostgreSQL schema as JSON). */
-async function project(engine: ConduitEngineName = 'sqlite'): Promise<string> {
-  const target =
-    engine === 'postgres' ? JSON.stringify({ postgres: POSTGRES_URL, schema: freshSchema('wait') }) : join(tempDir('conduit-wait-'), 'conduit.db')
-  const repo = await openConduitTarget(target)
-  await repo.agentRefs.attach('alice')
-  await repo.agentRefs.attach('bob')
-  await repo.close()
-  return target
-}
+const project = (engine: ConduitEngineName = 'sqlite') => sharedTestTarget(engine)
 
 function changes(repo: ConduitRepository) {
   return (repo as unknown as { db: SqliteDatabase<unknown> }).db.changes
