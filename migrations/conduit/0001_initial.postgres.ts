@@ -40,10 +40,10 @@
  *   columns) over `content` — the only column the FTS5 table indexed — with a GIN
  *   index, `messages_search`. PostgreSQL keeps it current on every insert and update,
  *   so nothing can forget to. The `simple` configuration lower-cases and keeps every
- *   word (no stemming, no stop words), close to FTS5's `unicode61`; unlike
- *   `remove_diacritics 2` it keeps accents (`unaccent` is an extension a server may
- *   not have), and PostgreSQL's parser also emits compound tokens (`foo-bar`, e-mail
- *   addresses, paths) besides their parts. Words over 2047 bytes are not indexed,
+ *   word (no stemming, no stop words), close to FTS5's `unicode61`; the text goes
+ *   through `cleo_search_text` first (accents folded with `normalize()`, not the
+ *   `unaccent` extension a server may not have; punctuation split, so no compound
+ *   tokens such as `foo-bar` or e-mail addresses). Words over 2047 bytes are not indexed,
  *   and a message whose vector would exceed 1 MB cannot be stored.
  * - The meta row's stamp (`unixepoch('subsec') * 1000` on SQLite) → epoch
  *   milliseconds from `clock_timestamp()`, truncated like SQLite's CAST.
@@ -68,6 +68,11 @@ import { SHARED_FUNCTIONS, TEXT, guard } from '../_shared/postgres-schema.js'
  *   `delivery_jobs_ux_cleanup_*` guards, term for term as migration 0008 wrote it,
  *   with SQL's three-valued logic: like SQLite's, it is NULL (and the guard does not
  *   fire) when a member is missing and no term is false.
+ * - `cleo_search_text(text)`: what `search_vector` indexes: the text in NFD with
+ *   the combining marks U+0300–U+036F removed (accents folded, like FTS5's
+ *   `remove_diacritics`) and ASCII punctuation turned into spaces, so the parser
+ *   splits `foo-bar`, `a_b`, e-mail addresses and paths into words as FTS5's
+ *   `unicode61` does. The query side folds its words the same way (`toTsQuery`).
  */
 const FUNCTIONS: readonly string[] = [
   `create function cleo_json_member(doc text, key text) returns json
@@ -91,6 +96,9 @@ const FUNCTIONS: readonly string[] = [
       and queue = 'ux-cleanup:' || (cleo_json_member(payload, 'deletionType') #>> '{}') || ':' || (cleo_json_member(payload, 'sessionId') #>> '{}')
       and dedup_key is not distinct from (cleo_json_member(payload, 'messageId') #>> '{}')
     ) end`,
+  `create function cleo_search_text(value text) returns text
+    language sql immutable strict parallel safe
+    return regexp_replace(regexp_replace(normalize(value, NFD), '[\\u0300-\\u036f]', '', 'g'), '[!-/:-@\\[-\`{-~]', ' ', 'g')`,
 ]
 
 /** The last columns of `dead_letters`, which `dead_letter_history` copies. */
@@ -143,7 +151,7 @@ const TABLES: readonly string[] = [
     idempotency_key ${TEXT} check (idempotency_key is null or length(idempotency_key) between 1 and 256),
     metadata ${TEXT} not null default '{}' check (cleo_json_valid(metadata) and cleo_json_type(metadata) = 'object'),
     created_at bigint not null,
-    search_vector tsvector generated always as (to_tsvector('simple'::regconfig, coalesce(content, ''))) stored
+    search_vector tsvector generated always as (to_tsvector('simple'::regconfig, cleo_search_text(coalesce(content, '')))) stored
   )`,
   `create index messages_conversation on messages (conversation_id, seq)`,
   `create index messages_reply_to on messages (reply_to) where reply_to is not null`,

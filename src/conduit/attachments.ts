@@ -17,7 +17,7 @@ import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import type { QueryTemplate } from '../sqlite/query-template.js'
-import { template } from '../sqlite/query-template.js'
+import { template, typedParam } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
@@ -135,7 +135,7 @@ const GET_ATTACHMENT = template<ConduitDatabase, { slug: string }>()((db, p) =>
 )
 
 const LIST_ATTACHMENTS = template<ConduitDatabase, { conversationId: string; mode: string | null; limit: number }>()(
-  (db, p) =>
+  (db, p, dialect) =>
     db
       .selectFrom('attachments as a')
       .innerJoin('attachment_versions as v', (join) =>
@@ -145,7 +145,7 @@ const LIST_ATTACHMENTS = template<ConduitDatabase, { conversationId: string; mod
       .selectAll('a')
       .select(['v.content_hash', 'b.size'])
       .where('a.conversation_id', '=', p('conversationId'))
-      .where((eb) => eb.or([eb(eb.val(p('mode')), 'is', null), eb('a.mode', '=', p('mode') as AttachmentMode)]))
+      .where((eb) => eb.or([eb(typedParam(p('mode'), 'text', dialect), 'is', null), eb('a.mode', '=', p('mode') as AttachmentMode)]))
       .orderBy('a.created_at', 'desc')
       .orderBy('a.slug')
       .limit(p('limit')),

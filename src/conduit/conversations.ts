@@ -11,7 +11,8 @@ import { z } from 'zod'
 
 import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { fromJson } from '../sqlite/json.js'
-import { template } from '../sqlite/query-template.js'
+import { template, typedParam } from '../sqlite/query-template.js'
+import type { SqlDialect } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
@@ -52,14 +53,17 @@ export function directConversationKey(a: string, b: string): string {
   return JSON.stringify(a < b ? [a, b] : [b, a])
 }
 
-const PARTICIPANTS_JSON = sql<string>`(
-  SELECT json_group_array(cp.agent_id ORDER BY cp.agent_id)
-  FROM conversation_participants AS cp
-  WHERE cp.conversation_id = conversations.id
-)`
+const PARTICIPANTS_FROM = sql`FROM conversation_participants AS cp WHERE cp.conversation_id = conversations.id`
 
-const GET_CONVERSATION = template<ConduitDatabase, { id: string }>()((db, p) =>
-  db.selectFrom('conversations').selectAll().select(PARTICIPANTS_JSON.as('participants')).where('id', '=', p('id')),
+/** The sorted participants as a JSON array (`json_agg` of no rows is NULL on PostgreSQL, hence the coalesce). */
+function participantsJson(dialect: SqlDialect) {
+  return dialect === 'postgres'
+    ? sql<string>`(SELECT coalesce(json_agg(cp.agent_id ORDER BY cp.agent_id)::text, '[]') ${PARTICIPANTS_FROM})`
+    : sql<string>`(SELECT json_group_array(cp.agent_id ORDER BY cp.agent_id) ${PARTICIPANTS_FROM})`
+}
+
+const GET_CONVERSATION = template<ConduitDatabase, { id: string }>()((db, p, dialect) =>
+  db.selectFrom('conversations').selectAll().select(participantsJson(dialect).as('participants')).where('id', '=', p('id')),
 )
 
 /** @internal */
@@ -135,25 +139,25 @@ const TOUCH_CONVERSATION = template<ConduitDatabase, { id: string; now: number }
   db.updateTable('conversations').set({ updated_at: p('now') }).where('id', '=', p('id')),
 )
 
-const LIST_FOR_AGENT = template<ConduitDatabase, { agentId: string; kind: string | null; limit: number }>()((db, p) =>
+const LIST_FOR_AGENT = template<ConduitDatabase, { agentId: string; kind: string | null; limit: number }>()((db, p, dialect) =>
   db
     .selectFrom('conversation_participants as me')
     .innerJoin('conversations', 'conversations.id', 'me.conversation_id')
     .selectAll('conversations')
-    .select(PARTICIPANTS_JSON.as('participants'))
+    .select(participantsJson(dialect).as('participants'))
     .where('me.agent_id', '=', p('agentId'))
-    .where((eb) => eb.or([eb(eb.val(p('kind')), 'is', null), eb('conversations.kind', '=', p('kind') as 'direct')]))
+    .where((eb) => eb.or([eb(typedParam(p('kind'), 'text', dialect), 'is', null), eb('conversations.kind', '=', p('kind') as 'direct')]))
     .orderBy(sql`coalesce(conversations.last_message_at, conversations.created_at)`, 'desc')
     .orderBy('conversations.id', 'desc')
     .limit(p('limit')),
 )
 
-const LIST_ALL = template<ConduitDatabase, { kind: string | null; limit: number }>()((db, p) =>
+const LIST_ALL = template<ConduitDatabase, { kind: string | null; limit: number }>()((db, p, dialect) =>
   db
     .selectFrom('conversations')
     .selectAll()
-    .select(PARTICIPANTS_JSON.as('participants'))
-    .where((eb) => eb.or([eb(eb.val(p('kind')), 'is', null), eb('kind', '=', p('kind') as 'direct')]))
+    .select(participantsJson(dialect).as('participants'))
+    .where((eb) => eb.or([eb(typedParam(p('kind'), 'text', dialect), 'is', null), eb('kind', '=', p('kind') as 'direct')]))
     .orderBy(sql`coalesce(last_message_at, created_at)`, 'desc')
     .orderBy('id', 'desc')
     .limit(p('limit')),

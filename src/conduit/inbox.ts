@@ -13,7 +13,7 @@ import { WaitOptionsSchema } from '../sqlite/wait-options.schemas.js'
 import { toIsoOrNull } from '../sqlite/clock.js'
 import type { Page } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
-import { template } from '../sqlite/query-template.js'
+import { template, typedParam } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext } from './conduit-context.js'
 import { notFound, waitInTransaction } from './conduit-context.js'
@@ -62,7 +62,7 @@ interface InboxParams {
   limit: number
 }
 
-const INBOX_PAGE = template<ConduitDatabase, InboxParams>()((db, p) =>
+const INBOX_PAGE = template<ConduitDatabase, InboxParams>()((db, p, dialect) =>
   db
     .selectFrom('message_recipients as r')
     .innerJoin('messages as m', 'm.seq', 'r.message_seq')
@@ -72,8 +72,8 @@ const INBOX_PAGE = template<ConduitDatabase, InboxParams>()((db, p) =>
     .where('r.message_seq', '>', p('after'))
     .where((eb) =>
       eb.and([
-        eb.or([eb(eb.val(p('conversationId')), 'is', null), eb('m.conversation_id', '=', p('conversationId') as string)]),
-        eb.or([eb(eb.val(p('since')), 'is', null), eb('m.created_at', '>=', p('since') as number)]),
+        eb.or([eb(typedParam(p('conversationId'), 'text', dialect), 'is', null), eb('m.conversation_id', '=', p('conversationId') as string)]),
+        eb.or([eb(typedParam(p('since'), 'bigint', dialect), 'is', null), eb('m.created_at', '>=', p('since') as number)]),
         eb.or([eb(eb.val(p('unreadOnly')), '=', 0), eb('r.read_at', 'is', null)]),
       ]),
     )
@@ -87,13 +87,14 @@ const GET_CURSOR = template<ConduitDatabase, { agentId: string; consumer: string
 
 /** Saves a cursor; it only ever moves forward. */
 const SAVE_CURSOR = template<ConduitDatabase, { agentId: string; consumer: string; position: number; now: number }>()(
-  (db, p) =>
+  (db, p, dialect) =>
     db
       .insertInto('inbox_cursors')
       .values({ agent_id: p('agentId'), consumer: p('consumer'), position: p('position'), updated_at: p('now') })
       .onConflict((oc) =>
         oc.columns(['agent_id', 'consumer']).doUpdateSet((eb) => ({
-          position: eb.fn('max', ['inbox_cursors.position', eb.ref('excluded.position')]),
+          // Scalar two-argument max() is SQLite's; PostgreSQL's is greatest().
+          position: eb.fn(dialect === 'postgres' ? 'greatest' : 'max', ['inbox_cursors.position', eb.ref('excluded.position')]),
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ExpressionBuilder, Selectable } from 'kysely'
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 
@@ -12,9 +12,9 @@ import { toIso } from '../sqlite/clock.js'
 import type { IterateFilter, Page } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import { fromJson, toJson } from '../sqlite/json.js'
-import { toFtsQuery } from '../sqlite/fts-query.js'
-import type { ParamFactory } from '../sqlite/query-template.js'
-import { template } from '../sqlite/query-template.js'
+import { toFtsQuery, toTsQuery } from '../sqlite/fts-query.js'
+import type { ParamFactory, SqlDialect } from '../sqlite/query-template.js'
+import { rawStatement, template, typedParam } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
@@ -138,15 +138,29 @@ const INSERT_MESSAGE = template<
     .returningAll(),
 )
 
+/**
+ * PostgreSQL only: the store's message lock, held until the sending transaction ends.
+ * An identity value is taken at insert time, not at commit, so without it a message
+ * could become visible after one with a larger seq had been paged, and an inbox
+ * cursor (a seq) would skip it. Under this lock the seqs of messages are handed out
+ * in commit order, so every seq below a visible one is already visible: the inbox
+ * horizon is simply "what the reader sees". One lock per store (schema), not per
+ * conversation, because an inbox spans conversations. Sends of one store are
+ * serialised from the insert to the commit — as they are on SQLite.
+ */
+const LOCK_MESSAGE_SEQ = template<ConduitDatabase, Record<string, never>>()((db) =>
+  rawStatement(db, sql`SELECT pg_advisory_xact_lock(hashtext('cleo.conduit.messages'), hashtext(current_schema()))`),
+)
+
 /** Every participant but the sender becomes a recipient, in the same statement. */
-const INSERT_RECIPIENTS = template<ConduitDatabase, { seq: number; conversationId: string; from: string }>()((db, p) =>
+const INSERT_RECIPIENTS = template<ConduitDatabase, { seq: number; conversationId: string; from: string }>()((db, p, dialect) =>
   db
     .insertInto('message_recipients')
     .columns(['agent_id', 'message_seq'])
     .expression((eb) =>
       eb
         .selectFrom('conversation_participants')
-        .select((eb2) => ['agent_id', eb2.val(p('seq')).as('message_seq')])
+        .select((eb2) => ['agent_id', typedParam(p('seq'), 'bigint', dialect).as('message_seq')])
         .where('conversation_id', '=', p('conversationId'))
         .where('agent_id', '!=', p('from')),
     )
@@ -175,8 +189,10 @@ const HISTORY = template<ConduitDatabase, { conversationId: string; before: numb
 )
 
 /** The whole thread of a message: up to its root through `reply_to`, then every descendant. */
-const THREAD = template<ConduitDatabase, { id: string }>()((db, p) =>
-  db
+const THREAD = template<ConduitDatabase, { id: string }>()((db, p, dialect) => {
+  // CROSS JOIN … ON keeps SQLite's join order (the CTE outside); PostgreSQL's grammar wants JOIN.
+  const join = sql.raw(dialect === 'postgres' ? 'JOIN' : 'CROSS JOIN')
+  return db
     .selectFrom('messages')
     .selectAll()
     .where(
@@ -187,18 +203,18 @@ const THREAD = template<ConduitDatabase, { id: string }>()((db, p) =>
           up(id, reply_to) AS (
             SELECT id, reply_to FROM messages WHERE id = ${p('id')}
             UNION
-            SELECT m.id, m.reply_to FROM up CROSS JOIN messages AS m ON m.id = up.reply_to
+            SELECT m.id, m.reply_to FROM up ${join} messages AS m ON m.id = up.reply_to
           ),
           down(seq, id) AS (
             SELECT seq, id FROM messages WHERE id = (SELECT id FROM up WHERE reply_to IS NULL)
             UNION
-            SELECT m.seq, m.id FROM down CROSS JOIN messages AS m ON m.reply_to = down.id
+            SELECT m.seq, m.id FROM down ${join} messages AS m ON m.reply_to = down.id
           )
         SELECT seq FROM down
       )`,
     )
-    .orderBy('seq'),
-)
+    .orderBy('seq')
+})
 
 interface SearchParams {
   match: string
@@ -211,10 +227,16 @@ interface SearchParams {
   window: number
 }
 
+/** The PostgreSQL types of the nullable search parameters (`$n IS NULL` needs one). */
+const SEARCH_PARAM_TYPES = { conversationId: 'text', agentId: 'text', fromAgentId: 'text', since: 'bigint', until: 'bigint' } as Record<
+  keyof SearchParams,
+  'text' | 'bigint'
+>
+
 /** The optional filters of a search, on the messages row `alias`; a NULL parameter disables its filter. */
-function searchFilters(eb: ExpressionBuilder<any, any>, p: ParamFactory<SearchParams>, alias: string) {
+function searchFilters(eb: ExpressionBuilder<any, any>, p: ParamFactory<SearchParams>, alias: string, dialect: SqlDialect) {
   const col = (name: string) => sql.ref(`${alias}.${name}`)
-  const off = (name: keyof SearchParams) => eb(eb.val(p(name)), 'is', null)
+  const off = (name: keyof SearchParams) => eb(typedParam(p(name), SEARCH_PARAM_TYPES[name], dialect), 'is', null)
   return eb.and([
     eb.or([off('conversationId'), eb(col('conversation_id'), '=', p('conversationId'))]),
     eb.or([off('fromAgentId'), eb(col('from_agent_id'), '=', p('fromAgentId'))]),
@@ -253,7 +275,8 @@ function conversationSeqRange(p: ParamFactory<SearchParams>) {
  * messages. Without filters the window is taken from the FTS index alone.
  */
 function relevanceSearch(filtered: boolean) {
-  return template<ConduitDatabase, SearchParams>()((db, p) => {
+  return template<ConduitDatabase, SearchParams>()((db, p, dialect) => {
+    if (dialect === 'postgres') return postgresSearch(db, p, 'relevance')
     let ranked = db
       .selectFrom('messages_fts as f')
       .select(['f.rowid as seq', 'f.rank as r'])
@@ -264,7 +287,7 @@ function relevanceSearch(filtered: boolean) {
       ranked = ranked
         .where(conversationSeqRange(p))
         .innerJoin('messages as fm', 'fm.seq', 'f.rowid')
-        .where((eb) => searchFilters(eb, p, 'fm'))
+        .where((eb) => searchFilters(eb, p, 'fm', dialect))
     }
     // Sort and cut before joining, so only the returned rows are looked up.
     const top = db.selectFrom(ranked.as('w')).select(['w.seq', 'w.r']).orderBy('w.r').limit(p('limit'))
@@ -278,18 +301,69 @@ function relevanceSearch(filtered: boolean) {
 }
 
 /** Recency: newest matches first, walking the FTS index backwards; stops after `limit` hits. */
-const SEARCH_BY_RECENCY = template<ConduitDatabase, SearchParams>()((db, p) =>
-  db
+const SEARCH_BY_RECENCY = template<ConduitDatabase, SearchParams>()((db, p, dialect) =>
+  dialect === 'postgres' ? postgresSearch(db, p, 'recent') : db
     .selectFrom('messages_fts as f')
     .where(conversationSeqRange(p))
     .innerJoin('messages as m', 'm.seq', 'f.rowid')
     .selectAll('m')
     .select(sql<number | null>`NULL`.as('score'))
     .where(sql<boolean>`f.messages_fts MATCH ${p('match')}`)
-    .where((eb) => searchFilters(eb, p, 'm'))
+    .where((eb) => searchFilters(eb, p, 'm', 'sqlite'))
     .orderBy('f.rowid', 'desc')
     .limit(p('limit')),
 )
+
+/** The columns of a message row as SQLite has them (PostgreSQL's table also has `search_vector`). */
+const MESSAGE_COLUMNS = [
+  'seq',
+  'id',
+  'conversation_id',
+  'from_agent_id',
+  'content',
+  'content_type',
+  'reply_to',
+  'idempotency_key',
+  'metadata',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof MessagesTable>
+
+/**
+ * Search on PostgreSQL: `messages.search_vector @@ to_tsquery('simple', match)` (the
+ * GIN index `messages_search`), `match` built by `toTsQuery`. Relevance is `ts_rank`
+ * among the `window` newest matches that pass the filters, best first (newest first
+ * among equals); recency is newest first, no score. The rows are the SQLite ones
+ * (the `search_vector` column is not returned).
+ */
+function postgresSearch(db: Kysely<ConduitDatabase>, p: ParamFactory<SearchParams>, order: 'relevance' | 'recent') {
+  const matches = sql<boolean>`fm.search_vector @@ to_tsquery('simple', ${p('match')})`
+  const columns = MESSAGE_COLUMNS.map((column) => `m.${column}` as const)
+  if (order === 'recent') {
+    return db
+      .selectFrom('messages as fm')
+      .select(MESSAGE_COLUMNS.map((column) => `fm.${column}` as const))
+      .select(sql<number | null>`NULL::real`.as('score'))
+      .where(matches)
+      .where((eb) => searchFilters(eb, p, 'fm', 'postgres'))
+      .orderBy('fm.seq', 'desc')
+      .limit(p('limit'))
+  }
+  const ranked = db
+    .selectFrom('messages as fm')
+    .select(['fm.seq', sql<number>`ts_rank(fm.search_vector, to_tsquery('simple', ${p('match')}))`.as('r')])
+    .where(matches)
+    .where((eb) => searchFilters(eb, p, 'fm', 'postgres'))
+    .orderBy('fm.seq', 'desc')
+    .limit(p('window'))
+  const top = db.selectFrom(ranked.as('w')).select(['w.seq', 'w.r']).orderBy('w.r', 'desc').orderBy('w.seq', 'desc').limit(p('limit'))
+  return db
+    .selectFrom(top.as('t'))
+    .innerJoin('messages as m', 'm.seq', 't.seq')
+    .select(columns)
+    .select(sql<number | null>`t.r`.as('score'))
+    .orderBy('t.r', 'desc')
+    .orderBy('t.seq', 'desc')
+}
 
 const SEARCH_BY_RELEVANCE = relevanceSearch(true)
 const SEARCH_BY_RELEVANCE_UNFILTERED = relevanceSearch(false)
@@ -405,6 +479,7 @@ export class Messages {
       }
     }
 
+    if (x.dialect === 'postgres') yield* x.run(LOCK_MESSAGE_SEQ, {})
     const row = (yield* x.get(INSERT_MESSAGE, {
       id: ctx.nextId(),
       conversationId,
@@ -530,7 +605,9 @@ export class Messages {
    */
   async search(input: MessageSearchInput): Promise<MessageSearchHit[]> {
     const opts = validate(MessageSearchSchema, input, 'conduit.messages.search', this.#ctx.errorContext)
-    const match = toFtsQuery(opts.query.slice(0, MAX_QUERY_CHARS), { mode: opts.mode, prefix: opts.prefix })
+    const text = opts.query.slice(0, MAX_QUERY_CHARS)
+    const terms = { mode: opts.mode, prefix: opts.prefix }
+    const match = this.#ctx.engine.dialect === 'postgres' ? toTsQuery(text, terms) : toFtsQuery(text, terms)
     if (match === null) return []
     const filtered =
       opts.conversationId !== undefined ||

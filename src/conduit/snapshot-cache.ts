@@ -14,7 +14,7 @@ import { z } from 'zod'
 import { toIso } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
-import { template } from '../sqlite/query-template.js'
+import { template, typedParam } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { Step } from '../sqlite/store-engine.js'
 import type { ConduitContext, ConduitExecutor } from './conduit-context.js'
@@ -404,15 +404,17 @@ export class SnapshotCache {
     const opts = validate(StaleListSchema, options, 'conduit.cache.stale', this.#ctx.errorContext)
     const limit = opts.limit ?? 100
     const now = this.#ctx.clock()
+    const { dialect } = this.#ctx.engine
     const typed = Object.entries(this.policy.ttlMs)
     const ttlCase =
       typed.length === 0
-        ? sql<number | null>`${this.policy.defaultTtlMs}`
+        ? typedParam(this.policy.defaultTtlMs, 'bigint', dialect)
         : sql<number | null>`CASE data_type ${sql.join(
-            typed.map(([type, ttl]) => sql`WHEN ${type} THEN ${ttl}`),
+            typed.map(([type, ttl]) => sql`WHEN ${type} THEN ${typedParam(ttl, 'bigint', dialect)}`),
             sql` `,
-          )} ELSE ${this.policy.defaultTtlMs} END`
-    const checked = sql<number>`max(updated_at, coalesce(checked_at, updated_at))`
+          )} ELSE ${typedParam(this.policy.defaultTtlMs, 'bigint', dialect)} END`
+    // Scalar two-argument max() is SQLite's; PostgreSQL's is greatest().
+    const checked = sql<number>`${sql.raw(dialect === 'postgres' ? 'greatest' : 'max')}(updated_at, coalesce(checked_at, updated_at))`
     let after = sql<boolean>`1 = 1`
     if (opts.cursor !== undefined) {
       const [at, type, scope] = decodeStaleCursor(this.#ctx, opts.cursor)

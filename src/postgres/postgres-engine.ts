@@ -50,6 +50,8 @@ import { toCleoStoreErrorFromPostgres } from './postgres-errors.js'
 /** The type ids whose text node-postgres leaves as a string and cleo-store reads as a number. */
 const INT8 = 20
 const NUMERIC = 1700
+/** `bytea`: node-postgres gives a Buffer; node:sqlite gives a plain Uint8Array, and so does this engine. */
+const BYTEA = 17
 
 /** A node-postgres result, as far as the engine reads it. */
 interface PgResult {
@@ -67,17 +69,25 @@ function toPgValue(value: unknown): unknown {
   return value
 }
 
-/** Rows with `int8`/`numeric` columns as numbers. */
+/** Rows with `int8`/`numeric` columns as numbers and `bytea` columns as plain Uint8Arrays. */
 function numericRows(result: PgResult): Array<Record<string, unknown>> {
   const { rows, fields } = result
   if (rows.length === 0) return rows
   const names: string[] = []
-  for (const field of fields) if (field.dataTypeID === INT8 || field.dataTypeID === NUMERIC) names.push(field.name)
-  if (names.length === 0) return rows
+  const binary: string[] = []
+  for (const field of fields) {
+    if (field.dataTypeID === INT8 || field.dataTypeID === NUMERIC) names.push(field.name)
+    else if (field.dataTypeID === BYTEA) binary.push(field.name)
+  }
+  if (names.length === 0 && binary.length === 0) return rows
   for (const row of rows) {
     for (const name of names) {
       const value = row[name]
       if (typeof value === 'string' || typeof value === 'bigint') row[name] = Number(value)
+    }
+    for (const name of binary) {
+      const value = row[name]
+      if (Buffer.isBuffer(value)) row[name] = new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
     }
   }
   return rows

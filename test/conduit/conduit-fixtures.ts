@@ -5,9 +5,13 @@
  */
 import { CompiledQuery } from 'kysely'
 
+import { join } from 'node:path'
+
 import { manualClock } from '../../src/sqlite/clock.js'
 import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import type { ConduitRepositoryOptions } from '../../src/conduit/conduit-repository.js'
+import { openConduitTarget } from '../fixtures/conduit-target.js'
+import { tempDir } from '../helpers.js'
 import { dropSchemasAfterEach, freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
 
 export const T0 = Date.UTC(2026, 3, 1, 12, 0, 0)
@@ -39,7 +43,7 @@ export async function openTestConduit(
     const { random, referenceGuard } = rest
     conduit = await ConduitRepository.openPostgres(POSTGRES_URL!, {
       schema: freshSchema('conduit'),
-      clock,
+      clock: rest.clock ?? clock,
       random: random ?? (() => 0.5),
       ...(referenceGuard === undefined ? {} : { referenceGuard }),
       ...(rest.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: rest.busyTimeoutMs }),
@@ -60,4 +64,21 @@ export async function openTestConduit(
 export async function rows<T = Record<string, unknown>>(conduit: ConduitRepository, query: string): Promise<T[]> {
   const statement = CompiledQuery.raw(query) as CompiledQuery<T>
   return conduit.engine.write((x) => x.all(statement))
+}
+
+/**
+ * A store that several repositories or processes open (`openConduitTarget`), with
+ * `agents` attached: a fresh conduit.db path on SQLite, a fresh schema as JSON on
+ * PostgreSQL (dropped after the test).
+ */
+export async function sharedTestTarget(engine: ConduitEngineName, agents: readonly string[] = ['alice', 'bob']): Promise<string> {
+  const target =
+    engine === 'postgres' ? JSON.stringify({ postgres: POSTGRES_URL, schema: freshSchema('conduit') }) : join(tempDir('conduit-shared-'), 'conduit.db')
+  const conduit = await openConduitTarget(target)
+  try {
+    for (const agent of agents) await conduit.agentRefs.attach(agent)
+  } finally {
+    await conduit.close()
+  }
+  return target
 }

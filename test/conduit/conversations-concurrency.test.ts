@@ -4,23 +4,16 @@
  * the first time at the same moment all end up in one conversation, whose counters
  * count every message.
  */
-import { join } from 'node:path'
-
 import { describe, expect, it } from 'vitest'
 
-import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
-import { runFixture, startGate, tempDir } from '../helpers.js'
+import { openConduitTarget } from '../fixtures/conduit-target.js'
+import { runFixture, startGate } from '../helpers.js'
+import { CONDUIT_ENGINES, sharedTestTarget } from './conduit-fixtures.js'
 
-async function prepare(): Promise<string> {
-  const file = join(tempDir('conduit-race-'), 'conduit.db')
-  const conduit = await ConduitRepository.open(file)
-  await conduit.agentRefs.attach('alice')
-  await conduit.agentRefs.attach('bob')
-  await conduit.close()
-  return file
-}
+describe.each(CONDUIT_ENGINES)('direct conversation found-or-created under concurrency on %s', (engine) => {
+  /** A store with alice and bob attached: a conduit.db path, or a PostgreSQL schema as JSON. */
+  const prepare = () => sharedTestTarget(engine)
 
-describe('direct conversation found-or-created under concurrency', () => {
   it('across processes', async () => {
     const file = await prepare()
     const gate = startGate(6)
@@ -34,7 +27,7 @@ describe('direct conversation found-or-created under concurrency', () => {
     const ids = new Set(results.flatMap((r) => r.conversations))
     expect(ids.size).toBe(1)
 
-    const conduit = await ConduitRepository.open(file)
+    const conduit = await openConduitTarget(file)
     try {
       const [id] = [...ids]
       expect(await conduit.conversations.get(id!)).toMatchObject({ participants: ['alice', 'bob'], messageCount: 60 })
@@ -48,7 +41,7 @@ describe('direct conversation found-or-created under concurrency', () => {
 
   it('across connections of one process', async () => {
     const file = await prepare()
-    const connections = await Promise.all([0, 1, 2, 3].map(() => ConduitRepository.open(file)))
+    const connections = await Promise.all([0, 1, 2, 3].map(() => openConduitTarget(file)))
     try {
       const sent = await Promise.all(
         connections.flatMap((conduit, i) =>

@@ -2,6 +2,9 @@
  * The schema itself: STRICT tables, CHECKs on every enum and boolean, UNIQUEs,
  * foreign keys with their ON DELETE actions, and hot-path statements that use the
  * indexes written for them.
+ *
+ * SQLite only (STRICT, sqlite_schema, EXPLAIN QUERY PLAN): the PostgreSQL schema is
+ * compared with this one in test/postgres/conduit-schema.test.ts.
  */
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

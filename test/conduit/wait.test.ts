@@ -1,6 +1,6 @@
 /**
- * Issue 20, item 3 (SQLite): `conduit.inbox.wait` and `conduit.queue.wait` resolve
- * when there is something for the caller — across real processes on a real file
+ * Issue 20, item 3, on both engines: `conduit.inbox.wait` and `conduit.queue.wait` resolve
+ * when there is something for the caller — across real processes on a real file or a PostgreSQL schema
  * (the waiting child tells the parent over IPC once it waits; the parent writes from
  * another child process; the waiter reports its wake), already-available work,
  * jobs falling due later, timeouts, aborts, closing, strict options, and many
@@ -16,8 +16,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ConduitRepository } from '../../src/conduit/conduit-repository.js'
 import { CHANGE_WATCH_POLICY } from '../../src/sqlite/change-watch.js'
 import type { SqliteDatabase } from '../../src/sqlite/database.js'
+import type { Clock } from '../../src/sqlite/clock.js'
 import { manualClock } from '../../src/sqlite/clock.js'
-import { expectCode, REPO_ROOT, tempDir } from '../helpers.js'
+import { expectCode, REPO_ROOT } from '../helpers.js'
+import { openConduitTarget } from '../fixtures/conduit-target.js'
+import type { ConduitEngineName } from './conduit-fixtures.js'
+import { CONDUIT_ENGINES, sharedTestTarget } from './conduit-fixtures.js'
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/conduit-wake.ts')
 const execFileAsync = promisify(execFile)
@@ -29,21 +33,14 @@ afterEach(async () => {
   for (const repo of opened.splice(0)) await repo.close()
 })
 
-async function open(file: string, options: Parameters<typeof ConduitRepository.open>[1] = {}): Promise<ConduitRepository> {
-  const repo = await ConduitRepository.open(file, options)
+async function open(target: string, options: Parameters<typeof ConduitRepository.open>[1] = {}): Promise<ConduitRepository> {
+  const repo = await openConduitTarget(target, options)
   opened.push(repo)
   return repo
 }
 
-/** A conduit.db with alice and bob attached; returns its path. */
-async function project(): Promise<string> {
-  const file = join(tempDir('conduit-wait-'), 'conduit.db')
-  const repo = await ConduitRepository.open(file)
-  await repo.agentRefs.attach('alice')
-  await repo.agentRefs.attach('bob')
-  await repo.close()
-  return file
-}
+/** A store with alice and bob attached; returns its target (a conduit.db path, or a PostgreSQL schema as JSON). */
+const project = (engine: ConduitEngineName = 'sqlite') => sharedTestTarget(engine)
 
 function changes(repo: ConduitRepository) {
   return (repo as unknown as { db: SqliteDatabase<unknown> }).db.changes
@@ -60,7 +57,8 @@ interface ChildReport {
   woke?: Array<{ ready: boolean }>
   claimed?: number | null
   unread?: number
-  state: WatchState
+  /** The SQLite change watch's counters; null on PostgreSQL. */
+  state: WatchState | null
 }
 
 /** A forked waiter: its reports arrive in order through `next()`. */
@@ -94,22 +92,23 @@ async function inChild(...args: string[]): Promise<string> {
   return stdout
 }
 
-describe('across processes (the waiter and the writer are different processes)', () => {
+describe.each(CONDUIT_ENGINES)('across processes (the waiter and the writer are different processes) on %s', (engine) => {
+  const sqlite = engine === 'sqlite'
   it('inbox.wait in one process wakes when another process sends to the agent', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-inbox', file, 'bob'])
     const waiting = await child.next()
     expect(waiting.waiting).toBe(true)
-    expect(waiting.state.listeners).toBe(1)
+    if (sqlite) expect(waiting.state!.listeners).toBe(1)
     await inChild('send', file, 'alice', 'bob')
     const report = await child.next()
     expect(report.woke).toEqual([{ ready: true }])
-    expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    if (sqlite) expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0 })
     expect(await child.exited).toBe(0)
   })
 
   it('queue.wait in one process wakes when another process enqueues, and the job is claimable then', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-queue', file, 'jobs'])
     expect((await child.next()).waiting).toBe(true)
     await inChild('enqueue', file, 'jobs')
@@ -120,7 +119,7 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 
   it('a job another process enqueues for later wakes the waiter when it falls due (not before: the claim that follows gets it)', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-queue', file, 'later'])
     expect((await child.next()).waiting).toBe(true)
     await inChild('enqueue', file, 'later', '300')
@@ -130,7 +129,7 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 
   it('a message to another agent does not wake the waiter', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-inbox', file, 'bob'])
     expect((await child.next()).waiting).toBe(true)
     await inChild('send', file, 'bob', 'alice')
@@ -143,21 +142,20 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 
   it('many waiters of one process share one poller, and one write of another process wakes them all', async () => {
-    const file = await project()
+    const file = await project(engine)
     const child = waiter(['wait-inbox', file, 'bob', '50'])
     const waiting = await child.next()
-    expect(waiting.state.listeners).toBe(50)
-    expect(waiting.state.pollTimers).toBe(1)
+    if (sqlite) expect(waiting.state).toMatchObject({ listeners: 50, pollTimers: 1 })
     await inChild('send', file, 'alice', 'bob')
     const report = await child.next()
     expect(report.woke).toHaveLength(50)
     expect(report.woke!.every((result) => result.ready)).toBe(true)
     // Stopped once nobody waits.
-    expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0, walHint: false })
+    if (sqlite) expect(report.state).toMatchObject({ listeners: 0, pollTimers: 0, walHint: false })
   })
 
   it('a pending wait keeps its process alive (a top-level await waits), and nothing outlives it', async () => {
-    const file = await project()
+    const file = await project(engine)
     // No IPC channel, no other handle: only the wait itself can keep this child alive.
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, 'wait-alone', file, 'bob'], {
       cwd: REPO_ROOT,
@@ -180,9 +178,17 @@ describe('across processes (the waiter and the writer are different processes)',
   })
 })
 
-describe('in one process', () => {
+describe.each(CONDUIT_ENGINES)('in one process on %s', (engine) => {
+  /** A conduit with alice and bob attached: a file on SQLite, a fresh schema on PostgreSQL. */
+  async function fresh(options: { clock?: Clock } = {}): Promise<ConduitRepository> {
+    return open(await project(engine), options)
+  }
+  /** The SQLite change watch's counters (PostgreSQL LISTENs instead: nothing to count). */
+  const idle = (conduit: ConduitRepository) => {
+    if (engine === 'sqlite') expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+  }
   it('resolves at once when there already is something: an unread message, a due job (even with timeoutMs: 0)', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     await conduit.messages.send({ from: 'alice', to: 'bob', content: 'hi' })
     await conduit.queue.enqueue({ queue: 'q', payload: 1 })
     expect(await conduit.inbox.wait('bob', { timeoutMs: 0 })).toEqual({ ready: true })
@@ -192,7 +198,7 @@ describe('in one process', () => {
   })
 
   it('inbox: a read message is not "something"; marking it read makes the next wait wait', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     const { message } = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'hi' })
     expect(await conduit.inbox.wait('bob', { timeoutMs: 0 })).toEqual({ ready: true })
     await conduit.inbox.markRead('bob', [message.id])
@@ -200,7 +206,8 @@ describe('in one process', () => {
     expect(await conduit.inbox.wait('alice', { timeoutMs: 0 })).toEqual({ ready: false })
   })
 
-  it('this process’s own writes wake waiters directly — through the same repository and through another one on the same file', async () => {
+  // The SQLite change watch's policy and a shared file: SQLite only.
+  it.runIf(engine === 'sqlite')('this process’s own writes wake waiters directly — through the same repository and through another one on the same file', async () => {
     const file = await project()
     const policy = { ...CHANGE_WATCH_POLICY }
     // The poller practically off: only the direct announcement can wake these waiters.
@@ -228,7 +235,7 @@ describe('in one process', () => {
 
   it('queue: a delayed job is not claimable now (timeoutMs: 0 says so) and is once the clock reaches it', async () => {
     const clock = manualClock(Date.parse('2026-01-01T00:00:00Z'))
-    const conduit = await open(await project(), { clock })
+    const conduit = await fresh({ clock })
     await conduit.queue.enqueue({ queue: 'q', payload: 1, delayMs: 60_000 })
     expect(await conduit.queue.wait('q', { timeoutMs: 0 })).toEqual({ ready: false })
     clock.advance(60_000)
@@ -236,7 +243,7 @@ describe('in one process', () => {
   })
 
   it('queue: a job falling due later wakes a pending wait with no write (delay, nack backoff, expired lease)', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     // delayMs
     await conduit.queue.enqueue({ queue: 'q', payload: 1, delayMs: 150 })
     expect(await conduit.queue.wait('q', { timeoutMs: 0 })).toEqual({ ready: false })
@@ -257,7 +264,7 @@ describe('in one process', () => {
   })
 
   it('queue: an ordered job behind an in-flight head is not claimable; the head’s ack wakes the waiter', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     await conduit.queue.enqueueMany([
       { queue: 'q', payload: 1, partitionKey: 'p', ordered: true },
       { queue: 'q', payload: 2, partitionKey: 'p', ordered: true },
@@ -271,7 +278,7 @@ describe('in one process', () => {
 
   it('queue: a job of another queue, a leased job and an expired lease with no attempts left do not count', async () => {
     const clock = manualClock(Date.parse('2026-01-01T00:00:00Z'))
-    const conduit = await open(await project(), { clock })
+    const conduit = await fresh({ clock })
     await conduit.queue.enqueue({ queue: 'other', payload: 1 })
     await conduit.queue.enqueue({ queue: 'q', payload: 1, maxAttempts: 1 })
     await conduit.queue.claim(1, { queue: 'q', owner: 'w', leaseMs: 1000 })
@@ -281,21 +288,21 @@ describe('in one process', () => {
   })
 
   it('timeoutMs elapsed with nothing there: resolves { ready: false }', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     expect(await conduit.inbox.wait('bob', { timeoutMs: 1 })).toEqual({ ready: false })
     expect(await conduit.queue.wait('q', { timeoutMs: 1 })).toEqual({ ready: false })
     expect(await conduit.queue.wait('q', { timeoutMs: 0 })).toEqual({ ready: false })
-    expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    idle(conduit)
   })
 
   it('signal aborted: rejects with an AbortError whose cause is the reason; an already-aborted signal rejects at once', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     const controller = new AbortController()
     const pending = conduit.inbox.wait('bob', { signal: controller.signal })
     const reason = new Error('shutting down')
     controller.abort(reason)
     await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason })
-    expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    idle(conduit)
 
     const aborted = AbortSignal.abort('gone')
     await expect(conduit.queue.wait('q', { signal: aborted })).rejects.toMatchObject({ name: 'AbortError', cause: 'gone' })
@@ -313,7 +320,7 @@ describe('in one process', () => {
   })
 
   it('closing the repository rejects pending waiters with CLOSED; a closed repository rejects CLOSED at once', async () => {
-    const conduit = await ConduitRepository.open(await project())
+    const conduit = await fresh()
     const inbox = conduit.inbox.wait('bob')
     const queue = conduit.queue.wait('q', { timeoutMs: 60_000 })
     await conduit.close()
@@ -324,7 +331,7 @@ describe('in one process', () => {
   })
 
   it('inside conduit.transaction() a wait is VALIDATION (the transaction holds the write lock: nothing could arrive)', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     await conduit.transaction(async (tx) => {
       await expectCode(tx.inbox.wait('bob', { timeoutMs: 0 }), 'VALIDATION')
       await expectCode(tx.queue.wait('q', { timeoutMs: 0 }), 'VALIDATION')
@@ -343,7 +350,7 @@ describe('in one process', () => {
   })
 
   it('options are strict: unknown keys, a bad timeoutMs or signal, a bad agent or queue are VALIDATION', async () => {
-    const conduit = await open(await project())
+    const conduit = await fresh()
     for (const wait of [(o: unknown) => conduit.inbox.wait('bob', o as never), (o: unknown) => conduit.queue.wait('q', o as never)]) {
       const unknownKey = await expectCode(wait({ timeout: 5 }), 'VALIDATION')
       expect(unknownKey.details?.['path']).toEqual(['timeout'])
@@ -357,6 +364,6 @@ describe('in one process', () => {
     }
     await expectCode(conduit.inbox.wait('', { timeoutMs: 0 }), 'VALIDATION')
     await expectCode(conduit.queue.wait(42 as never, { timeoutMs: 0 }), 'VALIDATION')
-    expect(changes(conduit).state).toMatchObject({ listeners: 0, pollTimers: 0 })
+    idle(conduit)
   })
 })

@@ -3,7 +3,7 @@ import { DatabaseSync } from 'node:sqlite'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
-import { ftsTerms, toFtsQuery } from '../../src/sqlite/fts-query.js'
+import { ftsTerms, toFtsQuery, toTsQuery } from '../../src/sqlite/fts-query.js'
 
 describe('toFtsQuery', () => {
   it('quotes each word and joins them', () => {
@@ -32,5 +32,28 @@ describe('toFtsQuery', () => {
     expect(search.all(toFtsQuery('deplo', { prefix: true })!)).toHaveLength(1)
     expect(search.all(toFtsQuery('login crash', { mode: 'any' })!)).toHaveLength(2)
     db.close()
+  })
+})
+
+describe('toTsQuery (PostgreSQL)', () => {
+  it('quotes each folded word and joins them with & or |', () => {
+    expect(toTsQuery('fix "login" bug OR crash')).toBe("'fix' & 'login' & 'bug' & 'or' & 'crash'")
+    expect(toTsQuery('Déplo snake_case', { mode: 'any', prefix: true })).toBe("'deplo':* | 'snake case':*")
+    expect(toTsQuery("*** ((( ^ : ' & | ! <-> \\")).toBeNull()
+    expect(toTsQuery('\u0301')).toBeNull() // a word of marks only folds to nothing
+  })
+
+  it('takes the same words as toFtsQuery, each a quoted lexeme with no tsquery syntax of the user', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.constantFrom('all', 'any'), fc.boolean(), (text, mode, prefix) => {
+        const options = { mode: mode as 'all' | 'any', prefix }
+        const query = toTsQuery(text, options)
+        if (toFtsQuery(text, options) === null) expect(query).toBeNull()
+        if (query === null) return
+        const parts = query.split(mode === 'any' ? ' | ' : ' & ')
+        for (const part of parts) expect(part).toMatch(prefix ? /^'[^'\\]+':\*$/u : /^'[^'\\]+'$/u)
+      }),
+      { numRuns: 500 },
+    )
   })
 })
