@@ -37,8 +37,8 @@ export interface MigrateToServerReport {
   }>
 }
 
-/** Tables never copied: SQLite's own, FTS5's (PostgreSQL searches a generated column), the migrator's. */
-const SKIPPED = /^(sqlite_|kysely_|.*_fts($|_))/
+/** Tables never copied: SQLite's own, FTS5's (PostgreSQL searches a generated column), the migrators' bookkeeping. */
+const SKIPPED = /^(sqlite_|kysely_|cleo_migration_|.*_fts($|_))/
 
 
 /** One local table: its columns, key (primary key, else every column), parents, and rows. */

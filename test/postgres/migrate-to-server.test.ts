@@ -16,6 +16,7 @@ import { expectCode, tempDir } from '../helpers.js'
 import { POSTGRES_URL } from './pg-test-schemas.js'
 
 const T0 = Date.UTC(2026, 10, 1)
+const KEY = 'sk_live_' + '0123456789abcdef'.repeat(4)
 
 async function dropSchemas(url: string, schemas: string[]): Promise<void> {
   const admin = new pg.Client({ connectionString: url })
@@ -52,8 +53,8 @@ if (POSTGRES_URL !== null) {
 
       // A local project with some history.
       const local = await CleoWorkspace.open(projectDir, options)
-      await local.conduit.agentRefs.attach('alice')
-      await local.conduit.agentRefs.attach('bob')
+      await local.agents.register({ agentId: 'alice', name: 'Alice', apiKey: KEY, attach: true })
+      await local.agents.register({ agentId: 'bob', name: 'Bob', apiKey: KEY.replace('0', '1'), attach: true })
       const sent = await local.conduit.messages.send({ from: 'alice', to: 'bob', content: 'the build is green', deliver: true })
       await local.conduit.messages.send({ from: 'bob', to: 'alice', content: 'ship it' })
       const bytes = new Uint8Array([0, 1, 2, 254, 255])
