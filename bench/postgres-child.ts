@@ -1,0 +1,111 @@
+/**
+ * Child process of `bench/postgres.ts` (forked, IPC). Modes:
+ *
+ *   worker <ours-sqlite|ours-postgres|raw-postgres> <file|url> <schema> <recipe.json|->
+ *       opens the store (or a plain pg.Client), reports `ready`, waits for `go`, then
+ *       loops claim(1) → ack on queue `bench` until a claim comes back empty, and
+ *       reports the acked job ids, its start and end stamps and the raw ack retries
+ *   waiter <sqlite|postgres> <file|url> <schema> <inbox|queue>
+ *       loops: wait for bob's inbox (or the `wake` queue), stamp the wake, consume what
+ *       woke it (inbox: marks read the message whose id the parent sends next; queue:
+ *       claims and acks), arm the next wait, report the stamp
+ *
+ * Stamps are `process.hrtime` (CLOCK_MONOTONIC on Linux: comparable across processes).
+ */
+import { readFileSync } from 'node:fs'
+
+import pg from 'pg'
+
+import { ConduitRepository } from '../src/conduit/conduit-repository.js'
+import type { Recipe } from './postgres-raw.js'
+import { replayAck, replayClaim } from './postgres-raw.js'
+
+const [mode, kind, target, schema, extra] = process.argv.slice(2) as [string, string, string, string, string]
+const LEASE_MS = 60_000
+const owner = `worker-${process.pid}`
+
+const inbox: unknown[] = []
+const waiting: Array<(m: unknown) => void> = []
+process.on('message', (m) => {
+  const resolve = waiting.shift()
+  if (resolve) resolve(m)
+  else inbox.push(m)
+})
+const next = <T>() =>
+  inbox.length > 0 ? Promise.resolve(inbox.shift() as T) : new Promise<T>((resolve) => waiting.push(resolve as (m: unknown) => void))
+const report = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()))
+const afterMicrotasks = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+function open(engine: string): Promise<ConduitRepository> {
+  return engine.endsWith('sqlite') ? ConduitRepository.open(target) : ConduitRepository.openPostgres(target, { schema })
+}
+
+async function worker(): Promise<void> {
+  const ids: number[] = []
+  let retries = 0
+  if (kind === 'raw-postgres') {
+    const recipe = JSON.parse(readFileSync(extra, 'utf8')) as Recipe
+    const client = new pg.Client({ connectionString: target })
+    await client.connect()
+    await report({ ready: true })
+    await next()
+    const started = process.hrtime.bigint()
+    for (;;) {
+      const job = await replayClaim(client, recipe, { queue: 'bench', owner, leaseMs: LEASE_MS })
+      if (job === null) break
+      retries += await replayAck(client, recipe, { ...job, owner })
+      ids.push(job.id)
+    }
+    const finished = process.hrtime.bigint()
+    await client.end()
+    await report({ ids, retries, started: started.toString(), finished: finished.toString() })
+    return
+  }
+  const conduit = await open(kind)
+  await report({ ready: true })
+  await next()
+  const started = process.hrtime.bigint()
+  for (;;) {
+    const [job] = await conduit.queue.claim(1, { queue: 'bench', owner, leaseMs: LEASE_MS })
+    if (job === undefined) break
+    await conduit.queue.ack(job.lease)
+    ids.push(job.id)
+  }
+  const finished = process.hrtime.bigint()
+  await conduit.close()
+  await report({ ids, retries, started: started.toString(), finished: finished.toString() })
+}
+
+async function waiter(): Promise<void> {
+  const conduit = await open(kind)
+  const what = extra
+  const wait = () => (what === 'inbox' ? conduit.inbox.wait('bob') : conduit.queue.wait('wake'))
+  let pending = wait()
+  await afterMicrotasks()
+  await report({ ready: true })
+  for (;;) {
+    await pending
+    const woke = process.hrtime.bigint()
+    let stop = false
+    if (what === 'inbox') {
+      const { id, stop: last } = await next<{ id: string; stop: boolean }>()
+      await conduit.inbox.markRead('bob', [id])
+      stop = last
+    } else {
+      for (const job of await conduit.queue.claim(100, { queue: 'wake', owner, leaseMs: LEASE_MS })) {
+        await conduit.queue.ack(job.lease)
+        stop ||= (job.payload as unknown) === 'stop'
+      }
+    }
+    if (stop) break
+    pending = wait()
+    await afterMicrotasks()
+    await report({ woke: woke.toString() })
+  }
+  await conduit.close()
+}
+
+if (mode === 'worker') await worker()
+else if (mode === 'waiter') await waiter()
+else throw new Error(`unknown mode ${mode}`)
+process.disconnect?.()
