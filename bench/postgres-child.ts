@@ -1,7 +1,7 @@
 /**
  * Child process of `bench/postgres.ts` (forked, IPC). Modes:
  *
- *   worker <ours-sqlite|ours-postgres|raw-postgres> <file|url> <schema> <recipe.json|->
+ *   worker <ours-sqlite|ours-postgres|raw-postgres|raw-postgres-rc> <file|url> <schema> <recipe.json|->
  *       opens the store (or a plain pg.Client), reports `ready`, waits for `go`, then
  *       loops claim(1) → ack on queue `bench` until a claim comes back empty, and
  *       reports the acked job ids, its start and end stamps and the raw ack retries
@@ -18,7 +18,7 @@ import pg from 'pg'
 
 import { ConduitRepository } from '../src/conduit/conduit-repository.js'
 import type { Recipe } from './postgres-raw.js'
-import { replayAck, replayClaim } from './postgres-raw.js'
+import { ackReadCommitted, replayAck, replayClaim } from './postgres-raw.js'
 
 const [mode, kind, target, schema, extra] = process.argv.slice(2) as [string, string, string, string, string]
 const LEASE_MS = 60_000
@@ -43,8 +43,9 @@ function open(engine: string): Promise<ConduitRepository> {
 async function worker(): Promise<void> {
   const ids: number[] = []
   let retries = 0
-  if (kind === 'raw-postgres') {
-    const recipe = JSON.parse(readFileSync(extra, 'utf8')) as Recipe
+  if (kind.startsWith('raw-postgres')) {
+    const captured = JSON.parse(readFileSync(extra, 'utf8')) as Recipe
+    const recipe = kind === 'raw-postgres-rc' ? ackReadCommitted(captured) : captured
     const client = new pg.Client({ connectionString: target })
     await client.connect()
     await report({ ready: true })

@@ -161,6 +161,16 @@ export async function captureCycle(
   }
 }
 
+/**
+ * The recipe with its ack transaction begun `READ COMMITTED` instead of `SERIALIZABLE`
+ * (a diagnostic contender: what the ack's isolation costs when workers run side by side).
+ */
+export function ackReadCommitted(recipe: Recipe): Recipe {
+  const [begin, ...rest] = recipe.ack
+  if (begin === undefined || !begin.text.includes('ISOLATION LEVEL SERIALIZABLE')) throw new Error('the ack does not begin SERIALIZABLE')
+  return { ...recipe, ack: [{ ...begin, text: begin.text.replace('ISOLATION LEVEL SERIALIZABLE', 'ISOLATION LEVEL READ COMMITTED') }, ...rest] }
+}
+
 /** SQLSTATEs cleo-store retries a whole transaction on (`BUSY`) that a claim → ack can meet. */
 const RETRIED = new Set(['40001', '40P01'])
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:postgres [-- --jobs=1000 --rounds=3 --workers=1,4,8 --samples=200 --gap=250]`:
+ * `npm run bench:postgres [-- --jobs=1000 --rounds=3 --workers=1,4,8 --samples=200 --gap=250 --ack-rc]`:
  * conduit's delivery queue and wake-ups on PostgreSQL and on SQLite, side by side
  * (issue 20). Uses the server of `CLEO_BENCH_PG_URL` (in schemas of its own, dropped
  * at the end) or starts a throw-away one with `scripts/test-postgres.sh start` and
@@ -13,7 +13,8 @@
  *   cleo-store on PostgreSQL, and raw `pg` sending the statements cleo-store sends
  *   (captured from it, see `bench/postgres-raw.ts`). For each worker count the three
  *   alternate over `rounds` rounds (forward, reversed, forward, …), each on a fresh
- *   queue, and each keeps its best round. After every run every job must be `done`
+ *   queue, and each keeps its best round. `--ack-rc` adds a diagnostic fourth: raw
+ *   with the ack transaction `READ COMMITTED` instead of `SERIALIZABLE`. After every run every job must be `done`
  *   after exactly one claim and acked by exactly one worker, or the bench fails.
  * - **send → wake latency**: as `bench/wake.ts`: a forked child waits
  *   (`queue.wait` / `inbox.wait`), this process enqueues / sends after a random
@@ -41,13 +42,15 @@ const WORKERS = arg('workers', '1,4,8').split(',').map(Number)
 const ROUNDS = Number(arg('rounds', '3'))
 const SAMPLES = Number(arg('samples', '200'))
 const GAP_MS = Number(arg('gap', '250'))
+/** `--ack-rc`: a fourth contender, raw with the ack transaction READ COMMITTED (diagnostic). */
+const ACK_RC = args.includes('--ack-rc')
 const CHILD = join(import.meta.dirname, 'postgres-child.ts')
 const REPO = resolve(import.meta.dirname, '..')
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms))
 const execFileAsync = promisify(execFile)
 
-type Contender = 'ours-sqlite' | 'ours-postgres' | 'raw-postgres'
+type Contender = 'ours-sqlite' | 'ours-postgres' | 'raw-postgres' | 'raw-postgres-rc'
 
 // ── the server ──
 
@@ -113,7 +116,7 @@ interface ThroughputRow {
   readonly jobs: number
   readonly seconds: number
   readonly jobsPerSecond: number
-  /** Raw contender: ack transactions retried after a serialization failure. */
+  /** Raw contenders: ack transactions retried after a serialization failure. */
   readonly rawAckRetries: number
   /** PostgreSQL contenders: transactions the server rolled back during the run (pg_stat_database). */
   readonly serverRollbacks: number | null
@@ -137,7 +140,7 @@ async function throughput(server: Server, dir: string, contender: Contender, wor
   const target = postgres ? server.url : join(dir, `queue-${run}.db`)
   const open = () => (postgres ? ConduitRepository.openPostgres(server.url, { schema }) : ConduitRepository.open(target))
   let recipeFile = '-'
-  if (contender === 'raw-postgres') {
+  if (contender.startsWith('raw-postgres')) {
     const pool = new pg.Pool({ connectionString: server.url, max: 2 })
     try {
       const recipe = await captureCycle(pool, (p, clock) => ConduitRepository.openPostgres(p, { schema, clock }), 'capture')
@@ -317,13 +320,18 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
 
 function tables(rows: ThroughputRow[], wakeRows: WakeRow[]): string {
   const out: string[] = []
-  out.push(`| workers | SQLite, ours (jobs/s) | PostgreSQL, ours (jobs/s) | PostgreSQL, raw pg (jobs/s) | **PG ours / raw** | **PG / SQLite** (ours) | raw ack retries | server rollbacks ours / raw |`)
-  out.push('|---:|---:|---:|---:|---:|---:|---:|---:|')
+  out.push(
+    `| workers | SQLite, ours (jobs/s) | PostgreSQL, ours (jobs/s) | PostgreSQL, raw pg (jobs/s) | **PG ours / raw** | **PG / SQLite** (ours) | raw ack retries | server rollbacks ours / raw |` +
+      (ACK_RC ? ' raw pg, ack READ COMMITTED (jobs/s) |' : ''),
+  )
+  out.push(`|---:|---:|---:|---:|---:|---:|---:|---:|${ACK_RC ? '---:|' : ''}`)
   for (const workers of WORKERS) {
     const get = (c: Contender) => rows.find((r) => r.workers === workers && r.contender === c)!
     const [s, o, r] = [get('ours-sqlite'), get('ours-postgres'), get('raw-postgres')]
+    const rc = rows.find((x) => x.workers === workers && x.contender === 'raw-postgres-rc')
     out.push(
-      `| ${workers} | ${f(s.jobsPerSecond)} | ${f(o.jobsPerSecond)} | ${f(r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, s.jobsPerSecond)} | ${r.rawAckRetries} | ${o.serverRollbacks} / ${r.serverRollbacks} |`,
+      `| ${workers} | ${f(s.jobsPerSecond)} | ${f(o.jobsPerSecond)} | ${f(r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, s.jobsPerSecond)} | ${r.rawAckRetries} | ${o.serverRollbacks} / ${r.serverRollbacks} |` +
+        (rc ? ` ${f(rc.jobsPerSecond)} (${rc.rawAckRetries} retries) |` : ''),
     )
   }
   out.push('')
@@ -346,7 +354,7 @@ try {
   const rows: ThroughputRow[] = []
   const rounds: ThroughputRow[] = []
   let run = 0
-  const contenders = ['ours-sqlite', 'ours-postgres', 'raw-postgres'] as const
+  const contenders: Contender[] = ['ours-sqlite', 'ours-postgres', 'raw-postgres', ...(ACK_RC ? (['raw-postgres-rc'] as const) : [])]
   for (const workers of WORKERS) {
     // The contenders alternate (forward, reversed, forward, …); each keeps its best round.
     for (let round = 0; round < ROUNDS; round++) {
