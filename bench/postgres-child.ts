@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs'
 import pg from 'pg'
 
 import { ConduitRepository } from '../src/conduit/conduit-repository.js'
+import { messageReader } from './ipc.js'
 import type { Recipe } from './postgres-raw.js'
 import { ackReadCommitted, replayAck, replayClaim } from './postgres-raw.js'
 
@@ -24,15 +25,7 @@ const [mode, kind, target, schema, extra] = process.argv.slice(2) as [string, st
 const LEASE_MS = 60_000
 const owner = `worker-${process.pid}`
 
-const inbox: unknown[] = []
-const waiting: Array<(m: unknown) => void> = []
-process.on('message', (m) => {
-  const resolve = waiting.shift()
-  if (resolve) resolve(m)
-  else inbox.push(m)
-})
-const next = <T>() =>
-  inbox.length > 0 ? Promise.resolve(inbox.shift() as T) : new Promise<T>((resolve) => waiting.push(resolve as (m: unknown) => void))
+const { next } = messageReader(process)
 const report = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()))
 const afterMicrotasks = () => new Promise<void>((resolve) => setImmediate(resolve))
 
