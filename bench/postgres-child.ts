@@ -4,7 +4,8 @@
  *   worker <ours-sqlite|ours-postgres|raw-postgres|raw-postgres-rc> <file|url> <schema> <recipe.json|->
  *       opens the store (or a plain pg.Client), reports `ready`, waits for `go`, then
  *       loops claim(1) → ack on queue `bench` until a claim comes back empty, and
- *       reports the acked job ids, its start and end stamps and the raw ack retries
+ *       reports the acked job ids, its start and end stamps, its CPU time over the
+ *       loop and the raw ack retries
  *   waiter <sqlite|postgres> <file|url> <schema> <inbox|queue>
  *       loops: wait for bob's inbox (or the `wake` queue), stamp the wake, consume what
  *       woke it (inbox: marks read the message whose id the parent sends next; queue:
@@ -44,6 +45,7 @@ async function worker(): Promise<void> {
     await report({ ready: true })
     await next()
     const started = process.hrtime.bigint()
+    const cpu = process.cpuUsage()
     for (;;) {
       const job = await replayClaim(client, recipe, { queue: 'bench', owner, leaseMs: LEASE_MS })
       if (job === null) break
@@ -51,14 +53,16 @@ async function worker(): Promise<void> {
       ids.push(job.id)
     }
     const finished = process.hrtime.bigint()
+    const used = process.cpuUsage(cpu)
     await client.end()
-    await report({ ids, retries, started: started.toString(), finished: finished.toString() })
+    await report({ ids, retries, cpuMicros: used.user + used.system, started: started.toString(), finished: finished.toString() })
     return
   }
   const conduit = await open(kind)
   await report({ ready: true })
   await next()
   const started = process.hrtime.bigint()
+  const cpu = process.cpuUsage()
   for (;;) {
     const [job] = await conduit.queue.claim(1, { queue: 'bench', owner, leaseMs: LEASE_MS })
     if (job === undefined) break
@@ -66,8 +70,9 @@ async function worker(): Promise<void> {
     ids.push(job.id)
   }
   const finished = process.hrtime.bigint()
+  const used = process.cpuUsage(cpu)
   await conduit.close()
-  await report({ ids, retries, started: started.toString(), finished: finished.toString() })
+  await report({ ids, retries, cpuMicros: used.user + used.system, started: started.toString(), finished: finished.toString() })
 }
 
 async function waiter(): Promise<void> {

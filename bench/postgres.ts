@@ -89,6 +89,8 @@ interface ThroughputRow {
   readonly jobs: number
   readonly seconds: number
   readonly jobsPerSecond: number
+  /** CPU time (user + system) of the worker processes over their loops, per job: the client's cost. */
+  readonly clientCpuMicrosPerJob: number
   /** Raw contenders: ack transactions retried after a serialization failure. */
   readonly rawAckRetries: number
   /** PostgreSQL contenders: transactions the server rolled back during the run (pg_stat_database). */
@@ -135,7 +137,7 @@ async function throughput(server: Server, dir: string, contender: Contender, wor
   const load = loadavg()[0]!
   const released = process.hrtime.bigint()
   for (const p of procs) p.proc.send({ go: true })
-  const reports = await Promise.all(procs.map((p) => p.next<{ ids: number[]; retries: number; finished: string }>()))
+  const reports = await Promise.all(procs.map((p) => p.next<{ ids: number[]; retries: number; cpuMicros: number; finished: string }>()))
   await Promise.all(procs.map((p) => p.exited))
   const end = reports.reduce((max, r) => (BigInt(r.finished) > max ? BigInt(r.finished) : max), released)
   const seconds = Number(end - released) / 1e9
@@ -150,6 +152,7 @@ async function throughput(server: Server, dir: string, contender: Contender, wor
     jobs: JOBS,
     seconds,
     jobsPerSecond: JOBS / seconds,
+    clientCpuMicrosPerJob: reports.reduce((sum, r) => sum + r.cpuMicros, 0) / JOBS,
     rawAckRetries: reports.reduce((sum, r) => sum + r.retries, 0),
     serverRollbacks,
     loadAverage: load,
@@ -276,16 +279,16 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
 function tables(rows: ThroughputRow[], wakeRows: WakeRow[]): string {
   const out: string[] = []
   out.push(
-    `| workers | SQLite, ours (jobs/s) | PostgreSQL, ours (jobs/s) | PostgreSQL, raw pg (jobs/s) | **PG ours / raw** | **PG / SQLite** (ours) | raw ack retries | server rollbacks ours / raw |` +
+    `| workers | SQLite, ours (jobs/s) | PostgreSQL, ours (jobs/s) | PostgreSQL, raw pg (jobs/s) | **PG ours / raw** | **PG / SQLite** (ours) | worker CPU µs/job SQLite / PG ours / PG raw | raw ack retries | server rollbacks ours / raw |` +
       (ACK_RC ? ' raw pg, ack READ COMMITTED (jobs/s) |' : ''),
   )
-  out.push(`|---:|---:|---:|---:|---:|---:|---:|---:|${ACK_RC ? '---:|' : ''}`)
+  out.push(`|---:|---:|---:|---:|---:|---:|---:|---:|---:|${ACK_RC ? '---:|' : ''}`)
   for (const workers of WORKERS) {
     const get = (c: Contender) => rows.find((r) => r.workers === workers && r.contender === c)!
     const [s, o, r] = [get('ours-sqlite'), get('ours-postgres'), get('raw-postgres')]
     const rc = rows.find((x) => x.workers === workers && x.contender === 'raw-postgres-rc')
     out.push(
-      `| ${workers} | ${f(s.jobsPerSecond)} | ${f(o.jobsPerSecond)} | ${f(r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, s.jobsPerSecond)} | ${r.rawAckRetries} | ${o.serverRollbacks} / ${r.serverRollbacks} |` +
+      `| ${workers} | ${f(s.jobsPerSecond)} | ${f(o.jobsPerSecond)} | ${f(r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, r.jobsPerSecond)} | ${ratio(o.jobsPerSecond, s.jobsPerSecond)} | ${f(s.clientCpuMicrosPerJob)} / ${f(o.clientCpuMicrosPerJob)} / ${f(r.clientCpuMicrosPerJob)} | ${r.rawAckRetries} | ${o.serverRollbacks} / ${r.serverRollbacks} |` +
         (rc ? ` ${f(rc.jobsPerSecond)} (${rc.rawAckRetries} retries) |` : ''),
     )
   }
