@@ -98,15 +98,22 @@ interface ThroughputRow {
   readonly loadAverage: number
 }
 
-async function rollbacks(url: string): Promise<number> {
+/** Runs `fn` on a fresh connection to `url`, closed afterwards. */
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    const { rows } = await client.query<{ n: string }>('SELECT xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')
-    return Number(rows[0]?.n ?? 0)
+    return await fn(client)
   } finally {
     await client.end()
   }
+}
+
+function rollbacks(url: string): Promise<number> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ n: string }>('SELECT xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')
+    return Number(rows[0]?.n ?? 0)
+  })
 }
 
 async function throughput(server: Server, dir: string, contender: Contender, workers: number, run: number): Promise<ThroughputRow> {
@@ -181,16 +188,11 @@ async function verify(contender: Contender, url: string, schema: string, file: s
       db.close()
     }
   } else {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    try {
+    ;({ total, doneOnce, ids } = await withClient(url, async (client) => {
       const { rows } = await client.query<{ total: string; done_once: string }>(countsSql(`"${schema}".`))
-      total = Number(rows[0]!.total)
-      doneOnce = Number(rows[0]!.done_once)
-      ids = new Set((await client.query<{ id: string }>(`SELECT id FROM "${schema}".delivery_jobs WHERE queue = 'bench'`)).rows.map((r) => Number(r.id)))
-    } finally {
-      await client.end()
-    }
+      const stored = await client.query<{ id: string }>(`SELECT id FROM "${schema}".delivery_jobs WHERE queue = 'bench'`)
+      return { total: Number(rows[0]!.total), doneOnce: Number(rows[0]!.done_once), ids: new Set(stored.rows.map((r) => Number(r.id))) }
+    }))
   }
   const problems: string[] = []
   if (total !== JOBS) problems.push(`${total} jobs in the queue, ${JOBS} enqueued`)
@@ -249,28 +251,20 @@ async function wake(server: Server, dir: string, engine: WakeRow['engine'], kind
 
 // ── the run ──
 
-async function dropSchemas(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
+function dropSchemas(url: string): Promise<void> {
+  return withClient(url, async (client) => {
     const { rows } = await client.query<{ name: string }>(
       `SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'bench\\_tp\\_${process.pid}\\_%' OR nspname LIKE 'bench\\_wake\\_${process.pid}\\_%'`,
     )
     for (const { name } of rows) await client.query(`DROP SCHEMA "${name}" CASCADE`)
-  } finally {
-    await client.end()
-  }
+  })
 }
 
-async function serverFacts(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
+function serverFacts(url: string): Promise<string> {
+  return withClient(url, async (client) => {
     const setting = async (name: string) => (await client.query<Record<string, string>>(`SHOW ${name}`)).rows[0]![name]
     return `PostgreSQL ${await setting('server_version')} on ${new URL(url).hostname} (fsync=${await setting('fsync')}, synchronous_commit=${await setting('synchronous_commit')})`
-  } finally {
-    await client.end()
-  }
+  })
 }
 
 const f = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))
