@@ -14,12 +14,14 @@
  * - **idle cost**: a child's CPU time over `idle` s with no waiter, then with 1 and 100
  *   pending waits and no write; `PRAGMA data_version` reads per second.
  */
-import { fork } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 
 import { ConduitRepository } from '../src/conduit/conduit-repository.js'
+import { forkChild } from './ipc.js'
+import type { LatencySummary } from './latency.js'
+import { summariseLatencies } from './latency.js'
 
 const args = process.argv.slice(2)
 const arg = (name: string, fallback: number) => {
@@ -33,28 +35,12 @@ const CHILD = join(import.meta.dirname, 'wake-child.ts')
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-interface Row {
+interface Row extends LatencySummary {
   readonly name: string
-  readonly samples: number
-  readonly p50Ms: number
-  readonly p90Ms: number
-  readonly p99Ms: number
-  readonly maxMs: number
-  readonly meanMs: number
 }
 
 function summarise(name: string, latenciesNs: bigint[]): Row {
-  const ms = latenciesNs.map((ns) => Math.max(0, Number(ns) / 1e6)).sort((a, b) => a - b)
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!
-  return {
-    name,
-    samples: ms.length,
-    p50Ms: at(0.5),
-    p90Ms: at(0.9),
-    p99Ms: at(0.99),
-    maxMs: ms[ms.length - 1]!,
-    meanMs: ms.reduce((a, b) => a + b, 0) / ms.length,
-  }
+  return { name, ...summariseLatencies(latenciesNs) }
 }
 
 async function project(dir: string): Promise<string> {
@@ -66,21 +52,7 @@ async function project(dir: string): Promise<string> {
   return file
 }
 
-function child(argv: string[]) {
-  const proc = fork(CHILD, argv, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const inbox: unknown[] = []
-  const waiting: Array<(m: unknown) => void> = []
-  proc.on('message', (m) => {
-    const resolve = waiting.shift()
-    if (resolve) resolve(m)
-    else inbox.push(m)
-  })
-  return {
-    proc,
-    next: <T>() => (inbox.length > 0 ? Promise.resolve(inbox.shift() as T) : new Promise<T>((resolve) => waiting.push(resolve as (m: unknown) => void))),
-    exited: new Promise<void>((resolve) => proc.on('exit', () => resolve())),
-  }
-}
+const child = (argv: string[]) => forkChild(CHILD, argv)
 
 async function crossProcess(dir: string, kind: 'inbox' | 'queue', hint: boolean): Promise<Row> {
   const file = await project(dir)
