@@ -368,15 +368,14 @@ export class PostgresChangeSource implements ChangeSource {
     let client: PostgresPoolClient | undefined
     try {
       client = await this.#pool.connect()
-      const emitter = client as unknown as NodeJS.EventEmitter
-      emitter.on('notification', (message: { channel: string }) => {
-        if (message.channel === this.#channel) this.#wake()
-      })
-      emitter.on('error', () => this.#lost(client!))
+      this.#attach(client)
       await client.query(`LISTEN "${this.#channel}"`, [])
     } catch (error) {
       this.#connecting = undefined
-      client?.release(true)
+      if (client !== undefined) {
+        this.#detach(client)
+        client.release(true)
+      }
       const translated = toCleoStoreErrorFromPostgres(error, this.#context)
       const listeners = [...this.#listeners]
       this.#listeners.clear()
@@ -392,9 +391,31 @@ export class PostgresChangeSource implements ChangeSource {
     this.#wake()
   }
 
+  // The connection goes back to the pool afterwards: what is added here is removed there.
+  readonly #onNotification = (message: { channel: string }): void => {
+    if (message.channel === this.#channel) this.#wake()
+  }
+
+  readonly #onError = (): void => {
+    if (this.#client !== undefined) this.#lost(this.#client)
+  }
+
+  #attach(client: PostgresPoolClient): void {
+    const emitter = client as unknown as NodeJS.EventEmitter
+    emitter.on('notification', this.#onNotification)
+    emitter.on('error', this.#onError)
+  }
+
+  #detach(client: PostgresPoolClient): void {
+    const emitter = client as unknown as NodeJS.EventEmitter
+    emitter.off('notification', this.#onNotification)
+    emitter.off('error', this.#onError)
+  }
+
   #lost(client: PostgresPoolClient): void {
     if (this.#client !== client) return
     this.#client = undefined
+    this.#detach(client)
     client.release(true)
     this.#wake()
     if (this.#listeners.size > 0 && this.#closed === undefined) this.#connecting = this.#listen()
@@ -409,11 +430,14 @@ export class PostgresChangeSource implements ChangeSource {
   async #release(client: PostgresPoolClient): Promise<void> {
     try {
       await client.query(`UNLISTEN "${this.#channel}"`, [])
+      this.#detach(client)
       client.release()
-    } catch (error) {
+    } catch {
+      this.#detach(client)
       client.release(true)
     }
   }
+
 }
 
 /**
