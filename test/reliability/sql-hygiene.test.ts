@@ -33,7 +33,13 @@ const ALLOWED: Record<string, Array<{ fragment: string; why: string }>> = {
     { fragment: "sql.lit('lease_expired').as('reason')", why: 'reason constant' },
   ],
   'src/brain/brain-repository.ts': [{ fragment: 'PRAGMA mmap_size = ${mmapSize}', why: 'checked Number.isSafeInteger and >= 0 just before' }],
-  'src/conduit/messages.ts': [{ fragment: '${sql.lit(Number.MAX_SAFE_INTEGER)}', why: 'numeric constant' }],
+  'src/conduit/messages.ts': [
+    { fragment: '${sql.lit(Number.MAX_SAFE_INTEGER)}', why: 'numeric constant' },
+    { fragment: "sql.raw(dialect === 'postgres' ? 'JOIN' : 'CROSS JOIN')", why: 'one of two keywords chosen by the dialect' },
+  ],
+  'src/conduit/snapshot-cache.ts': [
+    { fragment: "${sql.raw(dialect === 'postgres' ? 'greatest' : 'max')}(updated_at", why: 'one of two function names chosen by the dialect' },
+  ],
   'src/signaldock/account-tokens.ts': [{ fragment: 'const UNSEALED = sql.lit(0)', why: 'numeric constant (the partial index needs a literal)' }],
   'src/workspace/cleo-import-rows.ts': [
     {
