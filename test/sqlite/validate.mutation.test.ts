@@ -143,6 +143,22 @@ describe('validate: secrets', () => {
     expect(date.message).toContain('(got a Date (5 ms since 1970))')
     const nested = await expectCode(() => validate(Shape, { a: [{ value: 'v_secret' }] }, 'op'), 'VALIDATION')
     expect(nested.message).toContain('(got [{"value":"[redacted]"}])')
+    // Arrays count as levels too: the fifth level is elided.
+    const arrays = await expectCode(() => validate(Shape, { a: [[[[{ x: 1 }]]]] }, 'op'), 'VALIDATION')
+    expect(arrays.message).toContain('(got [[[["…"]]]])')
+  })
+
+  it('points at an unknown key only for zod’s unrecognized_keys issue with a key', async () => {
+    const custom = z.unknown().superRefine((_value, ctx) => {
+      ctx.addIssue({ code: 'custom', message: 'bad', path: ['a'], keys: ['k'] } as never)
+    })
+    const error = await expectCode(() => validate(custom, { a: 1 }, 'op'), 'VALIDATION')
+    expect(error.details?.['path']).toEqual(['a'])
+    const noKeys = z.unknown().superRefine((_value, ctx) => {
+      ctx.addIssue({ code: 'unrecognized_keys', message: 'bad', path: ['a'], keys: [] } as never)
+    })
+    const empty = await expectCode(() => validate(noKeys, { a: 1 }, 'op'), 'VALIDATION')
+    expect(empty.details?.['path']).toEqual(['a'])
   })
 
   it('strips `input` from the cause’s issues whatever the schema reported', async () => {
@@ -177,6 +193,7 @@ describe('validate: the structural guard first', () => {
   it('has no limit for a rule without one, and calls the input itself "input"', async () => {
     const error = await expectCode(() => validate(z.string(), 'a\0', 'op'), 'VALIDATION')
     expect(error.message).toBe('VALIDATION: op: input: text must not contain U+0000 (at index 1)')
+    expect(Object.keys(error.details ?? {})).not.toContain('limit')
     expect(error.details).toEqual({
       operation: 'op',
       path: [],
@@ -277,6 +294,7 @@ describe('inspectInput: limits, paths and messages', () => {
     expect(at('\uDBFF\uDBFF')).toBe(lone(0))
     expect(at('\uD800\uE000')).toBe(lone(0))
     expect(at('\uDFFF')).toBe(lone(0))
+    expect(at('\uDC00\uDC00')).toBe(lone(0)) // a low is never the start of a pair
     expect(at('\uD7FF\uE000')).toBeNull() // just outside the surrogates
     expect(at('\uD7FF\uDC00')).toBe(lone(1))
     expect(inspectInput({ ['\uDC00']: 1 })?.message).toBe('a property name must be well-formed Unicode (lone surrogate at index 0)')
