@@ -9,42 +9,28 @@
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 
-import type { Generated, Kysely } from 'kysely'
-import { sql } from 'kysely'
+import type { Generated } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { backoffDelay, rawQuery, retryWhileBusy } from '../../src/sqlite/database.js'
 import { CleoStoreError } from '../../src/sqlite/errors.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
 import { template } from '../../src/sqlite/query-template.js'
-import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { expectCode, tempDir } from '../helpers.js'
+import { itemStore } from './item-store.js'
 
 interface Db {
   item: { id: Generated<number>; name: string; qty: number }
   child: { id: Generated<number>; item_id: number }
 }
 
-const store: StoreDefinition = {
-  name: 'tasks',
-  migrations: {
-    '0001_item': {
-      async up(db: Kysely<any>) {
-        await db.schema
-          .createTable('item')
-          .addColumn('id', 'integer', (c) => c.primaryKey())
-          .addColumn('name', 'text', (c) => c.notNull().unique())
-          .addColumn('qty', 'integer', (c) => c.notNull().check(sql`qty >= 0`))
-          .execute()
-        await db.schema
-          .createTable('child')
-          .addColumn('id', 'integer', (c) => c.primaryKey())
-          .addColumn('item_id', 'integer', (c) => c.notNull().references('item.id'))
-          .execute()
-      },
-    },
-  },
-}
+const store = itemStore(async (db) => {
+  await db.schema
+    .createTable('child')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('item_id', 'integer', (c) => c.notNull().references('item.id'))
+    .execute()
+})
 
 const INSERT = template<Db, { name: string; qty: number }>()((db, p) => db.insertInto('item').values({ name: p('name'), qty: p('qty') }))
 const NAMES = template<Db>()((db) => db.selectFrom('item').select('name').orderBy('id'))
@@ -174,11 +160,17 @@ describe('batch', () => {
     await db.close()
   })
 
-  it('waits for another connection’s write lock before it begins, then runs its callback once', async () => {
+  /** A file database whose write lock another connection holds. */
+  async function lockedByAnother(busyTimeoutMs: number) {
     const file = join(tempDir(), 'batch.db')
-    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 60_000 })
+    const db = await openDatabase<Db>(file, { store, busyTimeoutMs })
     const other = new DatabaseSync(file)
     other.exec('BEGIN IMMEDIATE')
+    return { db, other }
+  }
+
+  it('waits for another connection’s write lock before it begins, then runs its callback once', async () => {
+    const { db, other } = await lockedByAnother(60_000)
     let runs = 0
     let attempts = 0
     const waiting = db.batch(() => {
@@ -201,10 +193,7 @@ describe('batch', () => {
   })
 
   it('gives up with BUSY when the lock is not granted within the busy timeout, and frees its own lock', async () => {
-    const file = join(tempDir(), 'batch.db')
-    const db = await openDatabase<Db>(file, { store, busyTimeoutMs: 0 })
-    const other = new DatabaseSync(file)
-    other.exec('BEGIN IMMEDIATE')
+    const { db, other } = await lockedByAnother(0)
     let runs = 0
     await expectCode(
       db.batch(() => {
