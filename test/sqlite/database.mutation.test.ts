@@ -417,3 +417,61 @@ describe('retryWhileBusy', () => {
     expect(backoffDelay(5, 2, 25)).toBe(0)
   })
 })
+
+describe('details the engine-database run left', () => {
+  it('names what is wrong with a write: an asynchronous callback (alone or in a batch), an open transaction', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const sync = 'INTERNAL: write() callback must be synchronous'
+    expect((await expectCode(db.write((async () => 1) as () => unknown), 'INTERNAL')).message).toBe(sync)
+    await db.batch(async () => {
+      expect((await expectCode(db.write((async () => 1) as () => unknown), 'INTERNAL')).message).toBe(sync)
+    })
+    db.connection.exec('BEGIN')
+    const open = await expectCode(db.write(() => 1), 'INTERNAL')
+    expect(open.message).toBe('INTERNAL: write() called while a transaction is open on this connection')
+    db.connection.exec('ROLLBACK')
+    await db.close()
+  })
+
+  it('runs a failing write callback once (the error is not mistaken for BUSY)', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    let calls = 0
+    await expectCode(
+      db.write(() => {
+        calls++
+        throw new CleoStoreError('NOT_FOUND', 'x')
+      }),
+      'NOT_FOUND',
+    )
+    expect(calls).toBe(1)
+    await db.close()
+  })
+
+  it('close closes the connection, empties the statement cache and frees the lock; anything after is CLOSED', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'close.db'), { store })
+    await db.read(() => db.all(NAMES))
+    await db.close()
+    expect(db.connection.isOpen).toBe(false)
+    expect(db.statements.size).toBe(0)
+    expect(db.mutex.locked).toBe(false)
+    await expectCode(db.read(() => 1), 'CLOSED')
+    const error = await expectCode(() => db.get(NAMES), 'CLOSED')
+    expect(error.message).toBe(`CLOSED: tasks store is closed (${db.path})`)
+  })
+
+  it('runs Kysely builders and statements without rows through all/get', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    expect(db.all(db.kysely.selectFrom('item').select('name'))).toEqual([{ name: 'a' }])
+    expect(db.get(db.kysely.selectFrom('item').select('qty').where('name', '=', 'a'))).toEqual({ qty: 1 })
+    expect(await db.write(() => db.all(rawQuery('UPDATE item SET qty = 2')))).toEqual([])
+    expect(await db.write(() => db.get(rawQuery('UPDATE item SET qty = 3')))).toBeUndefined()
+    await db.close()
+  })
+
+  it('exposes its BUSY retry policy: the busy timeout with the default backoff', async () => {
+    const db = await openDatabase<Db>(':memory:', { store, busyTimeoutMs: 1234 })
+    expect(db.busyRetry).toEqual({ timeoutMs: 1234, baseDelayMs: 2, maxDelayMs: 25 })
+    await db.close()
+  })
+})
