@@ -1,36 +1,21 @@
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 
-import type { Generated, Kysely } from 'kysely'
-import { sql } from 'kysely'
+import type { Generated } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
 import { SqliteDatabase } from '../../src/sqlite/database.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
 import { template } from '../../src/sqlite/query-template.js'
 import { StatementCache } from '../../src/sqlite/statement-cache.js'
-import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { expectCode, tempDir } from '../helpers.js'
+import { itemStore } from './item-store.js'
 
 interface Db {
   item: { id: Generated<number>; name: string; qty: number }
 }
 
-const store: StoreDefinition = {
-  name: 'tasks',
-  migrations: {
-    '0001_item': {
-      async up(db: Kysely<any>) {
-        await db.schema
-          .createTable('item')
-          .addColumn('id', 'integer', (c) => c.primaryKey())
-          .addColumn('name', 'text', (c) => c.notNull().unique())
-          .addColumn('qty', 'integer', (c) => c.notNull().check(sql`qty >= 0`))
-          .execute()
-      },
-    },
-  },
-}
+const store = itemStore()
 
 const INSERT = template<Db, { name: string; qty: number }>()((db, p) =>
   db.insertInto('item').values({ name: p('name'), qty: p('qty') }).returning('id'),

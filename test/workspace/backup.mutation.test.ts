@@ -5,7 +5,7 @@
  * Real files in temporary directories; no timing.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 
 import type { WorkspaceBackupManifest } from '../../src/index.js'
 import { CleoWorkspace, ensureKeyFile, listWorkspaceBackups } from '../../src/index.js'
-import { deleteDatabaseFiles, restoreWorkspace } from '../../src/workspace/backup.js'
+import { backupWorkspace, deleteDatabaseFiles, restoreWorkspace } from '../../src/workspace/backup.js'
 import { expectCode, tempDir } from '../helpers.js'
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
@@ -466,6 +466,289 @@ describe('keepReplaced: false on a damaged store file', () => {
     expect(result.damaged).toEqual(['tasks'])
     expect(result.replacedDirs).toEqual([])
     expect(readdirSync(cleo).sort()).toEqual(['brain.db', 'conduit.db', 'tasks.db'])
+    expect(shaFile(tasks)).toBe(manifest.stores[0]!.sha256)
+  })
+})
+
+// ── Gaps the re-measured run (after the tests above) still showed ──
+
+/** A backup source over the store files of a (closed) workspace, with a fixed clock. */
+function fileSource(
+  files: Partial<Record<'tasks' | 'brain' | 'telemetry', string>>,
+  over: { clock?: () => number; projectId?: string | null; projectDir?: string; globalDir?: string | null } = {},
+) {
+  const stores = Object.fromEntries(Object.entries(files).map(([store, path]) => [store, { path }]))
+  return {
+    projectDir: over.projectDir ?? '/project',
+    globalDir: over.globalDir ?? null,
+    projectId: over.projectId ?? null,
+    stores: stores as never,
+    clock: over.clock ?? (() => Date.UTC(2026, 0, 2, 3, 4, 5, 6)),
+  }
+}
+
+async function closedStores() {
+  const { ws, project, globalDir } = await setup()
+  await ws.close()
+  const cleo = join(project, '.cleo')
+  return { tasks: join(cleo, 'tasks.db'), brain: join(cleo, 'brain.db'), project, globalDir, backups: join(tempDir(), 'backups') }
+}
+
+/** A raw connection that may rewrite the schema (node:sqlite is defensive by default). */
+function rawEdit(file: string, sqlText: string): void {
+  const raw = new DatabaseSync(file, { defensive: false } as never)
+  try {
+    raw.exec(sqlText)
+  } finally {
+    raw.close()
+  }
+}
+
+describe('backupWorkspace: naming, options and refusals', () => {
+  it('names the folder after the clock (compact ISO) and the last 8 characters of the id; manifest 0600', async () => {
+    const { tasks, backups } = await closedStores()
+    const made = await backupWorkspace(fileSource({ tasks }), backups)
+    expect(made.manifest.createdAt).toBe('2026-01-02T03:04:05.006Z')
+    expect(made.path).toBe(join(backups, `20260102T030405006Z-${made.manifest.id.slice(-8)}`))
+    expect(made.manifest.id.slice(-9, -8)).not.toBe('-') // the 8 characters come from the id's last group
+    expect(statSync(join(made.path, 'manifest.json')).mode & 0o777).toBe(0o600)
+  })
+
+  it('refuses options with messages naming the operation', async () => {
+    const { tasks, backups } = await closedStores()
+    const keep = await expectCode(backupWorkspace(fileSource({ tasks }), backups, { keep: -1 }), 'VALIDATION')
+    expect(keep.details?.['operation']).toBe('workspace.backup')
+    expect(keep.message).toMatch(/^VALIDATION: workspace\.backup: keep: /)
+    const telemetry = await expectCode(backupWorkspace(fileSource({ tasks }), backups, { stores: ['telemetry'] }), 'VALIDATION')
+    expect(telemetry.message).toBe('VALIDATION: workspace.backup: stores: telemetry.db is never part of a backup')
+    expect(telemetry.details).toEqual({ path: ['stores'], store: 'telemetry' })
+    const keys = await expectCode(backupWorkspace(fileSource({ tasks }), backups, { includeKeys: true }), 'VALIDATION')
+    expect(keys.message).toBe('VALIDATION: workspace.backup: includeKeys: an in-memory workspace has no key files')
+    const notOpen = await expectCode(backupWorkspace(fileSource({ tasks }), backups, { stores: ['brain'] }), 'NOT_FOUND')
+    expect(notOpen.message).toBe('NOT_FOUND: store brain is not open in this workspace')
+    expect(notOpen.details).toEqual({ store: 'brain' })
+    expect(notOpen.store).toBe('workspace')
+    expect(existsSync(backups)).toBe(false)
+    const restore = await expectCode(restoreWorkspace(backups, { projectDir: '/p', globalDir: '/g', openInProcess: () => null }, { force: true } as never), 'VALIDATION')
+    expect(restore.details?.['operation']).toBe('workspace.restore')
+  })
+
+  it('leaves an open telemetry store out, and selects the named stores only', async () => {
+    const { tasks, brain, backups } = await closedStores()
+    const all = await backupWorkspace(fileSource({ tasks, brain, telemetry: join(tempDir(), 'telemetry.db') }), backups)
+    expect(all.manifest.stores.map((s) => s.store)).toEqual(['tasks', 'brain'])
+    const one = await backupWorkspace(fileSource({ tasks, brain }, { clock: () => Date.UTC(2026, 0, 3) }), backups, { stores: ['brain'] })
+    expect(one.manifest.stores.map((s) => s.store)).toEqual(['brain'])
+  })
+
+  it('a key file that exists but is not a key refuses the backup (only a missing one is skipped)', async () => {
+    const { tasks, backups, globalDir } = await closedStores()
+    mkdirSync(globalDir, { recursive: true })
+    writeFileSync(join(globalDir, 'machine-key'), 'short', { mode: 0o600 })
+    const error = await backupWorkspace(fileSource({ tasks }, { globalDir }), backups, { includeKeys: true }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'KEY_FILE' })
+    expect(readdirSync(backups)).toEqual([])
+  })
+
+  it('an error of onProgress abandons the backup: INTERNAL naming the backup folder, temporary removed', async () => {
+    const { tasks, brain, backups } = await closedStores()
+    const error = await expectCode(
+      backupWorkspace(fileSource({ tasks, brain }), backups, {
+        onProgress: () => {
+          // A commit after the pins: a snapshot still pinned would keep the checkpoint below from finishing.
+          for (const file of [tasks, brain]) rawEdit(file, 'CREATE TABLE after_pin (x)')
+          throw new Error('stop')
+        },
+      }),
+      'INTERNAL',
+    )
+    expect(error.file).toBe(backups)
+    expect(readdirSync(backups)).toEqual([])
+    // Every pinned snapshot was released: the files can be checkpointed and truncated.
+    for (const file of [tasks, brain]) {
+      const raw = new DatabaseSync(file)
+      expect(raw.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get()).toMatchObject({ busy: 0 })
+      raw.close()
+    }
+  })
+})
+
+describe('backupWorkspace: the snapshots and the checks of each copy', () => {
+  it('pins every store before copying any: a write to the second store during the first copy is not in the backup', async () => {
+    const { tasks, brain, backups } = await closedStores()
+    let wrote = false
+    const made = await backupWorkspace(fileSource({ tasks, brain }), backups, {
+      onProgress: (p) => {
+        if (!wrote && p.store === 'tasks') {
+          wrote = true
+          rawEdit(brain, 'CREATE TABLE after_pin (x)')
+        }
+      },
+    })
+    expect(wrote).toBe(true)
+    const copy = new DatabaseSync(join(made.path, 'brain.db'), { readOnly: true })
+    expect(copy.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'after_pin'").get()).toEqual({ n: 0 })
+    copy.close()
+    const source = new DatabaseSync(brain, { readOnly: true })
+    expect(source.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'after_pin'").get()).toEqual({ n: 1 })
+    source.close()
+  })
+
+  it('reports progress of an in-memory store: copying with its page count, verifying, done', async () => {
+    const ws = await CleoWorkspace.open(tempDir(), { inMemory: true })
+    const progress: unknown[] = []
+    await ws.backup(join(tempDir(), 'b'), { stores: ['tasks'], onProgress: (p) => progress.push(p) })
+    await ws.close()
+    const first = progress[0] as { totalPages: number }
+    expect(first.totalPages).toBeGreaterThan(1)
+    const base = { store: 'tasks', storeIndex: 0, storeCount: 1, totalPages: first.totalPages }
+    expect(progress).toEqual([
+      { ...base, phase: 'copying', remainingPages: first.totalPages },
+      { ...base, phase: 'verifying', remainingPages: 0 },
+      { ...base, phase: 'done', remainingPages: 0 },
+    ])
+  })
+
+  it('reports the copy of a file store page by page', async () => {
+    const { tasks, backups } = await closedStores()
+    rawEdit(tasks, `CREATE TABLE bulk (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) INSERT INTO bulk SELECT randomblob(3000) FROM n`)
+    const progress: Array<{ phase: string; totalPages: number; remainingPages: number }> = []
+    await backupWorkspace(fileSource({ tasks }), backups, { onProgress: (p) => progress.push(p) })
+    const copying = progress.filter((p) => p.phase === 'copying')
+    expect(copying.length).toBeGreaterThan(2)
+    expect(copying[0]!.remainingPages).toBe(copying[0]!.totalPages)
+    expect(copying.some((p) => p.remainingPages > 0 && p.remainingPages < p.totalPages)).toBe(true)
+  })
+
+  it('refuses a copy whose application_id is not its store’s: CORRUPT naming it, nothing published', async () => {
+    const { tasks, backups } = await closedStores()
+    rawEdit(tasks, 'PRAGMA application_id = 7')
+    const error = await expectCode(backupWorkspace(fileSource({ tasks }), backups), 'CORRUPT')
+    expect(error.message).toBe('CORRUPT: backup copy of tasks carries application_id 7')
+    expect(error.store).toBe('tasks')
+    expect(readdirSync(backups)).toEqual([])
+  })
+
+  it('refuses a copy that fails integrity_check, with the problems', async () => {
+    const { tasks, backups } = await closedStores()
+    rawEdit(tasks, 'CREATE TABLE pair (a, b); CREATE INDEX pair_a ON pair (a); INSERT INTO pair VALUES (1, 2), (3, 4)')
+    rawEdit(tasks, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX pair_a ON pair (b)' WHERE name = 'pair_a'")
+    const error = await expectCode(backupWorkspace(fileSource({ tasks }), backups), 'CORRUPT')
+    const problems = error.details?.['problems'] as string[]
+    expect(problems.length).toBeGreaterThan(0)
+    expect(problems).not.toContain('ok')
+    expect(error.message).toBe(`CORRUPT: backup copy of tasks failed integrity_check: ${problems.slice(0, 3).join('; ')}`)
+    expect(error.store).toBe('tasks')
+    expect(readdirSync(backups)).toEqual([])
+  })
+
+  it('refuses a copy without any applied migration', async () => {
+    const { tasks, backups } = await closedStores()
+    rawEdit(tasks, 'DELETE FROM kysely_migration')
+    const error = await expectCode(backupWorkspace(fileSource({ tasks }), backups), 'CORRUPT')
+    expect(error.message).toBe('CORRUPT: backup copy of tasks has no applied migration')
+    expect(readdirSync(backups)).toEqual([])
+  })
+})
+
+describe('backupWorkspace: rotation details', () => {
+  const DAY = 24 * 60 * 60 * 1000
+  const NOW = Date.UTC(2030, 0, 1)
+
+  it('removes hidden temporary folders older than a day only (strictly), nothing else', async () => {
+    const { tasks, backups } = await closedStores()
+    mkdirSync(backups)
+    const aged = (name: string, age: number) => {
+      const path = join(backups, name)
+      mkdirSync(path)
+      utimesSync(path, (NOW - age) / 1000, (NOW - age) / 1000)
+      return path
+    }
+    const stale = aged('.tmp-stale', DAY + 1000)
+    const edge = aged('.tmp-edge', DAY)
+    const fresh = aged('.tmp-fresh', 1000)
+    const notes = aged('old-notes', 10 * DAY)
+    const dotted = aged('.hidden-old', 10 * DAY)
+    await backupWorkspace(fileSource({ tasks }, { clock: () => NOW }), backups)
+    expect(existsSync(stale)).toBe(false)
+    for (const kept of [edge, fresh, notes, dotted]) expect(existsSync(kept)).toBe(true)
+  })
+
+  it('two backups without a projectId are of the same project only when their projectDir is the same', async () => {
+    const { tasks, backups } = await closedStores()
+    const old = { createdAt: '2020-01-01T00:00:00.000Z', projectId: null }
+    const mineOld = writeFolder(backups, 'mine-old', fakeManifest({ ...old, projectDir: '/p1' }))
+    const theirs = writeFolder(backups, 'theirs', fakeManifest({ ...old, projectDir: '/p2', id: '00000000-0000-7000-8000-000000000002' }))
+    const made = await backupWorkspace(fileSource({ tasks }, { projectDir: '/p1', clock: () => NOW }), backups, { keep: 1 })
+    expect(made.removed).toEqual([mineOld])
+    expect(existsSync(theirs)).toBe(true)
+  })
+
+  it('breaks a tie of createdAt by id whatever the folder names', async () => {
+    const time = { createdAt: '2021-01-01T00:00:00.000Z' }
+    const low = { ...time, id: '00000000-0000-7000-8000-000000000001' }
+    const high = { ...time, id: '00000000-0000-7000-8000-000000000002' }
+    for (const [x, y] of [[low, high], [high, low]] as const) {
+      const root = tempDir()
+      const first = writeFolder(root, 'x', fakeManifest(x))
+      const second = writeFolder(root, 'y', fakeManifest(y))
+      const expected = x === high ? [first, second] : [second, first]
+      expect((await listWorkspaceBackups(root)).map((e) => e.path)).toEqual(expected)
+    }
+  })
+})
+
+describe('restoreWorkspace: details', () => {
+  async function backedUp(includeKeys = false) {
+    const { ws, project, globalDir, backups } = await setup(includeKeys)
+    const backup = await ws.backup(backups, { includeKeys })
+    await ws.close()
+    return { project, globalDir, ...backup }
+  }
+
+  it('names the store a backup lacks and the key file that clashes', async () => {
+    const ws = await CleoWorkspace.open(tempDir(), { inMemory: true })
+    const { path } = await ws.backup(join(tempDir(), 'b'), { stores: ['tasks'] })
+    await ws.close()
+    const missing = await expectCode(CleoWorkspace.restore(path, tempDir(), { globalDir: join(tempDir(), 'g'), stores: ['nexus'] }), 'NOT_FOUND')
+    expect(missing.message).toBe(`NOT_FOUND: backup ${path} holds no nexus store`)
+    const keyed = await backedUp(true)
+    const otherGlobal = join(tempDir(), 'other')
+    ensureKeyFile(join(otherGlobal, 'machine-key'))
+    const clash = await expectCode(CleoWorkspace.restore(keyed.path, tempDir(), { globalDir: otherGlobal }), 'CONFLICT')
+    expect(clash.message).toBe(
+      `CONFLICT: ${join(otherGlobal, 'machine-key')} already holds other key material; restore with includeKeys: false (agents then re-authenticate), or into another global directory`,
+    )
+  })
+
+  it('creates the global directory (0700) for the keys alone, and not at all for a project-only restore', async () => {
+    const keyed = await backedUp(true)
+    const fresh = join(tempDir(), 'fresh-global')
+    await CleoWorkspace.restore(keyed.path, tempDir(), { globalDir: fresh, stores: ['tasks'] })
+    expect(statSync(fresh).mode & 0o777).toBe(0o700)
+    expect(readdirSync(fresh).sort()).toEqual(['global-salt', 'machine-key'])
+    const plain = await backedUp(false)
+    const untouched = join(tempDir(), 'untouched-global')
+    await CleoWorkspace.restore(plain.path, tempDir(), { globalDir: untouched, stores: ['tasks', 'brain'] })
+    expect(existsSync(untouched)).toBe(false)
+  })
+
+  it('keeps every replaced file of one directory in one restore-replaced folder (0700)', async () => {
+    const { project, globalDir, path } = await backedUp()
+    const result = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks', 'brain', 'conduit'] })
+    expect(result.replacedDirs).toHaveLength(1)
+    const kept = result.replacedDirs[0]!
+    expect(statSync(kept).mode & 0o777).toBe(0o700)
+    expect(readdirSync(kept).filter((n) => n.endsWith('.db')).sort()).toEqual(['brain.db', 'conduit.db', 'tasks.db'])
+  })
+
+  it('a target with a SQLite header but garbage pages is reported damaged and replaced', async () => {
+    const { project, globalDir, path, manifest } = await backedUp()
+    const tasks = join(project, '.cleo', 'tasks.db')
+    for (const s of ['-wal', '-shm']) rmSync(tasks + s, { force: true })
+    writeFileSync(tasks, Buffer.concat([Buffer.from('SQLite format 3\u0000', 'latin1'), Buffer.alloc(4080, 0xff)]))
+    const result = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks'] })
+    expect(result.damaged).toEqual(['tasks'])
     expect(shaFile(tasks)).toBe(manifest.stores[0]!.sha256)
   })
 })

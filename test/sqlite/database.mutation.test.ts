@@ -1,0 +1,477 @@
+/**
+ * `SqliteDatabase` (`src/sqlite/database.ts`) and the BUSY retry (`src/sqlite/busy-retry.ts`),
+ * to the detail a mutation run checks (issue 14 item 14): batches (joining, savepoints,
+ * rollback, waiting callers, which errors are translated), reads and snapshots joining a
+ * batch, `pragma`, `integrityCheck`, `exec`, the closed state, and the retry's count of
+ * attempts, its message and its backoff bounds. No timing: the lock is held by another
+ * connection or by a batch the test releases itself.
+ */
+import { DatabaseSync } from 'node:sqlite'
+import { join } from 'node:path'
+
+import type { Generated } from 'kysely'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+import { backoffDelay, rawQuery, retryWhileBusy } from '../../src/sqlite/database.js'
+import { CleoStoreError } from '../../src/sqlite/errors.js'
+import { openDatabase } from '../../src/sqlite/open-database.js'
+import { template } from '../../src/sqlite/query-template.js'
+import { expectCode, tempDir } from '../helpers.js'
+import { itemStore } from './item-store.js'
+
+interface Db {
+  item: { id: Generated<number>; name: string; qty: number }
+  child: { id: Generated<number>; item_id: number }
+}
+
+const store = itemStore(async (db) => {
+  await db.schema
+    .createTable('child')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('item_id', 'integer', (c) => c.notNull().references('item.id'))
+    .execute()
+})
+
+const INSERT = template<Db, { name: string; qty: number }>()((db, p) => db.insertInto('item').values({ name: p('name'), qty: p('qty') }))
+const NAMES = template<Db>()((db) => db.selectFrom('item').select('name').orderBy('id'))
+const names = (rows: Array<{ name: string }>) => rows.map((row) => row.name)
+
+const CONTEXT = { store: 'tasks', file: '/data/tasks.db' }
+const busy = (message = 'database is locked') => Object.assign(new Error(message), { code: 'ERR_SQLITE_ERROR', errcode: 5 })
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('batch', () => {
+  it('commits every step at once; a failed step is rolled back to its savepoint and the batch goes on', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const result = await db.batch(async () => {
+      await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+      await expectCode(
+        db.write(() => {
+          db.run(INSERT, { name: 'half', qty: 1 })
+          db.run(INSERT, { name: 'a', qty: 1 }) // UNIQUE
+        }),
+        'CONFLICT',
+      )
+      await expectCode(
+        db.write((async () => db.run(INSERT, { name: 'async', qty: 1 })) as () => unknown),
+        'INTERNAL',
+      )
+      // Reads and snapshots inside the batch see its uncommitted steps.
+      expect(names(await db.read(() => db.all(NAMES)))).toEqual(['a'])
+      expect(names(await db.snapshot(() => db.all(NAMES)))).toEqual(['a'])
+      await expectCode(db.read(() => db.all(rawQuery('SELECT * FROM nowhere'))), 'INTERNAL')
+      await expectCode(
+        db.snapshot(() => {
+          throw new CleoStoreError('NOT_FOUND', 'x')
+        }),
+        'NOT_FOUND',
+      )
+      // A batch inside the batch joins it.
+      await db.batch(() => db.write(() => db.run(INSERT, { name: 'inner', qty: 1 })))
+      return 'done'
+    })
+    expect(result).toBe('done')
+    expect(names(await db.read(() => db.all(NAMES)))).toEqual(['a', 'inner'])
+    expect(db.connection.isTransaction).toBe(false)
+    expect(db.mutex.locked).toBe(false)
+    await db.close()
+  })
+
+  it('rolls everything back when the callback throws; the caller’s own error passes unchanged', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const own = new Error('mine')
+    const thrown = await db
+      .batch(async () => {
+        await db.write(() => db.run(INSERT, { name: 'gone', qty: 1 }))
+        throw own
+      })
+      .catch((error: unknown) => error)
+    expect(thrown).toBe(own)
+    expect(db.connection.isTransaction).toBe(false)
+    expect(db.mutex.locked).toBe(false)
+    expect(await db.read(() => db.all(NAMES))).toEqual([])
+    await db.close()
+  })
+
+  it('translates a SQLite error thrown straight out of the callback', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    const error = await expectCode(
+      db.batch(() => {
+        db.connection.exec("INSERT INTO item (name, qty) VALUES ('b', 1)")
+        db.connection.exec("INSERT INTO item (name, qty) VALUES ('a', 1)")
+      }),
+      'CONFLICT',
+    )
+    expect(error.store).toBe('tasks')
+    expect(names(await db.read(() => db.all(NAMES)))).toEqual(['a'])
+    await db.close()
+  })
+
+  it('makes calls from other async flows wait until it ends', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const order: string[] = []
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let started!: () => void
+    const inside = new Promise<void>((resolve) => (started = resolve))
+    const batch = db.batch(async () => {
+      await db.write(() => db.run(INSERT, { name: 'in-batch', qty: 1 }))
+      started()
+      await gate
+      order.push('batch-end')
+    })
+    await inside
+    expect(db.joinsBatch()).toBe(false)
+    const outsideWrite = db.write(() => {
+      order.push('write')
+      db.run(INSERT, { name: 'outside', qty: 1 })
+    })
+    const outsideRead = db.read(() => {
+      order.push('read')
+      return names(db.all(NAMES))
+    })
+    const outsideSnapshot = db.snapshot(() => {
+      order.push('snapshot')
+      return names(db.all(NAMES))
+    })
+    release()
+    await batch
+    expect(await outsideRead).toEqual(['in-batch', 'outside'])
+    expect(await outsideSnapshot).toEqual(['in-batch', 'outside'])
+    await outsideWrite
+    expect(order).toEqual(['batch-end', 'write', 'read', 'snapshot'])
+    await db.close()
+  })
+
+  it('refuses to begin while a transaction is open on the connection, and frees the lock', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    db.connection.exec('BEGIN')
+    const error = await expectCode(db.batch(() => 1), 'INTERNAL')
+    expect(error.message).toBe('INTERNAL: batch() called while a transaction is open on this connection')
+    expect(error.store).toBe('tasks')
+    expect(db.mutex.locked).toBe(false)
+    await expectCode(db.write(() => 1), 'INTERNAL')
+    expect(db.mutex.locked).toBe(false)
+    db.connection.exec('ROLLBACK')
+    await db.close()
+  })
+
+  /** A file database whose write lock another connection holds. */
+  async function lockedByAnother(busyTimeoutMs: number) {
+    const file = join(tempDir(), 'batch.db')
+    const db = await openDatabase<Db>(file, { store, busyTimeoutMs })
+    const other = new DatabaseSync(file)
+    other.exec('BEGIN IMMEDIATE')
+    return { db, other }
+  }
+
+  it('waits for another connection’s write lock before it begins, then runs its callback once', async () => {
+    const { db, other } = await lockedByAnother(60_000)
+    let runs = 0
+    let attempts = 0
+    const waiting = db.batch(() => {
+      runs++
+      db.run(INSERT, { name: 'x', qty: 1 })
+    })
+    // Let BEGIN IMMEDIATE fail at least once, then free the lock from this (the test's) side.
+    const spy = vi.spyOn(Math, 'random').mockImplementation(() => {
+      attempts++
+      if (attempts === 1) other.exec('COMMIT')
+      return 0
+    })
+    await waiting
+    spy.mockRestore()
+    expect(attempts).toBeGreaterThanOrEqual(1)
+    expect(runs).toBe(1)
+    expect(names(await db.read(() => db.all(NAMES)))).toEqual(['x'])
+    other.close()
+    await db.close()
+  })
+
+  it('gives up with BUSY when the lock is not granted within the busy timeout, and frees its own lock', async () => {
+    const { db, other } = await lockedByAnother(0)
+    let runs = 0
+    await expectCode(
+      db.batch(() => {
+        runs++
+      }),
+      'BUSY',
+    )
+    expect(runs).toBe(0)
+    expect(db.mutex.locked).toBe(false)
+    other.exec('ROLLBACK')
+    other.close()
+    await db.close()
+  })
+})
+
+describe('read, write, exec, pragma and integrityCheck', () => {
+  it('pragma reads one value, refuses what is not a pragma name, and is undefined without a row', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    expect(await db.read(() => db.pragma('foreign_keys'))).toBe(1)
+    expect(await db.read(() => db.pragma('foreign_key_check'))).toBeUndefined()
+    const error = await expectCode(() => db.pragma('user_version; DROP TABLE item'), 'VALIDATION')
+    expect(error.message).toBe('VALIDATION: not a pragma name: user_version; DROP TABLE item')
+    expect(error.store).toBe('tasks')
+    await expectCode(() => db.pragma('Foreign_keys'), 'VALIDATION')
+    await expectCode(() => db.pragma('x1'), 'VALIDATION')
+    await expectCode(() => db.pragma(''), 'VALIDATION')
+    await db.close()
+  })
+
+  it('integrityCheck: ok, then the foreign-key violations with table, rowid and parent', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    expect(await db.integrityCheck()).toEqual({ ok: true, problems: [], foreignKeyViolations: [] })
+    expect(await db.integrityCheck({ quick: true })).toEqual({ ok: true, problems: [], foreignKeyViolations: [] })
+    db.exec('PRAGMA foreign_keys = OFF')
+    db.exec('INSERT INTO child (id, item_id) VALUES (7, 99)')
+    expect(await db.integrityCheck({ quick: true })).toEqual({
+      ok: false,
+      problems: [],
+      foreignKeyViolations: [{ table: 'child', rowid: 7, parent: 'item' }],
+    })
+    await db.close()
+  })
+
+  it('integrityCheck reports the problems of an index that disagrees with its table', async () => {
+    const file = join(tempDir(), 'damaged.db')
+    const db = await openDatabase<Db>(file, { store })
+    db.exec("CREATE TABLE pair (a, b); CREATE INDEX pair_a ON pair (a); INSERT INTO pair VALUES (1, 2), (3, 4)")
+    await db.close()
+    const raw = new DatabaseSync(file, { defensive: false } as never)
+    raw.exec("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX pair_a ON pair (b)' WHERE name = 'pair_a'")
+    raw.close()
+    const reopened = await openDatabase<Db>(file, { store })
+    const report = await reopened.integrityCheck()
+    expect(report.ok).toBe(false)
+    expect(report.problems.length).toBeGreaterThan(0)
+    expect(report.problems.every((p) => typeof p === 'string' && p !== 'ok')).toBe(true)
+    expect(report.foreignKeyViolations).toEqual([])
+    await reopened.close()
+  })
+
+  it('exec runs several statements, translates errors, and refuses after close', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    db.exec("INSERT INTO item (name, qty) VALUES ('a', 1); INSERT INTO item (name, qty) VALUES ('b', 1)")
+    expect(names(db.all(NAMES))).toEqual(['a', 'b'])
+    const error = await expectCode(() => db.exec("INSERT INTO item (name, qty) VALUES ('a', 1)"), 'CONFLICT')
+    expect(error.store).toBe('tasks')
+    expect(db.path).toBe(':memory:')
+    await db.close()
+    const closed = await expectCode(() => db.exec('SELECT 1'), 'CLOSED')
+    expect(closed.message).toBe('CLOSED: tasks store is closed (:memory:)')
+    await expectCode(db.write(() => 1), 'CLOSED')
+    await expectCode(db.snapshot(() => 1), 'CLOSED')
+    await expectCode(db.batch(() => 1), 'CLOSED')
+    await expectCode(() => db.transaction(async () => 1), 'CLOSED')
+  })
+
+  it('a read that throws frees the lock and is translated; run reports changes and the rowid', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await expectCode(db.read(() => db.all(rawQuery('SELECT * FROM nowhere'))), 'INTERNAL')
+    expect(db.mutex.locked).toBe(false)
+    const result = await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    expect(result).toEqual({ changes: 1, lastInsertRowid: 1 })
+    expect(await db.write(() => db.run(rawQuery('UPDATE item SET qty = qty + 1')))).toEqual({ changes: 1, lastInsertRowid: 1 })
+    await expectCode(() => db.run(rawQuery('UPDATE nowhere SET x = 1')), 'INTERNAL')
+    await expectCode(() => db.get(rawQuery('SELECT * FROM nowhere')), 'INTERNAL')
+    await db.close()
+  })
+
+  it('a write after a rolled-back snapshot error frees the lock; snapshot rolls back its transaction', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await expectCode(
+      db.snapshot(() => {
+        db.all(NAMES)
+        throw new CleoStoreError('NOT_FOUND', 'x')
+      }),
+      'NOT_FOUND',
+    )
+    expect(db.connection.isTransaction).toBe(false)
+    expect(db.mutex.locked).toBe(false)
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    await db.close()
+  })
+
+  it('the change watch: one per database, woken by a commit, closed with CLOSED (also when made after close)', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const events: string[] = []
+    const watch = db.changes
+    expect(db.changes).toBe(watch)
+    watch.subscribe({ changed: () => events.push('changed'), closed: (error) => events.push(`closed ${(error as CleoStoreError).code}`) })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    await Promise.resolve()
+    expect(events).toEqual(['changed'])
+    await db.close()
+    expect(events).toEqual(['changed', 'closed CLOSED'])
+    const late = await openDatabase<Db>(':memory:', { store })
+    await late.close()
+    const closed = await new Promise<Error>((resolve) => late.changes.subscribe({ changed: () => {}, closed: resolve }))
+    expect(closed).toMatchObject({ code: 'CLOSED', message: 'CLOSED: tasks store is closed (:memory:)' })
+  })
+})
+
+describe('retryWhileBusy', () => {
+  const policy = { timeoutMs: 60_000, baseDelayMs: 0, maxDelayMs: 0 }
+
+  it('retries while BUSY and returns the first success, running the attempt again each time', async () => {
+    let calls = 0
+    const value = await retryWhileBusy(
+      () => {
+        if (++calls < 3) throw busy()
+        return 'ok'
+      },
+      policy,
+      CONTEXT,
+    )
+    expect(value).toBe('ok')
+    expect(calls).toBe(3)
+  })
+
+  it('throws any other error at once, translated with the context', async () => {
+    let calls = 0
+    const error = await expectCode(
+      retryWhileBusy(
+        () => {
+          calls++
+          throw Object.assign(new Error('UNIQUE constraint failed'), { code: 'ERR_SQLITE_ERROR', errcode: 2067 })
+        },
+        policy,
+        CONTEXT,
+      ),
+      'CONFLICT',
+    )
+    expect(calls).toBe(1)
+    expect(error.store).toBe('tasks')
+  })
+
+  it('after the timeout: BUSY naming store, attempts (inner ones counted) and file, with the cause', async () => {
+    const inner = new CleoStoreError('BUSY', 'begin stayed busy', { details: { attempts: 4 } })
+    const error = await expectCode(
+      retryWhileBusy(
+        () => {
+          throw inner
+        },
+        { ...policy, timeoutMs: 0 },
+        CONTEXT,
+      ),
+      'BUSY',
+    )
+    expect(error.message).toMatch(
+      /^BUSY: tasks: the database stayed busy \(locked by another connection, or conflicting transactions\) for \d+ ms \(4 attempts; \/data\/tasks\.db\)$/,
+    )
+    expect(error.cause).toBe(inner)
+    expect(error.store).toBe('tasks')
+    expect(error.file).toBe('/data/tasks.db')
+    expect(error.details).toEqual({ attempts: 4, waitedMs: expect.any(Number) })
+    const raw = busy()
+    const once = await expectCode(
+      retryWhileBusy(
+        () => {
+          throw raw
+        },
+        { ...policy, timeoutMs: 0 },
+        CONTEXT,
+      ),
+      'BUSY',
+    )
+    expect(once.details?.['attempts']).toBe(1)
+    expect(once.cause).toBe(raw)
+  })
+
+  it('counts attempts across retries, one per plain BUSY', async () => {
+    let calls = 0
+    // The clock advances only through the attempts: each one moves it by 10 ms.
+    let now = 0
+    vi.spyOn(performance, 'now').mockImplementation(() => now)
+    vi.spyOn(Math, 'random').mockReturnValue(0)
+    const error = await expectCode(
+      retryWhileBusy(
+        () => {
+          calls++
+          now += 10
+          throw busy()
+        },
+        { timeoutMs: 30, baseDelayMs: 1, maxDelayMs: 1 },
+        CONTEXT,
+      ),
+      'BUSY',
+    )
+    expect(calls).toBe(3)
+    expect(error.details).toEqual({ attempts: 3, waitedMs: 30 })
+    expect(error.message).toContain('for 30 ms (3 attempts; /data/tasks.db)')
+  })
+
+  it('backoffDelay: full jitter up to min(cap, base · 2^(attempt − 1))', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
+    expect(backoffDelay(1, 2, 25)).toBe(1)
+    expect(backoffDelay(2, 2, 25)).toBe(2)
+    expect(backoffDelay(3, 2, 25)).toBe(4)
+    expect(backoffDelay(10, 2, 25)).toBe(12.5)
+    expect(backoffDelay(0, 2, 25)).toBe(1)
+    vi.spyOn(Math, 'random').mockReturnValue(0)
+    expect(backoffDelay(5, 2, 25)).toBe(0)
+  })
+})
+
+describe('details the engine-database run left', () => {
+  it('names what is wrong with a write: an asynchronous callback (alone or in a batch), an open transaction', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const sync = 'INTERNAL: write() callback must be synchronous'
+    expect((await expectCode(db.write((async () => 1) as () => unknown), 'INTERNAL')).message).toBe(sync)
+    await db.batch(async () => {
+      expect((await expectCode(db.write((async () => 1) as () => unknown), 'INTERNAL')).message).toBe(sync)
+    })
+    db.connection.exec('BEGIN')
+    const open = await expectCode(db.write(() => 1), 'INTERNAL')
+    expect(open.message).toBe('INTERNAL: write() called while a transaction is open on this connection')
+    db.connection.exec('ROLLBACK')
+    await db.close()
+  })
+
+  it('runs a failing write callback once (the error is not mistaken for BUSY)', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    let calls = 0
+    await expectCode(
+      db.write(() => {
+        calls++
+        throw new CleoStoreError('NOT_FOUND', 'x')
+      }),
+      'NOT_FOUND',
+    )
+    expect(calls).toBe(1)
+    await db.close()
+  })
+
+  it('close closes the connection, empties the statement cache and frees the lock; anything after is CLOSED', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'close.db'), { store })
+    await db.read(() => db.all(NAMES))
+    await db.close()
+    expect(db.connection.isOpen).toBe(false)
+    expect(db.statements.size).toBe(0)
+    expect(db.mutex.locked).toBe(false)
+    await expectCode(db.read(() => 1), 'CLOSED')
+    const error = await expectCode(() => db.get(NAMES), 'CLOSED')
+    expect(error.message).toBe(`CLOSED: tasks store is closed (${db.path})`)
+  })
+
+  it('runs Kysely builders and statements without rows through all/get', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    expect(db.all(db.kysely.selectFrom('item').select('name'))).toEqual([{ name: 'a' }])
+    expect(db.get(db.kysely.selectFrom('item').select('qty').where('name', '=', 'a'))).toEqual({ qty: 1 })
+    expect(await db.write(() => db.all(rawQuery('UPDATE item SET qty = 2')))).toEqual([])
+    expect(await db.write(() => db.get(rawQuery('UPDATE item SET qty = 3')))).toBeUndefined()
+    await db.close()
+  })
+
+  it('exposes its BUSY retry policy: the busy timeout with the default backoff', async () => {
+    const db = await openDatabase<Db>(':memory:', { store, busyTimeoutMs: 1234 })
+    expect(db.busyRetry).toEqual({ timeoutMs: 1234, baseDelayMs: 2, maxDelayMs: 25 })
+    await db.close()
+  })
+})
