@@ -52,3 +52,31 @@ export function toFtsQuery(text: string, options: FtsQueryOptions = {}): string 
   const suffix = options.prefix ? '*' : ''
   return terms.map((term) => `"${term}"${suffix}`).join(options.mode === 'any' ? ' OR ' : ' ')
 }
+
+/** Combining marks U+0300–U+036F, which `cleo_search_text()` strips on PostgreSQL after NFD. */
+const COMBINING = /[\u0300-\u036f]/g
+
+/**
+ * Builds a PostgreSQL `to_tsquery('simple', …)` text from arbitrary text, or `null`
+ * when it has no searchable word — the same words, mode and prefix as
+ * {@link toFtsQuery}. Each word is quoted (`'word'`, `'word':*`): the words hold only
+ * letters, digits, marks and `_`, so no quote, backslash or operator of the tsquery
+ * syntax can come from user text. Accents are folded as the `search_vector` column
+ * folds them (NFD, combining marks removed) and `_` is a separator, as in FTS5.
+ *
+ * @example
+ * ```ts
+ * toTsQuery('fix "login" bug')                         // "'fix' & 'login' & 'bug'"
+ * toTsQuery('Déplo', { prefix: true, mode: 'any' })    // "'deplo':*"
+ * ```
+ */
+export function toTsQuery(text: string, options: FtsQueryOptions = {}): string | null {
+  const suffix = options.prefix ? ':*' : ''
+  const words: string[] = []
+  for (const term of ftsTerms(text, options.maxTerms ?? 32)) {
+    const folded = term.normalize('NFD').replace(COMBINING, '').replaceAll('_', ' ').trim()
+    // A word of marks only folds to nothing (FTS5 indexes no token for it either); '' is a tsquery syntax error.
+    if (folded !== '') words.push(`'${folded}'${suffix}`)
+  }
+  return words.length === 0 ? null : words.join(options.mode === 'any' ? ' | ' : ' & ')
+}

@@ -97,11 +97,12 @@ export function* levelOf(x: TasksExecutor, id: string): Step<number> {
 // ── dependencies ───────────────────────────────────────────────────────────────
 
 /** Does `to` reach `from` by following depends_on edges? One recursive CTE, each node visited once. */
-const REACHES = template<TasksDatabase, { start: string; target: string }>()((db, p) =>
+const REACHES = template<TasksDatabase, { start: string; target: string }>()((db, p, dialect) =>
   db
     .withRecursive('reach(id)', (qb) =>
       qb
-        .selectNoFrom(sql<string>`${p('start')}`.as('id'))
+        // PostgreSQL: the seed must have the type and collation of task_dependencies.depends_on (text collate "C").
+        .selectNoFrom((dialect === 'postgres' ? sql<string>`cast(${p('start')} as text) collate "C"` : sql<string>`${p('start')}`).as('id'))
         .union((qb2) =>
           qb2
             .selectFrom('task_dependencies as d')
