@@ -49,6 +49,23 @@ export async function openTasks(options: TasksRepositoryOptions = {}, engine: Ta
   return { tasks, clock }
 }
 
+/**
+ * `count` repositories on one fresh PostgreSQL schema, each with its own pool (as
+ * separate hosts would be), on one manual clock; closed after the test.
+ */
+export async function openTasksSharingSchema(count: number, options: { busyTimeoutMs?: number } = {}) {
+  const clock = manualClock(T0)
+  const schema = freshSchema('tasks')
+  const repos: TasksRepository[] = []
+  // The first open creates and migrates the schema; the others find it ready.
+  for (let i = 0; i < count; i++) {
+    const repo = await TasksRepository.openPostgres(POSTGRES_URL!, { schema, clock, poolSize: 2, ...options })
+    open.push(repo)
+    repos.push(repo)
+  }
+  return { repos, clock }
+}
+
 /** Counts rows of a table through the repository's Kysely handle. */
 export async function countRows(tasks: TasksRepository, table: 'tasks' | 'audit_log' | 'task_dependencies' | 'sessions' | 'lifecycle_pipelines' | 'lifecycle_gate_results' | 'lifecycle_evidence' | 'task_work_history'): Promise<number> {
   const row = await tasks.kysely
