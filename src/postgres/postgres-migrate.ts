@@ -51,7 +51,7 @@ export interface PostgresMigrationState {
 
 /** The meta table every cleo store creates in its first migration, and its `store` row. */
 function metaTable(store: StoreDefinition): string {
-  return `${store.name}_schema_meta`
+  return store.metaTable ?? `${store.name}_schema_meta`
 }
 
 async function tablesOf(db: Kysely<any>, schema: string): Promise<Set<string>> {
