@@ -11,6 +11,7 @@ import { sql } from 'kysely'
 import { template } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
 import type { TasksContext, TasksExecutor } from './tasks-context.js'
+import { idSeed } from './task-sql.js'
 import type { TaskType } from './tasks.enums.js'
 import type { TasksDatabase } from './tasks.tables.js'
 
@@ -101,8 +102,7 @@ const REACHES = template<TasksDatabase, { start: string; target: string }>()((db
   db
     .withRecursive('reach(id)', (qb) =>
       qb
-        // PostgreSQL: the seed must have the type and collation of task_dependencies.depends_on (text collate "C").
-        .selectNoFrom((dialect === 'postgres' ? sql<string>`cast(${p('start')} as text) collate "C"` : sql<string>`${p('start')}`).as('id'))
+        .selectNoFrom(idSeed(p('start'), dialect).as('id'))
         .union((qb2) =>
           qb2
             .selectFrom('task_dependencies as d')

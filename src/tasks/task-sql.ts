@@ -24,3 +24,17 @@ export function jsonArrayElements(json: unknown, dialect: SqlDialect, alias?: st
   if (dialect === 'postgres') return sql`json_array_elements_text(cast(${json} as json)) AS ${sql.id(alias ?? 'elements')}(value)`
   return alias === undefined ? sql`json_each(${json})` : sql`json_each(${json}) AS ${sql.raw(alias)}`
 }
+
+/**
+ * A text parameter as the seed row of a recursive CTE over id columns: as it is on
+ * SQLite; on PostgreSQL typed `text collate "C"`, the type and collation of the id
+ * columns the recursive term yields (an untyped seed is refused there).
+ *
+ * @example
+ * ```ts
+ * qb.selectNoFrom(idSeed(p('start'), dialect).as('id'))
+ * ```
+ */
+export function idSeed(value: string, dialect: SqlDialect): RawBuilder<string> {
+  return dialect === 'postgres' ? sql<string>`cast(${value} as text) collate "C"` : sql<string>`${value}`
+}

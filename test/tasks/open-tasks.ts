@@ -63,7 +63,7 @@ export async function openTasksSharingSchema(count: number, options: { busyTimeo
     open.push(repo)
     repos.push(repo)
   }
-  return { repos, clock }
+  return { repos, clock, schema }
 }
 
 /** Counts rows of a table through the repository's Kysely handle. */
