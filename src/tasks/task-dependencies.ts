@@ -55,7 +55,13 @@ const UNSATISFIED = sql<boolean>`b.status NOT IN ('done', 'cancelled')`
  * return (with `agent`, it also steps over tasks under another agent's claim).
  */
 function readyQuery(claims: 'any' | 'not-others' | 'none') {
-  return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p) => readyWhere(db, claims, p).limit(p('limit')))
+  return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p, dialect) => {
+    const q = readyWhere(db, claims, p).limit(p('limit'))
+    // What claimNext may take, on PostgreSQL: lock the picked task and step over the
+    // ones other hosts are claiming right now (their transactions hold the row), so
+    // concurrent claimers never take the same task nor wait on each other.
+    return claims === 'none' && dialect === 'postgres' ? q.forUpdate().skipLocked() : q
+  })
 }
 
 /** The ready query in pages: after the keyset position (priority rank, created at, seq) of the last task seen. */
@@ -89,7 +95,10 @@ function readyWhere(db: Kysely<TasksDatabase>, claims: 'any' | 'not-others' | 'n
 export const READY = readyQuery('any')
 /** @internal The ready query skipping tasks under another agent's live claim. */
 export const READY_FOR_AGENT = readyQuery('not-others')
-/** @internal The ready query skipping every task under a live claim and every task with children (what `claimNext` may take). */
+/**
+ * @internal The ready query skipping every task under a live claim and every task
+ * with children (what `claimNext` may take); on PostgreSQL `FOR UPDATE SKIP LOCKED`.
+ */
 export const READY_UNCLAIMED = readyQuery('none')
 const READY_PAGE = readyPageQuery('any')
 const READY_PAGE_FOR_AGENT = readyPageQuery('not-others')
