@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { RawBuilder } from 'kysely'
 import { sql } from 'kysely'
 import type { z } from 'zod'
 
@@ -140,17 +141,19 @@ const SESSION_EXISTS = template<TasksDatabase, { id: string }>()((db, p) =>
   db.selectFrom('sessions').select('id').where('id', '=', p('id')),
 )
 
-const CHILD_COUNTS = template<TasksDatabase, { id: string }>()((db, p) =>
-  db
+const CHILD_COUNTS = template<TasksDatabase, { id: string }>()((db, p, dialect) => {
+  // A comparison is 0/1 on SQLite; PostgreSQL sums booleans only cast to integers.
+  const flag = (condition: RawBuilder<boolean>) => (dialect === 'postgres' ? sql`cast(${condition} as integer)` : condition)
+  return db
     .selectFrom('tasks')
     .select([
       sql<number>`count(*)`.as('total'),
-      sql<number>`coalesce(sum(status NOT IN ('done', 'cancelled')), 0)`.as('open'),
-      sql<number>`coalesce(sum(status = 'done'), 0)`.as('done'),
+      sql<number>`coalesce(sum(${flag(sql`status NOT IN ('done', 'cancelled')`)}), 0)`.as('open'),
+      sql<number>`coalesce(sum(${flag(sql`status = 'done'`)}), 0)`.as('done'),
     ])
     .where('parent_id', '=', p('id'))
-    .where('archived_at', 'is', null),
-)
+    .where('archived_at', 'is', null)
+})
 
 const LIVE_CHILDREN = template<TasksDatabase, { id: string }>()((db, p) =>
   db.selectFrom('tasks').select('id').where('parent_id', '=', p('id')).where('archived_at', 'is', null).orderBy('seq').limit(20),
