@@ -3,6 +3,7 @@
  * SQLite, or (the contract suites, issue 20) in a fresh schema of the run's
  * PostgreSQL server.
  */
+import type { RawBuilder } from 'kysely'
 import { CompiledQuery } from 'kysely'
 
 import { manualClock } from '../../src/sqlite/clock.js'
@@ -83,4 +84,14 @@ export async function countRows(tasks: TasksRepository, table: 'tasks' | 'audit_
 export async function rows<T = Record<string, unknown>>(tasks: TasksRepository, query: string): Promise<T[]> {
   const statement = CompiledQuery.raw(query) as CompiledQuery<T>
   return tasks.engine.write((x) => x.all(statement))
+}
+
+/**
+ * Runs a Kysely `sql` query (parameters allowed) on the repository's store through
+ * its engine, on either engine: on PostgreSQL in the store's schema (raw SQL run on
+ * `tasks.kysely` would not find the tables there), integers as numbers.
+ */
+export async function execSql<T = Record<string, unknown>>(tasks: TasksRepository, query: RawBuilder<T>): Promise<{ rows: T[] }> {
+  const compiled = query.compile(tasks.engine.kysely)
+  return { rows: await tasks.engine.write((x) => x.all(compiled)) }
 }
