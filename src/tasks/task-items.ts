@@ -211,7 +211,7 @@ function listShape(filter: ListFilter): string {
 
 function listTemplate(filter: ListFilter): QueryTemplate<ListParams, TaskRow> {
   return template<TasksDatabase, ListParams>()((db, p, dialect) => {
-    const elements = (json: unknown, alias?: string) => jsonArrayElements(json, dialect, alias)
+    const elements = (json: unknown, alias?: RawBuilder<unknown>) => jsonArrayElements(json, dialect, alias)
     let q = db.selectFrom('tasks').selectAll()
     if (filter.status !== undefined) {
       q =
@@ -227,7 +227,7 @@ function listTemplate(filter: ListFilter): QueryTemplate<ListParams, TaskRow> {
     if (filter.claimedBy) q = q.where('claimed_by', '=', p('claimed_by'))
     if (filter.labels) {
       q = q.where(
-        sql<boolean>`NOT EXISTS (SELECT 1 FROM ${elements(p('labels'), 'wanted')}
+        sql<boolean>`NOT EXISTS (SELECT 1 FROM ${elements(p('labels'), sql`wanted`)}
           WHERE wanted.value NOT IN (SELECT value FROM ${elements(sql.ref('tasks.labels_json'))}))`,
       )
     }

@@ -13,16 +13,16 @@ import type { SqlDialect } from '../sqlite/query-template.js'
  * The elements of a JSON array of strings (a parameter or a `_json` text column) as
  * a table source whose column is `value`: `json_each(…)` on SQLite,
  * `json_array_elements_text(…)` on PostgreSQL (where the JSON columns are `text`).
- * `alias` names the source (on PostgreSQL a name is needed anyway: `elements`).
+ * `alias` (a fixed SQL name) names the source (on PostgreSQL a name is needed anyway: `elements`).
  *
  * @example
  * ```ts
  * sql`status IN (SELECT value FROM ${jsonArrayElements(p('statuses'), dialect)})`
  * ```
  */
-export function jsonArrayElements(json: unknown, dialect: SqlDialect, alias?: string): RawBuilder<unknown> {
-  if (dialect === 'postgres') return sql`json_array_elements_text(cast(${json} as json)) AS ${sql.id(alias ?? 'elements')}(value)`
-  return alias === undefined ? sql`json_each(${json})` : sql`json_each(${json}) AS ${sql.raw(alias)}`
+export function jsonArrayElements(json: unknown, dialect: SqlDialect, alias?: RawBuilder<unknown>): RawBuilder<unknown> {
+  if (dialect === 'postgres') return sql`json_array_elements_text(cast(${json} as json)) AS ${alias ?? sql`elements`}(value)`
+  return alias === undefined ? sql`json_each(${json})` : sql`json_each(${json}) AS ${alias}`
 }
 
 /**

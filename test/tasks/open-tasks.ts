@@ -4,7 +4,6 @@
  * PostgreSQL server.
  */
 import type { RawBuilder } from 'kysely'
-import { CompiledQuery } from 'kysely'
 
 import { manualClock } from '../../src/sqlite/clock.js'
 import type { TasksRepositoryOptions } from '../../src/tasks/index.js'
@@ -74,16 +73,6 @@ export async function countRows(tasks: TasksRepository, table: 'tasks' | 'audit_
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
   return Number(row.n)
-}
-
-/**
- * Runs raw SQL (no parameters) on the repository's store, on either engine (for
- * assertions on stored rows and for arranging states the API cannot reach); on
- * PostgreSQL in the store's schema, integers as numbers as on SQLite.
- */
-export async function rows<T = Record<string, unknown>>(tasks: TasksRepository, query: string): Promise<T[]> {
-  const statement = CompiledQuery.raw(query) as CompiledQuery<T>
-  return tasks.engine.write((x) => x.all(statement))
 }
 
 /**
