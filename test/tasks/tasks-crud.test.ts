@@ -181,6 +181,16 @@ describe.each(TASKS_ENGINES)('tasks: list (%s)', (engine) => {
     expect(await countRows(tasks, 'tasks')).toBe(2)
   })
 
+  // Known gap on PostgreSQL (it.fails there): tasks' search_vector (migrations/tasks/0001_initial.postgres.ts)
+  // indexes words with their accents while the query is folded, so no accented word is ever found.
+  ;(engine === 'postgres' ? it.fails : it)('search folds accents and case on both sides', async () => {
+    const { tasks } = await openTasks({}, engine)
+    const task = await tasks.create({ title: 'Déploiement urgent', description: 'café crème' })
+    for (const text of ['déploiement', 'deploiement', 'DEPLOI', 'crème', 'cafe']) {
+      expect((await tasks.list({ text })).items.map((t) => t.id), text).toEqual([task.id])
+    }
+  })
+
   it('pages with an opaque cursor, without gaps or repeats', async () => {
     const { tasks } = await openTasks({}, engine)
     for (let i = 0; i < 25; i++) await tasks.create({ title: `t${i}` })
