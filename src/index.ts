@@ -226,7 +226,7 @@ export type { TaskDependencies, TaskDependency } from './tasks/task-dependencies
 export type { TaskPage } from './tasks/task-items.js'
 export type { TaskRelation, TaskRelations } from './tasks/task-relations.js'
 export type { TaskSession, TaskSessions, TaskWorkHistoryEntry } from './tasks/task-sessions.js'
-export type { TasksRepositoryOptions } from './tasks/tasks-repository.js'
+export type { TasksPostgresOptions, TasksRepositoryOptions } from './tasks/tasks-repository.js'
 export type { TaskTokenUsage, TokenUsageAggregate, TokenUsageRecord } from './tasks/task-token-usage.js'
 // brain: repository, domain and input types, enumerations, pure functions (cleo-store/brain has the rest)
 export {

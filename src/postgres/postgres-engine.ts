@@ -193,14 +193,17 @@ export class PostgresStoreEngine<DB> implements StoreEngine<DB> {
     const client = await retryWhileBusy(() => this.#open('serializable'), this.database.retry, this.context)
     const scope: BatchScope = { engine: this as PostgresStoreEngine<unknown>, client, tail: Promise.resolve(), savepoints: 0 }
     let broken: Error | undefined
+    let committing = false
     try {
       const result = await batchScope.run(scope, fn)
       await scope.tail.catch(() => {})
+      committing = true
       await this.#query(client, this.#notify)
       return result
     } catch (error) {
       broken = await this.#rollback(client)
-      throw toCleoStoreErrorFromPostgres(error, this.context)
+      // What `fn` throws reaches the caller unchanged (as on SQLite); the commit's own failure is translated.
+      throw committing ? toCleoStoreErrorFromPostgres(error, this.context) : error
     } finally {
       client.release(broken !== undefined)
     }

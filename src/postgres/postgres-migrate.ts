@@ -51,10 +51,10 @@ export interface PostgresMigrationState {
 
 /**
  * The meta table every cleo store creates in its first migration, and its `store`
- * row: `<store>_schema_meta`, except tasks.db's, which CLEO named `schema_meta`.
+ * row: `<store>_schema_meta`, or the store's own name for it (tasks.db's is CLEO's `schema_meta`).
  */
 function metaTable(store: StoreDefinition): string {
-  return store.name === 'tasks' ? 'schema_meta' : `${store.name}_schema_meta`
+  return store.metaTable ?? `${store.name}_schema_meta`
 }
 
 async function tablesOf(db: Kysely<any>, schema: string): Promise<Set<string>> {

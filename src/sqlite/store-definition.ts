@@ -29,4 +29,10 @@ export interface StoreDefinition {
   readonly migrations: Readonly<Record<string, Migration>>
   /** Load sqlite-vec into this store's connections. */
   readonly vectors?: boolean
+  /**
+   * The table whose `store` row names the store, which a PostgreSQL open reads to
+   * recognise a schema as this store's (default `<name>_schema_meta`; tasks keeps
+   * CLEO's `schema_meta`).
+   */
+  readonly metaTable?: string
 }

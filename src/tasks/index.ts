@@ -5,7 +5,7 @@
  * @module
  */
 export { TasksRepository } from './tasks-repository.js'
-export type { TasksRepositoryOptions } from './tasks-repository.js'
+export type { TasksPostgresOptions, TasksRepositoryOptions } from './tasks-repository.js'
 export type * from './tasks.tables.js'
 export { TASKS_STORE } from './tasks.store.js'
 

@@ -12,6 +12,7 @@ import { fromJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
 import { requireTaskRow } from './task-rows.js'
+import { idSeed } from './task-sql.js'
 import type { Actor, TasksContext, TasksExecutor } from './tasks-context.js'
 import type { AdrGate, AdrGateStatus, AdrLinkType, AdrRelationType, AdrStatus } from './tasks.enums.js'
 import type {
@@ -181,11 +182,11 @@ const RELATIONS_OF = template<TasksDatabase, { id: string }>()((db, p) =>
     .orderBy('to_adr_id'),
 )
 /** Does `start` supersede `target`, directly or through a chain? */
-const SUPERSEDES_CHAIN = template<TasksDatabase, { start: string; target: string }>()((db, p) =>
+const SUPERSEDES_CHAIN = template<TasksDatabase, { start: string; target: string }>()((db, p, dialect) =>
   db
     .withRecursive('chain(id)', (qb) =>
       qb
-        .selectNoFrom(sql<string>`${p('start')}`.as('id'))
+        .selectNoFrom(idSeed(p('start'), dialect).as('id'))
         .union((qb2) =>
           qb2
             .selectFrom('adr_relations as r')

@@ -156,7 +156,9 @@ export class TaskClaims {
    * claims included, so calling it in a loop hands out new work) and claims it, in
    * one transaction: two agents calling this at once never get the same task. A
    * task that has children (even finished ones) is never handed out: it is a
-   * container, not work.
+   * container, not work. On PostgreSQL the pick skips tasks other hosts are
+   * claiming at that moment (`FOR UPDATE SKIP LOCKED`, `READ COMMITTED`): claimers on
+   * many hosts take disjoint tasks without waiting on each other.
    * `null` when nothing is ready.
    *
    * @example
@@ -170,7 +172,9 @@ export class TaskClaims {
     const data = ctx.parse(ClaimTaskSchema, input, 'tasks.claims.claimNext')
     ctx.parse(TaskMutationOptionsSchema, options, 'tasks.claims.claimNext')
     const who = claimer(ctx.actor(options, 'tasks.claims.claimNext'), options, data.agent)
-    return ctx.engine.write((x) => this.#claimNext(x, who, data))
+    // READ COMMITTED on a server: the pick locks its task (FOR UPDATE SKIP LOCKED), so
+    // the body needs no serializable retry and never waits on another claimer.
+    return ctx.engine.write((x) => this.#claimNext(x, who, data), { isolation: 'read committed' })
   }
 
   *#claimNext(x: TasksExecutor, who: Actor, data: z.output<typeof ClaimTaskSchema>): Step<{ task: Task; claim: TaskClaim } | null> {

@@ -7,10 +7,12 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 
 import { toIso } from '../sqlite/clock.js'
+import type { SqlDialect } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
 import type { IterateFilter, Page } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import { insertDependency } from './task-graph.js'
+import { idSeed } from './task-sql.js'
 import type { Task } from './task.types.js'
 import type { TaskRow } from './task-rows.js'
 import { requireTaskRow, toTask } from './task-rows.js'
@@ -53,7 +55,13 @@ const UNSATISFIED = sql<boolean>`b.status NOT IN ('done', 'cancelled')`
  * return (with `agent`, it also steps over tasks under another agent's claim).
  */
 function readyQuery(claims: 'any' | 'not-others' | 'none') {
-  return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p) => readyWhere(db, claims, p).limit(p('limit')))
+  return template<TasksDatabase, { limit: number; now: number; agent: string | null }>()((db, p, dialect) => {
+    const q = readyWhere(db, claims, p).limit(p('limit'))
+    // What claimNext may take, on PostgreSQL: lock the picked task and step over the
+    // ones other hosts are claiming right now (their transactions hold the row), so
+    // concurrent claimers never take the same task nor wait on each other.
+    return claims === 'none' && dialect === 'postgres' ? q.forUpdate().skipLocked() : q
+  })
 }
 
 /** The ready query in pages: after the keyset position (priority rank, created at, seq) of the last task seen. */
@@ -87,7 +95,10 @@ function readyWhere(db: Kysely<TasksDatabase>, claims: 'any' | 'not-others' | 'n
 export const READY = readyQuery('any')
 /** @internal The ready query skipping tasks under another agent's live claim. */
 export const READY_FOR_AGENT = readyQuery('not-others')
-/** @internal The ready query skipping every task under a live claim and every task with children (what `claimNext` may take). */
+/**
+ * @internal The ready query skipping every task under a live claim and every task
+ * with children (what `claimNext` may take); on PostgreSQL `FOR UPDATE SKIP LOCKED`.
+ */
 export const READY_UNCLAIMED = readyQuery('none')
 const READY_PAGE = readyPageQuery('any')
 const READY_PAGE_FOR_AGENT = readyPageQuery('not-others')
@@ -96,7 +107,7 @@ const DEPENDENCIES_OF = template<TasksDatabase, { id: string }>()((db, p) =>
   db
     .selectFrom('task_dependencies as d')
     .innerJoin('tasks as b', 'b.id', 'd.depends_on')
-    .select(['d.task_id', 'd.depends_on', 'd.created_at', sql<number>`NOT (${UNSATISFIED})`.as('satisfied')])
+    .select(['d.task_id', 'd.depends_on', 'd.created_at', sql<number | boolean>`NOT (${UNSATISFIED})`.as('satisfied')])
     .where('d.task_id', '=', p('id'))
     .orderBy('b.seq'),
 )
@@ -106,15 +117,15 @@ const DEPENDENTS_OF = template<TasksDatabase, { id: string }>()((db, p) =>
     .selectFrom('task_dependencies as d')
     .innerJoin('tasks as a', 'a.id', 'd.task_id')
     .innerJoin('tasks as b', 'b.id', 'd.depends_on')
-    .select(['d.task_id', 'd.depends_on', 'd.created_at', sql<number>`NOT (${UNSATISFIED})`.as('satisfied')])
+    .select(['d.task_id', 'd.depends_on', 'd.created_at', sql<number | boolean>`NOT (${UNSATISFIED})`.as('satisfied')])
     .where('d.depends_on', '=', p('id'))
     .orderBy('a.seq'),
 )
 
 /** The task and its ancestors (a subtask inherits what its parents wait for). */
-function selfAndAncestors(db: Kysely<TasksDatabase>, id: string) {
+function selfAndAncestors(db: Kysely<TasksDatabase>, id: string, dialect: SqlDialect) {
   return db.withRecursive('up(id)', (qb) =>
-    qb.selectNoFrom(sql<string>`${id}`.as('id')).union((qb2) =>
+    qb.selectNoFrom(idSeed(id, dialect).as('id')).union((qb2) =>
       qb2
         .selectFrom('up')
         .crossJoin('tasks as p')
@@ -132,8 +143,8 @@ function selfAndAncestors(db: Kysely<TasksDatabase>, id: string) {
  * each target by primary key: with statistics the planner preferred scanning every
  * task and probing the edge index (`SCAN b`), 64 ms at 100k tasks.
  */
-const DIRECT_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
-  selfAndAncestors(db, p('id'))
+const DIRECT_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p, dialect) =>
+  selfAndAncestors(db, p('id'), dialect)
     .selectFrom('up')
     .crossJoin('task_dependencies as d')
     .crossJoin('tasks as b')
@@ -150,8 +161,8 @@ const DIRECT_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
  * other unfinished ones. Each step starts from the rows found so far (`CROSS JOIN`),
  * so the cost follows the blockers, not the table.
  */
-const TRANSITIVE_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p) =>
-  selfAndAncestors(db, p('id'))
+const TRANSITIVE_BLOCKERS = template<TasksDatabase, { id: string }>()((db, p, dialect) =>
+  selfAndAncestors(db, p('id'), dialect)
     .withRecursive('blocking(id)', (qb) =>
       qb
         .selectFrom('up')
@@ -195,8 +206,9 @@ const DELETE_DEPENDENCY = template<TasksDatabase, { task_id: string; depends_on:
     .returning('created_at'),
 )
 
-function toDependency(row: { task_id: string; depends_on: string; created_at: number; satisfied: number }): TaskDependency {
-  return { taskId: row.task_id, dependsOn: row.depends_on, satisfied: row.satisfied === 1, createdAt: toIso(row.created_at) }
+function toDependency(row: { task_id: string; depends_on: string; created_at: number; satisfied: number | boolean }): TaskDependency {
+  // `NOT (…)` is 0/1 on SQLite, a boolean on PostgreSQL.
+  return { taskId: row.task_id, dependsOn: row.depends_on, satisfied: row.satisfied === 1 || row.satisfied === true, createdAt: toIso(row.created_at) }
 }
 
 /**

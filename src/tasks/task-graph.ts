@@ -11,6 +11,7 @@ import { sql } from 'kysely'
 import { template } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
 import type { TasksContext, TasksExecutor } from './tasks-context.js'
+import { idSeed } from './task-sql.js'
 import type { TaskType } from './tasks.enums.js'
 import type { TasksDatabase } from './tasks.tables.js'
 
@@ -97,11 +98,11 @@ export function* levelOf(x: TasksExecutor, id: string): Step<number> {
 // ── dependencies ───────────────────────────────────────────────────────────────
 
 /** Does `to` reach `from` by following depends_on edges? One recursive CTE, each node visited once. */
-const REACHES = template<TasksDatabase, { start: string; target: string }>()((db, p) =>
+const REACHES = template<TasksDatabase, { start: string; target: string }>()((db, p, dialect) =>
   db
     .withRecursive('reach(id)', (qb) =>
       qb
-        .selectNoFrom(sql<string>`${p('start')}`.as('id'))
+        .selectNoFrom(idSeed(p('start'), dialect).as('id'))
         .union((qb2) =>
           qb2
             .selectFrom('task_dependencies as d')

@@ -5,10 +5,11 @@
  *
  * @module
  */
+import type { RawBuilder } from 'kysely'
 import { sql } from 'kysely'
 import type { z } from 'zod'
 
-import { toFtsQuery } from '../sqlite/fts-query.js'
+import { toFtsQuery, toTsQuery } from '../sqlite/fts-query.js'
 import type { QueryTemplate } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
@@ -44,6 +45,7 @@ import {
 } from './tasks.schemas.js'
 import type { TasksDatabase } from './tasks.tables.js'
 import { TASK_ID_REGEX, formatTaskId } from './task-ids.js'
+import { jsonArrayElements } from './task-sql.js'
 
 /**
  * A page of tasks and the cursor of the next one (`null` at the end).
@@ -139,17 +141,19 @@ const SESSION_EXISTS = template<TasksDatabase, { id: string }>()((db, p) =>
   db.selectFrom('sessions').select('id').where('id', '=', p('id')),
 )
 
-const CHILD_COUNTS = template<TasksDatabase, { id: string }>()((db, p) =>
-  db
+const CHILD_COUNTS = template<TasksDatabase, { id: string }>()((db, p, dialect) => {
+  // A comparison is 0/1 on SQLite; PostgreSQL sums booleans only cast to integers.
+  const flag = (condition: RawBuilder<boolean>) => (dialect === 'postgres' ? sql`cast(${condition} as integer)` : condition)
+  return db
     .selectFrom('tasks')
     .select([
       sql<number>`count(*)`.as('total'),
-      sql<number>`coalesce(sum(status NOT IN ('done', 'cancelled')), 0)`.as('open'),
-      sql<number>`coalesce(sum(status = 'done'), 0)`.as('done'),
+      sql<number>`coalesce(sum(${flag(sql`status NOT IN ('done', 'cancelled')`)}), 0)`.as('open'),
+      sql<number>`coalesce(sum(${flag(sql`status = 'done'`)}), 0)`.as('done'),
     ])
     .where('parent_id', '=', p('id'))
-    .where('archived_at', 'is', null),
-)
+    .where('archived_at', 'is', null)
+})
 
 const LIVE_CHILDREN = template<TasksDatabase, { id: string }>()((db, p) =>
   db.selectFrom('tasks').select('id').where('parent_id', '=', p('id')).where('archived_at', 'is', null).orderBy('seq').limit(20),
@@ -206,13 +210,14 @@ function listShape(filter: ListFilter): string {
 }
 
 function listTemplate(filter: ListFilter): QueryTemplate<ListParams, TaskRow> {
-  return template<TasksDatabase, ListParams>()((db, p) => {
+  return template<TasksDatabase, ListParams>()((db, p, dialect) => {
+    const elements = (json: unknown, alias?: RawBuilder<unknown>) => jsonArrayElements(json, dialect, alias)
     let q = db.selectFrom('tasks').selectAll()
     if (filter.status !== undefined) {
       q =
         typeof filter.status === 'string' || filter.status.length === 1
           ? q.where('status', '=', p('status') as TaskStatus)
-          : q.where('status', 'in', sql<TaskStatus>`(SELECT value FROM json_each(${p('statuses')}))`)
+          : q.where('status', 'in', sql<TaskStatus>`(SELECT value FROM ${elements(p('statuses'))})`)
     }
     if (filter.parentId === null) q = q.where('parent_id', 'is', null)
     else if (filter.parentId !== undefined) q = q.where('parent_id', '=', p('parent'))
@@ -222,12 +227,15 @@ function listTemplate(filter: ListFilter): QueryTemplate<ListParams, TaskRow> {
     if (filter.claimedBy) q = q.where('claimed_by', '=', p('claimed_by'))
     if (filter.labels) {
       q = q.where(
-        sql<boolean>`NOT EXISTS (SELECT 1 FROM json_each(${p('labels')}) AS wanted
-          WHERE wanted.value NOT IN (SELECT value FROM json_each(tasks.labels_json)))`,
+        sql<boolean>`NOT EXISTS (SELECT 1 FROM ${elements(p('labels'), sql`wanted`)}
+          WHERE wanted.value NOT IN (SELECT value FROM ${elements(sql.ref('tasks.labels_json'))}))`,
       )
     }
     if (filter.text !== undefined) {
-      q = q.where('seq', 'in', sql<number>`(SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ${p('match')})`)
+      q =
+        dialect === 'postgres'
+          ? q.where(sql<boolean>`search_vector @@ to_tsquery('simple', ${p('match')})`)
+          : q.where('seq', 'in', sql<number>`(SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ${p('match')})`)
     }
     const archived = filter.archived ?? 'exclude'
     if (archived === 'exclude') q = q.where('archived_at', 'is', null)
@@ -443,7 +451,7 @@ export class TaskItems {
     const after = f.cursor === undefined ? 0 : (decodeCursor(ctx, f.cursor, 'n', 'tasks.list')[0] as number)
     let match: string | null = null
     if (f.text !== undefined) {
-      match = toFtsQuery(f.text, { mode: 'all', prefix: true })
+      match = (ctx.engine.dialect === 'postgres' ? toTsQuery : toFtsQuery)(f.text, { mode: 'all', prefix: true })
       if (match === null) return { items: [], nextCursor: null }
     }
     const shape = listShape(f)

@@ -255,8 +255,10 @@ export class TaskTokenUsage {
     if (q.since !== undefined) builder = builder.where('created_at', '>=', q.since)
     if (q.until !== undefined) builder = builder.where('created_at', '<', q.until)
     if (q.groupBy !== 'none') builder = builder.groupBy(key)
-    const ordered =
-      q.groupBy === 'hour' || q.groupBy === 'day' ? builder.orderBy(key) : builder.orderBy(sql`sum(total_tokens)`, 'desc').orderBy(key)
+    const byTotal = builder.orderBy(sql`sum(total_tokens)`, 'desc')
+    // One row without a group; PostgreSQL refuses the constant `ORDER BY NULL`.
+    const noKeyOrder = q.groupBy === 'none' && ctx.engine.dialect === 'postgres'
+    const ordered = q.groupBy === 'hour' || q.groupBy === 'day' ? builder.orderBy(key) : noKeyOrder ? byTotal : byTotal.orderBy(key)
     const rows = await ctx.engine.read((x) => x.all(ordered))
     return rows
       .filter((row) => row.calls > 0)

@@ -12,7 +12,13 @@ import { SqliteStoreEngine } from '../sqlite/store-engine.js'
 import type { IterateFilter } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
-import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
+import { checkOptions, FunctionSchema, POSTGRES_OPTION_SHAPE, repositoryOptionsSchema } from '../sqlite/options.js'
+import type { Clock } from '../sqlite/clock.js'
+import type { ReferenceGuard } from '../sqlite/reference-guard.js'
+import type { StoreEngine } from '../sqlite/store-engine.js'
+import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-options.js'
+import { openPostgresDatabase } from '../postgres/postgres-database.js'
+import { PostgresStoreEngine, serverDatabase } from '../postgres/postgres-engine.js'
 import { AgentCredentials } from './agent-credentials.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { validate } from '../sqlite/validate.js'
@@ -74,13 +80,47 @@ export interface TasksRepositoryOptions extends RepositoryOptions {
   readonly projectHash?: string
 }
 
-/** `TasksRepository.open` options, strict (issue 14, item 9). */
-const OpenOptionsSchema = repositoryOptionsSchema({
+/**
+ * Options of {@link TasksRepository.openPostgres}: the server store's (schema,
+ * retry, pool size) and the repository's settings and clock.
+ *
+ * @example
+ * ```ts
+ * const options: TasksPostgresOptions = { schema: 'acme_api_tasks', actor: 'planner', busyTimeoutMs: 10_000 }
+ * ```
+ */
+export interface TasksPostgresOptions extends PostgresStoreOptions {
+  /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
+  readonly clock?: Clock
+  /** Checks ids this store's writes name in other databases; a workspace sets it. */
+  readonly referenceGuard?: ReferenceGuard | undefined
+  /** Actor recorded on audit rows when a call names none (default `system`). */
+  readonly actor?: string
+  /** Levels the task tree may have, 1–16 (default 3). */
+  readonly maxDepth?: number
+  /** Changing a task under another agent's live claim needs its claim token (default false; see {@link TasksRepositoryOptions.enforceClaims}). */
+  readonly enforceClaims?: boolean
+  /** Recorded as `project_hash` on operation audit rows; default none. */
+  readonly projectHash?: string
+}
+
+const SETTINGS_OPTION_SHAPE = {
   actor: z.unknown().optional(),
   maxDepth: z.unknown().optional(),
   enforceClaims: z.unknown().optional(),
   projectHash: z.unknown().optional(),
+} as const
+
+/** `TasksRepository.openPostgres` options, strict like `open`'s. */
+const PostgresOptionsSchema = z.strictObject({
+  ...POSTGRES_OPTION_SHAPE,
+  ...SETTINGS_OPTION_SHAPE,
+  clock: FunctionSchema.optional(),
+  referenceGuard: FunctionSchema.optional(),
 })
+
+/** `TasksRepository.open` options, strict (issue 14, item 9). */
+const OpenOptionsSchema = repositoryOptionsSchema(SETTINGS_OPTION_SHAPE)
 
 const SettingsSchema = z.strictObject({
   actor: TasksNameSchema.default(DEFAULT_TASKS_SETTINGS.actor),
@@ -89,7 +129,7 @@ const SettingsSchema = z.strictObject({
   projectHash: z.string().min(1).max(128).nullable().default(null),
 })
 
-function settingsInput(options: TasksRepositoryOptions) {
+function settingsInput(options: TasksRepositoryOptions | TasksPostgresOptions) {
   return { actor: options.actor, maxDepth: options.maxDepth, enforceClaims: options.enforceClaims, projectHash: options.projectHash }
 }
 
@@ -119,42 +159,72 @@ function settingsInput(options: TasksRepositoryOptions) {
 export class TasksRepository extends StoreRepository<'tasks'> {
   // Each aggregate is a class in its own file whose constructor takes the shared
   // TasksContext (engine, clock, ids, validation, the audit writer). Adding one
-  // is two lines: its import and its property below.
-  readonly #ctx = new TasksContext(new SqliteStoreEngine(this.db), this.clock)
-  readonly #items = new TaskItems(this.#ctx)
+  // is two lines: its declaration below and its construction in the constructor.
+  readonly #ctx: TasksContext
+  readonly #items: TaskItems
   /** Dependencies between tasks, cycle-checked; ready work, `next`, blockers. */
-  readonly dependencies = new TaskDependencies(this.#ctx)
+  readonly dependencies: TaskDependencies
   /** Typed relations between tasks. */
-  readonly relations = new TaskRelations(this.#ctx)
+  readonly relations: TaskRelations
   /** Leases on tasks with fencing tokens. */
-  readonly claims = new TaskClaims(this.#ctx)
+  readonly claims: TaskClaims
   /** Agent sessions (CLEO and TeleClaude), handoffs, work history. */
-  readonly sessions = new TaskSessions(this.#ctx)
+  readonly sessions: TaskSessions
   /** RCASD-IVTR+C pipelines, stages, gates, evidence, transitions. */
-  readonly lifecycle = new TaskLifecycle(this.#ctx)
+  readonly lifecycle: TaskLifecycle
   /** Lifecycle manifest entries and pipeline manifest records. */
-  readonly manifests = new TaskManifests(this.#ctx)
+  readonly manifests: TaskManifests
   /** Release manifests. */
-  readonly releases = new TaskReleases(this.#ctx)
+  readonly releases: TaskReleases
   /** Architecture decision records, task links, relations. */
-  readonly adrs = new TaskAdrs(this.#ctx)
+  readonly adrs: TaskAdrs
   /** The audit log written by every mutation. */
-  readonly audit = new TaskAuditLog(this.#ctx)
+  readonly audit: TaskAuditLog
   /** LLM token usage records and aggregates. */
-  readonly tokens = new TaskTokenUsage(this.#ctx)
+  readonly tokens: TaskTokenUsage
   /** Links to issues in external trackers. */
-  readonly externalLinks = new TaskExternalLinks(this.#ctx)
+  readonly externalLinks: TaskExternalLinks
   /** Running agent instances and their heartbeats. */
-  readonly agentInstances = new TaskAgentInstances(this.#ctx)
+  readonly agentInstances: TaskAgentInstances
   /** The seeded status registry. */
-  readonly statuses = new TaskStatusRegistry(this.#ctx)
+  readonly statuses: TaskStatusRegistry
   /** `agent_credentials`: the local cache of sealed signaldock agent credentials. */
-  readonly credentials = new AgentCredentials(this.#ctx.engine, this.clock, this.referenceGuard)
+  readonly credentials: AgentCredentials
 
-  private constructor(db: SqliteDatabase<TasksDatabase>, options: TasksRepositoryOptions) {
-    super(db, options)
-    const settings = validate(SettingsSchema, settingsInput(options), 'TasksRepository.open', db.context)
+  private constructor(
+    db: SqliteDatabase<TasksDatabase> | PostgresStoreEngine<TasksDatabase>,
+    options: TasksRepositoryOptions | TasksPostgresOptions,
+  ) {
+    super(db instanceof PostgresStoreEngine ? { server: serverDatabase(db) } : db, options)
+    const engine = db instanceof PostgresStoreEngine ? db : new SqliteStoreEngine(db)
+    const settings = validate(SettingsSchema, settingsInput(options), 'TasksRepository.open', engine.context)
+    this.#ctx = new TasksContext(engine, this.clock)
     this.#ctx.configure(settings)
+    this.#items = new TaskItems(this.#ctx)
+    this.dependencies = new TaskDependencies(this.#ctx)
+    this.relations = new TaskRelations(this.#ctx)
+    this.claims = new TaskClaims(this.#ctx)
+    this.sessions = new TaskSessions(this.#ctx)
+    this.lifecycle = new TaskLifecycle(this.#ctx)
+    this.manifests = new TaskManifests(this.#ctx)
+    this.releases = new TaskReleases(this.#ctx)
+    this.adrs = new TaskAdrs(this.#ctx)
+    this.audit = new TaskAuditLog(this.#ctx)
+    this.tokens = new TaskTokenUsage(this.#ctx)
+    this.externalLinks = new TaskExternalLinks(this.#ctx)
+    this.agentInstances = new TaskAgentInstances(this.#ctx)
+    this.statuses = new TaskStatusRegistry(this.#ctx)
+    this.credentials = new AgentCredentials(engine, this.clock, this.referenceGuard)
+  }
+
+  /** @internal The store engine the aggregates run on (tests reach the rows through it). */
+  get engine(): StoreEngine<TasksDatabase> {
+    return this.#ctx.engine
+  }
+
+  /** The engine: `'sqlite'` (tasks.db) or `'postgres'`. */
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.#ctx.engine.dialect
   }
 
   /**
@@ -174,6 +244,36 @@ export class TasksRepository extends StoreRepository<'tasks'> {
     validate(SettingsSchema, settingsInput(options), 'TasksRepository.open', { store: TASKS_STORE.name })
     const db = await openStoreDatabase<TasksDatabase>(TASKS_STORE, path, engine)
     return new TasksRepository(db, options)
+  }
+
+  /**
+   * Opens tasks on a PostgreSQL server — one project's tasks shared by many hosts —
+   * creating its schema (default `tasks`; a workspace names it after the project
+   * key) and migrating it if needed. Same API, errors and rules as on SQLite:
+   * writes run `SERIALIZABLE` (ids stay gap-free and unique, dependency cycles are
+   * still refused) and a lost race is retried whole until `busyTimeoutMs`, then
+   * `BUSY`; `claims.claimNext` skips tasks other hosts are claiming
+   * (`FOR UPDATE SKIP LOCKED`).
+   *
+   * `target` is a connection string (cleo-store creates a `pg` pool and ends it on
+   * `close()`; without the optional peer dependency `pg`: `UNSUPPORTED`) or your own
+   * `pg.Pool` (never ended by cleo-store).
+   *
+   * Throws `VALIDATION` (bad target, schema name or option), `IO` (server
+   * unreachable), `NOT_FOUND` (no such database), `WRONG_STORE`, `SCHEMA_TOO_NEW`,
+   * `MIGRATION_FAILED`.
+   *
+   * @example
+   * ```ts
+   * const tasks = await TasksRepository.openPostgres(process.env.DATABASE_URL!, { schema: 'acme_api_tasks', actor: 'planner' })
+   * ```
+   */
+  static async openPostgres(target: PostgresTarget, options: TasksPostgresOptions = {}): Promise<TasksRepository> {
+    checkOptions(PostgresOptionsSchema, options, 'TasksRepository.openPostgres', { store: TASKS_STORE.name })
+    validate(SettingsSchema, settingsInput(options), 'TasksRepository.openPostgres', { store: TASKS_STORE.name })
+    const { clock: _clock, referenceGuard: _guard, actor: _actor, maxDepth: _maxDepth, enforceClaims: _enforce, projectHash: _hash, ...server } = options
+    const db = await openPostgresDatabase<TasksDatabase>(TASKS_STORE, target, server)
+    return new TasksRepository(new PostgresStoreEngine(db), options)
   }
 
   // ── batches (issue 19) ──

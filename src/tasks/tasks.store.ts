@@ -10,4 +10,6 @@ import type { StoreDefinition } from '../sqlite/store-definition.js'
 export const TASKS_STORE: StoreDefinition = Object.freeze({
   name: 'tasks',
   migrations: tasksMigrations,
+  // CLEO's name for it (no `tasks_` prefix): the table the PostgreSQL open reads the store marker from.
+  metaTable: 'schema_meta',
 })

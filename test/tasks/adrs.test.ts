@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { openTasks } from './open-tasks.js'
+import { openTasks, TASKS_ENGINES } from './open-tasks.js'
 
-describe('architecture decision records', () => {
+describe.each(TASKS_ENGINES)('architecture decision records (%s)', (engine) => {
   it('allocates ADR-NNN ids, links tasks, and accepts', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const t = await tasks.create({ title: 't' })
     const a1 = await tasks.adrs.create({ title: 'Use SQLite', tasks: [t.id], keywords: ['storage'], decidedOn: '2026-01-02' })
     const a2 = await tasks.adrs.create({ title: 'Use WAL', status: 'accepted' })
@@ -33,7 +33,7 @@ describe('architecture decision records', () => {
   })
 
   it('supersedes both ways: pointers and status follow the relation, and revert with it', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const old = await tasks.adrs.create({ title: 'old', status: 'accepted' })
     const replacement = await tasks.adrs.create({ title: 'new', supersedes: old.id })
     expect(replacement.supersedesId).toBe(old.id)
@@ -50,7 +50,7 @@ describe('architecture decision records', () => {
   })
 
   it('mirrors related, sets amends, and refuses pointer writes that adr_relations does not back', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.adrs.create({ title: 'a' })
     const b = await tasks.adrs.create({ title: 'b', related: [a.id], amends: a.id })
     expect((await tasks.adrs.relations(a.id)).map((r) => `${r.fromAdrId}-${r.type}->${r.toAdrId}`).sort()).toEqual(

@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { countRows, openTasks, T0 } from './open-tasks.js'
+import { countRows, openTasks, T0, TASKS_ENGINES } from './open-tasks.js'
 
-describe('audit log', () => {
+describe.each(TASKS_ENGINES)('audit log (%s)', (engine) => {
   it('records each mutation with before/after, actor, session and request id', async () => {
-    const { tasks, clock } = await openTasks({ actor: 'harness' })
+    const { tasks, clock } = await openTasks({ actor: 'harness' }, engine)
     const session = await tasks.sessions.start({ id: 'S1', name: 'work' })
     const task = await tasks.create({ title: 'x' }, { sessionId: session.id, requestId: 'req-1' })
     clock.advance(10)
@@ -39,7 +39,7 @@ describe('audit log', () => {
   })
 
   it('writes no audit row when the mutation fails, even after partial work in its transaction', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b', dependsOn: [a.id] })
     const epic = await tasks.create({ title: 'e', type: 'epic' })
@@ -67,7 +67,7 @@ describe('audit log', () => {
   })
 
   it('prunes by age with numeric timestamps and records the pruning', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     await tasks.create({ title: 'old' })
     clock.advance(10 * 86_400_000)
     await tasks.create({ title: 'new' })
@@ -78,7 +78,7 @@ describe('audit log', () => {
   })
 
   it('pages newest first', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     for (let i = 0; i < 5; i++) await tasks.create({ title: `t${i}` })
     const first = await tasks.audit.list({ limit: 2 })
     const second = await tasks.audit.list({ limit: 2, cursor: first.nextCursor! })

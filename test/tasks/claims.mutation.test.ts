@@ -10,13 +10,13 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { openTasks, T0 } from './open-tasks.js'
+import { openTasks, T0, TASKS_ENGINES } from './open-tasks.js'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-describe('task claims: the claim queries', () => {
+describe.each(TASKS_ENGINES)('task claims: the claim queries (%s)', (engine) => {
   it('claim, re-claim by the holder, renew, takeover at expiry and release each succeed and store what they say', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const other = await tasks.create({ title: 'y' })
 
@@ -52,9 +52,9 @@ describe('task claims: the claim queries', () => {
   })
 })
 
-describe('task claims: audit rows', () => {
+describe.each(TASKS_ENGINES)('task claims: audit rows (%s)', (engine) => {
   it('claim.acquire records the claim and the lease it replaced: none, the holder’s own, an expired one', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
     clock.advance(4_000)
@@ -76,7 +76,7 @@ describe('task claims: audit rows', () => {
   })
 
   it('claim.release is the holder’s act unless the call names an actor; it records the lease released', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const one = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
     await tasks.claims.release(task.id, one.token)
@@ -91,9 +91,9 @@ describe('task claims: audit rows', () => {
   })
 })
 
-describe('task claims: refusals say what and why', () => {
+describe.each(TASKS_ENGINES)('task claims: refusals say what and why (%s)', (engine) => {
   it('a cancelled task cannot be claimed (INVARIANT), nor a done or an archived one; the error names the task and its state', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const cancelled = await tasks.create({ title: 'c' })
     await tasks.update(cancelled.id, { status: 'cancelled' })
     const e1 = await expectCode(tasks.claims.claim(cancelled.id, { agent: 'a', ttlMs: 1_000 }), 'INVARIANT')
@@ -115,7 +115,7 @@ describe('task claims: refusals say what and why', () => {
   })
 
   it('CONFLICT names the holder and the expiry; LEASE_LOST names the task and the token', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const claim = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
     const conflict = await expectCode(tasks.claims.claim(task.id, { agent: 'a2', ttlMs: 10_000 }), 'CONFLICT')
@@ -132,7 +132,7 @@ describe('task claims: refusals say what and why', () => {
   })
 
   it('a VALIDATION names the operation it refused, for every argument of every claims method', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const good = { agent: 'a', ttlMs: 1_000 }
     const cases: Array<[string, () => Promise<unknown>]> = [

@@ -8,11 +8,14 @@ import { describe, expect, it } from 'vitest'
 
 import { TasksRepository } from '../../src/tasks/index.js'
 import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
-import { openTasks, T0 } from './open-tasks.js'
+import pg from 'pg'
 
-describe('task claims', () => {
+import { POSTGRES_URL } from '../postgres/pg-test-schemas.js'
+import { openTasks, openTasksSharingSchema, T0, TASKS_ENGINES } from './open-tasks.js'
+
+describe.each(TASKS_ENGINES)('task claims (%s)', (engine) => {
   it('leases a task; another agent is refused while the lease is live', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const claim = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 30_000 }, { actor: 'a1' })
     expect(claim).toEqual({
@@ -31,7 +34,7 @@ describe('task claims', () => {
   })
 
   it('lets an expired claim be taken, with a higher token; the old token is LEASE_LOST', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const first = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
     clock.advance(9_999)
@@ -50,7 +53,7 @@ describe('task claims', () => {
   })
 
   it('an expired claim that nobody took over no longer fences writes: its token is LEASE_LOST, as claims.verify says', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const other = await tasks.create({ title: 'y' })
     const claim = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
@@ -80,7 +83,7 @@ describe('task claims', () => {
   })
 
   it('renews before expiry; an expired lease cannot be renewed', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const claim = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 10_000 })
     clock.advance(8_000)
@@ -94,7 +97,7 @@ describe('task claims', () => {
   })
 
   it('keeps tokens monotonic across release, re-claims and expiry', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const tokens: number[] = []
     for (let i = 0; i < 3; i++) {
@@ -123,7 +126,7 @@ describe('task claims', () => {
   })
 
   it('refuses finished and archived tasks; finishing a task ends its claim', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const claim = await tasks.claims.claim(task.id, { agent: 'a1', ttlMs: 5_000 })
     await tasks.update(task.id, { status: 'active' }, { claimToken: claim.token })
@@ -138,21 +141,25 @@ describe('task claims', () => {
   })
 
   it('claimNext hands out ready tasks in priority order, each once', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const low = await tasks.create({ title: 'low', priority: 'low' })
     const high = await tasks.create({ title: 'high', priority: 'high' })
-    const [x, y, z] = await Promise.all([
-      tasks.claims.claimNext({ agent: 'x', ttlMs: 5_000 }),
+    const x = await tasks.claims.claimNext({ agent: 'x', ttlMs: 5_000 })
+    expect(x!.task.id).toBe(high.id)
+    expect(x!.task.claim?.agent).toBe('x')
+    // Two at once (on PostgreSQL they really run concurrently): one gets the rest, the other nothing.
+    const [y, z] = await Promise.all([
       tasks.claims.claimNext({ agent: 'y', ttlMs: 5_000 }),
       tasks.claims.claimNext({ agent: 'z', ttlMs: 5_000 }),
     ])
-    expect(x!.task.id).toBe(high.id)
-    expect(y!.task.id).toBe(low.id)
-    expect(z).toBeNull()
-    expect(x!.task.claim?.agent).toBe('x')
+    const [winner, loser] = y === null ? [z, y] : [y, z]
+    expect(winner!.task.id).toBe(low.id)
+    expect(winner!.task.claim?.agent).toBe(winner === y ? 'y' : 'z')
+    expect(loser).toBeNull()
   })
 
-  it('claimNext from several processes on one file never hands a task out twice', async () => {
+  // SQLite only: processes on one tasks.db file (the PostgreSQL race is below).
+  it.skipIf(engine === 'postgres')('claimNext from several processes on one file never hands a task out twice', async () => {
     const file = join(tempDir(), 'tasks.db')
     const setup = await TasksRepository.open(file)
     const total = 60
@@ -166,5 +173,47 @@ describe('task claims', () => {
     expect(ids).toHaveLength(total)
     expect(new Set(ids).size).toBe(total)
     for (const r of results) for (const c of r.claimed) expect(c.token).toBe(1)
+  })
+})
+
+describe.skipIf(POSTGRES_URL === null)('claimNext on PostgreSQL', () => {
+  it('skips a task another host holds locked mid-claim instead of waiting for it', async () => {
+    const { repos, schema } = await openTasksSharingSchema(1, { busyTimeoutMs: 2_000 })
+    const tasks = repos[0]!
+    const high = await tasks.create({ title: 'high', priority: 'high' })
+    const low = await tasks.create({ title: 'low', priority: 'low' })
+    // Another host's claimNext between its pick and its commit: the row lock on `high`.
+    const other = new pg.Client({ connectionString: POSTGRES_URL! })
+    await other.connect()
+    try {
+      await other.query('BEGIN')
+      await other.query(`SELECT id FROM ${schema}.tasks WHERE id = $1 FOR UPDATE`, [high.id])
+      const next = await tasks.claims.claimNext({ agent: 'a1', ttlMs: 60_000 })
+      expect(next!.task.id).toBe(low.id)
+      await other.query('ROLLBACK')
+    } finally {
+      await other.end()
+    }
+    expect((await tasks.claims.claimNext({ agent: 'a2', ttlMs: 60_000 }))!.task.id).toBe(high.id)
+  })
+
+  it('two hosts claiming at once never take the same task', async () => {
+    const { repos } = await openTasksSharingSchema(2, { busyTimeoutMs: 60_000 })
+    const total = 24
+    for (let i = 0; i < total; i++) await repos[0]!.create({ title: `job ${i}`, priority: (['low', 'medium', 'high'] as const)[i % 3]! })
+    const claimed: string[] = []
+    // Rounds: both hosts' claimNext in flight at once, each on its own pool.
+    for (let round = 0; round < total / 2; round++) {
+      const pair = await Promise.all(repos.map((repo, i) => repo.claims.claimNext({ agent: `h${i}`, ttlMs: 60_000 })))
+      for (const next of pair) {
+        expect(next).not.toBeNull()
+        expect(next!.claim.token).toBe(1)
+        claimed.push(next!.task.id)
+      }
+    }
+    expect(new Set(claimed).size).toBe(total)
+    expect(await repos[1]!.claims.claimNext({ agent: 'late', ttlMs: 60_000 })).toBeNull()
+    const acquired = (await repos[0]!.audit.list({ action: 'claim.acquire', limit: 1000 })).items
+    expect(acquired).toHaveLength(total)
   })
 })

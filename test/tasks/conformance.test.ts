@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest'
 
 import { tasksMigrations } from '../../migrations/tasks/index.js'
 import { expectCode } from '../helpers.js'
-import { openTasks } from './open-tasks.js'
+import { openTasks, TASKS_ENGINES, execSql } from './open-tasks.js'
 
-describe('the operation audit trail (tasks.audit.record)', () => {
+describe.each(TASKS_ENGINES)('the operation audit trail (tasks.audit.record) (%s)', (engine) => {
   it('appends operation rows with CLEO’s columns, filterable, beside the row-change entries', async () => {
-    const { tasks } = await openTasks({ projectHash: 'abc123' })
+    const { tasks } = await openTasks({ projectHash: 'abc123' }, engine)
     const task = await tasks.create({ title: 'audited' }, { actor: 'planner' })
     const ok = await tasks.audit.record(
       { domain: 'tasks', operation: 'add', success: true, durationMs: 12, gateway: 'cli', taskId: task.id, details: { argv: ['add'] } },
@@ -50,7 +50,7 @@ describe('the operation audit trail (tasks.audit.record)', () => {
   })
 
   it('validates before writing: missing fields, unknown keys, an error code on a success', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     await expectCode(tasks.audit.record({ domain: 'tasks', operation: 'add' } as never), 'VALIDATION')
     await expectCode(tasks.audit.record({ domain: 'tasks', operation: 'add', success: true, bogus: 1 } as never), 'VALIDATION')
     await expectCode(tasks.audit.record({ domain: 'tasks', operation: 'add', success: true, errorCode: 'E_X' }), 'VALIDATION')
@@ -60,7 +60,7 @@ describe('the operation audit trail (tasks.audit.record)', () => {
   })
 
   it('the schema refuses a malformed operation row from any writer', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const row = { timestamp: 1, action: 'x.y', entity_type: 'audit', entity_id: 'x.y', actor: 'raw' }
     await expectCode(tasks.kysely.insertInto('audit_log').values({ ...row, kind: 'operation' } as never).execute(), 'INVARIANT')
     await expectCode(tasks.kysely.insertInto('audit_log').values({ ...row, domain: 'x', operation: 'y', success: 1 } as never).execute(), 'INVARIANT')
@@ -68,9 +68,9 @@ describe('the operation audit trail (tasks.audit.record)', () => {
   })
 })
 
-describe('T877: status and lifecycle pipeline', () => {
+describe.each(TASKS_ENGINES)('T877: status and lifecycle pipeline (%s)', (engine) => {
   async function withPipeline() {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'piped' })
     await tasks.update(task.id, { status: 'active' })
     const pipeline = await tasks.lifecycle.start(task.id)
@@ -122,13 +122,13 @@ describe('T877: status and lifecycle pipeline', () => {
     await expect(cancel.execute()).rejects.toMatchObject({ code: 'INVARIANT', message: expect.stringContaining('T877') })
     expect((await tasks.get(task.id)).status).toBe('active')
     // Pipeline first, then the task: accepted.
-    await sql`UPDATE lifecycle_pipelines SET status = 'cancelled' WHERE id = ${pipeline.id}`.execute(tasks.kysely)
+    await execSql(tasks, sql`UPDATE lifecycle_pipelines SET status = 'cancelled' WHERE id = ${pipeline.id}`)
     await cancel.execute()
     expect((await tasks.get(task.id)).status).toBe('cancelled')
   })
 
   it('an epic whose pipeline is not finished is not auto-completed by its last child', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'epic', type: 'epic' })
     const child = await tasks.create({ title: 'child', parentId: epic.id })
     await tasks.lifecycle.start(epic.id)
@@ -137,9 +137,9 @@ describe('T877: status and lifecycle pipeline', () => {
   })
 })
 
-describe('claims a harness can enforce (enforceClaims, complete, claimNext)', () => {
+describe.each(TASKS_ENGINES)('claims a harness can enforce (enforceClaims, complete, claimNext) (%s)', (engine) => {
   it('under enforceClaims, another agent’s live claim needs its token (CONFLICT otherwise)', async () => {
-    const { tasks, clock } = await openTasks({ enforceClaims: true })
+    const { tasks, clock } = await openTasks({ enforceClaims: true }, engine)
     const task = await tasks.create({ title: 'claimed' })
     const claim = await tasks.claims.claim(task.id, { agent: 'agent-a', ttlMs: 60_000 })
     await expect(tasks.update(task.id, { title: 'hijack' }, { actor: 'agent-b' })).rejects.toMatchObject({
@@ -159,14 +159,14 @@ describe('claims a harness can enforce (enforceClaims, complete, claimNext)', ()
   })
 
   it('without enforceClaims, the repository keeps today’s rule (any actor may change a claimed task)', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'claimed' })
     await tasks.claims.claim(task.id, { agent: 'agent-a', ttlMs: 60_000 })
     expect((await tasks.update(task.id, { title: 'changed' }, { actor: 'agent-b' })).title).toBe('changed')
   })
 
   it('with a claim token, the claim’s agent is the audit actor unless one is named', async () => {
-    const { tasks } = await openTasks({ enforceClaims: true })
+    const { tasks } = await openTasks({ enforceClaims: true }, engine)
     const task = await tasks.create({ title: 'claimed' })
     const claim = await tasks.claims.claim(task.id, { agent: 'agent-a', ttlMs: 60_000 })
     await tasks.update(task.id, { title: 'one' }, { claimToken: claim.token })
@@ -176,7 +176,7 @@ describe('claims a harness can enforce (enforceClaims, complete, claimNext)', ()
   })
 
   it('claim, claimNext and release are audited as the claiming agent unless an actor is named', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const claim = await tasks.claims.claim(a.id, { agent: 'agent-a', ttlMs: 60_000 })
     await tasks.claims.release(a.id, claim.token)
@@ -191,7 +191,7 @@ describe('claims a harness can enforce (enforceClaims, complete, claimNext)', ()
   })
 
   it('complete finishes a pending or active task in one call and releases its claim', async () => {
-    const { tasks } = await openTasks({ enforceClaims: true })
+    const { tasks } = await openTasks({ enforceClaims: true }, engine)
     const task = await tasks.create({ title: 'work' })
     const claim = await tasks.claims.claim(task.id, { agent: 'agent-a', ttlMs: 60_000 })
     const done = await tasks.complete(task.id, { claimToken: claim.token })
@@ -209,7 +209,7 @@ describe('claims a harness can enforce (enforceClaims, complete, claimNext)', ()
   })
 
   it('claimNext never hands out a task that has children, even finished ones', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'container', type: 'epic', priority: 'critical', noAutoComplete: true })
     const child = await tasks.create({ title: 'child', parentId: epic.id, priority: 'low' })
     await tasks.complete(child.id)

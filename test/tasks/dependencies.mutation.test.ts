@@ -12,16 +12,16 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { openTasks, T0 } from './open-tasks.js'
+import { openTasks, T0, TASKS_ENGINES } from './open-tasks.js'
 
 const ids = (list: ReadonlyArray<{ id: string }>) => list.map((t) => t.id)
 const iso = (ms: number) => new Date(ms).toISOString()
 
-describe('dependencies and ready work: every query', () => {
+describe.each(TASKS_ENGINES)('dependencies and ready work: every query (%s)', (engine) => {
   it('ready (with and without an agent, in pages), next, claimNext, list, dependents, blockers, re-add and remove', async () => {
     // Pages break ties of priority and age by creation order (seq): three tasks created
     // in the same millisecond come one per page, none skipped, none twice.
-    const { tasks: same } = await openTasks()
+    const { tasks: same } = await openTasks({}, engine)
     const tied = [await same.create({ title: 't1' }), await same.create({ title: 't2' }), await same.create({ title: 't3' })]
     for (const agent of [undefined, 'z']) {
       const seen: string[] = []
@@ -35,7 +35,7 @@ describe('dependencies and ready work: every query', () => {
       expect(cursor).toBeUndefined()
     }
 
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const make = async (title: string, extra: Record<string, unknown> = {}) => {
       clock.advance(1_000)
       return tasks.create({ title, ...extra })
@@ -130,9 +130,9 @@ describe('dependencies and ready work: every query', () => {
   })
 })
 
-describe('dependencies: what add and remove return and record', () => {
+describe.each(TASKS_ENGINES)('dependencies: what add and remove return and record (%s)', (engine) => {
   it('an edge to a done or cancelled task is satisfied from the start; to an open one it is not', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const open = await tasks.create({ title: 'open' })
     const done = await tasks.create({ title: 'done' })
     await tasks.update(done.id, { status: 'active' })
@@ -146,7 +146,7 @@ describe('dependencies: what add and remove return and record', () => {
   })
 
   it('dependency.add and dependency.remove audit rows name the edge and carry it', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b' })
     clock.advance(5_000)
@@ -164,7 +164,7 @@ describe('dependencies: what add and remove return and record', () => {
   })
 
   it('refusals name the task or the edge', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b' })
     await tasks.archive(a.id)
@@ -178,7 +178,7 @@ describe('dependencies: what add and remove return and record', () => {
   })
 
   it('a VALIDATION names the operation it refused, for every argument of every method', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const t = await tasks.create({ title: 't' })
     const cases: Array<[string, () => Promise<unknown>]> = [
       ['tasks.dependencies.add', () => tasks.dependencies.add('bad id', t.id)],

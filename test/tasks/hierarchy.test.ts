@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { countRows, openTasks } from './open-tasks.js'
+import { countRows, openTasks, TASKS_ENGINES } from './open-tasks.js'
 
-describe('task tree', () => {
+describe.each(TASKS_ENGINES)('task tree (%s)', (engine) => {
   it('infers types: root → task, under an epic → task, under a task → subtask', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic' })
     const task = await tasks.create({ title: 't', parentId: epic.id })
     const sub = await tasks.create({ title: 's', parentId: task.id })
@@ -21,7 +21,7 @@ describe('task tree', () => {
   })
 
   it('refuses children of a subtask, a subtask without a parent, and wrong explicit types', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic' })
     const task = await tasks.create({ title: 't', parentId: epic.id })
     const sub = await tasks.create({ title: 's', parentId: task.id })
@@ -34,7 +34,7 @@ describe('task tree', () => {
   })
 
   it('enforces the tree rules in SQL too (a raw write cannot break them)', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic' })
     const task = await tasks.create({ title: 't', parentId: epic.id })
     const other = await tasks.create({ title: 'o' })
@@ -50,14 +50,14 @@ describe('task tree', () => {
   })
 
   it('limits the depth (default 3 levels; configurable)', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const e1 = await tasks.create({ title: 'e1', type: 'epic' })
     const e2 = await tasks.create({ title: 'e2', type: 'epic', parentId: e1.id })
     const t = await tasks.create({ title: 't', parentId: e2.id })
     const error = await expectCode(tasks.create({ title: 's', parentId: t.id }), 'INVARIANT')
     expect(error.details).toMatchObject({ rule: 'maxDepth', maxDepth: 3 })
 
-    const { tasks: deep } = await openTasks({ maxDepth: 4 })
+    const { tasks: deep } = await openTasks({ maxDepth: 4 }, engine)
     const d1 = await deep.create({ title: 'e1', type: 'epic' })
     const d2 = await deep.create({ title: 'e2', type: 'epic', parentId: d1.id })
     const d3 = await deep.create({ title: 't', parentId: d2.id })
@@ -66,7 +66,7 @@ describe('task tree', () => {
   })
 
   it('reparents with retyping, keeps the depth limit, and refuses a cycle', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic' })
     const a = await tasks.create({ title: 'a', parentId: epic.id })
     const b = await tasks.create({ title: 'b', parentId: epic.id })
@@ -91,9 +91,9 @@ describe('task tree', () => {
   })
 })
 
-describe('epic auto-completion', () => {
+describe.each(TASKS_ENGINES)('epic auto-completion (%s)', (engine) => {
   it('completes an epic when its last open child finishes, walking up nested epics', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const top = await tasks.create({ title: 'top', type: 'epic' })
     const epic = await tasks.create({ title: 'e', type: 'epic', parentId: top.id })
     const a = await tasks.create({ title: 'a', parentId: epic.id })
@@ -109,7 +109,7 @@ describe('epic auto-completion', () => {
   })
 
   it('never completes an epic without live children ([].every() is not a reason)', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const parent = await tasks.create({ title: 'e', type: 'epic' })
     const empty = await tasks.create({ title: 'empty', type: 'epic', parentId: parent.id })
     const lone = await tasks.create({ title: 'lone', parentId: parent.id })
@@ -126,7 +126,7 @@ describe('epic auto-completion', () => {
   })
 
   it('respects noAutoComplete', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic', noAutoComplete: true })
     const a = await tasks.create({ title: 'a', parentId: epic.id })
     await tasks.update(a.id, { status: 'active' })
@@ -135,9 +135,9 @@ describe('epic auto-completion', () => {
   })
 })
 
-describe('archive and restore', () => {
+describe.each(TASKS_ENGINES)('archive and restore (%s)', (engine) => {
   it('keeps the prior status, records why, and restores it', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     await tasks.update(a.id, { status: 'active' })
     const archived = await tasks.archive(a.id)
@@ -156,7 +156,7 @@ describe('archive and restore', () => {
   })
 
   it('refuses a parent with live children unless cascade, and restores the subtree', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic' })
     const a = await tasks.create({ title: 'a', parentId: epic.id })
     const s = await tasks.create({ title: 's', parentId: a.id })
@@ -170,7 +170,7 @@ describe('archive and restore', () => {
   })
 
   it('refuses to archive an unfinished task others depend on, unless forced', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b', dependsOn: [a.id] })
     const error = await expectCode(tasks.archive(a.id), 'CONFLICT')

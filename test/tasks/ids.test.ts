@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest'
 
 import { TasksRepository } from '../../src/tasks/index.js'
 import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
-import { openTasks } from './open-tasks.js'
+import { POSTGRES_URL } from '../postgres/pg-test-schemas.js'
+import { openTasks, openTasksSharingSchema, TASKS_ENGINES } from './open-tasks.js'
 
-describe('task ids', () => {
+describe.each(TASKS_ENGINES)('task ids (%s)', (engine) => {
   it('are T1, T2, … with no gap after failed creates', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     expect((await tasks.create({ title: 'a' })).id).toBe('T1')
     // Each of these fails inside the write transaction, after the id was drawn.
     await expectCode(tasks.create({ title: 'b', parentId: 'T99' }), 'NOT_FOUND')
@@ -22,6 +23,10 @@ describe('task ids', () => {
     expect((await tasks.create({ title: 'c' })).id).toBe('T2')
   })
 
+})
+
+// Files and processes on one file: SQLite only (the PostgreSQL race is below).
+describe('task ids on a tasks.db file', () => {
   it('survive reopening the file and are never reused', async () => {
     const file = join(tempDir(), 'tasks.db')
     const first = await TasksRepository.open(file)
@@ -71,5 +76,34 @@ describe('task ids', () => {
     } finally {
       await check.close()
     }
+  })
+})
+
+describe.skipIf(POSTGRES_URL === null)('task ids on PostgreSQL', () => {
+  it('survive reopening the schema and are never reused', async () => {
+    const [first, second] = (await openTasksSharingSchema(2)).repos
+    await first!.create({ title: 'a' })
+    await first!.create({ title: 'b' })
+    await first!.close()
+    expect((await second!.create({ title: 'c' })).id).toBe('T3')
+  })
+
+  it('are unique and gap-free when several hosts create at once on one schema', async () => {
+    const hosts = 4
+    const rounds = 12
+    const { repos } = await openTasksSharingSchema(hosts, { busyTimeoutMs: 60_000 })
+    // Each round is a race of every host (all creates in flight at once, each on its
+    // own pool); rounds follow one another, so round k draws ids k*hosts+1 … (k+1)*hosts.
+    const all: string[] = []
+    for (let round = 0; round < rounds; round++) {
+      const ids = (await Promise.all(repos.map((repo, i) => repo.create({ title: `r${round} h${i}` })))).map((task) => task.id)
+      const numbers = ids.map((id) => Number(id.slice(1))).sort((a, b) => a - b)
+      expect(numbers).toEqual(Array.from({ length: hosts }, (_, i) => round * hosts + i + 1))
+      all.push(...ids)
+    }
+    expect(new Set(all).size).toBe(hosts * rounds)
+    expect((await repos[0]!.list({ limit: 1000 })).items).toHaveLength(hosts * rounds)
+    expect((await repos[1]!.audit.list({ action: 'task.create', limit: 1000 })).items).toHaveLength(hosts * rounds)
+    expect((await repos[2]!.create({ title: 'after' })).id).toBe(`T${hosts * rounds + 1}`)
   })
 })

@@ -7,18 +7,19 @@ import { describe, expect, it } from 'vitest'
 
 import { LIFECYCLE_STAGES } from '../../src/tasks/index.js'
 import { expectCode } from '../helpers.js'
-import { countRows, openTasks } from './open-tasks.js'
+import type { TasksEngineName } from './open-tasks.js'
+import { countRows, openTasks, TASKS_ENGINES } from './open-tasks.js'
 
-async function setup() {
-  const { tasks, clock } = await openTasks()
+async function setup(engine: TasksEngineName) {
+  const { tasks, clock } = await openTasks({}, engine)
   const epic = await tasks.create({ title: 'epic', type: 'epic' })
   const pipeline = await tasks.lifecycle.start(epic.id, {}, { actor: 'lead' })
   return { tasks, clock, epic, pipeline }
 }
 
-describe('lifecycle pipelines', () => {
+describe.each(TASKS_ENGINES)('lifecycle pipelines (%s)', (engine) => {
   it('starts with the ten stages in order, the first in progress, mirrored on the task', async () => {
-    const { tasks, epic, pipeline } = await setup()
+    const { tasks, epic, pipeline } = await setup(engine)
     expect(pipeline.stages.map((s) => [s.name, s.sequence])).toEqual(LIFECYCLE_STAGES.map((name, i) => [name, i + 1]))
     expect(pipeline).toMatchObject({ taskId: epic.id, status: 'active', currentStage: 'research', version: 1 })
     expect(pipeline.stages[0]!.status).toBe('in_progress')
@@ -29,7 +30,7 @@ describe('lifecycle pipelines', () => {
   })
 
   it('keeps one open pipeline per task (repository and SQL)', async () => {
-    const { tasks, epic, pipeline } = await setup()
+    const { tasks, epic, pipeline } = await setup(engine)
     await expectCode(tasks.lifecycle.start(epic.id), 'CONFLICT')
     await expectCode(
       tasks.kysely
@@ -46,7 +47,7 @@ describe('lifecycle pipelines', () => {
   })
 
   it('ties each stage row to its sequence and keeps one row per stage (SQL)', async () => {
-    const { tasks, pipeline } = await setup()
+    const { tasks, pipeline } = await setup(engine)
     const research = pipeline.stages[0]!
     await expectCode(tasks.kysely.updateTable('lifecycle_stages').set({ sequence: 2 }).where('id', '=', research.id).execute(), 'INVARIANT')
     await expectCode(
@@ -59,7 +60,7 @@ describe('lifecycle pipelines', () => {
   })
 
   it('advances stage by stage, recording each transition', async () => {
-    const { tasks, clock, epic, pipeline } = await setup()
+    const { tasks, clock, epic, pipeline } = await setup(engine)
     clock.advance(1000)
     const next = await tasks.lifecycle.advance(pipeline.id, { by: 'agent-7', reason: 'sources cited', expectedVersion: 1 })
     expect(next).toMatchObject({ currentStage: 'consensus', version: 2 })
@@ -78,7 +79,7 @@ describe('lifecycle pipelines', () => {
   })
 
   it('refuses to pass a failed required gate unless forced; the latest check decides', async () => {
-    const { tasks, pipeline } = await setup()
+    const { tasks, pipeline } = await setup(engine)
     const fail = await tasks.lifecycle.recordGate(pipeline.id, {
       gate: 'sources-cited',
       result: 'fail',
@@ -108,7 +109,7 @@ describe('lifecycle pipelines', () => {
   })
 
   it('refuses unmet prerequisites and unfinished stages in between unless forced; skip marks them met', async () => {
-    const { tasks, pipeline } = await setup()
+    const { tasks, pipeline } = await setup(engine)
     const refused = await expectCode(tasks.lifecycle.advance(pipeline.id, { to: 'implementation' }), 'INVARIANT')
     expect(refused.details).toMatchObject({ rule: 'prerequisites' })
     await tasks.lifecycle.skip(pipeline.id, 'consensus', 'one owner')
@@ -126,7 +127,7 @@ describe('lifecycle pipelines', () => {
   })
 
   it('completes the pipeline after the last stage; blocked and finished pipelines do not advance', async () => {
-    const { tasks, pipeline } = await setup()
+    const { tasks, pipeline } = await setup(engine)
     await tasks.lifecycle.advance(pipeline.id, { to: 'contribution', type: 'forced' })
     await tasks.lifecycle.setStatus(pipeline.id, { status: 'blocked', reason: 'waiting' })
     const blocked = await tasks.lifecycle.get(pipeline.id)
@@ -142,7 +143,7 @@ describe('lifecycle pipelines', () => {
   })
 
   it('records evidence and stage validation; a failing evidence write leaves nothing behind', async () => {
-    const { tasks, pipeline } = await setup()
+    const { tasks, pipeline } = await setup(engine)
     const gate = await tasks.lifecycle.recordGate(pipeline.id, { gate: 'g', result: 'pass', checkedBy: 'ci' })
     const evidence = await tasks.lifecycle.addEvidence(pipeline.id, { uri: 'docs/notes.md', type: 'file', gateResultId: gate.id })
     expect(evidence).toMatchObject({ stageId: gate.stageId, gateResultId: gate.id, recordedBy: 'system' })
@@ -159,9 +160,9 @@ describe('lifecycle pipelines', () => {
   })
 })
 
-describe('manifests and releases', () => {
+describe.each(TASKS_ENGINES)('manifests and releases (%s)', (engine) => {
   it('records manifest entries per stage and hashed pipeline records', async () => {
-    const { tasks, epic, pipeline } = await setup()
+    const { tasks, epic, pipeline } = await setup(engine)
     const entry = await tasks.manifests.addEntry({
       pipelineId: pipeline.id,
       stage: 'research',
@@ -186,7 +187,7 @@ describe('manifests and releases', () => {
   })
 
   it('moves releases forward only, stamping every step; versions are unique', async () => {
-    const { tasks, epic } = await setup()
+    const { tasks, epic } = await setup(engine)
     const release = await tasks.releases.create({ version: '1.0.0', epicId: epic.id, tasks: [epic.id] })
     expect(release).toMatchObject({ status: 'draft', tasks: [epic.id] })
     await expectCode(tasks.releases.create({ version: '1.0.0' }), 'CONFLICT')

@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { openTasks } from './open-tasks.js'
+import { openTasks, TASKS_ENGINES } from './open-tasks.js'
 
-describe('task relations', () => {
+describe.each(TASKS_ENGINES)('task relations (%s)', (engine) => {
   it('keeps several typed relations between the same two tasks', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b' })
     const fixes = await tasks.relations.add({ taskId: b.id, relatedTo: a.id, type: 'fixes', reason: 'root cause' })
@@ -26,7 +26,7 @@ describe('task relations', () => {
   })
 
   it('refuses self relations, unknown tasks and unknown types', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const self = await expectCode(tasks.relations.add({ taskId: a.id, relatedTo: a.id }), 'VALIDATION')
     expect(self.details?.path).toEqual(['relatedTo'])

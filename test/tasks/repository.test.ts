@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest'
 import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { TaskDependencies, TaskSessions, TasksRepository } from '../../src/tasks/index.js'
 import { expectCode, tempDir } from '../helpers.js'
+import { POSTGRES_URL } from '../postgres/pg-test-schemas.js'
+import { openTasks, TASKS_ENGINES } from './open-tasks.js'
 
 describe('TasksRepository', () => {
   it('exposes one property per aggregate', async () => {
@@ -57,5 +59,33 @@ describe('TasksRepository', () => {
     } finally {
       await ws.close()
     }
+  })
+})
+
+describe.each(TASKS_ENGINES)('TasksRepository on %s', (engine) => {
+  it('says its dialect, and keeps its settings (actor, maxDepth) on either engine', async () => {
+    const { tasks } = await openTasks({ actor: 'planner', maxDepth: 2 }, engine)
+    expect(tasks.dialect).toBe(engine)
+    const task = await tasks.create({ title: 'root' })
+    expect(task.createdBy).toBe('planner')
+    const child = await tasks.create({ title: 'child', parentId: task.id })
+    await expectCode(tasks.create({ title: 'too deep', parentId: child.id }), 'INVARIANT')
+  })
+})
+
+describe('TasksRepository.openPostgres options', () => {
+  it('refuses unknown options, SQLite-only options and bad settings with VALIDATION, before connecting', async () => {
+    // An unreachable target: VALIDATION must come first.
+    const target = 'postgres://nobody@127.0.0.1:1/x'
+    await expectCode(TasksRepository.openPostgres(target, { nope: 1 } as never), 'VALIDATION')
+    await expectCode(TasksRepository.openPostgres(target, { synchronous: 'FULL' } as never), 'VALIDATION')
+    await expectCode(TasksRepository.openPostgres(target, { maxDepth: 0 }), 'VALIDATION')
+    await expectCode(TasksRepository.openPostgres(target, { actor: '' }), 'VALIDATION')
+    await expectCode(TasksRepository.openPostgres(target, { enforceClaims: 'yes' } as never), 'VALIDATION')
+  })
+
+  it.skipIf(POSTGRES_URL === null)('a repository on a server has no SQLite file to reach', async () => {
+    const { tasks } = await openTasks({}, 'postgres')
+    expect(tasks.path).toMatch(/^postgres:\/\//)
   })
 })

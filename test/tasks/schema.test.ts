@@ -73,6 +73,8 @@ const ISSUE_TABLES = [
   'schema_meta',
 ]
 
+// SQLite only: sqlite_schema, pragma_table_list, STRICT tables and query plans of tasks.db
+// (the PostgreSQL schema has its own suite, test/postgres/tasks-schema.test.ts).
 describe('tasks.db schema', () => {
   it('has every table of the issue, all STRICT', async () => {
     const { tasks } = await openTasks()

@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest'
 
 import { TasksRepository } from '../../src/tasks/index.js'
 import { expectCode, tempDir } from '../helpers.js'
-import { countRows, openTasks, T0 } from './open-tasks.js'
+import { countRows, openTasks, T0, TASKS_ENGINES } from './open-tasks.js'
 
-describe('sessions: CLEO', () => {
+describe.each(TASKS_ENGINES)('sessions: CLEO (%s)', (engine) => {
   it('starts a session; a second one on the same scope must be asked for', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic' })
     const s1 = await tasks.sessions.start({ id: 'S1', name: 'one', agent: 'claude', computer: 'mbp' })
     clock.advance(1)
@@ -36,7 +36,7 @@ describe('sessions: CLEO', () => {
   })
 
   it('backs the exclusivity with a partial UNIQUE index (a raw insert cannot race past it)', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     await tasks.sessions.start({ id: 'S1', name: 'one' })
     await expectCode(
       tasks.kysely
@@ -48,7 +48,7 @@ describe('sessions: CLEO', () => {
   })
 
   it('suspends, resumes (counting), and ends idempotently', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const s = await tasks.sessions.start({ id: 'S1', name: 'one' })
     const suspended = await tasks.sessions.suspend(s.id)
     expect(suspended).toMatchObject({ status: 'suspended', suspendedAt: new Date(T0).toISOString() })
@@ -71,7 +71,7 @@ describe('sessions: CLEO', () => {
   })
 
   it('hands off: ends one session and starts its successor, linked both ways', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'e', type: 'epic' })
     const t = await tasks.create({ title: 't', parentId: epic.id })
     const s = await tasks.sessions.start({ id: 'S1', name: 'shift 1', scope: { type: 'epic', epicId: epic.id } })
@@ -88,7 +88,7 @@ describe('sessions: CLEO', () => {
   })
 
   it('sets the current task and its work history in one transaction (one open row per session)', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b' })
     const s = await tasks.sessions.start({ id: 'S1', name: 'one' })
@@ -115,7 +115,7 @@ describe('sessions: CLEO', () => {
   })
 
   it('orphans only sessions idle for longer than the cutoff', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     await tasks.sessions.start({ id: 'old', name: 'old', concurrent: true })
     clock.advance(60_000)
     await tasks.sessions.start({ id: 'young', name: 'young', concurrent: true })
@@ -133,7 +133,7 @@ describe('sessions: CLEO', () => {
   })
 
   it('lists sessions newest first with a cursor', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     for (let i = 0; i < 5; i++) {
       clock.advance(10)
       await tasks.sessions.start({ id: `S${i}`, name: `s${i}`, concurrent: true, agent: i % 2 ? 'odd' : 'even' })
@@ -147,7 +147,7 @@ describe('sessions: CLEO', () => {
   })
 })
 
-describe('sessions: the TeleClaude daemon flow', () => {
+describe.each(TASKS_ENGINES)('sessions: the TeleClaude daemon flow (%s)', (engine) => {
   const flow = [
     { id: 'tc-1', status: 'creating', agent: 'claude', computer: 'mbp', title: 'New session' },
     { id: 'tc-1', status: 'active', terminalName: 'tc_0001' },
@@ -157,7 +157,7 @@ describe('sessions: the TeleClaude daemon flow', () => {
   ] as const
 
   it('goes creating → active (tmux name) → title/metadata → ended as upserts', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const states = []
     for (const step of flow) {
       clock.advance(1000)
@@ -179,7 +179,7 @@ describe('sessions: the TeleClaude daemon flow', () => {
   })
 
   it('is idempotent: each step applied again changes nothing and writes no audit row', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const once = []
     for (const step of flow) {
       clock.advance(1000)
@@ -195,7 +195,7 @@ describe('sessions: the TeleClaude daemon flow', () => {
   })
 
   it('ignores an out-of-order earlier status; honours an explicit endedAt', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     await tasks.sessions.upsert({ id: 'tc-2', status: 'active', terminalName: 'tc_2' })
     const late = await tasks.sessions.upsert({ id: 'tc-2', status: 'creating' })
     expect(late.status).toBe('active')

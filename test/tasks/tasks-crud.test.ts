@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { countRows, openTasks, T0 } from './open-tasks.js'
+import { countRows, openTasks, T0, TASKS_ENGINES } from './open-tasks.js'
 
-describe('tasks: create and read', () => {
+describe.each(TASKS_ENGINES)('tasks: create and read (%s)', (engine) => {
   it('creates a task with defaults, ISO timestamps and the actor', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create(
       { title: 'Write the lexer', description: 'tokens first', labels: ['parser'], acceptance: ['passes tests'] },
       { actor: 'planner', sessionId: null },
@@ -41,7 +41,7 @@ describe('tasks: create and read', () => {
   })
 
   it('refuses bad input with VALIDATION naming the field, writing nothing', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const cases: Array<[unknown, string]> = [
       [{ title: '' }, 'title'],
       [{ title: 'x'.repeat(201) }, 'title'],
@@ -62,7 +62,7 @@ describe('tasks: create and read', () => {
   })
 
   it('refuses a description equal to the title and a severity on a non-bug (SQL CHECKs)', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     await expectCode(tasks.create({ title: 'same', description: 'same' }), 'INVARIANT')
     await expectCode(tasks.create({ title: 'x', severity: 'P0' }), 'INVARIANT')
     const bug = await tasks.create({ title: 'crash', role: 'bug', severity: 'P0' })
@@ -70,7 +70,7 @@ describe('tasks: create and read', () => {
   })
 
   it('records the creating session, which must exist', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const session = await tasks.sessions.start({ id: 'S1', name: 'work' })
     expect((await tasks.create({ title: 'a' }, { sessionId: session.id })).sessionId).toBe('S1')
     await expectCode(tasks.create({ title: 'b' }, { sessionId: 'S404' }), 'NOT_FOUND')
@@ -78,7 +78,7 @@ describe('tasks: create and read', () => {
   })
 
   it('creates with dependencies in the same transaction', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b', dependsOn: [a.id, a.id] })
     expect((await tasks.dependencies.list(b.id)).map((d) => d.dependsOn)).toEqual([a.id])
@@ -87,9 +87,9 @@ describe('tasks: create and read', () => {
   })
 })
 
-describe('tasks: update', () => {
+describe.each(TASKS_ENGINES)('tasks: update (%s)', (engine) => {
   it('changes fields, bumps the version, stamps updatedAt and modifiedBy', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     clock.advance(1000)
     const updated = await tasks.update(
@@ -113,7 +113,7 @@ describe('tasks: update', () => {
   })
 
   it('refuses a stale expectedVersion with CONFLICT (optimistic concurrency)', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const first = await tasks.update(task.id, { title: 'by A' }, { expectedVersion: task.version })
     const error = await expectCode(tasks.update(task.id, { title: 'by B' }, { expectedVersion: task.version }), 'CONFLICT')
@@ -123,7 +123,7 @@ describe('tasks: update', () => {
   })
 
   it('follows the status machine and stamps completion and cancellation', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'x' })
     const error = await expectCode(tasks.update(task.id, { status: 'done' }), 'INVARIANT')
     expect(error.details).toMatchObject({ from: 'pending', to: 'done' })
@@ -140,15 +140,15 @@ describe('tasks: update', () => {
   })
 
   it('refuses an empty patch and unknown tasks', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     await expectCode(tasks.update('T1', {}), 'VALIDATION')
     await expectCode(tasks.update('T1', { title: 'x' }), 'NOT_FOUND')
   })
 })
 
-describe('tasks: list', () => {
+describe.each(TASKS_ENGINES)('tasks: list (%s)', (engine) => {
   it('filters by status, parent, type, priority, assignee and labels', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const epic = await tasks.create({ title: 'epic', type: 'epic' })
     const a = await tasks.create({ title: 'alpha', parentId: epic.id, priority: 'high', labels: ['x', 'y'], assignee: 'ann' })
     const b = await tasks.create({ title: 'beta', parentId: epic.id, labels: ['x'] })
@@ -169,7 +169,7 @@ describe('tasks: list', () => {
   })
 
   it('searches title and description; any user text is safe', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'Parser rewrite', description: 'use a Pratt parser' })
     await tasks.create({ title: 'Unrelated' })
     expect((await tasks.list({ text: 'pratt' })).items.map((t) => t.id)).toEqual([a.id])
@@ -181,8 +181,18 @@ describe('tasks: list', () => {
     expect(await countRows(tasks, 'tasks')).toBe(2)
   })
 
+  // Known gap on PostgreSQL (it.fails there): tasks' search_vector (migrations/tasks/0001_initial.postgres.ts)
+  // indexes words with their accents while the query is folded, so no accented word is ever found.
+  ;(engine === 'postgres' ? it.fails : it)('search folds accents and case on both sides', async () => {
+    const { tasks } = await openTasks({}, engine)
+    const task = await tasks.create({ title: 'Déploiement urgent', description: 'café crème' })
+    for (const text of ['déploiement', 'deploiement', 'DEPLOI', 'crème', 'cafe']) {
+      expect((await tasks.list({ text })).items.map((t) => t.id), text).toEqual([task.id])
+    }
+  })
+
   it('pages with an opaque cursor, without gaps or repeats', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     for (let i = 0; i < 25; i++) await tasks.create({ title: `t${i}` })
     const seen: string[] = []
     let cursor: string | undefined
@@ -200,7 +210,7 @@ describe('tasks: list', () => {
   })
 
   it('leaves archived tasks out unless asked', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b' })
     await tasks.archive(a.id)

@@ -5,14 +5,14 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectCode } from '../helpers.js'
-import { countRows, openTasks, T0 } from './open-tasks.js'
+import { countRows, openTasks, T0, TASKS_ENGINES } from './open-tasks.js'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-describe('token usage', () => {
+describe.each(TASKS_ENGINES)('token usage (%s)', (engine) => {
   it('records calls and aggregates them by session, task, model and time window', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const t1 = await tasks.create({ title: 't1' })
     const t2 = await tasks.create({ title: 't2' })
     const s = await tasks.sessions.start({ id: 'S1', name: 's' })
@@ -51,7 +51,7 @@ describe('token usage', () => {
   })
 
   it('refuses impossible totals and unknown references', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     const error = await expectCode(tasks.tokens.record({ inputTokens: 10, outputTokens: 10, totalTokens: 5 }), 'VALIDATION')
     expect(error.details?.path).toEqual(['totalTokens'])
     await expectCode(tasks.tokens.record({ taskId: 'T9' }), 'NOT_FOUND')
@@ -61,9 +61,9 @@ describe('token usage', () => {
   })
 })
 
-describe('external task links', () => {
+describe.each(TASKS_ENGINES)('external task links (%s)', (engine) => {
   it('links once per (task, provider, external id) and finds by external id', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const a = await tasks.create({ title: 'a' })
     const b = await tasks.create({ title: 'b' })
     const link = await tasks.externalLinks.link({ taskId: a.id, providerId: 'github', externalId: 'org/repo#1', externalUrl: 'https://github.com/org/repo/issues/1' })
@@ -89,9 +89,9 @@ describe('external task links', () => {
   })
 })
 
-describe('agent instances', () => {
+describe.each(TASKS_ENGINES)('agent instances (%s)', (engine) => {
   it('registers, heartbeats, records errors, stops, and marks silent agents crashed', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const t = await tasks.create({ title: 't' })
     const boss = await tasks.agentInstances.register({ id: 'boss', agentType: 'orchestrator' })
     const worker = await tasks.agentInstances.register({ id: 'w1', agentType: 'executor', parentAgentId: boss.id, capacity: 0.5 })

@@ -8,7 +8,7 @@ import { StatementSync } from 'node:sqlite'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
-import { openTasks } from './open-tasks.js'
+import { openTasks, TASKS_ENGINES } from './open-tasks.js'
 
 /** The UPDATE statements on tasks executed while `fn` runs. */
 async function taskUpdates(fn: () => Promise<unknown>): Promise<string[]> {
@@ -30,9 +30,10 @@ async function taskUpdates(fn: () => Promise<unknown>): Promise<string[]> {
   return seen
 }
 
-describe('task updates by difference', () => {
-  it('sets only the changed columns', async () => {
-    const { tasks, clock } = await openTasks()
+describe.each(TASKS_ENGINES)('task updates by difference (%s)', (engine) => {
+  // SQLite only: it reads the SQL node:sqlite's statements were prepared with.
+  it.skipIf(engine === 'postgres')('sets only the changed columns', async () => {
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'a', description: 'what a is', labels: ['x'] })
     clock.advance(5)
     const [update] = await taskUpdates(() => tasks.update(task.id, { title: 'b' }))
@@ -47,7 +48,7 @@ describe('task updates by difference', () => {
   })
 
   it('audits only the changed fields, with the version', async () => {
-    const { tasks, clock } = await openTasks()
+    const { tasks, clock } = await openTasks({}, engine)
     const task = await tasks.create({ title: 'a', description: 'what a is', labels: ['x'] })
     clock.advance(5)
     await tasks.update(task.id, { title: 'b', labels: ['x'] })
@@ -69,7 +70,7 @@ describe('task updates by difference', () => {
     )
     await fc.assert(
       fc.asyncProperty(fc.array(patch, { minLength: 1, maxLength: 8 }), async (patches) => {
-        const { tasks } = await openTasks()
+        const { tasks } = await openTasks({}, engine)
         const task = await tasks.create({ title: 'start' })
         const expected: Record<string, unknown> = { title: 'start', description: null, priority: 'medium', labels: [], assignee: null }
         let version = 1
@@ -86,9 +87,9 @@ describe('task updates by difference', () => {
   })
 })
 
-describe('tasks.get fast path', () => {
+describe.each(TASKS_ENGINES)('tasks.get fast path (%s)', (engine) => {
   it('accepts exactly what TaskIdSchema accepts', async () => {
-    const { tasks } = await openTasks()
+    const { tasks } = await openTasks({}, engine)
     await tasks.create({ title: 'one' })
     expect((await tasks.get('T1')).title).toBe('one')
     for (const bad of ['T0', 't1', 'T01', ' T1', 'T1 ', 'T', '', 'T12345678901234567', 42, null]) {
