@@ -26,8 +26,16 @@ export const TEXT = 'text collate "C"'
  *   `integer`, `real`, `true`, `false`, `null`); NULL for NULL and for malformed
  *   JSON (SQLite raises "malformed JSON" there; in a CHECK both end as `INVARIANT`).
  * - `cleo_raise_invariant()`: the body of every guard trigger (see {@link guard}).
+ * - `cleo_search_text(text)`: what a `search_vector` indexes: the text in NFD with
+ *   the combining marks U+0300–U+036F removed (accents folded, like FTS5's
+ *   `remove_diacritics`) and ASCII punctuation turned into spaces, so the parser
+ *   splits `foo-bar`, `a_b`, e-mail addresses and paths into words as FTS5's
+ *   `unicode61` does. The query side folds its words the same way (`toTsQuery`).
  */
 export const SHARED_FUNCTIONS: readonly string[] = [
+  `create function cleo_search_text(value text) returns text
+    language sql immutable strict parallel safe
+    return regexp_replace(regexp_replace(normalize(value, NFD), '[\\u0300-\\u036f]', '', 'g'), '[!-/:-@\\[-\`{-~]', ' ', 'g')`,
   `create function cleo_json_valid(value text) returns boolean
     language plpgsql immutable strict parallel safe
     as $$

@@ -59,7 +59,7 @@ import { SHARED_FUNCTIONS, TEXT, guard } from '../_shared/postgres-schema.js'
 
 /**
  * conduit's own schema-local functions, besides {@link SHARED_FUNCTIONS}
- * (`cleo_json_valid`, `cleo_json_type`, `cleo_raise_invariant`).
+ * (`cleo_json_valid`, `cleo_json_type`, `cleo_raise_invariant`, `cleo_search_text`).
  *
  * - `cleo_json_member(doc, key)`: the value of `key` in a JSON object (the first one
  *   when the key repeats, as SQLite's `json_extract(doc, '$.key')`; PostgreSQL's
@@ -68,11 +68,6 @@ import { SHARED_FUNCTIONS, TEXT, guard } from '../_shared/postgres-schema.js'
  *   `delivery_jobs_ux_cleanup_*` guards, term for term as migration 0008 wrote it,
  *   with SQL's three-valued logic: like SQLite's, it is NULL (and the guard does not
  *   fire) when a member is missing and no term is false.
- * - `cleo_search_text(text)`: what `search_vector` indexes: the text in NFD with
- *   the combining marks U+0300–U+036F removed (accents folded, like FTS5's
- *   `remove_diacritics`) and ASCII punctuation turned into spaces, so the parser
- *   splits `foo-bar`, `a_b`, e-mail addresses and paths into words as FTS5's
- *   `unicode61` does. The query side folds its words the same way (`toTsQuery`).
  */
 const FUNCTIONS: readonly string[] = [
   `create function cleo_json_member(doc text, key text) returns json
@@ -96,9 +91,6 @@ const FUNCTIONS: readonly string[] = [
       and queue = 'ux-cleanup:' || (cleo_json_member(payload, 'deletionType') #>> '{}') || ':' || (cleo_json_member(payload, 'sessionId') #>> '{}')
       and dedup_key is not distinct from (cleo_json_member(payload, 'messageId') #>> '{}')
     ) end`,
-  `create function cleo_search_text(value text) returns text
-    language sql immutable strict parallel safe
-    return regexp_replace(regexp_replace(normalize(value, NFD), '[\\u0300-\\u036f]', '', 'g'), '[!-/:-@\\[-\`{-~]', ' ', 'g')`,
 ]
 
 /** The last columns of `dead_letters`, which `dead_letter_history` copies. */

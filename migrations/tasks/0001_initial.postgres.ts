@@ -35,7 +35,7 @@
  *   generated name, `tasks_session_id_fkey`, as if inline).
  * - Search: no `tasks_fts` and none of its three sync triggers. `tasks` gets
  *   `search_vector tsvector`, stored and generated from `title` (weight A) and
- *   `description` (weight B) — the two columns FTS5 indexed; the weights keep which
+ *   `description` (weight B), each through `cleo_search_text` (accents folded, punctuation split) — the two columns FTS5 indexed; the weights keep which
  *   column a word came from — with a GIN index, `tasks_search_idx`; `simple`
  *   configuration, as conduit's messages (see there for how it differs from FTS5's
  *   `unicode61`). Unlike FTS5's columns, the concatenated vector numbers the
@@ -178,8 +178,8 @@ const TABLES: readonly string[] = [
     open_children bigint not null default 0 check (open_children >= 0),
     held_by_ancestors bigint not null default 0 check (held_by_ancestors >= 0),
     search_vector tsvector generated always as (
-      setweight(to_tsvector('simple'::regconfig, title), 'A')
-        || setweight(to_tsvector('simple'::regconfig, coalesce(description, '')), 'B')
+      setweight(to_tsvector('simple'::regconfig, cleo_search_text(title)), 'A')
+        || setweight(to_tsvector('simple'::regconfig, cleo_search_text(coalesce(description, ''))), 'B')
     ) stored,
     check (parent_id is null or parent_id <> id),
     check (type <> 'subtask' or parent_id is not null),
