@@ -8,7 +8,8 @@
  * server transaction per store: every table is copied in foreign-key order (the
  * store's own maintenance triggers are switched off for the copy — the rows
  * already hold what they would compute — and back on before commit), identity
- * sequences are moved past the copied ids, the meta table's keys are upserted, and
+ * sequences are moved past the copied ids, the seeded tables' rows (the meta table, a
+ * status registry: what a fresh store holds after its migrations) are upserted, and
  * each table's row count and checksum (SHA-256 over its rows in primary-key order,
  * every value in one canonical text form) are compared with the local file's: any
  * difference rolls the store back (`CORRUPT`). The local files are left as they
@@ -18,7 +19,7 @@
  */
 import { createHash } from 'node:crypto'
 
-import { ConduitRepository } from '../conduit/conduit-repository.js'
+import type { PostgresPoolLike } from '../postgres/postgres-options.js'
 import { rawQuery } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
@@ -30,7 +31,7 @@ import { connectProjectServer, projectSchema } from './workspace-server.js'
 export interface MigrateToServerReport {
   readonly project: string
   readonly stores: ReadonlyArray<{
-    readonly store: 'conduit'
+    readonly store: 'tasks' | 'conduit'
     /** The server schema the store now lives in. */
     readonly schema: string
     readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: number; readonly checksum: string }>
@@ -47,13 +48,13 @@ interface LocalTable {
   readonly columns: readonly string[]
   readonly key: readonly string[]
   readonly parents: readonly string[]
-  /** The meta table (`*_schema_meta`): upserted, since the server schema seeds its own rows. */
-  readonly meta: boolean
+  /** Seeded by the migrations (a fresh store has rows here: the meta table, a registry): upserted, not a sign of data. */
+  readonly seeded: boolean
   readonly rows: ReadonlyArray<Record<string, unknown>>
 }
 
 /** Every table of the local store with its rows, parents before children (one snapshot). */
-function* readLocal(x: Executor<unknown>): Step<LocalTable[]> {
+function* readLocal(x: Executor<unknown>, seeded: ReadonlySet<string>): Step<LocalTable[]> {
   const names = (yield* x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
     .map((row) => row.name)
     .filter((name) => !SKIPPED.test(name))
@@ -69,7 +70,7 @@ function* readLocal(x: Executor<unknown>): Step<LocalTable[]> {
       columns,
       key: key.length > 0 ? key : columns,
       parents: parents.map((p) => p.table).filter((parent) => parent !== table),
-      meta: table.endsWith('schema_meta'),
+      seeded: seeded.has(table),
       rows: yield* x.all<Record<string, unknown>>(rawQuery(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)),
     })
   }
@@ -108,7 +109,7 @@ const BATCH_PARAMETERS = 30_000
 
 function* insertRows(x: Executor<unknown>, table: LocalTable, columns: readonly string[]): Step<void> {
   const perStatement = Math.max(1, Math.floor(BATCH_PARAMETERS / columns.length))
-  const upsert = table.meta ? ` ON CONFLICT ("${table.key[0]}") DO UPDATE SET ${columns.map((c) => `"${c}" = excluded."${c}"`).join(', ')}` : ''
+  const upsert = table.seeded ? ` ON CONFLICT (${quoted(table.key)}) DO UPDATE SET ${columns.map((c) => `"${c}" = excluded."${c}"`).join(', ')}` : ''
   for (let start = 0; start < table.rows.length; start += perStatement) {
     const values: unknown[] = []
     const tuples = table.rows
@@ -122,9 +123,10 @@ function* insertRows(x: Executor<unknown>, table: LocalTable, columns: readonly 
 async function copyStore(
   local: StoreEngine<unknown>,
   server: StoreEngine<unknown>,
+  seeded: ReadonlySet<string>,
   context: Required<ErrorContext>,
 ): Promise<Array<{ table: string; rows: number; checksum: string }>> {
-  const tables = await local.snapshot(readLocal)
+  const tables = await local.snapshot((x) => readLocal(x, seeded))
   return server.write(function* (x) {
     const plans: Array<{ table: LocalTable; columns: string[] }> = []
     for (const table of tables) {
@@ -142,7 +144,7 @@ async function copyStore(
       plans.push({ table, columns: table.columns.filter((c) => onServer.has(c)) })
     }
     for (const { table } of plans) {
-      if (table.meta) continue
+      if (table.seeded) continue
       if ((yield* x.get(rawQuery(`SELECT 1 AS one FROM "${table.table}" LIMIT 1`))) !== undefined) {
         throw new CleoStoreError('CONFLICT', `the server schema is not empty: ${table.table} has rows; migrateToServer copies into an empty project only`, {
           ...context,
@@ -165,8 +167,10 @@ async function copyStore(
       const expected = digest(table.rows, columns)
       const copied = yield* x.all<Record<string, unknown>>(rawQuery(`SELECT ${quoted(columns)} FROM "${table.table}" ORDER BY ${quoted(table.key)}`))
       const actual = digest(copied, columns)
-      // The meta table keeps the server's own keys besides the copied ones: compare the copied keys only.
-      const comparable = table.meta ? digest(copied.filter((row) => table.rows.some((r) => r[table.key[0]!] === row[table.key[0]!])), columns) : actual
+      // A seeded table keeps the server's own rows besides the copied ones: compare the copied keys only.
+      const keyOf = (row: Record<string, unknown>) => table.key.map((c) => canonical(row[c])).join('\u0001')
+      const copiedKeys = new Set(table.rows.map(keyOf))
+      const comparable = table.seeded ? digest(copied.filter((row) => copiedKeys.has(keyOf(row))), columns) : actual
       if (copied.length < table.rows.length || comparable !== expected) {
         throw new CleoStoreError('CORRUPT', `migrateToServer: ${table.table} differs after the copy (${table.rows.length} rows local, ${copied.length} on the server); nothing was kept`, {
           ...context,
@@ -179,31 +183,90 @@ async function copyStore(
   })
 }
 
-/**
- * Copies the project's conduit.db into its schema on the server (see the module
- * comment). Throws `CONFLICT` when the server schema already holds rows, `CORRUPT`
- * when a copied table does not verify, and what opening either store throws.
- */
-export async function migrateToServer(conduitFile: string, server: WorkspaceServerOptions): Promise<MigrateToServerReport> {
-  const connected = await connectProjectServer(server, {}, { store: 'workspace', file: conduitFile })
-  const schema = projectSchema(server.project, 'conduit')
-  try {
-    const local = await ConduitRepository.open(conduitFile)
-    try {
-      const remote = await ConduitRepository.openPostgres(connected.pool, { schema, ...connected.options })
-      try {
-        const tables = await copyStore(local.engine as StoreEngine<unknown>, remote.engine as StoreEngine<unknown>, {
-          store: 'conduit',
-          file: remote.path,
-        })
-        return { project: server.project, stores: [{ store: 'conduit', schema, tables }] }
-      } finally {
-        await remote.close()
-      }
-    } finally {
-      await local.close()
+/** A store `migrateToServer` moves: how to open its local file and its server schema. */
+export interface StoreMove {
+  readonly store: 'tasks' | 'conduit'
+  readonly file: string
+  openLocal(file: string): Promise<ServerCapableRepository>
+  openServer(pool: PostgresPoolLike, options: { schema: string; busyTimeoutMs?: number }): Promise<ServerCapableRepository>
+}
+
+/** What migrateToServer needs of a repository (either engine): its rows, through the engine. */
+export interface ServerCapableRepository {
+  readonly engine: StoreEngine<unknown>
+  readonly path: string
+  close(): Promise<void>
+}
+
+/** A tasks or conduit repository as migrateToServer holds it (the copy reads and writes raw rows, untyped). */
+export function serverCapable(repo: { readonly engine: object; readonly path: string; close(): Promise<void> }): ServerCapableRepository {
+  return { engine: repo.engine as StoreEngine<unknown>, path: repo.path, close: () => repo.close() }
+}
+
+/** The tables a fresh store of the same kind already has rows in (seeded by its migrations). */
+async function seededTables(fresh: ServerCapableRepository): Promise<Set<string>> {
+  const names = await fresh.engine.read((x) => x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
+  return fresh.engine.read(function* (x) {
+    const seeded = new Set<string>()
+    for (const { name } of names) {
+      if (SKIPPED.test(name)) continue
+      if ((yield* x.get(rawQuery(`SELECT 1 AS one FROM "${name}" LIMIT 1`))) !== undefined) seeded.add(name)
     }
+    return seeded
+  })
+}
+
+/** Fails with `CONFLICT` when the server schema of a store holds any row besides what its migrations seeded. */
+async function assertEmpty(server: StoreEngine<unknown>, local: StoreEngine<unknown>, seeded: ReadonlySet<string>, context: Required<ErrorContext>): Promise<void> {
+  const tables = (await local.read((x) => x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"))))
+    .map((row) => row.name)
+    .filter((name) => !SKIPPED.test(name) && !seeded.has(name))
+  const occupied = await server.read(function* (x) {
+    for (const table of tables) {
+      if ((yield* x.get(rawQuery(`SELECT 1 AS one FROM "${table}" LIMIT 1`))) !== undefined) return table
+    }
+    return null
+  })
+  if (occupied !== null) {
+    throw new CleoStoreError('CONFLICT', `the server schema is not empty: ${occupied} has rows; migrateToServer copies into an empty project only`, {
+      ...context,
+      details: { reason: 'target-not-empty', table: occupied },
+    })
+  }
+}
+
+/**
+ * Copies the project's tasks.db and conduit.db (those that exist) into their schemas
+ * on the server (see the module comment). Every target is checked empty before
+ * anything is copied; then each store is copied and verified in its own server
+ * transaction. Throws `CONFLICT` when a server schema already holds rows, `CORRUPT`
+ * when a copied table does not verify (that store is rolled back; a store copied
+ * before it stays), and what opening either side throws.
+ */
+export async function migrateToServer(moves: readonly StoreMove[], server: WorkspaceServerOptions): Promise<MigrateToServerReport> {
+  const connected = await connectProjectServer(server, {}, { store: 'workspace', file: moves[0]?.file ?? '' })
+  const opened: ServerCapableRepository[] = []
+  try {
+    const pairs: Array<{ move: StoreMove; local: ServerCapableRepository; remote: ServerCapableRepository; schema: string; seeded: Set<string> }> = []
+    for (const move of moves) {
+      const schema = projectSchema(server.project, move.store)
+      const fresh = await move.openLocal(':memory:')
+      const seeded = await seededTables(fresh).finally(() => fresh.close())
+      const local = await move.openLocal(move.file)
+      opened.push(local)
+      const remote = await move.openServer(connected.pool, { schema, ...connected.options })
+      opened.push(remote)
+      pairs.push({ move, local, remote, schema, seeded })
+    }
+    for (const { move, local, remote, seeded } of pairs) await assertEmpty(remote.engine, local.engine, seeded, { store: move.store, file: remote.path })
+    const stores: Array<MigrateToServerReport['stores'][number]> = []
+    for (const { move, local, remote, schema, seeded } of pairs) {
+      const tables = await copyStore(local.engine, remote.engine, seeded, { store: move.store, file: remote.path })
+      stores.push({ store: move.store, schema, tables })
+    }
+    return { project: server.project, stores }
   } finally {
+    await Promise.allSettled(opened.map((repo) => repo.close()))
     await connected.close()
   }
 }

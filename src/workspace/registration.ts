@@ -122,6 +122,11 @@ export function projectIdAt(projectDir: string): string | null {
 
 /** Rows of tasks.db's `tasks` table, or null while that table does not exist. */
 async function countTasks(tasks: TasksRepository): Promise<number | null> {
+  if (tasks.dialect === 'postgres') {
+    // On a server the schema is always migrated; the builder names the store's schema.
+    const row = await tasks.kysely.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
   const exists = await sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'tasks'`.execute(
     tasks.kysely,
   )

@@ -23,7 +23,8 @@ import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock, sameWorkspac
 import type { WorkspaceServerOptions } from './workspace-server.js'
 import { connectProjectServer, projectSchema, WorkspaceServerOptionsSchema } from './workspace-server.js'
 import type { MigrateToServerReport } from './migrate-to-server.js'
-import { migrateToServer } from './migrate-to-server.js'
+import type { StoreMove } from './migrate-to-server.js'
+import { migrateToServer, serverCapable } from './migrate-to-server.js'
 import type { Clock } from '../sqlite/clock.js'
 import { systemClock } from '../sqlite/clock.js'
 import { CleoStoreError, toCleoStoreError } from '../sqlite/errors.js'
@@ -332,15 +333,23 @@ export class CleoWorkspace {
     }
     const conduitOptions = { ...repositoryOptions, ...guard }
     const server = serverOptions === undefined ? null : await connectProjectServer(serverOptions, repositoryOptions, context)
+    const serverStoreOptions = (store: 'tasks' | 'conduit') => ({
+      schema: projectSchema(server!.project, store),
+      ...server!.options,
+      ...guard,
+      ...(repositoryOptions.clock === undefined ? {} : { clock: repositoryOptions.clock }),
+    })
+    const openTasks = (file: string) =>
+      server === null
+        ? TasksRepository.open(file, tasksOptions)
+        : TasksRepository.openPostgres(server.pool, {
+            ...serverStoreOptions('tasks'),
+            ...(enforceClaims === undefined ? {} : { enforceClaims }),
+          })
     const openConduit = (file: string) =>
       server === null
         ? ConduitRepository.open(file, conduitOptions)
-        : ConduitRepository.openPostgres(server.pool, {
-            schema: projectSchema(server.project, 'conduit'),
-            ...server.options,
-            ...guard,
-            ...(repositoryOptions.clock === undefined ? {} : { clock: repositoryOptions.clock }),
-          })
+        : ConduitRepository.openPostgres(server.pool, serverStoreOptions('conduit'))
     const closeServer = async () => {
       await server?.close()
     }
@@ -354,7 +363,7 @@ export class CleoWorkspace {
 
     if (inMemory) {
       const opened = await openAll({
-        tasks: () => TasksRepository.open(MEMORY, tasksOptions),
+        tasks: () => openTasks(MEMORY),
         brain: () => BrainRepository.open(MEMORY, brainOptions),
         conduit: () => openConduit(MEMORY),
         signaldock: () => openWorkspaceSignaldock(MEMORY, repositoryOptions, signaldockOptions),
@@ -400,7 +409,7 @@ export class CleoWorkspace {
     let opened
     try {
       opened = await openAll({
-        tasks: () => TasksRepository.open(join(cleoDir, STORE_FILES.tasks), tasksOptions),
+        tasks: () => openTasks(join(cleoDir, STORE_FILES.tasks)),
         brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
         conduit: () => openConduit(join(cleoDir, STORE_FILES.conduit)),
         signaldock: () => global.signaldock,
@@ -447,11 +456,12 @@ export class CleoWorkspace {
    */
   /**
    * Copies a local project's coordination stores to a PostgreSQL server (issue 20):
-   * conduit.db into the schema `<project>_conduit` (tasks.db stays local until it is
-   * ported; see docs/server.md). The server schema is created and migrated; one that
-   * already holds rows is refused (`CONFLICT`) before anything is written; the copy
-   * is one transaction, verified table by table (row counts and SHA-256 checksums,
-   * `CORRUPT` and nothing kept on a mismatch). The local files are left as they are.
+   * tasks.db and conduit.db into the schemas `<project>_tasks` and `<project>_conduit`
+   * (see docs/server.md). The server schemas are created and migrated; one that
+   * already holds rows is refused (`CONFLICT`) before anything is written; each store
+   * is copied in one transaction, verified table by table (row counts and SHA-256
+   * checksums, `CORRUPT` and that store not kept on a mismatch). The local files are
+   * left as they are.
    * Afterwards open the project with the same `server` setting on every host.
    *
    * @example
@@ -467,11 +477,26 @@ export class CleoWorkspace {
     validate(ProjectDirSchema, projectDir, operation, context, { at: ['projectDir'] })
     validate(WorkspaceServerOptionsSchema, server, operation, context, { at: ['server'] })
     const project = existingProjectDir(projectDir, { ...context, file: resolve(projectDir) })
-    const file = join(project, PROJECT_DIR_NAME, STORE_FILES.conduit)
-    if (!existsSync(file)) {
-      throw new CleoStoreError('NOT_FOUND', `${file} does not exist: nothing to migrate`, { ...context, file, details: { store: 'conduit' } })
+    const cleoDir = join(project, PROJECT_DIR_NAME)
+    const moves: StoreMove[] = [
+      {
+        store: 'tasks',
+        file: join(cleoDir, STORE_FILES.tasks),
+        openLocal: async (file) => serverCapable(await TasksRepository.open(file)),
+        openServer: async (pool, options) => serverCapable(await TasksRepository.openPostgres(pool, options)),
+      },
+      {
+        store: 'conduit',
+        file: join(cleoDir, STORE_FILES.conduit),
+        openLocal: async (file) => serverCapable(await ConduitRepository.open(file)),
+        openServer: async (pool, options) => serverCapable(await ConduitRepository.openPostgres(pool, options)),
+      },
+    ]
+    const present = moves.filter((move) => existsSync(move.file))
+    if (present.length === 0) {
+      throw new CleoStoreError('NOT_FOUND', `${cleoDir} holds neither tasks.db nor conduit.db: nothing to migrate`, { ...context, file: cleoDir })
     }
-    return migrateToServer(file, server)
+    return migrateToServer(present, server)
   }
 
   static importFromCleo(projectDir: string, options: CleoImportOptions = {}): Promise<CleoImportReport> {
@@ -629,9 +654,9 @@ export class CleoWorkspace {
   #stores(): Partial<Record<StoreName, StoreRepository<any>>> {
     this.#assertOpen()
     return {
-      tasks: this.#tasks,
+      // On PostgreSQL, tasks, conduit and signaldock are the server's: no local file to back up or check.
+      ...(this.#tasks.dialect === 'sqlite' ? { tasks: this.#tasks } : {}),
       brain: this.#brain,
-      // On PostgreSQL, conduit and signaldock are the server's: no local file to back up or check.
       ...(this.#conduit.dialect === 'sqlite' ? { conduit: this.#conduit } : {}),
       ...(this.#signaldock.sqlite ? { signaldock: this.#signaldock.sqlite } : {}),
       nexus: this.#nexus,
@@ -790,12 +815,14 @@ async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, w
     realGlobal = undefined
   }
   const globalOpen = realGlobal !== undefined && sharedGlobals.has(realGlobal)
-  const files: Array<[StoreDefinition, string]> = [
-    [TASKS_STORE, join(cleoDir, STORE_FILES.tasks)],
-    [BRAIN_STORE, join(cleoDir, STORE_FILES.brain)],
-  ]
-  // A project on a server has no conduit.db to probe.
-  if (!onServer) files.push([CONDUIT_STORE, join(cleoDir, STORE_FILES.conduit)])
+  // A project on a server has no tasks.db or conduit.db to probe.
+  const files: Array<[StoreDefinition, string]> = onServer
+    ? [[BRAIN_STORE, join(cleoDir, STORE_FILES.brain)]]
+    : [
+        [TASKS_STORE, join(cleoDir, STORE_FILES.tasks)],
+        [BRAIN_STORE, join(cleoDir, STORE_FILES.brain)],
+        [CONDUIT_STORE, join(cleoDir, STORE_FILES.conduit)],
+      ]
   if (!globalOpen) {
     if (options.signaldock === undefined) files.push([SIGNALDOCK_STORE, join(requestedGlobal, STORE_FILES.signaldock)])
     files.push([NEXUS_STORE, join(requestedGlobal, STORE_FILES.nexus)])

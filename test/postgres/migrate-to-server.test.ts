@@ -29,7 +29,7 @@ async function dropSchemas(url: string, schemas: string[]): Promise<void> {
 }
 
 describe('CleoWorkspace.migrateToServer: refusals before anything is written', () => {
-  it('a project without conduit.db is NOT_FOUND; bad arguments are VALIDATION', async () => {
+  it('a project without tasks.db and conduit.db is NOT_FOUND; bad arguments are VALIDATION', async () => {
     const dir = tempDir()
     await expectCode(CleoWorkspace.migrateToServer(dir, { postgres: 'postgres://127.0.0.1:1/x', project: 'acme' }), 'NOT_FOUND')
     await expectCode(CleoWorkspace.migrateToServer(dir, { postgres: 'postgres://127.0.0.1:1/x', project: 'Acme' }), 'VALIDATION')
@@ -41,7 +41,7 @@ if (POSTGRES_URL !== null) {
   const url = POSTGRES_URL
 
   describe('CleoWorkspace.migrateToServer on PostgreSQL', () => {
-    it('copies conduit verified; the project opens on the server with its messages, queue and attachments; a second run is CONFLICT', async () => {
+    it('copies tasks and conduit verified; the project opens on the server with its tasks, claims, messages, queue and attachments; a second run is CONFLICT', async () => {
       const root = tempDir()
       const projectDir = join(root, 'app')
       const globalDir = join(root, 'global')
@@ -65,8 +65,18 @@ if (POSTGRES_URL !== null) {
       expect(delivery!.messageId).toBe(sent.message.id)
       await local.conduit.queue.nack(delivery!.lease, { retry: false, error: 'bad recipient' })
       await local.conduit.queue.replayDeadLetters({ queue: 'conduit.delivery' })
+      // Tasks with a dependency, an audit trail and a claim.
+      const t1 = await local.tasks.create({ title: 'migrate the schema', labels: ['db'] })
+      const t2 = await local.tasks.create({ title: 'déploiement', priority: 'high' })
+      await local.tasks.dependencies.add(t2.id, t1.id)
+      const claimed = await local.tasks.claims.claimNext({ agent: 'alice', ttlMs: 3_600_000 })
+      expect(claimed!.task.id).toBe(t1.id)
       clock += 1000
       const before = {
+        tasks: await local.tasks.list({}),
+        ready: (await local.tasks.dependencies.ready()).items.map((t) => t.id),
+        audit: (await local.tasks.audit.list({})).items.length,
+        projectId: local.projectId,
         inbox: (await local.conduit.inbox.page('bob')).items.map((m) => [m.id, m.content, m.deliveredAt]),
         hooks: await local.conduit.queue.stats('hooks'),
         deliveries: await local.conduit.queue.stats('conduit.delivery'),
@@ -77,13 +87,17 @@ if (POSTGRES_URL !== null) {
       const server = { postgres: url, project }
       try {
         const report = await CleoWorkspace.migrateToServer(projectDir, server)
-        expect(report.stores.map((s) => s.schema)).toEqual([projectSchema(project, 'conduit')])
-        const tables = new Map(report.stores[0]!.tables.map((t) => [t.table, t]))
+        expect(report.stores.map((s) => s.schema)).toEqual([projectSchema(project, 'tasks'), projectSchema(project, 'conduit')])
+        const taskTables = new Map(report.stores[0]!.tables.map((t) => [t.table, t]))
+        expect(taskTables.get('tasks')!.rows).toBe(2)
+        expect(taskTables.get('task_dependencies')!.rows).toBe(1)
+        expect(taskTables.has('tasks_fts')).toBe(false)
+        const tables = new Map(report.stores[1]!.tables.map((t) => [t.table, t]))
         expect(tables.get('messages')!.rows).toBe(2)
         expect(tables.get('delivery_jobs')!.rows).toBe(2)
         expect(tables.get('attachment_blobs')!.rows).toBe(1)
         expect(tables.has('messages_fts')).toBe(false)
-        for (const t of report.stores[0]!.tables) expect(t.checksum).toMatch(/^[0-9a-f]{64}$/)
+        for (const t of report.stores.flatMap((s) => s.tables)) expect(t.checksum).toMatch(/^[0-9a-f]{64}$/)
 
         // A second run finds a non-empty target.
         const second = await expectCode(CleoWorkspace.migrateToServer(projectDir, server), 'CONFLICT')
@@ -92,6 +106,16 @@ if (POSTGRES_URL !== null) {
         const ws = await CleoWorkspace.open(projectDir, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema } })
         try {
           expect(ws.conduit.dialect).toBe('postgres')
+          expect(ws.tasks.dialect).toBe('postgres')
+          // The same project (its id moved with schema_meta), tasks, ready work, audit and claim.
+          expect(ws.projectId).toBe(before.projectId)
+          expect(await ws.tasks.list({})).toEqual(before.tasks)
+          expect((await ws.tasks.dependencies.ready()).items.map((t) => t.id)).toEqual(before.ready)
+          expect((await ws.tasks.audit.list({})).items.length).toBe(before.audit)
+          expect(await ws.tasks.claims.claimNext({ agent: 'bob', ttlMs: 60_000 })).toBeNull()
+          // The id counter moved too, and search finds the accented title.
+          expect((await ws.tasks.create({ title: 'after the move' })).id).toBe('T3')
+          expect((await ws.tasks.list({ text: 'deploiement' })).items.map((t) => t.id)).toEqual([t2.id])
           expect((await ws.conduit.inbox.page('bob')).items.map((m) => [m.id, m.content, m.deliveredAt])).toEqual(before.inbox)
           expect(await ws.conduit.queue.stats('hooks')).toEqual(before.hooks)
           expect(await ws.conduit.queue.stats('conduit.delivery')).toEqual(before.deliveries)
@@ -112,7 +136,7 @@ if (POSTGRES_URL !== null) {
           await ws.close()
         }
       } finally {
-        await dropSchemas(url, [projectSchema(project, 'conduit'), signaldockSchema])
+        await dropSchemas(url, [projectSchema(project, 'tasks'), projectSchema(project, 'conduit'), signaldockSchema])
       }
     })
   })

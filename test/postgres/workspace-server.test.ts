@@ -86,6 +86,7 @@ if (POSTGRES_URL !== null) {
       const wa = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server, signaldock })
       const wb = await CleoWorkspace.open(b.projectDir, { globalDir: b.globalDir, server, signaldock })
       try {
+        expect(wa.tasks.dialect).toBe('postgres')
         expect(wa.conduit.dialect).toBe('postgres')
         expect(wa.signaldock.dialect).toBe('postgres')
         expect(wa.conduit.path).toContain(`#${projectSchema(project, 'conduit')}`)
@@ -108,12 +109,21 @@ if (POSTGRES_URL !== null) {
         await wa.conduit.queue.ack(job!.lease)
         expect(await wb.conduit.queue.stats('deploy')).toMatchObject({ depth: 0, done: 1 })
 
-        // Local: tasks, brain, nexus and the key files; no conduit.db, no signaldock.db.
-        expect(readdirSync(join(a.projectDir, '.cleo')).filter((f) => f.endsWith('.db')).sort()).toEqual(['brain.db', 'tasks.db'])
+        // Tasks created on host A are ready work on host B; a claim on B holds against A.
+        const blocker = await wa.tasks.create({ title: 'migrate the schema' })
+        const blocked = await wa.tasks.create({ title: 'deploy', priority: 'high' })
+        await wa.tasks.dependencies.add(blocked.id, blocker.id)
+        const next = await wb.tasks.claims.claimNext({ agent: 'bob', ttlMs: 60_000 })
+        expect(next!.task.id).toBe(blocker.id)
+        expect(await wa.tasks.claims.claimNext({ agent: 'alice', ttlMs: 60_000 })).toBeNull()
+        expect((await wa.tasks.create({ title: 'third' })).id).toBe('T3')
+
+        // Local: brain, nexus and the key files; no tasks.db, conduit.db or signaldock.db.
+        expect(readdirSync(join(a.projectDir, '.cleo')).filter((f) => f.endsWith('.db')).sort()).toEqual(['brain.db'])
         expect(existsSync(join(a.globalDir, 'signaldock.db'))).toBe(false)
         // The backup covers the local stores; the server's are backed up with pg_dump.
         const { manifest } = await wa.backup(join(root, 'backups'))
-        expect(manifest.stores.map((s) => s.store)).toEqual(['tasks', 'brain', 'nexus'])
+        expect(manifest.stores.map((s) => s.store)).toEqual(['brain', 'nexus'])
       } finally {
         await wa.close()
         await wb.close()
@@ -140,11 +150,22 @@ if (POSTGRES_URL !== null) {
         const owned = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock })
         expect(await owned.conduit.queue.stats('q')).toMatchObject({ ready: 1 })
         await owned.close()
-        const { rows } = await pool.query<{ n: string }>(
-          `select count(*) as n from pg_stat_activity where application_name = $1`,
-          [`cleo-store project ${project}`],
-        )
-        expect(Number(rows[0]!.n)).toBe(0)
+        // The server ends a backend a moment after its client hung up: wait for the count to reach 0
+        // (bounded; a pool left open never gets there).
+        const connections = async () =>
+          Number(
+            (
+              await pool.query<{ n: string }>(`select count(*) as n from pg_stat_activity where application_name = $1`, [
+                `cleo-store project ${project}`,
+              ])
+            ).rows[0]!.n,
+          )
+        let left = await connections()
+        for (let tries = 0; left > 0 && tries < 200; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          left = await connections()
+        }
+        expect(left).toBe(0)
       } finally {
         await pool.end()
         await dropProject(url, project, signaldockSchema)
