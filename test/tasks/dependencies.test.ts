@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 
 import { READY, READY_FOR_AGENT, READY_UNCLAIMED } from '../../src/tasks/task-dependencies.js'
 import { expectCode } from '../helpers.js'
-import { countRows, openTasks, TASKS_ENGINES } from './open-tasks.js'
+import { POSTGRES_URL } from '../postgres/pg-test-schemas.js'
+import { countRows, openTasks, openTasksSharingSchema, TASKS_ENGINES } from './open-tasks.js'
 
 describe.each(TASKS_ENGINES)('dependencies (%s)', (engine) => {
   it('adds, lists, reports satisfaction, removes', async () => {
@@ -204,4 +205,24 @@ describe.each(TASKS_ENGINES)('blockers (%s)', (engine) => {
     expect(ids(await tasks.dependencies.blockers(c.id, { transitive: true }))).toEqual([b.id])
     expect(await tasks.dependencies.blockers(a.id)).toEqual([])
   })
+})
+
+describe.skipIf(POSTGRES_URL === null)('dependency cycles across hosts (PostgreSQL)', () => {
+  it('two hosts adding opposite edges at once: one edge is added, the other is CYCLE, every round', async () => {
+    // SERIALIZABLE: whichever commits second sees the first edge (its check-then-insert is
+    // retried whole after the serialization failure) and refuses the cycle. Whatever the
+    // interleaving, never both edges.
+    const [a, b] = (await openTasksSharingSchema(2, { busyTimeoutMs: 60_000 })).repos
+    for (let round = 0; round < 8; round++) {
+      const x = await a!.create({ title: `x${round}` })
+      const y = await a!.create({ title: `y${round}` })
+      const outcomes = await Promise.allSettled([a!.dependencies.add(x.id, y.id), b!.dependencies.add(y.id, x.id)])
+      const added = outcomes.filter((o) => o.status === 'fulfilled')
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+      expect(added, `round ${round}`).toHaveLength(1)
+      expect(refused.map((o) => (o.reason as { code?: string }).code)).toEqual(['CYCLE'])
+      const edges = [...(await a!.dependencies.list(x.id)), ...(await a!.dependencies.list(y.id))]
+      expect(edges).toHaveLength(1)
+    }
+  }, 120_000)
 })
