@@ -29,7 +29,7 @@ describe('examples', () => {
     const dir = tempDir(`cleo-example-${name.replace(/\.ts$/, '')}-`)
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir, CLEO_HOME: join(dir, 'cleo-home') }
     const pg = inject('cleoPostgres')
-    if (name === 'signaldock-postgres.ts' && pg?.url) env['CLEO_PG_URL'] = pg.url
+    if ((name === 'signaldock-postgres.ts' || name === 'fleet-on-postgres.ts') && pg?.url) env['CLEO_PG_URL'] = pg.url
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'examples', name), dir], {
       cwd: REPO_ROOT,
       env,
@@ -37,5 +37,7 @@ describe('examples', () => {
       maxBuffer: 16 * 1024 * 1024,
     })
     expect(stdout.length).toBeGreaterThan(0)
+    // With the run's server the PostgreSQL examples really ran (they only say what they need without one).
+    if (env['CLEO_PG_URL'] !== undefined) expect(stdout).not.toContain('set CLEO_PG_URL')
   })
 })
