@@ -10,7 +10,7 @@
 import type { Kysely, RawBuilder, Selectable } from 'kysely'
 import { sql } from 'kysely'
 
-import type { ParamFactory } from '../sqlite/query-template.js'
+import type { ParamFactory, SqlDialect } from '../sqlite/query-template.js'
 import { rawStatement, template, typedParam } from '../sqlite/query-template.js'
 import type { ConduitDatabase, DeliveryJobsTable } from './conduit.tables.js'
 
@@ -146,93 +146,51 @@ function claimJobs(limit: number, window: number) {
       attempts: sql<number>`attempts + 1`,
       updated_at: p('now'),
     })
-    .where(
-      'id',
-      'in',
-      dialect === 'postgres'
-        ? claimCandidatesLocked(p, windowLit, limitLit)
-        : sql<number>`(
-        SELECT id FROM (
-          SELECT c.id, c.available_at,
-            row_number() OVER (
-              PARTITION BY c.partition_key, CASE WHEN c.partition_key IS NULL THEN c.id END
-              ORDER BY c.available_at, c.id
-            ) AS turn
-          FROM (
-            SELECT * FROM (
-              SELECT j.id, j.partition_key, j.available_at
-              FROM delivery_jobs AS j
-              WHERE j.queue = ${p('queue')}
-                AND j.status = 'pending'
-                AND j.available_at <= ${p('now')}
-                AND ${IS_PARTITION_HEAD}
-              ORDER BY j.available_at, j.id
-              LIMIT ${windowLit}
-            )
-            UNION ALL
-            SELECT * FROM (
-              SELECT j.id, j.partition_key, j.available_at
-              FROM delivery_jobs AS j
-              WHERE j.queue = ${p('queue')}
-                AND j.status = 'leased'
-                AND j.lease_expires_at <= ${p('now')}
-                AND j.attempts < j.max_attempts
-                AND ${IS_PARTITION_HEAD}
-              ORDER BY j.lease_expires_at
-              LIMIT ${windowLit}
-            )
-          ) AS c
-        )
-        ORDER BY turn, available_at, id
-        LIMIT ${limitLit}
-      )`,
-    )
+    .where('id', 'in', claimCandidates(p, windowLit, limitLit, dialect))
     .returningAll(),
   )
 }
 
 /**
- * The claim's candidates on PostgreSQL: the same two walks and the same dealing,
- * but each walk locks the rows it returns and skips rows another transaction holds
- * (`FOR UPDATE SKIP LOCKED`): concurrent claimers on many hosts take disjoint jobs
- * without waiting for one another. PostgreSQL refuses row locks next to window
- * functions, so the locked walks are CTEs and the dealing reads them.
+ * The ids a claim takes: the two walks, then the dealing. On PostgreSQL each walk
+ * locks the rows it returns and skips rows another transaction holds (`FOR UPDATE
+ * SKIP LOCKED`): concurrent claimers on many hosts take disjoint jobs without
+ * waiting for one another. PostgreSQL refuses row locks next to window functions,
+ * so there the locked walks are CTEs that the dealing reads.
  */
-function claimCandidatesLocked(p: ParamFactory<ClaimParams>, windowLit: RawBuilder<number>, limitLit: RawBuilder<number>) {
-  return sql<number>`(
-    WITH pending AS (
-      SELECT j.id, j.partition_key, j.available_at
-      FROM delivery_jobs AS j
-      WHERE j.queue = ${p('queue')}
-        AND j.status = 'pending'
-        AND j.available_at <= ${p('now')}
-        AND ${IS_PARTITION_HEAD}
-      ORDER BY j.available_at, j.id
-      LIMIT ${windowLit}
-      FOR UPDATE OF j SKIP LOCKED
-    ), expired AS (
-      SELECT j.id, j.partition_key, j.available_at
-      FROM delivery_jobs AS j
-      WHERE j.queue = ${p('queue')}
-        AND j.status = 'leased'
-        AND j.lease_expires_at <= ${p('now')}
-        AND j.attempts < j.max_attempts
-        AND ${IS_PARTITION_HEAD}
-      ORDER BY j.lease_expires_at
-      LIMIT ${windowLit}
-      FOR UPDATE OF j SKIP LOCKED
-    )
-    SELECT id FROM (
+function claimCandidates(p: ParamFactory<ClaimParams>, windowLit: RawBuilder<number>, limitLit: RawBuilder<number>, dialect: SqlDialect) {
+  const lock = dialect === 'postgres' ? sql` FOR UPDATE OF j SKIP LOCKED` : sql``
+  const pending = sql`SELECT j.id, j.partition_key, j.available_at
+    FROM delivery_jobs AS j
+    WHERE j.queue = ${p('queue')}
+      AND j.status = 'pending'
+      AND j.available_at <= ${p('now')}
+      AND ${IS_PARTITION_HEAD}
+    ORDER BY j.available_at, j.id
+    LIMIT ${windowLit}${lock}`
+  const expired = sql`SELECT j.id, j.partition_key, j.available_at
+    FROM delivery_jobs AS j
+    WHERE j.queue = ${p('queue')}
+      AND j.status = 'leased'
+      AND j.lease_expires_at <= ${p('now')}
+      AND j.attempts < j.max_attempts
+      AND ${IS_PARTITION_HEAD}
+    ORDER BY j.lease_expires_at
+    LIMIT ${windowLit}${lock}`
+  // Each partition's oldest first, then each one's second, …; a job without a partition is its own.
+  const deal = (candidates: RawBuilder<unknown>) => sql<number>`SELECT id FROM (
       SELECT c.id, c.available_at,
         row_number() OVER (
           PARTITION BY c.partition_key, CASE WHEN c.partition_key IS NULL THEN c.id END
           ORDER BY c.available_at, c.id
         ) AS turn
-      FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) AS c
+      FROM ${candidates} AS c
     ) AS dealt
     ORDER BY turn, available_at, id
-    LIMIT ${limitLit}
-  )`
+    LIMIT ${limitLit}`
+  return dialect === 'postgres'
+    ? sql<number>`(WITH pending AS (${pending}), expired AS (${expired}) ${deal(sql`(SELECT * FROM pending UNION ALL SELECT * FROM expired)`)})`
+    : sql<number>`(${deal(sql`(SELECT * FROM (${pending}) UNION ALL SELECT * FROM (${expired}))`)})`
 }
 
 /**
