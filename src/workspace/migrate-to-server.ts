@@ -183,7 +183,7 @@ async function copyStore(
   })
 }
 
-/** A store `migrateToServer` moves: how to open its local file and its server schema. */
+/** @internal A store `migrateToServer` moves: how to open its local file and its server schema. */
 export interface StoreMove {
   readonly store: 'tasks' | 'conduit'
   readonly file: string
@@ -191,14 +191,14 @@ export interface StoreMove {
   openServer(pool: PostgresPoolLike, options: { schema: string; busyTimeoutMs?: number }): Promise<ServerCapableRepository>
 }
 
-/** What migrateToServer needs of a repository (either engine): its rows, through the engine. */
+/** @internal What migrateToServer needs of a repository (either engine): its rows, through the engine. */
 export interface ServerCapableRepository {
   readonly engine: StoreEngine<unknown>
   readonly path: string
   close(): Promise<void>
 }
 
-/** A tasks or conduit repository as migrateToServer holds it (the copy reads and writes raw rows, untyped). */
+/** @internal A tasks or conduit repository as migrateToServer holds it (the copy reads and writes raw rows, untyped). */
 export function serverCapable(repo: { readonly engine: object; readonly path: string; close(): Promise<void> }): ServerCapableRepository {
   return { engine: repo.engine as StoreEngine<unknown>, path: repo.path, close: () => repo.close() }
 }
@@ -236,6 +236,8 @@ async function assertEmpty(server: StoreEngine<unknown>, local: StoreEngine<unkn
 }
 
 /**
+ * @internal Use `CleoWorkspace.migrateToServer`.
+ *
  * Copies the project's tasks.db and conduit.db (those that exist) into their schemas
  * on the server (see the module comment). Every target is checked empty before
  * anything is copied; then each store is copied and verified in its own server
