@@ -32,6 +32,15 @@ export const TEXT = 'text collate "C"'
  *   splits `foo-bar`, `a_b`, e-mail addresses and paths into words as FTS5's
  *   `unicode61` does. The query side folds its words the same way (`toTsQuery`).
  */
+/** The meta table every store creates first (`schema-meta-v1` on SQLite): key → value, stamped. */
+export function schemaMetaTable(name: string): string {
+  return `create table ${name} (
+    key ${TEXT} primary key check (length(key) > 0),
+    value ${TEXT} not null,
+    updated_at bigint not null
+  )`
+}
+
 export const SHARED_FUNCTIONS: readonly string[] = [
   `create function cleo_search_text(value text) returns text
     language sql immutable strict parallel safe

@@ -55,7 +55,7 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 
 import { searchStoreSchema } from '../_shared/dialect.js'
-import { SHARED_FUNCTIONS, TEXT, guard } from '../_shared/postgres-schema.js'
+import { SHARED_FUNCTIONS, TEXT, guard, schemaMetaTable } from '../_shared/postgres-schema.js'
 
 /**
  * conduit's own schema-local functions, besides {@link SHARED_FUNCTIONS}
@@ -102,11 +102,7 @@ const DEAD_LETTER_FACTS = `reason ${TEXT} not null check (reason in ('max_attemp
 
 /** The tables (0001…0009, head state) and their indexes, in the order SQLite creates them. */
 const TABLES: readonly string[] = [
-  `create table conduit_schema_meta (
-    key ${TEXT} primary key check (length(key) > 0),
-    value ${TEXT} not null,
-    updated_at bigint not null
-  )`,
+  schemaMetaTable('conduit_schema_meta'),
 
   // 0002: messaging
   `create table conversations (

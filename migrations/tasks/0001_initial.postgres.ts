@@ -105,7 +105,7 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 
 import { searchStoreSchema } from '../_shared/dialect.js'
-import { SHARED_FUNCTIONS, TEXT, guard } from '../_shared/postgres-schema.js'
+import { SHARED_FUNCTIONS, TEXT, guard, schemaMetaTable } from '../_shared/postgres-schema.js'
 import { STATUS_REGISTRY_ROWS } from './0002_task_graph.js'
 
 /** A JSON array column's CHECK. */
@@ -119,11 +119,7 @@ const STAGE_NAMES = `'research', 'consensus', 'architecture_decision', 'specific
 /** The tables (0001…0014, head state) and their indexes, in the order SQLite creates them. */
 const TABLES: readonly string[] = [
   // 0001
-  `create table schema_meta (
-    key ${TEXT} primary key check (length(key) > 0),
-    value ${TEXT} not null,
-    updated_at bigint not null
-  )`,
+  schemaMetaTable('schema_meta'),
 
   // 0002: tasks as 0014 rebuilt it (0013's counters after workable), the search vector last
   `create table tasks (

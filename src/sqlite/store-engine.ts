@@ -160,14 +160,6 @@ class SqliteExecutor<DB> implements Executor<DB> {
 }
 
 /**
- * @internal The executor of an SQLite database, for synchronous code that has not
- * moved to bodies yet: `completeNow(step(sqliteExecutor(db)), db.context)`.
- */
-export function sqliteExecutor<DB>(db: SqliteDatabase<DB>): Executor<DB> {
-  return new SqliteExecutor(db)
-}
-
-/**
  * A store engine over an open SQLite database: the bodies run synchronously inside
  * the database's `read`, `snapshot` and `write`, whose rules (locks, `BEGIN
  * IMMEDIATE`, BUSY retry, batches) are unchanged.

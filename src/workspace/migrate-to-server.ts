@@ -143,15 +143,9 @@ async function copyStore(
       }
       plans.push({ table, columns: table.columns.filter((c) => onServer.has(c)) })
     }
-    for (const { table } of plans) {
-      if (table.seeded) continue
-      if ((yield* x.get(rawQuery(`SELECT 1 AS one FROM "${table.table}" LIMIT 1`))) !== undefined) {
-        throw new CleoStoreError('CONFLICT', `the server schema is not empty: ${table.table} has rows; migrateToServer copies into an empty project only`, {
-          ...context,
-          details: { reason: 'target-not-empty', table: table.table },
-        })
-      }
-    }
+    // Checked again inside the copy's transaction: another host may have written since assertEmpty.
+    const occupied = yield* firstOccupied(x, plans.filter(({ table }) => !table.seeded).map(({ table }) => table.table))
+    if (occupied !== null) throw notEmpty(occupied, context)
     // The rows already hold what the maintenance triggers compute (counters, history):
     // they are off for the copy, on again before the commit. Foreign keys stay checked.
     for (const { table } of plans) yield* x.run(rawQuery(`ALTER TABLE "${table.table}" DISABLE TRIGGER USER`))
@@ -221,18 +215,23 @@ async function assertEmpty(server: StoreEngine<unknown>, local: StoreEngine<unkn
   const tables = (await local.read((x) => x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"))))
     .map((row) => row.name)
     .filter((name) => !SKIPPED.test(name) && !seeded.has(name))
-  const occupied = await server.read(function* (x) {
-    for (const table of tables) {
-      if ((yield* x.get(rawQuery(`SELECT 1 AS one FROM "${table}" LIMIT 1`))) !== undefined) return table
-    }
-    return null
-  })
-  if (occupied !== null) {
-    throw new CleoStoreError('CONFLICT', `the server schema is not empty: ${occupied} has rows; migrateToServer copies into an empty project only`, {
-      ...context,
-      details: { reason: 'target-not-empty', table: occupied },
-    })
+  const occupied = await server.read((x) => firstOccupied(x, tables))
+  if (occupied !== null) throw notEmpty(occupied, context)
+}
+
+/** The first of `tables` holding a row, or null. */
+function* firstOccupied(x: Executor<unknown>, tables: readonly string[]): Step<string | null> {
+  for (const table of tables) {
+    if ((yield* x.get(rawQuery(`SELECT 1 AS one FROM "${table}" LIMIT 1`))) !== undefined) return table
   }
+  return null
+}
+
+function notEmpty(table: string, context: Required<ErrorContext>): CleoStoreError {
+  return new CleoStoreError('CONFLICT', `the server schema is not empty: ${table} has rows; migrateToServer copies into an empty project only`, {
+    ...context,
+    details: { reason: 'target-not-empty', table },
+  })
 }
 
 /**
