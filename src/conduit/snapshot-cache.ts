@@ -484,10 +484,17 @@ export class SnapshotCache {
     load: () => T | Promise<T>,
     options: { cooldownMs?: number; force?: boolean } = {},
   ): Promise<SnapshotRevalidation<T>> {
+    const before = this.#refreshes.get(key)
     const entry = await this.get<T>(key)
     if (entry.state === 'fresh' && !options.force) return { ...entry, refresh: null }
     const slot = this.#refreshes.get(key)
     if (entry.state === 'missing') {
+      // A refresh of this process started and finished while the read was out (a server read is a
+      // round trip): serve what it stored rather than load a second time (single-flight).
+      if (slot !== undefined && slot !== before && slot.inflight === null) {
+        const stored = await this.get<T>(key)
+        if (stored.state !== 'missing') return { ...stored, refresh: null }
+      }
       const outcome = await (slot?.inflight ?? this.#startRefresh(key, load))
       if (!outcome.ok) throw outcome.error
       return { ...(outcome.entry as SnapshotEntry<T>), refresh: null }
