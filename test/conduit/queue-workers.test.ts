@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -20,6 +20,7 @@ import type { WorkPayload } from '../fixtures/conduit-queue-worker.js'
 import { freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
 import type { ConduitEngineName } from './conduit-fixtures.js'
 import { CONDUIT_ENGINES, rows } from './conduit-fixtures.js'
+import { readEventLog } from './event-log.js'
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/conduit-queue-worker.ts')
 
@@ -53,12 +54,7 @@ function start(args: string[]): { child: ChildProcess; exited: Promise<{ code: n
   return { child, exited }
 }
 
-function readLog(file: string): LogEvent[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as LogEvent)
-}
+const readLog = (file: string): LogEvent[] => readEventLog<LogEvent>(file)
 
 /** Where the processes meet, as their command-line argument: a conduit.db path, or a PostgreSQL schema as JSON. */
 async function createDb(dir: string, engine: ConduitEngineName): Promise<string> {
@@ -111,16 +107,21 @@ describe.each(CONDUIT_ENGINES)('delivery queue across worker processes on %s', (
     // depends on the scheduler. Batch claims are covered in queue.test.ts.
     const LEASE_MS = 1500
     const running = new Set<Promise<unknown>>()
+    const live = new Set<ChildProcess>()
+    const otherExits: Array<{ code: number | null; signal: string | null }> = []
     let killed = 0
+    let stopping = false
     const launch = (): void => {
-      const { exited } = start(['work', db, logFile, String(LEASE_MS), '1'])
-      const watched = exited.then(({ code, signal }) => {
+      const { child, exited } = start(['work', db, logFile, String(LEASE_MS), '1'])
+      live.add(child)
+      const watched = exited.then((exit) => {
         running.delete(watched)
-        if (signal === 'SIGKILL') {
+        live.delete(child)
+        if (exit.signal === 'SIGKILL') {
           killed++
-          launch()
-        } else {
-          expect(code).toBe(0)
+          if (!stopping) launch()
+        } else if (exit.code !== 0) {
+          otherExits.push(exit)
         }
       })
       running.add(watched)
@@ -137,10 +138,17 @@ describe.each(CONDUIT_ENGINES)('delivery queue across worker processes on %s', (
         writeFileSync(join(dir, `release-${e.id}`), '')
       }
     }
-    while (running.size > 0) {
-      releaseTakenOver()
-      await Promise.race([...running, sleep(100)])
+    try {
+      while (running.size > 0) {
+        releaseTakenOver()
+        await Promise.race([...running, sleep(100)])
+      }
+    } finally {
+      // A failed test leaves no worker behind to fail later against a dropped schema.
+      stopping = true
+      for (const child of live) child.kill('SIGKILL')
     }
+    expect(otherExits, 'workers that exited other than by SIGKILL or with 0').toEqual([])
     expect(killed).toBe(4) // one per crash job: each dies on its first attempt only
 
     const events = readLog(logFile)
