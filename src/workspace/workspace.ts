@@ -438,23 +438,6 @@ export class CleoWorkspace {
   }
 
   /**
-   * Imports an existing CLEO project (issue 18): CLEO's `tasks.db`, `brain.db`,
-   * `conduit.db` in `<projectDir>/.cleo/`, its global `nexus.db` / `signaldock.db`
-   * (in `cleoGlobalDir`, default the global directory), its ADR markdown files and
-   * agent-output manifest. Each store is built and verified in a staging folder, then
-   * CLEO's originals are moved, byte-identical, to `cleo-legacy-<time>/` and the new
-   * stores put in place; all or nothing per store. `dryRun` writes nothing and returns
-   * the same report. An imported project has no CLEO stores left: a second run reports
-   * none. Task ids stay as CLEO wrote them (`T001`). See `docs/cleo-import.md`.
-   *
-   * @example
-   * ```ts
-   * const plan = await CleoWorkspace.importFromCleo('/work/app', { dryRun: true })
-   * const report = await CleoWorkspace.importFromCleo('/work/app')
-   * const ws = await CleoWorkspace.open('/work/app')
-   * ```
-   */
-  /**
    * Copies a local project's coordination stores to a PostgreSQL server (issue 20):
    * tasks.db and conduit.db into the schemas `<project>_tasks` and `<project>_conduit`
    * (see docs/server.md). The server schemas are created and migrated; one that
@@ -499,6 +482,23 @@ export class CleoWorkspace {
     return migrateToServer(present, server)
   }
 
+  /**
+   * Imports an existing CLEO project (issue 18): CLEO's `tasks.db`, `brain.db`,
+   * `conduit.db` in `<projectDir>/.cleo/`, its global `nexus.db` / `signaldock.db`
+   * (in `cleoGlobalDir`, default the global directory), its ADR markdown files and
+   * agent-output manifest. Each store is built and verified in a staging folder, then
+   * CLEO's originals are moved, byte-identical, to `cleo-legacy-<time>/` and the new
+   * stores put in place; all or nothing per store. `dryRun` writes nothing and returns
+   * the same report. An imported project has no CLEO stores left: a second run reports
+   * none. Task ids stay as CLEO wrote them (`T001`). See `docs/cleo-import.md`.
+   *
+   * @example
+   * ```ts
+   * const plan = await CleoWorkspace.importFromCleo('/work/app', { dryRun: true })
+   * const report = await CleoWorkspace.importFromCleo('/work/app')
+   * const ws = await CleoWorkspace.open('/work/app')
+   * ```
+   */
   static importFromCleo(projectDir: string, options: CleoImportOptions = {}): Promise<CleoImportReport> {
     return importFromCleo(projectDir, options, { projectDirName: PROJECT_DIR_NAME, storeFiles: STORE_FILES, resolveGlobalDir })
   }
