@@ -570,7 +570,7 @@ export { workspaceKnownReferences, workspaceReferenceGuard } from './workspace/g
 export type { GuardedStores } from './workspace/guards.js'
 export type { ReferenceGuard, SoftReference } from './sqlite/reference-guard.js'
 export { AGENT_REAUTH_CHECK } from './workspace/keys.js'
-export type { WorkspaceBackupKey } from './workspace/backup.types.js'
+export type { WorkspaceBackupKey, WorkspaceBackupServerStore } from './workspace/backup.types.js'
 
 // Embedder adapters (issue 15 item 8) and the daemon's permanent hook failure (issue 17 item 2).
 export { openAiCompatibleEmbedder } from './brain/openai-compatible-embedder.js'

@@ -163,11 +163,6 @@ export class ConduitRepository extends StoreRepository<'conduit'> {
     return this.#engine
   }
 
-  /** The engine: `'sqlite'` (conduit.db) or `'postgres'`. */
-  get dialect(): 'sqlite' | 'postgres' {
-    return this.#engine.dialect
-  }
-
   /**
    * Opens (creating and migrating if needed) conduit.db at `path`, or an in-memory
    * database with `':memory:'`.

@@ -42,7 +42,9 @@ export interface SignaldockStorage {
  * `DEFERRED` (no write lock) under the same retry.
  */
 export class SqliteSignaldockStore extends StoreRepository<'signaldock'> implements SignaldockStorage {
-  readonly dialect = 'sqlite'
+  override get dialect(): 'sqlite' {
+    return 'sqlite'
+  }
   readonly #retry: BusyRetryPolicy
 
   constructor(db: SqliteDatabase<SignaldockDatabase>, options: RepositoryOptions) {

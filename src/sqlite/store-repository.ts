@@ -108,6 +108,18 @@ export abstract class StoreRepository<S extends StoreName = StoreName> {
     return this.#server !== null
   }
 
+  /**
+   * The engine this store runs on: `'sqlite'` (its file, or `:memory:`) or `'postgres'`.
+   *
+   * @example
+   * ```ts
+   * if (ws.tasks.dialect === 'postgres') console.log('tasks are shared on', ws.tasks.path)
+   * ```
+   */
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.#server === null ? 'sqlite' : 'postgres'
+  }
+
   /** Absolute path of the database file, or `:memory:`; on a server, the printable target (`postgres://host/db#schema`). */
   get path(): string {
     return (this.#local ?? this.#server!).path

@@ -222,11 +222,6 @@ export class TasksRepository extends StoreRepository<'tasks'> {
     return this.#ctx.engine
   }
 
-  /** The engine: `'sqlite'` (tasks.db) or `'postgres'`. */
-  get dialect(): 'sqlite' | 'postgres' {
-    return this.#ctx.engine.dialect
-  }
-
   /**
    * Opens (creating and migrating if needed) tasks.db at `path`, or an in-memory
    * database with `':memory:'`.

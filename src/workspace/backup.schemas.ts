@@ -57,6 +57,15 @@ export const WorkspaceBackupKeySchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 })
 
+/** A store of the backed-up workspace that lives on a PostgreSQL server, so is not in the folder. */
+export const WorkspaceBackupServerStoreSchema = z.strictObject({
+  store: StoreNameSchema,
+  /** Its server target, `postgres://user@host:port/db#schema` (never a password). */
+  location: z.string(),
+  /** Its schema on the server: what `pg_dump --schema=…` takes. */
+  schema: z.string(),
+})
+
 /**
  * `manifest.json` of a backup folder.
  *
@@ -84,4 +93,10 @@ export const WorkspaceBackupManifestSchema = z.strictObject({
    * another machine then opens every sealed credential. Absent or empty: no keys.
    */
   keys: z.array(WorkspaceBackupKeySchema).optional(),
+  /**
+   * The workspace's stores on a PostgreSQL server at the time of the backup: not in
+   * this folder (back them up on the server: `pg_dump --schema=<schema>`). Absent:
+   * every store was local.
+   */
+  onServer: z.array(WorkspaceBackupServerStoreSchema).optional(),
 })

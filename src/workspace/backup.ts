@@ -69,7 +69,7 @@ import { TASKS_STORE } from '../tasks/tasks.store.js'
 import { TELEMETRY_STORE } from '../telemetry/telemetry.store.js'
 import { StoreNameSchema, WorkspaceBackupManifestSchema } from './backup.schemas.js'
 import { WORKSPACE_BACKUP_FORMAT, WORKSPACE_BACKUP_MANIFEST, DEFAULT_BACKUPS_KEPT } from './backup-format.js'
-import type { WorkspaceBackupProgress, WorkspaceBackupOptions, WorkspaceBackup, WorkspaceBackupEntry, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
+import type { WorkspaceBackupProgress, WorkspaceBackupOptions, WorkspaceBackup, WorkspaceBackupEntry, WorkspaceBackupServerStore, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
 export type { WorkspaceBackupProgress, WorkspaceBackupOptions, WorkspaceBackup, WorkspaceBackupEntry, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
 export { WORKSPACE_BACKUP_FORMAT, WORKSPACE_BACKUP_MANIFEST, DEFAULT_BACKUPS_KEPT } from './backup-format.js'
 
@@ -122,7 +122,10 @@ export interface BackupSource {
   readonly projectDir: string
   readonly globalDir: string | null
   readonly projectId: string | null
+  /** The local stores (SQLite files, or `:memory:`). */
   readonly stores: Readonly<Partial<Record<StoreName, StoreRepository<any>>>>
+  /** The workspace's stores on a PostgreSQL server: recorded in the manifest, never copied. */
+  readonly onServer?: readonly WorkspaceBackupServerStore[]
   readonly clock: Clock
 }
 
@@ -332,13 +335,28 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
       details: { path: ['includeKeys'] },
     })
   }
+  const onServer = source.onServer ?? []
+  const pgDump = (stores: readonly WorkspaceBackupServerStore[]) => stores.map((s) => `pg_dump --schema=${s.schema}`).join(', ')
   const open = STORE_ORDER.filter((store) => store !== 'telemetry' && source.stores[store] !== undefined)
   for (const store of o.stores ?? []) {
+    const remote = onServer.find((s) => s.store === store)
+    if (remote !== undefined) {
+      throw new CleoStoreError('UNSUPPORTED', `workspace.backup: ${store} lives on a PostgreSQL server (${remote.location}); back it up there: ${pgDump([remote])}`, {
+        ...CONTEXT,
+        details: { path: ['stores'], store, location: remote.location, schema: remote.schema },
+      })
+    }
     if (!open.includes(store)) {
       throw new CleoStoreError('NOT_FOUND', `store ${store} is not open in this workspace`, { ...CONTEXT, details: { store } })
     }
   }
   const selected = o.stores ? open.filter((store) => o.stores!.includes(store)) : open
+  if (selected.length === 0) {
+    throw new CleoStoreError('UNSUPPORTED', `workspace.backup: every store of this workspace lives on a PostgreSQL server; back them up there: ${pgDump(onServer)}`, {
+      ...CONTEXT,
+      details: { onServer },
+    })
+  }
   const root = resolve(dir)
   const createdAt = source.clock()
   const id = uuidv7Generator(source.clock)()
@@ -410,6 +428,7 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
       projectId: source.projectId,
       stores: entries,
       ...(keys === undefined ? {} : { keys }),
+      ...(onServer.length === 0 ? {} : { onServer: onServer.map((s) => ({ ...s })) }),
     }
     const manifestFile = join(temporary, WORKSPACE_BACKUP_MANIFEST)
     writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })

@@ -49,6 +49,21 @@ export interface WorkspaceBackupManifest {
    * another machine then opens every sealed credential. Absent or empty: no keys.
    */
   keys?: WorkspaceBackupKey[] | undefined
+  /**
+   * The workspace's stores on a PostgreSQL server at the time of the backup: not in
+   * this folder (back them up on the server: `pg_dump --schema=<schema>`). Absent:
+   * every store was local.
+   */
+  onServer?: WorkspaceBackupServerStore[] | undefined
+}
+
+/** A store of a backed-up workspace that lives on a PostgreSQL server (so is not in the backup). */
+export interface WorkspaceBackupServerStore {
+  store: StoreName
+  /** Its server target, `postgres://user@host:port/db#schema` (never a password). */
+  location: string
+  /** Its schema on the server: what `pg_dump --schema=…` takes. */
+  schema: string
 }
 
 /** A progress report of `ws.backup`. */

@@ -37,7 +37,10 @@ export interface WorkspaceCheckTarget {
   readonly projectId: string
   /** True for an in-memory workspace. */
   readonly inMemory: boolean
-  /** Every open store (telemetry only when opted in). */
+  /**
+   * Every open store (telemetry only when opted in), local or on a server (see each
+   * repository's `dialect`); signaldock on a server is in {@link signaldock} only.
+   */
   readonly stores: Readonly<Partial<Record<StoreName, StoreRepository<any>>>>
   /** The signaldock repository, local or on PostgreSQL (for checks that need agents). */
   readonly signaldock?: SignaldockRepository

@@ -56,9 +56,19 @@ import type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceR
 
 export type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceFindingScope, WorkspaceRepairAction } from './check-types.js'
 
-/** Findings of one store. */
+/** Findings of one store, and what was checked of it. */
 export interface WorkspaceStoreReport {
   readonly ok: boolean
+  /**
+   * `sqlite`: SQLite's own checks of the file (`sqlite.integrity`) ran, and the
+   * workspace checks. `postgres`: the store is on a server; the workspace checks
+   * (registration, soft references, keys) ran on it, SQLite's file checks do not
+   * apply — the server's storage is checked and backed up with its own tools
+   * (docs/server.md).
+   */
+  readonly engine: 'sqlite' | 'postgres'
+  /** The store's file (or `:memory:`), or its server target `postgres://user@host:port/db#schema` (never a password). */
+  readonly location: string
   readonly findings: readonly WorkspaceFinding[]
 }
 
@@ -112,10 +122,12 @@ const INDEX_PROBLEM = /missing from index|wrong # of entries in index|non-unique
  */
 export const SQLITE_INTEGRITY_CHECK: WorkspaceCheck = Object.freeze({
   name: 'sqlite.integrity',
-  description: 'quick_check/integrity_check and foreign_key_check of every open store',
+  description: 'quick_check/integrity_check and foreign_key_check of every open SQLite store',
   async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
     const findings: WorkspaceFinding[] = []
     for (const [store, repo] of Object.entries(target.stores) as Array<[StoreName, StoreRepository<any>]>) {
+      // A store on a server has no file: the server checks its own storage.
+      if (repo.dialect !== 'sqlite') continue
       const report = await repo.integrityCheck({ quick: !target.full })
       if (report.problems.length > 0) {
         const onlyIndexes = report.problems.every((problem) => INDEX_PROBLEM.test(problem))
@@ -336,10 +348,15 @@ export async function checkWorkspace(target: WorkspaceCheckTarget, options: Work
       })
     }
   }
+  const located: Array<[StoreName, { readonly dialect: 'sqlite' | 'postgres'; readonly path: string }]> = Object.entries(target.stores) as Array<
+    [StoreName, StoreRepository<any>]
+  >
+  // signaldock on a server is not a file store, but the workspace checks read it.
+  if (target.stores.signaldock === undefined && target.signaldock?.dialect === 'postgres') located.push(['signaldock', target.signaldock])
   const stores: Partial<Record<StoreName, WorkspaceStoreReport>> = {}
-  for (const store of Object.keys(target.stores) as StoreName[]) {
+  for (const [store, repo] of located) {
     const own = findings.filter((f) => f.store === store)
-    stores[store] = { ok: !own.some((f) => f.severity === 'error'), findings: own }
+    stores[store] = { ok: !own.some((f) => f.severity === 'error'), engine: repo.dialect, location: repo.path, findings: own }
   }
   return {
     ok: !findings.some((f) => f.severity === 'error'),

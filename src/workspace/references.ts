@@ -11,8 +11,9 @@
  * | `refs.credential-cache` | tasks.db credential cache → signaldock agents | drop the cache row (signaldock is the source of truth) |
  * | `refs.ux-cleanup-sessions` | conduit.db `ux-cleanup:<type>:<session>` queues → open tasks.db sessions | purge the queue (its session is gone or ended) and forget the session's end event |
  *
- * Every check reads whole id sets and compares them in SQL (`json_each`), never one
- * query per row.
+ * Every check reads whole id sets and compares them in SQL (`json_each` on SQLite,
+ * `jsonb_array_elements_text` on PostgreSQL), never one query per row. They run on
+ * every store of the workspace, local or on a server.
  *
  * @module
  */
@@ -45,14 +46,23 @@ async function ids(db: Kysely<any>, table: string, column: string): Promise<stri
   return rows.map((row) => String(row['id']))
 }
 
+/** A store the checks read: its query builder and its engine (the known-id list is bound as JSON either way). */
+interface CheckedStore {
+  readonly kysely: Kysely<any>
+  readonly dialect: 'sqlite' | 'postgres'
+}
+
 /** Values of `table.column` (non-null, distinct) that are not in `known`. */
-async function missing(db: Kysely<any>, table: string, column: string, known: readonly string[], where?: string): Promise<string[]> {
-  const rows = await db
+async function missing(store: CheckedStore, table: string, column: string, known: readonly string[], where?: string): Promise<string[]> {
+  const json = JSON.stringify(known)
+  const knownSet =
+    store.dialect === 'postgres' ? sql`(SELECT jsonb_array_elements_text(${json}::jsonb))` : sql`(SELECT value FROM json_each(${json}))`
+  const rows = await store.kysely
     .selectFrom(table)
     .select(sql<string>`${sql.ref(column)}`.as('id'))
     .distinct()
     .where(sql.ref(column), 'is not', null)
-    .where(sql.ref(column), 'not in', sql`(SELECT value FROM json_each(${JSON.stringify(known)}))`)
+    .where(sql.ref(column), 'not in', knownSet)
     .$if(where !== undefined, (q) => q.where(sql.ref(where!), '=', 1))
     .execute()
   return rows.map((row) => String(row['id']))
@@ -83,9 +93,9 @@ export const BRAIN_TASK_REFS_CHECK: WorkspaceCheck = Object.freeze({
     const known = await ids(tasks.kysely, 'tasks', 'id')
     const dangling = [
       ...new Set([
-        ...(await missing(brain.kysely, 'brain_memory_links', 'task_id', known)),
-        ...(await missing(brain.kysely, 'brain_decisions', 'context_task_id', known)),
-        ...(await missing(brain.kysely, 'brain_decisions', 'context_epic_id', known)),
+        ...(await missing(brain, 'brain_memory_links', 'task_id', known)),
+        ...(await missing(brain, 'brain_decisions', 'context_task_id', known)),
+        ...(await missing(brain, 'brain_decisions', 'context_epic_id', known)),
       ]),
     ]
     return dangling.length === 0
@@ -115,7 +125,7 @@ export const BRAIN_SESSION_REFS_CHECK: WorkspaceCheck = Object.freeze({
   async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
     const { tasks, brain } = storesOf(target)
     if (!tasks || !brain) return []
-    const dangling = await missing(brain.kysely, 'brain_observations', 'source_session_id', await ids(tasks.kysely, 'sessions', 'id'))
+    const dangling = await missing(brain, 'brain_observations', 'source_session_id', await ids(tasks.kysely, 'sessions', 'id'))
     return dangling.length === 0
       ? []
       : [finding('refs.brain-sessions', 'brain', 'dangling-session-ref', `brain.db observations name ${dangling.length} session(s) tasks.db does not have`, dangling)]
@@ -145,7 +155,7 @@ export const PROJECT_AGENT_REFS_CHECK: WorkspaceCheck = Object.freeze({
   async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
     const { conduit, signaldock } = storesOf(target)
     if (!conduit || !signaldock) return []
-    const dangling = await missing(conduit.kysely, 'project_agent_refs', 'agent_id', await agentSlugs(signaldock), 'enabled')
+    const dangling = await missing(conduit, 'project_agent_refs', 'agent_id', await agentSlugs(signaldock), 'enabled')
     return dangling.length === 0
       ? []
       : [finding('refs.project-agents', 'conduit', 'dangling-agent-ref', `${dangling.length} attached agent(s) are not in signaldock`, dangling)]
@@ -169,7 +179,7 @@ export const CREDENTIAL_CACHE_CHECK: WorkspaceCheck = Object.freeze({
   async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
     const { tasks, signaldock } = storesOf(target)
     if (!tasks || !signaldock) return []
-    const dangling = await missing(tasks.kysely, 'agent_credentials', 'agent_id', await agentSlugs(signaldock))
+    const dangling = await missing(tasks, 'agent_credentials', 'agent_id', await agentSlugs(signaldock))
     return dangling.length === 0
       ? []
       : [finding('refs.credential-cache', 'tasks', 'dangling-credential', `${dangling.length} cached credential(s) of unknown agents`, dangling)]

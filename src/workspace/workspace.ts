@@ -47,7 +47,7 @@ import type {
 import { TelemetryRetentionSchema } from '../telemetry/telemetry.schemas.js'
 import { REPOSITORY_OPTION_SHAPE } from '../sqlite/options.js'
 import { validate } from '../sqlite/validate.js'
-import type { WorkspaceBackup, WorkspaceBackupOptions, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
+import type { WorkspaceBackup, WorkspaceBackupOptions, WorkspaceBackupServerStore, WorkspaceRestoreOptions, WorkspaceRestoreResult } from './backup.types.js'
 import { backupWorkspace, checkRestoreOptions, deleteDatabaseFiles, restoreWorkspace } from './backup.js'
 import type { WorkspaceCheckOptions, WorkspaceCheckReport, WorkspaceRepairOptions, WorkspaceRepairReport } from './integrity.js'
 import type { WorkspaceCheckTarget } from './check-types.js'
@@ -650,18 +650,36 @@ export class CleoWorkspace {
     return this.#open(this.#projectId)
   }
 
-  /** Every open store, by name (telemetry only when opted in). */
+  /**
+   * Every open store, by name (telemetry only when opted in), local or on a server;
+   * signaldock only as its local file (on a server it is not a file store).
+   */
   #stores(): Partial<Record<StoreName, StoreRepository<any>>> {
     this.#assertOpen()
     return {
-      // On PostgreSQL, tasks, conduit and signaldock are the server's: no local file to back up or check.
-      ...(this.#tasks.dialect === 'sqlite' ? { tasks: this.#tasks } : {}),
+      tasks: this.#tasks,
       brain: this.#brain,
-      ...(this.#conduit.dialect === 'sqlite' ? { conduit: this.#conduit } : {}),
+      conduit: this.#conduit,
       ...(this.#signaldock.sqlite ? { signaldock: this.#signaldock.sqlite } : {}),
       nexus: this.#nexus,
       ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
     }
+  }
+
+  /** The local stores (what a backup copies) and the stores on a server (what it cannot). */
+  #storesByPlace(): { local: Partial<Record<StoreName, StoreRepository<any>>>; onServer: WorkspaceBackupServerStore[] } {
+    const local: Partial<Record<StoreName, StoreRepository<any>>> = {}
+    const onServer: WorkspaceBackupServerStore[] = []
+    const place = (store: StoreName, repo: { readonly dialect: 'sqlite' | 'postgres'; readonly path: string }) => {
+      if (repo.dialect === 'sqlite') return false
+      onServer.push({ store, location: repo.path, schema: repo.path.slice(repo.path.lastIndexOf('#') + 1) })
+      return true
+    }
+    for (const [store, repo] of Object.entries(this.#stores()) as Array<[StoreName, StoreRepository<any>]>) {
+      if (!place(store, repo)) local[store] = repo
+    }
+    if (!this.#signaldock.sqlite) place('signaldock', this.#signaldock)
+    return { local, onServer }
   }
 
   #target(full: boolean): WorkspaceCheckTarget {
@@ -682,7 +700,9 @@ export class CleoWorkspace {
    * registration of this project, registered paths that vanished, the soft references
    * between databases, agents whose sealed API key needs re-authentication, and any
    * check passed in `extraChecks`). Reports findings per
-   * store; writes nothing.
+   * store; writes nothing. A store on a PostgreSQL server gets the workspace checks
+   * but not SQLite's file checks: its report says `engine: 'postgres'` and where it
+   * lives (the server checks its own storage).
    *
    * @example
    * ```ts
@@ -716,7 +736,10 @@ export class CleoWorkspace {
    * (`<dir>/<time>-<id>/`: one `<store>.db` per store and `manifest.json` with store,
    * schema version and SHA-256 of each), and rotates older backups of this project in
    * `dir` (the newest `keep`, default 10, stay). The workspace stays usable and other
-   * processes may keep writing meanwhile. telemetry.db is never backed up. With
+   * processes may keep writing meanwhile. telemetry.db is never backed up. Stores on
+   * a PostgreSQL server are not copied: the manifest lists them in `onServer` with
+   * their schema (back them up with `pg_dump --schema=…`); naming one in `stores`, or
+   * backing up a workspace with no local store, is `UNSUPPORTED`. With
    * `includeKeys: true` the folder also holds `machine-key` and `global-salt` (mode
    * 0600), so a restore onto another machine opens every sealed credential.
    *
@@ -729,8 +752,9 @@ export class CleoWorkspace {
    */
   async backup(dir: string, options: WorkspaceBackupOptions = {}): Promise<WorkspaceBackup> {
     // telemetry.db is never part of a backup (CLEO: telemetry is not backed up).
+    const { local, onServer } = this.#storesByPlace()
     return backupWorkspace(
-      { projectDir: this.projectDir, globalDir: this.globalDir, projectId: this.#projectId, stores: this.#stores(), clock: this.#clock },
+      { projectDir: this.projectDir, globalDir: this.globalDir, projectId: this.#projectId, stores: local, onServer, clock: this.#clock },
       dir,
       options,
     )

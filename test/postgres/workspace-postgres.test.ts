@@ -60,7 +60,9 @@ if (POSTGRES_URL !== null) {
         expect(manifest.stores.map((s) => s.store)).toEqual(['tasks', 'brain', 'conduit', 'nexus'])
         const report = await a.check()
         expect(report.ok).toBe(true)
-        expect(Object.keys(report.stores)).not.toContain('signaldock')
+        // signaldock is reported as on the server (the workspace checks read it; SQLite's file checks do not apply).
+        expect(report.stores.signaldock).toMatchObject({ ok: true, engine: 'postgres', location: expect.stringMatching(/^postgres:\/\/.*#/) })
+        expect(report.stores.tasks).toMatchObject({ engine: 'sqlite' })
         // remove --global: refused while this project holds an enabled ref, then done on the server.
         await expectCode(a.agents.remove('cleo-prime', { global: true }), 'CONFLICT')
         await a.agents.detach('cleo-prime')

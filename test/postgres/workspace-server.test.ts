@@ -131,6 +131,54 @@ if (POSTGRES_URL !== null) {
       }
     })
 
+    it('check and backup say what they cover: server stores get the workspace checks, not the file checks, and are listed, not copied', async () => {
+      const root = tempDir()
+      const project = freshProject()
+      const signaldockSchema = `sd_${process.pid}_${keys}`
+      const a = host(root, 'a')
+      const ws = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock: { postgres: url, schema: signaldockSchema } })
+      try {
+        // A dangling reference inside the server stores: an agent attached and its credential cached, then removed from signaldock.
+        await ws.agents.register({ agentId: 'ghost', name: 'Ghost', apiKey: KEY, attach: true })
+        await ws.signaldock.agents.remove('ghost')
+        const report = await ws.check()
+        expect(report.findings.filter((f) => f.check.startsWith('refs.')).map((f) => [f.check, f.store, f.details?.['dangling']])).toEqual([
+          ['refs.project-agents', 'conduit', ['ghost']],
+          ['refs.credential-cache', 'tasks', ['ghost']],
+        ])
+        const where = Object.fromEntries(Object.entries(report.stores).map(([store, r]) => [store, [r!.engine, r!.location.replace(/^.*#/, '#')]]))
+        expect(where).toMatchObject({
+          tasks: ['postgres', `#${projectSchema(project, 'tasks')}`],
+          conduit: ['postgres', `#${projectSchema(project, 'conduit')}`],
+          signaldock: ['postgres', `#${signaldockSchema}`],
+          brain: ['sqlite', expect.stringMatching(/brain\.db$/)],
+          nexus: ['sqlite', expect.stringMatching(/nexus\.db$/)],
+        })
+        expect(report.findings.filter((f) => f.check === 'sqlite.integrity')).toEqual([])
+        expect((await ws.repair()).actions.filter((x) => x.check.startsWith('refs.')).map((x) => [x.check, x.changes])).toEqual([
+          ['refs.project-agents', 1],
+          ['refs.credential-cache', 1],
+        ])
+        expect((await ws.check()).findings).toEqual([])
+
+        // The backup copies the local stores and names the server's, with the schema pg_dump takes.
+        const { manifest } = await ws.backup(join(root, 'backups'))
+        expect(manifest.stores.map((s) => s.store)).toEqual(['brain', 'nexus'])
+        expect(manifest.onServer?.map((s) => [s.store, s.schema])).toEqual([
+          ['tasks', projectSchema(project, 'tasks')],
+          ['conduit', projectSchema(project, 'conduit')],
+          ['signaldock', signaldockSchema],
+        ])
+        expect(manifest.onServer!.every((s) => s.location.startsWith('postgres://') && s.location.endsWith(`#${s.schema}`))).toBe(true)
+        const refused = await expectCode(ws.backup(join(root, 'backups'), { stores: ['tasks'] }), 'UNSUPPORTED')
+        expect(refused.message).toContain(`pg_dump --schema=${projectSchema(project, 'tasks')}`)
+        expect(refused.details).toMatchObject({ path: ['stores'], store: 'tasks' })
+      } finally {
+        await ws.close()
+        await dropProject(url, project, signaldockSchema)
+      }
+    })
+
     it('a workspace created pool is ended on close; a pool you pass is not', async () => {
       const root = tempDir()
       const project = freshProject()
