@@ -9,7 +9,10 @@
  * - a project that **moved** opens with its id at a new path: the registry row is
  *   updated, id kept;
  * - a project that was **copied** (its registered path still holds a tasks.db with the
- *   same id) gets a new id, so the original and the copy are two projects.
+ *   same id) gets a new id, so the original and the copy are two projects;
+ * - a project on a server (tasks.db in PostgreSQL) keeps the server's id whatever
+ *   directory opens it: every checkout and host with the same project key is the
+ *   same project.
  *
  * @module
  */
@@ -154,7 +157,9 @@ export async function registerWorkspaceProject(args: RegisterWorkspaceProjectArg
   if (projectId === null) {
     const atPath = await nexus.projects.findByPath(projectDir)
     projectId = await claimProjectId(tasks, atPath?.id ?? newId(), clock())
-  } else if (!args.inMemory) {
+  } else if (!args.inMemory && tasks.dialect === 'sqlite') {
+    // Copy detection is about files: on a server the id is the project's, shared by
+    // every host and checkout that opens it with the same key — never reassigned here.
     const known = await nexus.projects.get(projectId).catch((error: unknown) => {
       if (isCleoStoreError(error, 'NOT_FOUND')) return null
       throw error

@@ -135,6 +135,19 @@ if (POSTGRES_URL !== null) {
         } finally {
           await ws.close()
         }
+
+        // A second checkout of the project on this machine (the first one's local tasks.db,
+        // left by the move, holds the same id) opens the same project: the id lives on the
+        // server and names the project for every host, so no copy detection reassigns it.
+        const checkout = join(root, 'checkout')
+        mkdirSync(checkout)
+        const other = await CleoWorkspace.open(checkout, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema } })
+        try {
+          expect(other.projectId).toBe(before.projectId)
+          expect((await other.tasks.list({})).items.map((t) => t.id)).toEqual([t1.id, t2.id, 'T3'])
+        } finally {
+          await other.close()
+        }
       } finally {
         await dropSchemas(url, [projectSchema(project, 'tasks'), projectSchema(project, 'conduit'), signaldockSchema])
       }
