@@ -6,6 +6,7 @@
 import type { SqliteDatabase } from '../sqlite/database.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
+import { SqliteStoreEngine } from '../sqlite/store-engine.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
 import { NexusAuditLog } from './nexus-audit-log.js'
 import type { NexusDatabase } from './nexus.tables.js'
@@ -43,7 +44,8 @@ export class NexusRepository extends StoreRepository<'nexus'> {
 
   private constructor(db: SqliteDatabase<NexusDatabase>, options: NexusRepositoryOptions) {
     super(db, options)
-    const parts = { db: this.db, clock: this.clock, context: this.context, newId: uuidv7Generator(this.clock) }
+    const engine = new SqliteStoreEngine(db)
+    const parts = { engine, clock: this.clock, context: engine.context, newId: uuidv7Generator(this.clock) }
     this.audit = new NexusAuditLog(parts)
     this.projects = new NexusProjects(parts, this.audit)
     this.chains = new WarpChains(parts)
