@@ -6,7 +6,6 @@
  * same SQL text on both. The PostgreSQL leg is registered when the run has a
  * server; the checksum test always runs.
  */
-import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
 import { nexusMigrations } from '../../migrations/nexus/index.js'
@@ -15,8 +14,8 @@ import { NEXUS_STORE } from '../../src/nexus/nexus.store.js'
 import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { expectCode } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
-import type { GuardCase, RenditionDifferences, Row } from './schema-pair.js'
-import { expectGuardRendered, expectSameTables, expectSameTriggers, schemaPair, schemaPairOpeners } from './schema-pair.js'
+import type { GuardCase, RenditionDifferences } from './schema-pair.js'
+import { expectSameRows, expectSameTables, expectSameTriggers, itRendersEachGuard, openMigrated, schemaPair, schemaPairOpeners } from './schema-pair.js'
 
 /** What the rendition adds on purpose: the TRUNCATE guard of the audit log; the 0/1 flag stays `integer`. */
 const DIFFERENCES: RenditionDifferences = {
@@ -119,23 +118,14 @@ if (POSTGRES_URL !== null) {
   describe('nexus schema on PostgreSQL', () => {
     it('migrates on the first open into its own schema (checksums, the meta row as on SQLite) and reopens verified', async () => {
       const schema = freshSchema('nexus')
-      const first = await openPostgres(schema)
-      const names = Object.keys(nexusMigrations).sort()
-      expect(first.schemaVersion).toBe(names.at(-1))
-      const applied = (
-        await sql<Row>`select m.name, c.checksum
-          from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
-          order by m.name`.execute(first.kysely)
-      ).rows
-      expect(applied.map((row) => row.name)).toEqual(names)
-      expect(applied.map((row) => row.checksum)).toEqual(Object.values(RELEASED_CHECKSUMS))
+      const first = await openMigrated(openPostgres, schema, nexusMigrations)
       const pair = schemaPair((await openPair()).lite, first)
       const meta = await pair.select('SELECT key, value FROM nexus_schema_meta ORDER BY key')
       expect(meta.sqlite).toEqual([{ key: 'store', value: 'nexus' }])
       expect(meta.postgres).toEqual(meta.sqlite)
       await first.close()
       const second = await openPostgres(schema)
-      expect(second.schemaVersion).toBe(names.at(-1))
+      expect(second.schemaVersion).toBe(first.schemaVersion)
       expect((await second.integrityCheck()).ok).toBe(true)
     })
 
@@ -147,16 +137,7 @@ if (POSTGRES_URL !== null) {
       expect(await expectSameTriggers(await openPair(), DIFFERENCES, GUARDS)).toHaveLength(5)
     })
 
-    for (const guard of GUARDS) {
-      it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
-        const pair = await openPair()
-        await expectGuardRendered(pair, FIXTURE, guard)
-        for (const query of STATE) {
-          const rows = await pair.select(query)
-          expect(rows.postgres, query).toEqual(rows.sqlite)
-        }
-      })
-    }
+    itRendersEachGuard(GUARDS, openPair, FIXTURE, STATE)
 
     it('refuses TRUNCATE of the audit log (which skips row triggers) with INVARIANT', async () => {
       const pair = await openPair()
@@ -183,10 +164,7 @@ if (POSTGRES_URL !== null) {
         await expectCode(pair.onSqlite(statement), 'INVARIANT')
         await expectCode(pair.onPostgres(statement), 'INVARIANT')
       }
-      for (const query of STATE) {
-        const rows = await pair.select(query)
-        expect(rows.postgres, query).toEqual(rows.sqlite)
-      }
+      await expectSameRows(pair, STATE)
     })
 
     it('orders names, paths and ids byte-wise, as SQLite does (the database default collation is ICU en-US in the test run)', async () => {
@@ -196,10 +174,7 @@ if (POSTGRES_URL !== null) {
         await pair.both(`INSERT INTO project_registry (project_id, project_hash, project_path, name, registered_at, last_seen_at, updated_at)
           VALUES ('p${i}', '${i.toString(16).repeat(64).slice(0, 64)}', '/src/${name}', '${name}', 0, 0, 0)`)
       }
-      for (const query of ['SELECT name FROM project_registry ORDER BY name, project_id', 'SELECT project_path FROM project_registry ORDER BY project_path']) {
-        const rows = await pair.select(query)
-        expect(rows.postgres, query).toEqual(rows.sqlite)
-      }
+      await expectSameRows(pair, ['SELECT name FROM project_registry ORDER BY name, project_id', 'SELECT project_path FROM project_registry ORDER BY project_path'])
       expect((await pair.onSqlite('SELECT name FROM project_registry ORDER BY name')).map((row) => row['name'])).toEqual(
         [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
       )

@@ -6,12 +6,14 @@
  * pass.
  */
 import type { Kysely } from 'kysely'
+import type { Migration } from 'kysely/migration'
 import { sql } from 'kysely'
-import { expect } from 'vitest'
+import { expect, it } from 'vitest'
 
 import type { PostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { openPostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { isCleoStoreError } from '../../src/sqlite/errors.js'
+import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { expectCode } from '../helpers.js'
 import { dropSchemasAfterEach, freshSchema } from './pg-test-schemas.js'
@@ -105,6 +107,30 @@ export function schemaPairOpeners(
     return schemaPair(lite.kysely, pg)
   }
   return { openPostgres, openPair }
+}
+
+/**
+ * Opens `schema` with `open` (migrating it) and asserts that every migration of
+ * `migrations` was applied, the last one is the schema version, and each is
+ * recorded with its checksum — the SHA-256 of its SQLite emission, on PostgreSQL
+ * too. Returns the store.
+ */
+export async function openMigrated(
+  open: (schema: string) => Promise<PostgresDatabase<any>>,
+  schema: string,
+  migrations: Readonly<Record<string, Migration>>,
+): Promise<PostgresDatabase<any>> {
+  const db = await open(schema)
+  const names = Object.keys(migrations).sort()
+  expect(db.schemaVersion).toBe(names.at(-1))
+  const applied = (
+    await sql<Row>`select m.name, c.checksum
+      from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
+      order by m.name`.execute(db.kysely)
+  ).rows
+  expect(applied.map((row) => row.name)).toEqual(names)
+  expect(applied.map((row) => row.checksum)).toEqual(await Promise.all(names.map((name) => migrationChecksum(migrations[name]!))))
+  return db
 }
 
 /** `RAISE(ABORT, '…')` messages of SQLite's triggers, by trigger name. */
@@ -216,6 +242,33 @@ export async function expectSameTables(pair: SchemaPair, differences: RenditionD
   ).rows.filter((row) => !BOOKKEEPING.includes(row.tbl_name))
   expect(postgresIndexes.filter((row) => !differences.postgresOnlyIndexes.includes(row.name))).toEqual(sqliteIndexes)
   expect(postgresIndexes.map((row) => row.name)).toEqual(expect.arrayContaining([...differences.postgresOnlyIndexes]))
+}
+
+/** Asserts that each query returns the same rows (normalised) on both engines. */
+export async function expectSameRows(pair: SchemaPair, queries: readonly string[]): Promise<void> {
+  for (const query of queries) {
+    const rows = await pair.select(query)
+    expect(rows.postgres, query).toEqual(rows.sqlite)
+  }
+}
+
+/**
+ * Registers one test per guard: {@link expectGuardRendered} on a fresh pair from
+ * `openPair`, then the rows of `state` compared on both engines.
+ */
+export function itRendersEachGuard(
+  guards: readonly GuardCase[],
+  openPair: () => Promise<SchemaPair>,
+  fixture: readonly string[],
+  state: readonly string[],
+): void {
+  for (const guard of guards) {
+    it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
+      const pair = await openPair()
+      await expectGuardRendered(pair, fixture, guard)
+      await expectSameRows(pair, state)
+    })
+  }
 }
 
 /** A guard trigger's case: what it refuses (after `setup`), and legal statements touching the same columns. */
