@@ -471,7 +471,7 @@ export type {
 } from './nexus/nexus.types.js'
 export type { NexusAuditEntry, NexusAuditLog } from './nexus/nexus-audit-log.js'
 export type { NexusProject, NexusProjects, NexusRegistration } from './nexus/project-registry.js'
-export type { NexusRepositoryOptions } from './nexus/nexus-repository.js'
+export type { NexusPostgresOptions, NexusRepositoryOptions } from './nexus/nexus-repository.js'
 export type { WarpChain, WarpChains } from './nexus/warp-chains.js'
 export type {
   WarpChainDefinition,

@@ -4,7 +4,7 @@
  * @module
  */
 export { NexusRepository } from './nexus-repository.js'
-export type { NexusRepositoryOptions } from './nexus-repository.js'
+export type { NexusPostgresOptions, NexusRepositoryOptions } from './nexus-repository.js'
 export type * from './nexus.tables.js'
 export { NEXUS_STORE } from './nexus.store.js'
 export { NEXUS_LAST_SEEN_RESOLUTION_MS, NexusProjects } from './project-registry.js'

@@ -13,6 +13,7 @@ import type { IterateFilter, Page } from '../sqlite/paging.js'
 import { decodeKeysetCursor, encodeKeysetCursor, iteratePages } from '../sqlite/paging.js'
 import { fromJsonOrNull, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Executor, Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { NexusParts } from './nexus-parts.js'
 import type {
@@ -91,16 +92,16 @@ export class NexusAuditLog {
    */
   async append(input: AppendNexusAuditInput): Promise<NexusAuditEntry> {
     const parsed = validate(AppendNexusAuditInputSchema, input, 'nexus.audit.append', this.#parts.context)
-    const row = await this.#parts.db.write(() => this.appendInTransaction(parsed))
+    const row = await this.#parts.engine.write((x) => this.appendIn(x, parsed))
     return this.#map(row)
   }
 
   /**
-   * Inserts an entry inside the caller's write transaction (synchronous).
+   * Inserts an entry inside the caller's write transaction (a step of its body).
    *
    * @internal
    */
-  appendInTransaction(input: z.output<typeof AppendNexusAuditInputSchema>): NexusAuditLogTable {
+  *appendIn(x: Executor<NexusDatabase>, input: z.output<typeof AppendNexusAuditInputSchema>): Step<NexusAuditLogTable> {
     const row: NexusAuditLogTable = {
       id: this.#parts.newId(),
       occurred_at: this.#parts.clock(),
@@ -118,7 +119,7 @@ export class NexusAuditLog {
       details_json: input.details == null ? null : toJson(input.details),
       error_message: input.errorMessage ?? null,
     }
-    this.#parts.db.run(INSERT, row)
+    yield* x.run(INSERT, row)
     return row
   }
 
@@ -134,7 +135,7 @@ export class NexusAuditLog {
    */
   async list(options: ListNexusAuditOptions = {}): Promise<Page<NexusAuditEntry>> {
     const o = validate(ListNexusAuditOptionsSchema, options, 'nexus.audit.list', this.#parts.context)
-    let query = this.#parts.db.kysely.selectFrom('nexus_audit_log').selectAll()
+    let query = this.#parts.engine.kysely.selectFrom('nexus_audit_log').selectAll()
     if (o.projectId !== undefined) query = query.where('project_id', '=', o.projectId)
     if (o.action !== undefined) query = query.where('action', '=', o.action)
     if (o.sessionId !== undefined) query = query.where('session_id', '=', o.sessionId)
@@ -153,7 +154,7 @@ export class NexusAuditLog {
       query = query.where((eb) => eb.or([eb('occurred_at', after, at), eb.and([eb('occurred_at', '=', at), eb('id', after, id)])]))
     }
     query = query.orderBy('occurred_at', o.order).orderBy('id', o.order).limit(o.limit + 1)
-    const rows = await this.#parts.db.read(() => this.#parts.db.all(query))
+    const rows = await this.#parts.engine.read((x) => x.all(query))
     const page = rows.slice(0, o.limit)
     const last = page[page.length - 1]
     return {

@@ -20,6 +20,7 @@ import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Executor, Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { NexusAuditLog } from './nexus-audit-log.js'
 import type { NexusParts } from './nexus-parts.js'
@@ -187,96 +188,104 @@ export class NexusProjects {
     const parsed = validate(RegisterNexusProjectInputSchema, input, 'nexus.projects.register', this.#parts.context)
     const path = resolveProjectPath(parsed.path)
     const hash = projectPathHash(path)
-    const { db } = this.#parts
+    const { engine } = this.#parts
     // Every open of every project calls this: skip the write lock on the shared nexus.db
     // when nothing would change but a last_seen_at refreshed less than a minute ago.
-    const current = await db.read(() => db.get(BY_ID, { id: parsed.projectId }))
+    const current = await engine.read((x) => x.get(BY_ID, { id: parsed.projectId }))
     if (current && isUnchanged(current, parsed, path, this.#parts.clock())) {
       return { project: this.#map(current), outcome: 'refreshed', previousPath: null, evicted: [] }
     }
-    return db.write(() => {
-      const now = this.#parts.clock()
-      const evicted: string[] = []
-      const holder = db.get(BY_HASH, { hash })
-      if (holder && holder.project_id !== parsed.projectId) {
-        db.run(DELETE, { id: holder.project_id })
-        this.#audit.appendInTransaction({
-          action: 'project.evicted',
-          projectId: holder.project_id,
-          projectHash: holder.project_hash,
-          success: true,
-          details: { path, replacedBy: parsed.projectId },
-        })
-        evicted.push(holder.project_id)
-      }
-      const existing = db.get(BY_ID, { id: parsed.projectId })
-      if (!existing) {
-        const row: ProjectRegistryTable = {
-          project_id: parsed.projectId,
-          project_hash: hash,
-          project_path: path,
-          name: parsed.name ?? defaultName(path),
-          health_status: 'unknown',
-          health_reason: null,
-          health_checked_at: null,
-          permissions: parsed.permissions ?? 'read',
-          task_count: parsed.taskCount ?? 0,
-          stats_json: '{}',
-          labels_json: toJson(parsed.labels ?? []),
-          registered_at: now,
-          last_seen_at: now,
-          updated_at: now,
-          tasks_db_path: parsed.tasksDbPath ?? null,
-          brain_db_path: parsed.brainDbPath ?? null,
-          last_indexed: parsed.lastIndexed ?? null,
-          last_sync: parsed.lastSync ?? null,
-        }
-        db.run(INSERT, row)
-        this.#audit.appendInTransaction({
-          action: 'project.registered',
-          projectId: row.project_id,
-          projectHash: hash,
-          success: true,
-          details: { path, name: row.name },
-        })
-        return { project: this.#map(row), outcome: 'registered' as const, previousPath: null, evicted }
-      }
-      const moved = existing.project_path !== path
-      // A project that is being opened is reachable again.
-      const reachable = existing.health_status === 'unreachable'
-      db.run(SEEN, {
-        project_id: existing.project_id,
-        project_path: path,
-        project_hash: hash,
-        name: parsed.name ?? existing.name,
-        permissions: parsed.permissions ?? existing.permissions,
-        task_count: parsed.taskCount ?? existing.task_count,
-        labels_json: parsed.labels ? toJson(parsed.labels) : existing.labels_json,
-        health_status: reachable ? 'unknown' : existing.health_status,
-        health_reason: reachable ? null : existing.health_reason,
-        last_seen_at: now,
-        tasks_db_path: parsed.tasksDbPath === undefined ? existing.tasks_db_path : parsed.tasksDbPath,
-        brain_db_path: parsed.brainDbPath === undefined ? existing.brain_db_path : parsed.brainDbPath,
-        last_indexed: parsed.lastIndexed ?? existing.last_indexed,
-        last_sync: parsed.lastSync ?? existing.last_sync,
+    return engine.write((x) => this.#register(x, parsed, path, hash))
+  }
+
+  /** The body of {@link register}: evict the path's other holder, then insert or refresh, with their audit rows. */
+  *#register(
+    x: Executor<NexusDatabase>,
+    parsed: z.output<typeof RegisterNexusProjectInputSchema>,
+    path: string,
+    hash: string,
+  ): Step<NexusRegistration> {
+    const now = this.#parts.clock()
+    const evicted: string[] = []
+    const holder = yield* x.get(BY_HASH, { hash })
+    if (holder && holder.project_id !== parsed.projectId) {
+      yield* x.run(DELETE, { id: holder.project_id })
+      yield* this.#audit.appendIn(x, {
+        action: 'project.evicted',
+        projectId: holder.project_id,
+        projectHash: holder.project_hash,
+        success: true,
+        details: { path, replacedBy: parsed.projectId },
       })
-      if (moved) {
-        this.#audit.appendInTransaction({
-          action: 'project.moved',
-          projectId: existing.project_id,
-          projectHash: hash,
-          success: true,
-          details: { from: existing.project_path, to: path },
-        })
+      evicted.push(holder.project_id)
+    }
+    const existing = yield* x.get(BY_ID, { id: parsed.projectId })
+    if (!existing) {
+      const row: ProjectRegistryTable = {
+        project_id: parsed.projectId,
+        project_hash: hash,
+        project_path: path,
+        name: parsed.name ?? defaultName(path),
+        health_status: 'unknown',
+        health_reason: null,
+        health_checked_at: null,
+        permissions: parsed.permissions ?? 'read',
+        task_count: parsed.taskCount ?? 0,
+        stats_json: '{}',
+        labels_json: toJson(parsed.labels ?? []),
+        registered_at: now,
+        last_seen_at: now,
+        updated_at: now,
+        tasks_db_path: parsed.tasksDbPath ?? null,
+        brain_db_path: parsed.brainDbPath ?? null,
+        last_indexed: parsed.lastIndexed ?? null,
+        last_sync: parsed.lastSync ?? null,
       }
-      const row = db.get(BY_ID, { id: existing.project_id })!
-      return {
-        project: this.#map(row),
-        outcome: moved ? ('moved' as const) : ('refreshed' as const),
-        previousPath: moved ? existing.project_path : null,
-        evicted,
-      }
+      yield* x.run(INSERT, row)
+      yield* this.#audit.appendIn(x, {
+        action: 'project.registered',
+        projectId: row.project_id,
+        projectHash: hash,
+        success: true,
+        details: { path, name: row.name },
+      })
+      return { project: this.#map(row), outcome: 'registered' as const, previousPath: null, evicted }
+    }
+    const moved = existing.project_path !== path
+    // A project that is being opened is reachable again.
+    const reachable = existing.health_status === 'unreachable'
+    yield* x.run(SEEN, {
+      project_id: existing.project_id,
+      project_path: path,
+      project_hash: hash,
+      name: parsed.name ?? existing.name,
+      permissions: parsed.permissions ?? existing.permissions,
+      task_count: parsed.taskCount ?? existing.task_count,
+      labels_json: parsed.labels ? toJson(parsed.labels) : existing.labels_json,
+      health_status: reachable ? 'unknown' : existing.health_status,
+      health_reason: reachable ? null : existing.health_reason,
+      last_seen_at: now,
+      tasks_db_path: parsed.tasksDbPath === undefined ? existing.tasks_db_path : parsed.tasksDbPath,
+      brain_db_path: parsed.brainDbPath === undefined ? existing.brain_db_path : parsed.brainDbPath,
+      last_indexed: parsed.lastIndexed ?? existing.last_indexed,
+      last_sync: parsed.lastSync ?? existing.last_sync,
     })
+    if (moved) {
+      yield* this.#audit.appendIn(x, {
+        action: 'project.moved',
+        projectId: existing.project_id,
+        projectHash: hash,
+        success: true,
+        details: { from: existing.project_path, to: path },
+      })
+    }
+    const row = (yield* x.get(BY_ID, { id: existing.project_id }))!
+    return {
+      project: this.#map(row),
+      outcome: moved ? ('moved' as const) : ('refreshed' as const),
+      previousPath: moved ? existing.project_path : null,
+      evicted,
+    }
   }
 
   /**
@@ -288,7 +297,7 @@ export class NexusProjects {
    * ```
    */
   async get(id: string): Promise<NexusProject> {
-    const row = await this.#parts.db.read(() => this.#parts.db.get(BY_ID, { id }))
+    const row = await this.#parts.engine.read((x) => x.get(BY_ID, { id }))
     if (!row) throw new CleoStoreError('NOT_FOUND', `no project with id ${JSON.stringify(id)} is registered`, this.#parts.context)
     return this.#map(row)
   }
@@ -314,7 +323,7 @@ export class NexusProjects {
    * ```
    */
   async findByHash(hash: string): Promise<NexusProject | null> {
-    const row = await this.#parts.db.read(() => this.#parts.db.get(BY_HASH, { hash }))
+    const row = await this.#parts.engine.read((x) => x.get(BY_HASH, { hash }))
     return row ? this.#map(row) : null
   }
 
@@ -327,7 +336,7 @@ export class NexusProjects {
    * ```
    */
   async findByName(name: string): Promise<NexusProject[]> {
-    const rows = await this.#parts.db.read(() => this.#parts.db.all(BY_NAME, { name }))
+    const rows = await this.#parts.engine.read((x) => x.all(BY_NAME, { name }))
     return rows.map((row) => this.#map(row))
   }
 
@@ -342,13 +351,14 @@ export class NexusProjects {
    */
   async list(options: ListNexusProjectsOptions = {}): Promise<NexusProject[]> {
     const o = validate(ListNexusProjectsOptionsSchema, options, 'nexus.projects.list', this.#parts.context)
-    let query = this.#parts.db.kysely.selectFrom('project_registry').selectAll()
+    let query = this.#parts.engine.kysely.selectFrom('project_registry').selectAll()
     if (o.health !== undefined) query = query.where('health_status', '=', o.health)
     query =
       o.orderBy === 'name'
         ? query.orderBy('name').orderBy('project_id')
         : query.orderBy('last_seen_at', 'desc').orderBy('project_id')
-    const rows = await this.#parts.db.read(() => this.#parts.db.all(query.limit(o.limit).offset(o.offset)))
+    const page = query.limit(o.limit).offset(o.offset)
+    const rows = await this.#parts.engine.read((x) => x.all(page))
     return rows.map((row) => this.#map(row))
   }
 
@@ -361,8 +371,8 @@ export class NexusProjects {
    * ```
    */
   async count(): Promise<number> {
-    const query = this.#parts.db.kysely.selectFrom('project_registry').select((eb) => eb.fn.countAll<number>().as('n'))
-    const row = await this.#parts.db.read(() => this.#parts.db.get(query))
+    const query = this.#parts.engine.kysely.selectFrom('project_registry').select((eb) => eb.fn.countAll<number>().as('n'))
+    const row = await this.#parts.engine.read((x) => x.get(query))
     return Number(row?.n ?? 0)
   }
 
@@ -378,8 +388,8 @@ export class NexusProjects {
    * ```
    */
   async allPaths(): Promise<string[]> {
-    const query = this.#parts.db.kysely.selectFrom('project_registry').select('project_path').orderBy('project_path')
-    const rows = await this.#parts.db.read(() => this.#parts.db.all(query))
+    const query = this.#parts.engine.kysely.selectFrom('project_registry').select('project_path').orderBy('project_path')
+    const rows = await this.#parts.engine.read((x) => x.all(query))
     return rows.map((row) => row.project_path)
   }
 
@@ -433,11 +443,12 @@ export class NexusProjects {
    */
   async remove(id: string): Promise<boolean> {
     validate(NexusProjectIdSchema, id, 'nexus.projects.remove', this.#parts.context)
-    return this.#parts.db.write(() => {
-      const row = this.#parts.db.get(BY_ID, { id })
+    const audit = this.#audit
+    return this.#parts.engine.write(function* (x) {
+      const row = yield* x.get(BY_ID, { id })
       if (!row) return false
-      this.#parts.db.run(DELETE, { id })
-      this.#audit.appendInTransaction({
+      yield* x.run(DELETE, { id })
+      yield* audit.appendIn(x, {
         action: 'project.removed',
         projectId: id,
         projectHash: row.project_hash,
@@ -449,13 +460,14 @@ export class NexusProjects {
   }
 
   async #update(id: string, changes: (now: number) => Partial<ProjectRegistryTable>): Promise<NexusProject> {
-    const { db } = this.#parts
-    return db.write(() => {
-      const query = db.kysely.updateTable('project_registry').set(changes(this.#parts.clock())).where('project_id', '=', id)
-      if (db.run(query).changes === 0) {
-        throw new CleoStoreError('NOT_FOUND', `no project with id ${JSON.stringify(id)} is registered`, this.#parts.context)
+    const { engine, clock, context } = this.#parts
+    const map = (row: ProjectRegistryTable) => this.#map(row)
+    return engine.write(function* (x) {
+      const query = x.kysely.updateTable('project_registry').set(changes(clock())).where('project_id', '=', id)
+      if ((yield* x.run(query)).changes === 0) {
+        throw new CleoStoreError('NOT_FOUND', `no project with id ${JSON.stringify(id)} is registered`, context)
       }
-      return this.#map(db.get(BY_ID, { id })!)
+      return map((yield* x.get(BY_ID, { id }))!)
     })
   }
 

@@ -22,6 +22,7 @@ import { toIso, toIsoOrNull } from '../sqlite/clock.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { fromJson, toJson } from '../sqlite/json.js'
 import { template } from '../sqlite/query-template.js'
+import type { Executor, Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
 import type { NexusParts } from './nexus-parts.js'
 import type {
@@ -221,15 +222,17 @@ export class WarpChainInstances {
    */
   async create(input: CreateWarpChainInstanceInput): Promise<WarpChainInstance> {
     const parsed = validate(CreateWarpChainInstanceInputSchema, input, 'nexus.instances.create', this.#parts.context)
-    const { db, context } = this.#parts
-    const row = await db.write(() => {
+    const { engine, context, clock, newId } = this.#parts
+    const row = await engine.write(function* (x) {
       const chainRow =
-        parsed.chainId !== undefined ? db.get(CHAIN_BY_ID, { id: parsed.chainId }) : db.get(LATEST_CHAIN, { name: parsed.chainName! })
+        parsed.chainId !== undefined
+          ? yield* x.get(CHAIN_BY_ID, { id: parsed.chainId })
+          : yield* x.get(LATEST_CHAIN, { name: parsed.chainName! })
       if (!chainRow) {
         const what = parsed.chainId !== undefined ? `id ${JSON.stringify(parsed.chainId)}` : `name ${JSON.stringify(parsed.chainName)}`
         throw new CleoStoreError('NOT_FOUND', `no warp chain with ${what}`, context)
       }
-      if (parsed.projectId != null && !db.get(PROJECT_EXISTS, { id: parsed.projectId })) {
+      if (parsed.projectId != null && !(yield* x.get(PROJECT_EXISTS, { id: parsed.projectId }))) {
         throw new CleoStoreError('NOT_FOUND', `no project with id ${JSON.stringify(parsed.projectId)} is registered`, {
           ...context,
           details: { path: ['projectId'] },
@@ -237,9 +240,9 @@ export class WarpChainInstances {
       }
       const chain = parseWarpChainRow(chainRow as WarpChainsTable, context)
       const variables = resolveVariables(chain.definition, parsed.variables, context)
-      const now = this.#parts.clock()
+      const now = clock()
       const fresh: WarpChainInstancesTable = {
-        id: this.#parts.newId(),
+        id: newId(),
         chain_id: chain.id,
         project_id: parsed.projectId ?? null,
         epic_id: parsed.epicId ?? null,
@@ -255,7 +258,7 @@ export class WarpChainInstances {
         started_at: null,
         finished_at: null,
       }
-      db.run(INSERT, fresh)
+      yield* x.run(INSERT, fresh)
       return fresh
     })
     return this.#map(row)
@@ -270,7 +273,7 @@ export class WarpChainInstances {
    * ```
    */
   async get(id: string): Promise<WarpChainInstance> {
-    const row = await this.#parts.db.read(() => this.#parts.db.get(BY_ID, { id }))
+    const row = await this.#parts.engine.read((x) => x.get(BY_ID, { id }))
     if (!row) throw this.#notFound(id)
     return this.#map(row)
   }
@@ -286,12 +289,12 @@ export class WarpChainInstances {
    */
   async list(options: ListWarpChainInstancesOptions = {}): Promise<WarpChainInstance[]> {
     const o = validate(ListWarpChainInstancesOptionsSchema, options, 'nexus.instances.list', this.#parts.context)
-    let query = this.#parts.db.kysely.selectFrom('warp_chain_instances').selectAll()
+    let query = this.#parts.engine.kysely.selectFrom('warp_chain_instances').selectAll()
     if (o.chainId !== undefined) query = query.where('chain_id', '=', o.chainId)
     if (o.projectId !== undefined) query = query.where('project_id', '=', o.projectId)
     if (o.status !== undefined) query = query.where('status', '=', o.status)
     query = query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(o.limit)
-    const rows = await this.#parts.db.read(() => this.#parts.db.all(query))
+    const rows = await this.#parts.engine.read((x) => x.all(query))
     return rows.map((row) => this.#map(row))
   }
 
@@ -462,7 +465,9 @@ export class WarpChainInstances {
    * ```
    */
   async remove(id: string): Promise<boolean> {
-    return this.#parts.db.write(() => this.#parts.db.run(DELETE, { id }).changes > 0)
+    return this.#parts.engine.write(function* (x) {
+      return (yield* x.run(DELETE, { id })).changes > 0
+    })
   }
 
   #notFound(id: string): CleoStoreError {
@@ -474,45 +479,53 @@ export class WarpChainInstances {
     expectedVersion: number | undefined,
     change: (loaded: Loaded, now: number) => Partial<Mutable>,
   ): Promise<WarpChainInstance> {
-    const { db, context } = this.#parts
-    const row = await db.write(() => {
-      const current = db.get(BY_ID, { id })
-      if (!current) throw this.#notFound(id)
-      if (expectedVersion !== undefined && current.version !== expectedVersion) {
-        throw new CleoStoreError('CONFLICT', `instance ${id} is at version ${current.version}, not ${expectedVersion}`, {
-          ...context,
-          details: { expectedVersion, actualVersion: current.version },
-        })
-      }
-      const chain = db.get(CHAIN_BY_ID, { id: current.chain_id })
-      if (!chain) throw new CleoStoreError('CORRUPT', `instance ${id} names a missing chain ${current.chain_id}`, context)
-      const loaded: Loaded = {
-        row: current,
-        definition: parseWarpChainRow(chain, context).definition,
-        gates: fromJson(current.gate_results_json, 'warp_chain_instances.gate_results_json', context, StoredWarpGateResultsSchema),
-        stageTasks: fromJson(current.stage_tasks_json, 'warp_chain_instances.stage_tasks_json', context, WarpChainStageTasksSchema),
-      }
-      const now = this.#parts.clock()
-      const next: Mutable & { expected: number } = {
-        id: current.id,
-        status: current.status,
-        current_stage: current.current_stage,
-        stage_tasks_json: current.stage_tasks_json,
-        gate_results_json: current.gate_results_json,
-        status_reason: current.status_reason,
-        started_at: current.started_at,
-        finished_at: current.finished_at,
-        ...change(loaded, now),
-        version: current.version + 1,
-        updated_at: now,
-        expected: current.version,
-      }
-      if (db.run(UPDATE, next).changes !== 1) {
-        throw new CleoStoreError('INTERNAL', `instance ${id} changed inside its own transaction`, context)
-      }
-      return db.get(BY_ID, { id })!
-    })
+    const row = await this.#parts.engine.write((x) => this.#changeIn(x, id, expectedVersion, change))
     return this.#map(row)
+  }
+
+  /** The body of {@link #change}: read, check, write, read back. */
+  *#changeIn(
+    x: Executor<NexusDatabase>,
+    id: string,
+    expectedVersion: number | undefined,
+    change: (loaded: Loaded, now: number) => Partial<Mutable>,
+  ): Step<WarpChainInstancesTable> {
+    const { context } = this.#parts
+    const current = yield* x.get(BY_ID, { id })
+    if (!current) throw this.#notFound(id)
+    if (expectedVersion !== undefined && current.version !== expectedVersion) {
+      throw new CleoStoreError('CONFLICT', `instance ${id} is at version ${current.version}, not ${expectedVersion}`, {
+        ...context,
+        details: { expectedVersion, actualVersion: current.version },
+      })
+    }
+    const chain = yield* x.get(CHAIN_BY_ID, { id: current.chain_id })
+    if (!chain) throw new CleoStoreError('CORRUPT', `instance ${id} names a missing chain ${current.chain_id}`, context)
+    const loaded: Loaded = {
+      row: current,
+      definition: parseWarpChainRow(chain, context).definition,
+      gates: fromJson(current.gate_results_json, 'warp_chain_instances.gate_results_json', context, StoredWarpGateResultsSchema),
+      stageTasks: fromJson(current.stage_tasks_json, 'warp_chain_instances.stage_tasks_json', context, WarpChainStageTasksSchema),
+    }
+    const now = this.#parts.clock()
+    const next: Mutable & { expected: number } = {
+      id: current.id,
+      status: current.status,
+      current_stage: current.current_stage,
+      stage_tasks_json: current.stage_tasks_json,
+      gate_results_json: current.gate_results_json,
+      status_reason: current.status_reason,
+      started_at: current.started_at,
+      finished_at: current.finished_at,
+      ...change(loaded, now),
+      version: current.version + 1,
+      updated_at: now,
+      expected: current.version,
+    }
+    if ((yield* x.run(UPDATE, next)).changes !== 1) {
+      throw new CleoStoreError('INTERNAL', `instance ${id} changed inside its own transaction`, context)
+    }
+    return (yield* x.get(BY_ID, { id }))!
   }
 
   #assertTransition(row: WarpChainInstancesTable, to: WarpChainInstanceStatus): void {

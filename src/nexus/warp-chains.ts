@@ -127,20 +127,20 @@ export class WarpChains {
     const parsed = validate(DefineWarpChainInputSchema, input, 'nexus.chains.define', this.#parts.context)
     const definition = parsed.definition as WarpChainDefinition
     const hash = warpChainDefinitionHash(definition)
-    const { db } = this.#parts
-    const row = await db.write(() => {
-      const latest = db.get(LATEST, { name: parsed.name })
+    const { engine, newId, clock } = this.#parts
+    const row = await engine.write(function* (x) {
+      const latest = yield* x.get(LATEST, { name: parsed.name })
       if (latest && latest.definition_hash === hash) return latest
       const fresh: WarpChainsTable = {
-        id: this.#parts.newId(),
+        id: newId(),
         name: parsed.name,
         version: (latest?.version ?? 0) + 1,
         description: parsed.description ?? null,
         definition_json: toJson(definition),
         definition_hash: hash,
-        created_at: this.#parts.clock(),
+        created_at: clock(),
       }
-      db.run(INSERT, fresh)
+      yield* x.run(INSERT, fresh)
       return fresh
     })
     return parseWarpChainRow(row, this.#parts.context)
@@ -155,7 +155,7 @@ export class WarpChains {
    * ```
    */
   async get(id: string): Promise<WarpChain> {
-    const row = await this.#parts.db.read(() => this.#parts.db.get(BY_ID, { id }))
+    const row = await this.#parts.engine.read((x) => x.get(BY_ID, { id }))
     if (!row) throw new CleoStoreError('NOT_FOUND', `no warp chain with id ${JSON.stringify(id)}`, this.#parts.context)
     return parseWarpChainRow(row, this.#parts.context)
   }
@@ -171,9 +171,8 @@ export class WarpChains {
    * ```
    */
   async getByName(name: string, version?: number): Promise<WarpChain> {
-    const { db } = this.#parts
-    const row = await db.read(() =>
-      version === undefined ? db.get(LATEST, { name }) : db.get(BY_VERSION, { name, version }),
+    const row = await this.#parts.engine.read((x) =>
+      version === undefined ? x.get(LATEST, { name }) : x.get(BY_VERSION, { name, version }),
     )
     if (!row) {
       const what = version === undefined ? '' : ` version ${version}`
@@ -191,7 +190,7 @@ export class WarpChains {
    * ```
    */
   async versions(name: string): Promise<WarpChain[]> {
-    const rows = await this.#parts.db.read(() => this.#parts.db.all(VERSIONS, { name }))
+    const rows = await this.#parts.engine.read((x) => x.all(VERSIONS, { name }))
     return rows.map((row) => parseWarpChainRow(row, this.#parts.context))
   }
 
@@ -204,7 +203,7 @@ export class WarpChains {
    * ```
    */
   async list(): Promise<WarpChain[]> {
-    const rows = await this.#parts.db.read(() => this.#parts.db.all(LATEST_OF_EACH))
+    const rows = await this.#parts.engine.read((x) => x.all(LATEST_OF_EACH))
     return rows.map((row) => parseWarpChainRow(row, this.#parts.context))
   }
 
@@ -218,6 +217,8 @@ export class WarpChains {
    * ```
    */
   async remove(id: string): Promise<boolean> {
-    return this.#parts.db.write(() => this.#parts.db.run(DELETE, { id }).changes > 0)
+    return this.#parts.engine.write(function* (x) {
+      return (yield* x.run(DELETE, { id })).changes > 0
+    })
   }
 }

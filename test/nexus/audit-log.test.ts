@@ -2,13 +2,14 @@ import fc from 'fast-check'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
-import { manualClock, NexusRepository } from '../../src/index.js'
+import { manualClock } from '../../src/index.js'
 import { expectCode } from '../helpers.js'
+import { execSql, NEXUS_ENGINES, openNexus } from './open-nexus.js'
 
-describe('nexus.audit', () => {
+describe.each(NEXUS_ENGINES)('nexus.audit (%s)', (engine) => {
   it('appends entries and lists them newest first, filtered', async () => {
     const clock = manualClock(Date.UTC(2026, 0, 1))
-    await using nexus = await NexusRepository.open(':memory:', { clock })
+    const nexus = await openNexus(engine, { clock })
     const a = await nexus.audit.append({ action: 'route.sent', projectId: 'p1', sessionId: 's1', details: { to: 'T1' }, durationMs: 5 })
     clock.advance(1000)
     await nexus.audit.append({ action: 'route.failed', projectId: 'p2', success: false, errorMessage: 'no route' })
@@ -25,16 +26,16 @@ describe('nexus.audit', () => {
   })
 
   it('is append-only: UPDATE and DELETE fail with INVARIANT, even through kysely', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     const entry = await nexus.audit.append({ action: 'x' })
     await expectCode(nexus.kysely.updateTable('nexus_audit_log').set({ action: 'y' }).execute(), 'INVARIANT')
     await expectCode(nexus.kysely.deleteFrom('nexus_audit_log').where('id', '=', entry.id).execute(), 'INVARIANT')
-    await expectCode(sql`DELETE FROM nexus_audit_log`.execute(nexus.kysely), 'INVARIANT')
+    await expectCode(execSql(nexus, sql`DELETE FROM nexus_audit_log`), 'INVARIANT')
     expect((await nexus.audit.list()).items).toEqual([entry])
   })
 
   it('refuses bad entries before writing', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     await expectCode(nexus.audit.append({ action: '' }), 'VALIDATION')
     await expectCode(nexus.audit.append({ action: 'x', durationMs: -1 }), 'VALIDATION')
     await expectCode(nexus.audit.append({ action: 'x', details: [1] as never }), 'VALIDATION')
@@ -44,7 +45,7 @@ describe('nexus.audit', () => {
 
   // zod drops a top-level "__proto__" key of a record (prototype-pollution guard), by design.
   it('round-trips any JSON object in details', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     await fc.assert(
       fc.asyncProperty(fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue()), async (details) => {
         const entry = await nexus.audit.append({ action: 'p', details })

@@ -4,14 +4,19 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
-import { manualClock, NexusRepository, projectPathHash, resolveProjectPath } from '../../src/index.js'
+import { manualClock, projectPathHash, resolveProjectPath } from '../../src/index.js'
 import { expectCode, tempDir } from '../helpers.js'
+import type { NexusEngineName } from './open-nexus.js'
+import { execSql, NEXUS_ENGINES, openNexus, T0 } from './open-nexus.js'
 
-async function open(clock = manualClock(Date.UTC(2026, 0, 1))) {
-  return { nexus: await NexusRepository.open(':memory:', { clock }), clock }
+async function openOn(engine: NexusEngineName) {
+  const clock = manualClock(T0)
+  return { nexus: await openNexus(engine, { clock }), clock }
 }
 
-describe('nexus.projects.register', () => {
+describe.each(NEXUS_ENGINES)('nexus.projects.register (%s)', (engine) => {
+  const open = () => openOn(engine)
+
   it('registers once and refreshes afterwards (idempotent), auditing only the first registration', async () => {
     const { nexus, clock } = await open()
     const dir = tempDir()
@@ -111,7 +116,9 @@ describe('nexus.projects.register', () => {
   })
 })
 
-describe('nexus.projects queries and updates', () => {
+describe.each(NEXUS_ENGINES)('nexus.projects queries and updates (%s)', (engine) => {
+  const open = () => openOn(engine)
+
   it('lists by name or last seen, filters by health, pages', async () => {
     const { nexus, clock } = await open()
     for (const [id, name] of [
@@ -177,8 +184,11 @@ describe('nexus.projects queries and updates', () => {
     await expectCode(k.updateTable('project_registry').set({ project_hash: 'XYZ' }).execute(), 'INVARIANT')
     await expectCode(k.updateTable('project_registry').set({ labels_json: '{}' }).execute(), 'INVARIANT')
     await expectCode(
-      sql`INSERT INTO project_registry (project_id, project_hash, project_path, name, registered_at, last_seen_at, updated_at)
-          VALUES ('q', ${'0'.repeat(64)}, ${project.path}, 'dup', 0, 0, 0)`.execute(k),
+      execSql(
+        nexus,
+        sql`INSERT INTO project_registry (project_id, project_hash, project_path, name, registered_at, last_seen_at, updated_at)
+          VALUES ('q', ${'0'.repeat(64)}, ${project.path}, 'dup', 0, 0, 0)`,
+      ),
       'CONFLICT',
     )
     await nexus.close()

@@ -8,9 +8,10 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import { CleoWorkspace, NexusRepository } from '../../src/index.js'
+import { CleoWorkspace } from '../../src/index.js'
 import { manualClock } from '../../src/sqlite/clock.js'
 import { expectCode, tempDir } from '../helpers.js'
+import { NEXUS_ENGINES, openNexus } from './open-nexus.js'
 
 const T0 = Date.UTC(2026, 0, 1)
 
@@ -56,9 +57,11 @@ describe('nexus registry columns', () => {
     expect(await ws.nexus.projects.get(ws.projectId)).toMatchObject({ tasksDbPath: null, brainDbPath: null })
     expect((await ws.nexus.projects.get(ws.projectId)).lastSync).not.toBeNull()
   })
+})
 
+describe.each(NEXUS_ENGINES)('nexus registry columns, on the repository (%s)', (engine) => {
   it('register takes the columns directly (time as Date, epoch ms or ISO) and validates them', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     const { project } = await nexus.projects.register({
       projectId: 'p1',
       path: '/nowhere/p1',
@@ -72,7 +75,7 @@ describe('nexus registry columns', () => {
   })
 
   it('nexus audit rows keep gateway', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     const entry = await nexus.audit.append({ action: 'route.sent', source: 'harness', gateway: 'mcp', domain: 'nexus', operation: 'route' })
     expect(entry).toMatchObject({ source: 'harness', gateway: 'mcp' })
     expect((await nexus.audit.list({ action: 'route.sent' })).items[0]).toMatchObject({ gateway: 'mcp' })

@@ -3,8 +3,10 @@ import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 
 import type { WarpChainDefinitionInput, WarpChainInstanceStatus } from '../../src/index.js'
-import { isWarpTransitionAllowed, manualClock, NexusRepository } from '../../src/index.js'
+import { isWarpTransitionAllowed, manualClock } from '../../src/index.js'
 import { expectCode, tempDir } from '../helpers.js'
+import type { NexusEngineName } from './open-nexus.js'
+import { execSql, NEXUS_ENGINES, openNexus } from './open-nexus.js'
 
 const FEATURE: WarpChainDefinitionInput = {
   stages: [
@@ -24,14 +26,16 @@ const FEATURE: WarpChainDefinitionInput = {
   variables: { branch: { type: 'string', required: true }, retries: { type: 'number', default: 2 } },
 }
 
-async function setup() {
+async function setupOn(engine: NexusEngineName) {
   const clock = manualClock(Date.UTC(2026, 0, 1))
-  const nexus = await NexusRepository.open(':memory:', { clock })
+  const nexus = await openNexus(engine, { clock })
   const chain = await nexus.chains.define({ name: 'feature', definition: FEATURE })
   return { nexus, chain, clock }
 }
 
-describe('nexus.instances', () => {
+describe.each(NEXUS_ENGINES)('nexus.instances (%s)', (engine) => {
+  const setup = () => setupOn(engine)
+
   it('runs an instance from entry to exit, gates permitting', async () => {
     const { nexus, chain, clock } = await setup()
     const run = await nexus.instances.create({ chainName: 'feature', epicId: 'T1', variables: { branch: 'feat/x' } })
@@ -89,11 +93,12 @@ describe('nexus.instances', () => {
         const final = from === 'completed' || from === 'failed' || from === 'cancelled'
         // Put the row in `from` the legal way round (pending → active → from).
         if (from !== 'pending') await nexus.instances.start(run.id)
-        if (final) await sql`UPDATE warp_chain_instances SET status = ${from}, finished_at = 1 WHERE id = ${run.id}`.execute(nexus.kysely)
+        if (final) await execSql(nexus, sql`UPDATE warp_chain_instances SET status = ${from}, finished_at = 1 WHERE id = ${run.id}`)
         const finishedAt = to === 'completed' || to === 'failed' || to === 'cancelled' ? 1 : null
         const startedAt = to === 'pending' ? null : 1
-        const attempt = sql`UPDATE warp_chain_instances SET status = ${to}, finished_at = ${finishedAt}, started_at = ${startedAt} WHERE id = ${run.id}`.execute(
-          nexus.kysely,
+        const attempt = execSql(
+          nexus,
+          sql`UPDATE warp_chain_instances SET status = ${to}, finished_at = ${finishedAt}, started_at = ${startedAt} WHERE id = ${run.id}`,
         )
         if (from === to || isWarpTransitionAllowed(from, to)) {
           // Same status is a no-op for the transition rule; a final row stays frozen.

@@ -2,9 +2,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import type { WarpChainDefinitionInput } from '../../src/index.js'
-import { NexusRepository, warpChainDefinitionHash } from '../../src/index.js'
+import { warpChainDefinitionHash } from '../../src/index.js'
 import { WarpChainDefinitionSchema } from '../../src/schemas.js'
 import { expectCode } from '../helpers.js'
+import { NEXUS_ENGINES, openNexus } from './open-nexus.js'
 
 const FEATURE: WarpChainDefinitionInput = {
   stages: [{ id: 'plan', gates: [{ id: 'approved' }] }, { id: 'build', gates: [{ id: 'tests' }, { id: 'lint', required: false }] }, { id: 'ship' }],
@@ -97,9 +98,9 @@ describe('warp chain definitions', () => {
   })
 })
 
-describe('nexus.chains', () => {
+describe.each(NEXUS_ENGINES)('nexus.chains (%s)', (engine) => {
   it('versions definitions: the same definition is idempotent, a different one adds a version', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     const v1 = await nexus.chains.define({ name: 'feature', definition: FEATURE, description: 'ship a feature' })
     expect(v1).toMatchObject({ name: 'feature', version: 1, description: 'ship a feature' })
     expect(v1.definition.entryPoint).toBe('plan')
@@ -118,14 +119,14 @@ describe('nexus.chains', () => {
   })
 
   it('refuses an invalid definition before writing, naming the field', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     const error = await expectCode(nexus.chains.define({ name: 'bad', definition: { ...FEATURE, entryPoint: 'nope' } }), 'VALIDATION')
     expect(error.details?.['path']).toEqual(['definition', 'entryPoint'])
     expect(await nexus.chains.list()).toEqual([])
   })
 
   it('keeps versions immutable in SQL, and refuses to delete a version with instances', async () => {
-    await using nexus = await NexusRepository.open(':memory:')
+    const nexus = await openNexus(engine)
     const chain = await nexus.chains.define({ name: 'feature', definition: FEATURE })
     await expectCode(nexus.kysely.updateTable('warp_chains').set({ definition_json: '{}' }).execute(), 'INVARIANT')
     await nexus.kysely.updateTable('warp_chains').set({ description: 'edited' }).execute()

@@ -18,7 +18,7 @@ import { prng } from '../brain/fixtures/prng.js'
 import { expectCode } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
 import type { GuardCase, RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectGuardRendered, expectSameTables, expectSameTriggers, normalise, outcome, schemaPair, schemaPairOpeners } from './schema-pair.js'
+import { expectSameTables, expectSameTriggers, itRendersEachGuard, openMigrated, normalise, outcome, schemaPair, schemaPairOpeners } from './schema-pair.js'
 
 /**
  * What the rendition leaves out or adds on purpose (everything else must match):
@@ -362,18 +362,7 @@ if (POSTGRES_URL !== null) {
 
   describe('tasks schema on PostgreSQL', () => {
     it('migrates on the first open into its own schema: checksums, schema_meta seeded as on SQLite, status registry', async () => {
-      const schema = freshSchema('tasks')
-      const first = await openPostgres(schema)
-      const names = Object.keys(tasksMigrations).sort()
-      expect(first.schemaVersion).toBe(names.at(-1))
-      const applied = (
-        await sql<Row>`select m.name, c.checksum
-          from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
-          order by m.name`.execute(first.kysely)
-      ).rows
-      expect(applied.map((row) => row.name)).toEqual(names)
-      // The checksum of each migration is the SHA-256 of its SQLite emission, on PostgreSQL too.
-      expect(applied.map((row) => row.checksum)).toEqual(await Promise.all(names.map((name) => migrationChecksum(tasksMigrations[name]!))))
+      const first = await openMigrated(openPostgres, freshSchema('tasks'), tasksMigrations)
       const stray = await sql<Row>`select to_regclass('public.tasks') as tasks, to_regprocedure('public.cleo_task_misplaced(text, text)') as fn`.execute(
         first.kysely,
       )
@@ -424,16 +413,7 @@ if (POSTGRES_URL !== null) {
       expect(await expectSameTriggers(await openPair(), DIFFERENCES, GUARDS)).toHaveLength(29)
     })
 
-    for (const guard of GUARDS) {
-      it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
-        const pair = await openPair()
-        await expectGuardRendered(pair, FIXTURE, guard)
-        for (const query of STATE) {
-          const rows = await pair.select(query)
-          expect(rows.postgres, query).toEqual(rows.sqlite)
-        }
-      })
-    }
+    itRendersEachGuard(GUARDS, openPair, FIXTURE, STATE)
 
     it('ready counters: a seeded mix of task and dependency statements leaves the same counters on both engines, equal to a recount', async () => {
       const pair = await openPair()
