@@ -442,7 +442,7 @@ export type { PostgresStoreOptions, PostgresTarget } from './postgres/postgres-o
 export type { RegisterAgentResult, SignaldockAgent, SignaldockAgents } from './signaldock/agents.js'
 export type { SignaldockDialect } from './signaldock/signaldock.enums.js'
 export type { SignaldockPostgresOptions, SignaldockRepositoryOptions, WorkspaceSignaldockOptions } from './signaldock/signaldock-repository.js'
-export type { WorkspaceServerOptions } from './workspace/workspace-server.js'
+export type { WorkspaceNexusOptions, WorkspaceServerOptions } from './workspace/workspace-server.js'
 export type { MigrateToServerReport } from './workspace/migrate-to-server.js'
 // nexus: repository, domain and input types, enumerations, pure functions (cleo-store/nexus has the rest)
 export { isWarpTransitionAllowed, MAX_WARP_GATE_RESULTS } from './nexus/warp-chain-instances.js'

@@ -93,11 +93,6 @@ export class NexusRepository extends StoreRepository<'nexus'> {
     return this.#engine
   }
 
-  /** The engine: `'sqlite'` (nexus.db) or `'postgres'`. */
-  get dialect(): 'sqlite' | 'postgres' {
-    return this.#engine.dialect
-  }
-
   /**
    * Opens (creating and migrating if needed) nexus.db at `path`, or an in-memory
    * database with `':memory:'`.

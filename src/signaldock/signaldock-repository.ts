@@ -372,8 +372,3 @@ export function openWorkspaceSignaldock(
   return SignaldockRepository.openPostgres(postgres, { ...inherited, ...own })
 }
 
-/** @internal True when two workspace signaldock settings name the same store (same target and schema). */
-export function sameWorkspaceSignaldock(a: WorkspaceSignaldockOptions | undefined, b: WorkspaceSignaldockOptions | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  return a.postgres === b.postgres && (a.schema ?? SIGNALDOCK_STORE.name) === (b.schema ?? SIGNALDOCK_STORE.name)
-}

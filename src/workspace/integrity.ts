@@ -205,7 +205,9 @@ export const NEXUS_REGISTRATION_CHECK: WorkspaceCheck = Object.freeze({
     if (!row) {
       return [finding('project-unregistered', `project ${stored} is not in the nexus registry`, { projectId: stored })]
     }
-    if (row.path !== target.projectDir) {
+    // On a server the project is one for every host and checkout: the row keeps the path
+    // of the last host that opened it, so another path here is not a finding.
+    if (row.path !== target.projectDir && tasks.dialect === 'sqlite') {
       return [
         finding('project-path-mismatch', `the registry has project ${stored} at ${row.path}, not ${target.projectDir}`, {
           projectId: stored,
@@ -239,14 +241,16 @@ export const NEXUS_REGISTRATION_CHECK: WorkspaceCheck = Object.freeze({
 /**
  * `nexus.project-paths`: registered projects whose directory no longer exists are
  * marked `unreachable` (a warning; the repair changes only their health, never removes
- * them — they may be on a disk that is not mounted).
+ * them — they may be on a disk that is not mounted). Not run on a registry on a
+ * server: its paths are the fleet's, most of them on other hosts.
  */
 export const NEXUS_PROJECT_PATHS_CHECK: WorkspaceCheck = Object.freeze({
   name: 'nexus.project-paths',
   description: 'registered project directories exist',
   async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
     const { nexus } = storesOf(target)
-    if (!nexus) return []
+    // A registry on a server holds every host's paths: this host cannot tell a vanished one.
+    if (!nexus || nexus.dialect !== 'sqlite') return []
     const findings: WorkspaceFinding[] = []
     for await (const project of allProjects(nexus)) {
       if (project.health === 'unreachable' || existsSync(project.path)) continue

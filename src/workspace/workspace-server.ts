@@ -1,18 +1,24 @@
 /**
- * A project on a server (issue 20): the `server` option of `CleoWorkspace.open`
- * puts the project's coordination stores (conduit; tasks when it is ported) in
+ * A project on a server (issues 20 and 21): the `server` option of
+ * `CleoWorkspace.open` puts the project's stores (tasks, brain, conduit) in
  * PostgreSQL schemas named from an explicit project key, so every host that opens
- * the project with the same key shares them; signaldock follows the same server.
+ * the project with the same key shares them; the global stores signaldock and nexus
+ * follow the same server (schemas `signaldock` and `nexus`) unless the workspace's
+ * `signaldock` / `nexus` options name another place. telemetry.db and the key files
+ * stay local.
  *
  * @module
  */
 import { z } from 'zod'
 
+import { NexusRepository } from '../nexus/nexus-repository.js'
+import { NEXUS_STORE } from '../nexus/nexus.store.js'
 import { createPostgresPool } from '../postgres/postgres-database.js'
-import type { PostgresPoolLike, PostgresTarget } from '../postgres/postgres-options.js'
+import type { PostgresPoolLike, PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-options.js'
 import type { BusyRetryPolicy } from '../sqlite/busy-retry.js'
 import type { ErrorContext } from '../sqlite/errors.js'
-import { BusyRetryOptionsSchema } from '../sqlite/options.js'
+import { BusyRetryOptionsSchema, POSTGRES_OPTION_SHAPE } from '../sqlite/options.js'
+import type { RepositoryOptions } from '../sqlite/store-repository.js'
 
 /**
  * The `server` option of `CleoWorkspace.open`.
@@ -56,7 +62,7 @@ export const WorkspaceServerOptionsSchema = z.strictObject({
 })
 
 /** The schema of a project store on the server: `acme-api` → `acme_api_conduit`. */
-export function projectSchema(project: string, store: 'conduit' | 'tasks'): string {
+export function projectSchema(project: string, store: 'conduit' | 'tasks' | 'brain'): string {
   return `${project.replaceAll('-', '_')}_${store}`
 }
 
@@ -90,4 +96,56 @@ export async function connectProjectServer(
   )
   let ended: Promise<void> | undefined
   return { project: server.project, pool, options, close: () => (ended ??= pool.end()) }
+}
+
+/**
+ * The `nexus` option of `CleoWorkspace.open`: the registry, audit log and warp chains
+ * on a PostgreSQL server instead of `<globalDir>/nexus.db` (default with `server`:
+ * the same server, schema `nexus`).
+ *
+ * @example
+ * ```ts
+ * const nexus: WorkspaceNexusOptions = { postgres: process.env.DATABASE_URL!, schema: 'fleet_nexus' }
+ * ```
+ */
+export interface WorkspaceNexusOptions extends PostgresStoreOptions {
+  /** A connection string (one pool, ended when the last workspace of the process closes) or your `pg.Pool` (never ended). */
+  readonly postgres: PostgresTarget
+}
+
+/** @internal `nexus`, strict. */
+export const WorkspaceNexusOptionsSchema = z.strictObject({
+  ...POSTGRES_OPTION_SHAPE,
+  postgres: z.custom<PostgresTarget>((value) => typeof value === 'string' || (typeof value === 'object' && value !== null), 'must be a connection string or a pg pool'),
+})
+
+/**
+ * @internal Opens the nexus of a workspace: nexus.db at `path` (with the workspace's
+ * engine options), or its PostgreSQL schema (with the workspace's clock, busy timeout
+ * and retry unless `nexus` sets its own).
+ */
+export function openWorkspaceNexus(path: string, options: RepositoryOptions, nexus: WorkspaceNexusOptions | undefined): Promise<NexusRepository> {
+  if (nexus === undefined) return NexusRepository.open(path, options)
+  const { postgres, ...own } = nexus
+  return NexusRepository.openPostgres(postgres, {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    ...(options.busyRetry === undefined ? {} : { busyRetry: options.busyRetry }),
+    ...own,
+  })
+}
+
+/** @internal True when two workspace settings of a global store name the same place (same target and schema; both local). */
+export function sameServerStore(
+  a: { readonly postgres: PostgresTarget; readonly schema?: string | undefined } | undefined,
+  b: { readonly postgres: PostgresTarget; readonly schema?: string | undefined } | undefined,
+  defaultSchema: string,
+): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.postgres === b.postgres && (a.schema ?? defaultSchema) === (b.schema ?? defaultSchema)
+}
+
+/** @internal {@link sameServerStore} for nexus. */
+export function sameWorkspaceNexus(a: WorkspaceNexusOptions | undefined, b: WorkspaceNexusOptions | undefined): boolean {
+  return sameServerStore(a, b, NEXUS_STORE.name)
 }

@@ -17,11 +17,19 @@ import { z } from 'zod'
 import { BrainRepository } from '../brain/brain-repository.js'
 import type { Embedder } from '../brain/embedder.js'
 import { ConduitRepository } from '../conduit/conduit-repository.js'
-import { NexusRepository } from '../nexus/nexus-repository.js'
+import type { NexusRepository } from '../nexus/nexus-repository.js'
 import type { SignaldockRepository, WorkspaceSignaldockOptions } from '../signaldock/signaldock-repository.js'
-import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock, sameWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
-import type { WorkspaceServerOptions } from './workspace-server.js'
-import { connectProjectServer, projectSchema, WorkspaceServerOptionsSchema } from './workspace-server.js'
+import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
+import type { WorkspaceNexusOptions, WorkspaceServerOptions } from './workspace-server.js'
+import {
+  connectProjectServer,
+  openWorkspaceNexus,
+  projectSchema,
+  sameServerStore,
+  sameWorkspaceNexus,
+  WorkspaceNexusOptionsSchema,
+  WorkspaceServerOptionsSchema,
+} from './workspace-server.js'
 import type { MigrateToServerReport } from './migrate-to-server.js'
 import type { StoreMove } from './migrate-to-server.js'
 import { migrateToServer, serverCapable } from './migrate-to-server.js'
@@ -108,13 +116,21 @@ export interface WorkspaceOptions extends EngineOptions {
    */
   readonly signaldock?: WorkspaceSignaldockOptions
   /**
-   * Put the project's coordination state on a PostgreSQL server, shared by every
-   * host that opens the project with the same key (issue 20):
-   * `{ postgres: connectionString | pgPool, project: 'acme-api' }`. conduit (messages,
-   * inbox, the delivery queue) lives in the schema `<project>_conduit`; signaldock
-   * follows the same server (schema `signaldock`) unless `signaldock` says otherwise.
-   * tasks.db, brain.db, nexus.db, telemetry.db and the key files stay local (see
-   * docs/postgres.md). `ws.backup()` and `ws.check()` cover the local stores only.
+   * Run nexus (the project registry, audit log, warp chains) on a PostgreSQL server
+   * instead of `<globalDir>/nexus.db`: `{ postgres: connectionString | pgPool, schema? }`
+   * (default schema `nexus`). Shared like the local handle, as `signaldock` is. With
+   * `server`, nexus follows that server unless this option says otherwise.
+   */
+  readonly nexus?: WorkspaceNexusOptions
+  /**
+   * Put the project on a PostgreSQL server, shared by every host that opens it with
+   * the same key (issues 20 and 21): `{ postgres: connectionString | pgPool, project:
+   * 'acme-api' }`. tasks, brain and conduit live in the schemas `<project>_tasks`,
+   * `<project>_brain` and `<project>_conduit`; signaldock and nexus follow the same
+   * server (schemas `signaldock` and `nexus`) unless `signaldock` / `nexus` say
+   * otherwise. telemetry.db and the key files stay local (see docs/server.md).
+   * `ws.check()` reports where each store lives; `ws.backup()` copies the local
+   * stores and lists the server's (`pg_dump --schema=…`).
    */
   readonly server?: WorkspaceServerOptions
   /**
@@ -143,6 +159,7 @@ const WorkspaceOptionsSchema = z.strictObject({
     .custom<Embedder>((value) => typeof value === 'object' && value !== null, 'must be an embedder ({ dimensions, embed })')
     .optional(),
   signaldock: z.record(z.string(), z.unknown()).optional(),
+  nexus: z.record(z.string(), z.unknown()).optional(),
   server: z.record(z.string(), z.unknown()).optional(),
 })
 const TelemetryOptionSchema = z.strictObject({ retention: TelemetryRetentionSchema.optional() })
@@ -157,6 +174,7 @@ function checkOpenArguments(projectDir: unknown, options: unknown): void {
   const o = validate(WorkspaceOptionsSchema, options, operation, context)
   if (typeof o.telemetry === 'object') validate(TelemetryOptionSchema, o.telemetry, operation, context, { at: ['telemetry'] })
   if (o.signaldock !== undefined) validate(WorkspaceSignaldockOptionsSchema, o.signaldock, operation, context, { at: ['signaldock'] })
+  if (o.nexus !== undefined) validate(WorkspaceNexusOptionsSchema, o.nexus, operation, context, { at: ['nexus'] })
   if (o.server !== undefined) validate(WorkspaceServerOptionsSchema, o.server, operation, context, { at: ['server'] })
 }
 
@@ -198,6 +216,7 @@ interface SharedGlobal {
   readonly signaldock: Promise<SignaldockRepository>
   readonly signaldockOptions: WorkspaceSignaldockOptions | undefined
   readonly nexus: Promise<NexusRepository>
+  readonly nexusOptions: WorkspaceNexusOptions | undefined
   telemetry: Counted<TelemetryRepository> | undefined
 }
 
@@ -313,6 +332,7 @@ export class CleoWorkspace {
       inMemory,
       telemetry: telemetryOption,
       signaldock: explicitSignaldock,
+      nexus: explicitNexus,
       server: serverOptions,
       embedder,
       enforceClaims,
@@ -321,6 +341,7 @@ export class CleoWorkspace {
     // signaldock follows the project's server unless told otherwise.
     const signaldockOptions: WorkspaceSignaldockOptions | undefined =
       explicitSignaldock ?? (serverOptions === undefined ? undefined : { postgres: serverOptions.postgres })
+    const nexusOptions: WorkspaceNexusOptions | undefined = explicitNexus ?? (serverOptions === undefined ? undefined : { postgres: serverOptions.postgres })
     // Cross-database write guards: project stores check the ids they name in tasks.db / signaldock.
     let guarded: GuardedStores | undefined
     const guard = { referenceGuard: workspaceReferenceGuard(() => guarded) }
@@ -367,7 +388,7 @@ export class CleoWorkspace {
         brain: () => BrainRepository.open(MEMORY, brainOptions),
         conduit: () => openConduit(MEMORY),
         signaldock: () => openWorkspaceSignaldock(MEMORY, repositoryOptions, signaldockOptions),
-        nexus: () => NexusRepository.open(MEMORY, repositoryOptions),
+        nexus: () => openWorkspaceNexus(MEMORY, repositoryOptions, nexusOptions),
         telemetry: wantTelemetry ? () => TelemetryRepository.open(MEMORY, telemetryOptions) : null,
       })
       guarded = opened
@@ -382,7 +403,12 @@ export class CleoWorkspace {
     const cleoDir = join(project, PROJECT_DIR_NAME)
     // Every existing store file is probed (read-only, immutable) before any file or
     // directory is created: a refused open leaves the disk exactly as it was.
-    await probeWorkspaceFiles(cleoDir, { ...options, ...(signaldockOptions === undefined ? {} : { signaldock: signaldockOptions }) }, wantTelemetry, server !== null).catch(async (error: unknown) => {
+    await probeWorkspaceFiles(
+      cleoDir,
+      { ...options, ...(signaldockOptions === undefined ? {} : { signaldock: signaldockOptions }), ...(nexusOptions === undefined ? {} : { nexus: nexusOptions }) },
+      wantTelemetry,
+      server !== null,
+    ).catch(async (error: unknown) => {
       await closeServer()
       throw error
     })
@@ -397,7 +423,7 @@ export class CleoWorkspace {
       throw toCleoStoreError(error, context)
     }
 
-    const lease = acquireGlobal(globalDir, repositoryOptions, signaldockOptions, wantTelemetry, telemetryOptions)
+    const lease = acquireGlobal(globalDir, repositoryOptions, { signaldock: signaldockOptions, nexus: nexusOptions }, wantTelemetry, telemetryOptions)
     const { shared: global } = lease
     const releaseGlobal = async () => {
       try {
@@ -849,7 +875,7 @@ async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, w
       ]
   if (!globalOpen) {
     if (options.signaldock === undefined) files.push([SIGNALDOCK_STORE, join(requestedGlobal, STORE_FILES.signaldock)])
-    files.push([NEXUS_STORE, join(requestedGlobal, STORE_FILES.nexus)])
+    if (options.nexus === undefined) files.push([NEXUS_STORE, join(requestedGlobal, STORE_FILES.nexus)])
   }
   if (wantTelemetry && !(globalOpen && sharedGlobals.get(realGlobal!)?.telemetry)) {
     files.push([TELEMETRY_STORE, join(requestedGlobal, STORE_FILES.telemetry)])
@@ -881,25 +907,34 @@ interface GlobalLease {
 
 function acquireGlobal(
   globalDir: string,
-  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry' | 'signaldock' | 'embedder'>,
-  signaldockOptions: WorkspaceSignaldockOptions | undefined,
+  options: Omit<WorkspaceOptions, 'globalDir' | 'inMemory' | 'telemetry' | 'signaldock' | 'nexus' | 'embedder'>,
+  places: { readonly signaldock: WorkspaceSignaldockOptions | undefined; readonly nexus: WorkspaceNexusOptions | undefined },
   wantTelemetry: boolean,
   telemetryOptions: Parameters<typeof TelemetryRepository.open>[1],
 ): GlobalLease {
   let shared = sharedGlobals.get(globalDir)
-  if (shared && !sameWorkspaceSignaldock(shared.signaldockOptions, signaldockOptions)) {
-    throw new CleoStoreError(
-      'CONFLICT',
-      `the global stores of ${globalDir} are open in this process with signaldock on ${shared.signaldockOptions ? 'another PostgreSQL store' : 'signaldock.db'}; every workspace of a process must name the same signaldock`,
-      { store: 'workspace', file: globalDir, details: { reason: 'signaldock-mismatch' } },
-    )
+  if (shared) {
+    const mismatch = !sameServerStore(shared.signaldockOptions, places.signaldock, SIGNALDOCK_STORE.name)
+      ? (['signaldock', shared.signaldockOptions] as const)
+      : !sameWorkspaceNexus(shared.nexusOptions, places.nexus)
+        ? (['nexus', shared.nexusOptions] as const)
+        : null
+    if (mismatch !== null) {
+      const [store, place] = mismatch
+      throw new CleoStoreError(
+        'CONFLICT',
+        `the global stores of ${globalDir} are open in this process with ${store} on ${place ? 'another PostgreSQL store' : `${store}.db`}; every workspace of a process must name the same ${store}`,
+        { store: 'workspace', file: globalDir, details: { reason: `${store}-mismatch` } },
+      )
+    }
   }
   if (!shared) {
     const entry: SharedGlobal = {
       refs: 0,
-      signaldock: openWorkspaceSignaldock(join(globalDir, STORE_FILES.signaldock), options, signaldockOptions),
-      signaldockOptions,
-      nexus: NexusRepository.open(join(globalDir, STORE_FILES.nexus), options),
+      signaldock: openWorkspaceSignaldock(join(globalDir, STORE_FILES.signaldock), options, places.signaldock),
+      signaldockOptions: places.signaldock,
+      nexus: openWorkspaceNexus(join(globalDir, STORE_FILES.nexus), options, places.nexus),
+      nexusOptions: places.nexus,
       telemetry: undefined,
     }
     // A failed open must not poison later workspaces: forget the entry at once.

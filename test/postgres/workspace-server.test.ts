@@ -32,11 +32,18 @@ function freshProject(): string {
   return project
 }
 
-async function dropProject(url: string, project: string, signaldockSchema: string): Promise<void> {
+/** The global stores of a test's fleet, in schemas of their own (the defaults, `signaldock` and `nexus`, are shared by every run). */
+function fleetGlobals(url: string) {
+  const signaldockSchema = `sd_${process.pid}_${keys}`
+  const nexusSchema = `nx_${process.pid}_${keys}`
+  return { signaldockSchema, nexusSchema, signaldock: { postgres: url, schema: signaldockSchema }, nexus: { postgres: url, schema: nexusSchema } }
+}
+
+async function dropProject(url: string, project: string, ...globalSchemas: string[]): Promise<void> {
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   try {
-    for (const schema of [projectSchema(project, 'conduit'), projectSchema(project, 'tasks'), signaldockSchema]) {
+    for (const schema of [projectSchema(project, 'conduit'), projectSchema(project, 'tasks'), projectSchema(project, 'brain'), ...globalSchemas]) {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
     }
   } finally {
@@ -61,6 +68,8 @@ describe('CleoWorkspace server option: validation', () => {
       const error = await expectCode(CleoWorkspace.open(projectDir, { globalDir, server: server as never }), 'VALIDATION')
       expect(error.details, JSON.stringify(server)).toMatchObject({ path: expect.arrayContaining(path) })
     }
+    const nexus = await expectCode(CleoWorkspace.open(projectDir, { globalDir, nexus: { postgres: 'postgres://x/y', schemas: 'n' } as never }), 'VALIDATION')
+    expect(nexus.details).toMatchObject({ path: ['nexus', 'schemas'] })
     expect(existsSync(join(projectDir, '.cleo'))).toBe(false)
     expect(existsSync(globalDir)).toBe(false)
   })
@@ -78,13 +87,12 @@ if (POSTGRES_URL !== null) {
     it('two hosts with the same project key share messages, the queue and agent identity; the rest stays local', async () => {
       const root = tempDir()
       const project = freshProject()
-      const signaldockSchema = `sd_${process.pid}_${keys}`
+      const { signaldockSchema, nexusSchema, signaldock, nexus } = fleetGlobals(url)
       const server = { postgres: url, project }
-      const signaldock = { postgres: url, schema: signaldockSchema }
       const a = host(root, 'host-a')
       const b = host(root, 'host-b')
-      const wa = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server, signaldock })
-      const wb = await CleoWorkspace.open(b.projectDir, { globalDir: b.globalDir, server, signaldock })
+      const wa = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server, signaldock, nexus })
+      const wb = await CleoWorkspace.open(b.projectDir, { globalDir: b.globalDir, server, signaldock, nexus })
       try {
         expect(wa.tasks.dialect).toBe('postgres')
         expect(wa.conduit.dialect).toBe('postgres')
@@ -118,25 +126,31 @@ if (POSTGRES_URL !== null) {
         expect(await wa.tasks.claims.claimNext({ agent: 'alice', ttlMs: 60_000 })).toBeNull()
         expect((await wa.tasks.create({ title: 'third' })).id).toBe('T3')
 
-        // Local: brain, nexus and the key files; no tasks.db, conduit.db or signaldock.db.
+        // One project for the fleet: the same id on both hosts, in one registry on the server.
+        expect(wa.nexus.dialect).toBe('postgres')
+        expect(wb.projectId).toBe(wa.projectId)
+        expect((await wa.nexus.projects.list()).map((p) => p.id)).toEqual([wa.projectId])
+        expect(await wa.nexus.audit.list({ projectId: wa.projectId })).toEqual(await wb.nexus.audit.list({ projectId: wa.projectId }))
+
+        // Local: brain and the key files; no tasks.db, conduit.db, signaldock.db or nexus.db.
         expect(readdirSync(join(a.projectDir, '.cleo')).filter((f) => f.endsWith('.db')).sort()).toEqual(['brain.db'])
-        expect(existsSync(join(a.globalDir, 'signaldock.db'))).toBe(false)
+        expect(readdirSync(a.globalDir).filter((f) => f.endsWith('.db'))).toEqual([])
         // The backup covers the local stores; the server's are backed up with pg_dump.
         const { manifest } = await wa.backup(join(root, 'backups'))
-        expect(manifest.stores.map((s) => s.store)).toEqual(['brain', 'nexus'])
+        expect(manifest.stores.map((s) => s.store)).toEqual(['brain'])
       } finally {
         await wa.close()
         await wb.close()
-        await dropProject(url, project, signaldockSchema)
+        await dropProject(url, project, signaldockSchema, nexusSchema)
       }
     })
 
     it('check and backup say what they cover: server stores get the workspace checks, not the file checks, and are listed, not copied', async () => {
       const root = tempDir()
       const project = freshProject()
-      const signaldockSchema = `sd_${process.pid}_${keys}`
+      const { signaldockSchema, nexusSchema, signaldock, nexus } = fleetGlobals(url)
       const a = host(root, 'a')
-      const ws = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock: { postgres: url, schema: signaldockSchema } })
+      const ws = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock, nexus })
       try {
         // A dangling reference inside the server stores: an agent attached and its credential cached, then removed from signaldock.
         await ws.agents.register({ agentId: 'ghost', name: 'Ghost', apiKey: KEY, attach: true })
@@ -152,7 +166,7 @@ if (POSTGRES_URL !== null) {
           conduit: ['postgres', `#${projectSchema(project, 'conduit')}`],
           signaldock: ['postgres', `#${signaldockSchema}`],
           brain: ['sqlite', expect.stringMatching(/brain\.db$/)],
-          nexus: ['sqlite', expect.stringMatching(/nexus\.db$/)],
+          nexus: ['postgres', `#${nexusSchema}`],
         })
         expect(report.findings.filter((f) => f.check === 'sqlite.integrity')).toEqual([])
         expect((await ws.repair()).actions.filter((x) => x.check.startsWith('refs.')).map((x) => [x.check, x.changes])).toEqual([
@@ -163,10 +177,11 @@ if (POSTGRES_URL !== null) {
 
         // The backup copies the local stores and names the server's, with the schema pg_dump takes.
         const { manifest } = await ws.backup(join(root, 'backups'))
-        expect(manifest.stores.map((s) => s.store)).toEqual(['brain', 'nexus'])
+        expect(manifest.stores.map((s) => s.store)).toEqual(['brain'])
         expect(manifest.onServer?.map((s) => [s.store, s.schema])).toEqual([
           ['tasks', projectSchema(project, 'tasks')],
           ['conduit', projectSchema(project, 'conduit')],
+          ['nexus', nexusSchema],
           ['signaldock', signaldockSchema],
         ])
         expect(manifest.onServer!.every((s) => s.location.startsWith('postgres://') && s.location.endsWith(`#${s.schema}`))).toBe(true)
@@ -175,19 +190,18 @@ if (POSTGRES_URL !== null) {
         expect(refused.details).toMatchObject({ path: ['stores'], store: 'tasks' })
       } finally {
         await ws.close()
-        await dropProject(url, project, signaldockSchema)
+        await dropProject(url, project, signaldockSchema, nexusSchema)
       }
     })
 
     it('a workspace created pool is ended on close; a pool you pass is not', async () => {
       const root = tempDir()
       const project = freshProject()
-      const signaldockSchema = `sd_${process.pid}_${keys}`
-      const signaldock = { postgres: url, schema: signaldockSchema }
+      const { signaldockSchema, nexusSchema, signaldock, nexus } = fleetGlobals(url)
       const a = host(root, 'a')
       const pool = new pg.Pool({ connectionString: url, max: 3 })
       try {
-        const ws = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: pool, project }, signaldock })
+        const ws = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: pool, project }, signaldock, nexus })
         const { conduit } = ws
         await conduit.queue.enqueue({ queue: 'q', payload: 1 })
         await ws.close()
@@ -195,7 +209,11 @@ if (POSTGRES_URL !== null) {
         expect((await pool.query('select 1 as one')).rows).toEqual([{ one: 1 }])
         await expectCode(conduit.queue.stats('q'), 'CLOSED')
 
-        const owned = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock })
+        const owned = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project }, signaldock, nexus })
+        // Another workspace of this process on the same global directory must name the same nexus.
+        const b = host(root, 'b')
+        const mismatch = await expectCode(CleoWorkspace.open(b.projectDir, { globalDir: a.globalDir, signaldock }), 'CONFLICT')
+        expect(mismatch.details).toMatchObject({ reason: 'nexus-mismatch' })
         expect(await owned.conduit.queue.stats('q')).toMatchObject({ ready: 1 })
         await owned.close()
         // The server ends a backend a moment after its client hung up: wait for the count to reach 0
@@ -216,7 +234,7 @@ if (POSTGRES_URL !== null) {
         expect(left).toBe(0)
       } finally {
         await pool.end()
-        await dropProject(url, project, signaldockSchema)
+        await dropProject(url, project, signaldockSchema, nexusSchema)
       }
     })
   })
