@@ -443,7 +443,8 @@ export type { RegisterAgentResult, SignaldockAgent, SignaldockAgents } from './s
 export type { SignaldockDialect } from './signaldock/signaldock.enums.js'
 export type { SignaldockPostgresOptions, SignaldockRepositoryOptions, WorkspaceSignaldockOptions } from './signaldock/signaldock-repository.js'
 export type { WorkspaceNexusOptions, WorkspaceServerOptions } from './workspace/workspace-server.js'
-export type { MigrateToServerReport } from './workspace/migrate-to-server.js'
+export type { MigrateToServerReport, MovableStore } from './workspace/migrate-to-server.js'
+export type { MigrateToServerOptions } from './workspace/workspace.js'
 // nexus: repository, domain and input types, enumerations, pure functions (cleo-store/nexus has the rest)
 export { isWarpTransitionAllowed, MAX_WARP_GATE_RESULTS } from './nexus/warp-chain-instances.js'
 export { NexusRepository } from './nexus/nexus-repository.js'

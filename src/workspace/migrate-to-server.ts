@@ -25,17 +25,27 @@ import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import type { Executor, Step, StoreEngine } from '../sqlite/store-engine.js'
 import type { WorkspaceServerOptions } from './workspace-server.js'
-import { connectProjectServer, projectSchema } from './workspace-server.js'
+import { connectProjectServer } from './workspace-server.js'
 
-/** What {@link migrateToServer} copied, per store and table. */
+/** The stores `migrateToServer` moves. */
+export type MovableStore = 'tasks' | 'brain' | 'conduit' | 'nexus'
+
+/** What {@link migrateToServer} copied, per store and table, and what it left. */
 export interface MigrateToServerReport {
   readonly project: string
   readonly stores: ReadonlyArray<{
-    readonly store: 'tasks' | 'conduit'
+    readonly store: MovableStore
     /** The server schema the store now lives in. */
     readonly schema: string
     readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: number; readonly checksum: string }>
   }>
+  /**
+   * Stores not copied because the server already holds theirs: nexus, when the
+   * fleet's registry is already on the server (another project or host moved first).
+   * The local file is left as it is; opening the project on the server registers it
+   * in the server's registry.
+   */
+  readonly kept: ReadonlyArray<{ readonly store: MovableStore; readonly schema: string; readonly reason: 'target-not-empty'; readonly table: string }>
 }
 
 /** Tables never copied: SQLite's own, FTS5's (PostgreSQL searches a generated column), the migrators' bookkeeping. */
@@ -179,8 +189,16 @@ async function copyStore(
 
 /** @internal A store `migrateToServer` moves: how to open its local file and its server schema. */
 export interface StoreMove {
-  readonly store: 'tasks' | 'conduit'
+  readonly store: MovableStore
   readonly file: string
+  /** Its schema on the server. */
+  readonly schema: string
+  /**
+   * A server schema that already holds rows: `refuse` (`CONFLICT`, nothing copied:
+   * the project stores) or `keep` (this store is left out and reported in `kept`:
+   * nexus, which one host's first move already put on the server).
+   */
+  readonly whenOccupied: 'refuse' | 'keep'
   openLocal(file: string): Promise<ServerCapableRepository>
   openServer(pool: PostgresPoolLike, options: { schema: string; busyTimeoutMs?: number }): Promise<ServerCapableRepository>
 }
@@ -210,13 +228,12 @@ async function seededTables(fresh: ServerCapableRepository): Promise<Set<string>
   })
 }
 
-/** Fails with `CONFLICT` when the server schema of a store holds any row besides what its migrations seeded. */
-async function assertEmpty(server: StoreEngine<unknown>, local: StoreEngine<unknown>, seeded: ReadonlySet<string>, context: Required<ErrorContext>): Promise<void> {
+/** The first table of the server schema of a store holding a row besides what its migrations seeded, or null. */
+async function occupiedTable(server: StoreEngine<unknown>, local: StoreEngine<unknown>, seeded: ReadonlySet<string>): Promise<string | null> {
   const tables = (await local.read((x) => x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"))))
     .map((row) => row.name)
     .filter((name) => !SKIPPED.test(name) && !seeded.has(name))
-  const occupied = await server.read((x) => firstOccupied(x, tables))
-  if (occupied !== null) throw notEmpty(occupied, context)
+  return server.read((x) => firstOccupied(x, tables))
 }
 
 /** The first of `tables` holding a row, or null. */
@@ -237,10 +254,11 @@ function notEmpty(table: string, context: Required<ErrorContext>): CleoStoreErro
 /**
  * @internal Use `CleoWorkspace.migrateToServer`.
  *
- * Copies the project's tasks.db and conduit.db (those that exist) into their schemas
- * on the server (see the module comment). Every target is checked empty before
- * anything is copied; then each store is copied and verified in its own server
- * transaction. Throws `CONFLICT` when a server schema already holds rows, `CORRUPT`
+ * Copies the given stores (those whose file exists) into their schemas on the server
+ * (see the module comment). Every target is checked empty before anything is
+ * copied (an occupied one is refused, or left out and reported when its move says
+ * `keep`); then each store is copied and verified in its own server transaction.
+ * Throws `CONFLICT` when a project store's server schema already holds rows, `CORRUPT`
  * when a copied table does not verify (that store is rolled back; a store copied
  * before it stays), and what opening either side throws.
  */
@@ -250,7 +268,7 @@ export async function migrateToServer(moves: readonly StoreMove[], server: Works
   try {
     const pairs: Array<{ move: StoreMove; local: ServerCapableRepository; remote: ServerCapableRepository; schema: string; seeded: Set<string> }> = []
     for (const move of moves) {
-      const schema = projectSchema(server.project, move.store)
+      const schema = move.schema
       const fresh = await move.openLocal(':memory:')
       const seeded = await seededTables(fresh).finally(() => fresh.close())
       const local = await move.openLocal(move.file)
@@ -259,13 +277,20 @@ export async function migrateToServer(moves: readonly StoreMove[], server: Works
       opened.push(remote)
       pairs.push({ move, local, remote, schema, seeded })
     }
-    for (const { move, local, remote, seeded } of pairs) await assertEmpty(remote.engine, local.engine, seeded, { store: move.store, file: remote.path })
+    const kept: Array<MigrateToServerReport['kept'][number]> = []
+    const copying: typeof pairs = []
+    for (const pair of pairs) {
+      const occupied = await occupiedTable(pair.remote.engine, pair.local.engine, pair.seeded)
+      if (occupied === null) copying.push(pair)
+      else if (pair.move.whenOccupied === 'keep') kept.push({ store: pair.move.store, schema: pair.schema, reason: 'target-not-empty', table: occupied })
+      else throw notEmpty(occupied, { store: pair.move.store, file: pair.remote.path })
+    }
     const stores: Array<MigrateToServerReport['stores'][number]> = []
-    for (const { move, local, remote, schema, seeded } of pairs) {
+    for (const { move, local, remote, schema, seeded } of copying) {
       const tables = await copyStore(local.engine, remote.engine, seeded, { store: move.store, file: remote.path })
       stores.push({ store: move.store, schema, tables })
     }
-    return { project: server.project, stores }
+    return { project: server.project, stores, kept }
   } finally {
     await Promise.allSettled(opened.map((repo) => repo.close()))
     await connected.close()

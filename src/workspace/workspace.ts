@@ -17,7 +17,7 @@ import { z } from 'zod'
 import { BrainRepository } from '../brain/brain-repository.js'
 import type { Embedder } from '../brain/embedder.js'
 import { ConduitRepository } from '../conduit/conduit-repository.js'
-import type { NexusRepository } from '../nexus/nexus-repository.js'
+import { NexusRepository } from '../nexus/nexus-repository.js'
 import type { SignaldockRepository, WorkspaceSignaldockOptions } from '../signaldock/signaldock-repository.js'
 import { WorkspaceSignaldockOptionsSchema, openWorkspaceSignaldock } from '../signaldock/signaldock-repository.js'
 import type { WorkspaceNexusOptions, WorkspaceServerOptions } from './workspace-server.js'
@@ -163,6 +163,25 @@ const WorkspaceOptionsSchema = z.strictObject({
   server: z.record(z.string(), z.unknown()).optional(),
 })
 const TelemetryOptionSchema = z.strictObject({ retention: TelemetryRetentionSchema.optional() })
+const MigrateToServerOptionsSchema = z.strictObject({
+  globalDir: z.string().min(1).optional(),
+  nexus: z.union([z.literal(false), z.strictObject({ schema: z.string().min(1) })]).optional(),
+})
+
+/**
+ * Options of {@link CleoWorkspace.migrateToServer}.
+ *
+ * @example
+ * ```ts
+ * await CleoWorkspace.migrateToServer('/work/app', server, { globalDir: '/srv/cleo', nexus: { schema: 'fleet_nexus' } })
+ * ```
+ */
+export interface MigrateToServerOptions {
+  /** Where this machine's nexus.db is (default: as {@link CleoWorkspace.open} resolves it). */
+  readonly globalDir?: string
+  /** The registry's schema on the server (default `nexus`), or `false` to leave nexus.db out of the move. */
+  readonly nexus?: false | { readonly schema: string }
+}
 const ProjectDirSchema = z.string().min(1)
 const DeleteTelemetryOptionsSchema = z.strictObject({ globalDir: z.string().min(1).optional() })
 
@@ -464,14 +483,18 @@ export class CleoWorkspace {
   }
 
   /**
-   * Copies a local project's coordination stores to a PostgreSQL server (issue 20):
-   * tasks.db and conduit.db into the schemas `<project>_tasks` and `<project>_conduit`
-   * (see docs/server.md). The server schemas are created and migrated; one that
-   * already holds rows is refused (`CONFLICT`) before anything is written; each store
-   * is copied in one transaction, verified table by table (row counts and SHA-256
-   * checksums, `CORRUPT` and that store not kept on a mismatch). The local files are
-   * left as they are.
-   * Afterwards open the project with the same `server` setting on every host.
+   * Copies a local project to a PostgreSQL server (issues 20 and 21): tasks.db,
+   * brain.db and conduit.db into the schemas `<project>_tasks`, `<project>_brain` and
+   * `<project>_conduit`, and this machine's nexus.db into the fleet's registry
+   * (schema `nexus`, or `options.nexus.schema`; `nexus: false` leaves it out). See
+   * docs/server.md. The server schemas are created and migrated; a project schema that
+   * already holds rows is refused (`CONFLICT`) before anything is written, while a
+   * registry already on the server (another project or host moved first) is left as
+   * it is and reported in `kept` — the project registers there when it is opened.
+   * Each store is copied in one transaction, verified table by table (row counts and
+   * SHA-256 checksums, `CORRUPT` and that store not kept on a mismatch). The local
+   * files are left as they are. Afterwards open the project with the same `server`
+   * setting on every host.
    *
    * @example
    * ```ts
@@ -480,23 +503,23 @@ export class CleoWorkspace {
    * const ws = await CleoWorkspace.open('/work/app', { server })
    * ```
    */
-  static async migrateToServer(projectDir: string, server: WorkspaceServerOptions): Promise<MigrateToServerReport> {
+  static async migrateToServer(projectDir: string, server: WorkspaceServerOptions, options: MigrateToServerOptions = {}): Promise<MigrateToServerReport> {
     const operation = 'CleoWorkspace.migrateToServer'
     const context = { store: 'workspace' }
     validate(ProjectDirSchema, projectDir, operation, context, { at: ['projectDir'] })
     validate(WorkspaceServerOptionsSchema, server, operation, context, { at: ['server'] })
+    const o = validate(MigrateToServerOptionsSchema, options, operation, context, { at: ['options'] })
     const project = existingProjectDir(projectDir, { ...context, file: resolve(projectDir) })
     const cleoDir = join(project, PROJECT_DIR_NAME)
+    const projectMove = (store: 'tasks' | 'conduit' | 'brain') => ({ store, file: join(cleoDir, STORE_FILES[store]), schema: projectSchema(server.project, store), whenOccupied: 'refuse' as const })
     const moves: StoreMove[] = [
       {
-        store: 'tasks',
-        file: join(cleoDir, STORE_FILES.tasks),
+        ...projectMove('tasks'),
         openLocal: async (file) => serverCapable(await TasksRepository.open(file)),
         openServer: async (pool, options) => serverCapable(await TasksRepository.openPostgres(pool, options)),
       },
       {
-        store: 'conduit',
-        file: join(cleoDir, STORE_FILES.conduit),
+        ...projectMove('conduit'),
         openLocal: async (file) => serverCapable(await ConduitRepository.open(file)),
         openServer: async (pool, options) => serverCapable(await ConduitRepository.openPostgres(pool, options)),
       },
@@ -504,6 +527,17 @@ export class CleoWorkspace {
     const present = moves.filter((move) => existsSync(move.file))
     if (present.length === 0) {
       throw new CleoStoreError('NOT_FOUND', `${cleoDir} holds neither tasks.db nor conduit.db: nothing to migrate`, { ...context, file: cleoDir })
+    }
+    const nexusFile = join(resolveGlobalDir(o.globalDir === undefined ? {} : { globalDir: o.globalDir }), STORE_FILES.nexus)
+    if (o.nexus !== false && existsSync(nexusFile)) {
+      present.push({
+        store: 'nexus',
+        file: nexusFile,
+        schema: o.nexus?.schema ?? NEXUS_STORE.name,
+        whenOccupied: 'keep',
+        openLocal: async (file) => serverCapable(await NexusRepository.open(file)),
+        openServer: async (pool, options) => serverCapable(await NexusRepository.openPostgres(pool, options)),
+      })
     }
     return migrateToServer(present, server)
   }

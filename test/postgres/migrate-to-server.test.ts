@@ -4,12 +4,13 @@
  * counts and checksums; a non-empty target is refused; the project then opens on
  * the server with everything it had, and new ids continue past the copied ones.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 
+import { NexusRepository } from '../../src/nexus/nexus-repository.js'
 import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { projectSchema } from '../../src/workspace/workspace-server.js'
 import { expectCode, tempDir } from '../helpers.js'
@@ -34,6 +35,8 @@ describe('CleoWorkspace.migrateToServer: refusals before anything is written', (
     await expectCode(CleoWorkspace.migrateToServer(dir, { postgres: 'postgres://127.0.0.1:1/x', project: 'acme' }), 'NOT_FOUND')
     await expectCode(CleoWorkspace.migrateToServer(dir, { postgres: 'postgres://127.0.0.1:1/x', project: 'Acme' }), 'VALIDATION')
     await expectCode(CleoWorkspace.migrateToServer(42 as never, { postgres: 'postgres://127.0.0.1:1/x', project: 'acme' }), 'VALIDATION')
+    const option = await expectCode(CleoWorkspace.migrateToServer(dir, { postgres: 'postgres://127.0.0.1:1/x', project: 'acme' }, { nexus: true } as never), 'VALIDATION')
+    expect(option.details).toMatchObject({ path: ['options', 'nexus'] })
   })
 })
 
@@ -84,10 +87,21 @@ if (POSTGRES_URL !== null) {
       }
       await local.close()
 
+      const localNexus = await NexusRepository.open(join(globalDir, 'nexus.db'))
+      const registryBefore = { projects: await localNexus.projects.list(), audit: (await localNexus.audit.list({ order: 'asc' })).items }
+      await localNexus.close()
+
       const server = { postgres: url, project }
+      const nexusSchema = `nx_mig_${process.pid}_${Date.now() % 100_000}`
+      const nexus = { postgres: url, schema: nexusSchema }
+      const moveOptions = { globalDir, nexus: { schema: nexusSchema } }
       try {
-        const report = await CleoWorkspace.migrateToServer(projectDir, server)
-        expect(report.stores.map((s) => s.schema)).toEqual([projectSchema(project, 'tasks'), projectSchema(project, 'conduit')])
+        const report = await CleoWorkspace.migrateToServer(projectDir, server, moveOptions)
+        expect(report.stores.map((s) => s.schema)).toEqual([projectSchema(project, 'tasks'), projectSchema(project, 'conduit'), nexusSchema])
+        expect(report.kept).toEqual([])
+        const registry = new Map(report.stores[2]!.tables.map((t) => [t.table, t]))
+        expect(registry.get('project_registry')!.rows).toBe(1)
+        expect(registry.get('nexus_audit_log')!.rows).toBe(registryBefore.audit.length)
         const taskTables = new Map(report.stores[0]!.tables.map((t) => [t.table, t]))
         expect(taskTables.get('tasks')!.rows).toBe(2)
         expect(taskTables.get('task_dependencies')!.rows).toBe(1)
@@ -100,11 +114,15 @@ if (POSTGRES_URL !== null) {
         for (const t of report.stores.flatMap((s) => s.tables)) expect(t.checksum).toMatch(/^[0-9a-f]{64}$/)
 
         // A second run finds a non-empty target.
-        const second = await expectCode(CleoWorkspace.migrateToServer(projectDir, server), 'CONFLICT')
+        const second = await expectCode(CleoWorkspace.migrateToServer(projectDir, server, moveOptions), 'CONFLICT')
         expect(second.details).toMatchObject({ reason: 'target-not-empty' })
 
-        const ws = await CleoWorkspace.open(projectDir, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema } })
+        const ws = await CleoWorkspace.open(projectDir, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema }, nexus })
         try {
+          // The registry moved with its history: this project under its id, the audit log as it was.
+          expect(ws.nexus.dialect).toBe('postgres')
+          expect((await ws.nexus.projects.list()).map((p) => [p.id, p.path])).toEqual(registryBefore.projects.map((p) => [p.id, p.path]))
+          expect((await ws.nexus.audit.list({ order: 'asc' })).items.slice(0, registryBefore.audit.length)).toEqual(registryBefore.audit)
           expect(ws.conduit.dialect).toBe('postgres')
           expect(ws.tasks.dialect).toBe('postgres')
           // The same project (its id moved with schema_meta), tasks, ready work, audit and claim.
@@ -141,15 +159,42 @@ if (POSTGRES_URL !== null) {
         // server and names the project for every host, so no copy detection reassigns it.
         const checkout = join(root, 'checkout')
         mkdirSync(checkout)
-        const other = await CleoWorkspace.open(checkout, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema } })
+        const other = await CleoWorkspace.open(checkout, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema }, nexus })
         try {
           expect(other.projectId).toBe(before.projectId)
           expect((await other.tasks.list({})).items.map((t) => t.id)).toEqual([t1.id, t2.id, 'T3'])
         } finally {
           await other.close()
         }
+
+        // A second project of this machine moves after the first: the registry is already on
+        // the server, so nexus.db is kept (reported), and the project registers there on open.
+        const secondDir = join(root, 'second')
+        mkdirSync(secondDir)
+        const secondLocal = await CleoWorkspace.open(secondDir, options)
+        await secondLocal.tasks.create({ title: 'second project' })
+        const secondId = secondLocal.projectId
+        await secondLocal.close()
+        const secondServer = { postgres: url, project: `${project}-b` }
+        const secondReport = await CleoWorkspace.migrateToServer(secondDir, secondServer, moveOptions)
+        expect(secondReport.stores.map((s) => s.store)).toEqual(['tasks', 'conduit'])
+        expect(secondReport.kept).toEqual([{ store: 'nexus', schema: nexusSchema, reason: 'target-not-empty', table: expect.any(String) }])
+        const secondWs = await CleoWorkspace.open(secondDir, { ...options, server: secondServer, signaldock: { postgres: url, schema: signaldockSchema }, nexus })
+        try {
+          expect(secondWs.projectId).toBe(secondId)
+          expect((await secondWs.nexus.projects.get(secondId))?.path).toBe(realpathSync(secondDir))
+        } finally {
+          await secondWs.close()
+        }
       } finally {
-        await dropSchemas(url, [projectSchema(project, 'tasks'), projectSchema(project, 'conduit'), signaldockSchema])
+        await dropSchemas(url, [
+          projectSchema(project, 'tasks'),
+          projectSchema(project, 'conduit'),
+          projectSchema(`${project}-b`, 'tasks'),
+          projectSchema(`${project}-b`, 'conduit'),
+          signaldockSchema,
+          nexusSchema,
+        ])
       }
     })
   })
