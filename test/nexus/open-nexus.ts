@@ -37,7 +37,8 @@ export async function openNexus(engine: NexusEngineName, options: { clock?: Cloc
 
 /**
  * `count` repositories on one fresh PostgreSQL schema, each with its own pool (as
- * separate hosts would be), on one manual clock; closed after the test.
+ * separate hosts would be), on one manual clock; closed after the test. Their busy
+ * timeout is a minute: a loaded machine must not turn a retried race into `BUSY`.
  */
 export async function openNexusSharingSchema(count: number) {
   const clock = manualClock(T0)
@@ -45,7 +46,7 @@ export async function openNexusSharingSchema(count: number) {
   const hosts: NexusRepository[] = []
   // The first open creates and migrates the schema; the others find it ready.
   for (let i = 0; i < count; i++) {
-    const nexus = await NexusRepository.openPostgres(POSTGRES_URL!, { schema, clock, poolSize: 2 })
+    const nexus = await NexusRepository.openPostgres(POSTGRES_URL!, { schema, clock, poolSize: 2, busyTimeoutMs: 60_000 })
     open.push(nexus)
     hosts.push(nexus)
   }

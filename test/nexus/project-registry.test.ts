@@ -141,6 +141,17 @@ describe.each(NEXUS_ENGINES)('nexus.projects queries and updates (%s)', (engine)
     await nexus.close()
   })
 
+  it('orders by name byte-wise on either engine, whatever the server collation (upper case first, accents last)', async () => {
+    const { nexus } = await open()
+    const names = ['beta', 'Beta', 'alpha', '_tools', 'Zeta', 'äpfel', 'app 2', 'app10']
+    for (const [i, name] of names.entries()) await nexus.projects.register({ projectId: `p${i}`, path: `/nowhere/${i}`, name })
+    const byteOrder = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    expect(byteOrder).toEqual(['Beta', 'Zeta', '_tools', 'alpha', 'app 2', 'app10', 'beta', 'äpfel'])
+    expect((await nexus.projects.list()).map((p) => p.name)).toEqual(byteOrder)
+    expect((await nexus.projects.list({ limit: 3, offset: 3 })).map((p) => p.name)).toEqual(byteOrder.slice(3, 6))
+    expect(await nexus.projects.allPaths()).toEqual(names.map((_, i) => `/nowhere/${i}`).sort())
+  })
+
   it('updates permissions, labels and counts, and refuses unknown ids', async () => {
     const { nexus } = await open()
     await nexus.projects.register({ projectId: 'p', path: tempDir(), labels: ['x'] })

@@ -118,6 +118,14 @@ describe.each(NEXUS_ENGINES)('nexus.chains (%s)', (engine) => {
     await expectCode(nexus.chains.get('00000000-0000-7000-8000-000000000000'), 'NOT_FOUND')
   })
 
+  it('lists the newest version of each chain by name, byte-wise on either engine', async () => {
+    const nexus = await openNexus(engine)
+    const one = { stages: [{ id: 'a' }], entryPoint: 'a', exitPoints: ['a'] }
+    for (const name of ['deploy', 'Deploy', 'ärger', '_ops', 'build']) await nexus.chains.define({ name, definition: one })
+    await nexus.chains.define({ name: 'build', definition: { ...one, stages: [{ id: 'a', description: 'v2' }] } })
+    expect((await nexus.chains.list()).map((c) => `${c.name}@${c.version}`)).toEqual(['Deploy@1', '_ops@1', 'build@2', 'deploy@1', 'ärger@1'])
+  })
+
   it('refuses an invalid definition before writing, naming the field', async () => {
     const nexus = await openNexus(engine)
     const error = await expectCode(nexus.chains.define({ name: 'bad', definition: { ...FEATURE, entryPoint: 'nope' } }), 'VALIDATION')
