@@ -14,6 +14,7 @@ export type { WorkspaceOptions } from './workspace/workspace.js'
 export {
   NEXUS_PROJECT_PATHS_CHECK,
   NEXUS_REGISTRATION_CHECK,
+  SERVER_SCHEMA_CHECK,
   SQLITE_INTEGRITY_CHECK,
   WORKSPACE_CHECKS,
 } from './workspace/integrity.js'

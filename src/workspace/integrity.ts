@@ -60,11 +60,12 @@ export type { WorkspaceCheck, WorkspaceCheckTarget, WorkspaceFinding, WorkspaceF
 export interface WorkspaceStoreReport {
   readonly ok: boolean
   /**
-   * `sqlite`: SQLite's own checks of the file (`sqlite.integrity`) ran, and the
-   * workspace checks. `postgres`: the store is on a server; the workspace checks
-   * (registration, soft references, keys) ran on it, SQLite's file checks do not
-   * apply — the server's storage is checked and backed up with its own tools
-   * (docs/server.md).
+   * `sqlite`: SQLite's checks of the file (`sqlite.integrity`: `quick_check` or
+   * `integrity_check`, `foreign_key_check`) ran, and the workspace checks.
+   * `postgres`: the store is on a server; its schema was checked (`server.schema`:
+   * migrations, constraints, indexes) and the workspace checks (registration, soft
+   * references, keys) ran on it; the server's storage underneath is checked and
+   * backed up with the server's own tools (docs/server.md).
    */
   readonly engine: 'sqlite' | 'postgres'
   /** The store's file (or `:memory:`), or its server target `postgres://user@host:port/db#schema` (never a password). */
@@ -169,6 +170,40 @@ export const SQLITE_INTEGRITY_CHECK: WorkspaceCheck = Object.freeze({
       actions.push({ check: 'sqlite.integrity', store, action: 'rebuilt every index (REINDEX)', changes: 0, ok: true })
     }
     return actions
+  },
+})
+
+/**
+ * `server.schema`: every store on a PostgreSQL server (signaldock included) — its
+ * schema's migrations match this version's files, no constraint is left `NOT VALID`,
+ * no index invalid (`integrityCheck()` of a server store). Not repairable here: the
+ * server's own tools and a schema backup are the way out. The storage underneath is
+ * the server's to check.
+ */
+export const SERVER_SCHEMA_CHECK: WorkspaceCheck = Object.freeze({
+  name: 'server.schema',
+  description: 'migrations, constraints and indexes of every store on a PostgreSQL server',
+  async run(target: WorkspaceCheckTarget): Promise<WorkspaceFinding[]> {
+    const onServer: Array<[StoreName, { integrityCheck(options: { quick?: boolean }): Promise<{ problems: readonly string[] }>; readonly path: string }]> = []
+    for (const [store, repo] of Object.entries(target.stores) as Array<[StoreName, StoreRepository<any>]>) {
+      if (repo.dialect === 'postgres') onServer.push([store, repo])
+    }
+    if (target.stores.signaldock === undefined && target.signaldock?.dialect === 'postgres') onServer.push(['signaldock', target.signaldock])
+    const findings: WorkspaceFinding[] = []
+    for (const [store, repo] of onServer) {
+      const { problems } = await repo.integrityCheck({ quick: !target.full })
+      if (problems.length === 0) continue
+      findings.push({
+        check: 'server.schema',
+        store,
+        severity: 'error',
+        code: 'server-schema',
+        message: `${store} (${repo.path}): ${problems.length} problem(s): ${problems.slice(0, 3).join('; ')}`,
+        repairable: false,
+        details: { problems: problems.slice(0, 100), location: repo.path },
+      })
+    }
+    return findings
   },
 })
 
@@ -287,6 +322,7 @@ export const NEXUS_PROJECT_PATHS_CHECK: WorkspaceCheck = Object.freeze({
  */
 export const WORKSPACE_CHECKS: readonly WorkspaceCheck[] = Object.freeze([
   SQLITE_INTEGRITY_CHECK,
+  SERVER_SCHEMA_CHECK,
   NEXUS_REGISTRATION_CHECK,
   NEXUS_PROJECT_PATHS_CHECK,
   ...SOFT_REFERENCE_CHECKS,

@@ -175,6 +175,20 @@ if (POSTGRES_URL !== null) {
         ])
         expect((await ws.check()).findings).toEqual([])
 
+        // The server stores' schemas are checked: a constraint left NOT VALID is an error of that store.
+        const admin = new pg.Client({ connectionString: url })
+        await admin.connect()
+        try {
+          await admin.query(`ALTER TABLE "${projectSchema(project, 'tasks')}".tasks ADD CONSTRAINT left_unchecked CHECK (true) NOT VALID`)
+          const flagged = await ws.check()
+          expect(flagged.findings.map((f) => [f.check, f.store, f.code])).toEqual([['server.schema', 'tasks', 'server-schema']])
+          expect(flagged.findings[0]!.message).toContain('left_unchecked')
+          expect(flagged.stores.tasks?.ok).toBe(false)
+          await admin.query(`ALTER TABLE "${projectSchema(project, 'tasks')}".tasks DROP CONSTRAINT left_unchecked`)
+        } finally {
+          await admin.end()
+        }
+
         // The backup copies the local stores and names the server's, with the schema pg_dump takes.
         const { manifest } = await ws.backup(join(root, 'backups'))
         expect(manifest.stores.map((s) => s.store)).toEqual(['brain'])
