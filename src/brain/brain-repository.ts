@@ -13,6 +13,9 @@ import type { IterateFilter } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import { sqliteVecUnavailableReason } from '../sqlite/sqlite-vec.js'
+import type { StoreEngine } from '../sqlite/store-engine.js'
+import { SqliteStoreEngine } from '../sqlite/store-engine.js'
 import { z as zod } from 'zod'
 import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
 import type { BrainCore } from './brain-core.js'
@@ -137,11 +140,21 @@ export class BrainRepository extends StoreRepository<'brain'> {
   readonly #maintenance: BrainMaintenance
   readonly #reindexer: BrainReindexer
   readonly #vectors: VectorIndex
+  readonly #engine: StoreEngine<BrainDatabase>
 
-  private constructor(db: SqliteDatabase<BrainDatabase>, options: BrainRepositoryOptions, vectors: VectorIndex) {
+  private constructor(db: SqliteDatabase<BrainDatabase>, engine: StoreEngine<BrainDatabase>, options: BrainRepositoryOptions, vectors: VectorIndex) {
     super(db, options)
     this.#vectors = vectors
-    const core: BrainCore = { db, clock: this.clock, newId: uuidv7Generator(this.clock), vectors, context: db.context, guard: this.referenceGuard, knownReferences: options.knownReferences }
+    this.#engine = engine
+    const core: BrainCore = {
+      engine,
+      clock: this.clock,
+      newId: uuidv7Generator(this.clock),
+      vectors,
+      context: engine.context,
+      guard: this.referenceGuard,
+      knownReferences: options.knownReferences,
+    }
     this.#memories = new BrainMemories(core)
     this.stickyNotes = new BrainStickyNotes(core, this.#memories)
     this.links = new BrainMemoryLinks(core, this.#memories)
@@ -174,13 +187,15 @@ export class BrainRepository extends StoreRepository<'brain'> {
     const db = await openStoreDatabase<BrainDatabase>(BRAIN_STORE, path, engine)
     try {
       if (path !== MEMORY) db.exec(`PRAGMA mmap_size = ${mmapSize}`)
-      const vectors = await VectorIndex.open(db, {
+      const engine = new SqliteStoreEngine(db)
+      const vectors = await VectorIndex.open(engine, {
         embedder,
         clock: options.clock ?? Date.now,
+        sqliteVecMissing: sqliteVecUnavailableReason(db),
         ...(embedderChange === undefined ? {} : { embedderChange }),
         ...(searchTuning === undefined ? {} : { tuning: searchTuning }),
       })
-      return new BrainRepository(db, options, vectors)
+      return new BrainRepository(db, engine, options, vectors)
     } catch (error) {
       await db.close()
       throw error
@@ -388,13 +403,15 @@ export class BrainRepository extends StoreRepository<'brain'> {
    */
   async embeddingStatus(): Promise<BrainEmbeddingStatus> {
     const vectors = this.#vectors
-    return this.db.snapshot(() => ({
-      embedder: vectors.hasEmbedder,
-      modelId: vectors.modelId,
-      dimensions: vectors.dimensions,
-      vectors: vectors.count(),
-      queued: vectors.queued(),
-      sqliteVecMissing: vectors.sqliteVecMissing,
-    }))
+    return this.#engine.snapshot(function* (x) {
+      return {
+        embedder: vectors.hasEmbedder,
+        modelId: vectors.modelId,
+        dimensions: vectors.dimensions,
+        vectors: yield* vectors.count(x),
+        queued: yield* vectors.queued(x),
+        sqliteVecMissing: vectors.sqliteVecMissing,
+      }
+    })
   }
 }

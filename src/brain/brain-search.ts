@@ -18,12 +18,13 @@ import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
 import type { BrainSearchOptionsInput } from './brain.input.types.js'
 
-import { rawQuery } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { ftsTerms, toFtsQuery } from '../sqlite/fts-query.js'
-import { template } from '../sqlite/query-template.js'
+import type { QueryTemplate } from '../sqlite/query-template.js'
+import { rawStatement, template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
-import type { BrainCore } from './brain-core.js'
+import type { BrainCore, BrainExecutor } from './brain-core.js'
 import { BrainSearchOptions, BrainSearchQuery } from './brain.schemas.js'
 import type { BrainDatabase, BrainStickyNotesTable } from './brain.tables.js'
 import type { BrainEntry, BrainSearchHit } from './brain.types.js'
@@ -43,23 +44,41 @@ const STICKY_BY_SEQS = template<BrainDatabase, { seqs: string }>()((db, p) =>
     .where(sql<boolean>`seq IN (SELECT value FROM json_each(${p('seqs')}))`),
 )
 
-const FTS_PROBE = 'SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHERE brain_memory_fts MATCH ? LIMIT ?)'
-const FTS_ALL = 'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? ORDER BY rank LIMIT ?'
-const FTS_RANGE =
-  'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rank LIMIT ?'
-const FTS_RECENT =
-  'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?'
+/*
+ * Rowid parameters of virtual tables must be bound as integers: node:sqlite binds
+ * a JS number as REAL, and FTS5 mishandles a REAL rowid constraint (`rowid = 20.0`
+ * next to MATCH returns other rows); vec0 refuses REAL rowids outright. Templates
+ * bind every safe integer as a BigInt, so keys and ranges below are integers.
+ */
+const FTS_PROBE = template<BrainDatabase, { match: string; n: number }>()((db, p) =>
+  rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} LIMIT ${p('n')})`),
+)
+const FTS_ALL = template<BrainDatabase, { match: string; n: number }>()((db, p) =>
+  rawStatement(
+    db,
+    sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} ORDER BY rank LIMIT ${p('n')}`,
+  ),
+)
+const FTS_RANGE = template<BrainDatabase, { match: string; from: number; to: number; n: number }>()((db, p) =>
+  rawStatement(
+    db,
+    sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} AND rowid >= ${p('from')} AND rowid < ${p('to')} ORDER BY rank LIMIT ${p('n')}`,
+  ),
+)
+const FTS_RECENT = template<BrainDatabase, { match: string; from: number; to: number; n: number }>()((db, p) =>
+  rawStatement(
+    db,
+    sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} AND rowid >= ${p('from')} AND rowid < ${p('to')} ORDER BY rowid DESC LIMIT ${p('n')}`,
+  ),
+)
 
 /** Whether a kind has any entry (its table is not empty). */
 const KIND_EXISTS = Object.fromEntries(
-  BRAIN_ENTRY_KINDS.map((kind) => [kind, `SELECT EXISTS (SELECT 1 FROM ${KIND_TABLES[kind]}) AS n`]),
-) as Record<BrainEntryKind, string>
-
-/**
- * Rowid parameters of virtual tables are bound as BigInt: node:sqlite binds a JS
- * number as REAL, and FTS5 mishandles a REAL rowid constraint (`rowid = 20.0`
- * next to MATCH returns other rows); vec0 refuses REAL rowids outright.
- */
+  BRAIN_ENTRY_KINDS.map((kind) => [
+    kind,
+    template<BrainDatabase>()((db) => rawStatement(db, sql<{ n: number }>`SELECT EXISTS (SELECT 1 FROM ${sql.table(KIND_TABLES[kind])}) AS n`)),
+  ]),
+) as Record<BrainEntryKind, QueryTemplate<Record<string, never>, { n: number }>>
 
 /** Query words probed at most. */
 const MAX_TERMS = 16
@@ -92,7 +111,7 @@ export class BrainSearch {
   }
 
   async search(query: string, options: BrainSearchOptionsInput = {}): Promise<BrainSearchHit[]> {
-    const { db, clock, vectors, context } = this.#core
+    const { engine, clock, vectors, context } = this.#core
     validate(BrainSearchQuery, query, 'brain.search', context)
     const o = validate(BrainSearchOptions, options, 'brain.search', context)
     const mode = o.mode ?? (vectors.canEmbed ? 'hybrid' : 'fts')
@@ -112,9 +131,9 @@ export class BrainSearch {
     if (expressions.length === 0 && queryVector === null) return []
     const pool = Math.min(Math.max(o.limit * 3, 30), MAX_POOL)
 
-    return db.snapshot(() => {
+    return engine.snapshot(function* (x: BrainExecutor): Step<BrainSearchHit[]> {
       const cache = new Map<number, Hydrated | null>()
-      const hydrate = (keys: readonly number[]) => {
+      function* hydrate(keys: readonly number[]): Step<void> {
         const byKind = new Map<BrainEntryKind, number[]>()
         for (const key of keys) {
           if (cache.has(key)) continue
@@ -128,21 +147,21 @@ export class BrainSearch {
         for (const [kind, seqs] of byKind) {
           const args = { seqs: JSON.stringify(seqs) }
           if (kind === 'sticky') {
-            for (const row of db.all(STICKY_BY_SEQS, args)) {
+            for (const row of yield* x.all(STICKY_BY_SEQS, args)) {
               cache.set(memoryKey(kind, row.seq), { kind, id: row.id, row, valid: row.status === 'active' })
             }
           } else {
-            for (const row of db.all(MEMORY_QUERIES[kind].bySeqs, args)) {
+            for (const row of yield* x.all(MEMORY_QUERIES[kind].bySeqs, args)) {
               const valid = row.valid_at <= at && (row.invalid_at === null || row.invalid_at > at)
               cache.set(memoryKey(kind, row.seq), { kind, id: row.id, row, valid })
             }
           }
         }
       }
-      const gather = (fetch: (n: number) => KeyedCandidate[]): ValidCandidate[] => {
+      function* gather(fetch: (n: number) => Step<KeyedCandidate[]>): Step<ValidCandidate[]> {
         for (let n = pool; ; n = Math.min(n * 4, MAX_POOL)) {
-          const raw = fetch(n)
-          hydrate(raw.map((c) => c.key))
+          const raw = yield* fetch(n)
+          yield* hydrate(raw.map((c) => c.key))
           const valid: ValidCandidate[] = []
           for (const c of raw) {
             const h = cache.get(c.key)
@@ -153,24 +172,23 @@ export class BrainSearch {
       }
 
       const byRank = (a: KeyedCandidate, b: KeyedCandidate) => a.raw - b.raw || a.key - b.key
-      const plan = planFtsQuery(
-        expressions.map((expression) => ({
-          expression,
-          documents: db.get(rawQuery<{ n: number }>(FTS_PROBE, [expression, vectors.ftsRowBudget + 1]))?.n ?? 0,
-        })),
-        vectors.ftsRowBudget,
-      )
+      const probes: Array<{ expression: string; documents: number }> = []
+      for (const expression of expressions) {
+        probes.push({ expression, documents: (yield* x.get(FTS_PROBE, { match: expression, n: vectors.ftsRowBudget + 1 }))?.n ?? 0 })
+      }
+      const plan = planFtsQuery(probes, vectors.ftsRowBudget)
       const fts =
         plan.kind === 'none'
           ? []
-          : gather((n) => {
+          : yield* gather(function* (n) {
               if (plan.kind === 'ranked') {
                 const match = plan.expressions.join(' OR ')
-                if (allKinds) return db.all(rawQuery<KeyedCandidate>(FTS_ALL, [match, n]))
-                const merged = kinds.flatMap((kind) => {
+                if (allKinds) return yield* x.all(FTS_ALL, { match, n })
+                const merged: KeyedCandidate[] = []
+                for (const kind of kinds) {
                   const { from, to } = keyRange(kind)
-                  return db.all(rawQuery<KeyedCandidate>(FTS_RANGE, [match, BigInt(from), BigInt(to), n]))
-                })
+                  merged.push(...(yield* x.all(FTS_RANGE, { match, from, to, n })))
+                }
                 return merged.sort(byRank).slice(0, n)
               }
               const merged = new Map<number, KeyedCandidate>()
@@ -178,10 +196,10 @@ export class BrainSearch {
               // kind's query reads the words' whole doclists (~2–3 ms at 100k entries),
               // so kinds without entries are skipped (one indexed probe each).
               for (const kind of kinds) {
-                if ((db.get(rawQuery<{ n: number }>(KIND_EXISTS[kind]))?.n ?? 0) === 0) continue
+                if (((yield* x.get(KIND_EXISTS[kind]))?.n ?? 0) === 0) continue
                 const { from, to } = keyRange(kind)
                 for (const match of [plan.expressions.join(' '), plan.expressions.join(' OR ')]) {
-                  const rows = db.all(rawQuery<KeyedCandidate>(FTS_RECENT, [match, BigInt(from), BigInt(to), n]))
+                  const rows = yield* x.all(FTS_RECENT, { match, from, to, n })
                   for (const row of rows) merged.set(row.key, row)
                   if (rows.length >= n) break
                 }
@@ -191,13 +209,15 @@ export class BrainSearch {
       let vector =
         queryVector === null
           ? []
-          : gather((n) =>
-              vectors
-                .nearest(queryVector, n, allKinds ? undefined : kinds)
-                // Orthogonal or opposite (similarity ≤ 0): no evidence of relevance at all.
-                .filter((c) => c.distance < 1)
-                .map((c) => ({ key: c.key, raw: c.distance })),
-            )
+          : yield* gather(function* (n) {
+              const neighbours = yield* vectors.nearest(x, queryVector, n, allKinds ? undefined : kinds)
+              return (
+                neighbours
+                  // Orthogonal or opposite (similarity ≤ 0): no evidence of relevance at all.
+                  .filter((c) => c.distance < 1)
+                  .map((c) => ({ key: c.key, raw: c.distance }))
+              )
+            })
 
       if (mode === 'hybrid' && queryVector !== null) {
         // Every FTS hit gets its exact cosine distance (one vec0 point read each),
@@ -209,7 +229,7 @@ export class BrainSearch {
         const added: ValidCandidate[] = []
         for (const c of fts) {
           if (inVector.has(c.key)) continue
-          const distance = vectors.distance(queryVector, c.key)
+          const distance = yield* vectors.distance(x, queryVector, c.key)
           if (distance !== undefined && distance < 1) added.push({ id: c.id, key: c.key, raw: distance })
         }
         if (added.length > 0) vector = [...vector, ...added]

@@ -58,7 +58,8 @@ type Args = Record<string, unknown>
 
 /** The templates of one memory kind. */
 export interface MemoryQueries {
-  readonly insert: QueryTemplate<Args, unknown>
+  /** Inserts a row; returns its seq. */
+  readonly insert: QueryTemplate<Args, { seq: number }>
   readonly byId: QueryTemplate<{ id: string }, AnyMemoryRow>
   readonly bySeq: QueryTemplate<{ seq: number }, AnyMemoryRow>
   /** Rows whose seq is in the JSON array `seqs`. */
@@ -92,7 +93,12 @@ function build(kind: BrainMemoryKind): MemoryQueries {
   const t = template<BrainDatabase, any>()
   const valid = (at: unknown) => sql<boolean>`valid_at <= ${at} AND (invalid_at IS NULL OR invalid_at > ${at})`
   return {
-    insert: t((db, p) => db.insertInto(table).values(Object.fromEntries(insertColumns.map((c) => [c, p(c)])) as any)),
+    insert: t((db, p) =>
+      db
+        .insertInto(table)
+        .values(Object.fromEntries(insertColumns.map((c) => [c, p(c)])) as any)
+        .returning('seq'),
+    ),
     byId: t((db, p) => db.selectFrom(table).selectAll().where('id', '=', p('id'))),
     bySeq: t((db, p) => db.selectFrom(table).selectAll().where('seq', '=', p('seq'))),
     bySeqs: t((db, p) =>
