@@ -46,7 +46,10 @@
  *
  * The vector table `brain_embeddings` is not here: its dimension comes from the
  * embedder, so it is created at run time (see src/brain/vector-index.ts), as the
- * vec0 table is on SQLite. `brain_embedding_codes` (0003) is.
+ * vec0 table is on SQLite. `brain_embedding_codes` (0003) is, with one more column,
+ * `code_bits`: the code as a bit string, stored and generated from `code`, so that a
+ * Hamming scan is `bit_count(code_bits # query)` (PostgreSQL has `#` on bit strings,
+ * none on `bytea`; converting `code` per row in the scan costs ~4× as much).
  *
  * The statements name nothing schema-qualified: they run with `search_path` set to
  * the store's schema ({@link searchStoreSchema}).
@@ -288,10 +291,11 @@ const TABLES: readonly string[] = [
   'create index brain_memory_links_task on brain_memory_links (task_id)',
   ...KINDS.map(({ table }) => `create index ${table}_search_idx on ${table} using gin (search_vector)`),
 
-  // 0003
+  // 0003, with the code as a bit string for Hamming scans (PostgreSQL has no XOR on bytea)
   `create table brain_embedding_codes (
     memory_key bigint primary key,
-    code bytea not null check (length(code) > 0)
+    code bytea not null check (length(code) > 0),
+    code_bits bit varying generated always as (('x' || encode(code, 'hex'))::bit varying) stored
   )`,
 ]
 

@@ -25,12 +25,12 @@ const MEMORY_TABLES = ['brain_decisions', 'brain_patterns', 'brain_learnings', '
 /**
  * What the rendition leaves out or adds on purpose (everything else must match):
  * the FTS5 index and its 10 sync triggers; the search vectors and their GIN
- * indexes; the 0/1 flags stay `integer`.
+ * indexes; the codes as bit strings; the 0/1 flags stay `integer`.
  */
 const DIFFERENCES: RenditionDifferences = {
   sqliteOnlyTables: /^brain_memory_fts/,
   sqliteOnlyTriggers: MEMORY_TABLES.flatMap((table) => [`${table}_fts_ai`, `${table}_fts_au`]),
-  postgresOnlyColumns: Object.fromEntries(MEMORY_TABLES.map((table) => [table, ['search_vector']])),
+  postgresOnlyColumns: { ...Object.fromEntries(MEMORY_TABLES.map((table) => [table, ['search_vector']])), brain_embedding_codes: ['code_bits'] },
   postgresOnlyIndexes: MEMORY_TABLES.map((table) => `${table}_search_idx`),
   smallIntegers: [
     'brain_decisions.verified',
@@ -167,9 +167,15 @@ if (POSTGRES_URL !== null) {
       const generated = await sql<Row>`
         select table_name, column_name, data_type from information_schema.columns
         where table_schema = ${pair.pg.schema} and is_generated = 'ALWAYS' order by table_name`.execute(pair.pg.kysely)
-      expect(generated.rows.map((row) => `${String(row['table_name'])}.${String(row['column_name'])} ${String(row['data_type'])}`)).toEqual(
-        [...MEMORY_TABLES].sort().map((table) => `${table}.search_vector tsvector`),
+      expect(generated.rows.map((row) => `${String(row['table_name'])}.${String(row['column_name'])} ${String(row['data_type'])}`).sort()).toEqual(
+        ['brain_embedding_codes.code_bits bit varying', ...MEMORY_TABLES.map((table) => `${table}.search_vector tsvector`)].sort(),
       )
+      // The bit string of a code is its bytes, first byte first: the Hamming distance of two codes is bit_count(a # b).
+      await pair.onPostgres(`INSERT INTO brain_embedding_codes (memory_key, code) VALUES (1, '\\x0f80'::bytea), (2, '\\x0001'::bytea)`)
+      expect(await pair.onPostgres(`SELECT code_bits::text AS bits, bit_count(code_bits # (SELECT code_bits FROM brain_embedding_codes WHERE memory_key = 2)) AS d FROM brain_embedding_codes ORDER BY memory_key`)).toEqual([
+        { bits: '0000111110000000', d: '6' },
+        { bits: '0000000000000001', d: '0' },
+      ])
     })
 
     it("keeps every CHECK (by count), PRIMARY KEY, UNIQUE and each index's uniqueness and predicate", async () => {
