@@ -290,8 +290,14 @@ const VECTORS = sql.table(VECTOR_TABLE)
 const ROWIDS = sql.table(`${VECTOR_TABLE}_rowids`)
 const CODES = sql.table(CODES_TABLE)
 const VEC = {
-  exists: vectorSql()((db) =>
-    rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_schema WHERE name = ${VECTOR_TABLE}`),
+  /** 1 when the vector table exists (on PostgreSQL: in the store's schema, the first of its `search_path`), else 0. */
+  exists: vectorSql()((db, _p, dialect) =>
+    rawStatement(
+      db,
+      dialect === 'postgres'
+        ? sql<{ n: number }>`SELECT count(*) AS n FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ${VECTOR_TABLE}`
+        : sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_schema WHERE name = ${VECTOR_TABLE}`,
+    ),
   ),
   count: vectorSql()((db) => rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM ${ROWIDS}`)),
   drop: vectorSql()((db) => rawStatement(db, sql`DROP TABLE IF EXISTS ${VECTORS}`)),
