@@ -8,7 +8,7 @@
 import { sql } from 'kysely'
 
 import type { QueryTemplate } from '../sqlite/query-template.js'
-import { template } from '../sqlite/query-template.js'
+import { template, typedParam } from '../sqlite/query-template.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
 import { KIND_TABLES } from './memory-kinds.js'
@@ -132,13 +132,13 @@ function build(kind: BrainMemoryKind): MemoryQueries {
         .where('seq', '=', p('seq')),
     ),
     deleteBySeq: t((db, p) => db.deleteFrom(table).where('seq', '=', p('seq'))),
-    page: t((db, p) =>
+    page: t((db, p, dialect) =>
       db
         .selectFrom(table)
         .selectAll()
         .where('id', '<', p('cursor'))
         .where(sql<boolean>`(${p('valid_only')} = 0 OR (${valid(p('at'))}))`)
-        .where(sql<boolean>`(${p('tier')} IS NULL OR memory_tier = ${p('tier')})`)
+        .where(sql<boolean>`(${typedParam(p('tier'), 'text', dialect)} IS NULL OR memory_tier = ${p('tier')})`)
         .orderBy('id', 'desc')
         .limit(p('limit')),
     ),
