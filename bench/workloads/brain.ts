@@ -154,7 +154,8 @@ export const brainWorkloads: Workload[] = [
     async setup(dir) {
       const { ours, raw, dz, teardown } = await threeFiles(dir, size(10_000, 1_000))
       const calls = await captureCalls(() => ours.record({ kind: 'observation', title: 'capture title', narrative: 'capture' }))
-      const inserts = calls.filter((c) => c.method === 'run')
+      // The row insert returns its seq (RETURNING, as on PostgreSQL); vector and code inserts return nothing.
+      const inserts = calls.filter((c) => /^\s*insert/i.test(c.sql))
       const [dedup, meta, insertRow, insertVec, insertCode] = [calls[0]!, calls[2]!, inserts[0]!, inserts[1]!, inserts[2]!]
       if (
         calls.length !== 6 ||
@@ -192,8 +193,8 @@ export const brainWorkloads: Workload[] = [
             const now = Date.now()
             stmts.dedup.get(hash)
             stmts.meta.get('embedding.dimensions')
-            const { lastInsertRowid } = stmts.row.run(...(rowArgs(title, narrative, hash, now) as never[]))
-            const key = kindBase + BigInt(lastInsertRowid)
+            const { seq } = stmts.row.get(...(rowArgs(title, narrative, hash, now) as never[])) as { seq: number }
+            const key = kindBase + BigInt(seq)
             stmts.vec.run(key, new Uint8Array(vector!.buffer), new Uint8Array(quantizeInt8(vector!).buffer), 'observation')
             stmts.code.run(key, binaryCode(vector!))
             raw.exec('COMMIT')
@@ -211,8 +212,8 @@ export const brainWorkloads: Workload[] = [
             const now = Date.now()
             tx.get(withParams(dedup.sql, [hash]))
             tx.get(withParams(meta.sql, ['embedding.dimensions']))
-            const { lastInsertRowid } = tx.run(withParams(insertRow.sql, rowArgs(title, narrative, hash, now)))
-            const key = kindBase + BigInt(lastInsertRowid)
+            const { seq } = tx.get<{ seq: number }>(withParams(insertRow.sql, rowArgs(title, narrative, hash, now)))!
+            const key = kindBase + BigInt(seq)
             tx.run(withParams(insertVec.sql, [key, new Uint8Array(vector!.buffer), new Uint8Array(quantizeInt8(vector!).buffer), 'observation']))
             tx.run(withParams(insertCode.sql, [key, binaryCode(vector!)]))
           })

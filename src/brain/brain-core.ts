@@ -1,21 +1,25 @@
 /**
- * What every brain aggregate shares: the database, the clock, the id generator and
- * the vector index of one repository handle. Internal.
+ * What every brain aggregate shares: the store engine, the clock, the id generator
+ * and the vector index of one repository handle. Internal.
  *
  * @module
  */
 import type { Clock } from '../sqlite/clock.js'
-import type { SqliteDatabase } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import type { ReferenceGuard, SoftReference } from '../sqlite/reference-guard.js'
+import type { Executor, StoreEngine } from '../sqlite/store-engine.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { VectorIndex } from './vector-index.js'
 import type { BrainKnownReferences } from './brain.types.js'
 export type { BrainKnownReferences } from './brain.types.js'
 
+/** The executor of a brain transaction body. */
+export type BrainExecutor = Executor<BrainDatabase>
+
 /** The shared state of one brain handle. */
 export interface BrainCore {
-  readonly db: SqliteDatabase<BrainDatabase>
+  /** Runs every statement: brain.db's SQLite connection, or a PostgreSQL schema. */
+  readonly engine: StoreEngine<BrainDatabase>
   readonly clock: Clock
   readonly newId: () => string
   readonly vectors: VectorIndex

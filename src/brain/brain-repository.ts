@@ -5,7 +5,6 @@
  */
 import type { BrainInvalidateOptionsInput, BrainListOptionsInput, BrainMaintainOptionsInput, BrainReconcileOptionsInput, BrainReindexOptionsInput, BrainSearchOptionsInput } from './brain.input.types.js'
 
-import type { SqliteDatabase } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { MEMORY } from '../sqlite/open-database.js'
 import { uuidv7Generator } from '../sqlite/ids.js'
@@ -13,8 +12,16 @@ import type { IterateFilter } from '../sqlite/paging.js'
 import { iteratePages } from '../sqlite/paging.js'
 import type { RepositoryOptions } from '../sqlite/store-repository.js'
 import { openStoreDatabase, StoreRepository } from '../sqlite/store-repository.js'
+import { sqliteVecUnavailableReason } from '../sqlite/sqlite-vec.js'
+import type { StoreEngine } from '../sqlite/store-engine.js'
+import { SqliteStoreEngine } from '../sqlite/store-engine.js'
 import { z as zod } from 'zod'
-import { checkOptions, repositoryOptionsSchema } from '../sqlite/options.js'
+import { checkOptions, FunctionSchema, POSTGRES_OPTION_SHAPE, repositoryOptionsSchema } from '../sqlite/options.js'
+import type { Clock } from '../sqlite/clock.js'
+import type { ReferenceGuard } from '../sqlite/reference-guard.js'
+import type { PostgresStoreOptions, PostgresTarget } from '../postgres/postgres-options.js'
+import { openPostgresDatabase } from '../postgres/postgres-database.js'
+import { PostgresStoreEngine, serverDatabase } from '../postgres/postgres-engine.js'
 import type { BrainCore } from './brain-core.js'
 import type { BrainKnownReferences } from './brain.types.js'
 import { BrainMaintenance } from './brain-maintenance.js'
@@ -43,11 +50,10 @@ import { BrainStickyNotes } from './sticky-notes.js'
 import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-index.js'
 import { VectorIndex } from './vector-index.js'
 
-/** Options of {@link BrainRepository.open}. */
 /** A number, `Infinity` included (zod's `number()` refuses it; `exactSearchUpTo: Infinity` is documented). */
 const anyNumber = zod.custom<number>((value) => typeof value === 'number', 'must be a number')
-/** `BrainRepository.open` options, strict (issue 14, item 9); values are checked in detail by the vector index. */
-const BrainOpenOptionsSchema = repositoryOptionsSchema({
+/** The options both opens take; values are checked in detail by the vector index. */
+const BRAIN_OPTION_SHAPE = {
   embedder: zod.unknown().optional(),
   embedderChange: zod.enum(['refuse', 'reset']).optional(),
   searchTuning: zod
@@ -58,10 +64,19 @@ const BrainOpenOptionsSchema = repositoryOptionsSchema({
       binaryPreselection: zod.enum(['auto', 'always', 'never']).optional(),
     })
     .optional(),
-  mmapSize: zod.number().optional(),
   knownReferences: zod.unknown().optional(),
+} as const
+/** `BrainRepository.open` options, strict (issue 14, item 9). */
+const BrainOpenOptionsSchema = repositoryOptionsSchema({ ...BRAIN_OPTION_SHAPE, mmapSize: zod.number().optional() })
+/** `BrainRepository.openPostgres` options, strict like `open`'s; SQLite's (`mmapSize`, `synchronous`, …) are refused. */
+const BrainPostgresOptionsSchema = zod.strictObject({
+  ...POSTGRES_OPTION_SHAPE,
+  ...BRAIN_OPTION_SHAPE,
+  clock: FunctionSchema.optional(),
+  referenceGuard: FunctionSchema.optional(),
 })
 
+/** Options of {@link BrainRepository.open}. */
 export interface BrainRepositoryOptions extends RepositoryOptions {
   /**
    * Makes vector and hybrid search available. The first open with an embedder
@@ -90,6 +105,32 @@ export interface BrainRepositoryOptions extends RepositoryOptions {
    * references (CLEO: "during brain maintenance") and reports them in
    * `orphanedRefs`; without it (a repository on its own) `orphanedRefs` is null.
    */
+  readonly knownReferences?: BrainKnownReferences | undefined
+}
+
+/**
+ * Options of {@link BrainRepository.openPostgres}: the server store's (schema,
+ * retry, pool size), the clock and guard, and brain's own. SQLite-only options
+ * (`mmapSize`, `synchronous`, `statementCacheSize`, `backupsKept`) are refused
+ * with `VALIDATION`.
+ *
+ * @example
+ * ```ts
+ * const options: BrainPostgresOptions = { schema: 'acme_api_brain', busyTimeoutMs: 10_000 }
+ * ```
+ */
+export interface BrainPostgresOptions extends PostgresStoreOptions {
+  /** Returns epoch milliseconds; inject one in tests (default `Date.now`). */
+  readonly clock?: Clock
+  /** Checks ids this store's writes name in other databases; a workspace sets it. */
+  readonly referenceGuard?: ReferenceGuard | undefined
+  /** Makes vector and hybrid search available (see {@link BrainRepositoryOptions.embedder}). */
+  readonly embedder?: Embedder | undefined
+  /** What to do when the recorded embedder differs (see {@link BrainRepositoryOptions.embedderChange}). */
+  readonly embedderChange?: BrainEmbedderChangePolicy
+  /** Exact vs. quantised kNN, full-text budget (see {@link BrainSearchTuning}). */
+  readonly searchTuning?: BrainSearchTuning
+  /** Lets maintenance see tasks (see {@link BrainRepositoryOptions.knownReferences}). */
   readonly knownReferences?: BrainKnownReferences | undefined
 }
 
@@ -137,11 +178,25 @@ export class BrainRepository extends StoreRepository<'brain'> {
   readonly #maintenance: BrainMaintenance
   readonly #reindexer: BrainReindexer
   readonly #vectors: VectorIndex
+  readonly #engine: StoreEngine<BrainDatabase>
 
-  private constructor(db: SqliteDatabase<BrainDatabase>, options: BrainRepositoryOptions, vectors: VectorIndex) {
-    super(db, options)
+  private constructor(
+    engine: SqliteStoreEngine<BrainDatabase> | PostgresStoreEngine<BrainDatabase>,
+    options: BrainRepositoryOptions | BrainPostgresOptions,
+    vectors: VectorIndex,
+  ) {
+    super(engine instanceof PostgresStoreEngine ? { server: serverDatabase(engine) } : engine.db, options)
     this.#vectors = vectors
-    const core: BrainCore = { db, clock: this.clock, newId: uuidv7Generator(this.clock), vectors, context: db.context, guard: this.referenceGuard, knownReferences: options.knownReferences }
+    this.#engine = engine
+    const core: BrainCore = {
+      engine,
+      clock: this.clock,
+      newId: uuidv7Generator(this.clock),
+      vectors,
+      context: engine.context,
+      guard: this.referenceGuard,
+      knownReferences: options.knownReferences,
+    }
     this.#memories = new BrainMemories(core)
     this.stickyNotes = new BrainStickyNotes(core, this.#memories)
     this.links = new BrainMemoryLinks(core, this.#memories)
@@ -174,17 +229,69 @@ export class BrainRepository extends StoreRepository<'brain'> {
     const db = await openStoreDatabase<BrainDatabase>(BRAIN_STORE, path, engine)
     try {
       if (path !== MEMORY) db.exec(`PRAGMA mmap_size = ${mmapSize}`)
-      const vectors = await VectorIndex.open(db, {
+      const engine = new SqliteStoreEngine(db)
+      const vectors = await VectorIndex.open(engine, {
         embedder,
         clock: options.clock ?? Date.now,
+        sqliteVecMissing: sqliteVecUnavailableReason(db),
         ...(embedderChange === undefined ? {} : { embedderChange }),
         ...(searchTuning === undefined ? {} : { tuning: searchTuning }),
       })
-      return new BrainRepository(db, options, vectors)
+      return new BrainRepository(engine, options, vectors)
     } catch (error) {
       await db.close()
       throw error
     }
+  }
+
+  /**
+   * Opens brain on a PostgreSQL server — one project's memories shared by many
+   * hosts — creating its schema (default `brain`; a workspace names it after the
+   * project key) and migrating it if needed. Same API, errors and rules as on
+   * SQLite (see docs/brain.md, "On PostgreSQL"): writes run `SERIALIZABLE`, a lost
+   * race is retried whole until `busyTimeoutMs`, then `BUSY`. Full-text search runs
+   * on each table's `search_vector` (GIN) with `ts_rank`; BM25 scores and
+   * PostgreSQL's ranks differ in scale, so `minScore` thresholds tuned on one
+   * engine need checking on the other. SQLite-only options (`mmapSize`, …) are
+   * refused with `VALIDATION`; sqlite-vec plays no part (`embeddingStatus().sqliteVecMissing`
+   * is null).
+   *
+   * `target` is a connection string (cleo-store creates a `pg` pool and ends it on
+   * `close()`; without the optional peer dependency `pg`: `UNSUPPORTED`) or your own
+   * `pg.Pool` (never ended by cleo-store).
+   *
+   * Throws `VALIDATION` (bad target, schema name or option), `IO` (server
+   * unreachable), `NOT_FOUND` (no such database), `WRONG_STORE`, `SCHEMA_TOO_NEW`,
+   * `MIGRATION_FAILED`.
+   *
+   * @example
+   * ```ts
+   * const brain = await BrainRepository.openPostgres(process.env.DATABASE_URL!, { schema: 'acme_api_brain' })
+   * ```
+   */
+  static async openPostgres(target: PostgresTarget, options: BrainPostgresOptions = {}): Promise<BrainRepository> {
+    checkOptions(BrainPostgresOptionsSchema, options, 'BrainRepository.openPostgres', { store: BRAIN_STORE.name })
+    const { embedder, embedderChange, searchTuning, knownReferences: _known, clock: _clock, referenceGuard: _guard, ...server } = options
+    const db = await openPostgresDatabase<BrainDatabase>(BRAIN_STORE, target, server)
+    const engine = new PostgresStoreEngine(db)
+    try {
+      const vectors = await VectorIndex.open(engine, {
+        embedder,
+        clock: options.clock ?? Date.now,
+        sqliteVecMissing: null,
+        ...(embedderChange === undefined ? {} : { embedderChange }),
+        ...(searchTuning === undefined ? {} : { tuning: searchTuning }),
+      })
+      return new BrainRepository(engine, options, vectors)
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+  }
+
+  /** @internal The store engine the aggregates run on (tests reach the rows through it). */
+  get engine(): StoreEngine<BrainDatabase> {
+    return this.#engine
   }
 
   /**
@@ -388,13 +495,15 @@ export class BrainRepository extends StoreRepository<'brain'> {
    */
   async embeddingStatus(): Promise<BrainEmbeddingStatus> {
     const vectors = this.#vectors
-    return this.db.snapshot(() => ({
-      embedder: vectors.hasEmbedder,
-      modelId: vectors.modelId,
-      dimensions: vectors.dimensions,
-      vectors: vectors.count(),
-      queued: vectors.queued(),
-      sqliteVecMissing: vectors.sqliteVecMissing,
-    }))
+    return this.#engine.snapshot(function* (x) {
+      return {
+        embedder: vectors.hasEmbedder,
+        modelId: vectors.modelId,
+        dimensions: vectors.dimensions,
+        vectors: yield* vectors.count(x),
+        queued: yield* vectors.queued(x),
+        sqliteVecMissing: vectors.sqliteVecMissing,
+      }
+    })
   }
 }

@@ -18,48 +18,115 @@ import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
 import type { BrainSearchOptionsInput } from './brain.input.types.js'
 
-import { rawQuery } from '../sqlite/database.js'
 import { CleoStoreError } from '../sqlite/errors.js'
-import { ftsTerms, toFtsQuery } from '../sqlite/fts-query.js'
-import { template } from '../sqlite/query-template.js'
+import { ftsTerms, toFtsQuery, toTsQuery } from '../sqlite/fts-query.js'
+import type { QueryTemplate } from '../sqlite/query-template.js'
+import { rawStatement, template } from '../sqlite/query-template.js'
+import type { Step } from '../sqlite/store-engine.js'
 import { validate } from '../sqlite/validate.js'
-import type { BrainCore } from './brain-core.js'
+import type { BrainCore, BrainExecutor } from './brain-core.js'
 import { BrainSearchOptions, BrainSearchQuery } from './brain.schemas.js'
 import type { BrainDatabase, BrainStickyNotesTable } from './brain.tables.js'
 import type { BrainEntry, BrainSearchHit } from './brain.types.js'
 import type { BrainEntryKind } from './memory-kinds.js'
-import { BRAIN_ENTRY_KINDS, KIND_TABLES, keyRange, memoryKey, splitMemoryKey } from './memory-kinds.js'
-import { MEMORY_QUERIES } from './memory-queries.js'
+import { BRAIN_ENTRY_KINDS, KEY_BASE, KIND_CODES, KIND_TABLES, keyRange, memoryKey, splitMemoryKey } from './memory-kinds.js'
+import { inJsonArray, MEMORY_QUERIES } from './memory-queries.js'
 import type { AnyMemoryRow } from './memory-rows.js'
 import { memoryFromRow, stickyFromRow } from './memory-rows.js'
 import { planFtsQuery } from './fts-plan.js'
 import type { BrainFusedCandidate, BrainSignalCandidate } from './search-fusion.js'
 import { brainFtsSignal, fuseBrainSignals, brainSingleSignal, brainVectorSignal } from './search-fusion.js'
 
-const STICKY_BY_SEQS = template<BrainDatabase, { seqs: string }>()((db, p) =>
-  db
-    .selectFrom('brain_sticky_notes')
-    .selectAll()
-    .where(sql<boolean>`seq IN (SELECT value FROM json_each(${p('seqs')}))`),
+const STICKY_BY_SEQS = template<BrainDatabase, { seqs: string }>()((db, p, dialect) =>
+  db.selectFrom('brain_sticky_notes').selectAll().where(inJsonArray('seq', p('seqs'), dialect, 'bigint')),
 )
 
-const FTS_PROBE = 'SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHERE brain_memory_fts MATCH ? LIMIT ?)'
-const FTS_ALL = 'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? ORDER BY rank LIMIT ?'
-const FTS_RANGE =
-  'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rank LIMIT ?'
-const FTS_RECENT =
-  'SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?'
-
-/** Whether a kind has any entry (its table is not empty). */
-const KIND_EXISTS = Object.fromEntries(
-  BRAIN_ENTRY_KINDS.map((kind) => [kind, `SELECT EXISTS (SELECT 1 FROM ${KIND_TABLES[kind]}) AS n`]),
-) as Record<BrainEntryKind, string>
-
-/**
- * Rowid parameters of virtual tables are bound as BigInt: node:sqlite binds a JS
- * number as REAL, and FTS5 mishandles a REAL rowid constraint (`rowid = 20.0`
- * next to MATCH returns other rows); vec0 refuses REAL rowids outright.
+/*
+ * Rowid parameters of virtual tables must be bound as integers: node:sqlite binds
+ * a JS number as REAL, and FTS5 mishandles a REAL rowid constraint (`rowid = 20.0`
+ * next to MATCH returns other rows); vec0 refuses REAL rowids outright. Templates
+ * bind every safe integer as a BigInt, so keys and ranges below are integers.
  */
+/*
+ * PostgreSQL has no index over every kind: each kind's table has its own
+ * `search_vector` (title weight A, body weight B; GIN). A candidate's key is
+ * computed as on SQLite (kind code × 2^40 + seq) and its raw score is −ts_rank with
+ * the body weighted half the title (FTS5: bm25(2.0, 1.0)), so lower is better on
+ * both engines. Queries are parsed with the columns' text search configuration,
+ * `cleo_brain_search` (migrations/brain/0001_initial.postgres.ts: words stemmed
+ * like FTS5's porter tokenizer stems them).
+ */
+const TS_QUERY = (match: unknown) => sql`to_tsquery('cleo_brain_search', ${match})`
+const TS_WEIGHTS = sql`'{0.1, 0.2, 0.5, 1.0}'`
+
+/** One kind's matching rows as (key, raw), on PostgreSQL. */
+function postgresMatches(kind: BrainEntryKind, match: unknown) {
+  return sql`SELECT ${KIND_CODES[kind] * KEY_BASE} + seq AS key, -ts_rank(${TS_WEIGHTS}, search_vector, ${TS_QUERY(match)}) AS raw
+    FROM ${sql.table(KIND_TABLES[kind])} WHERE search_vector @@ ${TS_QUERY(match)}`
+}
+
+/** Every kind's matching rows, on PostgreSQL (`scored`: with key and raw; else just a 1 per row). */
+function postgresAllMatches(match: unknown, scored = true) {
+  return sql.join(
+    BRAIN_ENTRY_KINDS.map((kind) =>
+      scored ? postgresMatches(kind, match) : sql`SELECT 1 FROM ${sql.table(KIND_TABLES[kind])} WHERE search_vector @@ ${TS_QUERY(match)}`,
+    ),
+    sql` UNION ALL `,
+  )
+}
+
+/** How many entries match one word, counting stops at `n`. */
+const FTS_PROBE = template<BrainDatabase, { match: string; n: number }>()((db, p, dialect) =>
+  rawStatement(
+    db,
+    dialect === 'postgres'
+      ? sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM (${postgresAllMatches(p('match'), false)}) m LIMIT ${p('n')}) c`
+      : sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} LIMIT ${p('n')})`,
+  ),
+)
+/** The `n` best matches of every kind. */
+const FTS_ALL = template<BrainDatabase, { match: string; n: number }>()((db, p, dialect) =>
+  rawStatement(
+    db,
+    dialect === 'postgres'
+      ? sql<KeyedCandidate>`SELECT key, raw FROM (${postgresAllMatches(p('match'))}) m ORDER BY raw, key LIMIT ${p('n')}`
+      : sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} ORDER BY rank LIMIT ${p('n')}`,
+  ),
+)
+
+type KindQuery = QueryTemplate<{ match: string; from: number; to: number; n: number }, KeyedCandidate>
+
+/** Per kind: the `n` best matches (`ranked`) or the `n` newest (`recent`), keys in [from, to) on SQLite. */
+function kindQueries(order: 'ranked' | 'recent'): Record<BrainEntryKind, KindQuery> {
+  return Object.fromEntries(
+    BRAIN_ENTRY_KINDS.map((kind) => [
+      kind,
+      template<BrainDatabase, { match: string; from: number; to: number; n: number }>()((db, p, dialect) => {
+        if (dialect === 'postgres') {
+          const by = order === 'ranked' ? sql`raw, key` : sql`key DESC`
+          return rawStatement(db, sql<KeyedCandidate>`SELECT key, raw FROM (${postgresMatches(kind, p('match'))}) m ORDER BY ${by} LIMIT ${p('n')}`)
+        }
+        const by = order === 'ranked' ? sql`rank` : sql`rowid DESC`
+        return rawStatement(
+          db,
+          sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} AND rowid >= ${p('from')} AND rowid < ${p('to')} ORDER BY ${by} LIMIT ${p('n')}`,
+        )
+      }),
+    ]),
+  ) as Record<BrainEntryKind, KindQuery>
+}
+const FTS_RANGE = kindQueries('ranked')
+const FTS_RECENT = kindQueries('recent')
+
+/** Whether a kind has any entry (its table is not empty): 1 or 0. */
+const KIND_EXISTS = Object.fromEntries(
+  BRAIN_ENTRY_KINDS.map((kind) => [
+    kind,
+    template<BrainDatabase>()((db) =>
+      rawStatement(db, sql<{ n: number }>`SELECT CASE WHEN EXISTS (SELECT 1 FROM ${sql.table(KIND_TABLES[kind])}) THEN 1 ELSE 0 END AS n`),
+    ),
+  ]),
+) as Record<BrainEntryKind, QueryTemplate<Record<string, never>, { n: number }>>
 
 /** Query words probed at most. */
 const MAX_TERMS = 16
@@ -92,7 +159,7 @@ export class BrainSearch {
   }
 
   async search(query: string, options: BrainSearchOptionsInput = {}): Promise<BrainSearchHit[]> {
-    const { db, clock, vectors, context } = this.#core
+    const { engine, clock, vectors, context } = this.#core
     validate(BrainSearchQuery, query, 'brain.search', context)
     const o = validate(BrainSearchOptions, options, 'brain.search', context)
     const mode = o.mode ?? (vectors.canEmbed ? 'hybrid' : 'fts')
@@ -106,15 +173,18 @@ export class BrainSearch {
     const at = o.at ?? clock()
     const kinds: readonly BrainEntryKind[] = o.kinds === undefined ? BRAIN_ENTRY_KINDS : [...new Set(o.kinds)]
     const allKinds = kinds.length === BRAIN_ENTRY_KINDS.length
+    // One expression per word: an FTS5 string token, or a tsquery lexeme on PostgreSQL.
+    const postgres = engine.dialect === 'postgres'
     const expressions =
-      mode === 'vector' ? [] : ftsTerms(query, MAX_TERMS).flatMap((term) => toFtsQuery(term) ?? [])
+      mode === 'vector' ? [] : ftsTerms(query, MAX_TERMS).flatMap((term) => (postgres ? toTsQuery(term) : toFtsQuery(term)) ?? [])
+    const [and, or] = postgres ? [' & ', ' | '] : [' ', ' OR ']
     const queryVector = mode === 'fts' ? null : await vectors.embedQuery(query)
     if (expressions.length === 0 && queryVector === null) return []
     const pool = Math.min(Math.max(o.limit * 3, 30), MAX_POOL)
 
-    return db.snapshot(() => {
+    return engine.snapshot(function* (x: BrainExecutor): Step<BrainSearchHit[]> {
       const cache = new Map<number, Hydrated | null>()
-      const hydrate = (keys: readonly number[]) => {
+      function* hydrate(keys: readonly number[]): Step<void> {
         const byKind = new Map<BrainEntryKind, number[]>()
         for (const key of keys) {
           if (cache.has(key)) continue
@@ -128,21 +198,21 @@ export class BrainSearch {
         for (const [kind, seqs] of byKind) {
           const args = { seqs: JSON.stringify(seqs) }
           if (kind === 'sticky') {
-            for (const row of db.all(STICKY_BY_SEQS, args)) {
+            for (const row of yield* x.all(STICKY_BY_SEQS, args)) {
               cache.set(memoryKey(kind, row.seq), { kind, id: row.id, row, valid: row.status === 'active' })
             }
           } else {
-            for (const row of db.all(MEMORY_QUERIES[kind].bySeqs, args)) {
+            for (const row of yield* x.all(MEMORY_QUERIES[kind].bySeqs, args)) {
               const valid = row.valid_at <= at && (row.invalid_at === null || row.invalid_at > at)
               cache.set(memoryKey(kind, row.seq), { kind, id: row.id, row, valid })
             }
           }
         }
       }
-      const gather = (fetch: (n: number) => KeyedCandidate[]): ValidCandidate[] => {
+      function* gather(fetch: (n: number) => Step<KeyedCandidate[]>): Step<ValidCandidate[]> {
         for (let n = pool; ; n = Math.min(n * 4, MAX_POOL)) {
-          const raw = fetch(n)
-          hydrate(raw.map((c) => c.key))
+          const raw = yield* fetch(n)
+          yield* hydrate(raw.map((c) => c.key))
           const valid: ValidCandidate[] = []
           for (const c of raw) {
             const h = cache.get(c.key)
@@ -153,24 +223,23 @@ export class BrainSearch {
       }
 
       const byRank = (a: KeyedCandidate, b: KeyedCandidate) => a.raw - b.raw || a.key - b.key
-      const plan = planFtsQuery(
-        expressions.map((expression) => ({
-          expression,
-          documents: db.get(rawQuery<{ n: number }>(FTS_PROBE, [expression, vectors.ftsRowBudget + 1]))?.n ?? 0,
-        })),
-        vectors.ftsRowBudget,
-      )
+      const probes: Array<{ expression: string; documents: number }> = []
+      for (const expression of expressions) {
+        probes.push({ expression, documents: (yield* x.get(FTS_PROBE, { match: expression, n: vectors.ftsRowBudget + 1 }))?.n ?? 0 })
+      }
+      const plan = planFtsQuery(probes, vectors.ftsRowBudget)
       const fts =
         plan.kind === 'none'
           ? []
-          : gather((n) => {
+          : yield* gather(function* (n) {
               if (plan.kind === 'ranked') {
-                const match = plan.expressions.join(' OR ')
-                if (allKinds) return db.all(rawQuery<KeyedCandidate>(FTS_ALL, [match, n]))
-                const merged = kinds.flatMap((kind) => {
+                const match = plan.expressions.join(or)
+                if (allKinds) return yield* x.all(FTS_ALL, { match, n })
+                const merged: KeyedCandidate[] = []
+                for (const kind of kinds) {
                   const { from, to } = keyRange(kind)
-                  return db.all(rawQuery<KeyedCandidate>(FTS_RANGE, [match, BigInt(from), BigInt(to), n]))
-                })
+                  merged.push(...(yield* x.all(FTS_RANGE[kind], { match, from, to, n })))
+                }
                 return merged.sort(byRank).slice(0, n)
               }
               const merged = new Map<number, KeyedCandidate>()
@@ -178,10 +247,10 @@ export class BrainSearch {
               // kind's query reads the words' whole doclists (~2–3 ms at 100k entries),
               // so kinds without entries are skipped (one indexed probe each).
               for (const kind of kinds) {
-                if ((db.get(rawQuery<{ n: number }>(KIND_EXISTS[kind]))?.n ?? 0) === 0) continue
+                if (((yield* x.get(KIND_EXISTS[kind]))?.n ?? 0) === 0) continue
                 const { from, to } = keyRange(kind)
-                for (const match of [plan.expressions.join(' '), plan.expressions.join(' OR ')]) {
-                  const rows = db.all(rawQuery<KeyedCandidate>(FTS_RECENT, [match, BigInt(from), BigInt(to), n]))
+                for (const match of [plan.expressions.join(and), plan.expressions.join(or)]) {
+                  const rows = yield* x.all(FTS_RECENT[kind], { match, from, to, n })
                   for (const row of rows) merged.set(row.key, row)
                   if (rows.length >= n) break
                 }
@@ -191,13 +260,15 @@ export class BrainSearch {
       let vector =
         queryVector === null
           ? []
-          : gather((n) =>
-              vectors
-                .nearest(queryVector, n, allKinds ? undefined : kinds)
-                // Orthogonal or opposite (similarity ≤ 0): no evidence of relevance at all.
-                .filter((c) => c.distance < 1)
-                .map((c) => ({ key: c.key, raw: c.distance })),
-            )
+          : yield* gather(function* (n) {
+              const neighbours = yield* vectors.nearest(x, queryVector, n, allKinds ? undefined : kinds)
+              return (
+                neighbours
+                  // Orthogonal or opposite (similarity ≤ 0): no evidence of relevance at all.
+                  .filter((c) => c.distance < 1)
+                  .map((c) => ({ key: c.key, raw: c.distance }))
+              )
+            })
 
       if (mode === 'hybrid' && queryVector !== null) {
         // Every FTS hit gets its exact cosine distance (one vec0 point read each),
@@ -209,7 +280,7 @@ export class BrainSearch {
         const added: ValidCandidate[] = []
         for (const c of fts) {
           if (inVector.has(c.key)) continue
-          const distance = vectors.distance(queryVector, c.key)
+          const distance = yield* vectors.distance(x, queryVector, c.key)
           if (distance !== undefined && distance < 1) added.push({ id: c.id, key: c.key, raw: distance })
         }
         if (added.length > 0) vector = [...vector, ...added]

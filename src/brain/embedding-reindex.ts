@@ -16,7 +16,8 @@ import type { BrainReindexOptionsInput } from './brain.input.types.js'
 import { CleoStoreError, isCleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
-import type { BrainCore } from './brain-core.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { BrainCore, BrainExecutor } from './brain-core.js'
 import { BrainReindexOptions } from './brain.schemas.js'
 import type { BrainDatabase, BrainStickyNotesTable } from './brain.tables.js'
 import type { BrainReindexReport } from './brain.types.js'
@@ -44,34 +45,38 @@ export class BrainReindexer {
   }
 
   /** Inside a read or write: the embedding text of the entry with `key`, or undefined when it is gone. */
-  #text(key: number): { kind: BrainEntryKind; text: string } | undefined {
-    const { db, context } = this.#core
+  *#text(x: BrainExecutor, key: number): Step<{ kind: BrainEntryKind; text: string } | undefined> {
+    const { context } = this.#core
     const split = splitMemoryKey(key)
     if (split === undefined) return undefined
     if (split.kind === 'sticky') {
-      const row: Selectable<BrainStickyNotesTable> | undefined = db.get(STICKY_BY_SEQ, { seq: split.seq })
+      const row: Selectable<BrainStickyNotesTable> | undefined = yield* x.get(STICKY_BY_SEQ, { seq: split.seq })
       return row === undefined ? undefined : { kind: 'sticky', text: stickyEmbeddingText(row, context) }
     }
-    const row: AnyMemoryRow | undefined = db.get(MEMORY_QUERIES[split.kind].bySeq, { seq: split.seq })
+    const row: AnyMemoryRow | undefined = yield* x.get(MEMORY_QUERIES[split.kind].bySeq, { seq: split.seq })
     return row === undefined ? undefined : { kind: split.kind, text: memoryEmbeddingText(split.kind, row as never, context) }
   }
 
   async reindex(options: BrainReindexOptionsInput = {}): Promise<BrainReindexReport> {
-    const { db, vectors, context } = this.#core
+    const { engine, vectors, context } = this.#core
     const o = validate(BrainReindexOptions, options, 'brain.reindex', context)
     vectors.assertSqliteVec('brain.reindex')
     if (!vectors.canEmbed) {
       throw new CleoStoreError('UNSUPPORTED', 'brain.reindex needs an embedder: open the brain store with { embedder }', context)
     }
-    const total = (await db.read(() => db.get(QUEUED)))?.n ?? 0
+    const self = this
+    const total = (await engine.read((x) => x.get(QUEUED)))?.n ?? 0
     let after = -1
     let embedded = 0
     let failed = 0
     let skipped = 0
     for (;;) {
-      const batch = await db.read(() =>
-        db.all(NEXT_BATCH, { after, limit: o.batchSize }).map(({ memory_key: key }) => ({ key, entry: this.#text(key) })),
-      )
+      const from = after
+      const batch = await engine.read(function* (x) {
+        const entries: Array<{ key: number; entry: { kind: BrainEntryKind; text: string } | undefined }> = []
+        for (const { memory_key: key } of yield* x.all(NEXT_BATCH, { after: from, limit: o.batchSize })) entries.push({ key, entry: yield* self.#text(x, key) })
+        return entries
+      })
       if (batch.length === 0) break
       after = batch[batch.length - 1]!.key
       const live = batch.filter((b) => b.entry !== undefined) as Array<{ key: number; entry: { kind: BrainEntryKind; text: string } }>
@@ -82,19 +87,22 @@ export class BrainReindexer {
         if (!isCleoStoreError(error, 'VALIDATION')) throw error
         outcomes = live.map(() => ({ error: error.message }))
       }
-      const counts = await db.write(() => {
-        vectors.assertCurrent()
+      const counts = await engine.write(function* (x) {
+        yield* vectors.assertCurrent(x)
         const c = { embedded: 0, failed: 0, skipped: 0 }
-        for (const gone of batch) if (gone.entry === undefined) vectors.dequeue(gone.key)
-        live.forEach(({ key, entry }, i) => {
-          const now = this.#text(key)
-          if (now === undefined) return vectors.dequeue(key)
-          if (now.text !== entry.text) return // changed meanwhile: stays queued
-          const result = vectors.apply(key, entry.kind, outcomes[i], true)
+        for (const gone of batch) if (gone.entry === undefined) yield* vectors.dequeue(x, gone.key)
+        for (const [i, { key, entry }] of live.entries()) {
+          const now = yield* self.#text(x, key)
+          if (now === undefined) {
+            yield* vectors.dequeue(x, key)
+            continue
+          }
+          if (now.text !== entry.text) continue // changed meanwhile: stays queued
+          const result = yield* vectors.apply(x, key, entry.kind, outcomes[i], true)
           if (result === 'stored') c.embedded++
           else if (result === 'queued') c.failed++
           else c.skipped++
-        })
+        }
         return c
       })
       embedded += counts.embedded
@@ -102,7 +110,7 @@ export class BrainReindexer {
       skipped += counts.skipped
       o.onProgress?.({ done: embedded + skipped, failed, total })
     }
-    const remaining = (await db.read(() => db.get(QUEUED)))?.n ?? 0
+    const remaining = (await engine.read((x) => x.get(QUEUED)))?.n ?? 0
     return { embedded, failed, skipped, remaining }
   }
 }

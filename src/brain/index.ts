@@ -4,7 +4,7 @@
  * @module
  */
 export { BRAIN_DEFAULT_MMAP_SIZE, BrainRepository } from './brain-repository.js'
-export type { BrainRepositoryOptions } from './brain-repository.js'
+export type { BrainPostgresOptions, BrainRepositoryOptions } from './brain-repository.js'
 export type * from './brain.tables.js'
 export type * from './brain.types.js'
 export type * from './brain.input.types.js'

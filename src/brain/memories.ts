@@ -9,7 +9,8 @@ import type { BrainInvalidateOptionsInput, BrainListOptionsInput } from './brain
 import { CleoStoreError } from '../sqlite/errors.js'
 import { guardReferences } from '../sqlite/reference-guard.js'
 import { validate } from '../sqlite/validate.js'
-import type { BrainCore } from './brain-core.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { BrainCore, BrainExecutor } from './brain-core.js'
 import { memoryReferences } from './brain-core.js'
 import {
   BrainInvalidateOptions,
@@ -56,10 +57,9 @@ export class BrainMemories {
   }
 
   /** Inside a read or write: the row with `id` of any memory kind. */
-  locate(id: string): LocatedMemory | undefined {
-    const { db } = this.#core
+  *locate(x: BrainExecutor, id: string): Step<LocatedMemory | undefined> {
     for (const kind of BRAIN_MEMORY_KINDS) {
-      const row = db.get(MEMORY_QUERIES[kind].byId, { id })
+      const row = yield* x.get(MEMORY_QUERIES[kind].byId, { id })
       if (row !== undefined) return { kind, row }
     }
     return undefined
@@ -73,18 +73,18 @@ export class BrainMemories {
   }
 
   /** Inside a read or write: a valid row of `kind` that `row` duplicates or replays. */
-  #existing<K extends BrainMemoryKind>(
+  *#existing<K extends BrainMemoryKind>(
+    x: BrainExecutor,
     kind: K,
     hash: string,
     idempotencyKey: string | null,
-  ): { row: MemoryRowOf<K>; by: 'key' | 'hash' } | undefined {
-    const { db } = this.#core
+  ): Step<{ row: MemoryRowOf<K>; by: 'key' | 'hash' } | undefined> {
     const queries = MEMORY_QUERIES[kind]
     if (idempotencyKey !== null) {
-      const row = db.get(queries.byIdempotencyKey, { key: idempotencyKey })
+      const row = yield* x.get(queries.byIdempotencyKey, { key: idempotencyKey })
       if (row !== undefined) return { row: row as MemoryRowOf<K>, by: 'key' }
     }
-    const row = db.get(queries.byHash, { hash })
+    const row = yield* x.get(queries.byHash, { hash })
     return row === undefined ? undefined : { row: row as MemoryRowOf<K>, by: 'hash' }
   }
 
@@ -93,7 +93,7 @@ export class BrainMemories {
    * unless it is a duplicate. Commit the result with {@link commit} inside a write.
    */
   async prepare<K extends BrainMemoryKind>(input: unknown, operation = 'brain.record'): Promise<PreparedMemory<K>> {
-    const { db, clock, vectors, context } = this.#core
+    const { engine, clock, vectors, context } = this.#core
     const parsed = validate(BrainMemoryInput, input, operation, context) as unknown as ParsedMemoryInput & { kind: K }
     await guardReferences(this.#core.guard, operation, memoryReferences(parsed as unknown as Record<string, unknown>))
     const kind = parsed.kind
@@ -101,18 +101,18 @@ export class BrainMemories {
     let outcome: EmbedOutcome | undefined
     if (vectors.canEmbed) {
       // Look for a duplicate first: no embedding is spent on it.
-      const found = await db.read(() => this.#existing(kind, row.content_hash, row.idempotency_key))
+      const found = await engine.read((x) => this.#existing(x, kind, row.content_hash, row.idempotency_key))
       if (found === undefined) [outcome] = await vectors.embed([memoryEmbeddingText(kind, row, context)])
     }
     return { kind, row, outcome }
   }
 
-  /** The synchronous half of a record, inside a write: dedup, replay, or insert. */
-  commit<K extends BrainMemoryKind>(prepared: PreparedMemory<K>): BrainRecordResult<BrainMemoryOf<K>> {
-    const { db, vectors, context } = this.#core
+  /** The transactional half of a record, inside a write: dedup, replay, or insert. */
+  *commit<K extends BrainMemoryKind>(x: BrainExecutor, prepared: PreparedMemory<K>): Step<BrainRecordResult<BrainMemoryOf<K>>> {
+    const { vectors, context } = this.#core
     const { kind, row, outcome } = prepared
     const queries = MEMORY_QUERIES[kind]
-    const found = this.#existing(kind, row.content_hash, row.idempotency_key)
+    const found = yield* this.#existing(x, kind, row.content_hash, row.idempotency_key)
     if (found !== undefined) {
       if (found.by === 'key') {
         if (found.row.content_hash !== row.content_hash) {
@@ -124,20 +124,20 @@ export class BrainMemories {
         }
         return { memory: memoryFromRow(kind, found.row, context), outcome: 'replayed', embedding: 'none' }
       }
-      db.run(queries.cite, { seq: found.row.seq })
-      const cited = db.get(queries.bySeq, { seq: found.row.seq }) as MemoryRowOf<K>
+      yield* x.run(queries.cite, { seq: found.row.seq })
+      const cited = (yield* x.get(queries.bySeq, { seq: found.row.seq })) as MemoryRowOf<K>
       return { memory: memoryFromRow(kind, cited, context), outcome: 'duplicate', embedding: 'none' }
     }
-    if (vectors.canEmbed) vectors.assertCurrent()
-    const { lastInsertRowid: seq } = db.run(queries.insert, row)
+    if (vectors.canEmbed) yield* vectors.assertCurrent(x)
+    const { seq } = (yield* x.get(queries.insert, row))!
     const stored = { ...row, seq } as MemoryRowOf<K>
-    const embedding = vectors.apply(memoryKey(kind, seq), kind, outcome, false)
+    const embedding = yield* vectors.apply(x, memoryKey(kind, seq), kind, outcome, false)
     return { memory: memoryFromRow(kind, stored, context), outcome: 'created', embedding }
   }
 
   /** Records many memories with one `embed` call and one transaction; see `BrainRepository.recordMany`. */
   async recordMany(inputs: unknown): Promise<Array<BrainRecordResult<BrainMemory>>> {
-    const { db, clock, vectors, context } = this.#core
+    const { engine, clock, vectors, context } = this.#core
     const parsed = validate(BrainMemoryInputs, inputs, 'brain.recordMany', context) as unknown as ParsedMemoryInput[]
     await guardReferences(
       this.#core.guard,
@@ -147,25 +147,36 @@ export class BrainMemories {
     const now = clock()
     const rows = parsed.map((input) => ({ kind: input.kind, row: newMemoryRow(input, { id: this.#core.newId(), now }) }))
     const outcomes: Array<EmbedOutcome | undefined> = rows.map(() => undefined)
+    const self = this
     if (vectors.canEmbed) {
-      const fresh = await db.read(() => rows.flatMap(({ kind, row }, i) => (this.#existing(kind, row.content_hash, row.idempotency_key) ? [] : [i])))
+      const fresh = await engine.read(function* (x) {
+        const indexes: number[] = []
+        for (const [i, { kind, row }] of rows.entries()) {
+          if ((yield* self.#existing(x, kind, row.content_hash, row.idempotency_key)) === undefined) indexes.push(i)
+        }
+        return indexes
+      })
       const embedded = await vectors.embed(fresh.map((i) => memoryEmbeddingText(rows[i]!.kind, rows[i]!.row as never, context)))
       fresh.forEach((i, j) => (outcomes[i] = embedded[j]))
     }
-    return db.write(() => rows.map(({ kind, row }, i) => this.commit({ kind, row, outcome: outcomes[i] }) as BrainRecordResult<BrainMemory>))
+    return engine.write(function* (x) {
+      const results: Array<BrainRecordResult<BrainMemory>> = []
+      for (const [i, { kind, row }] of rows.entries()) results.push((yield* self.commit(x, { kind, row, outcome: outcomes[i] })) as BrainRecordResult<BrainMemory>)
+      return results
+    })
   }
 
   /** Records a memory; see `BrainRepository.record`. */
   async record<K extends BrainMemoryKind>(input: unknown): Promise<BrainRecordResult<BrainMemoryOf<K>>> {
     const prepared = await this.prepare<K>(input)
-    return this.#core.db.write(() => this.commit(prepared))
+    return this.#core.engine.write((x) => this.commit(x, prepared))
   }
 
   /** The memory with `id`, or null. */
   async find(id: string): Promise<BrainMemory | null> {
-    const { db, context } = this.#core
+    const { engine, context } = this.#core
     validate(BrainMemoryId, id, 'brain.find', context)
-    const found = await db.read(() => this.locate(id))
+    const found = await engine.read((x) => this.locate(x, id))
     return found === undefined ? null : memoryFromRow(found.kind, found.row as never, context)
   }
 
@@ -178,7 +189,7 @@ export class BrainMemories {
 
   /** A page of memories across kinds, newest first. */
   async list(options: BrainListOptionsInput = {}): Promise<BrainPage<BrainMemory>> {
-    const { db, clock, context } = this.#core
+    const { engine, clock, context } = this.#core
     const o = validate(BrainListOptions, options, 'brain.list', context)
     const kinds = o.kinds ?? BRAIN_MEMORY_KINDS
     const args = {
@@ -188,9 +199,11 @@ export class BrainMemories {
       tier: o.tier ?? null,
       limit: o.limit + 1,
     }
-    const rows = await db.snapshot(() =>
-      kinds.flatMap((kind) => db.all(MEMORY_QUERIES[kind].page, args).map((row) => ({ kind, row }))),
-    )
+    const rows = await engine.snapshot(function* (x) {
+      const all: Array<{ kind: BrainMemoryKind; row: AnyMemoryRow }> = []
+      for (const kind of kinds) for (const row of yield* x.all(MEMORY_QUERIES[kind].page, args)) all.push({ kind, row })
+      return all
+    })
     rows.sort((a, b) => (a.row.id < b.row.id ? 1 : a.row.id > b.row.id ? -1 : 0))
     const page = rows.slice(0, o.limit)
     return {
@@ -201,7 +214,7 @@ export class BrainMemories {
 
   /** Updates fields of a memory; see `BrainRepository.update`. */
   async update(id: string, patch: unknown): Promise<BrainMemory> {
-    const { db, clock, vectors, context } = this.#core
+    const { engine, clock, vectors, context } = this.#core
     validate(BrainMemoryId, id, 'brain.update', context)
     const parsed = validate(BrainMemoryPatch, patch, 'brain.update', context) as Record<string, unknown> & { kind: BrainMemoryKind }
     await guardReferences(this.#core.guard, 'brain.update', memoryReferences(parsed))
@@ -216,18 +229,19 @@ export class BrainMemories {
       }
       return found.row as MemoryRowOf<typeof kind>
     }
-    const before = check(await db.read(() => this.locate(id)))
+    const before = check(await engine.read((x) => this.locate(x, id)))
     const draft = patchedMemoryRow(before, kind, parsed, clock())
     const draftText = memoryEmbeddingText(kind, draft, context)
     const textChanged = draftText !== memoryEmbeddingText(kind, before, context)
     let outcome: EmbedOutcome | undefined
     if (textChanged && vectors.canEmbed) [outcome] = await vectors.embed([draftText])
     const queries = MEMORY_QUERIES[kind]
-    return db.write(() => {
-      const current = check(this.locate(id))
+    const self = this
+    return engine.write(function* (x) {
+      const current = check(yield* self.locate(x, id))
       const next = patchedMemoryRow(current, kind, parsed, clock())
       if (next.content_hash !== current.content_hash && next.invalid_at === null) {
-        const clash = db.get(queries.byHash, { hash: next.content_hash })
+        const clash = yield* x.get(queries.byHash, { hash: next.content_hash })
         if (clash !== undefined && clash.seq !== current.seq) {
           throw new CleoStoreError('CONFLICT', `brain.update: the new text duplicates ${kind} ${clash.id}`, {
             ...context,
@@ -235,12 +249,12 @@ export class BrainMemories {
           })
         }
       }
-      db.run(queries.update, next)
+      yield* x.run(queries.update, next)
       const nextText = memoryEmbeddingText(kind, next, context)
       if (nextText !== memoryEmbeddingText(kind, current, context)) {
-        if (vectors.canEmbed) vectors.assertCurrent()
+        if (vectors.canEmbed) yield* vectors.assertCurrent(x)
         // A concurrent update changed the text since we embedded: queue instead.
-        vectors.apply(memoryKey(kind, current.seq), kind, nextText === draftText ? outcome : undefined, true)
+        yield* vectors.apply(x, memoryKey(kind, current.seq), kind, nextText === draftText ? outcome : undefined, true)
       }
       return memoryFromRow(kind, next, context)
     })
@@ -248,7 +262,7 @@ export class BrainMemories {
 
   /** Marks a memory invalid; see `BrainRepository.invalidate`. */
   async invalidate(id: string, options: BrainInvalidateOptionsInput = {}): Promise<BrainMemory> {
-    const { db, clock, context } = this.#core
+    const { engine, clock, context } = this.#core
     validate(BrainMemoryId, id, 'brain.invalidate', context)
     const o = validate(BrainInvalidateOptions, options, 'brain.invalidate', context)
     if (o.supersededBy === id) {
@@ -257,10 +271,11 @@ export class BrainMemories {
         details: { path: ['supersededBy'] },
       })
     }
-    return db.write(() => {
-      const found = this.locate(id)
-      if (found === undefined) throw this.#notFound(id)
-      if (o.supersededBy !== undefined && this.locate(o.supersededBy) === undefined) {
+    const self = this
+    return engine.write(function* (x) {
+      const found = yield* self.locate(x, id)
+      if (found === undefined) throw self.#notFound(id)
+      if (o.supersededBy !== undefined && (yield* self.locate(x, o.supersededBy)) === undefined) {
         throw new CleoStoreError('NOT_FOUND', `brain.invalidate: superseding memory ${JSON.stringify(o.supersededBy)} does not exist`, {
           ...context,
           details: { path: ['supersededBy'], id: o.supersededBy },
@@ -270,21 +285,22 @@ export class BrainMemories {
       const queries = MEMORY_QUERIES[found.kind]
       const invalidAt = o.at ?? found.row.invalid_at ?? now
       const supersededBy = o.supersededBy ?? found.row.superseded_by
-      db.run(queries.invalidate, { seq: found.row.seq, invalid_at: invalidAt, superseded_by: supersededBy, updated_at: now })
-      const row = db.get(queries.bySeq, { seq: found.row.seq })!
+      yield* x.run(queries.invalidate, { seq: found.row.seq, invalid_at: invalidAt, superseded_by: supersededBy, updated_at: now })
+      const row = (yield* x.get(queries.bySeq, { seq: found.row.seq }))!
       return memoryFromRow(found.kind, row as never, context)
     })
   }
 
   /** Deletes a memory, its links, index entries and vector. Returns false when there was none. */
   async delete(id: string): Promise<boolean> {
-    const { db, vectors, context } = this.#core
+    const { engine, vectors, context } = this.#core
     validate(BrainMemoryId, id, 'brain.delete', context)
-    return db.write(() => {
-      const found = this.locate(id)
+    const self = this
+    return engine.write(function* (x) {
+      const found = yield* self.locate(x, id)
       if (found === undefined) return false
-      db.run(MEMORY_QUERIES[found.kind].deleteBySeq, { seq: found.row.seq })
-      vectors.remove(memoryKey(found.kind, found.row.seq))
+      yield* x.run(MEMORY_QUERIES[found.kind].deleteBySeq, { seq: found.row.seq })
+      yield* vectors.remove(x, memoryKey(found.kind, found.row.seq))
       return true
     })
   }

@@ -87,11 +87,12 @@ export class BrainMemoryLinks {
    * link is returned unchanged. `NOT_FOUND` when the memory does not exist.
    */
   async add(input: BrainMemoryLinkAddInput): Promise<BrainMemoryLink> {
-    const { db, clock, context } = this.#core
+    const { engine, clock, context } = this.#core
     const o = validate(BrainMemoryLinkInput, input, 'brain.links.add', context)
     await guardReferences(this.#core.guard, 'brain.links.add', [{ kind: 'task', id: o.taskId, path: ['taskId'] }])
-    return db.write(() => {
-      const memory = this.#memories.locate(o.memoryId)
+    const memories = this.#memories
+    return engine.write(function* (x) {
+      const memory = yield* memories.locate(x, o.memoryId)
       if (memory === undefined) {
         throw new CleoStoreError('NOT_FOUND', `brain.links.add: memory ${JSON.stringify(o.memoryId)} does not exist`, {
           ...context,
@@ -99,29 +100,31 @@ export class BrainMemoryLinks {
         })
       }
       const key = { memory_id: o.memoryId, task_id: o.taskId, link_type: o.linkType }
-      db.run(INSERT, { ...key, memory_kind: memory.kind, link_type: o.linkType, created_at: clock() })
-      return fromRow(db.get(GET, key)!)
+      yield* x.run(INSERT, { ...key, memory_kind: memory.kind, link_type: o.linkType, created_at: clock() })
+      return fromRow((yield* x.get(GET, key))!)
     })
   }
 
   /** Removes a link; false when there was none. */
   async remove(input: BrainMemoryLinkAddInput): Promise<boolean> {
-    const { db, context } = this.#core
+    const { engine, context } = this.#core
     const o = validate(BrainMemoryLinkInput, input, 'brain.links.remove', context)
-    return db.write(() => db.run(REMOVE, { memory_id: o.memoryId, task_id: o.taskId, link_type: o.linkType }).changes > 0)
+    return engine.write(function* (x) {
+      return (yield* x.run(REMOVE, { memory_id: o.memoryId, task_id: o.taskId, link_type: o.linkType })).changes > 0
+    })
   }
 
   /** Links of one memory. */
   async forMemory(memoryId: string): Promise<BrainMemoryLink[]> {
-    const { db, context } = this.#core
+    const { engine, context } = this.#core
     validate(BrainMemoryId, memoryId, 'brain.links.forMemory', context)
-    return (await db.read(() => db.all(FOR_MEMORY, { memory_id: memoryId }))).map(fromRow)
+    return (await engine.read((x) => x.all(FOR_MEMORY, { memory_id: memoryId }))).map(fromRow)
   }
 
   /** Links to one task. */
   async forTask(taskId: string): Promise<BrainMemoryLink[]> {
-    const { db, context } = this.#core
+    const { engine, context } = this.#core
     validate(BrainMemoryId, taskId, 'brain.links.forTask', context)
-    return (await db.read(() => db.all(FOR_TASK, { task_id: taskId }))).map(fromRow)
+    return (await engine.read((x) => x.all(FOR_TASK, { task_id: taskId }))).map(fromRow)
   }
 }

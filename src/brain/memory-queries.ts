@@ -7,8 +7,10 @@
  */
 import { sql } from 'kysely'
 
-import type { QueryTemplate } from '../sqlite/query-template.js'
-import { template } from '../sqlite/query-template.js'
+import type { RawBuilder } from 'kysely'
+
+import type { QueryTemplate, SqlDialect } from '../sqlite/query-template.js'
+import { template, typedParam } from '../sqlite/query-template.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
 import { KIND_TABLES } from './memory-kinds.js'
@@ -56,9 +58,22 @@ const OWN_COLUMNS: Readonly<Record<BrainMemoryKind, readonly string[]>> = {
 
 type Args = Record<string, unknown>
 
+/**
+ * `column IN (the elements of the JSON array parameter json)`: `json_each` on
+ * SQLite; on PostgreSQL `json_array_elements_text`, each element cast to the
+ * column's type (`bigint` seqs, or ids as `text collate "C"`, the id columns'
+ * collation).
+ */
+export function inJsonArray(column: string, json: unknown, dialect: SqlDialect, type: 'bigint' | 'text'): RawBuilder<boolean> {
+  if (dialect === 'sqlite') return sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${json}))`
+  const element = type === 'bigint' ? sql`cast(value as bigint)` : sql`value collate "C"`
+  return sql<boolean>`${sql.ref(column)} IN (SELECT ${element} FROM json_array_elements_text(cast(${json} as json)))`
+}
+
 /** The templates of one memory kind. */
 export interface MemoryQueries {
-  readonly insert: QueryTemplate<Args, unknown>
+  /** Inserts a row; returns its seq. */
+  readonly insert: QueryTemplate<Args, { seq: number }>
   readonly byId: QueryTemplate<{ id: string }, AnyMemoryRow>
   readonly bySeq: QueryTemplate<{ seq: number }, AnyMemoryRow>
   /** Rows whose seq is in the JSON array `seqs`. */
@@ -92,15 +107,15 @@ function build(kind: BrainMemoryKind): MemoryQueries {
   const t = template<BrainDatabase, any>()
   const valid = (at: unknown) => sql<boolean>`valid_at <= ${at} AND (invalid_at IS NULL OR invalid_at > ${at})`
   return {
-    insert: t((db, p) => db.insertInto(table).values(Object.fromEntries(insertColumns.map((c) => [c, p(c)])) as any)),
+    insert: t((db, p) =>
+      db
+        .insertInto(table)
+        .values(Object.fromEntries(insertColumns.map((c) => [c, p(c)])) as any)
+        .returning('seq'),
+    ),
     byId: t((db, p) => db.selectFrom(table).selectAll().where('id', '=', p('id'))),
     bySeq: t((db, p) => db.selectFrom(table).selectAll().where('seq', '=', p('seq'))),
-    bySeqs: t((db, p) =>
-      db
-        .selectFrom(table)
-        .selectAll()
-        .where(sql<boolean>`seq IN (SELECT value FROM json_each(${p('seqs')}))`),
-    ),
+    bySeqs: t((db, p, dialect) => db.selectFrom(table).selectAll().where(inJsonArray('seq', p('seqs'), dialect, 'bigint'))),
     byHash: t((db, p) => db.selectFrom(table).selectAll().where('content_hash', '=', p('hash')).where('invalid_at', 'is', null)),
     byIdempotencyKey: t((db, p) => db.selectFrom(table).selectAll().where('idempotency_key', '=', p('key'))),
     update: t((db, p) =>
@@ -126,13 +141,13 @@ function build(kind: BrainMemoryKind): MemoryQueries {
         .where('seq', '=', p('seq')),
     ),
     deleteBySeq: t((db, p) => db.deleteFrom(table).where('seq', '=', p('seq'))),
-    page: t((db, p) =>
+    page: t((db, p, dialect) =>
       db
         .selectFrom(table)
         .selectAll()
         .where('id', '<', p('cursor'))
         .where(sql<boolean>`(${p('valid_only')} = 0 OR (${valid(p('at'))}))`)
-        .where(sql<boolean>`(${p('tier')} IS NULL OR memory_tier = ${p('tier')})`)
+        .where(sql<boolean>`(${typedParam(p('tier'), 'text', dialect)} IS NULL OR memory_tier = ${p('tier')})`)
         .orderBy('id', 'desc')
         .limit(p('limit')),
     ),

@@ -13,7 +13,8 @@ import { iteratePages } from '../sqlite/paging.js'
 import { CleoStoreError } from '../sqlite/errors.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
-import type { BrainCore } from './brain-core.js'
+import type { Step } from '../sqlite/store-engine.js'
+import type { BrainCore, BrainExecutor } from './brain-core.js'
 import { BrainMemoryId, BrainStickyNoteInput, BrainStickyNoteListOptions, BrainStickyNotePatch } from './brain.schemas.js'
 import type { BrainDatabase, BrainStickyNotesTable } from './brain.tables.js'
 import type { BrainMemoryInputOf, BrainMemoryOf, BrainPage, BrainRecordResult, BrainStickyNote } from './brain.types.js'
@@ -38,7 +39,8 @@ const INSERT = t((db, p) =>
     idempotency_key: p('idempotency_key'),
     created_at: p('created_at'),
     updated_at: p('updated_at'),
-  }),
+  })
+  .returning('seq'),
 )
 const BY_ID = template<BrainDatabase, { id: string }>()((db, p) => db.selectFrom('brain_sticky_notes').selectAll().where('id', '=', p('id')))
 const BY_HASH = template<BrainDatabase, { hash: string }>()((db, p) =>
@@ -126,7 +128,7 @@ export class BrainStickyNotes {
    * (`duplicate`); a repeated idempotency key returns the first note (`replayed`).
    */
   async add(input: BrainStickyNoteAddInput): Promise<BrainStickyNoteAddResult> {
-    const { db, clock, vectors, context } = this.#core
+    const { engine, clock, vectors, context } = this.#core
     const o = validate(BrainStickyNoteInput, input, 'brain.stickyNotes.add', context)
     const now = clock()
     const row = {
@@ -140,20 +142,20 @@ export class BrainStickyNotes {
       created_at: now,
       updated_at: now,
     }
-    const existing = (): { row: StickyRow; by: 'key' | 'hash' } | undefined => {
+    function* existing(x: BrainExecutor): Step<{ row: StickyRow; by: 'key' | 'hash' } | undefined> {
       if (row.idempotency_key !== null) {
-        const byKey = db.get(BY_KEY, { key: row.idempotency_key })
+        const byKey = yield* x.get(BY_KEY, { key: row.idempotency_key })
         if (byKey !== undefined) return { row: byKey, by: 'key' }
       }
-      const byHash = db.get(BY_HASH, { hash: row.content_hash })
+      const byHash = yield* x.get(BY_HASH, { hash: row.content_hash })
       return byHash === undefined ? undefined : { row: byHash, by: 'hash' }
     }
     let outcome: EmbedOutcome | undefined
-    if (vectors.canEmbed && (await db.read(existing)) === undefined) {
+    if (vectors.canEmbed && (await engine.read(existing)) === undefined) {
       ;[outcome] = await vectors.embed([stickyEmbeddingText(row, context)])
     }
-    return db.write(() => {
-      const found = existing()
+    return engine.write(function* (x): Step<BrainStickyNoteAddResult> {
+      const found = yield* existing(x)
       if (found !== undefined) {
         if (found.by === 'key' && found.row.content_hash !== row.content_hash) {
           throw new CleoStoreError('CONFLICT', `idempotency key ${JSON.stringify(row.idempotency_key)} was used for a different note`, {
@@ -163,19 +165,19 @@ export class BrainStickyNotes {
         }
         return { note: stickyFromRow(found.row, context), outcome: found.by === 'key' ? 'replayed' : 'duplicate', embedding: 'none' }
       }
-      if (vectors.canEmbed) vectors.assertCurrent()
-      const { lastInsertRowid: seq } = db.run(INSERT, row)
+      if (vectors.canEmbed) yield* vectors.assertCurrent(x)
+      const { seq } = (yield* x.get(INSERT, row))!
       const stored: StickyRow = { ...row, seq, status: 'active', converted_to_kind: null, converted_to_id: null }
-      const embedding = vectors.apply(memoryKey('sticky', seq), 'sticky', outcome, false)
+      const embedding = yield* vectors.apply(x, memoryKey('sticky', seq), 'sticky', outcome, false)
       return { note: stickyFromRow(stored, context), outcome: 'created', embedding }
     })
   }
 
   /** The note with `id`, or null. */
   async find(id: string): Promise<BrainStickyNote | null> {
-    const { db, context } = this.#core
+    const { engine, context } = this.#core
     validate(BrainMemoryId, id, 'brain.stickyNotes.find', context)
-    const row = await db.read(() => db.get(BY_ID, { id }))
+    const row = await engine.read((x) => x.get(BY_ID, { id }))
     return row === undefined ? null : stickyFromRow(row, context)
   }
 
@@ -188,9 +190,9 @@ export class BrainStickyNotes {
 
   /** A page of notes of one status (default `active`), newest first. */
   async list(options: BrainStickyNoteListOptionsInput = {}): Promise<BrainPage<BrainStickyNote>> {
-    const { db, context } = this.#core
+    const { engine, context } = this.#core
     const o = validate(BrainStickyNoteListOptions, options, 'brain.stickyNotes.list', context)
-    const rows = await db.read(() => db.all(PAGE, { status: o.status, cursor: o.cursor ?? '~', limit: o.limit + 1 }))
+    const rows = await engine.read((x) => x.all(PAGE, { status: o.status, cursor: o.cursor ?? '~', limit: o.limit + 1 }))
     const page = rows.slice(0, o.limit)
     return {
       items: page.map((row) => stickyFromRow(row, context)),
@@ -212,7 +214,7 @@ export class BrainStickyNotes {
 
   /** Changes a note's content, tags, colour or priority (re-embedding changed text). */
   async update(id: string, patch: BrainStickyNotePatchInput): Promise<BrainStickyNote> {
-    const { db, clock, vectors, context } = this.#core
+    const { engine, clock, vectors, context } = this.#core
     validate(BrainMemoryId, id, 'brain.stickyNotes.update', context)
     const o = validate(BrainStickyNotePatch, patch, 'brain.stickyNotes.update', context)
     const merge = (row: StickyRow): StickyRow => {
@@ -227,26 +229,27 @@ export class BrainStickyNotes {
         updated_at: clock(),
       }
     }
-    const before = await db.read(() => db.get(BY_ID, { id }))
+    const before = await engine.read((x) => x.get(BY_ID, { id }))
     if (before === undefined) throw this.#notFound(id)
     const draftText = stickyEmbeddingText(merge(before), context)
     let outcome: EmbedOutcome | undefined
     if (vectors.canEmbed && draftText !== stickyEmbeddingText(before, context)) [outcome] = await vectors.embed([draftText])
-    return db.write(() => {
-      const current = db.get(BY_ID, { id })
-      if (current === undefined) throw this.#notFound(id)
+    const notFound = () => this.#notFound(id)
+    return engine.write(function* (x) {
+      const current = yield* x.get(BY_ID, { id })
+      if (current === undefined) throw notFound()
       const next = merge(current)
       if (next.status === 'active' && next.content_hash !== current.content_hash) {
-        const clash = db.get(BY_HASH, { hash: next.content_hash })
+        const clash = yield* x.get(BY_HASH, { hash: next.content_hash })
         if (clash !== undefined && clash.seq !== current.seq) {
           throw new CleoStoreError('CONFLICT', `sticky note text duplicates note ${clash.id}`, { ...context, details: { existingId: clash.id } })
         }
       }
-      db.run(UPDATE, next)
+      yield* x.run(UPDATE, next)
       const nextText = stickyEmbeddingText(next, context)
       if (nextText !== stickyEmbeddingText(current, context)) {
-        if (vectors.canEmbed) vectors.assertCurrent()
-        vectors.apply(memoryKey('sticky', current.seq), 'sticky', nextText === draftText ? outcome : undefined, true)
+        if (vectors.canEmbed) yield* vectors.assertCurrent(x)
+        yield* vectors.apply(x, memoryKey('sticky', current.seq), 'sticky', nextText === draftText ? outcome : undefined, true)
       }
       return stickyFromRow(next, context)
     })
@@ -254,17 +257,18 @@ export class BrainStickyNotes {
 
   /** Archives a note (it leaves valid-only searches). Archiving twice is a no-op. */
   async archive(id: string): Promise<BrainStickyNote> {
-    const { db, clock, context } = this.#core
+    const { engine, clock, context } = this.#core
     validate(BrainMemoryId, id, 'brain.stickyNotes.archive', context)
-    return db.write(() => {
-      const row = db.get(BY_ID, { id })
-      if (row === undefined) throw this.#notFound(id)
+    const notFound = () => this.#notFound(id)
+    return engine.write(function* (x) {
+      const row = yield* x.get(BY_ID, { id })
+      if (row === undefined) throw notFound()
       if (row.status === 'converted') {
         throw new CleoStoreError('CONFLICT', `sticky note ${id} was converted to ${row.converted_to_kind} ${row.converted_to_id}`, context)
       }
       if (row.status === 'archived') return stickyFromRow(row, context)
       const next: StickyRow = { ...row, status: 'archived', updated_at: clock() }
-      db.run(UPDATE, next)
+      yield* x.run(UPDATE, next)
       return stickyFromRow(next, context)
     })
   }
@@ -279,21 +283,23 @@ export class BrainStickyNotes {
     id: string,
     input: BrainStickyConvertInput<K> & { kind: K },
   ): Promise<BrainRecordResult<BrainMemoryOf<K>> & { readonly note: BrainStickyNote }> {
-    const { db, clock, context } = this.#core
+    const { engine, clock, context } = this.#core
     validate(BrainMemoryId, id, 'brain.stickyNotes.convert', context)
-    const note = await db.read(() => db.get(BY_ID, { id }))
+    const note = await engine.read((x) => x.get(BY_ID, { id }))
     if (note === undefined) throw this.#notFound(id)
     const kind = (input as { kind?: unknown }).kind
     const field = typeof kind === 'string' ? PRIMARY_FIELD[kind as BrainMemoryKind] : undefined
     const full = field === undefined || field in input ? input : { [field]: note.content, ...input }
     const prepared = await this.#memories.prepare<K>(full, 'brain.stickyNotes.convert')
-    return db.write(() => {
-      const current = db.get(BY_ID, { id })
-      if (current === undefined) throw this.#notFound(id)
+    const memories = this.#memories
+    const notFound = () => this.#notFound(id)
+    return engine.write(function* (x) {
+      const current = yield* x.get(BY_ID, { id })
+      if (current === undefined) throw notFound()
       if (current.status !== 'active') {
         throw new CleoStoreError('CONFLICT', `sticky note ${id} is ${current.status}, not active`, { ...context, details: { status: current.status } })
       }
-      const result = this.#memories.commit(prepared)
+      const result = yield* memories.commit(x, prepared)
       const next: StickyRow = {
         ...current,
         status: 'converted',
@@ -301,20 +307,20 @@ export class BrainStickyNotes {
         converted_to_id: result.memory.id,
         updated_at: clock(),
       }
-      db.run(UPDATE, next)
+      yield* x.run(UPDATE, next)
       return { ...result, note: stickyFromRow(next, context) }
     })
   }
 
   /** Deletes a note and its index entries. Returns false when there was none. */
   async delete(id: string): Promise<boolean> {
-    const { db, vectors, context } = this.#core
+    const { engine, vectors, context } = this.#core
     validate(BrainMemoryId, id, 'brain.stickyNotes.delete', context)
-    return db.write(() => {
-      const row = db.get(BY_ID, { id })
+    return engine.write(function* (x) {
+      const row = yield* x.get(BY_ID, { id })
       if (row === undefined) return false
-      db.run(DELETE, { seq: row.seq })
-      vectors.remove(memoryKey('sticky', row.seq))
+      yield* x.run(DELETE, { seq: row.seq })
+      yield* vectors.remove(x, memoryKey('sticky', row.seq))
       return true
     })
   }

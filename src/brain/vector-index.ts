@@ -36,13 +36,16 @@
  *
  * @module
  */
+import { sql } from 'kysely'
+
 import type { Clock } from '../sqlite/clock.js'
-import type { SqliteDatabase } from '../sqlite/database.js'
-import { rawQuery } from '../sqlite/database.js'
 import type { ErrorContext } from '../sqlite/errors.js'
 import { CleoStoreError } from '../sqlite/errors.js'
-import { template } from '../sqlite/query-template.js'
-import { SQLITE_VEC_FIX, sqliteVecUnavailableReason } from '../sqlite/sqlite-vec.js'
+import type { QueryTemplate } from '../sqlite/query-template.js'
+import { rawStatement, template } from '../sqlite/query-template.js'
+import { SQLITE_VEC_FIX } from '../sqlite/sqlite-vec.js'
+import type { Step, StoreEngine } from '../sqlite/store-engine.js'
+import type { BrainExecutor } from './brain-core.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { Embedder } from './embedder.js'
 import { FTS_ROW_BUDGET } from './fts-plan.js'
@@ -274,40 +277,131 @@ const QUEUE = template<BrainDatabase, { key: number; reason: string; error: stri
 )
 const DEQUEUE = template<BrainDatabase, { key: number }>()((db, p) => db.deleteFrom('brain_embedding_queue').where('memory_key', '=', p('key')))
 const QUEUED_COUNT = template<BrainDatabase>()((db) => db.selectFrom('brain_embedding_queue').select((eb) => eb.fn.countAll<number>().as('n')))
+const CLEAR_QUEUE = template<BrainDatabase>()((db) => db.deleteFrom('brain_embedding_queue'))
 
-const SQL = {
-  exists: `SELECT count(*) AS n FROM sqlite_schema WHERE name = '${VECTOR_TABLE}'`,
-  count: `SELECT count(*) AS n FROM ${VECTOR_TABLE}_rowids`,
-  drop: `DROP TABLE IF EXISTS ${VECTOR_TABLE}`,
-  delete: `DELETE FROM ${VECTOR_TABLE} WHERE rowid = ?`,
-  deleteCode: `DELETE FROM ${CODES_TABLE} WHERE memory_key = ?`,
-  insertCode: `INSERT OR REPLACE INTO ${CODES_TABLE} (memory_key, code) VALUES (?, ?)`,
-  codeCount: `SELECT count(*) AS n FROM ${CODES_TABLE}`,
-  clearCodes: `DELETE FROM ${CODES_TABLE}`,
-  /** Every stored vector, in key order, from `after` (backfill of the codes). */
-  vectorsAfter: `SELECT rowid AS key, embedding FROM ${VECTOR_TABLE} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
-  vectorKeys: `SELECT rowid AS key FROM ${VECTOR_TABLE}_rowids ORDER BY rowid`,
-  vectorOf: `SELECT embedding FROM ${VECTOR_TABLE} WHERE rowid = ?`,
+/**
+ * The statements of the vector and code tables (sqlite-vec's `vec0` and its
+ * functions: SQLite only). Keys bound to vec0's rowid are integers (the template
+ * binds a safe integer as one: vec0 refuses a REAL rowid).
+ */
+type NoArgs = Record<string, never>
+const vectorSql = <P = NoArgs>() => template<BrainDatabase, P>()
+const VECTORS = sql.table(VECTOR_TABLE)
+const ROWIDS = sql.table(`${VECTOR_TABLE}_rowids`)
+const CODES = sql.table(CODES_TABLE)
+const VEC = {
+  /** 1 when the vector table exists (on PostgreSQL: in the store's schema, the first of its `search_path`), else 0. */
+  exists: vectorSql()((db, _p, dialect) =>
+    rawStatement(
+      db,
+      dialect === 'postgres'
+        ? sql<{ n: number }>`SELECT count(*) AS n FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ${VECTOR_TABLE}`
+        : sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_schema WHERE name = ${VECTOR_TABLE}`,
+    ),
+  ),
+  count: vectorSql()((db) => rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM ${ROWIDS}`)),
+  drop: vectorSql()((db) => rawStatement(db, sql`DROP TABLE IF EXISTS ${VECTORS}`)),
+  delete: vectorSql<{ key: number }>()((db, p) => rawStatement(db, sql`DELETE FROM ${VECTORS} WHERE rowid = ${p('key')}`)),
+  deleteCode: vectorSql<{ key: number }>()((db, p) => rawStatement(db, sql`DELETE FROM ${CODES} WHERE memory_key = ${p('key')}`)),
+  insertCode: vectorSql<{ key: number; code: Uint8Array }>()((db, p) =>
+    rawStatement(db, sql`INSERT OR REPLACE INTO ${CODES} (memory_key, code) VALUES (${p('key')}, ${p('code')})`),
+  ),
+  codeCount: vectorSql()((db) => rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM ${CODES}`)),
+  clearCodes: vectorSql()((db) => rawStatement(db, sql`DELETE FROM ${CODES}`)),
+  vectorKeys: vectorSql()((db) => rawStatement(db, sql<{ key: number }>`SELECT rowid AS key FROM ${ROWIDS} ORDER BY rowid`)),
+  vectorOf: vectorSql<{ key: number }>()((db, p) =>
+    rawStatement(db, sql<{ embedding: Uint8Array }>`SELECT embedding FROM ${VECTORS} WHERE rowid = ${p('key')}`),
+  ),
   /** The `n` codes nearest to a code by Hamming distance (a scan of the codes, top n kept by the sorter). */
-  hamming: `SELECT memory_key AS key FROM ${CODES_TABLE} ORDER BY vec_distance_hamming(vec_bit(code), vec_bit(?)) LIMIT ?`,
-  hammingKinds: `SELECT memory_key AS key FROM ${CODES_TABLE} WHERE memory_key / ${KEY_BASE} IN (SELECT value FROM json_each(?)) ORDER BY vec_distance_hamming(vec_bit(code), vec_bit(?)) LIMIT ?`,
-  insert: `INSERT INTO ${VECTOR_TABLE} (rowid, embedding, embedding_int8, kind) VALUES (?, ?, vec_int8(?), ?)`,
-  knn: `SELECT rowid AS key, distance FROM ${VECTOR_TABLE} WHERE embedding MATCH ? AND k = ? ORDER BY distance`,
-  knnKinds: `SELECT rowid AS key, distance FROM ${VECTOR_TABLE} WHERE embedding MATCH ? AND k = ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY distance`,
-  distance: `SELECT vec_distance_cosine(embedding, ?) AS distance FROM ${VECTOR_TABLE} WHERE rowid = ?`,
+  hamming: vectorSql<{ code: Uint8Array; n: number }>()((db, p) =>
+    rawStatement(
+      db,
+      sql<{ key: number }>`SELECT memory_key AS key FROM ${CODES} ORDER BY vec_distance_hamming(vec_bit(code), vec_bit(${p('code')})) LIMIT ${p('n')}`,
+    ),
+  ),
+  hammingKinds: vectorSql<{ codes: string; code: Uint8Array; n: number }>()((db, p) =>
+    rawStatement(
+      db,
+      sql<{ key: number }>`SELECT memory_key AS key FROM ${CODES} WHERE memory_key / ${KEY_BASE} IN (SELECT value FROM json_each(${p('codes')})) ORDER BY vec_distance_hamming(vec_bit(code), vec_bit(${p('code')})) LIMIT ${p('n')}`,
+    ),
+  ),
+  insert: vectorSql<{ key: number; embedding: Uint8Array; int8: Uint8Array; kind: string }>()((db, p) =>
+    rawStatement(
+      db,
+      sql`INSERT INTO ${VECTORS} (rowid, embedding, embedding_int8, kind) VALUES (${p('key')}, ${p('embedding')}, vec_int8(${p('int8')}), ${p('kind')})`,
+    ),
+  ),
+  knn: vectorSql<{ query: Uint8Array; k: number }>()((db, p) =>
+    rawStatement(db, sql<Neighbour>`SELECT rowid AS key, distance FROM ${VECTORS} WHERE embedding MATCH ${p('query')} AND k = ${p('k')} ORDER BY distance`),
+  ),
+  knnKinds: vectorSql<{ query: Uint8Array; k: number; kinds: string }>()((db, p) =>
+    rawStatement(
+      db,
+      sql<Neighbour>`SELECT rowid AS key, distance FROM ${VECTORS} WHERE embedding MATCH ${p('query')} AND k = ${p('k')} AND kind IN (SELECT value FROM json_each(${p('kinds')})) ORDER BY distance`,
+    ),
+  ),
+  distance: vectorSql<{ query: Uint8Array; key: number }>()((db, p) =>
+    rawStatement(db, sql<{ distance: number }>`SELECT vec_distance_cosine(embedding, ${p('query')}) AS distance FROM ${VECTORS} WHERE rowid = ${p('key')}`),
+  ),
   /** Queued keys that still have a vector (reads vec0's plain rowid table: no extension needed). */
-  staleQueued: `SELECT q.memory_key AS key FROM brain_embedding_queue q JOIN ${VECTOR_TABLE}_rowids r ON r.rowid = q.memory_key`,
-} as const
+  staleQueued: vectorSql()((db) =>
+    rawStatement(db, sql<{ key: number }>`SELECT q.memory_key AS key FROM brain_embedding_queue q JOIN ${ROWIDS} r ON r.rowid = q.memory_key`),
+  ),
+  /** Vectors of one kind's key range whose entry row is gone. */
+  orphans: Object.fromEntries(
+    BRAIN_ENTRY_KINDS.map((kind) => [
+      kind,
+      vectorSql<{ from: number; to: number; base: number }>()((db, p) =>
+        rawStatement(
+          db,
+          sql<{ key: number }>`SELECT r.rowid AS key FROM ${ROWIDS} r
+           WHERE r.rowid >= ${p('from')} AND r.rowid < ${p('to')} AND NOT EXISTS (SELECT 1 FROM ${sql.table(KIND_TABLES[kind])} t WHERE t.seq = r.rowid - ${p('base')})`,
+        ),
+      ),
+    ]),
+  ) as Record<BrainEntryKind, QueryTemplate<{ from: number; to: number; base: number }, { key: number }>>,
+  /** Codes without a vector. */
+  strayCodes: vectorSql()((db) =>
+    rawStatement(
+      db,
+      sql<{ key: number }>`SELECT c.memory_key AS key FROM ${CODES} c WHERE NOT EXISTS (SELECT 1 FROM ${ROWIDS} r WHERE r.rowid = c.memory_key)`,
+    ),
+  ),
+  /** Queues every entry of one kind (set-based). */
+  requeue: Object.fromEntries(
+    BRAIN_ENTRY_KINDS.map((kind) => [
+      kind,
+      vectorSql<{ base: number; reason: string; now: number }>()((db, p) =>
+        rawStatement(
+          db,
+          sql`INSERT INTO brain_embedding_queue (memory_key, reason, attempts, last_error, queued_at)
+         SELECT ${p('base')} + seq, ${p('reason')}, 0, NULL, ${p('now')} FROM ${sql.table(KIND_TABLES[kind])}`,
+        ),
+      ),
+    ]),
+  ) as Record<BrainEntryKind, QueryTemplate<{ base: number; reason: string; now: number }, unknown>>,
+}
+
+/** The vec0 table of `dimensions` (an integer checked by the caller): a statement per dimension. */
+function createVectorTable(dimensions: number): QueryTemplate<NoArgs, unknown> {
+  return vectorSql()((db) =>
+    rawStatement(
+      db,
+      sql`CREATE VIRTUAL TABLE ${VECTORS} USING vec0(embedding float[${sql.lit(dimensions)}] distance_metric=cosine, embedding_int8 int8[${sql.lit(dimensions)}], kind text)`,
+    ),
+  )
+}
 
 /** vec0's largest k. */
 const MAX_K = 4096
 
 /**
- * The vector index of one brain handle. Synchronous methods run inside the
- * caller's `read`/`write`; `embed` is asynchronous and runs before the write.
+ * The vector index of one brain handle. Its generator methods run inside the
+ * caller's transaction body (`yield* vectors.apply(x, …)`); `embed` is
+ * asynchronous and runs before the write.
  */
 export class VectorIndex {
-  readonly #db: SqliteDatabase<BrainDatabase>
+  readonly #engine: StoreEngine<BrainDatabase>
   readonly #embedder: Embedder | undefined
   readonly #clock: Clock
   readonly #exactUpTo: number
@@ -324,14 +418,14 @@ export class VectorIndex {
   readonly #missing: string | null
 
   private constructor(
-    db: SqliteDatabase<BrainDatabase>,
+    engine: StoreEngine<BrainDatabase>,
     embedder: Embedder | undefined,
     clock: Clock,
     state: { dimensions: number | null; modelId: string | null },
     tuning: BrainSearchTuning,
     missing: string | null,
   ) {
-    this.#db = db
+    this.#engine = engine
     this.#missing = missing
     this.#embedder = embedder
     this.#clock = clock
@@ -344,20 +438,28 @@ export class VectorIndex {
   }
 
   get #context(): Required<ErrorContext> {
-    return this.#db.context
+    return this.#engine.context
   }
 
   /**
    * Reads the recorded embedder, checks the configured one against it, and creates
-   * (or, with `reset`, recreates) the vec0 table when needed.
+   * (or, with `reset`, recreates) the vec0 table when needed. `sqliteVecMissing`:
+   * why sqlite-vec is not loaded on the store's connection, or null when it is.
    *
    * @internal Used by `BrainRepository.open`.
    */
   static async open(
-    db: SqliteDatabase<BrainDatabase>,
-    options: { embedder?: Embedder | undefined; embedderChange?: BrainEmbedderChangePolicy; clock: Clock; tuning?: BrainSearchTuning },
+    engine: StoreEngine<BrainDatabase>,
+    options: {
+      embedder?: Embedder | undefined
+      embedderChange?: BrainEmbedderChangePolicy
+      clock: Clock
+      tuning?: BrainSearchTuning
+      sqliteVecMissing: string | null
+    },
   ): Promise<VectorIndex> {
     const { embedder, clock } = options
+    const context = engine.context
     const tuning = options.tuning ?? {}
     for (const [name, value, min] of [
       ['exactSearchUpTo', tuning.exactSearchUpTo, 0],
@@ -368,27 +470,21 @@ export class VectorIndex {
         value === undefined || (value >= min && (name === 'oversample' ? Number.isFinite(value) : Number.isInteger(value) || value === Infinity))
       if (!ok) {
         throw new CleoStoreError('VALIDATION', `searchTuning.${name} must be a number ≥ ${min} (got ${value})`, {
-          ...db.context,
+          ...context,
           details: { path: ['searchTuning', name] },
         })
       }
     }
     if (tuning.binaryPreselection !== undefined && !['auto', 'always', 'never'].includes(tuning.binaryPreselection)) {
       throw new CleoStoreError('VALIDATION', `searchTuning.binaryPreselection must be 'auto', 'always' or 'never' (got ${String(tuning.binaryPreselection)})`, {
-        ...db.context,
+        ...context,
         details: { path: ['searchTuning', 'binaryPreselection'] },
       })
     }
-    if (embedder !== undefined) checkEmbedder(embedder, db.context)
+    if (embedder !== undefined) checkEmbedder(embedder, context)
     const policy = options.embedderChange ?? 'refuse'
-    const missing = sqliteVecUnavailableReason(db)
-    const read = () => {
-      const dims = db.get(GET_META, { key: EMBEDDING_META.dimensions })?.value
-      const model = db.get(GET_META, { key: EMBEDDING_META.modelId })?.value
-      const table = (db.get(rawQuery<{ n: number }>(SQL.exists))?.n ?? 0) > 0
-      return { dimensions: dims === undefined ? null : Number(dims), modelId: model ?? null, table }
-    }
-    let state = await db.snapshot(read)
+    const missing = options.sqliteVecMissing
+    let state = await engine.snapshot(readState)
     if (missing !== null) {
       // Without sqlite-vec the vec0 table can be neither created nor touched. A
       // recorded embedder is still checked (a mismatch stays an error); entries
@@ -396,19 +492,19 @@ export class VectorIndex {
       if (embedder !== undefined && state.table && state.dimensions !== null) {
         const modelDiffers = embedder.modelId !== undefined && state.modelId !== null && embedder.modelId !== state.modelId
         if (state.dimensions !== embedder.dimensions || modelDiffers) {
-          if (policy === 'refuse') throw mismatch(db.context, state, embedder)
-          throw unsupported(db.context, missing, "embedderChange: 'reset' (it drops the vector table)")
+          if (policy === 'refuse') throw mismatch(context, state, embedder)
+          throw unsupported(context, missing, "embedderChange: 'reset' (it drops the vector table)")
         }
       }
-      return new VectorIndex(db, embedder, clock, state.table ? state : { dimensions: null, modelId: state.modelId }, tuning, missing)
+      return new VectorIndex(engine, embedder, clock, state.table ? state : { dimensions: null, modelId: state.modelId }, tuning, missing)
     }
     if (state.table && state.dimensions !== null) {
       // Written while sqlite-vec was missing: a queued entry must have no vector (its
       // old one may be stale, or belong to a deleted entry whose key was reused).
-      const stale = await db.snapshot(() => db.all(rawQuery<{ key: number }>(SQL.staleQueued)))
+      const stale = await engine.snapshot((x) => x.all(VEC.staleQueued))
       if (stale.length > 0) {
-        await db.write(() => {
-          for (const { key } of db.all(rawQuery<{ key: number }>(SQL.staleQueued))) deleteVector(db, key)
+        await engine.write(function* (x) {
+          for (const { key } of yield* x.all(VEC.staleQueued)) yield* deleteVector(x, key)
         })
       }
     }
@@ -419,29 +515,29 @@ export class VectorIndex {
         return s.dimensions !== embedder.dimensions || modelDiffers ? 'mismatch' : 'ok'
       }
       const verdict = decide(state)
-      if (verdict === 'mismatch' && policy === 'refuse') throw mismatch(db.context, state, embedder)
+      if (verdict === 'mismatch' && policy === 'refuse') throw mismatch(context, state, embedder)
       if (verdict !== 'ok' || (embedder.modelId !== undefined && state.modelId === null)) {
-        state = await db.write(() => {
-          const fresh = read()
+        state = await engine.write(function* (x) {
+          const fresh = yield* readState(x)
           const again = decide(fresh)
-          if (again === 'mismatch' && policy === 'refuse') throw mismatch(db.context, fresh, embedder)
+          if (again === 'mismatch' && policy === 'refuse') throw mismatch(context, fresh, embedder)
           const now = clock()
           if (again !== 'ok') {
-            createTable(db, embedder.dimensions)
-            requeueAll(db, fresh.dimensions === null ? 'new' : 'reset', now)
-            db.run(PUT_META, { key: EMBEDDING_META.dimensions, value: String(embedder.dimensions), now })
-            db.run(PUT_META, { key: EMBEDDING_META.metric, value: 'cosine', now })
-            db.run(PUT_META, { key: EMBEDDING_META.quantization, value: INT8_QUANTIZATION, now })
-            db.run(PUT_META, { key: EMBEDDING_META.binaryQuantization, value: BINARY_QUANTIZATION, now })
-            db.run(DELETE_META, { key: EMBEDDING_META.searchPlan })
+            yield* createTable(x, context, embedder.dimensions)
+            yield* requeueAll(x, fresh.dimensions === null ? 'new' : 'reset', now)
+            yield* x.run(PUT_META, { key: EMBEDDING_META.dimensions, value: String(embedder.dimensions), now })
+            yield* x.run(PUT_META, { key: EMBEDDING_META.metric, value: 'cosine', now })
+            yield* x.run(PUT_META, { key: EMBEDDING_META.quantization, value: INT8_QUANTIZATION, now })
+            yield* x.run(PUT_META, { key: EMBEDDING_META.binaryQuantization, value: BINARY_QUANTIZATION, now })
+            yield* x.run(DELETE_META, { key: EMBEDDING_META.searchPlan })
           }
-          if (embedder.modelId !== undefined) db.run(PUT_META, { key: EMBEDDING_META.modelId, value: embedder.modelId, now })
-          else if (again !== 'ok') db.run(DELETE_META, { key: EMBEDDING_META.modelId })
-          return read()
+          if (embedder.modelId !== undefined) yield* x.run(PUT_META, { key: EMBEDDING_META.modelId, value: embedder.modelId, now })
+          else if (again !== 'ok') yield* x.run(DELETE_META, { key: EMBEDDING_META.modelId })
+          return yield* readState(x)
         })
       }
     }
-    const index = new VectorIndex(db, embedder, clock, state, tuning, null)
+    const index = new VectorIndex(engine, embedder, clock, state, tuning, null)
     if (state.table && state.dimensions !== null) await index.#prepareCodes()
     return index
   }
@@ -454,28 +550,35 @@ export class VectorIndex {
    * search plan.
    */
   async #prepareCodes(): Promise<void> {
-    const db = this.#db
-    const codesCurrent = () =>
-      db.get(GET_META, { key: EMBEDDING_META.binaryQuantization })?.value === BINARY_QUANTIZATION &&
-      (db.get(rawQuery<{ n: number }>(SQL.codeCount))?.n ?? 0) === this.count()
-    if (!(await db.snapshot(codesCurrent))) {
-      await db.write(() => {
-        if (codesCurrent()) return
-        db.run(rawQuery(SQL.clearCodes))
-        for (const { key } of db.all(rawQuery<{ key: number }>(SQL.vectorKeys))) {
-          const row = db.get(rawQuery<{ embedding: Uint8Array }>(SQL.vectorOf, [BigInt(key)]))
-          if (row !== undefined) db.run(rawQuery(SQL.insertCode, [key, binaryCode(floats(row.embedding))]))
+    const engine = this.#engine
+    const clock = this.#clock
+    const self = this
+    function* codesCurrent(x: BrainExecutor): Step<boolean> {
+      return (
+        (yield* x.get(GET_META, { key: EMBEDDING_META.binaryQuantization }))?.value === BINARY_QUANTIZATION &&
+        ((yield* x.get(VEC.codeCount))?.n ?? 0) === (yield* self.count(x))
+      )
+    }
+    if (!(await engine.snapshot(codesCurrent))) {
+      await engine.write(function* (x) {
+        if (yield* codesCurrent(x)) return
+        yield* x.run(VEC.clearCodes)
+        for (const { key } of yield* x.all(VEC.vectorKeys)) {
+          const row = yield* x.get(VEC.vectorOf, { key })
+          if (row !== undefined) yield* x.run(VEC.insertCode, { key, code: binaryCode(floats(row.embedding)) })
         }
-        db.run(PUT_META, { key: EMBEDDING_META.binaryQuantization, value: BINARY_QUANTIZATION, now: this.#clock() })
-        db.run(DELETE_META, { key: EMBEDDING_META.searchPlan })
+        yield* x.run(PUT_META, { key: EMBEDDING_META.binaryQuantization, value: BINARY_QUANTIZATION, now: clock() })
+        yield* x.run(DELETE_META, { key: EMBEDDING_META.searchPlan })
       })
     }
-    const { recorded, count } = await db.snapshot(() => ({ recorded: readPlan(db), count: this.count() }))
+    const { recorded, count } = await engine.snapshot(function* (x) {
+      return { recorded: yield* readPlan(x), count: yield* self.count(x) }
+    })
     this.#plan = recorded
     if (this.#binary !== 'auto' || count <= this.#exactUpTo || this.#planFits(recorded, count)) return
-    const measured = await db.snapshot(() => this.calibrate())
+    const measured = await engine.snapshot((x) => this.calibrate(x))
     this.#plan = measured
-    await db.write(() => db.run(PUT_META, { key: EMBEDDING_META.searchPlan, value: JSON.stringify(measured), now: this.#clock() }))
+    await engine.write((x) => x.run(PUT_META, { key: EMBEDDING_META.searchPlan, value: JSON.stringify(measured), now: clock() }))
   }
 
   /** Whether `plan` was measured with these codes and oversampling, at a size within 2× of `count`. */
@@ -499,22 +602,21 @@ export class VectorIndex {
    * the smallest that reaches {@link BINARY_RECALL_FLOOR}. Costs one exact scan and
    * one Hamming scan per query. The plan is `binary` when the floor is reached.
    */
-  calibrate(): VectorSearchPlan {
-    const db = this.#db
+  *calibrate(x: BrainExecutor): Step<VectorSearchPlan> {
     const choices = this.#oversample === null ? OVERSAMPLE_CHOICES : [this.#oversample]
     const pool = 31 // 30 candidates wanted, plus the query's own entry
-    const keys = db.all(rawQuery<{ key: number }>(SQL.vectorKeys)).map((r) => r.key)
+    const keys = (yield* x.all(VEC.vectorKeys)).map((r) => r.key)
     const queries = Math.min(CALIBRATION_QUERIES, keys.length)
     const totals = choices.map(() => 0)
     for (let q = 0; q < queries; q++) {
       const key = keys[Math.floor(((q + 0.5) * keys.length) / queries)]!
-      const row = db.get(rawQuery<{ embedding: Uint8Array }>(SQL.vectorOf, [BigInt(key)]))
+      const row = yield* x.get(VEC.vectorOf, { key })
       if (row === undefined) continue
       const vector = floats(row.embedding)
       const bytes = vectorBytes(vector)
-      const exact = db.all(rawQuery<Neighbour>(SQL.knn, [bytes, 11])).filter((n) => n.key !== key).slice(0, 10)
-      const candidates = this.#hammingCandidates(vector, Math.ceil(pool * Math.max(...choices)), undefined)
-      const scored = this.#rerank(bytes, candidates)
+      const exact = (yield* x.all(VEC.knn, { query: bytes, k: 11 })).filter((n) => n.key !== key).slice(0, 10)
+      const candidates = yield* this.#hammingCandidates(x, vector, Math.ceil(pool * Math.max(...choices)), undefined)
+      const scored = yield* this.#rerank(x, bytes, candidates)
       const rank = new Map(candidates.map((c, i) => [c, i]))
       choices.forEach((oversample, i) => {
         if (exact.length === 0) {
@@ -538,6 +640,7 @@ export class VectorIndex {
       oversample: choices[at]!,
     }
   }
+
 
   /** The store's search plan (recorded or measured by this handle), or null when none was needed yet. */
   get searchPlan(): VectorSearchPlan | null {
@@ -625,9 +728,9 @@ export class VectorIndex {
    * Inside a read or write: refuses (`VALIDATION`) when another handle changed the
    * store's vector dimension since this one opened (one indexed meta read).
    */
-  assertCurrent(): void {
+  *assertCurrent(x: BrainExecutor): Step<void> {
     if (this.#dimensions === null) return
-    const stored = this.#db.get(GET_META, { key: EMBEDDING_META.dimensions })?.value
+    const stored = (yield* x.get(GET_META, { key: EMBEDDING_META.dimensions }))?.value
     if (stored === undefined || Number(stored) !== this.#dimensions) {
       throw new CleoStoreError(
         'VALIDATION',
@@ -642,65 +745,65 @@ export class VectorIndex {
    * old one (DELETE + INSERT); an error queues the key for `reindex()`.
    * `replacing` says whether an old vector or queue row may exist.
    */
-  apply(key: number, kind: BrainEntryKind, outcome: EmbedOutcome | undefined, replacing: boolean): 'stored' | 'queued' | 'none' {
+  *apply(x: BrainExecutor, key: number, kind: BrainEntryKind, outcome: EmbedOutcome | undefined, replacing: boolean): Step<'stored' | 'queued' | 'none'> {
     if (this.#dimensions === null) return 'none'
     if (this.#missing !== null) {
       // The vector table exists but cannot be written: queue the entry; its old
       // vector (if any) is removed when a handle with sqlite-vec opens the store.
-      this.queue(key, replacing ? 'changed' : 'new', null)
+      yield* this.queue(x, key, replacing ? 'changed' : 'new', null)
       return 'queued'
     }
     if (outcome === undefined) {
-      if (replacing) deleteVector(this.#db, key)
-      this.queue(key, this.#embedder === undefined ? 'no_embedder' : 'changed', null)
+      if (replacing) yield* deleteVector(x, key)
+      yield* this.queue(x, key, this.#embedder === undefined ? 'no_embedder' : 'changed', null)
       return 'queued'
     }
     if ('error' in outcome) {
-      if (replacing) deleteVector(this.#db, key)
-      this.queue(key, this.#embedder === undefined ? 'no_embedder' : 'failed', outcome.error)
+      if (replacing) yield* deleteVector(x, key)
+      yield* this.queue(x, key, this.#embedder === undefined ? 'no_embedder' : 'failed', outcome.error)
       return 'queued'
     }
     if (replacing) {
-      deleteVector(this.#db, key)
-      this.#db.run(DEQUEUE, { key })
+      yield* deleteVector(x, key)
+      yield* x.run(DEQUEUE, { key })
     }
     if ('zero' in outcome) return 'none'
-    this.put(key, kind, outcome.vector)
+    yield* this.put(x, key, kind, outcome.vector)
     return 'stored'
   }
 
   /** Inside a write: inserts a vector (the key must have none). */
-  put(key: number, kind: BrainEntryKind, vector: Float32Array): void {
+  *put(x: BrainExecutor, key: number, kind: BrainEntryKind, vector: Float32Array): Step<void> {
     const q = quantizeInt8(vector)
-    this.#db.run(rawQuery(SQL.insert, [BigInt(key), vectorBytes(vector), new Uint8Array(q.buffer), kind]))
-    this.#db.run(rawQuery(SQL.insertCode, [key, binaryCode(vector)]))
+    yield* x.run(VEC.insert, { key, embedding: vectorBytes(vector), int8: new Uint8Array(q.buffer), kind })
+    yield* x.run(VEC.insertCode, { key, code: binaryCode(vector) })
   }
 
   /** Inside a write: removes the vector of `key` (if any). */
-  remove(key: number): void {
+  *remove(x: BrainExecutor, key: number): Step<void> {
     // Without sqlite-vec the vector stays behind as an orphan: maintain() removes it later.
-    if (this.#dimensions !== null && this.#missing === null) deleteVector(this.#db, key)
+    if (this.#dimensions !== null && this.#missing === null) yield* deleteVector(x, key)
   }
 
   /** Inside a write: queues `key` for `reindex()`. */
-  queue(key: number, reason: 'new' | 'failed' | 'changed' | 'reset' | 'no_embedder', error: string | null): void {
-    this.#db.run(QUEUE, { key, reason, error, failed: reason === 'failed' ? 1 : 0, now: this.#clock() })
+  *queue(x: BrainExecutor, key: number, reason: 'new' | 'failed' | 'changed' | 'reset' | 'no_embedder', error: string | null): Step<void> {
+    yield* x.run(QUEUE, { key, reason, error, failed: reason === 'failed' ? 1 : 0, now: this.#clock() })
   }
 
   /** Inside a write: drops `key` from the queue. */
-  dequeue(key: number): void {
-    this.#db.run(DEQUEUE, { key })
+  *dequeue(x: BrainExecutor, key: number): Step<void> {
+    yield* x.run(DEQUEUE, { key })
   }
 
-  /** Stored vectors. */
-  count(): number {
+  /** Inside a read or write: stored vectors. */
+  *count(x: BrainExecutor): Step<number> {
     if (this.#dimensions === null) return 0
-    return this.#db.get(rawQuery<{ n: number }>(SQL.count))?.n ?? 0
+    return (yield* x.get(VEC.count))?.n ?? 0
   }
 
-  /** Entries waiting for `reindex()`. */
-  queued(): number {
-    return this.#db.get(QUEUED_COUNT)?.n ?? 0
+  /** Inside a read or write: entries waiting for `reindex()`. */
+  *queued(x: BrainExecutor): Step<number> {
+    return (yield* x.get(QUEUED_COUNT))?.n ?? 0
   }
 
   /**
@@ -708,46 +811,44 @@ export class VectorIndex {
    * first, optionally only of `kinds`. Exact up to `exactSearchUpTo` stored vectors;
    * above, `oversample × k` int8 candidates re-ranked by exact cosine distance.
    */
-  nearest(query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Neighbour[] {
+  *nearest(x: BrainExecutor, query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Step<Neighbour[]> {
     if (this.#dimensions === null) return []
-    this.assertCurrent()
+    yield* this.assertCurrent(x)
     const kk = Math.min(k, MAX_K)
     if (this.#binary !== 'never' && this.#exactUpTo !== Infinity) {
-      const count = this.count()
+      const count = yield* this.count(x)
       if (count > this.#exactUpTo) {
-        if (this.#binary === 'auto' && !this.#planFits(this.#plan, count)) this.#plan = this.calibrate() // crossed while open: measured now, recorded on the next open
-        if (this.#binary === 'always' || this.#plan?.plan === 'binary') return this.#binaryNearest(query, kk, kinds)
+        if (this.#binary === 'auto' && !this.#planFits(this.#plan, count)) this.#plan = yield* this.calibrate(x) // crossed while open: measured now, recorded on the next open
+        if (this.#binary === 'always' || this.#plan?.plan === 'binary') return yield* this.#binaryNearest(x, query, kk, kinds)
       }
     }
     const bytes = vectorBytes(query)
     const filter = kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length ? JSON.stringify(kinds) : undefined
-    return this.#db.all(
-      filter === undefined ? rawQuery<Neighbour>(SQL.knn, [bytes, kk]) : rawQuery<Neighbour>(SQL.knnKinds, [bytes, kk, filter]),
-    )
+    return filter === undefined ? yield* x.all(VEC.knn, { query: bytes, k: kk }) : yield* x.all(VEC.knnKinds, { query: bytes, k: kk, kinds: filter })
   }
 
   /** Binary pre-selection: `oversample × k` nearest codes by Hamming distance, re-ranked by exact cosine distance. */
-  #binaryNearest(query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Neighbour[] {
+  *#binaryNearest(x: BrainExecutor, query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Step<Neighbour[]> {
     const oversample = this.#oversample ?? (this.#plan?.plan === 'binary' ? this.#plan.oversample : OVERSAMPLE_DEFAULT)
-    const keys = this.#hammingCandidates(query, Math.max(Math.ceil(k * oversample), k), kinds)
-    return this.#rerank(vectorBytes(query), keys).slice(0, k)
+    const keys = yield* this.#hammingCandidates(x, query, Math.max(Math.ceil(k * oversample), k), kinds)
+    return (yield* this.#rerank(x, vectorBytes(query), keys)).slice(0, k)
   }
 
   /** The keys of the `n` codes nearest to `query`'s code by Hamming distance, nearest first. */
-  #hammingCandidates(query: Float32Array, n: number, kinds: readonly BrainEntryKind[] | undefined): number[] {
+  *#hammingCandidates(x: BrainExecutor, query: Float32Array, n: number, kinds: readonly BrainEntryKind[] | undefined): Step<number[]> {
     const code = binaryCode(query)
     const rows =
       kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length
-        ? this.#db.all(rawQuery<{ key: number }>(SQL.hammingKinds, [JSON.stringify(kinds.map((kind) => KIND_CODES[kind])), code, n]))
-        : this.#db.all(rawQuery<{ key: number }>(SQL.hamming, [code, n]))
+        ? yield* x.all(VEC.hammingKinds, { codes: JSON.stringify(kinds.map((kind) => KIND_CODES[kind])), code, n })
+        : yield* x.all(VEC.hamming, { code, n })
     return rows.map((r) => r.key)
   }
 
   /** `keys` with their exact cosine distance to the query (`bytes`), nearest first (one vec0 point read each). */
-  #rerank(bytes: Uint8Array, keys: readonly number[]): Neighbour[] {
+  *#rerank(x: BrainExecutor, bytes: Uint8Array, keys: readonly number[]): Step<Neighbour[]> {
     const scored: Neighbour[] = []
     for (const key of keys) {
-      const row = this.#db.get(rawQuery<{ distance: number }>(SQL.distance, [bytes, BigInt(key)]))
+      const row = yield* x.get(VEC.distance, { query: bytes, key })
       if (row !== undefined) scored.push({ key, distance: row.distance })
     }
     scored.sort((a, b) => a.distance - b.distance || a.key - b.key)
@@ -755,9 +856,9 @@ export class VectorIndex {
   }
 
   /** Inside a read: the cosine distance between `query` and the vector of `key`, or undefined when it has none. */
-  distance(query: Float32Array, key: number): number | undefined {
+  *distance(x: BrainExecutor, query: Float32Array, key: number): Step<number | undefined> {
     if (this.#dimensions === null) return undefined
-    return this.#db.get(rawQuery<{ distance: number }>(SQL.distance, [vectorBytes(query), BigInt(key)]))?.distance
+    return (yield* x.get(VEC.distance, { query: vectorBytes(query), key }))?.distance
   }
 
   /**
@@ -765,28 +866,18 @@ export class VectorIndex {
    * whose entry no longer exists (rows deleted behind the repository's back).
    * Set-based: one anti-join per kind. Returns how many.
    */
-  removeOrphans(dryRun: boolean): number {
+  *removeOrphans(x: BrainExecutor, dryRun: boolean): Step<number> {
     if (this.#dimensions === null || this.#missing !== null) return 0
     let removed = 0
     for (const kind of BRAIN_ENTRY_KINDS) {
       const base = KIND_CODES[kind] * KEY_BASE
-      const orphans = this.#db.all(
-        rawQuery<{ key: number }>(
-          `SELECT r.rowid AS key FROM ${VECTOR_TABLE}_rowids r
-           WHERE r.rowid >= ? AND r.rowid < ? AND NOT EXISTS (SELECT 1 FROM ${KIND_TABLES[kind]} t WHERE t.seq = r.rowid - ?)`,
-          [base, base + KEY_BASE, base],
-        ),
-      )
-      if (!dryRun) for (const { key } of orphans) deleteVector(this.#db, key)
+      const orphans = yield* x.all(VEC.orphans[kind], { from: base, to: base + KEY_BASE, base })
+      if (!dryRun) for (const { key } of orphans) yield* deleteVector(x, key)
       removed += orphans.length
     }
     // Codes without a vector (written while the vector was being replaced by another handle's reset).
-    const strays = this.#db.all(
-      rawQuery<{ key: number }>(
-        `SELECT c.memory_key AS key FROM ${CODES_TABLE} c WHERE NOT EXISTS (SELECT 1 FROM ${VECTOR_TABLE}_rowids r WHERE r.rowid = c.memory_key)`,
-      ),
-    )
-    if (!dryRun) for (const { key } of strays) this.#db.run(rawQuery(SQL.deleteCode, [key]))
+    const strays = yield* x.all(VEC.strayCodes)
+    if (!dryRun) for (const { key } of strays) yield* x.run(VEC.deleteCode, { key })
     return removed
   }
 }
@@ -820,10 +911,18 @@ function unsupported(context: Required<ErrorContext>, reason: string, operation:
   })
 }
 
+/** The recorded embedder and whether the vector table exists. */
+function* readState(x: BrainExecutor): Step<{ dimensions: number | null; modelId: string | null; table: boolean }> {
+  const dims = (yield* x.get(GET_META, { key: EMBEDDING_META.dimensions }))?.value
+  const model = (yield* x.get(GET_META, { key: EMBEDDING_META.modelId }))?.value
+  const table = ((yield* x.get(VEC.exists))?.n ?? 0) > 0
+  return { dimensions: dims === undefined ? null : Number(dims), modelId: model ?? null, table }
+}
+
 /** Removes the vector and the binary code of `key`. */
-function deleteVector(db: SqliteDatabase<BrainDatabase>, key: number): void {
-  db.run(rawQuery(SQL.delete, [BigInt(key)]))
-  db.run(rawQuery(SQL.deleteCode, [key]))
+function* deleteVector(x: BrainExecutor, key: number): Step<void> {
+  yield* x.run(VEC.delete, { key })
+  yield* x.run(VEC.deleteCode, { key })
 }
 
 /** A float32 vector read from a BLOB (copied: the row's buffer may be reused). */
@@ -832,8 +931,8 @@ function floats(blob: Uint8Array): Float32Array {
 }
 
 /** The recorded search plan, or null when none is recorded (or it does not parse). */
-function readPlan(db: SqliteDatabase<BrainDatabase>): VectorSearchPlan | null {
-  const value = db.get(GET_META, { key: EMBEDDING_META.searchPlan })?.value
+function* readPlan(x: BrainExecutor): Step<VectorSearchPlan | null> {
+  const value = (yield* x.get(GET_META, { key: EMBEDDING_META.searchPlan }))?.value
   if (value === undefined) return null
   try {
     const plan = JSON.parse(value) as VectorSearchPlan
@@ -844,27 +943,15 @@ function readPlan(db: SqliteDatabase<BrainDatabase>): VectorSearchPlan | null {
 }
 
 /** (Re)creates the vec0 table with `dimensions` (an integer checked by `checkEmbedder`). */
-function createTable(db: SqliteDatabase<BrainDatabase>, dimensions: number): void {
-  if (!Number.isInteger(dimensions) || dimensions < 1) throw new CleoStoreError('INTERNAL', `bad dimension ${dimensions}`, db.context)
-  db.run(rawQuery(SQL.drop))
-  db.run(rawQuery(SQL.clearCodes))
-  db.run(
-    rawQuery(
-      `CREATE VIRTUAL TABLE ${VECTOR_TABLE} USING vec0(embedding float[${dimensions}] distance_metric=cosine, embedding_int8 int8[${dimensions}], kind text)`,
-    ),
-  )
+function* createTable(x: BrainExecutor, context: Required<ErrorContext>, dimensions: number): Step<void> {
+  if (!Number.isInteger(dimensions) || dimensions < 1) throw new CleoStoreError('INTERNAL', `bad dimension ${dimensions}`, context)
+  yield* x.run(VEC.drop)
+  yield* x.run(VEC.clearCodes)
+  yield* x.run(createVectorTable(dimensions))
 }
 
 /** Queues every entry of every kind (set-based). */
-function requeueAll(db: SqliteDatabase<BrainDatabase>, reason: 'new' | 'reset', now: number): void {
-  db.run(rawQuery('DELETE FROM brain_embedding_queue'))
-  for (const kind of BRAIN_ENTRY_KINDS) {
-    db.run(
-      rawQuery(
-        `INSERT INTO brain_embedding_queue (memory_key, reason, attempts, last_error, queued_at)
-         SELECT ? + seq, ?, 0, NULL, ? FROM ${KIND_TABLES[kind]}`,
-        [KIND_CODES[kind] * KEY_BASE, reason, now],
-      ),
-    )
-  }
+function* requeueAll(x: BrainExecutor, reason: 'new' | 'reset', now: number): Step<void> {
+  yield* x.run(CLEAR_QUEUE)
+  for (const kind of BRAIN_ENTRY_KINDS) yield* x.run(VEC.requeue[kind], { base: KIND_CODES[kind] * KEY_BASE, reason, now })
 }

@@ -17,7 +17,7 @@ import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { expectCode } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
 import type { GuardCase, RenditionDifferences, Row } from './schema-pair.js'
-import { BOOKKEEPING, expectGuardRendered, expectSameTables, expectSameTriggers, normalise, outcome, schemaPairOpeners } from './schema-pair.js'
+import { expectGuardRendered, expectSameConstraints, expectSameTables, expectSameTriggers, normalise, outcome, schemaPairOpeners } from './schema-pair.js'
 
 /**
  * What the rendition leaves out or adds on purpose (everything else must match):
@@ -159,65 +159,7 @@ if (POSTGRES_URL !== null) {
     })
 
     it('keeps every CHECK (by count), PRIMARY KEY, UNIQUE, foreign key (with its ON DELETE) and each index\'s uniqueness and predicate', async () => {
-      const { lite, pg } = await openPair()
-      const onSqlite = async <T,>(text: string) => (await sql.raw<T>(text).execute(lite)).rows
-      const tables = (
-        await onSqlite<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-      ).filter((t) => !DIFFERENCES.sqliteOnlyTables.test(t.name) && !BOOKKEEPING.includes(t.name))
-      const sqliteFacts: string[] = []
-      for (const table of tables) {
-        sqliteFacts.push(`${table.name} checks ${table.sql.match(/\bCHECK\s*\(/gi)?.length ?? 0}`)
-        const pk = (await onSqlite<{ name: string; pk: number }>(`SELECT name, pk FROM pragma_table_info('${table.name}') WHERE pk > 0 ORDER BY pk`)).map((c) => c.name)
-        sqliteFacts.push(`${table.name} primary key (${pk.join(', ')})`)
-        const foreignKeys = await onSqlite<{ id: number; table: string; from: string; to: string; on_delete: string }>(
-          `SELECT id, "table", "from", "to", on_delete FROM pragma_foreign_key_list('${table.name}') ORDER BY id, seq`,
-        )
-        for (const id of new Set(foreignKeys.map((fk) => fk.id))) {
-          const parts = foreignKeys.filter((fk) => fk.id === id)
-          sqliteFacts.push(
-            `${table.name} (${parts.map((p) => p.from).join(', ')}) references ${parts[0]!.table} (${parts.map((p) => p.to).join(', ')}) on delete ${parts[0]!.on_delete}`,
-          )
-        }
-        for (const index of await onSqlite<{ name: string; unique: number; origin: string; partial: number }>(
-          `SELECT name, "unique", origin, partial FROM pragma_index_list('${table.name}')`,
-        )) {
-          if (index.origin === 'u') {
-            const columns = (await onSqlite<{ name: string }>(`SELECT name FROM pragma_index_info('${index.name}') ORDER BY seqno`)).map((c) => c.name)
-            sqliteFacts.push(`${table.name} unique (${columns.join(', ')})`)
-          }
-          if (index.origin === 'c') sqliteFacts.push(`index ${index.name} unique ${index.unique} partial ${index.partial}`)
-        }
-      }
-      const onDelete: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
-      const constraints = (
-        await sql<{ tbl: string; type: string; cols: string[]; ftbl: string | null; fcols: string[] | null; del: string }>`
-          select cl.relname as tbl, co.contype as type, fcl.relname as ftbl, co.confdeltype as del,
-            array(select a.attname::text from unnest(co.conkey) with ordinality k(n, i)
-                  join pg_attribute a on a.attrelid = co.conrelid and a.attnum = k.n order by k.i) as cols,
-            array(select a.attname::text from unnest(co.confkey) with ordinality k(n, i)
-                  join pg_attribute a on a.attrelid = co.confrelid and a.attnum = k.n order by k.i) as fcols
-          from pg_constraint co join pg_class cl on cl.oid = co.conrelid join pg_namespace n on n.oid = cl.relnamespace
-          left join pg_class fcl on fcl.oid = co.confrelid
-          where n.nspname = ${pg.schema}`.execute(pg.kysely)
-      ).rows.filter((c) => !BOOKKEEPING.includes(c.tbl))
-      const postgresFacts: string[] = []
-      for (const table of tables) {
-        const own = constraints.filter((c) => c.tbl === table.name)
-        postgresFacts.push(`${table.name} checks ${own.filter((c) => c.type === 'c').length}`)
-        for (const c of own) {
-          if (c.type === 'p') postgresFacts.push(`${table.name} primary key (${c.cols.join(', ')})`)
-          if (c.type === 'u') postgresFacts.push(`${table.name} unique (${c.cols.join(', ')})`)
-          if (c.type === 'f') postgresFacts.push(`${table.name} (${c.cols.join(', ')}) references ${c.ftbl} (${c.fcols!.join(', ')}) on delete ${onDelete[c.del]}`)
-        }
-      }
-      const indexes = (
-        await sql<{ name: string; unique: boolean; partial: boolean }>`
-          select c.relname as name, i.indisunique as unique, i.indpred is not null as partial
-          from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = ${pg.schema} and not exists (select 1 from pg_constraint co where co.conindid = i.indexrelid)`.execute(pg.kysely)
-      ).rows.filter((index) => !DIFFERENCES.postgresOnlyIndexes.includes(index.name))
-      for (const index of indexes) postgresFacts.push(`index ${index.name} unique ${Number(index.unique)} partial ${Number(index.partial)}`)
-      expect(postgresFacts.sort()).toEqual(sqliteFacts.sort())
+      const sqliteFacts = await expectSameConstraints(await openPair(), DIFFERENCES)
       expect(sqliteFacts.filter((fact) => fact.includes(' references '))).toHaveLength(13)
     })
 

@@ -33,6 +33,9 @@ const ALLOWED: Record<string, Array<{ fragment: string; why: string }>> = {
     { fragment: "sql.lit('lease_expired').as('reason')", why: 'reason constant' },
   ],
   'src/brain/brain-repository.ts': [{ fragment: 'PRAGMA mmap_size = ${mmapSize}', why: 'checked Number.isSafeInteger and >= 0 just before' }],
+  'src/brain/vector-index.ts': [
+    { fragment: 'vec0(embedding float[${sql.lit(dimensions)}]', why: "the embedder's dimension, checked an integer >= 1 (checkEmbedder, then createTable) before the statement is built" },
+  ],
   'src/conduit/messages.ts': [
     { fragment: '${sql.lit(Number.MAX_SAFE_INTEGER)}', why: 'numeric constant' },
     { fragment: "sql.raw(dialect === 'postgres' ? 'JOIN' : 'CROSS JOIN')", why: 'one of two keywords chosen by the dialect' },
