@@ -373,7 +373,7 @@ export class CleoWorkspace {
     }
     const conduitOptions = { ...repositoryOptions, ...guard }
     const server = serverOptions === undefined ? null : await connectProjectServer(serverOptions, repositoryOptions, context)
-    const serverStoreOptions = (store: 'tasks' | 'conduit') => ({
+    const serverStoreOptions = (store: 'tasks' | 'conduit' | 'brain') => ({
       schema: projectSchema(server!.project, store),
       ...server!.options,
       ...guard,
@@ -385,6 +385,14 @@ export class CleoWorkspace {
         : TasksRepository.openPostgres(server.pool, {
             ...serverStoreOptions('tasks'),
             ...(enforceClaims === undefined ? {} : { enforceClaims }),
+          })
+    const openBrain = (file: string) =>
+      server === null
+        ? BrainRepository.open(file, brainOptions)
+        : BrainRepository.openPostgres(server.pool, {
+            ...serverStoreOptions('brain'),
+            knownReferences: brainOptions.knownReferences,
+            ...(embedder === undefined ? {} : { embedder }),
           })
     const openConduit = (file: string) =>
       server === null
@@ -404,7 +412,7 @@ export class CleoWorkspace {
     if (inMemory) {
       const opened = await openAll({
         tasks: () => openTasks(MEMORY),
-        brain: () => BrainRepository.open(MEMORY, brainOptions),
+        brain: () => openBrain(MEMORY),
         conduit: () => openConduit(MEMORY),
         signaldock: () => openWorkspaceSignaldock(MEMORY, repositoryOptions, signaldockOptions),
         nexus: () => openWorkspaceNexus(MEMORY, repositoryOptions, nexusOptions),
@@ -455,7 +463,7 @@ export class CleoWorkspace {
     try {
       opened = await openAll({
         tasks: () => openTasks(join(cleoDir, STORE_FILES.tasks)),
-        brain: () => BrainRepository.open(join(cleoDir, STORE_FILES.brain), brainOptions),
+        brain: () => openBrain(join(cleoDir, STORE_FILES.brain)),
         conduit: () => openConduit(join(cleoDir, STORE_FILES.conduit)),
         signaldock: () => global.signaldock,
         nexus: () => global.nexus,
@@ -899,9 +907,9 @@ async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, w
     realGlobal = undefined
   }
   const globalOpen = realGlobal !== undefined && sharedGlobals.has(realGlobal)
-  // A project on a server has no tasks.db or conduit.db to probe.
+  // A project on a server has no tasks.db, brain.db or conduit.db to probe.
   const files: Array<[StoreDefinition, string]> = onServer
-    ? [[BRAIN_STORE, join(cleoDir, STORE_FILES.brain)]]
+    ? []
     : [
         [TASKS_STORE, join(cleoDir, STORE_FILES.tasks)],
         [BRAIN_STORE, join(cleoDir, STORE_FILES.brain)],

@@ -58,6 +58,7 @@ if (POSTGRES_URL !== null) {
         // Backups and checks cover the local files; the server's data is the server's (pg_dump).
         const { manifest } = await a.backup(join(root, 'backups'))
         expect(manifest.stores.map((s) => s.store)).toEqual(['tasks', 'brain', 'conduit', 'nexus'])
+        expect(manifest.onServer?.map((s) => [s.store, s.schema])).toEqual([['signaldock', signaldock.schema]])
         const report = await a.check()
         expect(report.ok).toBe(true)
         // signaldock is reported as on the server (the workspace checks read it; SQLite's file checks do not apply).

@@ -132,12 +132,17 @@ if (POSTGRES_URL !== null) {
         expect((await wa.nexus.projects.list()).map((p) => p.id)).toEqual([wa.projectId])
         expect(await wa.nexus.audit.list({ projectId: wa.projectId })).toEqual(await wb.nexus.audit.list({ projectId: wa.projectId }))
 
-        // Local: brain and the key files; no tasks.db, conduit.db, signaldock.db or nexus.db.
-        expect(readdirSync(join(a.projectDir, '.cleo')).filter((f) => f.endsWith('.db')).sort()).toEqual(['brain.db'])
+        // Memory is shared: host B finds what host A's agents learned.
+        expect(wa.brain.dialect).toBe('postgres')
+        const { memory } = await wa.brain.record({ kind: 'learning', insight: 'the staging database needs a vacuum after each import', source: 'host-a', confidence: 0.8 })
+        expect((await wb.brain.search('vacuum staging', { mode: 'fts' })).map((hit) => hit.id)).toEqual([memory.id])
+
+        // Local: only the key files; no store file in the project or the global directory.
+        expect(readdirSync(join(a.projectDir, '.cleo')).filter((f) => f.endsWith('.db'))).toEqual([])
         expect(readdirSync(a.globalDir).filter((f) => f.endsWith('.db'))).toEqual([])
-        // The backup covers the local stores; the server's are backed up with pg_dump.
-        const { manifest } = await wa.backup(join(root, 'backups'))
-        expect(manifest.stores.map((s) => s.store)).toEqual(['brain'])
+        // Nothing local to back up: the backup says so and points at pg_dump.
+        const refused = await expectCode(wa.backup(join(root, 'backups')), 'UNSUPPORTED')
+        expect(refused.message).toContain(`pg_dump --schema=${projectSchema(project, 'brain')}`)
       } finally {
         await wa.close()
         await wb.close()
@@ -165,7 +170,7 @@ if (POSTGRES_URL !== null) {
           tasks: ['postgres', `#${projectSchema(project, 'tasks')}`],
           conduit: ['postgres', `#${projectSchema(project, 'conduit')}`],
           signaldock: ['postgres', `#${signaldockSchema}`],
-          brain: ['sqlite', expect.stringMatching(/brain\.db$/)],
+          brain: ['postgres', `#${projectSchema(project, 'brain')}`],
           nexus: ['postgres', `#${nexusSchema}`],
         })
         expect(report.findings.filter((f) => f.check === 'sqlite.integrity')).toEqual([])
@@ -189,16 +194,17 @@ if (POSTGRES_URL !== null) {
           await admin.end()
         }
 
-        // The backup copies the local stores and names the server's, with the schema pg_dump takes.
-        const { manifest } = await ws.backup(join(root, 'backups'))
-        expect(manifest.stores.map((s) => s.store)).toEqual(['brain'])
-        expect(manifest.onServer?.map((s) => [s.store, s.schema])).toEqual([
+        // Every store is on the server: a backup has nothing to copy, and names what to dump instead.
+        const all = await expectCode(ws.backup(join(root, 'backups')), 'UNSUPPORTED')
+        const onServer = (all.details as { onServer: Array<{ store: string; schema: string; location: string }> }).onServer
+        expect(onServer.map((s) => [s.store, s.schema])).toEqual([
           ['tasks', projectSchema(project, 'tasks')],
+          ['brain', projectSchema(project, 'brain')],
           ['conduit', projectSchema(project, 'conduit')],
           ['nexus', nexusSchema],
           ['signaldock', signaldockSchema],
         ])
-        expect(manifest.onServer!.every((s) => s.location.startsWith('postgres://') && s.location.endsWith(`#${s.schema}`))).toBe(true)
+        expect(onServer.every((s) => s.location.startsWith('postgres://') && s.location.endsWith(`#${s.schema}`))).toBe(true)
         const refused = await expectCode(ws.backup(join(root, 'backups'), { stores: ['tasks'] }), 'UNSUPPORTED')
         expect(refused.message).toContain(`pg_dump --schema=${projectSchema(project, 'tasks')}`)
         expect(refused.details).toMatchObject({ path: ['stores'], store: 'tasks' })
