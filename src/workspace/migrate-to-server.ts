@@ -63,11 +63,11 @@ interface LocalTable {
   readonly rows: ReadonlyArray<Record<string, unknown>>
 }
 
-/** Every table of the local store with its rows, parents before children (one snapshot). */
-function* readLocal(x: Executor<unknown>, seeded: ReadonlySet<string>): Step<LocalTable[]> {
+/** Every table of the local store with its rows, parents before children (one snapshot), without what the move leaves out. */
+function* readLocal(x: Executor<unknown>, seeded: ReadonlySet<string>, derived: Derived): Step<LocalTable[]> {
   const names = (yield* x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
     .map((row) => row.name)
-    .filter((name) => !SKIPPED.test(name))
+    .filter((name) => !SKIPPED.test(name) && !derived.tables?.test(name))
   const tables = new Map<string, LocalTable>()
   for (const table of names) {
     const info = yield* x.all(rawQuery<{ name: string; pk: number }>(`SELECT name, pk FROM pragma_table_info('${table}')`))
@@ -81,7 +81,9 @@ function* readLocal(x: Executor<unknown>, seeded: ReadonlySet<string>): Step<Loc
       key: key.length > 0 ? key : columns,
       parents: parents.map((p) => p.table).filter((parent) => parent !== table),
       seeded: seeded.has(table),
-      rows: yield* x.all<Record<string, unknown>>(rawQuery(`SELECT * FROM "${table}" ORDER BY ${orderBy}`)),
+      rows: (yield* x.all<Record<string, unknown>>(rawQuery(`SELECT * FROM "${table}" ORDER BY ${orderBy}`))).filter(
+        (row) => derived.row?.(table, row) !== true,
+      ),
     })
   }
   const ordered: LocalTable[] = []
@@ -134,9 +136,10 @@ async function copyStore(
   local: StoreEngine<unknown>,
   server: StoreEngine<unknown>,
   seeded: ReadonlySet<string>,
+  derived: Derived,
   context: Required<ErrorContext>,
 ): Promise<Array<{ table: string; rows: number; checksum: string }>> {
-  const tables = await local.snapshot((x) => readLocal(x, seeded))
+  const tables = await local.snapshot((x) => readLocal(x, seeded, derived))
   return server.write(function* (x) {
     const plans: Array<{ table: LocalTable; columns: string[] }> = []
     for (const table of tables) {
@@ -199,8 +202,19 @@ export interface StoreMove {
    * nexus, which one host's first move already put on the server).
    */
   readonly whenOccupied: 'refuse' | 'keep'
+  /** What the server rebuilds itself and is not copied (brain's vectors: see {@link Derived}). */
+  readonly derived?: Derived
   openLocal(file: string): Promise<ServerCapableRepository>
   openServer(pool: PostgresPoolLike, options: { schema: string; busyTimeoutMs?: number }): Promise<ServerCapableRepository>
+}
+
+/**
+ * @internal Data a store recomputes on the server, left out of the copy: whole
+ * tables (`tables`) and single rows (`row` returns true for a row to leave).
+ */
+export interface Derived {
+  readonly tables?: RegExp
+  readonly row?: (table: string, row: Record<string, unknown>) => boolean
 }
 
 /** @internal What migrateToServer needs of a repository (either engine): its rows, through the engine. */
@@ -229,10 +243,10 @@ async function seededTables(fresh: ServerCapableRepository): Promise<Set<string>
 }
 
 /** The first table of the server schema of a store holding a row besides what its migrations seeded, or null. */
-async function occupiedTable(server: StoreEngine<unknown>, local: StoreEngine<unknown>, seeded: ReadonlySet<string>): Promise<string | null> {
+async function occupiedTable(server: StoreEngine<unknown>, local: StoreEngine<unknown>, seeded: ReadonlySet<string>, derived: Derived): Promise<string | null> {
   const tables = (await local.read((x) => x.all(rawQuery<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"))))
     .map((row) => row.name)
-    .filter((name) => !SKIPPED.test(name) && !seeded.has(name))
+    .filter((name) => !SKIPPED.test(name) && !seeded.has(name) && !derived.tables?.test(name))
   return server.read((x) => firstOccupied(x, tables))
 }
 
@@ -280,14 +294,14 @@ export async function migrateToServer(moves: readonly StoreMove[], server: Works
     const kept: Array<MigrateToServerReport['kept'][number]> = []
     const copying: typeof pairs = []
     for (const pair of pairs) {
-      const occupied = await occupiedTable(pair.remote.engine, pair.local.engine, pair.seeded)
+      const occupied = await occupiedTable(pair.remote.engine, pair.local.engine, pair.seeded, pair.move.derived ?? {})
       if (occupied === null) copying.push(pair)
       else if (pair.move.whenOccupied === 'keep') kept.push({ store: pair.move.store, schema: pair.schema, reason: 'target-not-empty', table: occupied })
       else throw notEmpty(occupied, { store: pair.move.store, file: pair.remote.path })
     }
     const stores: Array<MigrateToServerReport['stores'][number]> = []
     for (const { move, local, remote, schema, seeded } of copying) {
-      const tables = await copyStore(local.engine, remote.engine, seeded, { store: move.store, file: remote.path })
+      const tables = await copyStore(local.engine, remote.engine, seeded, move.derived ?? {}, { store: move.store, file: remote.path })
       stores.push({ store: move.store, schema, tables })
     }
     return { project: server.project, stores, kept }

@@ -162,6 +162,8 @@ const WorkspaceOptionsSchema = z.strictObject({
   nexus: z.record(z.string(), z.unknown()).optional(),
   server: z.record(z.string(), z.unknown()).optional(),
 })
+/** brain.db's vector tables (sqlite-vec's table and its shadow tables, the binary codes): not moved to a server. */
+const BRAIN_VECTOR_TABLES = /^brain_(embeddings($|_)|embedding_codes$)/
 const TelemetryOptionSchema = z.strictObject({ retention: TelemetryRetentionSchema.optional() })
 const MigrateToServerOptionsSchema = z.strictObject({
   globalDir: z.string().min(1).optional(),
@@ -527,6 +529,14 @@ export class CleoWorkspace {
         openServer: async (pool, options) => serverCapable(await TasksRepository.openPostgres(pool, options)),
       },
       {
+        ...projectMove('brain'),
+        // Vectors are the embedder's: the server store has no vector table until it is
+        // opened with one, which queues every memory for brain.reindex().
+        derived: { tables: BRAIN_VECTOR_TABLES, row: (table, row) => table === 'brain_schema_meta' && String(row['key']).startsWith('embedding.') },
+        openLocal: async (file) => serverCapable(await BrainRepository.open(file)),
+        openServer: async (pool, options) => serverCapable(await BrainRepository.openPostgres(pool, options)),
+      },
+      {
         ...projectMove('conduit'),
         openLocal: async (file) => serverCapable(await ConduitRepository.open(file)),
         openServer: async (pool, options) => serverCapable(await ConduitRepository.openPostgres(pool, options)),
@@ -534,7 +544,7 @@ export class CleoWorkspace {
     ]
     const present = moves.filter((move) => existsSync(move.file))
     if (present.length === 0) {
-      throw new CleoStoreError('NOT_FOUND', `${cleoDir} holds neither tasks.db nor conduit.db: nothing to migrate`, { ...context, file: cleoDir })
+      throw new CleoStoreError('NOT_FOUND', `${cleoDir} holds no tasks.db, brain.db or conduit.db: nothing to migrate`, { ...context, file: cleoDir })
     }
     const nexusFile = join(resolveGlobalDir(o.globalDir === undefined ? {} : { globalDir: o.globalDir }), STORE_FILES.nexus)
     if (o.nexus !== false && existsSync(nexusFile)) {

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 
+import { FeatureHashingEmbedder } from '../../src/brain/feature-hashing-embedder.js'
 import { NexusRepository } from '../../src/nexus/nexus-repository.js'
 import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { projectSchema } from '../../src/workspace/workspace-server.js'
@@ -55,7 +56,7 @@ if (POSTGRES_URL !== null) {
       const options = { globalDir, clock: () => clock }
 
       // A local project with some history.
-      const local = await CleoWorkspace.open(projectDir, options)
+      const local = await CleoWorkspace.open(projectDir, { ...options, embedder: new FeatureHashingEmbedder() })
       await local.agents.register({ agentId: 'alice', name: 'Alice', apiKey: KEY, attach: true })
       await local.agents.register({ agentId: 'bob', name: 'Bob', apiKey: KEY.replace('0', '1'), attach: true })
       const sent = await local.conduit.messages.send({ from: 'alice', to: 'bob', content: 'the build is green', deliver: true })
@@ -72,6 +73,14 @@ if (POSTGRES_URL !== null) {
       const t1 = await local.tasks.create({ title: 'migrate the schema', labels: ['db'] })
       const t2 = await local.tasks.create({ title: 'déploiement', priority: 'high' })
       await local.tasks.dependencies.add(t2.id, t1.id)
+      // Memory: a decision about a task, a learning, a sticky note — embedded locally.
+      const { memory: decision } = await local.brain.record({
+        kind: 'decision', type: 'technical', decision: 'Run the schema migration before the deploy', rationale: 'the deploy reads the new columns', confidence: 'high', contextTaskId: t1.id,
+      })
+      const { memory: learning } = await local.brain.record({ kind: 'learning', insight: 'vacuum the staging database after each import', source: 'ops', confidence: 0.7 })
+      await local.brain.links.add({ memoryId: learning.id, taskId: t2.id, linkType: 'applies_to' })
+      const { note } = await local.brain.stickyNotes.add({ content: 'ask bob about the release window' } as never)
+      expect((await local.brain.embeddingStatus()).vectors).toBeGreaterThan(0)
       const claimed = await local.tasks.claims.claimNext({ agent: 'alice', ttlMs: 3_600_000 })
       expect(claimed!.task.id).toBe(t1.id)
       clock += 1000
@@ -97,16 +106,23 @@ if (POSTGRES_URL !== null) {
       const moveOptions = { globalDir, nexus: { schema: nexusSchema } }
       try {
         const report = await CleoWorkspace.migrateToServer(projectDir, server, moveOptions)
-        expect(report.stores.map((s) => s.schema)).toEqual([projectSchema(project, 'tasks'), projectSchema(project, 'conduit'), nexusSchema])
+        expect(report.stores.map((s) => s.schema)).toEqual([projectSchema(project, 'tasks'), projectSchema(project, 'brain'), projectSchema(project, 'conduit'), nexusSchema])
         expect(report.kept).toEqual([])
-        const registry = new Map(report.stores[2]!.tables.map((t) => [t.table, t]))
+        // brain: the memories, links and notes; not the vectors (the server's embedder rebuilds them).
+        const brainTables = new Map(report.stores[1]!.tables.map((t) => [t.table, t]))
+        expect(brainTables.get('brain_decisions')!.rows).toBe(1)
+        expect(brainTables.get('brain_learnings')!.rows).toBe(1)
+        expect(brainTables.get('brain_memory_links')!.rows).toBe(1)
+        expect(brainTables.get('brain_sticky_notes')!.rows).toBe(1)
+        expect([...brainTables.keys()].filter((t) => /embeddings|codes|_fts/.test(t))).toEqual([])
+        const registry = new Map(report.stores[3]!.tables.map((t) => [t.table, t]))
         expect(registry.get('project_registry')!.rows).toBe(1)
         expect(registry.get('nexus_audit_log')!.rows).toBe(registryBefore.audit.length)
         const taskTables = new Map(report.stores[0]!.tables.map((t) => [t.table, t]))
         expect(taskTables.get('tasks')!.rows).toBe(2)
         expect(taskTables.get('task_dependencies')!.rows).toBe(1)
         expect(taskTables.has('tasks_fts')).toBe(false)
-        const tables = new Map(report.stores[1]!.tables.map((t) => [t.table, t]))
+        const tables = new Map(report.stores[2]!.tables.map((t) => [t.table, t]))
         expect(tables.get('messages')!.rows).toBe(2)
         expect(tables.get('delivery_jobs')!.rows).toBe(2)
         expect(tables.get('attachment_blobs')!.rows).toBe(1)
@@ -119,6 +135,12 @@ if (POSTGRES_URL !== null) {
 
         const ws = await CleoWorkspace.open(projectDir, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema }, nexus })
         try {
+          // The memories moved: found by full-text search, with their links, context and notes.
+          expect(ws.brain.dialect).toBe('postgres')
+          expect((await ws.brain.search('staging vacuum', { mode: 'fts' })).map((hit) => hit.id)).toEqual([learning.id])
+          expect(await ws.brain.get(decision.id)).toMatchObject({ contextTaskId: t1.id })
+          expect((await ws.brain.links.forMemory(learning.id)).map((l) => l.taskId)).toEqual([t2.id])
+          expect((await ws.brain.stickyNotes.get(note.id))?.content).toBe('ask bob about the release window')
           // The registry moved with its history: this project under its id, the audit log as it was.
           expect(ws.nexus.dialect).toBe('postgres')
           expect((await ws.nexus.projects.list()).map((p) => [p.id, p.path])).toEqual(registryBefore.projects.map((p) => [p.id, p.path]))
@@ -177,7 +199,7 @@ if (POSTGRES_URL !== null) {
         await secondLocal.close()
         const secondServer = { postgres: url, project: `${project}-b` }
         const secondReport = await CleoWorkspace.migrateToServer(secondDir, secondServer, moveOptions)
-        expect(secondReport.stores.map((s) => s.store)).toEqual(['tasks', 'conduit'])
+        expect(secondReport.stores.map((s) => s.store)).toEqual(['tasks', 'brain', 'conduit'])
         expect(secondReport.kept).toEqual([{ store: 'nexus', schema: nexusSchema, reason: 'target-not-empty', table: expect.any(String) }])
         const secondWs = await CleoWorkspace.open(secondDir, { ...options, server: secondServer, signaldock: { postgres: url, schema: signaldockSchema }, nexus })
         try {
@@ -189,8 +211,10 @@ if (POSTGRES_URL !== null) {
       } finally {
         await dropSchemas(url, [
           projectSchema(project, 'tasks'),
+          projectSchema(project, 'brain'),
           projectSchema(project, 'conduit'),
           projectSchema(`${project}-b`, 'tasks'),
+          projectSchema(`${project}-b`, 'brain'),
           projectSchema(`${project}-b`, 'conduit'),
           signaldockSchema,
           nexusSchema,
