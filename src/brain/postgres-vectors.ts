@@ -11,13 +11,14 @@
  *   dimension), no index; kNN is an exact cosine scan in SQL —
  *   `1 − Σab / √(Σa² · Σb²)` over `unnest(embedding, query)`, in double precision
  *   (sqlite-vec sums in single precision: distances agree to ~1e-7). Measured at
- *   10 000 × 384-d: the expression written into the statement (a subquery over
- *   `unnest`, or the same as a lateral join: equal) beat it as a SQL function (not
- *   inlinable, so called once per row: ~1.5×) and a PL/pgSQL loop (~1.5–2×);
- *   unit-normalised vectors with a bare dot product saved nothing (the cost is the
- *   `unnest` rows, not the arithmetic). It costs ~50–150 µs per
- *   stored vector, two orders of magnitude above sqlite-vec's scan: see
- *   `docs/brain-search-and-embedders.md` for the cost curve.
+ *   10 000 × 384-d (psql, a loaded machine, 3 runs each): the expression written
+ *   into the statement (a subquery over `unnest`; a lateral join is the same) and
+ *   the same body as a SQL function cost the same within the noise (1.8–2.5 s vs
+ *   1.7–2.0 s); a PL/pgSQL loop was slower (2.4–2.5 s); unit-normalised vectors with
+ *   a bare dot product saved nothing (1.8–2.0 s: the cost is the `unnest` rows, not
+ *   the arithmetic). The statement keeps the expression (no schema object to
+ *   create). That is ~100–200 µs per stored vector here, two orders of magnitude
+ *   above sqlite-vec's scan: see BENCHMARKS.md for the cost curve.
  * - **`pgvector-hnsw`**, when the server has the `vector` extension (installed in
  *   the database, or available and this role may create it): `embedding vector(N)`
  *   with an HNSW index (`vector_cosine_ops`), kNN by `<=>` (approximate, as HNSW

@@ -38,7 +38,7 @@
  * (`postgres-vectors.ts`): `brain_embeddings` is a plain table, `real[]` vectors
  * scanned exactly in SQL, or pgvector's `vector(N)` with an HNSW index when the
  * server has the extension — chosen when the table is created and recorded as
- * `embedding.backend`. No int8 copy is kept. The exact scan costs ~100× sqlite-vec's
+ * `embedding.backend`. No int8 copy is kept. The exact scan costs ~300× sqlite-vec's
  * per vector, so `'auto'` never measures there (it stays exact) and `'always'` runs
  * the Hamming pre-selection over `brain_embedding_codes.code_bits`, re-ranking the
  * candidates in one statement.
