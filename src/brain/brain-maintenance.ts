@@ -10,6 +10,7 @@ import { sql } from 'kysely'
 import { z } from 'zod'
 import type { BrainMaintainOptionsInput, BrainReconcileOptionsInput } from './brain.input.types.js'
 
+import type { SqlDialect } from '../sqlite/query-template.js'
 import { template } from '../sqlite/query-template.js'
 import { validate } from '../sqlite/validate.js'
 import type { Step } from '../sqlite/store-engine.js'
@@ -20,7 +21,7 @@ import type { BrainMaintenanceReport, BrainReconcileReport, BrainTierChange } fr
 import type { BrainMemoryKind } from './memory-kinds.js'
 import { BRAIN_MEMORY_KINDS } from './memory-kinds.js'
 import { BRAIN_LIFECYCLE, decayLearningConfidence, promotedBrainTier, shouldEvictMemory } from './memory-lifecycle.js'
-import { MEMORY_QUERIES } from './memory-queries.js'
+import { inJsonArray, MEMORY_QUERIES } from './memory-queries.js'
 import type { AnyMemoryRow } from './memory-rows.js'
 
 const DECAY_CANDIDATES = template<BrainDatabase, { before: number; at: number }>()((db, p) =>
@@ -35,49 +36,49 @@ const DECAY = template<BrainDatabase, { seq: number; confidence: number; decayed
   db.updateTable('brain_learnings').set({ confidence: p('confidence'), decayed_at: p('decayed_at') }).where('seq', '=', p('seq')),
 )
 
-const IN_IDS = (column: string, ids: unknown) => sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${ids}))`
+const IN_IDS = (column: string, ids: unknown, dialect: SqlDialect) => inJsonArray(column, ids, dialect, 'text')
 
-const FIX_DECISIONS = template<BrainDatabase, { ids: string }>()((db, p) =>
+const FIX_DECISIONS = template<BrainDatabase, { ids: string }>()((db, p, dialect) =>
   db
     .updateTable('brain_decisions')
     .set({
-      context_task_id: sql`CASE WHEN ${IN_IDS('context_task_id', p('ids'))} THEN context_task_id ELSE NULL END`,
-      context_epic_id: sql`CASE WHEN ${IN_IDS('context_epic_id', p('ids'))} THEN context_epic_id ELSE NULL END`,
+      context_task_id: sql`CASE WHEN ${IN_IDS('context_task_id', p('ids'), dialect)} THEN context_task_id ELSE NULL END`,
+      context_epic_id: sql`CASE WHEN ${IN_IDS('context_epic_id', p('ids'), dialect)} THEN context_epic_id ELSE NULL END`,
     })
     .where(
-      sql<boolean>`(context_task_id IS NOT NULL AND NOT ${IN_IDS('context_task_id', p('ids'))})
-        OR (context_epic_id IS NOT NULL AND NOT ${IN_IDS('context_epic_id', p('ids'))})`,
+      sql<boolean>`(context_task_id IS NOT NULL AND NOT ${IN_IDS('context_task_id', p('ids'), dialect)})
+        OR (context_epic_id IS NOT NULL AND NOT ${IN_IDS('context_epic_id', p('ids'), dialect)})`,
     ),
 )
-const FIX_OBSERVATIONS = template<BrainDatabase, { ids: string }>()((db, p) =>
+const FIX_OBSERVATIONS = template<BrainDatabase, { ids: string }>()((db, p, dialect) =>
   db
     .updateTable('brain_observations')
     .set({ source_session_id: null })
     .where('source_session_id', 'is not', null)
-    .where(sql<boolean>`NOT ${IN_IDS('source_session_id', p('ids'))}`),
+    .where(sql<boolean>`NOT ${IN_IDS('source_session_id', p('ids'), dialect)}`),
 )
-const REMOVE_LINKS = template<BrainDatabase, { ids: string }>()((db, p) =>
-  db.deleteFrom('brain_memory_links').where(sql<boolean>`NOT ${IN_IDS('task_id', p('ids'))}`),
+const REMOVE_LINKS = template<BrainDatabase, { ids: string }>()((db, p, dialect) =>
+  db.deleteFrom('brain_memory_links').where(sql<boolean>`NOT ${IN_IDS('task_id', p('ids'), dialect)}`),
 )
 
-const COUNT_DECISIONS = template<BrainDatabase, { ids: string }>()((db, p) =>
+const COUNT_DECISIONS = template<BrainDatabase, { ids: string }>()((db, p, dialect) =>
   db
     .selectFrom('brain_decisions')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where(
-      sql<boolean>`(context_task_id IS NOT NULL AND NOT ${IN_IDS('context_task_id', p('ids'))})
-        OR (context_epic_id IS NOT NULL AND NOT ${IN_IDS('context_epic_id', p('ids'))})`,
+      sql<boolean>`(context_task_id IS NOT NULL AND NOT ${IN_IDS('context_task_id', p('ids'), dialect)})
+        OR (context_epic_id IS NOT NULL AND NOT ${IN_IDS('context_epic_id', p('ids'), dialect)})`,
     ),
 )
-const COUNT_OBSERVATIONS = template<BrainDatabase, { ids: string }>()((db, p) =>
+const COUNT_OBSERVATIONS = template<BrainDatabase, { ids: string }>()((db, p, dialect) =>
   db
     .selectFrom('brain_observations')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('source_session_id', 'is not', null)
-    .where(sql<boolean>`NOT ${IN_IDS('source_session_id', p('ids'))}`),
+    .where(sql<boolean>`NOT ${IN_IDS('source_session_id', p('ids'), dialect)}`),
 )
-const COUNT_LINKS = template<BrainDatabase, { ids: string }>()((db, p) =>
-  db.selectFrom('brain_memory_links').select((eb) => eb.fn.countAll<number>().as('n')).where(sql<boolean>`NOT ${IN_IDS('task_id', p('ids'))}`),
+const COUNT_LINKS = template<BrainDatabase, { ids: string }>()((db, p, dialect) =>
+  db.selectFrom('brain_memory_links').select((eb) => eb.fn.countAll<number>().as('n')).where(sql<boolean>`NOT ${IN_IDS('task_id', p('ids'), dialect)}`),
 )
 
 const TaskIds = z.array(z.string().min(1).max(64))

@@ -19,7 +19,7 @@ import { sql } from 'kysely'
 import type { BrainSearchOptionsInput } from './brain.input.types.js'
 
 import { CleoStoreError } from '../sqlite/errors.js'
-import { ftsTerms, toFtsQuery } from '../sqlite/fts-query.js'
+import { ftsTerms, toFtsQuery, toTsQuery } from '../sqlite/fts-query.js'
 import type { QueryTemplate } from '../sqlite/query-template.js'
 import { rawStatement, template } from '../sqlite/query-template.js'
 import type { Step } from '../sqlite/store-engine.js'
@@ -29,19 +29,16 @@ import { BrainSearchOptions, BrainSearchQuery } from './brain.schemas.js'
 import type { BrainDatabase, BrainStickyNotesTable } from './brain.tables.js'
 import type { BrainEntry, BrainSearchHit } from './brain.types.js'
 import type { BrainEntryKind } from './memory-kinds.js'
-import { BRAIN_ENTRY_KINDS, KIND_TABLES, keyRange, memoryKey, splitMemoryKey } from './memory-kinds.js'
-import { MEMORY_QUERIES } from './memory-queries.js'
+import { BRAIN_ENTRY_KINDS, KEY_BASE, KIND_CODES, KIND_TABLES, keyRange, memoryKey, splitMemoryKey } from './memory-kinds.js'
+import { inJsonArray, MEMORY_QUERIES } from './memory-queries.js'
 import type { AnyMemoryRow } from './memory-rows.js'
 import { memoryFromRow, stickyFromRow } from './memory-rows.js'
 import { planFtsQuery } from './fts-plan.js'
 import type { BrainFusedCandidate, BrainSignalCandidate } from './search-fusion.js'
 import { brainFtsSignal, fuseBrainSignals, brainSingleSignal, brainVectorSignal } from './search-fusion.js'
 
-const STICKY_BY_SEQS = template<BrainDatabase, { seqs: string }>()((db, p) =>
-  db
-    .selectFrom('brain_sticky_notes')
-    .selectAll()
-    .where(sql<boolean>`seq IN (SELECT value FROM json_each(${p('seqs')}))`),
+const STICKY_BY_SEQS = template<BrainDatabase, { seqs: string }>()((db, p, dialect) =>
+  db.selectFrom('brain_sticky_notes').selectAll().where(inJsonArray('seq', p('seqs'), dialect, 'bigint')),
 )
 
 /*
@@ -50,33 +47,84 @@ const STICKY_BY_SEQS = template<BrainDatabase, { seqs: string }>()((db, p) =>
  * next to MATCH returns other rows); vec0 refuses REAL rowids outright. Templates
  * bind every safe integer as a BigInt, so keys and ranges below are integers.
  */
-const FTS_PROBE = template<BrainDatabase, { match: string; n: number }>()((db, p) =>
-  rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} LIMIT ${p('n')})`),
-)
-const FTS_ALL = template<BrainDatabase, { match: string; n: number }>()((db, p) =>
+/*
+ * PostgreSQL has no index over every kind: each kind's table has its own
+ * `search_vector` (title weight A, body weight B; GIN). A candidate's key is
+ * computed as on SQLite (kind code × 2^40 + seq) and its raw score is −ts_rank with
+ * the body weighted half the title (FTS5: bm25(2.0, 1.0)), so lower is better on
+ * both engines. Queries are parsed with the columns' text search configuration,
+ * `cleo_brain_search` (migrations/brain/0001_initial.postgres.ts: words stemmed
+ * like FTS5's porter tokenizer stems them).
+ */
+const TS_QUERY = (match: unknown) => sql`to_tsquery('cleo_brain_search', ${match})`
+const TS_WEIGHTS = sql`'{0.1, 0.2, 0.5, 1.0}'`
+
+/** One kind's matching rows as (key, raw), on PostgreSQL. */
+function postgresMatches(kind: BrainEntryKind, match: unknown) {
+  return sql`SELECT ${KIND_CODES[kind] * KEY_BASE} + seq AS key, -ts_rank(${TS_WEIGHTS}, search_vector, ${TS_QUERY(match)}) AS raw
+    FROM ${sql.table(KIND_TABLES[kind])} WHERE search_vector @@ ${TS_QUERY(match)}`
+}
+
+/** Every kind's matching rows, on PostgreSQL (`scored`: with key and raw; else just a 1 per row). */
+function postgresAllMatches(match: unknown, scored = true) {
+  return sql.join(
+    BRAIN_ENTRY_KINDS.map((kind) =>
+      scored ? postgresMatches(kind, match) : sql`SELECT 1 FROM ${sql.table(KIND_TABLES[kind])} WHERE search_vector @@ ${TS_QUERY(match)}`,
+    ),
+    sql` UNION ALL `,
+  )
+}
+
+/** How many entries match one word, counting stops at `n`. */
+const FTS_PROBE = template<BrainDatabase, { match: string; n: number }>()((db, p, dialect) =>
   rawStatement(
     db,
-    sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} ORDER BY rank LIMIT ${p('n')}`,
+    dialect === 'postgres'
+      ? sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM (${postgresAllMatches(p('match'), false)}) m LIMIT ${p('n')}) c`
+      : sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} LIMIT ${p('n')})`,
   ),
 )
-const FTS_RANGE = template<BrainDatabase, { match: string; from: number; to: number; n: number }>()((db, p) =>
+/** The `n` best matches of every kind. */
+const FTS_ALL = template<BrainDatabase, { match: string; n: number }>()((db, p, dialect) =>
   rawStatement(
     db,
-    sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} AND rowid >= ${p('from')} AND rowid < ${p('to')} ORDER BY rank LIMIT ${p('n')}`,
-  ),
-)
-const FTS_RECENT = template<BrainDatabase, { match: string; from: number; to: number; n: number }>()((db, p) =>
-  rawStatement(
-    db,
-    sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} AND rowid >= ${p('from')} AND rowid < ${p('to')} ORDER BY rowid DESC LIMIT ${p('n')}`,
+    dialect === 'postgres'
+      ? sql<KeyedCandidate>`SELECT key, raw FROM (${postgresAllMatches(p('match'))}) m ORDER BY raw, key LIMIT ${p('n')}`
+      : sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} ORDER BY rank LIMIT ${p('n')}`,
   ),
 )
 
-/** Whether a kind has any entry (its table is not empty). */
+type KindQuery = QueryTemplate<{ match: string; from: number; to: number; n: number }, KeyedCandidate>
+
+/** Per kind: the `n` best matches (`ranked`) or the `n` newest (`recent`), keys in [from, to) on SQLite. */
+function kindQueries(order: 'ranked' | 'recent'): Record<BrainEntryKind, KindQuery> {
+  return Object.fromEntries(
+    BRAIN_ENTRY_KINDS.map((kind) => [
+      kind,
+      template<BrainDatabase, { match: string; from: number; to: number; n: number }>()((db, p, dialect) => {
+        if (dialect === 'postgres') {
+          const by = order === 'ranked' ? sql`raw, key` : sql`key DESC`
+          return rawStatement(db, sql<KeyedCandidate>`SELECT key, raw FROM (${postgresMatches(kind, p('match'))}) m ORDER BY ${by} LIMIT ${p('n')}`)
+        }
+        const by = order === 'ranked' ? sql`rank` : sql`rowid DESC`
+        return rawStatement(
+          db,
+          sql<KeyedCandidate>`SELECT rowid AS key, rank AS raw FROM brain_memory_fts WHERE brain_memory_fts MATCH ${p('match')} AND rowid >= ${p('from')} AND rowid < ${p('to')} ORDER BY ${by} LIMIT ${p('n')}`,
+        )
+      }),
+    ]),
+  ) as Record<BrainEntryKind, KindQuery>
+}
+const FTS_RANGE = kindQueries('ranked')
+const FTS_RECENT = kindQueries('recent')
+
+/** Whether a kind has any entry (its table is not empty): 1 or 0. */
 const KIND_EXISTS = Object.fromEntries(
   BRAIN_ENTRY_KINDS.map((kind) => [
     kind,
-    template<BrainDatabase>()((db) => rawStatement(db, sql<{ n: number }>`SELECT EXISTS (SELECT 1 FROM ${sql.table(KIND_TABLES[kind])}) AS n`)),
+    template<BrainDatabase>()((db) =>
+      rawStatement(db, sql<{ n: number }>`SELECT CASE WHEN EXISTS (SELECT 1 FROM ${sql.table(KIND_TABLES[kind])}) THEN 1 ELSE 0 END AS n`),
+    ),
   ]),
 ) as Record<BrainEntryKind, QueryTemplate<Record<string, never>, { n: number }>>
 
@@ -125,8 +173,11 @@ export class BrainSearch {
     const at = o.at ?? clock()
     const kinds: readonly BrainEntryKind[] = o.kinds === undefined ? BRAIN_ENTRY_KINDS : [...new Set(o.kinds)]
     const allKinds = kinds.length === BRAIN_ENTRY_KINDS.length
+    // One expression per word: an FTS5 string token, or a tsquery lexeme on PostgreSQL.
+    const postgres = engine.dialect === 'postgres'
     const expressions =
-      mode === 'vector' ? [] : ftsTerms(query, MAX_TERMS).flatMap((term) => toFtsQuery(term) ?? [])
+      mode === 'vector' ? [] : ftsTerms(query, MAX_TERMS).flatMap((term) => (postgres ? toTsQuery(term) : toFtsQuery(term)) ?? [])
+    const [and, or] = postgres ? [' & ', ' | '] : [' ', ' OR ']
     const queryVector = mode === 'fts' ? null : await vectors.embedQuery(query)
     if (expressions.length === 0 && queryVector === null) return []
     const pool = Math.min(Math.max(o.limit * 3, 30), MAX_POOL)
@@ -182,12 +233,12 @@ export class BrainSearch {
           ? []
           : yield* gather(function* (n) {
               if (plan.kind === 'ranked') {
-                const match = plan.expressions.join(' OR ')
+                const match = plan.expressions.join(or)
                 if (allKinds) return yield* x.all(FTS_ALL, { match, n })
                 const merged: KeyedCandidate[] = []
                 for (const kind of kinds) {
                   const { from, to } = keyRange(kind)
-                  merged.push(...(yield* x.all(FTS_RANGE, { match, from, to, n })))
+                  merged.push(...(yield* x.all(FTS_RANGE[kind], { match, from, to, n })))
                 }
                 return merged.sort(byRank).slice(0, n)
               }
@@ -198,8 +249,8 @@ export class BrainSearch {
               for (const kind of kinds) {
                 if (((yield* x.get(KIND_EXISTS[kind]))?.n ?? 0) === 0) continue
                 const { from, to } = keyRange(kind)
-                for (const match of [plan.expressions.join(' '), plan.expressions.join(' OR ')]) {
-                  const rows = yield* x.all(FTS_RECENT, { match, from, to, n })
+                for (const match of [plan.expressions.join(and), plan.expressions.join(or)]) {
+                  const rows = yield* x.all(FTS_RECENT[kind], { match, from, to, n })
                   for (const row of rows) merged.set(row.key, row)
                   if (rows.length >= n) break
                 }

@@ -7,7 +7,9 @@
  */
 import { sql } from 'kysely'
 
-import type { QueryTemplate } from '../sqlite/query-template.js'
+import type { RawBuilder } from 'kysely'
+
+import type { QueryTemplate, SqlDialect } from '../sqlite/query-template.js'
 import { template, typedParam } from '../sqlite/query-template.js'
 import type { BrainDatabase } from './brain.tables.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
@@ -56,6 +58,18 @@ const OWN_COLUMNS: Readonly<Record<BrainMemoryKind, readonly string[]>> = {
 
 type Args = Record<string, unknown>
 
+/**
+ * `column IN (the elements of the JSON array parameter json)`: `json_each` on
+ * SQLite; on PostgreSQL `json_array_elements_text`, each element cast to the
+ * column's type (`bigint` seqs, or ids as `text collate "C"`, the id columns'
+ * collation).
+ */
+export function inJsonArray(column: string, json: unknown, dialect: SqlDialect, type: 'bigint' | 'text'): RawBuilder<boolean> {
+  if (dialect === 'sqlite') return sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${json}))`
+  const element = type === 'bigint' ? sql`cast(value as bigint)` : sql`value collate "C"`
+  return sql<boolean>`${sql.ref(column)} IN (SELECT ${element} FROM json_array_elements_text(cast(${json} as json)))`
+}
+
 /** The templates of one memory kind. */
 export interface MemoryQueries {
   /** Inserts a row; returns its seq. */
@@ -101,12 +115,7 @@ function build(kind: BrainMemoryKind): MemoryQueries {
     ),
     byId: t((db, p) => db.selectFrom(table).selectAll().where('id', '=', p('id'))),
     bySeq: t((db, p) => db.selectFrom(table).selectAll().where('seq', '=', p('seq'))),
-    bySeqs: t((db, p) =>
-      db
-        .selectFrom(table)
-        .selectAll()
-        .where(sql<boolean>`seq IN (SELECT value FROM json_each(${p('seqs')}))`),
-    ),
+    bySeqs: t((db, p, dialect) => db.selectFrom(table).selectAll().where(inJsonArray('seq', p('seqs'), dialect, 'bigint'))),
     byHash: t((db, p) => db.selectFrom(table).selectAll().where('content_hash', '=', p('hash')).where('invalid_at', 'is', null)),
     byIdempotencyKey: t((db, p) => db.selectFrom(table).selectAll().where('idempotency_key', '=', p('key'))),
     update: t((db, p) =>

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import type { BrainTierFacts } from '../../src/brain/index.js'
 import { BRAIN_LIFECYCLE, decayLearningConfidence, nextBrainTier, promotedBrainTier, shouldEvictMemory } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
-import { DAY, openBrain, samples, T0 } from './brain-helpers.js'
+import { DAY, samples, T0 } from './brain-helpers.js'
+import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
 
 const HOUR = 3_600_000
 const facts = fc.record({
@@ -74,9 +75,9 @@ describe('brain lifecycle rules (pure)', () => {
   })
 })
 
-describe('brain maintain()', () => {
+describe.each(BRAIN_ENGINES)('brain maintain() (%s)', (engine) => {
   it('applies promotion, decay and eviction in one call and reports each change; dryRun writes nothing', async () => {
-    const { brain, clock } = await openBrain()
+    const { brain, clock } = await openBrainOn(engine)
     const cited = (await brain.record(samples.pattern('Cited pattern'))).memory
     for (let i = 0; i < 3; i++) await brain.record(samples.pattern('Cited pattern'))
     const weak = (await brain.record({ ...samples.observation('Weak guess'), qualityScore: 0.1 })).memory
@@ -103,9 +104,9 @@ describe('brain maintain()', () => {
     await expectCode(brain.maintain({ dryRun: 'yes' } as never), 'VALIDATION')
   })
 
-  it('removes vectors whose memory was deleted behind the repository', async () => {
+  it.skipIf(!hasVectors(engine))('removes vectors whose memory was deleted behind the repository', async () => {
     const { FeatureHashingEmbedder } = await import('../../src/brain/index.js')
-    const { brain } = await openBrain({ embedder: new FeatureHashingEmbedder({ dimensions: 16 }) })
+    const { brain } = await openBrainOn(engine, { embedder: new FeatureHashingEmbedder({ dimensions: 16 }) })
     await brain.record(samples.decision())
     await brain.kysely.deleteFrom('brain_decisions').execute()
     expect((await brain.maintain({ dryRun: true })).orphanVectorsRemoved).toBe(1)
@@ -114,9 +115,9 @@ describe('brain maintain()', () => {
   })
 })
 
-describe('brain reconcileOrphanedRefs()', () => {
+describe.each(BRAIN_ENGINES)('brain reconcileOrphanedRefs() (%s)', (engine) => {
   it('nulls unknown decision contexts and session ids and removes links to unknown tasks, set-based', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const kept = (await brain.record({ ...samples.decision('kept'), contextTaskId: 'T1', contextEpicId: 'E1' })).memory
     const orphan = (await brain.record({ ...samples.decision('orphan'), contextTaskId: 'T404', contextEpicId: 'E1' })).memory
     const observation = (await brain.record({ ...samples.observation(), sourceSessionId: 'S-gone' })).memory

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest'
 
 import { brainContentHash } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
-import { DAY, openBrain, samples, T0 } from './brain-helpers.js'
+import { DAY, samples, T0 } from './brain-helpers.js'
+import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
 
-describe('brain: recording each kind', () => {
+describe.each(BRAIN_ENGINES)('brain: recording each kind (%s)', (engine) => {
   it('records a decision with its defaults and maps every column back', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const { memory, outcome, embedding } = await brain.record({
       ...samples.decision(),
       alternatives: ['rollback journal', 'in-memory only'],
@@ -39,7 +40,7 @@ describe('brain: recording each kind', () => {
   })
 
   it('records patterns, learnings and observations with kind-specific defaults', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const pattern = (await brain.record(samples.pattern())).memory
     const learning = (await brain.record({ ...samples.learning(), actionable: true, applicableTypes: ['write'] })).memory
     const observation = (await brain.record({ ...samples.observation(), facts: ['cold cache'], sourceSessionId: 'S1' })).memory
@@ -50,7 +51,7 @@ describe('brain: recording each kind', () => {
   })
 
   it('ids are unique across kinds and time-ordered; the kind is not in the id', async () => {
-    const { brain, clock } = await openBrain()
+    const { brain, clock } = await openBrainOn(engine)
     const ids: string[] = []
     for (const make of [samples.decision, samples.pattern, samples.learning, samples.observation]) {
       ids.push((await brain.record(make())).memory.id)
@@ -61,7 +62,7 @@ describe('brain: recording each kind', () => {
   })
 
   it('refuses empty, blank, unknown-field and out-of-range input with VALIDATION before writing', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     await expectCode(brain.record({ ...samples.decision(''), kind: 'decision' }), 'VALIDATION')
     await expectCode(brain.record(samples.learning(' \n\t ')), 'VALIDATION')
     await expectCode(brain.record({ ...samples.learning(), confidence: 1.5 }), 'VALIDATION')
@@ -75,7 +76,7 @@ describe('brain: recording each kind', () => {
   })
 
   it('stores any well-formed non-blank Unicode text exactly (property)', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }).filter((s) => s.trim().length > 0), async (text) => {
         const { memory } = await brain.record(samples.learning(text))
@@ -88,15 +89,15 @@ describe('brain: recording each kind', () => {
   })
 
   it('get throws NOT_FOUND, find returns null, for unknown ids', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     await expectCode(brain.get('0190a000-0000-7000-8000-000000000000'), 'NOT_FOUND')
     expect(await brain.find('nope')).toBeNull()
   })
 })
 
-describe('brain: dedup on write', () => {
+describe.each(BRAIN_ENGINES)('brain: dedup on write (%s)', (engine) => {
   it('a duplicate of the same kind returns the existing entry and bumps its citation count', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const first = await brain.record(samples.decision('Use SQLite WAL mode'))
     const again = await brain.record({ ...samples.decision('  use   sqlite WAL MODE '), rationale: 'other words', confidence: 'low' })
     expect(again.outcome).toBe('duplicate')
@@ -109,7 +110,7 @@ describe('brain: dedup on write', () => {
   })
 
   it('patterns seen again also count their frequency', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     await brain.record(samples.pattern())
     const { memory } = await brain.record(samples.pattern())
     expect(memory.kind === 'pattern' && memory.frequency).toBe(2)
@@ -117,7 +118,7 @@ describe('brain: dedup on write', () => {
   })
 
   it('dedup is per kind and ignores invalidated memories', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const text = 'WAL needs a shared-memory file'
     const learning = await brain.record(samples.learning(text))
     const observation = await brain.record({ kind: 'observation', title: text })
@@ -129,7 +130,7 @@ describe('brain: dedup on write', () => {
   })
 
   it('an idempotency key replays the first result without citing it; reused for other text it is CONFLICT', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const first = await brain.record({ ...samples.learning(), idempotencyKey: 'req-1' })
     const replay = await brain.record({ ...samples.learning(), idempotencyKey: 'req-1' })
     expect(replay.outcome).toBe('replayed')
@@ -138,12 +139,12 @@ describe('brain: dedup on write', () => {
   })
 })
 
-describe('brain: recordMany', () => {
-  it('records a mixed batch in one transaction with one embed call; in-batch duplicates cite the first', async () => {
+describe.each(BRAIN_ENGINES)('brain: recordMany (%s)', (engine) => {
+  it.skipIf(!hasVectors(engine))('records a mixed batch in one transaction with one embed call; in-batch duplicates cite the first', async () => {
     const { FeatureHashingEmbedder } = await import('../../src/brain/index.js')
     const { ControlledEmbedder } = await import('./brain-helpers.js')
     const embedder = new ControlledEmbedder(new FeatureHashingEmbedder({ dimensions: 32 }))
-    const { brain } = await openBrain({ embedder })
+    const { brain } = await openBrainOn(engine, { embedder })
     const existing = (await brain.record(samples.learning())).memory
     const calls = embedder.calls
     const results = await brain.recordMany([
@@ -163,7 +164,7 @@ describe('brain: recordMany', () => {
   })
 
   it('rejects the whole batch before writing: invalid entry (path names its index), or a conflict', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const error = await expectCode(brain.recordMany([samples.decision(), { ...samples.learning(), confidence: 2 }]), 'VALIDATION')
     expect(error.details?.['path']).toEqual([1, 'confidence'])
     await expectCode(brain.recordMany([]), 'VALIDATION')
@@ -178,9 +179,9 @@ describe('brain: recordMany', () => {
   })
 })
 
-describe('brain: list, update, invalidate, delete', () => {
+describe.each(BRAIN_ENGINES)('brain: list, update, invalidate, delete (%s)', (engine) => {
   it('lists across kinds newest first, with cursor pages, tier and validity filters', async () => {
-    const { brain, clock } = await openBrain()
+    const { brain, clock } = await openBrainOn(engine)
     const ids: string[] = []
     for (let i = 0; i < 7; i++) {
       const make = [samples.decision, samples.pattern, samples.learning, samples.observation][i % 4]!
@@ -203,7 +204,7 @@ describe('brain: list, update, invalidate, delete', () => {
   })
 
   it('update changes fields, keeps the kind, and re-hashes changed text', async () => {
-    const { brain, clock } = await openBrain()
+    const { brain, clock } = await openBrainOn(engine)
     const { memory } = await brain.record(samples.decision())
     clock.advance(1000)
     const updated = await brain.update(memory.id, { kind: 'decision', outcome: 'success', decision: 'Use WAL mode everywhere', qualityScore: 0.9 })
@@ -215,7 +216,7 @@ describe('brain: list, update, invalidate, delete', () => {
   })
 
   it('update refuses a kind mismatch, unknown ids, and text that duplicates another memory', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const a = (await brain.record(samples.learning('first insight'))).memory
     await brain.record(samples.learning('second insight'))
     await expectCode(brain.update(a.id, { kind: 'decision', outcome: 'success' }), 'VALIDATION')
@@ -226,7 +227,7 @@ describe('brain: list, update, invalidate, delete', () => {
   })
 
   it('invalidate sets invalid_at and supersession; the superseding memory must exist and differ', async () => {
-    const { brain, clock } = await openBrain()
+    const { brain, clock } = await openBrainOn(engine)
     const old = (await brain.record(samples.decision('Use rollback journal'))).memory
     const replacement = (await brain.record(samples.decision('Use WAL'))).memory
     await expectCode(brain.invalidate(old.id, { supersededBy: old.id }), 'VALIDATION')
@@ -241,7 +242,7 @@ describe('brain: list, update, invalidate, delete', () => {
   })
 
   it('delete removes the memory and reports whether there was one', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const { memory } = await brain.record(samples.observation())
     expect(await brain.delete(memory.id)).toBe(true)
     expect(await brain.delete(memory.id)).toBe(false)

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest'
 
 import { FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
-import { DAY, openBrain, samples } from './brain-helpers.js'
+import { DAY, samples } from './brain-helpers.js'
+import type { BrainEngineName } from './open-brain.js'
+import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
 
 const HOSTILE = [
   '"',
@@ -24,8 +26,8 @@ const HOSTILE = [
   '',
 ]
 
-async function seeded(options = {}) {
-  const opened = await openBrain(options)
+async function seeded(engine: BrainEngineName, options = {}) {
+  const opened = await openBrainOn(engine, options)
   const { brain } = opened
   const decision = (await brain.record(samples.decision('Use SQLite WAL mode so readers never block the writer'))).memory
   const pattern = (await brain.record(samples.pattern('Retry the whole transaction when SQLite reports BUSY'))).memory
@@ -35,9 +37,9 @@ async function seeded(options = {}) {
   return { ...opened, decision, pattern, learning, observation, note }
 }
 
-describe('brain search: full text', () => {
+describe.each(BRAIN_ENGINES)('brain search: full text (%s)', (engine) => {
   it('finds entries of every kind, sticky notes included, with kind, id, score and FTS signal', async () => {
-    const { brain, pattern, learning, note } = await seeded()
+    const { brain, pattern, learning, note } = await seeded(engine)
     const hits = await brain.search('busy')
     expect(hits.map((h) => h.id).sort()).toEqual([pattern.id, learning.id, note.id].sort())
     for (const hit of hits) {
@@ -52,23 +54,26 @@ describe('brain search: full text', () => {
   })
 
   it('stems words (porter) and ignores case and diacritics', async () => {
-    const { brain, observation } = await seeded()
+    const { brain, observation } = await seeded(engine)
     expect((await brain.search('DEPLOYING Timeouts', { mode: 'fts' }))[0]?.id).toBe(observation.id)
     const { memory } = await brain.record(samples.learning('Café au lait needs naïve handling'))
     expect((await brain.search('cafe naive'))[0]?.id).toBe(memory.id)
   })
 
   it('never throws on hostile text, and FTS syntax is treated as plain words', async () => {
-    const { brain } = await seeded({ embedder: new FeatureHashingEmbedder({ dimensions: 32 }) })
+    // Without vectors on this engine (yet): full text only.
+    const vectors = hasVectors(engine)
+    const { brain } = await seeded(engine, vectors ? { embedder: new FeatureHashingEmbedder({ dimensions: 32 }) } : {})
+    const modes = vectors ? (['fts', 'vector', 'hybrid'] as const) : (['fts'] as const)
     for (const query of HOSTILE) {
-      for (const mode of ['fts', 'vector', 'hybrid'] as const) expect(Array.isArray(await brain.search(query, { mode }))).toBe(true)
+      for (const mode of modes) expect(Array.isArray(await brain.search(query, { mode }))).toBe(true)
     }
     expect(await brain.search('title: wal', { mode: 'fts' })).not.toEqual([]) // "wal" is still found
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 60 }), async (query) => {
         const ok = !/[\uD800-\uDFFF]|\u0000/.test(query) // ill-formed text and NUL are VALIDATION (issue 14)
         if (!ok) return
-        const hits = await brain.search(query, { mode: 'hybrid' })
+        const hits = await brain.search(query, { mode: vectors ? 'hybrid' : 'fts' })
         expect(Array.isArray(hits)).toBe(true)
       }),
       { numRuns: 100 },
@@ -76,7 +81,7 @@ describe('brain search: full text', () => {
   })
 
   it('ranks by BM25 across kinds with no table-order bias', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     // A weak decision match (the word once, in a long text) and a strong observation match.
     const decision = (
       await brain.record({
@@ -94,7 +99,7 @@ describe('brain search: full text', () => {
   })
 
   it('equal scores tie-break on id, not on kind', async () => {
-    const { brain, clock } = await openBrain()
+    const { brain, clock } = await openBrainOn(engine)
     const ids: string[] = []
     // The same title and body words in two kinds; the pattern is older. CLEO's
     // concatenated per-table lists put decisions first whatever the scores.
@@ -107,7 +112,7 @@ describe('brain search: full text', () => {
   })
 
   it('filters by kind, validity (at a time) and sticky-note status', async () => {
-    const { brain, clock, pattern, learning, note } = await seeded()
+    const { brain, clock, pattern, learning, note } = await seeded(engine)
     expect((await brain.search('busy', { kinds: ['pattern', 'sticky'] })).map((h) => h.id).sort()).toEqual([pattern.id, note.id].sort())
     clock.advance(DAY)
     await brain.invalidate(learning.id)
@@ -119,7 +124,7 @@ describe('brain search: full text', () => {
   })
 
   it('keeps returning valid results when many top candidates are invalid (the pool grows)', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     for (let i = 0; i < 45; i++) {
       const { memory } = await brain.record(samples.observation(`gravel gravel gravel report ${i}`))
       await brain.invalidate(memory.id)
@@ -129,7 +134,7 @@ describe('brain search: full text', () => {
   })
 
   it('common words act as stop words when rarer ones are present; all-common queries stay bounded', async () => {
-    const { brain, clock } = await openBrain({ searchTuning: { ftsRowBudget: 3 } })
+    const { brain, clock } = await openBrainOn(engine, { searchTuning: { ftsRowBudget: 3 } })
     const ids: string[] = []
     for (let i = 0; i < 6; i++) {
       ids.push((await brain.record(samples.observation(`common words in entry ${i}`))).memory.id)
@@ -145,7 +150,7 @@ describe('brain search: full text', () => {
   })
 
   it('respects the limit and validates options', async () => {
-    const { brain } = await seeded()
+    const { brain } = await seeded(engine)
     expect(await brain.search('busy', { limit: 1 })).toHaveLength(1)
     await expectCode(brain.search('busy', { limit: 0 }), 'VALIDATION')
     await expectCode(brain.search('busy', { kinds: [] }), 'VALIDATION')
@@ -154,15 +159,15 @@ describe('brain search: full text', () => {
   })
 
   it('vector and hybrid modes need an embedder', async () => {
-    const { brain } = await seeded()
+    const { brain } = await seeded(engine)
     await expectCode(brain.search('busy', { mode: 'vector' }), 'UNSUPPORTED')
     await expectCode(brain.search('busy', { mode: 'hybrid' }), 'UNSUPPORTED')
   })
 })
 
-describe('brain search: hybrid', () => {
+describe.each(BRAIN_ENGINES.filter(hasVectors))('brain search: hybrid (%s)', (engine) => {
   it('defaults to hybrid with an embedder; FTS hits always carry their vector signal too', async () => {
-    const { brain, pattern } = await seeded({ embedder: new FeatureHashingEmbedder() })
+    const { brain, pattern } = await seeded(engine, { embedder: new FeatureHashingEmbedder() })
     const hits = await brain.search('retry transaction busy')
     expect(hits[0]!.id).toBe(pattern.id)
     for (const hit of hits.slice(0, 3)) {
@@ -178,7 +183,7 @@ describe('brain search: hybrid', () => {
   })
 
   it('finds what full text cannot: typos and unstemmed variants, through trigram vectors', async () => {
-    const { brain, observation } = await seeded({ embedder: new FeatureHashingEmbedder() })
+    const { brain, observation } = await seeded(engine, { embedder: new FeatureHashingEmbedder() })
     expect(await brain.search('deplyo tiemouts', { mode: 'fts' })).toEqual([])
     const hits = await brain.search('deplyo tiemouts', { mode: 'hybrid' })
     expect(hits[0]?.id).toBe(observation.id)
@@ -188,7 +193,7 @@ describe('brain search: hybrid', () => {
   it('gives an FTS signal only to entries that contain a query word', async () => {
     // node:sqlite binds numbers as REAL and FTS5 then mishandles `rowid = ?` next
     // to MATCH (it returned the other row): rowid parameters must be BigInt.
-    const { brain } = await openBrain({ embedder: new FeatureHashingEmbedder() })
+    const { brain } = await openBrainOn(engine, { embedder: new FeatureHashingEmbedder() })
     const emoji = (await brain.record(samples.observation('Emoji and combining accents round-trip unchanged'))).memory
     const other = (await brain.record(samples.observation('Deployment pipeline times out on cold caches'))).memory
     const hits = await brain.search('emoji unicode accents', { fusion: 'rrf' })
@@ -198,7 +203,7 @@ describe('brain search: hybrid', () => {
   })
 
   it('rrf fusion: 1/(60 + rank) per signal, 1-based ranks', async () => {
-    const { brain } = await seeded({ embedder: new FeatureHashingEmbedder() })
+    const { brain } = await seeded(engine, { embedder: new FeatureHashingEmbedder() })
     const hits = await brain.search('sqlite busy writer', { fusion: 'rrf' })
     for (const hit of hits) {
       const expected = (hit.signals.fts ? 1 / (60 + hit.signals.fts.rank) : 0) + (hit.signals.vector ? 1 / (60 + hit.signals.vector.rank) : 0)

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest'
 
 import { FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
-import { openBrain, samples } from './brain-helpers.js'
+import { samples } from './brain-helpers.js'
+import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
 
-describe('brain sticky notes', () => {
+describe.each(BRAIN_ENGINES)('brain sticky notes (%s)', (engine) => {
   it('adds, dedups active notes, replays idempotency keys, lists by status newest first', async () => {
-    const { brain, clock } = await openBrain()
+    const { brain, clock } = await openBrainOn(engine)
     const a = await brain.stickyNotes.add({ content: 'check lock contention', tags: ['sqlite'], color: 'yellow', priority: 'high' })
     expect(a).toMatchObject({ outcome: 'created', note: { kind: 'sticky', status: 'active', tags: ['sqlite'], color: 'yellow', convertedTo: null } })
     expect((await brain.stickyNotes.add({ content: '  Check LOCK contention ' })).outcome).toBe('duplicate')
@@ -23,13 +24,14 @@ describe('brain sticky notes', () => {
   })
 
   it('updates (re-embedding changed text), archives, deletes', async () => {
-    const embedder = new FeatureHashingEmbedder({ dimensions: 32 })
-    const { brain } = await openBrain({ embedder })
+    // Vectors where this engine has them; the notes' behaviour is the same without.
+    const vectors = hasVectors(engine)
+    const { brain } = await openBrainOn(engine, vectors ? { embedder: new FeatureHashingEmbedder({ dimensions: 32 }) } : {})
     const { note } = await brain.stickyNotes.add({ content: 'original words' })
     const updated = await brain.stickyNotes.update(note.id, { content: 'replacement text', priority: 'low' })
     expect(updated).toMatchObject({ content: 'replacement text', priority: 'low' })
     expect((await brain.search('replacement', { mode: 'fts' }))[0]?.id).toBe(note.id)
-    expect((await brain.embeddingStatus()).vectors).toBe(1)
+    expect((await brain.embeddingStatus()).vectors).toBe(vectors ? 1 : 0)
     const archived = await brain.stickyNotes.archive(note.id)
     expect(archived.status).toBe('archived')
     expect(await brain.stickyNotes.archive(note.id)).toEqual(archived)
@@ -41,7 +43,7 @@ describe('brain sticky notes', () => {
   })
 
   it('converts a note into a memory in one transaction; a converted note cannot be converted or archived again', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const { note } = await brain.stickyNotes.add({ content: 'Deferred transactions get BUSY at upgrade' })
     const result = await brain.stickyNotes.convert(note.id, { kind: 'learning', source: 'sticky', confidence: 0.6 })
     expect(result.outcome).toBe('created')
@@ -54,7 +56,7 @@ describe('brain sticky notes', () => {
   })
 
   it('a conversion that duplicates a memory points the note at it; invalid input converts nothing', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const existing = (await brain.record(samples.decision('Use WAL'))).memory
     const { note } = await brain.stickyNotes.add({ content: 'use wal' })
     await expectCode(brain.stickyNotes.convert(note.id, { kind: 'decision', type: 'technical' } as never), 'VALIDATION')
@@ -67,9 +69,9 @@ describe('brain sticky notes', () => {
   })
 })
 
-describe('brain memory links', () => {
+describe.each(BRAIN_ENGINES)('brain memory links (%s)', (engine) => {
   it('links memories to tasks idempotently, lists by memory and by task, and removes', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const decision = (await brain.record(samples.decision())).memory
     const learning = (await brain.record(samples.learning())).memory
     const link = await brain.links.add({ memoryId: decision.id, taskId: 'T1', linkType: 'applies_to' })
@@ -84,7 +86,7 @@ describe('brain memory links', () => {
   })
 
   it('refuses unknown memories (sticky notes are not memories) and bad link types', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const { note } = await brain.stickyNotes.add({ content: 'n' })
     await expectCode(brain.links.add({ memoryId: 'ghost', taskId: 'T1', linkType: 'applies_to' }), 'NOT_FOUND')
     await expectCode(brain.links.add({ memoryId: note.id, taskId: 'T1', linkType: 'applies_to' }), 'NOT_FOUND')
@@ -93,7 +95,7 @@ describe('brain memory links', () => {
   })
 
   it('links are deleted with their memory', async () => {
-    const { brain } = await openBrain()
+    const { brain } = await openBrainOn(engine)
     const { memory } = await brain.record(samples.observation())
     await brain.links.add({ memoryId: memory.id, taskId: 'T9', linkType: 'produced_by' })
     await brain.delete(memory.id)
