@@ -176,6 +176,17 @@ if (POSTGRES_URL !== null) {
           await ws.close()
         }
 
+        // Vectors are rebuilt on the server: the first open with an embedder queues every memory, reindex embeds them.
+        const embedded = await CleoWorkspace.open(projectDir, { ...options, server, signaldock: { postgres: url, schema: signaldockSchema }, nexus, embedder: new FeatureHashingEmbedder() })
+        try {
+          expect(await embedded.brain.embeddingStatus()).toMatchObject({ vectors: 0, queued: 3 })
+          await embedded.brain.reindex()
+          expect(await embedded.brain.embeddingStatus()).toMatchObject({ vectors: 3, queued: 0 })
+          expect((await embedded.brain.search('vacuum the staging database', { mode: 'vector' }))[0]!.id).toBe(learning.id)
+        } finally {
+          await embedded.close()
+        }
+
         // A second checkout of the project on this machine (the first one's local tasks.db,
         // left by the move, holds the same id) opens the same project: the id lives on the
         // server and names the project for every host, so no copy detection reassigns it.
