@@ -24,6 +24,8 @@ import { randomBytes } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
 import { z } from 'zod'
 
 import { CredentialCipher, apiKeyHash, sealedKeyId } from '../kdf/credential-cipher.js'
@@ -86,6 +88,12 @@ export interface KnownProjects {
    * that project has no conduit.db or no longer exists. Must not create anything.
    */
   readProjectRefs(projectDir: string): Promise<readonly AgentVisibilityRef[] | null>
+  /**
+   * Projects on the server of a shared signaldock holding an enabled ref to
+   * `agentId` (their location, `postgres://…#<schema>`), this workspace's own
+   * excepted. Absent when identities are not shared through a server.
+   */
+  serverHolders?(agentId: string): Promise<readonly string[]>
 }
 
 /**
@@ -329,8 +337,10 @@ export class WorkspaceAgents {
    *
    * `remove --global` (`{ global: true }`): refuses with `CONFLICT` — listing the
    * projects in `details.projects` — while an enabled ref to the agent is known in
-   * this project or in any project registered in nexus; a project whose refs
-   * cannot be read also refuses (fail closed). With `force`, deletes anyway. Then
+   * this project or in any project registered in nexus — and, with signaldock on a
+   * server, in any project whose conduit is in a schema of that server's database
+   * (listed by location); a project whose refs cannot be read also refuses (fail
+   * closed). With `force`, deletes anyway. Then
    * deletes the identity (its capability/skill bindings, connections, claim codes,
    * organization keys and availability go with it), this project's ref and cached
    * credential. Other projects' refs are left: they dangle and are invisible.
@@ -412,6 +422,22 @@ export class WorkspaceAgents {
         )
       }
       if (refs?.some((ref) => ref.agentId === slug && ref.enabled)) enabled.push(real)
+    }
+    const { serverHolders } = this.#deps.projects
+    if (serverHolders !== undefined) {
+      try {
+        enabled.push(...(await serverHolders(slug)))
+      } catch (error) {
+        if (!force) {
+          const cause = toCleoStoreError(error, CONTEXT)
+          throw new CleoStoreError(
+            cause.code,
+            `cannot tell whether the projects on the server use agent ${JSON.stringify(slug)} (${cause.message}); refusing to remove it globally without force`,
+            { ...CONTEXT, cause: error, details: { agentId: slug, project: 'server' } },
+          )
+        }
+        unreadable.push('server')
+      }
     }
     return { enabled, unreadable }
   }
@@ -607,6 +633,33 @@ export function nexusKnownProjects(nexus: NexusRepository, conduitFile: (project
     },
     async readProjectRefs(projectDir) {
       return readProjectAgentRefs(conduitFile(projectDir))
+    },
+  }
+}
+
+/**
+ * {@link KnownProjects} `known`, plus the projects whose conduit lives on the server
+ * of a shared signaldock: every schema of that database holding a
+ * `project_agent_refs` table is read (the fleet's projects that follow the same
+ * server), `ownConduit` (this workspace's conduit location, when it is there) excepted.
+ */
+export function withServerProjects(known: KnownProjects, signaldock: SignaldockRepository, ownConduit: string | null): KnownProjects {
+  const db = signaldock.kysely as unknown as Kysely<unknown>
+  const server = signaldock.path.slice(0, signaldock.path.lastIndexOf('#'))
+  return {
+    ...known,
+    async serverHolders(agentId) {
+      const schemas = await sql<{ schema: string }>`
+        select table_schema as schema from information_schema.tables
+        where table_name = 'project_agent_refs' and table_type = 'BASE TABLE' order by table_schema`.execute(db)
+      const holders: string[] = []
+      for (const { schema } of schemas.rows) {
+        const location = `${server}#${schema}`
+        if (location === ownConduit) continue
+        const held = await sql`select 1 from ${sql.table(`${schema}.project_agent_refs`)} where agent_id = ${agentId} and enabled = 1 limit 1`.execute(db)
+        if (held.rows.length > 0) holders.push(location)
+      }
+      return holders
     },
   }
 }

@@ -65,7 +65,8 @@ import { workspaceKnownReferences, workspaceReferenceGuard } from './guards.js'
 import { registerWorkspaceProject } from './registration.js'
 import type { CleoImportOptions, CleoImportReport } from './cleo-import.types.js'
 import { importFromCleo } from './cleo-import.js'
-import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects } from './agents.js'
+import type { KnownProjects } from './agents.js'
+import { WorkspaceAgents, conduitAgentRefStore, nexusKnownProjects, noKnownProjects, withServerProjects } from './agents.js'
 
 /** The real path of an existing project directory, else `NOT_FOUND`. */
 function existingProjectDir(projectDir: string, context: { store: string; file: string }): string {
@@ -317,9 +318,11 @@ export class CleoWorkspace {
       tasks: props.tasks,
       refs: conduitAgentRefStore(props.conduit),
       // In memory there are no other projects' files to scan.
-      projects: props.inMemory
-        ? noKnownProjects()
-        : nexusKnownProjects(props.nexus, (dir) => join(dir, PROJECT_DIR_NAME, STORE_FILES.conduit)),
+      projects: fleetProjects(
+        props.inMemory ? noKnownProjects() : nexusKnownProjects(props.nexus, (dir) => join(dir, PROJECT_DIR_NAME, STORE_FILES.conduit)),
+        props.signaldock,
+        props.conduit,
+      ),
       // In memory the keys are random; on a shared PostgreSQL signaldock other machines' seals never open here.
       markReauth: !props.inMemory && props.signaldock.sqlite !== undefined,
     })
@@ -935,6 +938,16 @@ async function probeWorkspaceFiles(cleoDir: string, options: WorkspaceOptions, w
   for (const [store, file] of files) {
     await probeStoreFile(file, { store, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) }, { probe: 'always' })
   }
+}
+
+/**
+ * The projects `remove --global` must ask: those nexus knows (their local conduit.db),
+ * and with signaldock on a server — identities shared by a fleet — every project
+ * conduit on that server.
+ */
+function fleetProjects(known: KnownProjects, signaldock: SignaldockRepository, conduit: ConduitRepository): KnownProjects {
+  if (signaldock.dialect !== 'postgres') return known
+  return withServerProjects(known, signaldock, conduit.dialect === 'postgres' ? conduit.path : null)
 }
 
 /** Opens the project stores; on any failure closes the project stores that opened. */

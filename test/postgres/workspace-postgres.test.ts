@@ -14,6 +14,8 @@ import { expectCode, tempDir } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from '../signaldock/helpers.js'
 
 const KEY = 'sk_live_' + '0123456789abcdef'.repeat(4)
+/** Unique to this process: remove --global reads every project conduit in the run's database, other test files' too. */
+const PRIME = `cleo-prime-${process.pid}`
 
 function projects(n: number): { root: string; globalDir: string; dirs: string[] } {
   const root = tempDir()
@@ -46,11 +48,11 @@ if (POSTGRES_URL !== null) {
       try {
         expect(a.signaldock.dialect).toBe('postgres')
         expect(b.signaldock).toBe(a.signaldock) // one shared handle (and pool) per process
-        await a.agents.register({ agentId: 'cleo-prime', name: 'Cleo', apiKey: KEY, attach: true, capabilities: ['chat'] })
-        expect((await a.agents.list()).map((r) => r.agent.agentId)).toEqual(['cleo-prime'])
-        expect(await b.agents.credential('cleo-prime')).toBe(KEY) // sealed in PostgreSQL, opened with the local key files
+        await a.agents.register({ agentId: PRIME, name: 'Cleo', apiKey: KEY, attach: true, capabilities: ['chat'] })
+        expect((await a.agents.list()).map((r) => r.agent.agentId)).toEqual([PRIME])
+        expect(await b.agents.credential(PRIME)).toBe(KEY) // sealed in PostgreSQL, opened with the local key files
         expect(await b.agents.list()).toEqual([])
-        expect((await b.agents.list({ global: true })).map((r) => r.agent.agentId)).toEqual(['cleo-prime'])
+        expect((await b.agents.list({ global: true })).map((r) => r.agent.agentId)).toEqual([PRIME])
         // What stays local: project stores, nexus, the key files; no signaldock.db.
         expect(readdirSync(globalDir)).toEqual(expect.arrayContaining(['nexus.db', 'global-salt', 'machine-key']))
         expect(existsSync(join(globalDir, 'signaldock.db'))).toBe(false)
@@ -65,10 +67,10 @@ if (POSTGRES_URL !== null) {
         expect(report.stores.signaldock).toMatchObject({ ok: true, engine: 'postgres', location: expect.stringMatching(/^postgres:\/\/.*#/) })
         expect(report.stores.tasks).toMatchObject({ engine: 'sqlite' })
         // remove --global: refused while this project holds an enabled ref, then done on the server.
-        await expectCode(a.agents.remove('cleo-prime', { global: true }), 'CONFLICT')
-        await a.agents.detach('cleo-prime')
-        await a.agents.remove('cleo-prime', { global: true })
-        expect(await b.signaldock.agents.get('cleo-prime')).toBeNull()
+        await expectCode(a.agents.remove(PRIME, { global: true }), 'CONFLICT')
+        await a.agents.detach(PRIME)
+        await a.agents.remove(PRIME, { global: true })
+        expect(await b.signaldock.agents.get(PRIME)).toBeNull()
         await a.close()
         expect(shared.closed).toBe(false) // b still holds it
       } finally {

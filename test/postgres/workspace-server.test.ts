@@ -214,6 +214,32 @@ if (POSTGRES_URL !== null) {
       }
     })
 
+    it('remove --global fails closed for the fleet: an agent attached in another project on the server is not deleted', async () => {
+      const root = tempDir()
+      const first = freshProject()
+      const second = freshProject()
+      const { signaldockSchema, nexusSchema, signaldock, nexus } = fleetGlobals(url)
+      const a = host(root, 'a')
+      const b = host(root, 'b')
+      const wa = await CleoWorkspace.open(a.projectDir, { globalDir: a.globalDir, server: { postgres: url, project: first }, signaldock, nexus })
+      const wb = await CleoWorkspace.open(b.projectDir, { globalDir: b.globalDir, server: { postgres: url, project: second }, signaldock, nexus })
+      try {
+        // Unique to this process: the scan reads every project conduit in the run's database, other test files' too.
+        const shared = `shared-${process.pid}`
+        await wb.agents.register({ agentId: shared, name: 'Shared', apiKey: KEY, attach: true })
+        const refused = await expectCode(wa.agents.remove(shared, { global: true }), 'CONFLICT')
+        expect(refused.details).toMatchObject({ agentId: shared, projects: [expect.stringMatching(new RegExp(`^postgres://.*#${projectSchema(second, 'conduit')}$`))] })
+        expect(await wa.signaldock.agents.get(shared)).not.toBeNull()
+        await wb.agents.detach(shared)
+        expect((await wa.agents.remove(shared, { global: true })).agentRemoved).toBe(true)
+      } finally {
+        await wa.close()
+        await wb.close()
+        await dropProject(url, first, signaldockSchema, nexusSchema)
+        await dropProject(url, second)
+      }
+    })
+
     it('a workspace created pool is ended on close; a pool you pass is not', async () => {
       const root = tempDir()
       const project = freshProject()
