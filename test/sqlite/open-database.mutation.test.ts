@@ -15,6 +15,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   statSync,
   symlinkSync,
   truncateSync,
@@ -22,6 +23,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
@@ -194,6 +196,15 @@ describe('inspectStorePath classifies what sits at a path', () => {
     const notDir = await expectCode(() => inspectStorePath(underFile, ctx(underFile)), 'NOT_FOUND')
     expect(notDir.details).toEqual({ reason: 'dangling-symlink' })
     expect((notDir.cause as NodeJS.ErrnoException).code).toBe('ENOTDIR')
+  })
+
+  it('a symlink whose target cannot be resolved for another reason is that file-system error', async () => {
+    const dir = tempDir()
+    const link = join(dir, 'long.db')
+    symlinkSync(join(dir, 'y'.repeat(300)), link)
+    const error = await expectCode(() => inspectStorePath(link, ctx(link)), 'IO')
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ENAMETOOLONG')
+    expect(error.file).toBe(link)
   })
 
   it('a symlink to a regular file resolves to the real path of its target', () => {
@@ -422,6 +433,70 @@ describe('refusing a database of another store or application', () => {
   })
 })
 
+describe('the private copy of a WAL database', () => {
+  /** `file` and a live `-wal` beside it, written by `setup` on a WAL connection that never checkpoints. */
+  function withLiveWal(dir: string, setup: (db: DatabaseSync) => void): string {
+    const source = join(tempDir(), 'source.db')
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0')
+    setup(writer)
+    const file = join(dir, 'tasks.db')
+    copyFileSync(source, file)
+    copyFileSync(`${source}-wal`, `${file}-wal`)
+    writer.close()
+    return file
+  }
+  const cleoTables = ['__drizzle_migrations', 'tasks', 'task_dependencies', 'task_relations', 'sessions', 'schema_meta', 'lifecycle_pipelines']
+
+  it('CLEO\'s tables under another application_id are another application, not cleo-legacy', async () => {
+    const dir = tempDir()
+    const file = withLiveWal(dir, (db) => {
+      db.exec('PRAGMA application_id = 77')
+      for (const table of cleoTables) db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY)`)
+    })
+    const error = await expectCode(probeStoreFile(file, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(error.details).toEqual({ applicationId: 77, tables: 7 })
+  })
+
+  it('leaves no temporary folder behind, refused or not', async () => {
+    const probes = () => readdirSync(tmpdir()).filter((name) => name.startsWith('cleo-store-probe-')).length
+    const before = probes()
+    const dir = tempDir()
+    const cleo = withLiveWal(dir, (db) => {
+      for (const table of cleoTables) db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY)`)
+    })
+    await expectCode(probeStoreFile(cleo, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    const other = withLiveWal(tempDir(), (db) => db.exec('CREATE TABLE mine (x)'))
+    await expectCode(probeStoreFile(other, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(probes()).toBe(before)
+  })
+})
+
+/** Descriptors open in this process. */
+const openDescriptors = () => readdirSync('/proc/self/fd').length
+
+describe('no descriptor is left open', () => {
+  it.skipIf(!existsSync('/proc/self/fd'))('opening and closing existing files, with and without a WAL, leaks no descriptor', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const foreign = join(dir, 'foreign.db')
+    const source = join(tempDir(), 'source.db')
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA application_id = 5; CREATE TABLE mine (x)')
+    copyFileSync(source, foreign)
+    copyFileSync(`${source}-wal`, `${foreign}-wal`)
+    writer.close()
+    const round = async () => {
+      await (await openDatabase(file, { store })).close()
+      await expectCode(probeStoreFile(foreign, { store }, { probe: 'always' }), 'WRONG_STORE')
+    }
+    await round() // anything opened once per process (modules, the sqlite-vec probe) is open now
+    const before = openDescriptors()
+    for (let i = 0; i < 8; i++) await round()
+    expect(openDescriptors() - before).toBeLessThan(8)
+  })
+})
+
 describe('probeStoreFile', () => {
   it('a missing file: its path, not existing, nothing created', async () => {
     const dir = tempDir()
@@ -444,7 +519,9 @@ describe('probeStoreFile', () => {
     const raw = new DatabaseSync(file)
     raw.exec('PRAGMA journal_mode = DELETE; PRAGMA application_id = 99; CREATE TABLE t (x)')
     raw.close()
-    await expectCode(probeStoreFile(file, { store }, { probe: 'always' }), 'WRONG_STORE')
+    const refused = await expectCode(probeStoreFile(file, { store }, { probe: 'always' }), 'WRONG_STORE')
+    expect(refused.file).toBe(file)
+    expect(refused.store).toBe('tasks')
     expect(await probeStoreFile(file, { store }, { probe: 'sidecars' })).toEqual({ path: file, exists: true })
     // An empty -journal is no sidecar; a non-empty one is.
     writeFileSync(`${file}-journal`, '')
@@ -540,6 +617,62 @@ describe('the options an open applies', () => {
     expect(db.path).toBe(file)
     await db.close()
     expect(existsSync(file)).toBe(true)
+  })
+})
+
+describe('in memory and extensions', () => {
+  it('a :memory: store creates no file (not even one named :memory:)', async () => {
+    const stray = join(process.cwd(), ':memory:')
+    try {
+      await (await openDatabase(':memory:', { store })).close()
+      expect(existsSync(stray)).toBe(false)
+    } finally {
+      rmSync(stray, { force: true })
+    }
+  })
+
+  it('extension loading is off for every store: the C API refuses too (vector stores once sqlite-vec is in)', async () => {
+    const plain = await openDatabase(':memory:', { store })
+    expect(() => plain.connection.loadExtension('/nonexistent/ext')).toThrow(/not allowed/)
+    await plain.close()
+    const vectors = await openDatabase(':memory:', { store: { name: 'brain', migrations: store.migrations, vectors: true } })
+    expect(() => vectors.connection.loadExtension('/nonexistent/ext')).toThrow(/not allowed/)
+    await vectors.close()
+  })
+
+  it('the migrations of an in-memory store run once per process: later opens copy the template', async () => {
+    let runs = 0
+    const counted: StoreDefinition = {
+      name: 'tasks',
+      migrations: {
+        '0001_counted': {
+          async up(db: Kysely<any>) {
+            runs++
+            await sql`CREATE TABLE counted (id INTEGER PRIMARY KEY)`.execute(db)
+          },
+        },
+      },
+    }
+    const afterFirst: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const db = await openDatabase(':memory:', { store: counted })
+      expect(db.all(rawQuery("SELECT name FROM sqlite_schema WHERE name = 'counted'"))).toEqual([{ name: 'counted' }])
+      await db.close()
+      afterFirst.push(runs)
+    }
+    // The first open runs `up` (and once more to checksum its SQL); the later ones not at all.
+    expect(afterFirst[0]).toBeGreaterThan(0)
+    expect(afterFirst).toEqual([afterFirst[0], afterFirst[0], afterFirst[0]])
+  })
+})
+
+describe('a file whose first page is damaged', () => {
+  it('is CORRUPT (SQLite cannot read its schema), not another application', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    patch(file, 100, Buffer.alloc(400, 0xee)) // page 1's b-tree header and cell pointers, after the file header
+    const error = await expectCode(openDatabase(file, { store }), 'CORRUPT')
+    expect(error.file).toBe(file)
   })
 })
 
