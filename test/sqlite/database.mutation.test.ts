@@ -543,6 +543,16 @@ describe('details left "not investigated" by the engine-database run', () => {
     await db.close()
   })
 
+  it('a write callback may return null, alone or in a batch', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    expect(await db.write(() => (db.run(INSERT, { name: 'a', qty: 1 }), null))).toBeNull()
+    await db.batch(async () => {
+      expect(await db.write(() => (db.run(INSERT, { name: 'b', qty: 1 }), null))).toBeNull()
+    })
+    expect(names(db.all(NAMES))).toEqual(['a', 'b'])
+    await db.close()
+  })
+
   it('retryWhileBusy retries a BUSY that carries no details', async () => {
     let calls = 0
     const value = await retryWhileBusy(
