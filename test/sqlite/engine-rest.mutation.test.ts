@@ -7,13 +7,23 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 
+import { recognizeCleoStore } from '../../src/sqlite/cleo-legacy.js'
+import { manualClock } from '../../src/sqlite/clock.js'
+import { rawQuery } from '../../src/sqlite/database.js'
+import { ftsTerms, toFtsQuery, toTsQuery } from '../../src/sqlite/fts-query.js'
+import { uuidv7Generator, uuidv7Time } from '../../src/sqlite/ids.js'
 import { fromJson, fromJsonOrNull, toJson } from '../../src/sqlite/json.js'
-import { checkOptions, RepositoryOptionsSchema } from '../../src/sqlite/options.js'
+import { loadNodeSqlite, textNulSafe, versionAtLeast } from '../../src/sqlite/node-sqlite.js'
+import { openDatabase } from '../../src/sqlite/open-database.js'
+import { checkOptions, repositoryOptionsSchema, RepositoryOptionsSchema } from '../../src/sqlite/options.js'
 import type { Page } from '../../src/sqlite/paging.js'
 import { decodeKeysetCursor, encodeKeysetCursor, iteratePages } from '../../src/sqlite/paging.js'
 import { guardReferences } from '../../src/sqlite/reference-guard.js'
 import type { PendingStatement, Step } from '../../src/sqlite/store-engine.js'
-import { completeAsync, completeNow } from '../../src/sqlite/store-engine.js'
+import { completeAsync, completeNow, SqliteStoreEngine } from '../../src/sqlite/store-engine.js'
+import type { ServerDatabase } from '../../src/sqlite/store-repository.js'
+import { StoreRepository } from '../../src/sqlite/store-repository.js'
+import { markSqliteVecUnavailable, sqliteVecUnavailableReason } from '../../src/sqlite/sqlite-vec.js'
 import { timeInput, toEpochMs } from '../../src/sqlite/time-input.js'
 import { expectCode } from '../helpers.js'
 
@@ -128,6 +138,7 @@ describe('time inputs', () => {
     expect(toEpochMs('2026-01-01T00:00:00.000Z')).toBe(Date.UTC(2026, 0, 1))
     expect(toEpochMs('2026-01-01T02:00:00+02:00')).toBe(Date.UTC(2026, 0, 1))
     expect(toEpochMs(new Date(Date.UTC(2026, 0, 1)))).toBe(Date.UTC(2026, 0, 1))
+    expect(toEpochMs(new Date(1234))).toBe(1234) // milliseconds kept: a Date is not parsed as text
     expect(toEpochMs(8.64e15)).toBe(8.64e15)
     expect(timeInput.safeParse(8.64e15 + 1).success).toBe(false)
     expect(timeInput.safeParse(-1).success).toBe(false)
@@ -222,5 +233,162 @@ describe('running transaction bodies', () => {
         throw new Error('boom')
       }),
     ).rejects.toThrow('boom')
+  })
+})
+
+describe('the rest of the helpers the engine-rest run left', () => {
+  it('versionAtLeast compares major, minor and patch as numbers, with or without a v', () => {
+    expect(versionAtLeast('v22.16.0', '22.16.0')).toBe(true)
+    expect(versionAtLeast('22.16.1', '22.16.0')).toBe(true)
+    expect(versionAtLeast('22.15.9', '22.16.0')).toBe(false)
+    expect(versionAtLeast('v22.9.0', '22.16.0')).toBe(false) // 9 < 16 as numbers
+    expect(versionAtLeast('v23.0.0', '22.16.0')).toBe(true)
+    expect(versionAtLeast('v21.99.99', '22.16.0')).toBe(false)
+    expect(versionAtLeast('v22.16', '22.16.0')).toBe(true) // a missing part is 0
+    expect(versionAtLeast('v22.16.0', '22.16')).toBe(true)
+    expect(versionAtLeast('v22.16.0', '22.16.1')).toBe(false)
+    expect(versionAtLeast('22.16.0.5', '22.16.0.9')).toBe(true) // only three parts count
+  })
+
+  it('this Node keeps text with NUL characters whole, and says so', async () => {
+    expect(loadNodeSqlite()).toBe(loadNodeSqlite())
+    expect(textNulSafe()).toBe(true)
+    const db = await openDatabase(':memory:', { store: { name: 'tasks', migrations: { '0001': { async up() {} } } } })
+    expect(db.get(rawQuery<{ x: string }>('SELECT ? AS x', ['a\u0000b']))).toEqual({ x: 'a\u0000b' })
+    await db.close()
+  })
+
+  it('sqlite-vec unavailability is recorded per owner; none recorded is null', () => {
+    const owner = {}
+    expect(sqliteVecUnavailableReason(owner)).toBeNull()
+    markSqliteVecUnavailable(owner, 'not installed')
+    expect(sqliteVecUnavailableReason(owner)).toBe('not installed')
+    expect(sqliteVecUnavailableReason({})).toBeNull()
+  })
+
+  it('manualClock: advance and set', () => {
+    const clock = manualClock(100)
+    clock.advance(5)
+    expect(clock()).toBe(105)
+    clock.set(7)
+    clock.advance(3)
+    expect(clock()).toBe(10)
+  })
+
+  it('recognizeCleoStore needs every marker of a store', () => {
+    expect(recognizeCleoStore(['project_registry'])).toBeNull()
+    expect(recognizeCleoStore(['__drizzle_migrations', 'project_registry', 'nexus_schema_meta'])).toBe('nexus')
+    expect(recognizeCleoStore(['__drizzle_migrations', 'project_registry'])).toBeNull()
+  })
+
+  it('ftsTerms: lower case, deduplicated, cut at 64 characters, at most maxTerms (32 by default)', () => {
+    expect(ftsTerms('Deploy deploy DEPLOY now')).toEqual(['deploy', 'now'])
+    expect(ftsTerms('x'.repeat(70))).toEqual(['x'.repeat(64)])
+    expect(ftsTerms('a b c d', 2)).toEqual(['a', 'b'])
+    expect(ftsTerms('a a b', 2)).toEqual(['a', 'b'])
+    const many = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')
+    expect(ftsTerms(many)).toHaveLength(32)
+    expect(toFtsQuery(many)!.split(' ')).toHaveLength(32)
+    expect(toTsQuery(many)!.split(' & ')).toHaveLength(32)
+    expect(toTsQuery('a_b')).toBe("'a b'")
+    expect(toTsQuery('_x_')).toBe("'x'")
+  })
+
+  it('uuidv7: the time of a clock at 0 is 0; ids of one millisecond share it until the counter runs out', () => {
+    const zero = uuidv7Generator(() => 0)
+    expect(uuidv7Time(zero())).toBe(0)
+    expect(uuidv7Time(zero())).toBe(0)
+    const fixed = uuidv7Generator(() => 5000)
+    const times = Array.from({ length: 4200 }, () => uuidv7Time(fixed()))
+    expect(times[0]).toBe(5000)
+    expect(times[1]).toBe(5000)
+    // The 12-bit counter starts below 64: at least 4032 ids fit in the millisecond, then the next one is borrowed.
+    expect(times.slice(0, 4032).every((t) => t === 5000)).toBe(true)
+    expect(times.at(-1)).toBe(5001)
+    expect(uuidv7Time('01890a5d-ac96-774b-bcce-b302099a8057')).toBe(0x01890a5dac96)
+  })
+
+  it('repositoryOptionsSchema keeps the engine options and adds the store\'s own', () => {
+    const schema = repositoryOptionsSchema({ extra: z.string().optional() })
+    expect(schema.safeParse({ busyTimeoutMs: 1, extra: 'a' }).success).toBe(true)
+    expect(schema.safeParse({ extra: 1 }).success).toBe(false)
+    expect(schema.safeParse({ other: 1 }).success).toBe(false)
+  })
+})
+
+describe('the SQLite store engine and the repository base', () => {
+  const migrations = { '0001_t': { up: async () => {} } }
+
+  it('the engine exposes its database: dialect, context, kysely, changes; snapshot and joinsBatch', async () => {
+    const db = await openDatabase<any>(':memory:', { store: { name: 'tasks', migrations } })
+    const engine = new SqliteStoreEngine(db)
+    expect(engine.dialect).toBe('sqlite')
+    expect(engine.context).toBe(db.context)
+    expect(engine.kysely).toBe(db.kysely)
+    expect(engine.changes).toBe(db.changes)
+    expect(await engine.snapshot(function* (x) {
+      return (yield* x.get(rawQuery<{ n: number }>('SELECT 7 AS n')))!.n
+    })).toBe(7)
+    expect(engine.joinsBatch()).toBe(false)
+    await engine.batch(async () => expect(engine.joinsBatch()).toBe(true))
+    await db.close()
+  })
+
+  class Local extends StoreRepository<'tasks'> {
+    // The base's constructor is protected; any local database or server handle will do here.
+    constructor(db: any) {
+      super(db)
+    }
+    get database() {
+      return this.db
+    }
+    get server() {
+      return this.onServer
+    }
+    get ctx() {
+      return this.context
+    }
+  }
+
+  it('a repository on a server delegates to it; the local database is UNSUPPORTED', async () => {
+    const calls: string[] = []
+    const server = {
+      path: 'postgres://db/cleo',
+      closed: false,
+      context: { store: 'tasks', file: 'postgres://db/cleo' },
+      schemaVersion: '0009_x',
+      kysely: {} as never,
+      integrityCheck: async (options?: { quick?: boolean }) => (calls.push(`check ${String(options?.quick)}`), { ok: true, problems: [], foreignKeyViolations: [] }),
+      close: async () => void calls.push('close'),
+    } satisfies ServerDatabase<any>
+    const repo = new Local({ server })
+    expect(repo.path).toBe('postgres://db/cleo')
+    expect(repo.closed).toBe(false)
+    expect(repo.ctx).toBe(server.context)
+    expect(repo.schemaVersion).toBe('0009_x')
+    expect(repo.kysely).toBe(server.kysely)
+    expect(repo.server).toBe(true)
+    expect(await repo.integrityCheck({ quick: true })).toMatchObject({ ok: true })
+    const error = await expectCode(() => repo.database, 'UNSUPPORTED')
+    expect(error.message).toBe('UNSUPPORTED: this operation needs the local SQLite store; tasks is on a server (postgres://db/cleo)')
+    await repo[Symbol.asyncDispose]()
+    expect(calls).toEqual(['check true', 'close'])
+  })
+
+  it('a local repository: its database, not on a server; a store without an applied migration has no schema version', async () => {
+    const db = await openDatabase<any>(':memory:', { store: { name: 'tasks', migrations } })
+    const repo = new Local(db)
+    expect(repo.database).toBe(db)
+    expect(repo.server).toBe(false)
+    expect(repo.schemaVersion).toBe('0001_t')
+    expect(repo.path).toBe(':memory:')
+    expect((await repo.integrityCheck()).ok).toBe(true)
+    await repo.close()
+    expect(repo.closed).toBe(true)
+    const empty = await openDatabase<any>(':memory:', { store: { name: 'tasks', migrations: {} } })
+    const none = await expectCode(() => new Local(empty).schemaVersion, 'INTERNAL')
+    expect(none.message).toBe('INTERNAL: store has no applied migration')
+    expect(none.store).toBe('tasks')
+    await empty.close()
   })
 })
