@@ -42,7 +42,7 @@ const MODULES = {
   // `engine-rest` is the small helpers.
   'engine-errors': { mutate: ['src/sqlite/errors.ts'], tests: ['test/sqlite/primitives.test.ts', 'test/sqlite/fs-error-codes.test.ts', 'test/sqlite/error-narrowing.test.ts', 'test/sqlite/errors.mutation.test.ts'] },
   'engine-database': { mutate: ['src/sqlite/database.ts', 'src/sqlite/busy-retry.ts'], tests: ['test/sqlite/database.test.ts', 'test/sqlite/driver.test.ts', 'test/sqlite/row-reader.test.ts', 'test/sqlite/database.mutation.test.ts'] },
-  'engine-open': { mutate: ['src/sqlite/open-database.ts'], tests: ['test/sqlite/open-database.test.ts', 'test/sqlite/memory-template.test.ts', 'test/reliability/bad-files.test.ts', 'test/reliability/store-paths.test.ts'] },
+  'engine-open': { mutate: ['src/sqlite/open-database.ts'], tests: ['test/sqlite/open-database.test.ts', 'test/sqlite/open-database.mutation.test.ts', 'test/sqlite/memory-template.test.ts', 'test/reliability/bad-files.test.ts', 'test/reliability/store-paths.test.ts'] },
   'engine-validate': { mutate: ['src/sqlite/validate.ts', 'src/sqlite/input-guard.ts'], tests: ['test/sqlite/primitives.test.ts', 'test/sqlite/input-guard.test.ts', 'test/sqlite/validate.mutation.test.ts'] },
   'engine-rest': {
     mutate: engineFiles('migrate.ts', 'errors.ts', 'database.ts', 'busy-retry.ts', 'open-database.ts', 'validate.ts', 'input-guard.ts'),

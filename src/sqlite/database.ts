@@ -294,7 +294,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
 
   /** The array-returning twin of a row-returning statement (see {@link RowReader}), or null. */
   #reader(entry: CachedStatement): RowReader | null {
-    if (entry.reader === undefined) entry.reader = entry.returnsRows ? rowReader(this.connection, entry.statement.sourceSQL, entry) : null
+    if (entry.reader === undefined) entry.reader = entry.returnsRows ? rowReader(this.connection, entry.statement.sourceSQL) : null
     return entry.reader
   }
 

@@ -33,7 +33,8 @@ export function textNulSafe(): boolean {
 /** The minimum Node version: `StatementSync.columns()` arrived in 22.16. */
 export const MIN_NODE_VERSION = '22.16.0'
 
-function versionAtLeast(actual: string, minimum: string): boolean {
+/** @internal Exported for its tests: `actual` (`v` prefix allowed) ≥ `minimum`, compared as major.minor.patch. */
+export function versionAtLeast(actual: string, minimum: string): boolean {
   const a = actual.replace(/^v/, '').split('.').map(Number)
   const m = minimum.split('.').map(Number)
   for (let i = 0; i < 3; i++) {

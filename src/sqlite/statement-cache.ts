@@ -37,15 +37,19 @@ export interface RowReader {
 }
 
 /**
- * Makes the {@link RowReader} of `entry`, or `null` where arrays are not available
+ * Makes the {@link RowReader} of the row-returning statement `sql` (prepared again, with
+ * the columns it returns now), or `null` where arrays are not available
  * (Node without `setReturnArrays`) or a column name cannot be an object-literal key
  * safely (`__proto__`).
  */
-export function rowReader(db: DatabaseSync, sql: string, entry: CachedStatement): RowReader | null {
-  const names = entry.statement.columns().map((column) => column.name)
-  if (names.includes('__proto__')) return null
+export function rowReader(db: DatabaseSync, sql: string): RowReader | null {
   const statement = db.prepare(sql)
   if (typeof statement.setReturnArrays !== 'function') return null
+  // The names of this fresh preparation: the cached statement's may predate a schema
+  // change (SQLite re-prepares it only when it runs), and a reader remade after a
+  // stale read must build its rows from the columns it returns now.
+  const names = statement.columns().map((column) => column.name)
+  if (names.includes('__proto__')) return null
   statement.setReturnArrays(true)
   // Keys are JSON string literals of the column names: any name is a valid, inert key.
   const body = `return {${names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ')}}`

@@ -475,3 +475,116 @@ describe('details the engine-database run left', () => {
     await db.close()
   })
 })
+
+describe('details left "not investigated" by the engine-database run', () => {
+  it('a schema change under SELECT * through all and get: the new column, values in place, then the reader remade', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    const all = rawQuery<Record<string, unknown>>('SELECT * FROM item ORDER BY id')
+    const one = rawQuery<Record<string, unknown>>('SELECT * FROM item WHERE name = ?', ['a'])
+    expect(db.all(all)).toEqual([{ id: 1, name: 'a', qty: 1 }])
+    expect(db.get(one)).toEqual({ id: 1, name: 'a', qty: 1 })
+    db.exec("ALTER TABLE item ADD COLUMN colour TEXT DEFAULT 'red'")
+    for (let round = 0; round < 2; round++) {
+      const rows = db.all(all)
+      expect(rows).toEqual([{ id: 1, name: 'a', qty: 1, colour: 'red' }])
+      expect(Object.keys(rows[0]!)).toEqual(['id', 'name', 'qty', 'colour'])
+      const row = db.get(one)!
+      expect(row).toEqual({ id: 1, name: 'a', qty: 1, colour: 'red' })
+      expect(Object.keys(row)).toEqual(['id', 'name', 'qty', 'colour'])
+    }
+    // An empty result through the same readers.
+    expect(db.all(rawQuery('SELECT * FROM item WHERE id < 0'))).toEqual([])
+    expect(db.get(rawQuery('SELECT * FROM item WHERE id < 0'))).toBeUndefined()
+    await db.close()
+  })
+
+  it('after a stale read the reader is remade: a later change to the same width names the new columns', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    const all = rawQuery<Record<string, unknown>>('SELECT * FROM item')
+    expect(db.all(all)).toEqual([{ id: 1, name: 'a', qty: 1 }])
+    db.exec("ALTER TABLE item ADD COLUMN colour TEXT DEFAULT 'red'")
+    expect(db.all(all)).toEqual([{ id: 1, name: 'a', qty: 1, colour: 'red' }])
+    db.exec('ALTER TABLE item DROP COLUMN qty') // back to three columns, other names
+    expect(db.all(all)).toEqual([{ id: 1, name: 'a', colour: 'red' }])
+    await db.close()
+  })
+
+  it('a stale row is a plain object: its properties can be set, deleted and listed', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    const all = rawQuery<Record<string, unknown>>('SELECT * FROM item')
+    const get = rawQuery<Record<string, unknown>>('SELECT * FROM item LIMIT 1')
+    db.all(all)
+    db.get(get)
+    db.exec('ALTER TABLE item ADD COLUMN extra TEXT')
+    for (const row of [db.all(all)[0]!, db.get(get)!]) {
+      expect(Object.keys(row)).toEqual(['id', 'name', 'qty', 'extra'])
+      row['name'] = 'changed'
+      expect(row['name']).toBe('changed')
+      delete row['qty']
+      expect(Object.keys(row)).toEqual(['id', 'name', 'extra'])
+      expect(JSON.stringify(row)).toBe('{"id":1,"name":"changed","extra":null}')
+    }
+    await db.close()
+  })
+
+  it('a write callback returning a function with a then method (not a promise) commits', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const callable = Object.assign(() => 0, { then: (resolve: (value: string) => void) => resolve('adopted') })
+    // Promise.resolve adopts it, so the write resolves with what its then passes on.
+    expect(await db.write(() => (db.run(INSERT, { name: 'kept', qty: 1 }), callable))).toBe('adopted')
+    expect(names(db.all(NAMES))).toEqual(['kept'])
+    await db.batch(async () => {
+      expect(await db.write(() => (db.run(INSERT, { name: 'step', qty: 1 }), callable))).toBe('adopted')
+    })
+    expect(names(db.all(NAMES))).toEqual(['kept', 'step'])
+    await db.close()
+  })
+
+  it('a write callback may return null, alone or in a batch', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    expect(await db.write(() => (db.run(INSERT, { name: 'a', qty: 1 }), null))).toBeNull()
+    await db.batch(async () => {
+      expect(await db.write(() => (db.run(INSERT, { name: 'b', qty: 1 }), null))).toBeNull()
+    })
+    expect(names(db.all(NAMES))).toEqual(['a', 'b'])
+    await db.close()
+  })
+
+  it('retryWhileBusy retries a BUSY that carries no details', async () => {
+    let calls = 0
+    const value = await retryWhileBusy(
+      () => {
+        if (++calls < 3) throw new CleoStoreError('BUSY', 'plain')
+        return 'ok'
+      },
+      { timeoutMs: 60_000, baseDelayMs: 0, maxDelayMs: 0 },
+      CONTEXT,
+    )
+    expect(value).toBe('ok')
+    expect(calls).toBe(3)
+  })
+
+  it('a step of a batch whose savepoint cannot be opened is not run', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    let ran = false
+    let stepError: unknown
+    const batch = db.batch(async () => {
+      db.connection.close() // finalizes the prepared SAVEPOINT: it can no longer run
+      await db
+        .write(() => {
+          ran = true
+          return 1
+        })
+        .catch((error: unknown) => {
+          stepError = error
+        })
+    })
+    await expect(batch).rejects.toThrow(/finalized/) // its COMMIT cannot run either
+    expect(stepError).toBeInstanceOf(CleoStoreError)
+    expect(ran).toBe(false)
+    expect(db.mutex.locked).toBe(false)
+  })
+})

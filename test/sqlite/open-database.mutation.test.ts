@@ -1,0 +1,719 @@
+/**
+ * Issue 14 item 14: what the engine-open mutation run (stryker.config.mjs, `engine-open`)
+ * found the other open tests do not check — each refusal's message, `details` and
+ * `cause`, the path classification of every file type, the header checks' boundaries,
+ * `probeStoreFile` on its own, the options an open passes on, and the connection an
+ * open that fails late leaves closed.
+ */
+import { execFileSync } from 'node:child_process'
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { Migration } from 'kysely/migration'
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { rawQuery } from '../../src/sqlite/database.js'
+import { CleoStoreError } from '../../src/sqlite/errors.js'
+import { inspectStorePath, JOURNAL_SIZE_LIMIT, openDatabase, probeStoreFile } from '../../src/sqlite/open-database.js'
+import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
+import { APPLICATION_IDS } from '../../src/sqlite/store-definition.js'
+import { expectCode, tempDir } from '../helpers.js'
+
+const m1: Migration = {
+  async up(db: Kysely<any>) {
+    await sql`CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)`.execute(db)
+  },
+}
+const store: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1 } }
+const ctx = (file: string) => ({ store: 'tasks', file })
+/** An error's message without the `CODE: ` prefix every CleoStoreError's message starts with. */
+const text = (error: CleoStoreError) => {
+  expect(error.message.startsWith(`${error.code}: `)).toBe(true)
+  return error.message.slice(error.code.length + 2)
+}
+
+const undo: Array<() => void> = []
+afterEach(() => {
+  for (const step of undo.splice(0).reverse()) {
+    try {
+      step()
+    } catch {
+      // best effort: attributes and mounts of a temporary directory
+    }
+  }
+})
+
+const isRoot = process.getuid?.() === 0
+function canRun(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+function chattrWorks(): boolean {
+  if (!isRoot) return false
+  const probe = join(tempDir(), 'probe')
+  writeFileSync(probe, '')
+  const ok = canRun('chattr', ['+i', probe])
+  if (ok) canRun('chattr', ['-i', probe])
+  return ok
+}
+function immutable(path: string): void {
+  execFileSync('chattr', ['+i', path])
+  undo.push(() => execFileSync('chattr', ['-i', path]))
+}
+
+/** A closed store file of `store` with one row. */
+async function storeFile(dir: string, name = 'a.db'): Promise<string> {
+  const file = join(dir, name)
+  const db = await openDatabase(file, { store })
+  db.run(rawQuery("INSERT INTO item (name) VALUES ('x')"))
+  await db.close()
+  return file
+}
+
+/** Writes `bytes` at `offset` of `file`. */
+function patch(file: string, offset: number, bytes: Buffer): void {
+  const fd = openSync(file, 'r+')
+  try {
+    writeSync(fd, bytes, 0, bytes.length, offset)
+  } finally {
+    closeSync(fd)
+  }
+}
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32BE(n >>> 0)
+  return b
+}
+
+describe('inspectStorePath classifies what sits at a path', () => {
+  it('a regular file, nothing, a path under a regular file', () => {
+    const dir = tempDir()
+    const file = join(dir, 'f.db')
+    writeFileSync(file, '')
+    expect(inspectStorePath(file, ctx(file))).toEqual({ path: file, exists: true })
+    expect(inspectStorePath(join(dir, 'none.db'), ctx(file))).toEqual({ path: join(dir, 'none.db'), exists: false })
+    expect(inspectStorePath(join(file, 'x.db'), ctx(file))).toEqual({ path: join(file, 'x.db'), exists: false })
+  })
+
+  it('a path that cannot be looked up is the file-system error, with the context', async () => {
+    const dir = tempDir()
+    const long = join(dir, 'x'.repeat(300))
+    const error = await expectCode(() => inspectStorePath(long, ctx(long)), 'IO')
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ENAMETOOLONG')
+    expect(error.file).toBe(long)
+  })
+
+  it('each kind of non-file is WRONG_STORE naming its kind, reason not-a-file', async () => {
+    const dir = tempDir()
+    const directory = join(dir, 'dir.db')
+    mkdirSync(directory)
+    const fifo = join(dir, 'fifo.db')
+    execFileSync('mkfifo', [fifo])
+    const socket = join(dir, 'socket.db')
+    const server = createServer()
+    await new Promise<void>((done) => server.listen(socket, done))
+    try {
+      const cases: Array<[string, string]> = [
+        [directory, `${directory} is a directory, not a database file; it was left untouched`],
+        [fifo, `${fifo} is a FIFO, not a database file; it was left untouched`],
+        [socket, `${socket} is a socket, not a database file; it was left untouched`],
+        ['/dev/null', '/dev/null is a device, not a database file; it was left untouched'],
+      ]
+      for (const [path, message] of cases) {
+        const error = await expectCode(() => inspectStorePath(path, ctx(path)), 'WRONG_STORE')
+        expect(text(error)).toBe(message)
+        expect(error.details).toEqual({ reason: 'not-a-file' })
+        expect(error.file).toBe(path)
+        expect(error.store).toBe('tasks')
+      }
+    } finally {
+      await new Promise((done) => server.close(done))
+    }
+  })
+
+  it('a symlink to a non-file names the kind of its target and the target', async () => {
+    const dir = tempDir()
+    const target = join(dir, 'target-dir')
+    mkdirSync(target)
+    const cases: Array<[string, string, string]> = [
+      [target, 'a directory', realpathSync(target)],
+      ['/dev/null', 'a device', '/dev/null'],
+    ]
+    for (const [to, kind, real] of cases) {
+      const link = join(dir, `link-${kind.replace(' ', '-')}.db`)
+      symlinkSync(to, link)
+      const error = await expectCode(() => inspectStorePath(link, ctx(link)), 'WRONG_STORE')
+      expect(text(error)).toBe(`${link} is a symlink to ${kind}, not a database file; it was left untouched`)
+      expect(error.details).toEqual({ reason: 'not-a-file', target: real })
+    }
+  })
+
+  it('a symlink loop and a dangling symlink: their messages, reasons and causes', async () => {
+    const dir = tempDir()
+    const loop = join(dir, 'loop.db')
+    symlinkSync(join(dir, 'loop-b'), loop)
+    symlinkSync(loop, join(dir, 'loop-b'))
+    const looped = await expectCode(() => inspectStorePath(loop, ctx(loop)), 'WRONG_STORE')
+    expect(text(looped)).toBe(`${loop} is a symlink loop, not a database file; it was left untouched`)
+    expect(looped.details).toEqual({ reason: 'not-a-file' })
+    expect((looped.cause as NodeJS.ErrnoException).code).toBe('ELOOP')
+
+    const dangling = join(dir, 'dangling.db')
+    symlinkSync(join(dir, 'missing.db'), dangling)
+    const missing = await expectCode(() => inspectStorePath(dangling, ctx(dangling)), 'NOT_FOUND')
+    expect(text(missing)).toBe(`${dangling} is a symlink to a missing file; nothing is created through a link`)
+    expect(missing.details).toEqual({ reason: 'dangling-symlink' })
+    expect((missing.cause as NodeJS.ErrnoException).code).toBe('ENOENT')
+
+    // A link whose target's parent is a regular file: ENOTDIR, also dangling.
+    writeFileSync(join(dir, 'plain'), '')
+    const underFile = join(dir, 'under-file.db')
+    symlinkSync(join(dir, 'plain', 'x.db'), underFile)
+    const notDir = await expectCode(() => inspectStorePath(underFile, ctx(underFile)), 'NOT_FOUND')
+    expect(notDir.details).toEqual({ reason: 'dangling-symlink' })
+    expect((notDir.cause as NodeJS.ErrnoException).code).toBe('ENOTDIR')
+  })
+
+  it('a symlink whose target cannot be resolved for another reason is that file-system error', async () => {
+    const dir = tempDir()
+    const link = join(dir, 'long.db')
+    symlinkSync(join(dir, 'y'.repeat(300)), link)
+    const error = await expectCode(() => inspectStorePath(link, ctx(link)), 'IO')
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ENAMETOOLONG')
+    expect(error.file).toBe(link)
+  })
+
+  it('a symlink to a regular file resolves to the real path of its target', () => {
+    const dir = tempDir()
+    const target = join(dir, 'real.db')
+    writeFileSync(target, '')
+    const link = join(dir, 'link.db')
+    symlinkSync(target, link)
+    expect(inspectStorePath(link, ctx(link))).toEqual({ path: realpathSync(target), exists: true })
+  })
+})
+
+describe('openDatabase creates only a file, in a directory that exists', () => {
+  it('a missing directory: NOT_FOUND naming it, with the cause', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'missing', 'a.db')
+    const error = await expectCode(openDatabase(file, { store }), 'NOT_FOUND')
+    expect(text(error)).toBe(`cannot create ${file}: the directory ${join(dir, 'missing')} does not exist (create it first)`)
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT')
+    expect(error.file).toBe(file)
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('a parent path that is a regular file, directly or further up: NOT_FOUND, not a directory', async () => {
+    const dir = tempDir()
+    const blocker = join(dir, 'blocker')
+    writeFileSync(blocker, 'x')
+    const direct = join(blocker, 'a.db')
+    const first = await expectCode(openDatabase(direct, { store }), 'NOT_FOUND')
+    expect(text(first)).toBe(`cannot create ${direct}: a parent path is not a directory`)
+    const deeper = join(blocker, 'sub', 'a.db')
+    const second = await expectCode(openDatabase(deeper, { store }), 'NOT_FOUND')
+    expect(text(second)).toBe(`cannot create ${deeper}: a parent path is not a directory`)
+    expect((second.cause as NodeJS.ErrnoException).code).toBe('ENOTDIR')
+    expect(readFileSync(blocker, 'utf8')).toBe('x')
+  })
+})
+
+describe('read-only storage is refused before anything is written', () => {
+  it.skipIf(!chattrWorks())('an immutable file: READ_ONLY naming the file, EPERM, not-writable', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const before = readFileSync(file)
+    immutable(file)
+    const error = await expectCode(openDatabase(file, { store }), 'READ_ONLY')
+    expect(text(error)).toBe(`cannot write ${file} (EPERM); it was left untouched`)
+    expect(error.details).toEqual({ reason: 'not-writable', path: file })
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('EPERM')
+    expect(readFileSync(file).equals(before)).toBe(true)
+  })
+
+  it.skipIf(!chattrWorks())('an immutable directory: READ_ONLY naming the directory, for a file in it or under a missing subdirectory', async () => {
+    const dir = tempDir()
+    const locked = join(dir, 'locked')
+    mkdirSync(locked)
+    const file = await storeFile(locked)
+    immutable(locked)
+    for (const path of [file, join(locked, 'new.db'), join(locked, 'no', 'such', 'new.db')]) {
+      const error = await expectCode(openDatabase(path, { store }), 'READ_ONLY')
+      expect(text(error)).toBe(`cannot write the directory ${locked} (EPERM); it was left untouched`)
+      expect(error.details).toEqual({ reason: 'not-writable', path: locked })
+    }
+    expect(readdirSync(locked)).toEqual(['a.db'])
+  })
+
+  it.skipIf(!(isRoot && canRun('mount', ['--version'])))('a read-only mount: READ_ONLY, EROFS, read-only-file-system', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const view = tempDir()
+    try {
+      execFileSync('mount', ['--bind', dir, view])
+    } catch {
+      return // no mount permission here
+    }
+    undo.push(() => execFileSync('umount', [view]))
+    execFileSync('mount', ['-o', 'remount,ro,bind', view])
+    const error = await expectCode(openDatabase(join(view, 'a.db'), { store }), 'READ_ONLY')
+    expect(error.details).toEqual({ reason: 'read-only-file-system', path: join(view, 'a.db') })
+    expect(error.message).toContain('(EROFS)')
+    const fresh = await expectCode(openDatabase(join(view, 'fresh.db'), { store }), 'READ_ONLY')
+    expect(fresh.details).toEqual({ reason: 'read-only-file-system', path: view })
+    expect(readFileSync(file).length).toBeGreaterThan(0)
+  })
+})
+
+describe('the header checks', () => {
+  it('a file shorter than a header that starts like SQLite: CORRUPT, not a SQLite database', async () => {
+    const file = join(tempDir(), 'short.db')
+    writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(60)]))
+    const error = await expectCode(openDatabase(file, { store }), 'CORRUPT')
+    expect(text(error)).toBe(`${file} is not a SQLite database; it was left untouched`)
+    expect(error.details).toBeUndefined()
+  })
+
+  it('a truncated file: the message and details name its size, pages and page size', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const pages = readFileSync(file).readUInt32BE(28)
+    truncateSync(file, 4096 * (pages - 1))
+    const error = await expectCode(openDatabase(file, { store }), 'CORRUPT')
+    const size = 4096 * (pages - 1)
+    expect(text(error)).toBe(`${file} is truncated: ${size} bytes, but its header records ${pages} pages of 4096 bytes; it was left untouched`)
+    expect(error.details).toEqual({ size, pages, pageSize: 4096 })
+  })
+
+  it('a page size of 65536 is read from its encoding (1)', async () => {
+    const file = join(tempDir(), 'big-pages.db')
+    const raw = new DatabaseSync(file)
+    raw.exec('PRAGMA page_size = 65536; PRAGMA journal_mode = DELETE; CREATE TABLE t (x); CREATE TABLE u (y)')
+    raw.close()
+    expect(readFileSync(file).readUInt16BE(16)).toBe(1)
+    const pages = readFileSync(file).readUInt32BE(28)
+    truncateSync(file, 65536 * pages - 1)
+    const error = await expectCode(openDatabase(file, { store }), 'CORRUPT')
+    expect(error.details).toEqual({ size: 65536 * pages - 1, pages, pageSize: 65536 })
+  })
+
+  it('an in-header size that is not valid for the last change is not trusted', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const header = readFileSync(file)
+    const counter = header.readUInt32BE(24)
+    // Claim far more pages than the file has, but written by another change.
+    patch(file, 28, u32(header.readUInt32BE(28) + 50))
+    patch(file, 92, u32(counter + 1))
+    const db = await openDatabase(file, { store })
+    expect(db.all(rawQuery('SELECT name FROM item'))).toEqual([{ name: 'x' }])
+    await db.close()
+  })
+})
+
+describe('refusing a database of another store or application', () => {
+  it('another application: application_id in hex (unsigned), details with the table count', async () => {
+    const dir = tempDir()
+    for (const [id, hex] of [
+      [0x1234, '0x1234'],
+      [-2, '0xfffffffe'],
+    ] as const) {
+      const file = join(dir, `app${hex}.db`)
+      const raw = new DatabaseSync(file)
+      raw.exec(`PRAGMA journal_mode = DELETE; PRAGMA application_id = ${id}; CREATE TABLE a (x); CREATE VIEW v AS SELECT 1`)
+      raw.close()
+      const error = await expectCode(openDatabase(file, { store }), 'WRONG_STORE')
+      expect(text(error)).toBe(
+        `${file} is a SQLite database of another application (application_id ${hex}), not a tasks store; it was left untouched`,
+      )
+      expect(error.details).toEqual({ applicationId: id, tables: 2 })
+    }
+  })
+
+  it('an application_id of 0 with tables: counted in the message', async () => {
+    const file = join(tempDir(), 'zero.db')
+    const raw = new DatabaseSync(file)
+    raw.exec('PRAGMA journal_mode = DELETE; CREATE TABLE a (x); CREATE TABLE b (y); CREATE TABLE c (z)')
+    raw.close()
+    const error = await expectCode(openDatabase(file, { store }), 'WRONG_STORE')
+    expect(text(error)).toBe(`${file} is a SQLite database of another application (3 tables), not a tasks store; it was left untouched`)
+    expect(error.details).toEqual({ applicationId: 0, tables: 3 })
+  })
+
+  it('another cleo-store store: named in the message', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'brain.db')
+    await (await openDatabase(file, { store: { name: 'brain', migrations: store.migrations } })).close()
+    const error = await expectCode(openDatabase(file, { store }), 'WRONG_STORE')
+    expect(text(error)).toBe(`${file} is the cleo-store brain database, not a tasks store; it was left untouched`)
+    expect(error.details).toMatchObject({ applicationId: APPLICATION_IDS.brain })
+  })
+
+  /** A database with CLEO's tasks.db markers (application_id 0). */
+  function cleoTables(db: DatabaseSync): void {
+    for (const table of ['__drizzle_migrations', 'tasks', 'task_dependencies', 'task_relations', 'sessions', 'schema_meta', 'lifecycle_pipelines']) {
+      db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, v TEXT)`)
+    }
+  }
+
+  it("CLEO's own tasks.db: cleo-legacy, naming the CLEO store and the table count", async () => {
+    const file = join(tempDir(), 'brain.db')
+    const raw = new DatabaseSync(file)
+    raw.exec('PRAGMA journal_mode = DELETE')
+    cleoTables(raw)
+    raw.close()
+    const before = readFileSync(file)
+    const error = await expectCode(openDatabase(file, { store }), 'WRONG_STORE')
+    expect(error.details).toEqual({ reason: 'cleo-legacy', cleoStore: 'tasks', applicationId: 0, tables: 7 })
+    expect(text(error)).toBe(
+      `${file} is CLEO's own tasks.db (CLEO's format, recognised by its tables), not a cleo-store tasks store; ` +
+        `it was left untouched. cleo-store does not open CLEO's files in place: import the project with ` +
+        `CleoWorkspace.importFromCleo(projectDir) (see docs/cleo-import.md)`,
+    )
+    expect(readFileSync(file).equals(before)).toBe(true)
+  })
+
+  it("CLEO's tasks.db with a live WAL: recognised on a private copy; file, WAL and directory untouched", async () => {
+    const source = join(tempDir(), 'source.db')
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0')
+    cleoTables(writer)
+    writer.exec("INSERT INTO tasks (v) VALUES ('in the wal')")
+    const dir = tempDir()
+    const file = join(dir, 'tasks.db')
+    copyFileSync(source, file)
+    copyFileSync(`${source}-wal`, `${file}-wal`)
+    writer.close()
+    const main = readFileSync(file)
+    const wal = readFileSync(`${file}-wal`)
+    expect(wal.length).toBeGreaterThan(0)
+    const error = await expectCode(probeStoreFile(file, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(error.details).toMatchObject({ reason: 'cleo-legacy', cleoStore: 'tasks', tables: 7 })
+    expect(readFileSync(file).equals(main)).toBe(true)
+    expect(readFileSync(`${file}-wal`).equals(wal)).toBe(true)
+    expect(readdirSync(dir).sort()).toEqual(['tasks.db', 'tasks.db-wal'])
+  })
+
+  it('a foreign database with a live WAL that is not CLEO’s: refused by the read-only probe as another application', async () => {
+    const source = join(tempDir(), 'source.db')
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE mine (x)')
+    const dir = tempDir()
+    const file = join(dir, 'tasks.db')
+    copyFileSync(source, file)
+    copyFileSync(`${source}-wal`, `${file}-wal`)
+    writer.close()
+    const error = await expectCode(probeStoreFile(file, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(error.details).toEqual({ applicationId: 0, tables: 1 })
+  })
+})
+
+describe('the private copy of a WAL database', () => {
+  /** `file` and a live `-wal` beside it, written by `setup` on a WAL connection that never checkpoints. */
+  function withLiveWal(dir: string, setup: (db: DatabaseSync) => void): string {
+    const source = join(tempDir(), 'source.db')
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0')
+    setup(writer)
+    const file = join(dir, 'tasks.db')
+    copyFileSync(source, file)
+    copyFileSync(`${source}-wal`, `${file}-wal`)
+    writer.close()
+    return file
+  }
+  const cleoTables = ['__drizzle_migrations', 'tasks', 'task_dependencies', 'task_relations', 'sessions', 'schema_meta', 'lifecycle_pipelines']
+
+  it('CLEO\'s tables under another application_id are another application, not cleo-legacy', async () => {
+    const dir = tempDir()
+    const file = withLiveWal(dir, (db) => {
+      db.exec('PRAGMA application_id = 77')
+      for (const table of cleoTables) db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY)`)
+    })
+    const error = await expectCode(probeStoreFile(file, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(error.details).toEqual({ applicationId: 77, tables: 7 })
+  })
+
+  it('leaves no temporary folder behind, refused or not', async () => {
+    const probes = () => readdirSync(tmpdir()).filter((name) => name.startsWith('cleo-store-probe-')).length
+    const before = probes()
+    const dir = tempDir()
+    const cleo = withLiveWal(dir, (db) => {
+      for (const table of cleoTables) db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY)`)
+    })
+    await expectCode(probeStoreFile(cleo, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    const other = withLiveWal(tempDir(), (db) => db.exec('CREATE TABLE mine (x)'))
+    await expectCode(probeStoreFile(other, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(probes()).toBe(before)
+  })
+})
+
+/** Descriptors open in this process. */
+const openDescriptors = () => readdirSync('/proc/self/fd').length
+
+describe('no descriptor is left open', () => {
+  it.skipIf(!existsSync('/proc/self/fd'))('opening and closing existing files, with and without a WAL, leaks no descriptor', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const foreign = join(dir, 'foreign.db')
+    const source = join(tempDir(), 'source.db')
+    const writer = new DatabaseSync(source)
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA application_id = 5; CREATE TABLE mine (x)')
+    copyFileSync(source, foreign)
+    copyFileSync(`${source}-wal`, `${foreign}-wal`)
+    writer.close()
+    const round = async () => {
+      await (await openDatabase(file, { store })).close()
+      await expectCode(probeStoreFile(foreign, { store }, { probe: 'always' }), 'WRONG_STORE')
+    }
+    await round() // anything opened once per process (modules, the sqlite-vec probe) is open now
+    const before = openDescriptors()
+    for (let i = 0; i < 8; i++) await round()
+    expect(openDescriptors() - before).toBeLessThan(8)
+  })
+})
+
+describe('probeStoreFile', () => {
+  it('a missing file: its path, not existing, nothing created', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'a.db')
+    expect(await probeStoreFile(file, { store }, { probe: 'always' })).toEqual({ path: file, exists: false })
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('an empty file exists and is not probed', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'a.db')
+    writeFileSync(file, '')
+    expect(await probeStoreFile(file, { store }, { probe: 'always' })).toEqual({ path: file, exists: true })
+    expect(readdirSync(dir)).toEqual(['a.db'])
+  })
+
+  it("'always' probes a file without sidecars; 'sidecars' leaves it to the open", async () => {
+    const dir = tempDir()
+    const file = join(dir, 'other.db')
+    const raw = new DatabaseSync(file)
+    raw.exec('PRAGMA journal_mode = DELETE; PRAGMA application_id = 99; CREATE TABLE t (x)')
+    raw.close()
+    const refused = await expectCode(probeStoreFile(file, { store }, { probe: 'always' }), 'WRONG_STORE')
+    expect(refused.file).toBe(file)
+    expect(refused.store).toBe('tasks')
+    expect(await probeStoreFile(file, { store }, { probe: 'sidecars' })).toEqual({ path: file, exists: true })
+    // An empty -journal is no sidecar; a non-empty one is.
+    writeFileSync(`${file}-journal`, '')
+    expect(await probeStoreFile(file, { store }, { probe: 'sidecars' })).toEqual({ path: file, exists: true })
+    writeFileSync(`${file}-journal`, Buffer.alloc(512))
+    await expectCode(probeStoreFile(file, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(readdirSync(dir).sort()).toEqual(['other.db', 'other.db-journal'])
+  })
+
+  it('an empty -wal is no sidecar; a relative path is resolved; a store file of this store passes', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    writeFileSync(`${file}-wal`, '')
+    const other = join(dir, 'other.db')
+    const raw = new DatabaseSync(other)
+    raw.exec('PRAGMA journal_mode = DELETE; PRAGMA application_id = 99; CREATE TABLE t (x)')
+    raw.close()
+    writeFileSync(`${other}-wal`, '')
+    expect(await probeStoreFile(other, { store }, { probe: 'sidecars' })).toEqual({ path: other, exists: true })
+    expect(await probeStoreFile(relative(process.cwd(), file), { store }, { probe: 'always' })).toEqual({ path: file, exists: true })
+  })
+
+  it('a symlink: the target is checked and returned', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const link = join(tempDir(), 'link.db')
+    symlinkSync(file, link)
+    expect(await probeStoreFile(link, { store }, { probe: 'always' })).toEqual({ path: realpathSync(file), exists: true })
+  })
+
+  it('refuses with the file’s context: store and resolved path', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'junk.db')
+    writeFileSync(file, 'not a database, but long enough to have a header of a hundred bytes '.repeat(3))
+    const error = await expectCode(probeStoreFile(file, { store }, { probe: 'sidecars' }), 'CORRUPT')
+    expect(error.file).toBe(file)
+    expect(error.store).toBe('tasks')
+  })
+})
+
+describe('the options an open applies', () => {
+  it('busyTimeoutMs: a non-integer is refused with its path; 0 and values under the slice are SQLite’s timeout', async () => {
+    for (const bad of [1.5, -1]) {
+      const error = await expectCode(openDatabase(':memory:', { store, busyTimeoutMs: bad }), 'VALIDATION')
+      expect(text(error)).toBe(`busyTimeoutMs must be a non-negative integer (got ${bad})`)
+      expect(error.details).toEqual({ operation: 'open', path: ['busyTimeoutMs'] })
+      expect(error.file).toBe(':memory:')
+    }
+    const dir = tempDir()
+    const zero = await openDatabase(join(dir, 'a.db'), { store, busyTimeoutMs: 0 })
+    expect(zero.pragma('busy_timeout')).toBe(0)
+    expect(zero.busyRetry.timeoutMs).toBe(0)
+    await zero.close()
+    const short = await openDatabase(join(dir, 'a.db'), { store, busyTimeoutMs: 7 })
+    expect(short.pragma('busy_timeout')).toBe(7)
+    await short.close()
+  })
+
+  it('the busy retry policy: the busy timeout, then the caller’s fields', async () => {
+    const db = await openDatabase(':memory:', { store, busyTimeoutMs: 1234, busyRetry: { maxDelayMs: 9 } })
+    expect(db.busyRetry).toEqual({ timeoutMs: 1234, baseDelayMs: 2, maxDelayMs: 9 })
+    await db.close()
+    const other = await openDatabase(':memory:', { store, busyTimeoutMs: 1234, busyRetry: { timeoutMs: 50 } })
+    expect(other.busyRetry.timeoutMs).toBe(50)
+    await other.close()
+  })
+
+  it('statementCacheSize bounds the cache', async () => {
+    const db = await openDatabase(':memory:', { store, statementCacheSize: 2 })
+    for (let i = 0; i < 6; i++) db.get(rawQuery(`SELECT ${i} AS n`))
+    expect(db.statements.size).toBeLessThanOrEqual(2)
+    await db.close()
+  })
+
+  it('journal_size_limit, application_id, WAL and foreign keys on a file; a :memory: store stays in memory mode', async () => {
+    const file = join(tempDir(), 'a.db')
+    const db = await openDatabase(file, { store })
+    expect(db.pragma('journal_size_limit')).toBe(JOURNAL_SIZE_LIMIT)
+    expect(db.pragma('application_id')).toBe(APPLICATION_IDS.tasks)
+    expect(db.pragma('journal_mode')).toBe('wal')
+    await db.close()
+    const memory = await openDatabase(':memory:', { store: { name: 'conduit', migrations: store.migrations } })
+    expect(memory.pragma('journal_mode')).toBe('memory')
+    expect(memory.pragma('application_id')).toBe(APPLICATION_IDS.conduit)
+    expect(memory.pragma('journal_size_limit')).toBe(JOURNAL_SIZE_LIMIT)
+    expect(memory.path).toBe(':memory:')
+    await memory.close()
+  })
+
+  it('a relative path is resolved against the working directory', async () => {
+    const file = join(tempDir(), 'rel.db')
+    const db = await openDatabase(relative(process.cwd(), file), { store })
+    expect(db.path).toBe(file)
+    await db.close()
+    expect(existsSync(file)).toBe(true)
+  })
+})
+
+describe('in memory and extensions', () => {
+  it('a :memory: store creates no file (not even one named :memory:)', async () => {
+    const stray = join(process.cwd(), ':memory:')
+    try {
+      await (await openDatabase(':memory:', { store })).close()
+      expect(existsSync(stray)).toBe(false)
+    } finally {
+      rmSync(stray, { force: true })
+    }
+  })
+
+  it('extension loading is off for every store: the C API refuses too (vector stores once sqlite-vec is in)', async () => {
+    const plain = await openDatabase(':memory:', { store })
+    expect(() => plain.connection.loadExtension('/nonexistent/ext')).toThrow(/not allowed/)
+    await plain.close()
+    const vectors = await openDatabase(':memory:', { store: { name: 'brain', migrations: store.migrations, vectors: true } })
+    expect(() => vectors.connection.loadExtension('/nonexistent/ext')).toThrow(/not allowed/)
+    await vectors.close()
+  })
+
+  it('the migrations of an in-memory store run once per process: later opens copy the template', async () => {
+    let runs = 0
+    const counted: StoreDefinition = {
+      name: 'tasks',
+      migrations: {
+        '0001_counted': {
+          async up(db: Kysely<any>) {
+            runs++
+            await sql`CREATE TABLE counted (id INTEGER PRIMARY KEY)`.execute(db)
+          },
+        },
+      },
+    }
+    const afterFirst: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const db = await openDatabase(':memory:', { store: counted })
+      expect(db.all(rawQuery("SELECT name FROM sqlite_schema WHERE name = 'counted'"))).toEqual([{ name: 'counted' }])
+      await db.close()
+      afterFirst.push(runs)
+    }
+    // The first open runs `up` (and once more to checksum its SQL); the later ones not at all.
+    expect(afterFirst[0]).toBeGreaterThan(0)
+    expect(afterFirst).toEqual([afterFirst[0], afterFirst[0], afterFirst[0]])
+  })
+})
+
+describe('a file whose first page is damaged', () => {
+  it('is CORRUPT (SQLite cannot read its schema), not another application', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    patch(file, 100, Buffer.alloc(400, 0xee)) // page 1's b-tree header and cell pointers, after the file header
+    const error = await expectCode(openDatabase(file, { store }), 'CORRUPT')
+    expect(error.file).toBe(file)
+  })
+})
+
+describe('an open that fails after connecting', () => {
+  it('closes its connection: the failed migration leaves no WAL and no lock behind', async () => {
+    const dir = tempDir()
+    const file = await storeFile(dir)
+    const failing: Migration = {
+      async up(db: Kysely<any>) {
+        await sql`INSERT INTO no_such_table VALUES (1)`.execute(db)
+      },
+    }
+    const error = await expectCode(openDatabase(file, { store: { name: 'tasks', migrations: { ...store.migrations, '0002_fail': failing } } }), 'MIGRATION_FAILED')
+    expect(error.file).toBe(file)
+    // The last connection to close checkpoints and deletes the WAL; an open one keeps it.
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    const other = new DatabaseSync(file, { timeout: 0 })
+    other.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT')
+    other.close()
+  })
+
+  it('a file that is refused after connecting is reported as a CleoStoreError with the context', async () => {
+    const file = join(tempDir(), 'a.db')
+    const error = await expectCode(
+      openDatabase(file, {
+        store: {
+          name: 'tasks',
+          migrations: {
+            '0001_throws': {
+              up() {
+                throw new Error('plain failure')
+              },
+            },
+          },
+        },
+      }),
+      'MIGRATION_FAILED',
+    )
+    expect(error).toBeInstanceOf(CleoStoreError)
+    expect(error.store).toBe('tasks')
+    expect(error.file).toBe(file)
+  })
+
+})
