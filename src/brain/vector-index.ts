@@ -34,6 +34,15 @@
  * (isotropic random vectors, or a corpus of near-duplicates whose top 10 are ties
  * among hundreds) defeats any such pre-selection: there the store stays exact.
  *
+ * **On PostgreSQL** (issue 21) the same methods run other statements
+ * (`postgres-vectors.ts`): `brain_embeddings` is a plain table, `real[]` vectors
+ * scanned exactly in SQL, or pgvector's `vector(N)` with an HNSW index when the
+ * server has the extension — chosen when the table is created and recorded as
+ * `embedding.backend`. No int8 copy is kept. The exact scan costs ~300× sqlite-vec's
+ * per vector, so `'auto'` never measures there (it stays exact) and `'always'` runs
+ * the Hamming pre-selection over `brain_embedding_codes.code_bits`, re-ranking the
+ * candidates in one statement.
+ *
  * @module
  */
 import { sql } from 'kysely'
@@ -52,6 +61,17 @@ import { FTS_ROW_BUDGET } from './fts-plan.js'
 import { checkEmbedder, checkVectors, isZeroVector, vectorBytes } from './embedder.js'
 import type { BrainEntryKind } from './memory-kinds.js'
 import { BRAIN_ENTRY_KINDS, KIND_CODES, KIND_TABLES, KEY_BASE } from './memory-kinds.js'
+import type { PostgresVectorBackend } from './postgres-vectors.js'
+import {
+  EMBEDDING_BACKEND_KEY,
+  INSTALL_PGVECTOR,
+  PG_VECTORS,
+  PGVECTOR_PROBE,
+  backendStatements,
+  chooseVectorBackend,
+  createStatements,
+  vectorArray,
+} from './postgres-vectors.js'
 
 /** Name of the vec0 table. */
 export const VECTOR_TABLE = 'brain_embeddings'
@@ -290,14 +310,9 @@ const VECTORS = sql.table(VECTOR_TABLE)
 const ROWIDS = sql.table(`${VECTOR_TABLE}_rowids`)
 const CODES = sql.table(CODES_TABLE)
 const VEC = {
-  /** 1 when the vector table exists (on PostgreSQL: in the store's schema, the first of its `search_path`), else 0. */
-  exists: vectorSql()((db, _p, dialect) =>
-    rawStatement(
-      db,
-      dialect === 'postgres'
-        ? sql<{ n: number }>`SELECT count(*) AS n FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ${VECTOR_TABLE}`
-        : sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_schema WHERE name = ${VECTOR_TABLE}`,
-    ),
+  /** 1 when the vec0 table exists, else 0 (PostgreSQL: `PG_VECTORS.exists`). */
+  exists: vectorSql()((db) =>
+    rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_schema WHERE name = ${VECTOR_TABLE}`),
   ),
   count: vectorSql()((db) => rawStatement(db, sql<{ n: number }>`SELECT count(*) AS n FROM ${ROWIDS}`)),
   drop: vectorSql()((db) => rawStatement(db, sql`DROP TABLE IF EXISTS ${VECTORS}`)),
@@ -416,6 +431,8 @@ export class VectorIndex {
   #modelId: string | null
   /** Why sqlite-vec is not loaded on this connection, or null when it is. */
   readonly #missing: string | null
+  /** On PostgreSQL: how the store keeps its vectors (read from `embedding.backend`), and pgvector's schema. */
+  #backend: { readonly kind: PostgresVectorBackend; readonly pgvectorSchema: string | null } = { kind: 'exact', pgvectorSchema: null }
 
   private constructor(
     engine: StoreEngine<BrainDatabase>,
@@ -501,10 +518,10 @@ export class VectorIndex {
     if (state.table && state.dimensions !== null) {
       // Written while sqlite-vec was missing: a queued entry must have no vector (its
       // old one may be stale, or belong to a deleted entry whose key was reused).
-      const stale = await engine.snapshot((x) => x.all(VEC.staleQueued))
+      const stale = await engine.snapshot((x) => x.all(tables(x).staleQueued))
       if (stale.length > 0) {
         await engine.write(function* (x) {
-          for (const { key } of yield* x.all(VEC.staleQueued)) yield* deleteVector(x, key)
+          for (const { key } of yield* x.all(tables(x).staleQueued)) yield* deleteVector(x, key)
         })
       }
     }
@@ -523,11 +540,12 @@ export class VectorIndex {
           if (again === 'mismatch' && policy === 'refuse') throw mismatch(context, fresh, embedder)
           const now = clock()
           if (again !== 'ok') {
-            yield* createTable(x, context, embedder.dimensions)
+            yield* createTable(x, context, embedder.dimensions, now)
             yield* requeueAll(x, fresh.dimensions === null ? 'new' : 'reset', now)
             yield* x.run(PUT_META, { key: EMBEDDING_META.dimensions, value: String(embedder.dimensions), now })
             yield* x.run(PUT_META, { key: EMBEDDING_META.metric, value: 'cosine', now })
-            yield* x.run(PUT_META, { key: EMBEDDING_META.quantization, value: INT8_QUANTIZATION, now })
+            // The int8 copy is sqlite-vec's (vec0's embedding_int8); PostgreSQL keeps none.
+            if (x.dialect === 'sqlite') yield* x.run(PUT_META, { key: EMBEDDING_META.quantization, value: INT8_QUANTIZATION, now })
             yield* x.run(PUT_META, { key: EMBEDDING_META.binaryQuantization, value: BINARY_QUANTIZATION, now })
             yield* x.run(DELETE_META, { key: EMBEDDING_META.searchPlan })
           }
@@ -538,6 +556,7 @@ export class VectorIndex {
       }
     }
     const index = new VectorIndex(engine, embedder, clock, state, tuning, null)
+    if (engine.dialect === 'postgres' && state.table) index.#backend = await engine.read(readBackend)
     if (state.table && state.dimensions !== null) await index.#prepareCodes()
     return index
   }
@@ -556,16 +575,17 @@ export class VectorIndex {
     function* codesCurrent(x: BrainExecutor): Step<boolean> {
       return (
         (yield* x.get(GET_META, { key: EMBEDDING_META.binaryQuantization }))?.value === BINARY_QUANTIZATION &&
-        ((yield* x.get(VEC.codeCount))?.n ?? 0) === (yield* self.count(x))
+        ((yield* x.get(tables(x).codeCount))?.n ?? 0) === (yield* self.count(x))
       )
     }
     if (!(await engine.snapshot(codesCurrent))) {
       await engine.write(function* (x) {
         if (yield* codesCurrent(x)) return
-        yield* x.run(VEC.clearCodes)
-        for (const { key } of yield* x.all(VEC.vectorKeys)) {
-          const row = yield* x.get(VEC.vectorOf, { key })
-          if (row !== undefined) yield* x.run(VEC.insertCode, { key, code: binaryCode(floats(row.embedding)) })
+        const t = tables(x)
+        yield* x.run(t.clearCodes)
+        for (const { key } of yield* x.all(t.vectorKeys)) {
+          const row = yield* x.get(t.vectorOf, { key })
+          if (row !== undefined) yield* x.run(t.insertCode, { key, code: binaryCode(floats(row.embedding)) })
         }
         yield* x.run(PUT_META, { key: EMBEDDING_META.binaryQuantization, value: BINARY_QUANTIZATION, now: clock() })
         yield* x.run(DELETE_META, { key: EMBEDDING_META.searchPlan })
@@ -575,10 +595,21 @@ export class VectorIndex {
       return { recorded: yield* readPlan(x), count: yield* self.count(x) }
     })
     this.#plan = recorded
-    if (this.#binary !== 'auto' || count <= this.#exactUpTo || this.#planFits(recorded, count)) return
+    // PostgreSQL measures nothing: 'auto' stays exact there (see #measures).
+    if (!this.#measures || count <= this.#exactUpTo || this.#planFits(recorded, count)) return
     const measured = await engine.snapshot((x) => this.calibrate(x))
     this.#plan = measured
     await engine.write((x) => x.run(PUT_META, { key: EMBEDDING_META.searchPlan, value: JSON.stringify(measured), now: clock() }))
+  }
+
+  /**
+   * Whether `'auto'` measures the binary path on this store (SQLite). On PostgreSQL
+   * the measurement's exact scans cost ~50–150 µs per vector each (20 of them: ~20 s
+   * at 10 000 vectors, minutes at 100 000), so `'auto'` stays exact there; pgvector
+   * stores search their HNSW index; `'always'` takes the binary path unmeasured.
+   */
+  get #measures(): boolean {
+    return this.#binary === 'auto' && this.#engine.dialect === 'sqlite'
   }
 
   /** Whether `plan` was measured with these codes and oversampling, at a size within 2× of `count`. */
@@ -605,18 +636,17 @@ export class VectorIndex {
   *calibrate(x: BrainExecutor): Step<VectorSearchPlan> {
     const choices = this.#oversample === null ? OVERSAMPLE_CHOICES : [this.#oversample]
     const pool = 31 // 30 candidates wanted, plus the query's own entry
-    const keys = (yield* x.all(VEC.vectorKeys)).map((r) => r.key)
+    const keys = (yield* x.all(tables(x).vectorKeys)).map((r) => r.key)
     const queries = Math.min(CALIBRATION_QUERIES, keys.length)
     const totals = choices.map(() => 0)
     for (let q = 0; q < queries; q++) {
       const key = keys[Math.floor(((q + 0.5) * keys.length) / queries)]!
-      const row = yield* x.get(VEC.vectorOf, { key })
+      const row = yield* x.get(tables(x).vectorOf, { key })
       if (row === undefined) continue
       const vector = floats(row.embedding)
-      const bytes = vectorBytes(vector)
-      const exact = (yield* x.all(VEC.knn, { query: bytes, k: 11 })).filter((n) => n.key !== key).slice(0, 10)
+      const exact = (yield* this.#knn(x, vector, 11, undefined)).filter((n) => n.key !== key).slice(0, 10)
       const candidates = yield* this.#hammingCandidates(x, vector, Math.ceil(pool * Math.max(...choices)), undefined)
-      const scored = yield* this.#rerank(x, bytes, candidates)
+      const scored = yield* this.#rerank(x, vector, candidates)
       const rank = new Map(candidates.map((c, i) => [c, i]))
       choices.forEach((oversample, i) => {
         if (exact.length === 0) {
@@ -774,9 +804,19 @@ export class VectorIndex {
 
   /** Inside a write: inserts a vector (the key must have none). */
   *put(x: BrainExecutor, key: number, kind: BrainEntryKind, vector: Float32Array): Step<void> {
+    if (x.dialect === 'postgres') {
+      yield* x.run(this.#pg.insert, { key, kind, embedding: vectorArray(vector) })
+      yield* x.run(PG_VECTORS.insertCode, { key, code: binaryCode(vector) })
+      return
+    }
     const q = quantizeInt8(vector)
     yield* x.run(VEC.insert, { key, embedding: vectorBytes(vector), int8: new Uint8Array(q.buffer), kind })
     yield* x.run(VEC.insertCode, { key, code: binaryCode(vector) })
+  }
+
+  /** The backend's statements on PostgreSQL (exact or pgvector). */
+  get #pg() {
+    return backendStatements(this.#backend.kind, this.#backend.pgvectorSchema)
   }
 
   /** Inside a write: removes the vector of `key` (if any). */
@@ -798,7 +838,7 @@ export class VectorIndex {
   /** Inside a read or write: stored vectors. */
   *count(x: BrainExecutor): Step<number> {
     if (this.#dimensions === null) return 0
-    return (yield* x.get(VEC.count))?.n ?? 0
+    return (yield* x.get(tables(x).count))?.n ?? 0
   }
 
   /** Inside a read or write: entries waiting for `reindex()`. */
@@ -815,41 +855,69 @@ export class VectorIndex {
     if (this.#dimensions === null) return []
     yield* this.assertCurrent(x)
     const kk = Math.min(k, MAX_K)
-    if (this.#binary !== 'never' && this.#exactUpTo !== Infinity) {
+    // pgvector stores search their HNSW index; elsewhere 'auto' measures (SQLite) or stays exact (PostgreSQL).
+    const preselects = this.#binary === 'always' || this.#measures
+    if (preselects && this.#backend.kind === 'exact' && this.#exactUpTo !== Infinity) {
       const count = yield* this.count(x)
       if (count > this.#exactUpTo) {
-        if (this.#binary === 'auto' && !this.#planFits(this.#plan, count)) this.#plan = yield* this.calibrate(x) // crossed while open: measured now, recorded on the next open
+        if (this.#measures && !this.#planFits(this.#plan, count)) this.#plan = yield* this.calibrate(x) // crossed while open: measured now, recorded on the next open
         if (this.#binary === 'always' || this.#plan?.plan === 'binary') return yield* this.#binaryNearest(x, query, kk, kinds)
       }
     }
-    const bytes = vectorBytes(query)
-    const filter = kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length ? JSON.stringify(kinds) : undefined
-    return filter === undefined ? yield* x.all(VEC.knn, { query: bytes, k: kk }) : yield* x.all(VEC.knnKinds, { query: bytes, k: kk, kinds: filter })
+    return yield* this.#knn(x, query, kk, kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length ? kinds : undefined)
+  }
+
+  /** The `k` nearest vectors by the table's own kNN (exact, or pgvector's HNSW), optionally only of `kinds`. */
+  *#knn(x: BrainExecutor, query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Step<Neighbour[]> {
+    if (x.dialect === 'sqlite') {
+      const bytes = vectorBytes(query)
+      return kinds === undefined
+        ? yield* x.all(VEC.knn, { query: bytes, k })
+        : yield* x.all(VEC.knnKinds, { query: bytes, k, kinds: JSON.stringify(kinds) })
+    }
+    const pg = this.#pg
+    if (pg.prepareKnn !== null) yield* x.run(pg.prepareKnn, { k })
+    return kinds === undefined
+      ? yield* x.all(pg.knn, { query: vectorArray(query), k })
+      : yield* x.all(pg.knnKinds, { query: vectorArray(query), k, kinds: [...kinds] })
   }
 
   /** Binary pre-selection: `oversample × k` nearest codes by Hamming distance, re-ranked by exact cosine distance. */
   *#binaryNearest(x: BrainExecutor, query: Float32Array, k: number, kinds: readonly BrainEntryKind[] | undefined): Step<Neighbour[]> {
     const oversample = this.#oversample ?? (this.#plan?.plan === 'binary' ? this.#plan.oversample : OVERSAMPLE_DEFAULT)
     const keys = yield* this.#hammingCandidates(x, query, Math.max(Math.ceil(k * oversample), k), kinds)
-    return (yield* this.#rerank(x, vectorBytes(query), keys)).slice(0, k)
+    return (yield* this.#rerank(x, query, keys)).slice(0, k)
   }
 
   /** The keys of the `n` codes nearest to `query`'s code by Hamming distance, nearest first. */
   *#hammingCandidates(x: BrainExecutor, query: Float32Array, n: number, kinds: readonly BrainEntryKind[] | undefined): Step<number[]> {
     const code = binaryCode(query)
+    const some = kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length ? kinds.map((kind) => KIND_CODES[kind]) : undefined
     const rows =
-      kinds !== undefined && kinds.length < BRAIN_ENTRY_KINDS.length
-        ? yield* x.all(VEC.hammingKinds, { codes: JSON.stringify(kinds.map((kind) => KIND_CODES[kind])), code, n })
-        : yield* x.all(VEC.hamming, { code, n })
+      x.dialect === 'postgres'
+        ? some === undefined
+          ? yield* x.all(PG_VECTORS.hamming, { code, n })
+          : yield* x.all(PG_VECTORS.hammingKinds, { codes: some, code, n })
+        : some === undefined
+          ? yield* x.all(VEC.hamming, { code, n })
+          : yield* x.all(VEC.hammingKinds, { codes: JSON.stringify(some), code, n })
     return rows.map((r) => r.key)
   }
 
-  /** `keys` with their exact cosine distance to the query (`bytes`), nearest first (one vec0 point read each). */
-  *#rerank(x: BrainExecutor, bytes: Uint8Array, keys: readonly number[]): Step<Neighbour[]> {
-    const scored: Neighbour[] = []
-    for (const key of keys) {
-      const row = yield* x.get(VEC.distance, { query: bytes, key })
-      if (row !== undefined) scored.push({ key, distance: row.distance })
+  /**
+   * `keys` with their exact cosine distance to `query`, nearest first: one vec0 point
+   * read each on SQLite, one statement for all of them on PostgreSQL.
+   */
+  *#rerank(x: BrainExecutor, query: Float32Array, keys: readonly number[]): Step<Neighbour[]> {
+    let scored: Neighbour[] = []
+    if (x.dialect === 'postgres') {
+      scored = keys.length === 0 ? [] : yield* x.all(this.#pg.distances, { query: vectorArray(query), keys: [...keys] })
+    } else {
+      const bytes = vectorBytes(query)
+      for (const key of keys) {
+        const row = yield* x.get(VEC.distance, { query: bytes, key })
+        if (row !== undefined) scored.push({ key, distance: row.distance })
+      }
     }
     scored.sort((a, b) => a.distance - b.distance || a.key - b.key)
     return scored
@@ -858,6 +926,7 @@ export class VectorIndex {
   /** Inside a read: the cosine distance between `query` and the vector of `key`, or undefined when it has none. */
   *distance(x: BrainExecutor, query: Float32Array, key: number): Step<number | undefined> {
     if (this.#dimensions === null) return undefined
+    if (x.dialect === 'postgres') return (yield* x.get(this.#pg.distance, { query: vectorArray(query), key }))?.distance
     return (yield* x.get(VEC.distance, { query: vectorBytes(query), key }))?.distance
   }
 
@@ -871,13 +940,13 @@ export class VectorIndex {
     let removed = 0
     for (const kind of BRAIN_ENTRY_KINDS) {
       const base = KIND_CODES[kind] * KEY_BASE
-      const orphans = yield* x.all(VEC.orphans[kind], { from: base, to: base + KEY_BASE, base })
+      const orphans = yield* x.all(tables(x).orphans[kind], { from: base, to: base + KEY_BASE, base })
       if (!dryRun) for (const { key } of orphans) yield* deleteVector(x, key)
       removed += orphans.length
     }
     // Codes without a vector (written while the vector was being replaced by another handle's reset).
-    const strays = yield* x.all(VEC.strayCodes)
-    if (!dryRun) for (const { key } of strays) yield* x.run(VEC.deleteCode, { key })
+    const strays = yield* x.all(tables(x).strayCodes)
+    if (!dryRun) for (const { key } of strays) yield* x.run(tables(x).deleteCode, { key })
     return removed
   }
 }
@@ -911,23 +980,41 @@ function unsupported(context: Required<ErrorContext>, reason: string, operation:
   })
 }
 
+/** The statements both dialects have, with the same arguments (a vector reads back as a BLOB on SQLite, a `real[]` on PostgreSQL). */
+type VectorTables = Omit<typeof PG_VECTORS, 'vectorOf' | 'hammingKinds' | 'hamming'> & {
+  readonly vectorOf: QueryTemplate<{ key: number }, { embedding: Uint8Array | readonly number[] }>
+}
+
+/** The statements of the vector and code tables in `x`'s dialect that do not depend on the vector backend. */
+function tables(x: BrainExecutor): VectorTables {
+  return x.dialect === 'postgres' ? PG_VECTORS : VEC
+}
+
 /** The recorded embedder and whether the vector table exists. */
 function* readState(x: BrainExecutor): Step<{ dimensions: number | null; modelId: string | null; table: boolean }> {
   const dims = (yield* x.get(GET_META, { key: EMBEDDING_META.dimensions }))?.value
   const model = (yield* x.get(GET_META, { key: EMBEDDING_META.modelId }))?.value
-  const table = ((yield* x.get(VEC.exists))?.n ?? 0) > 0
+  const table = ((yield* x.get(tables(x).exists))?.n ?? 0) > 0
   return { dimensions: dims === undefined ? null : Number(dims), modelId: model ?? null, table }
 }
 
 /** Removes the vector and the binary code of `key`. */
 function* deleteVector(x: BrainExecutor, key: number): Step<void> {
-  yield* x.run(VEC.delete, { key })
-  yield* x.run(VEC.deleteCode, { key })
+  yield* x.run(tables(x).delete, { key })
+  yield* x.run(tables(x).deleteCode, { key })
 }
 
-/** A float32 vector read from a BLOB (copied: the row's buffer may be reused). */
-function floats(blob: Uint8Array): Float32Array {
-  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength))
+/** A float32 vector read from a BLOB (copied: the row's buffer may be reused), or from PostgreSQL's `real[]`. */
+function floats(stored: Uint8Array | readonly number[]): Float32Array {
+  if (!(stored instanceof Uint8Array)) return Float32Array.from(stored)
+  return new Float32Array(stored.buffer.slice(stored.byteOffset, stored.byteOffset + stored.byteLength))
+}
+
+/** On PostgreSQL: the backend the store recorded when its vector table was created, and where pgvector lives. */
+function* readBackend(x: BrainExecutor): Step<{ kind: PostgresVectorBackend; pgvectorSchema: string | null }> {
+  const kind = (yield* x.get(GET_META, { key: EMBEDDING_BACKEND_KEY }))?.value === 'pgvector-hnsw' ? 'pgvector-hnsw' : 'exact'
+  if (kind === 'exact') return { kind, pgvectorSchema: null }
+  return { kind, pgvectorSchema: (yield* x.get(PGVECTOR_PROBE))?.installed_in ?? null }
 }
 
 /** The recorded search plan, or null when none is recorded (or it does not parse). */
@@ -942,16 +1029,33 @@ function* readPlan(x: BrainExecutor): Step<VectorSearchPlan | null> {
   }
 }
 
-/** (Re)creates the vec0 table with `dimensions` (an integer checked by `checkEmbedder`). */
-function* createTable(x: BrainExecutor, context: Required<ErrorContext>, dimensions: number): Step<void> {
+/**
+ * (Re)creates the vector table with `dimensions` (an integer checked by
+ * `checkEmbedder`): sqlite-vec's vec0 on SQLite; on PostgreSQL `brain_embeddings`
+ * with pgvector when the server has it (installed, or available and this role may
+ * install it), plain `real[]` otherwise — the choice recorded as `embedding.backend`.
+ */
+function* createTable(x: BrainExecutor, context: Required<ErrorContext>, dimensions: number, now: number): Step<void> {
   if (!Number.isInteger(dimensions) || dimensions < 1) throw new CleoStoreError('INTERNAL', `bad dimension ${dimensions}`, context)
-  yield* x.run(VEC.drop)
-  yield* x.run(VEC.clearCodes)
-  yield* x.run(createVectorTable(dimensions))
+  yield* x.run(tables(x).drop)
+  yield* x.run(tables(x).clearCodes)
+  if (x.dialect === 'sqlite') {
+    yield* x.run(createVectorTable(dimensions))
+    return
+  }
+  const probe = (yield* x.get(PGVECTOR_PROBE))!
+  const backend = chooseVectorBackend({ available: probe.available, installedIn: probe.installed_in, creatable: probe.creatable })
+  let schema = probe.installed_in
+  if (backend === 'pgvector-hnsw' && schema === null) {
+    for (const statement of INSTALL_PGVECTOR) yield* x.run(statement)
+    schema = (yield* x.get(PGVECTOR_PROBE))!.installed_in
+  }
+  for (const statement of createStatements(backend, schema, dimensions)) yield* x.run(statement)
+  yield* x.run(PUT_META, { key: EMBEDDING_BACKEND_KEY, value: backend, now })
 }
 
 /** Queues every entry of every kind (set-based). */
 function* requeueAll(x: BrainExecutor, reason: 'new' | 'reset', now: number): Step<void> {
   yield* x.run(CLEAR_QUEUE)
-  for (const kind of BRAIN_ENTRY_KINDS) yield* x.run(VEC.requeue[kind], { base: KIND_CODES[kind] * KEY_BASE, reason, now })
+  for (const kind of BRAIN_ENTRY_KINDS) yield* x.run(tables(x).requeue[kind], { base: KIND_CODES[kind] * KEY_BASE, reason, now })
 }

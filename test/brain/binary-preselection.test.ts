@@ -3,19 +3,23 @@
  * pre-select candidates by Hamming distance, re-ranked by exact cosine distance.
  * Recall against the exact scan on seeded random sets, the per-store plan the store
  * measures and records, codes kept in step with the vectors, and a store made
- * before the codes existed. No timing here: speed is measured in `bench/`.
+ * before the codes existed; on PostgreSQL (exact backend), where 'auto' stays exact
+ * and 'always' runs the same pre-selection in SQL. No timing here: speed is measured
+ * in `bench/`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
+import { sql } from 'kysely'
 import * as sqliteVec from 'sqlite-vec'
 import { afterAll, describe, expect, it } from 'vitest'
 
-import type { BrainRepository, Embedder } from '../../src/brain/index.js'
-import { FeatureHashingEmbedder } from '../../src/brain/index.js'
+import type { BrainPostgresOptions, Embedder } from '../../src/brain/index.js'
+import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { BINARY_QUANTIZATION, binaryCode, CODES_TABLE, EMBEDDING_META, VECTOR_TABLE } from '../../src/brain/vector-index.js'
+import { dropSchemasAfterEach, freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
 import { openBrain, samples } from './brain-helpers.js'
 import { prng } from './fixtures/prng.js'
 
@@ -260,5 +264,109 @@ describe('binary pre-selection (issue 19 item 7)', () => {
 
   it('refuses an unknown binaryPreselection', async () => {
     await expect(openBrain({ searchTuning: { binaryPreselection: 'sometimes' as never } })).rejects.toMatchObject({ code: 'VALIDATION' })
+  })
+})
+
+describe.runIf(POSTGRES_URL !== null)('binary pre-selection on PostgreSQL (exact backend)', () => {
+  const onServer: BrainRepository[] = []
+  dropSchemasAfterEach(() => Promise.allSettled(onServer.splice(0).map((brain) => brain.close())))
+  async function openPg(schema: string, options: Omit<BrainPostgresOptions, 'schema'>): Promise<BrainRepository> {
+    const brain = await BrainRepository.openPostgres(POSTGRES_URL!, { schema, ...options })
+    onServer.push(brain)
+    return brain
+  }
+  /** Every vector's code, as stored, and as recomputed from the vector. */
+  async function pgCodesOf(brain: BrainRepository, schema: string): Promise<{ vectors: number; codes: number; mismatched: number }> {
+    const vectors = (await sql<{ key: string; embedding: number[] }>`select key, embedding from ${sql.table(`${schema}.${VECTOR_TABLE}`)}`.execute(brain.kysely)).rows
+    const codes = new Map(
+      (await sql<{ key: string; code: Uint8Array }>`select memory_key as key, code from ${sql.table(`${schema}.${CODES_TABLE}`)}`.execute(brain.kysely)).rows.map((r) => [
+        Number(r.key),
+        r.code,
+      ]),
+    )
+    let mismatched = 0
+    for (const v of vectors) {
+      const stored = codes.get(Number(v.key))
+      if (stored === undefined || Buffer.compare(Buffer.from(stored), Buffer.from(binaryCode(Float32Array.from(v.embedding)))) !== 0) mismatched++
+    }
+    return { vectors: vectors.length, codes: codes.size, mismatched }
+  }
+
+  it("'auto' stays exact (nothing measured or recorded); 'always' finds at least 0.95 of the exact top 10 on a clustered set, at exact distances", async () => {
+    const embedder = new SeededEmbedder(64, 30)
+    const schema = freshSchema('brain')
+    const seed = await openPg(schema, { embedder })
+    await fill(seed, 1500)
+    const auto = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: 100 } })
+    const exact = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: Infinity } })
+    const always = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: 100, binaryPreselection: 'always' } })
+    const plan = await sql<{ value: string }>`select value from ${sql.table(`${schema}.brain_schema_meta`)} where key = ${EMBEDDING_META.searchPlan}`.execute(auto.kysely)
+    expect(plan.rows).toEqual([])
+    let total = 0
+    const queries = 12
+    for (let q = 0; q < queries; q++) {
+      const e = await exact.search(`q${q}`, { mode: 'vector', limit: 10 })
+      const a = await always.search(`q${q}`, { mode: 'vector', limit: 10 })
+      const b = await auto.search(`q${q}`, { mode: 'vector', limit: 10 })
+      expect(e).toHaveLength(10)
+      expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id)) // 'auto' took the exact path
+      total += recallAt10(
+        a.map((h) => h.signals.vector!.raw),
+        e.map((h) => h.signals.vector!.raw),
+      )
+      for (const hit of a) {
+        const v = embedder.vector(`q${q}`)
+        const w = embedder.vector(hit.entry.kind === 'observation' ? hit.entry.title : '')
+        let dot = 0
+        let nv = 0
+        let nw = 0
+        for (let i = 0; i < v.length; i++) (dot += v[i]! * w[i]!), (nv += v[i]! * v[i]!), (nw += w[i]! * w[i]!)
+        expect(hit.signals.vector!.raw).toBeCloseTo(1 - dot / Math.sqrt(nv * nw), 5)
+      }
+    }
+    expect(total / queries).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('keeps one code per vector, equal to the code of that vector, through record, re-embedding, delete, reindex and reset', async () => {
+    const schema = freshSchema('brain')
+    const brain = await openPg(schema, { embedder: new FeatureHashingEmbedder({ dimensions: 96 }) })
+    const a = await brain.record(samples.observation('deploy times out on cold caches'))
+    const b = await brain.record(samples.decision('use WAL for every store'))
+    await brain.record(samples.learning('deferred transactions upgrade to BUSY'))
+    expect(await pgCodesOf(brain, schema)).toEqual({ vectors: 3, codes: 3, mismatched: 0 })
+    await brain.update(a.memory.id, { kind: 'observation', title: 'the artifact download dominates cold deploys' })
+    expect(await pgCodesOf(brain, schema)).toEqual({ vectors: 3, codes: 3, mismatched: 0 })
+    await brain.delete(b.memory.id)
+    expect(await pgCodesOf(brain, schema)).toEqual({ vectors: 2, codes: 2, mismatched: 0 })
+    await brain.close()
+    const reset = await openPg(schema, { embedder: new FeatureHashingEmbedder({ dimensions: 200 }), embedderChange: 'reset' })
+    expect(await pgCodesOf(reset, schema)).toEqual({ vectors: 0, codes: 0, mismatched: 0 })
+    await reset.reindex()
+    expect(await pgCodesOf(reset, schema)).toEqual({ vectors: 2, codes: 2, mismatched: 0 })
+    expect((await reset.search('cold deploys', { mode: 'vector', limit: 2 }))[0]!.id).toBe(a.memory.id)
+  })
+
+  it('a kind filter on the binary path ranks only that kind, as the exact scan does', async () => {
+    const embedder = new SeededEmbedder(64, 10)
+    const schema = freshSchema('brain')
+    const brain = await openPg(schema, { embedder })
+    const batch = []
+    for (let i = 0; i < 300; i++) {
+      batch.push(
+        i % 3 === 0
+          ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
+          : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
+      )
+    }
+    await brain.recordMany(batch)
+    const exact = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: Infinity } })
+    const binary = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: 0, binaryPreselection: 'always' } })
+    for (const q of ['q1', 'q2', 'q3']) {
+      const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+      const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+      expect(b.length).toBeGreaterThan(0)
+      expect(b.every((h) => h.kind === 'decision')).toBe(true)
+      expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
+    }
   })
 })

@@ -53,8 +53,8 @@ export async function execSql<T = Record<string, unknown>>(brain: BrainRepositor
 
 /**
  * Whether the suites exercise vectors on `engine` (an embedder, vector and hybrid
- * search): on SQLite; on PostgreSQL once its vector path lands (issue 21).
+ * search): on both (PostgreSQL's vector path: src/brain/postgres-vectors.ts).
  */
-export function hasVectors(engine: BrainEngineName): boolean {
-  return engine === 'sqlite'
+export function hasVectors(_engine: BrainEngineName): boolean {
+  return true
 }
