@@ -76,13 +76,6 @@ const BrainPostgresOptionsSchema = zod.strictObject({
   referenceGuard: FunctionSchema.optional(),
 })
 
-/**
- * Whether the vector index has its PostgreSQL path (issue 21: the other half of the
- * work). Until it does, `openPostgres` refuses an embedder with `UNSUPPORTED`
- * instead of failing on sqlite-vec's statements.
- */
-const VECTORS_ON_POSTGRES = false
-
 /** Options of {@link BrainRepository.open}. */
 export interface BrainRepositoryOptions extends RepositoryOptions {
   /**
@@ -294,13 +287,7 @@ export class BrainRepository extends StoreRepository<'brain'> {
    */
   static async openPostgres(target: PostgresTarget, options: BrainPostgresOptions = {}): Promise<BrainRepository> {
     checkOptions(BrainPostgresOptionsSchema, options, 'BrainRepository.openPostgres', { store: BRAIN_STORE.name })
-    const { embedder, embedderChange: _change, searchTuning: _tuning, knownReferences: _known, clock: _clock, referenceGuard: _guard, ...server } = options
-    if (embedder !== undefined && !VECTORS_ON_POSTGRES) {
-      throw new CleoStoreError('UNSUPPORTED', 'BrainRepository.openPostgres: vectors on PostgreSQL are not available yet; open without an embedder (full-text search works)', {
-        store: BRAIN_STORE.name,
-        details: { path: ['embedder'] },
-      })
-    }
+    const { embedder: _embedder, embedderChange: _change, searchTuning: _tuning, knownReferences: _known, clock: _clock, referenceGuard: _guard, ...server } = options
     const db = await openPostgresDatabase<BrainDatabase>(BRAIN_STORE, target, server)
     return BrainRepository.#assemble(new PostgresStoreEngine(db), db, options, () => null)
   }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 
-import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
+import { BrainRepository } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
 import { samples } from './brain-helpers.js'
 import { BRAIN_ENGINES, openBrainOn } from './open-brain.js'
@@ -39,7 +39,5 @@ describe('BrainRepository.openPostgres options', () => {
     await expectCode(BrainRepository.openPostgres(target, { embedderChange: 'drop' } as never), 'VALIDATION')
     await expectCode(BrainRepository.openPostgres(target, { searchTuning: { bogus: 1 } } as never), 'VALIDATION')
     await expectCode(BrainRepository.openPostgres(target, { clock: 5 } as never), 'VALIDATION')
-    // Vectors on PostgreSQL are not available yet: an embedder is refused, also before connecting.
-    await expectCode(BrainRepository.openPostgres(target, { embedder: new FeatureHashingEmbedder() }), 'UNSUPPORTED')
   })
 })
