@@ -85,6 +85,30 @@ function recallAt10(approx: number[], exact: number[]): number {
   return approx.slice(0, 10).filter((d) => d <= bound).length / Math.min(10, exact.length)
 }
 
+/** 300 entries: every third a decision, the others observations (texts `v<i>`). */
+function mixedBatch() {
+  const batch = []
+  for (let i = 0; i < 300; i++) {
+    batch.push(
+      i % 3 === 0
+        ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
+        : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
+    )
+  }
+  return batch
+}
+
+/** A `kinds: ['decision']` search on the binary path returns decisions only, the exact scan's. */
+async function expectKindFilterAsExact(binary: BrainRepository, exact: BrainRepository): Promise<void> {
+  for (const q of ['q1', 'q2', 'q3']) {
+    const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+    const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+    expect(b.length).toBeGreaterThan(0)
+    expect(b.every((h) => h.kind === 'decision')).toBe(true)
+    expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
+  }
+}
+
 function rawVec(file: string): DatabaseSync {
   const db = new DatabaseSync(file, { allowExtension: true })
   db.loadExtension(sqliteVec.getLoadablePath())
@@ -242,24 +266,10 @@ describe('binary pre-selection (issue 19 item 7)', () => {
     const embedder = new SeededEmbedder(64, 10)
     const file = tempFile()
     const { brain } = await openBrain({ embedder }, file)
-    const batch = []
-    for (let i = 0; i < 300; i++) {
-      batch.push(
-        i % 3 === 0
-          ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
-          : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
-      )
-    }
-    await brain.recordMany(batch)
+    await brain.recordMany(mixedBatch())
     const { brain: exact } = await openBrain({ embedder, searchTuning: { exactSearchUpTo: Infinity } }, file)
     const { brain: binary } = await openBrain({ embedder, searchTuning: { exactSearchUpTo: 0, binaryPreselection: 'always' } }, file)
-    for (const q of ['q1', 'q2', 'q3']) {
-      const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      expect(b.length).toBeGreaterThan(0)
-      expect(b.every((h) => h.kind === 'decision')).toBe(true)
-      expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
-    }
+    await expectKindFilterAsExact(binary, exact)
   })
 
   it('refuses an unknown binaryPreselection', async () => {
@@ -349,24 +359,9 @@ describe.runIf(POSTGRES_URL !== null)('binary pre-selection on PostgreSQL (exact
   it('a kind filter on the binary path ranks only that kind, as the exact scan does', async () => {
     const embedder = new SeededEmbedder(64, 10)
     const schema = freshSchema('brain')
-    const brain = await openPg(schema, { embedder })
-    const batch = []
-    for (let i = 0; i < 300; i++) {
-      batch.push(
-        i % 3 === 0
-          ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
-          : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
-      )
-    }
-    await brain.recordMany(batch)
+    await (await openPg(schema, { embedder })).recordMany(mixedBatch())
     const exact = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: Infinity } })
     const binary = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: 0, binaryPreselection: 'always' } })
-    for (const q of ['q1', 'q2', 'q3']) {
-      const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      expect(b.length).toBeGreaterThan(0)
-      expect(b.every((h) => h.kind === 'decision')).toBe(true)
-      expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
-    }
+    await expectKindFilterAsExact(binary, exact)
   })
 })

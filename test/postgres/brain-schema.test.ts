@@ -18,7 +18,7 @@ import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
 import type { GuardCase, RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectGuardRendered, expectSameConstraints, expectSameTables, expectSameTriggers, schemaPairOpeners } from './schema-pair.js'
+import { expectSameConstraints, expectSameTables, expectSameTriggers, itRendersGuards, schemaPairOpeners } from './schema-pair.js'
 
 const MEMORY_TABLES = ['brain_decisions', 'brain_patterns', 'brain_learnings', 'brain_observations', 'brain_sticky_notes'] as const
 
@@ -187,16 +187,7 @@ if (POSTGRES_URL !== null) {
       expect(await expectSameTriggers(await openPair(), DIFFERENCES, GUARDS)).toHaveLength(11)
     })
 
-    for (const guard of GUARDS) {
-      it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
-        const pair = await openPair()
-        await expectGuardRendered(pair, FIXTURE, guard)
-        for (const query of STATE) {
-          const rows = await pair.select(query)
-          expect(rows.postgres, query).toEqual(rows.sqlite)
-        }
-      })
-    }
+    itRendersGuards(openPair, FIXTURE, GUARDS, STATE)
 
     it('seq is assigned on insert as on SQLite; deleting a memory removes its queue row and its links, nothing else', async () => {
       const pair = await openPair()

@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
-import { expect } from 'vitest'
+import { expect, it } from 'vitest'
 
 import type { PostgresDatabase } from '../../src/postgres/postgres-database.js'
 import { openPostgresDatabase } from '../../src/postgres/postgres-database.js'
@@ -338,4 +338,21 @@ export async function expectGuardRendered(pair: SchemaPair, fixture: readonly st
   expect(onPostgres.message).toContain(`INVARIANT: ${message}`)
   expect(onPostgres.details).toMatchObject({ sqlState: '23514', constraint: guard.trigger, table: guard.table })
   for (const statement of guard.legal) await pair.both(statement)
+}
+
+/**
+ * Registers one test per guard: {@link expectGuardRendered} on a fresh pair, then
+ * each `state` query returns the same rows on both engines.
+ */
+export function itRendersGuards(openPair: () => Promise<SchemaPair>, fixture: readonly string[], guards: readonly GuardCase[], state: readonly string[]): void {
+  for (const guard of guards) {
+    it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
+      const pair = await openPair()
+      await expectGuardRendered(pair, fixture, guard)
+      for (const query of state) {
+        const rows = await pair.select(query)
+        expect(rows.postgres, query).toEqual(rows.sqlite)
+      }
+    })
+  }
 }

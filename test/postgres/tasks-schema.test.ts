@@ -18,7 +18,7 @@ import { prng } from '../brain/fixtures/prng.js'
 import { expectCode } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
 import type { GuardCase, RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectGuardRendered, expectSameTables, expectSameTriggers, normalise, outcome, schemaPair, schemaPairOpeners } from './schema-pair.js'
+import { expectSameTables, expectSameTriggers, itRendersGuards, normalise, outcome, schemaPair, schemaPairOpeners } from './schema-pair.js'
 
 /**
  * What the rendition leaves out or adds on purpose (everything else must match):
@@ -424,16 +424,7 @@ if (POSTGRES_URL !== null) {
       expect(await expectSameTriggers(await openPair(), DIFFERENCES, GUARDS)).toHaveLength(29)
     })
 
-    for (const guard of GUARDS) {
-      it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
-        const pair = await openPair()
-        await expectGuardRendered(pair, FIXTURE, guard)
-        for (const query of STATE) {
-          const rows = await pair.select(query)
-          expect(rows.postgres, query).toEqual(rows.sqlite)
-        }
-      })
-    }
+    itRendersGuards(openPair, FIXTURE, GUARDS, STATE)
 
     it('ready counters: a seeded mix of task and dependency statements leaves the same counters on both engines, equal to a recount', async () => {
       const pair = await openPair()
