@@ -219,7 +219,7 @@ export class BrainRepository extends StoreRepository<'brain'> {
    */
   static async open(path: string, options: BrainRepositoryOptions = {}): Promise<BrainRepository> {
     checkOptions(BrainOpenOptionsSchema, options, 'BrainRepository.open', { store: BRAIN_STORE.name })
-    const { embedder, embedderChange, searchTuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, knownReferences: _known, ...engine } = options
+    const { embedder: _embedder, embedderChange: _change, searchTuning: _tuning, mmapSize = BRAIN_DEFAULT_MMAP_SIZE, knownReferences: _known, ...engine } = options
     if (!Number.isSafeInteger(mmapSize) || mmapSize < 0) {
       throw new CleoStoreError('VALIDATION', `mmapSize must be a non-negative integer (got ${mmapSize})`, {
         store: BRAIN_STORE.name,
@@ -227,19 +227,35 @@ export class BrainRepository extends StoreRepository<'brain'> {
       })
     }
     const db = await openStoreDatabase<BrainDatabase>(BRAIN_STORE, path, engine)
-    try {
+    return BrainRepository.#assemble(new SqliteStoreEngine(db), db, options, () => {
       if (path !== MEMORY) db.exec(`PRAGMA mmap_size = ${mmapSize}`)
-      const engine = new SqliteStoreEngine(db)
+      return sqliteVecUnavailableReason(db)
+    })
+  }
+
+  /**
+   * Opens the vector index on an open store and the repository over both; closes
+   * the store when that fails. `prepare` runs first and says why sqlite-vec is
+   * missing (null when it is loaded, or on PostgreSQL).
+   */
+  static async #assemble(
+    engine: SqliteStoreEngine<BrainDatabase> | PostgresStoreEngine<BrainDatabase>,
+    store: { close(): Promise<void> },
+    options: BrainRepositoryOptions | BrainPostgresOptions,
+    prepare: () => string | null,
+  ): Promise<BrainRepository> {
+    const { embedder, embedderChange, searchTuning } = options
+    try {
       const vectors = await VectorIndex.open(engine, {
         embedder,
         clock: options.clock ?? Date.now,
-        sqliteVecMissing: sqliteVecUnavailableReason(db),
+        sqliteVecMissing: prepare(),
         ...(embedderChange === undefined ? {} : { embedderChange }),
         ...(searchTuning === undefined ? {} : { tuning: searchTuning }),
       })
       return new BrainRepository(engine, options, vectors)
     } catch (error) {
-      await db.close()
+      await store.close()
       throw error
     }
   }
@@ -271,22 +287,9 @@ export class BrainRepository extends StoreRepository<'brain'> {
    */
   static async openPostgres(target: PostgresTarget, options: BrainPostgresOptions = {}): Promise<BrainRepository> {
     checkOptions(BrainPostgresOptionsSchema, options, 'BrainRepository.openPostgres', { store: BRAIN_STORE.name })
-    const { embedder, embedderChange, searchTuning, knownReferences: _known, clock: _clock, referenceGuard: _guard, ...server } = options
+    const { embedder: _embedder, embedderChange: _change, searchTuning: _tuning, knownReferences: _known, clock: _clock, referenceGuard: _guard, ...server } = options
     const db = await openPostgresDatabase<BrainDatabase>(BRAIN_STORE, target, server)
-    const engine = new PostgresStoreEngine(db)
-    try {
-      const vectors = await VectorIndex.open(engine, {
-        embedder,
-        clock: options.clock ?? Date.now,
-        sqliteVecMissing: null,
-        ...(embedderChange === undefined ? {} : { embedderChange }),
-        ...(searchTuning === undefined ? {} : { tuning: searchTuning }),
-      })
-      return new BrainRepository(engine, options, vectors)
-    } catch (error) {
-      await db.close()
-      throw error
-    }
+    return BrainRepository.#assemble(new PostgresStoreEngine(db), db, options, () => null)
   }
 
   /** The engine: `'sqlite'` (brain.db) or `'postgres'`. */

@@ -7,7 +7,9 @@
  *   before learnings before observations). A kind filter uses memory-key ranges
  *   (FTS) and a metadata column (vec0); scores stay comparable across kinds.
  * - User text goes through `toFtsQuery` (any word, OR): no FTS5 syntax is ever
- *   interpreted, and no input raises a syntax error.
+ *   interpreted, and no input raises a syntax error. On PostgreSQL the same words go
+ *   through `toTsQuery` into `to_tsquery` over each kind's `search_vector` (see
+ *   below), with the same guarantee.
  * - Each signal yields a bounded pool of candidates (`max(3 × limit, 30)`). Invalid
  *   entries are dropped after the fact; when too many were dropped the pool is
  *   fetched again, larger, up to 1 000.

@@ -163,6 +163,21 @@ describe.each(BRAIN_ENGINES)('brain: recordMany (%s)', (engine) => {
     expect(await brain.embeddingStatus()).toMatchObject({ vectors: 4, queued: 0 })
   })
 
+  it('without an embedder: one transaction, outcomes in input order, in-batch duplicates cite the first', async () => {
+    const { brain } = await openBrainOn(engine)
+    const existing = (await brain.record(samples.learning())).memory
+    const results = await brain.recordMany([samples.decision(), samples.learning(), samples.observation(), samples.observation()])
+    expect(results.map((r) => [r.outcome, r.embedding])).toEqual([
+      ['created', 'none'],
+      ['duplicate', 'none'],
+      ['created', 'none'],
+      ['duplicate', 'none'],
+    ])
+    expect(results[1]!.memory).toMatchObject({ id: existing.id, citationCount: 1 })
+    expect(results[3]!.memory).toMatchObject({ id: results[2]!.memory.id, citationCount: 1 })
+    expect((await brain.list()).items).toHaveLength(3)
+  })
+
   it('rejects the whole batch before writing: invalid entry (path names its index), or a conflict', async () => {
     const { brain } = await openBrainOn(engine)
     const error = await expectCode(brain.recordMany([samples.decision(), { ...samples.learning(), confidence: 2 }]), 'VALIDATION')

@@ -21,18 +21,20 @@ export const BRAIN_ENGINES: readonly BrainEngineName[] = POSTGRES_URL === null ?
 
 /**
  * A fresh store on a manual clock starting at {@link T0}, closed after the test: in
- * memory on SQLite; in a fresh schema on PostgreSQL (the options both opens take are
- * passed on; SQLite-only ones are not).
+ * memory on SQLite; in a fresh schema on PostgreSQL, or in `schema` (from
+ * `freshSchema`) when given (the options both opens take are passed on; SQLite-only
+ * ones are not).
  */
 export async function openBrainOn(
   engine: BrainEngineName,
   options: BrainRepositoryOptions = {},
+  schema?: string,
 ): Promise<{ brain: BrainRepository; clock: ReturnType<typeof manualClock> }> {
   const clock = manualClock(T0)
   let brain: BrainRepository
   if (engine === 'postgres') {
     const { mmapSize: _mmap, synchronous: _sync, statementCacheSize: _cache, backupsKept: _kept, ...shared } = options
-    brain = await BrainRepository.openPostgres(POSTGRES_URL!, { schema: freshSchema('brain'), clock, ...shared })
+    brain = await BrainRepository.openPostgres(POSTGRES_URL!, { schema: schema ?? freshSchema('brain'), clock, ...shared })
   } else {
     brain = await BrainRepository.open(':memory:', { clock, ...options })
   }

@@ -4,6 +4,8 @@ import { CleoWorkspace } from '../../src/workspace/workspace.js'
 import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode, runFixture, startGate, tempDir } from '../helpers.js'
 import { track } from './brain-helpers.js'
+import { BRAIN_ENGINES, openBrainOn } from './open-brain.js'
+import { freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
 
 describe('brain across processes', () => {
   it('two processes opening a fresh store with an embedder create one vector table and dedup each other', async () => {
@@ -28,6 +30,24 @@ describe('brain across processes', () => {
     expect(all.filter((m) => m.citationCount === 1)).toHaveLength(20)
     expect(await brain.embeddingStatus()).toMatchObject({ dimensions: 64, vectors: 60, queued: 0 })
     expect((await brain.integrityCheck()).ok).toBe(true)
+  })
+})
+
+describe.each(BRAIN_ENGINES.filter((engine) => engine === 'postgres'))('brain across processes (%s)', () => {
+  it('two processes recording into one schema at once dedup each other: each shared text is created once', async () => {
+    const schema = freshSchema('brain')
+    const gate = startGate(2)
+    const results = await Promise.all(['a', 'b'].map((tag) => runFixture('../brain/fixtures/brain-writer.ts', [POSTGRES_URL!, tag, gate, schema])))
+    const outcomes = results.map((r) => JSON.parse(r.stdout) as Record<string, number>)
+    expect(outcomes.reduce((n, o) => n + (o['created'] ?? 0), 0)).toBe(60) // 20 shared once + 20 + 20 own
+    expect(outcomes.reduce((n, o) => n + (o['duplicate'] ?? 0), 0)).toBe(20)
+
+    const { brain } = await openBrainOn('postgres', {}, schema)
+    const all = []
+    // The writers ran on the real clock, this handle on the manual one (T0, before them): every memory, valid or not yet.
+    for await (const memory of brain.iterate({ limit: 25, validOnly: false })) all.push(memory)
+    expect(all).toHaveLength(60)
+    expect(all.filter((m) => m.citationCount === 1)).toHaveLength(20)
   })
 })
 

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest'
 
 import { FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
-import { openBrain, samples } from './brain-helpers.js'
+import { samples } from './brain-helpers.js'
+import type { BrainEngineName } from './open-brain.js'
+import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
 
 const CORPUS = [
   'Use SQLite WAL mode so readers never block the writer',
@@ -29,15 +31,16 @@ const UNRELATED = 'banana bread recipe walnuts cinnamon'
 /** Unrelated too, but shares the words `with` and `and` with two entries. */
 const UNRELATED_COMMON_WORDS = 'banana bread recipe with walnuts and cinnamon'
 
-async function corpus() {
-  const opened = await openBrain({ embedder: new FeatureHashingEmbedder() })
+/** The corpus, with vectors where the engine has them. */
+async function corpus(engine: BrainEngineName) {
+  const opened = await openBrainOn(engine, hasVectors(engine) ? { embedder: new FeatureHashingEmbedder() } : {})
   for (const [i, text] of CORPUS.entries()) await opened.brain.record(samples.learning(`${text} (${i})`))
   return opened
 }
 
-describe('brain search: minScore', () => {
-  it('an unrelated query fills the limit with weak vector hits; minScore empties it while a related query keeps its best hits', async () => {
-    const { brain } = await corpus()
+describe.each(BRAIN_ENGINES)('brain search: minScore (%s)', (engine) => {
+  it.skipIf(!hasVectors(engine))('an unrelated query fills the limit with weak vector hits; minScore empties it while a related query keeps its best hits', async () => {
+    const { brain } = await corpus(engine)
     const figures: Record<string, { related: number[]; unrelated: number[] }> = {}
     for (const mode of ['vector', 'hybrid', 'fts'] as const) {
       const related = (await brain.search(RELATED, { mode, limit: 5 })).map((h) => h.score)
@@ -76,7 +79,7 @@ describe('brain search: minScore', () => {
   })
 
   it('fts mode: minScore is relative to the best full-text hit (which scores 1)', async () => {
-    const { brain } = await corpus()
+    const { brain } = await corpus(engine)
     const all = await brain.search(RELATED, { mode: 'fts', limit: 50 })
     expect(all[0]!.score).toBe(1)
     const weaker = all.filter((h) => h.score < 1)
@@ -86,8 +89,8 @@ describe('brain search: minScore', () => {
     expect(cut.length).toBeLessThan(all.length)
   })
 
-  it('rrf fusion scores are small (Σ 1/(60+rank)): minScore works on that scale too', async () => {
-    const { brain } = await corpus()
+  it.skipIf(!hasVectors(engine))('rrf fusion scores are small (Σ 1/(60+rank)): minScore works on that scale too', async () => {
+    const { brain } = await corpus(engine)
     const all = await brain.search(RELATED, { mode: 'hybrid', fusion: 'rrf', limit: 50 })
     expect(all[0]!.score).toBeLessThanOrEqual(2 / 61)
     const threshold = 1 / 61 + 1e-9 // found by both signals
@@ -98,7 +101,7 @@ describe('brain search: minScore', () => {
   })
 
   it('minScore outside 0..1 or not a number is VALIDATION naming it', async () => {
-    const { brain } = await corpus()
+    const { brain } = await corpus(engine)
     for (const bad of [-0.1, 1.5, Number.NaN, '0.5']) {
       const error = await expectCode(brain.search('sqlite', { minScore: bad as never }), 'VALIDATION')
       expect(error.details?.['path']).toEqual(['minScore'])

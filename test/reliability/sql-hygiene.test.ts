@@ -33,6 +33,11 @@ const ALLOWED: Record<string, Array<{ fragment: string; why: string }>> = {
     { fragment: "sql.lit('lease_expired').as('reason')", why: 'reason constant' },
   ],
   'src/brain/brain-repository.ts': [{ fragment: 'PRAGMA mmap_size = ${mmapSize}', why: 'checked Number.isSafeInteger and >= 0 just before' }],
+  'src/brain/postgres-vectors.ts': [
+    { fragment: 'where c.memory_key / ${sql.lit(KEY_BASE)} = any(', why: 'numeric constant (2^40, the memory-key base)' },
+    { fragment: 'const op = sql.raw(`operator("${schema.replaceAll', why: "the pgvector extension's schema, read from the server's catalog or the constant cleo_extensions, double-quoted with quotes doubled" },
+    { fragment: 'const n = sql.lit(dimensions)', why: "the embedder's dimension, checked an integer >= 1 before the statements are built" },
+  ],
   'src/brain/vector-index.ts': [
     { fragment: 'vec0(embedding float[${sql.lit(dimensions)}]', why: "the embedder's dimension, checked an integer >= 1 (checkEmbedder, then createTable) before the statement is built" },
   ],
