@@ -16,7 +16,7 @@ import { sql } from 'kysely'
 import * as sqliteVec from 'sqlite-vec'
 import { afterAll, describe, expect, it } from 'vitest'
 
-import type { BrainPostgresOptions, Embedder } from '../../src/brain/index.js'
+import type { BrainPostgresOptions, BrainSearchHit, Embedder } from '../../src/brain/index.js'
 import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { BINARY_QUANTIZATION, binaryCode, CODES_TABLE, EMBEDDING_META, VECTOR_TABLE } from '../../src/brain/vector-index.js'
 import { dropSchemasAfterEach, freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
@@ -83,6 +83,19 @@ async function fill(brain: BrainRepository, count: number): Promise<void> {
 function recallAt10(approx: number[], exact: number[]): number {
   const bound = exact[Math.min(9, exact.length - 1)]! + 1e-6
   return approx.slice(0, 10).filter((d) => d <= bound).length / Math.min(10, exact.length)
+}
+
+/** Each hit of a search for `query` reports the exact cosine distance of its vector (titles are the embedded texts). */
+function expectExactDistances(embedder: SeededEmbedder, query: string, hits: readonly BrainSearchHit[]): void {
+  const v = embedder.vector(query)
+  for (const hit of hits) {
+    const w = embedder.vector(hit.entry.kind === 'observation' ? hit.entry.title : '')
+    let dot = 0
+    let nv = 0
+    let nw = 0
+    for (let i = 0; i < v.length; i++) (dot += v[i]! * w[i]!), (nv += v[i]! * v[i]!), (nw += w[i]! * w[i]!)
+    expect(hit.signals.vector!.raw).toBeCloseTo(1 - dot / Math.sqrt(nv * nw), 5)
+  }
 }
 
 /** 300 entries: every third a decision, the others observations (texts `v<i>`). */
@@ -172,15 +185,7 @@ describe('binary pre-selection (issue 19 item 7)', () => {
         exactDistances,
       )
       // The re-ranked distances are exact cosine distances: what a hit reports does not depend on the path.
-      for (const hit of a) {
-        const v = embedder.vector(`q${q}`)
-        const w = embedder.vector(hit.entry.kind === 'observation' ? hit.entry.title : '')
-        let dot = 0
-        let nv = 0
-        let nw = 0
-        for (let i = 0; i < v.length; i++) (dot += v[i]! * w[i]!), (nv += v[i]! * v[i]!), (nw += w[i]! * w[i]!)
-        expect(hit.signals.vector!.raw).toBeCloseTo(1 - dot / Math.sqrt(nv * nw), 5)
-      }
+      expectExactDistances(embedder, `q${q}`, a)
       expect(b.map((h) => h.id)).toEqual(a.map((h) => h.id)) // 'auto' took the binary path too
     }
     expect(total / queries).toBeGreaterThanOrEqual(0.95)
@@ -324,15 +329,7 @@ describe.runIf(POSTGRES_URL !== null)('binary pre-selection on PostgreSQL (exact
         a.map((h) => h.signals.vector!.raw),
         e.map((h) => h.signals.vector!.raw),
       )
-      for (const hit of a) {
-        const v = embedder.vector(`q${q}`)
-        const w = embedder.vector(hit.entry.kind === 'observation' ? hit.entry.title : '')
-        let dot = 0
-        let nv = 0
-        let nw = 0
-        for (let i = 0; i < v.length; i++) (dot += v[i]! * w[i]!), (nv += v[i]! * v[i]!), (nw += w[i]! * w[i]!)
-        expect(hit.signals.vector!.raw).toBeCloseTo(1 - dot / Math.sqrt(nv * nw), 5)
-      }
+      expectExactDistances(embedder, `q${q}`, a)
     }
     expect(total / queries).toBeGreaterThanOrEqual(0.95)
   })

@@ -18,7 +18,7 @@ import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
 import type { GuardCase, RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectSameConstraints, expectSameTables, expectSameTriggers, itRendersGuards, schemaPairOpeners } from './schema-pair.js'
+import { appliedMigrations, expectSameConstraints, expectSameTables, expectSameTriggers, itRendersGuards, schemaPairOpeners } from './schema-pair.js'
 
 const MEMORY_TABLES = ['brain_decisions', 'brain_patterns', 'brain_learnings', 'brain_observations', 'brain_sticky_notes'] as const
 
@@ -143,11 +143,7 @@ if (POSTGRES_URL !== null) {
       const first = await openPostgres(schema)
       const names = Object.keys(brainMigrations).sort()
       expect(first.schemaVersion).toBe(names.at(-1))
-      const applied = (
-        await sql<Row>`select m.name, c.checksum
-          from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
-          order by m.name`.execute(first.kysely)
-      ).rows
+      const applied = await appliedMigrations(first, schema)
       expect(applied.map((row) => row.name)).toEqual(names)
       expect(applied.map((row) => row.checksum)).toEqual(names.map((name) => RELEASED_CHECKSUMS[name]))
       const stray = await sql<Row>`select to_regclass('public.brain_decisions') as t, to_regprocedure('public.cleo_json_words(text)') as fn`.execute(first.kysely)

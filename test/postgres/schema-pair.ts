@@ -356,3 +356,12 @@ export function itRendersGuards(openPair: () => Promise<SchemaPair>, fixture: re
     })
   }
 }
+
+/** The migrations a PostgreSQL store recorded in `schema`, by name, with their checksums. */
+export async function appliedMigrations(db: PostgresDatabase<any>, schema: string): Promise<Array<{ name: string; checksum: string }>> {
+  return (
+    await sql<{ name: string; checksum: string }>`select m.name, c.checksum
+      from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
+      order by m.name`.execute(db.kysely)
+  ).rows
+}

@@ -18,7 +18,7 @@ import { prng } from '../brain/fixtures/prng.js'
 import { expectCode } from '../helpers.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
 import type { GuardCase, RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectSameTables, expectSameTriggers, itRendersGuards, normalise, outcome, schemaPair, schemaPairOpeners } from './schema-pair.js'
+import { appliedMigrations, expectSameTables, expectSameTriggers, itRendersGuards, normalise, outcome, schemaPair, schemaPairOpeners } from './schema-pair.js'
 
 /**
  * What the rendition leaves out or adds on purpose (everything else must match):
@@ -366,11 +366,7 @@ if (POSTGRES_URL !== null) {
       const first = await openPostgres(schema)
       const names = Object.keys(tasksMigrations).sort()
       expect(first.schemaVersion).toBe(names.at(-1))
-      const applied = (
-        await sql<Row>`select m.name, c.checksum
-          from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
-          order by m.name`.execute(first.kysely)
-      ).rows
+      const applied = await appliedMigrations(first, schema)
       expect(applied.map((row) => row.name)).toEqual(names)
       // The checksum of each migration is the SHA-256 of its SQLite emission, on PostgreSQL too.
       expect(applied.map((row) => row.checksum)).toEqual(await Promise.all(names.map((name) => migrationChecksum(tasksMigrations[name]!))))
