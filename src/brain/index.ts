@@ -40,4 +40,4 @@ export type {
 } from './transformers-embedder.js'
 export { SQLITE_VEC_FIX, SQLITE_VEC_PLATFORMS } from '../sqlite/sqlite-vec.js'
 // Brain maintenance sees tasks through a workspace (issue 16)
-export type { BrainKnownReferences } from './brain-core.js'
+export type { BrainKnownReferences } from './brain.types.js'
