@@ -370,9 +370,6 @@ function createVectorTable(dimensions: number): QueryTemplate<NoArgs, unknown> {
 /** vec0's largest k. */
 const MAX_K = 4096
 
-/** A brain transaction body's executor (brain-core.ts's `BrainExecutor`; not imported from there: brain-core imports this module). */
-type BrainExecutor = Executor<BrainDatabase>
-
 /**
  * The vector index of one brain handle. Its generator methods run inside the
  * caller's transaction body (`yield* vectors.apply(x, …)`); `embed` is
