@@ -1,7 +1,9 @@
 /**
- * `npm run bench:postgres [-- --jobs=1000 --rounds=3 --workers=1,4,8 --samples=200 --gap=250 --ack-rc]`:
+ * `npm run bench:postgres [-- --jobs=1000 --rounds=3 --workers=1,4,8 --samples=200 --gap=250 --ack-rc]`
+ * `[--only=conduit|brain --memories=10000,100000 --brain-records=50 --brain-queries=5]`:
  * conduit's delivery queue and wake-ups on PostgreSQL and on SQLite, side by side
- * (issue 20). Uses the server of `CLEO_BENCH_PG_URL` (in schemas of its own, dropped
+ * (issue 20), then brain's record and hybrid search at growing sizes (issue 21,
+ * `bench/postgres-brain.ts`; results in bench/results/postgres-brain.json). Uses the server of `CLEO_BENCH_PG_URL` (in schemas of its own, dropped
  * at the end) or starts a throw-away one with `scripts/test-postgres.sh start` and
  * stops it at the end. Writes bench/results/postgres.json and prints Markdown tables.
  *
@@ -36,6 +38,7 @@ import { ConduitRepository } from '../src/conduit/conduit-repository.js'
 import { forkChild } from './ipc.js'
 import type { LatencySummary } from './latency.js'
 import { summariseLatencies } from './latency.js'
+import { brainBench, brainTable } from './postgres-brain.js'
 import { captureCycle } from './postgres-raw.js'
 
 const args = process.argv.slice(2)
@@ -47,6 +50,11 @@ const SAMPLES = Number(arg('samples', '200'))
 const GAP_MS = Number(arg('gap', '250'))
 /** `--ack-rc`: a fourth contender, raw with the ack transaction READ COMMITTED (diagnostic). */
 const ACK_RC = args.includes('--ack-rc')
+/** `--only=conduit` or `--only=brain`: one part of the bench (default both). */
+const ONLY = arg('only', 'all')
+const BRAIN_SIZES = arg('memories', '10000,100000').split(',').map(Number)
+const BRAIN_RECORDS = Number(arg('brain-records', '50'))
+const BRAIN_QUERIES = Number(arg('brain-queries', '5'))
 const CHILD = join(import.meta.dirname, 'postgres-child.ts')
 const REPO = resolve(import.meta.dirname, '..')
 
@@ -254,7 +262,7 @@ async function wake(server: Server, dir: string, engine: WakeRow['engine'], kind
 function dropSchemas(url: string): Promise<void> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ name: string }>(
-      `SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'bench\\_tp\\_${process.pid}\\_%' OR nspname LIKE 'bench\\_wake\\_${process.pid}\\_%'`,
+      `SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'bench\\_tp\\_${process.pid}\\_%' OR nspname LIKE 'bench\\_wake\\_${process.pid}\\_%' OR nspname = 'bench_brain_${process.pid}'`,
     )
     for (const { name } of rows) await client.query(`DROP SCHEMA "${name}" CASCADE`)
   })
@@ -303,44 +311,69 @@ const root = mkdtempSync(join(tmpdir(), 'cleo-pg-bench-'))
 const loadBefore = loadavg()
 try {
   const facts = await serverFacts(server.url)
-  const rows: ThroughputRow[] = []
-  const rounds: ThroughputRow[] = []
-  let run = 0
-  const contenders: Contender[] = ['ours-sqlite', 'ours-postgres', 'raw-postgres', ...(ACK_RC ? (['raw-postgres-rc'] as const) : [])]
-  for (const workers of WORKERS) {
-    // The contenders alternate (forward, reversed, forward, …); each keeps its best round.
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        process.stdout.write(`claim → ack: ${contender}, ${workers} worker(s), ${JOBS} jobs, round ${round + 1}/${ROUNDS}…`)
-        const row = await throughput(server, root, contender, workers, ++run)
-        process.stdout.write(` ${f(row.jobsPerSecond)} jobs/s\n`)
-        rounds.push(row)
+  if (ONLY !== 'brain') {
+    const rows: ThroughputRow[] = []
+    const rounds: ThroughputRow[] = []
+    let run = 0
+    const contenders: Contender[] = ['ours-sqlite', 'ours-postgres', 'raw-postgres', ...(ACK_RC ? (['raw-postgres-rc'] as const) : [])]
+    for (const workers of WORKERS) {
+      // The contenders alternate (forward, reversed, forward, …); each keeps its best round.
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+          process.stdout.write(`claim → ack: ${contender}, ${workers} worker(s), ${JOBS} jobs, round ${round + 1}/${ROUNDS}…`)
+          const row = await throughput(server, root, contender, workers, ++run)
+          process.stdout.write(` ${f(row.jobsPerSecond)} jobs/s\n`)
+          rounds.push(row)
+        }
+      }
+      for (const contender of contenders) {
+        const mine = rounds.filter((r) => r.workers === workers && r.contender === contender)
+        rows.push(mine.reduce((best, r) => (r.jobsPerSecond > best.jobsPerSecond ? r : best)))
       }
     }
-    for (const contender of contenders) {
-      const mine = rounds.filter((r) => r.workers === workers && r.contender === contender)
-      rows.push(mine.reduce((best, r) => (r.jobsPerSecond > best.jobsPerSecond ? r : best)))
+    const wakeRows: WakeRow[] = []
+    for (const kind of ['queue', 'inbox'] as const) {
+      for (const engine of ['sqlite', 'postgres'] as const) {
+        process.stdout.write(`send → wake: ${kind} on ${engine}, ${SAMPLES} samples…\n`)
+        wakeRows.push(await wake(server, root, engine, kind, ++run))
+      }
     }
+    const loadAfter = loadavg()
+    const machine = `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, SQLite ${process.versions.sqlite}, ${facts}`
+    const during = loadSamples.length > 0 ? `${Math.min(...loadSamples).toFixed(1)}–${Math.max(...loadSamples).toFixed(1)}` : 'n/a'
+    const load = `load average (1 min) ${loadBefore[0]!.toFixed(2)} before, ${during} during (every 5 s), ${loadAfter[0]!.toFixed(2)} after`
+    const table = tables(rows, wakeRows)
+    console.log(`\n${machine}\n${load}\n${JOBS} jobs per throughput run, best of ${ROUNDS} alternating rounds; ${SAMPLES} wake samples per row, idle gap uniform in [0, ${GAP_MS}] ms\n`)
+    console.log(table)
+    mkdirSync(join(import.meta.dirname, 'results'), { recursive: true })
+    writeFileSync(
+      join(import.meta.dirname, 'results', 'postgres.json'),
+      `${JSON.stringify({ machine, load, loadSamples, date: new Date().toISOString(), jobs: JOBS, rounds: ROUNDS, samples: SAMPLES, gapMs: GAP_MS, throughput: rows, throughputRounds: rounds, wake: wakeRows, markdown: table }, null, 2)}\n`,
+    )
   }
-  const wakeRows: WakeRow[] = []
-  for (const kind of ['queue', 'inbox'] as const) {
-    for (const engine of ['sqlite', 'postgres'] as const) {
-      process.stdout.write(`send → wake: ${kind} on ${engine}, ${SAMPLES} samples…\n`)
-      wakeRows.push(await wake(server, root, engine, kind, ++run))
-    }
+  if (ONLY !== 'conduit') {
+    const brainLoadBefore = loadavg()
+    const brainStart = loadSamples.length
+    console.log(`brain: record and hybrid search at ${BRAIN_SIZES.join(', ')} memories, SQLite then PostgreSQL…`)
+    const brainRows = await brainBench(server.url, root, `bench_brain_${process.pid}`, {
+      sizes: BRAIN_SIZES,
+      records: BRAIN_RECORDS,
+      queries: BRAIN_QUERIES,
+      log: (line) => console.log(line),
+    })
+    const samples = loadSamples.slice(brainStart)
+    const during = samples.length > 0 ? `${Math.min(...samples).toFixed(1)}–${Math.max(...samples).toFixed(1)}` : 'n/a'
+    const machine = `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, SQLite ${process.versions.sqlite}, ${facts}`
+    const load = `load average (1 min) ${brainLoadBefore[0]!.toFixed(2)} before, ${during} during (every 5 s), ${loadavg()[0]!.toFixed(2)} after`
+    const table = brainTable(brainRows)
+    console.log(`\n${machine}\n${load}\n${BRAIN_RECORDS} records and ${BRAIN_QUERIES} hybrid searches (limit 10) per row; 384-d feature-hashing vectors\n`)
+    console.log(table)
+    mkdirSync(join(import.meta.dirname, 'results'), { recursive: true })
+    writeFileSync(
+      join(import.meta.dirname, 'results', 'postgres-brain.json'),
+      `${JSON.stringify({ machine, load, date: new Date().toISOString(), records: BRAIN_RECORDS, queries: BRAIN_QUERIES, rows: brainRows, markdown: table }, null, 2)}\n`,
+    )
   }
-  const loadAfter = loadavg()
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, SQLite ${process.versions.sqlite}, ${facts}`
-  const during = loadSamples.length > 0 ? `${Math.min(...loadSamples).toFixed(1)}–${Math.max(...loadSamples).toFixed(1)}` : 'n/a'
-  const load = `load average (1 min) ${loadBefore[0]!.toFixed(2)} before, ${during} during (every 5 s), ${loadAfter[0]!.toFixed(2)} after`
-  const table = tables(rows, wakeRows)
-  console.log(`\n${machine}\n${load}\n${JOBS} jobs per throughput run, best of ${ROUNDS} alternating rounds; ${SAMPLES} wake samples per row, idle gap uniform in [0, ${GAP_MS}] ms\n`)
-  console.log(table)
-  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true })
-  writeFileSync(
-    join(import.meta.dirname, 'results', 'postgres.json'),
-    `${JSON.stringify({ machine, load, loadSamples, date: new Date().toISOString(), jobs: JOBS, rounds: ROUNDS, samples: SAMPLES, gapMs: GAP_MS, throughput: rows, throughputRounds: rounds, wake: wakeRows, markdown: table }, null, 2)}\n`,
-  )
 } finally {
   clearInterval(loadTimer)
   rmSync(root, { recursive: true, force: true })

@@ -289,7 +289,7 @@ export type {
   BrainMemoryType,
   BrainSourceConfidence,
 } from './brain/brain.enums.js'
-export type { BrainEmbedderChangePolicy, BrainSearchTuning } from './brain/vector-index.js'
+export type { BrainEmbedderChangePolicy, BrainSearchTuning } from './brain/vector-tuning.js'
 export type { BrainEntryKind, BrainMemoryKind } from './brain/memory-kinds.js'
 export type { FtsPlan as BrainFtsPlan, ProbedTerm as BrainProbedTerm } from './brain/fts-plan.js'
 export type { BrainFusedCandidate, BrainSignalCandidate } from './brain/search-fusion.js'

@@ -47,7 +47,7 @@ import { BrainMemories } from './memories.js'
 import { BrainMemoryLinks } from './memory-links.js'
 import type { BrainMemoryKind } from './memory-kinds.js'
 import { BrainStickyNotes } from './sticky-notes.js'
-import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-index.js'
+import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-tuning.js'
 import { VectorIndex } from './vector-index.js'
 
 /** A number, `Infinity` included (zod's `number()` refuses it; `exactSearchUpTo: Infinity` is documented). */

@@ -59,6 +59,7 @@ import type { Embedder } from './embedder.js'
 import { FTS_ROW_BUDGET } from './fts-plan.js'
 import { checkEmbedder, checkVectors, isZeroVector, vectorBytes } from './embedder.js'
 import type { BrainEntryKind } from './memory-kinds.js'
+import type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-tuning.js'
 import { BRAIN_ENTRY_KINDS, KIND_CODES, KIND_TABLES, KEY_BASE } from './memory-kinds.js'
 import type { PostgresVectorBackend } from './postgres-vectors.js'
 import {
@@ -71,6 +72,9 @@ import {
   createStatements,
   vectorArray,
 } from './postgres-vectors.js'
+
+/** An executor of brain.db's statements (brain-core's `BrainExecutor`; not imported from there: brain-core imports this module). */
+type BrainExecutor = Executor<BrainDatabase>
 
 /** Name of the vec0 table. */
 export const VECTOR_TABLE = 'brain_embeddings'
@@ -217,50 +221,7 @@ const OVERSAMPLE_CHOICES: readonly number[] = [2, 3, 5, 10]
 /** Oversampling of `binaryPreselection: 'always'` without a caller-set one. */
 const OVERSAMPLE_DEFAULT = 10
 
-/**
- * What to do when the store's recorded embedder differs from the configured one.
- *
- * @example
- * ```ts
- * const brain = await BrainRepository.open(file, { embedder: newModel, embedderChange: 'reset' })
- * await brain.reindex()
- * ```
- */
-export type BrainEmbedderChangePolicy = 'refuse' | 'reset'
-
-/**
- * Tuning of search (defaults suit up to ~100k entries).
- *
- * @example
- * ```ts
- * await BrainRepository.open(file, { embedder, searchTuning: { exactSearchUpTo: Infinity } }) // always exact kNN
- * ```
- */
-export interface BrainSearchTuning {
-  /**
-   * Up to this many stored vectors, kNN is an exact cosine scan (default 20 000,
-   * ≈ 10 ms). Above, candidates come from the binary codes (Hamming distance) and
-   * are re-ranked by exact cosine distance — where the store measured a recall@10 of
-   * at least 0.98 for that path on its own vectors (see `binaryPreselection`).
-   * `Infinity` keeps every search exact.
-   */
-  readonly exactSearchUpTo?: number
-  /**
-   * Binary candidates taken per result wanted, ≥ 1. Default: the smallest of 2, 3,
-   * 5 and 10 that reached a recall@10 of 0.98 when the store measured itself (10
-   * with `binaryPreselection: 'always'`). The candidate pool of a `limit: 10` search
-   * is 30, so 10 means 300 candidates re-ranked.
-   */
-  readonly oversample?: number
-  /**
-   * `'auto'` (default): above `exactSearchUpTo`, binary pre-selection only where the
-   * store's measured recall allows it. `'always'`: above `exactSearchUpTo`, without
-   * measuring. `'never'`: exact scans at every size.
-   */
-  readonly binaryPreselection?: 'auto' | 'always' | 'never'
-  /** Rows one full-text query may score with BM25 (default 10 000 ≈ 10 ms; see the search docs). */
-  readonly ftsRowBudget?: number
-}
+export type { BrainEmbedderChangePolicy, BrainSearchTuning } from './vector-tuning.js'
 
 /** The outcome of embedding one text. */
 export type EmbedOutcome = { readonly vector: Float32Array } | { readonly zero: true } | { readonly error: string }
@@ -408,9 +369,6 @@ function createVectorTable(dimensions: number): QueryTemplate<NoArgs, unknown> {
 
 /** vec0's largest k. */
 const MAX_K = 4096
-
-/** A brain transaction body's executor (brain-core.ts's `BrainExecutor`; not imported from there: brain-core imports this module). */
-type BrainExecutor = Executor<BrainDatabase>
 
 /**
  * The vector index of one brain handle. Its generator methods run inside the

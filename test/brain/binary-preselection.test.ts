@@ -16,7 +16,7 @@ import { sql } from 'kysely'
 import * as sqliteVec from 'sqlite-vec'
 import { afterAll, describe, expect, it } from 'vitest'
 
-import type { BrainPostgresOptions, Embedder } from '../../src/brain/index.js'
+import type { BrainPostgresOptions, BrainSearchHit, Embedder } from '../../src/brain/index.js'
 import { BrainRepository, FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { BINARY_QUANTIZATION, binaryCode, CODES_TABLE, EMBEDDING_META, VECTOR_TABLE } from '../../src/brain/vector-index.js'
 import { dropSchemasAfterEach, freshSchema, POSTGRES_URL } from '../postgres/pg-test-schemas.js'
@@ -85,6 +85,43 @@ function recallAt10(approx: number[], exact: number[]): number {
   return approx.slice(0, 10).filter((d) => d <= bound).length / Math.min(10, exact.length)
 }
 
+/** Each hit of a search for `query` reports the exact cosine distance of its vector (titles are the embedded texts). */
+function expectExactDistances(embedder: SeededEmbedder, query: string, hits: readonly BrainSearchHit[]): void {
+  const v = embedder.vector(query)
+  for (const hit of hits) {
+    const w = embedder.vector(hit.entry.kind === 'observation' ? hit.entry.title : '')
+    let dot = 0
+    let nv = 0
+    let nw = 0
+    for (let i = 0; i < v.length; i++) (dot += v[i]! * w[i]!), (nv += v[i]! * v[i]!), (nw += w[i]! * w[i]!)
+    expect(hit.signals.vector!.raw).toBeCloseTo(1 - dot / Math.sqrt(nv * nw), 5)
+  }
+}
+
+/** 300 entries: every third a decision, the others observations (texts `v<i>`). */
+function mixedBatch() {
+  const batch = []
+  for (let i = 0; i < 300; i++) {
+    batch.push(
+      i % 3 === 0
+        ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
+        : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
+    )
+  }
+  return batch
+}
+
+/** A `kinds: ['decision']` search on the binary path returns decisions only, the exact scan's. */
+async function expectKindFilterAsExact(binary: BrainRepository, exact: BrainRepository): Promise<void> {
+  for (const q of ['q1', 'q2', 'q3']) {
+    const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+    const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
+    expect(b.length).toBeGreaterThan(0)
+    expect(b.every((h) => h.kind === 'decision')).toBe(true)
+    expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
+  }
+}
+
 function rawVec(file: string): DatabaseSync {
   const db = new DatabaseSync(file, { allowExtension: true })
   db.loadExtension(sqliteVec.getLoadablePath())
@@ -148,15 +185,7 @@ describe('binary pre-selection (issue 19 item 7)', () => {
         exactDistances,
       )
       // The re-ranked distances are exact cosine distances: what a hit reports does not depend on the path.
-      for (const hit of a) {
-        const v = embedder.vector(`q${q}`)
-        const w = embedder.vector(hit.entry.kind === 'observation' ? hit.entry.title : '')
-        let dot = 0
-        let nv = 0
-        let nw = 0
-        for (let i = 0; i < v.length; i++) (dot += v[i]! * w[i]!), (nv += v[i]! * v[i]!), (nw += w[i]! * w[i]!)
-        expect(hit.signals.vector!.raw).toBeCloseTo(1 - dot / Math.sqrt(nv * nw), 5)
-      }
+      expectExactDistances(embedder, `q${q}`, a)
       expect(b.map((h) => h.id)).toEqual(a.map((h) => h.id)) // 'auto' took the binary path too
     }
     expect(total / queries).toBeGreaterThanOrEqual(0.95)
@@ -242,24 +271,10 @@ describe('binary pre-selection (issue 19 item 7)', () => {
     const embedder = new SeededEmbedder(64, 10)
     const file = tempFile()
     const { brain } = await openBrain({ embedder }, file)
-    const batch = []
-    for (let i = 0; i < 300; i++) {
-      batch.push(
-        i % 3 === 0
-          ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
-          : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
-      )
-    }
-    await brain.recordMany(batch)
+    await brain.recordMany(mixedBatch())
     const { brain: exact } = await openBrain({ embedder, searchTuning: { exactSearchUpTo: Infinity } }, file)
     const { brain: binary } = await openBrain({ embedder, searchTuning: { exactSearchUpTo: 0, binaryPreselection: 'always' } }, file)
-    for (const q of ['q1', 'q2', 'q3']) {
-      const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      expect(b.length).toBeGreaterThan(0)
-      expect(b.every((h) => h.kind === 'decision')).toBe(true)
-      expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
-    }
+    await expectKindFilterAsExact(binary, exact)
   })
 
   it('refuses an unknown binaryPreselection', async () => {
@@ -314,15 +329,7 @@ describe.runIf(POSTGRES_URL !== null)('binary pre-selection on PostgreSQL (exact
         a.map((h) => h.signals.vector!.raw),
         e.map((h) => h.signals.vector!.raw),
       )
-      for (const hit of a) {
-        const v = embedder.vector(`q${q}`)
-        const w = embedder.vector(hit.entry.kind === 'observation' ? hit.entry.title : '')
-        let dot = 0
-        let nv = 0
-        let nw = 0
-        for (let i = 0; i < v.length; i++) (dot += v[i]! * w[i]!), (nv += v[i]! * v[i]!), (nw += w[i]! * w[i]!)
-        expect(hit.signals.vector!.raw).toBeCloseTo(1 - dot / Math.sqrt(nv * nw), 5)
-      }
+      expectExactDistances(embedder, `q${q}`, a)
     }
     expect(total / queries).toBeGreaterThanOrEqual(0.95)
   })
@@ -349,24 +356,9 @@ describe.runIf(POSTGRES_URL !== null)('binary pre-selection on PostgreSQL (exact
   it('a kind filter on the binary path ranks only that kind, as the exact scan does', async () => {
     const embedder = new SeededEmbedder(64, 10)
     const schema = freshSchema('brain')
-    const brain = await openPg(schema, { embedder })
-    const batch = []
-    for (let i = 0; i < 300; i++) {
-      batch.push(
-        i % 3 === 0
-          ? { kind: 'decision' as const, type: 'technical' as const, decision: `v${i}`, rationale: `r${i}`, confidence: 'high' as const }
-          : { kind: 'observation' as const, title: `v${i}`, narrative: `entry ${i}` },
-      )
-    }
-    await brain.recordMany(batch)
+    await (await openPg(schema, { embedder })).recordMany(mixedBatch())
     const exact = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: Infinity } })
     const binary = await openPg(schema, { embedder, searchTuning: { exactSearchUpTo: 0, binaryPreselection: 'always' } })
-    for (const q of ['q1', 'q2', 'q3']) {
-      const b = await binary.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      const e = await exact.search(q, { mode: 'vector', limit: 5, kinds: ['decision'] })
-      expect(b.length).toBeGreaterThan(0)
-      expect(b.every((h) => h.kind === 'decision')).toBe(true)
-      expect(b.map((h) => h.id)).toEqual(e.map((h) => h.id))
-    }
+    await expectKindFilterAsExact(binary, exact)
   })
 })

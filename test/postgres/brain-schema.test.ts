@@ -18,7 +18,7 @@ import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
 import { POSTGRES_URL, freshSchema } from './pg-test-schemas.js'
 import type { GuardCase, RenditionDifferences, Row, SchemaPair } from './schema-pair.js'
-import { expectGuardRendered, expectSameConstraints, expectSameTables, expectSameTriggers, schemaPairOpeners } from './schema-pair.js'
+import { appliedMigrations, expectSameConstraints, expectSameTables, expectSameTriggers, itRendersEachGuard, schemaPairOpeners } from './schema-pair.js'
 
 const MEMORY_TABLES = ['brain_decisions', 'brain_patterns', 'brain_learnings', 'brain_observations', 'brain_sticky_notes'] as const
 
@@ -143,11 +143,7 @@ if (POSTGRES_URL !== null) {
       const first = await openPostgres(schema)
       const names = Object.keys(brainMigrations).sort()
       expect(first.schemaVersion).toBe(names.at(-1))
-      const applied = (
-        await sql<Row>`select m.name, c.checksum
-          from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
-          order by m.name`.execute(first.kysely)
-      ).rows
+      const applied = await appliedMigrations(first, schema)
       expect(applied.map((row) => row.name)).toEqual(names)
       expect(applied.map((row) => row.checksum)).toEqual(names.map((name) => RELEASED_CHECKSUMS[name]))
       const stray = await sql<Row>`select to_regclass('public.brain_decisions') as t, to_regprocedure('public.cleo_json_words(text)') as fn`.execute(first.kysely)
@@ -187,16 +183,7 @@ if (POSTGRES_URL !== null) {
       expect(await expectSameTriggers(await openPair(), DIFFERENCES, GUARDS)).toHaveLength(11)
     })
 
-    for (const guard of GUARDS) {
-      it(`${guard.trigger}: refuses what SQLite refuses, with INVARIANT and the same message, and lets a legal change through`, async () => {
-        const pair = await openPair()
-        await expectGuardRendered(pair, FIXTURE, guard)
-        for (const query of STATE) {
-          const rows = await pair.select(query)
-          expect(rows.postgres, query).toEqual(rows.sqlite)
-        }
-      })
-    }
+    itRendersEachGuard(GUARDS, openPair, FIXTURE, STATE)
 
     it('seq is assigned on insert as on SQLite; deleting a memory removes its queue row and its links, nothing else', async () => {
       const pair = await openPair()

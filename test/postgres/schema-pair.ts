@@ -123,11 +123,7 @@ export async function openMigrated(
   const db = await open(schema)
   const names = Object.keys(migrations).sort()
   expect(db.schemaVersion).toBe(names.at(-1))
-  const applied = (
-    await sql<Row>`select m.name, c.checksum
-      from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
-      order by m.name`.execute(db.kysely)
-  ).rows
+  const applied = await appliedMigrations(db, schema)
   expect(applied.map((row) => row.name)).toEqual(names)
   expect(applied.map((row) => row.checksum)).toEqual(await Promise.all(names.map((name) => migrationChecksum(migrations[name]!))))
   return db
@@ -394,4 +390,13 @@ export async function expectGuardRendered(pair: SchemaPair, fixture: readonly st
   expect(onPostgres.message).toContain(`INVARIANT: ${message}`)
   expect(onPostgres.details).toMatchObject({ sqlState: '23514', constraint: guard.trigger, table: guard.table })
   for (const statement of guard.legal) await pair.both(statement)
+}
+
+/** The migrations a PostgreSQL store recorded in `schema`, by name, with their checksums. */
+export async function appliedMigrations(db: PostgresDatabase<any>, schema: string): Promise<Array<{ name: string; checksum: string }>> {
+  return (
+    await sql<{ name: string; checksum: string }>`select m.name, c.checksum
+      from ${sql.table(`${schema}.kysely_migration`)} m join ${sql.table(`${schema}.cleo_migration_checksum`)} c using (name)
+      order by m.name`.execute(db.kysely)
+  ).rows
 }
