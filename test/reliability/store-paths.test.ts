@@ -37,7 +37,7 @@ import {
   TelemetryRepository,
 } from '../../src/index.js'
 import type { CleoStoreErrorCode } from '../../src/sqlite/errors.js'
-import { expectCode, tempDir } from '../helpers.js'
+import { canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
 
 type Opener = (path: string) => Promise<{ close(): Promise<void> }>
 
@@ -72,32 +72,7 @@ afterEach(() => {
   }
 })
 
-function canRun(command: string, args: string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
 const isRoot = process.getuid?.() === 0
-
-/** chattr +i works on this file system (ext4/xfs as root). */
-function chattrWorks(): boolean {
-  if (!isRoot) return false
-  const dir = tempDir()
-  const probe = join(dir, 'probe')
-  writeFileSync(probe, '')
-  const ok = canRun('chattr', ['+i', probe])
-  if (ok) canRun('chattr', ['-i', probe])
-  return ok
-}
-
-function immutable(path: string): void {
-  execFileSync('chattr', ['+i', path])
-  undo.push(() => execFileSync('chattr', ['-i', path]))
-}
 
 /** A real store of each kind in `dir`, closed. */
 async function realStores(dir: string): Promise<Record<keyof typeof STORES, string>> {
