@@ -14,7 +14,7 @@ import type { CleoStoreErrorCode } from '../src/sqlite/errors.js'
 import { CleoStoreError } from '../src/sqlite/errors.js'
 
 const created: string[] = []
-/** Attributes to restore after the current test, before its directories are removed (see {@link immutable}). */
+/** Steps to run after the current test, before its directories are removed (see {@link afterThisTest}). */
 const restore: Array<() => void> = []
 
 afterEach(() => {
@@ -22,7 +22,7 @@ afterEach(() => {
     try {
       step()
     } catch {
-      // best effort: the attribute of a temporary file
+      // best effort: attributes and mounts of temporary directories
     }
   }
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true })
@@ -48,10 +48,15 @@ export function chattrWorks(): boolean {
   return ok
 }
 
+/** Runs `step` after the current test (latest first), before its temporary directories are removed; errors are ignored. */
+export function afterThisTest(step: () => void): void {
+  restore.push(step)
+}
+
 /** Makes `path` immutable (`chattr +i`) until the end of the current test. */
 export function immutable(path: string): void {
   execFileSync('chattr', ['+i', path])
-  restore.push(() => execFileSync('chattr', ['-i', path]))
+  afterThisTest(() => execFileSync('chattr', ['-i', path]))
 }
 
 /** A fresh temporary directory, removed after the current test. */

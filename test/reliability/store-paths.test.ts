@@ -24,7 +24,7 @@ import {
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import {
   BrainRepository,
@@ -37,7 +37,7 @@ import {
   TelemetryRepository,
 } from '../../src/index.js'
 import type { CleoStoreErrorCode } from '../../src/sqlite/errors.js'
-import { canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
+import { afterThisTest, canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
 
 type Opener = (path: string) => Promise<{ close(): Promise<void> }>
 
@@ -60,17 +60,6 @@ function snapshot(dir: string): Record<string, string> {
   }
   return out
 }
-
-const undo: Array<() => void> = []
-afterEach(() => {
-  for (const step of undo.splice(0).reverse()) {
-    try {
-      step()
-    } catch {
-      // best effort: restoring attributes and mounts of a temporary directory
-    }
-  }
-})
 
 const isRoot = process.getuid?.() === 0
 
@@ -240,7 +229,7 @@ describe('item 5: read-only storage is READ_ONLY at open, for every store', () =
     } catch {
       return // no mount permission here: covered by the chattr tests above
     }
-    undo.push(() => execFileSync('umount', [view]))
+    afterThisTest(() => execFileSync('umount', [view]))
     execFileSync('mount', ['-o', 'remount,ro,bind', view])
     const before = snapshot(dir)
     for (const name of Object.keys(files) as Array<keyof typeof STORES>) {

@@ -30,14 +30,14 @@ import { DatabaseSync } from 'node:sqlite'
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { Migration } from 'kysely/migration'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { rawQuery } from '../../src/sqlite/database.js'
 import { CleoStoreError } from '../../src/sqlite/errors.js'
 import { inspectStorePath, JOURNAL_SIZE_LIMIT, openDatabase, probeStoreFile } from '../../src/sqlite/open-database.js'
 import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { APPLICATION_IDS } from '../../src/sqlite/store-definition.js'
-import { canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
+import { afterThisTest, canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
 
 const m1: Migration = {
   async up(db: Kysely<any>) {
@@ -51,17 +51,6 @@ const text = (error: CleoStoreError) => {
   expect(error.message.startsWith(`${error.code}: `)).toBe(true)
   return error.message.slice(error.code.length + 2)
 }
-
-const undo: Array<() => void> = []
-afterEach(() => {
-  for (const step of undo.splice(0).reverse()) {
-    try {
-      step()
-    } catch {
-      // best effort: a mount of a temporary directory
-    }
-  }
-})
 
 const isRoot = process.getuid?.() === 0
 
@@ -272,7 +261,7 @@ describe('read-only storage is refused before anything is written', () => {
     } catch {
       return // no mount permission here
     }
-    undo.push(() => execFileSync('umount', [view]))
+    afterThisTest(() => execFileSync('umount', [view]))
     execFileSync('mount', ['-o', 'remount,ro,bind', view])
     const error = await expectCode(openDatabase(join(view, 'a.db'), { store }), 'READ_ONLY')
     expect(error.details).toEqual({ reason: 'read-only-file-system', path: join(view, 'a.db') })
