@@ -2,7 +2,7 @@
  * Test helpers shared by every suite: temporary directories that clean themselves
  * up, assertions on error codes, and child processes running TypeScript fixtures.
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -14,10 +14,50 @@ import type { CleoStoreErrorCode } from '../src/sqlite/errors.js'
 import { CleoStoreError } from '../src/sqlite/errors.js'
 
 const created: string[] = []
+/** Steps to run after the current test, before its directories are removed (see {@link afterThisTest}). */
+const restore: Array<() => void> = []
 
 afterEach(() => {
+  for (const step of restore.splice(0).reverse()) {
+    try {
+      step()
+    } catch {
+      // best effort: attributes and mounts of temporary directories
+    }
+  }
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
+
+/** True when `command args` runs and exits 0. */
+export function canRun(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** `chattr +i` works here (root on ext4/xfs). */
+export function chattrWorks(): boolean {
+  if (process.getuid?.() !== 0) return false
+  const probe = join(tempDir(), 'probe')
+  writeFileSync(probe, '')
+  const ok = canRun('chattr', ['+i', probe])
+  if (ok) canRun('chattr', ['-i', probe])
+  return ok
+}
+
+/** Runs `step` after the current test (latest first), before its temporary directories are removed; errors are ignored. */
+export function afterThisTest(step: () => void): void {
+  restore.push(step)
+}
+
+/** Makes `path` immutable (`chattr +i`) until the end of the current test. */
+export function immutable(path: string): void {
+  execFileSync('chattr', ['+i', path])
+  afterThisTest(() => execFileSync('chattr', ['-i', path]))
+}
 
 /** A fresh temporary directory, removed after the current test. */
 export function tempDir(prefix = 'cleo-test-'): string {

@@ -24,7 +24,7 @@ import {
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import {
   BrainRepository,
@@ -37,7 +37,7 @@ import {
   TelemetryRepository,
 } from '../../src/index.js'
 import type { CleoStoreErrorCode } from '../../src/sqlite/errors.js'
-import { expectCode, tempDir } from '../helpers.js'
+import { afterThisTest, canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
 
 type Opener = (path: string) => Promise<{ close(): Promise<void> }>
 
@@ -61,43 +61,7 @@ function snapshot(dir: string): Record<string, string> {
   return out
 }
 
-const undo: Array<() => void> = []
-afterEach(() => {
-  for (const step of undo.splice(0).reverse()) {
-    try {
-      step()
-    } catch {
-      // best effort: restoring attributes and mounts of a temporary directory
-    }
-  }
-})
-
-function canRun(command: string, args: string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
 const isRoot = process.getuid?.() === 0
-
-/** chattr +i works on this file system (ext4/xfs as root). */
-function chattrWorks(): boolean {
-  if (!isRoot) return false
-  const dir = tempDir()
-  const probe = join(dir, 'probe')
-  writeFileSync(probe, '')
-  const ok = canRun('chattr', ['+i', probe])
-  if (ok) canRun('chattr', ['-i', probe])
-  return ok
-}
-
-function immutable(path: string): void {
-  execFileSync('chattr', ['+i', path])
-  undo.push(() => execFileSync('chattr', ['-i', path]))
-}
 
 /** A real store of each kind in `dir`, closed. */
 async function realStores(dir: string): Promise<Record<keyof typeof STORES, string>> {
@@ -265,7 +229,7 @@ describe('item 5: read-only storage is READ_ONLY at open, for every store', () =
     } catch {
       return // no mount permission here: covered by the chattr tests above
     }
-    undo.push(() => execFileSync('umount', [view]))
+    afterThisTest(() => execFileSync('umount', [view]))
     execFileSync('mount', ['-o', 'remount,ro,bind', view])
     const before = snapshot(dir)
     for (const name of Object.keys(files) as Array<keyof typeof STORES>) {

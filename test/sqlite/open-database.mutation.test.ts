@@ -30,14 +30,14 @@ import { DatabaseSync } from 'node:sqlite'
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { Migration } from 'kysely/migration'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { rawQuery } from '../../src/sqlite/database.js'
 import { CleoStoreError } from '../../src/sqlite/errors.js'
 import { inspectStorePath, JOURNAL_SIZE_LIMIT, openDatabase, probeStoreFile } from '../../src/sqlite/open-database.js'
 import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { APPLICATION_IDS } from '../../src/sqlite/store-definition.js'
-import { expectCode, tempDir } from '../helpers.js'
+import { afterThisTest, canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
 
 const m1: Migration = {
   async up(db: Kysely<any>) {
@@ -52,38 +52,7 @@ const text = (error: CleoStoreError) => {
   return error.message.slice(error.code.length + 2)
 }
 
-const undo: Array<() => void> = []
-afterEach(() => {
-  for (const step of undo.splice(0).reverse()) {
-    try {
-      step()
-    } catch {
-      // best effort: attributes and mounts of a temporary directory
-    }
-  }
-})
-
 const isRoot = process.getuid?.() === 0
-function canRun(command: string, args: string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-function chattrWorks(): boolean {
-  if (!isRoot) return false
-  const probe = join(tempDir(), 'probe')
-  writeFileSync(probe, '')
-  const ok = canRun('chattr', ['+i', probe])
-  if (ok) canRun('chattr', ['-i', probe])
-  return ok
-}
-function immutable(path: string): void {
-  execFileSync('chattr', ['+i', path])
-  undo.push(() => execFileSync('chattr', ['-i', path]))
-}
 
 /** A closed store file of `store` with one row. */
 async function storeFile(dir: string, name = 'a.db'): Promise<string> {
@@ -107,6 +76,19 @@ const u32 = (n: number) => {
   const b = Buffer.alloc(4)
   b.writeUInt32BE(n >>> 0)
   return b
+}
+
+/** `dir/tasks.db` and a live `-wal` beside it, written by `setup` on a WAL connection that never checkpoints. */
+function withLiveWal(dir: string, setup: (db: DatabaseSync) => void, name = 'tasks.db'): string {
+  const source = join(tempDir(), 'source.db')
+  const writer = new DatabaseSync(source)
+  writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0')
+  setup(writer)
+  const file = join(dir, name)
+  copyFileSync(source, file)
+  copyFileSync(`${source}-wal`, `${file}-wal`)
+  writer.close()
+  return file
 }
 
 describe('inspectStorePath classifies what sits at a path', () => {
@@ -279,7 +261,7 @@ describe('read-only storage is refused before anything is written', () => {
     } catch {
       return // no mount permission here
     }
-    undo.push(() => execFileSync('umount', [view]))
+    afterThisTest(() => execFileSync('umount', [view]))
     execFileSync('mount', ['-o', 'remount,ro,bind', view])
     const error = await expectCode(openDatabase(join(view, 'a.db'), { store }), 'READ_ONLY')
     expect(error.details).toEqual({ reason: 'read-only-file-system', path: join(view, 'a.db') })
@@ -399,16 +381,11 @@ describe('refusing a database of another store or application', () => {
   })
 
   it("CLEO's tasks.db with a live WAL: recognised on a private copy; file, WAL and directory untouched", async () => {
-    const source = join(tempDir(), 'source.db')
-    const writer = new DatabaseSync(source)
-    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0')
-    cleoTables(writer)
-    writer.exec("INSERT INTO tasks (v) VALUES ('in the wal')")
     const dir = tempDir()
-    const file = join(dir, 'tasks.db')
-    copyFileSync(source, file)
-    copyFileSync(`${source}-wal`, `${file}-wal`)
-    writer.close()
+    const file = withLiveWal(dir, (db) => {
+      cleoTables(db)
+      db.exec("INSERT INTO tasks (v) VALUES ('in the wal')")
+    })
     const main = readFileSync(file)
     const wal = readFileSync(`${file}-wal`)
     expect(wal.length).toBeGreaterThan(0)
@@ -420,32 +397,13 @@ describe('refusing a database of another store or application', () => {
   })
 
   it('a foreign database with a live WAL that is not CLEO’s: refused by the read-only probe as another application', async () => {
-    const source = join(tempDir(), 'source.db')
-    const writer = new DatabaseSync(source)
-    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE mine (x)')
-    const dir = tempDir()
-    const file = join(dir, 'tasks.db')
-    copyFileSync(source, file)
-    copyFileSync(`${source}-wal`, `${file}-wal`)
-    writer.close()
+    const file = withLiveWal(tempDir(), (db) => db.exec('CREATE TABLE mine (x)'))
     const error = await expectCode(probeStoreFile(file, { store }, { probe: 'sidecars' }), 'WRONG_STORE')
     expect(error.details).toEqual({ applicationId: 0, tables: 1 })
   })
 })
 
 describe('the private copy of a WAL database', () => {
-  /** `file` and a live `-wal` beside it, written by `setup` on a WAL connection that never checkpoints. */
-  function withLiveWal(dir: string, setup: (db: DatabaseSync) => void): string {
-    const source = join(tempDir(), 'source.db')
-    const writer = new DatabaseSync(source)
-    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0')
-    setup(writer)
-    const file = join(dir, 'tasks.db')
-    copyFileSync(source, file)
-    copyFileSync(`${source}-wal`, `${file}-wal`)
-    writer.close()
-    return file
-  }
   const cleoTables = ['__drizzle_migrations', 'tasks', 'task_dependencies', 'task_relations', 'sessions', 'schema_meta', 'lifecycle_pipelines']
 
   it('CLEO\'s tables under another application_id are another application, not cleo-legacy', async () => {
@@ -479,13 +437,7 @@ describe('no descriptor is left open', () => {
   it.skipIf(!existsSync('/proc/self/fd'))('opening and closing existing files, with and without a WAL, leaks no descriptor', async () => {
     const dir = tempDir()
     const file = await storeFile(dir)
-    const foreign = join(dir, 'foreign.db')
-    const source = join(tempDir(), 'source.db')
-    const writer = new DatabaseSync(source)
-    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA application_id = 5; CREATE TABLE mine (x)')
-    copyFileSync(source, foreign)
-    copyFileSync(`${source}-wal`, `${foreign}-wal`)
-    writer.close()
+    const foreign = withLiveWal(dir, (db) => db.exec('PRAGMA application_id = 5; CREATE TABLE mine (x)'), 'foreign.db')
     const round = async () => {
       await (await openDatabase(file, { store })).close()
       await expectCode(probeStoreFile(foreign, { store }, { probe: 'always' }), 'WRONG_STORE')
