@@ -5,7 +5,7 @@ import type { BrainTierFacts } from '../../src/brain/index.js'
 import { BRAIN_LIFECYCLE, decayLearningConfidence, nextBrainTier, promotedBrainTier, shouldEvictMemory } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
 import { DAY, samples, T0 } from './brain-helpers.js'
-import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
+import { BRAIN_ENGINES, openBrainOn } from './open-brain.js'
 
 const HOUR = 3_600_000
 const facts = fc.record({
@@ -104,7 +104,7 @@ describe.each(BRAIN_ENGINES)('brain maintain() (%s)', (engine) => {
     await expectCode(brain.maintain({ dryRun: 'yes' } as never), 'VALIDATION')
   })
 
-  it.skipIf(!hasVectors(engine))('removes vectors whose memory was deleted behind the repository', async () => {
+  it('removes vectors whose memory was deleted behind the repository', async () => {
     const { FeatureHashingEmbedder } = await import('../../src/brain/index.js')
     const { brain } = await openBrainOn(engine, { embedder: new FeatureHashingEmbedder({ dimensions: 16 }) })
     await brain.record(samples.decision())

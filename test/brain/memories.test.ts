@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { brainContentHash } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
 import { DAY, samples, T0 } from './brain-helpers.js'
-import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
+import { BRAIN_ENGINES, openBrainOn } from './open-brain.js'
 
 describe.each(BRAIN_ENGINES)('brain: recording each kind (%s)', (engine) => {
   it('records a decision with its defaults and maps every column back', async () => {
@@ -140,7 +140,7 @@ describe.each(BRAIN_ENGINES)('brain: dedup on write (%s)', (engine) => {
 })
 
 describe.each(BRAIN_ENGINES)('brain: recordMany (%s)', (engine) => {
-  it.skipIf(!hasVectors(engine))('records a mixed batch in one transaction with one embed call; in-batch duplicates cite the first', async () => {
+  it('records a mixed batch in one transaction with one embed call; in-batch duplicates cite the first', async () => {
     const { FeatureHashingEmbedder } = await import('../../src/brain/index.js')
     const { ControlledEmbedder } = await import('./brain-helpers.js')
     const embedder = new ControlledEmbedder(new FeatureHashingEmbedder({ dimensions: 32 }))

@@ -51,10 +51,3 @@ export async function execSql<T = Record<string, unknown>>(brain: BrainRepositor
   return brain.engine.write((x) => x.all(compiled))
 }
 
-/**
- * Whether the suites exercise vectors on `engine` (an embedder, vector and hybrid
- * search): on both (PostgreSQL's vector path: src/brain/postgres-vectors.ts).
- */
-export function hasVectors(_engine: BrainEngineName): boolean {
-  return true
-}

@@ -9,7 +9,7 @@ import { FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
 import { samples } from './brain-helpers.js'
 import type { BrainEngineName } from './open-brain.js'
-import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
+import { BRAIN_ENGINES, openBrainOn } from './open-brain.js'
 
 const CORPUS = [
   'Use SQLite WAL mode so readers never block the writer',
@@ -33,13 +33,13 @@ const UNRELATED_COMMON_WORDS = 'banana bread recipe with walnuts and cinnamon'
 
 /** The corpus, with vectors where the engine has them. */
 async function corpus(engine: BrainEngineName) {
-  const opened = await openBrainOn(engine, hasVectors(engine) ? { embedder: new FeatureHashingEmbedder() } : {})
+  const opened = await openBrainOn(engine, { embedder: new FeatureHashingEmbedder() })
   for (const [i, text] of CORPUS.entries()) await opened.brain.record(samples.learning(`${text} (${i})`))
   return opened
 }
 
 describe.each(BRAIN_ENGINES)('brain search: minScore (%s)', (engine) => {
-  it.skipIf(!hasVectors(engine))('an unrelated query fills the limit with weak vector hits; minScore empties it while a related query keeps its best hits', async () => {
+  it('an unrelated query fills the limit with weak vector hits; minScore empties it while a related query keeps its best hits', async () => {
     const { brain } = await corpus(engine)
     const figures: Record<string, { related: number[]; unrelated: number[] }> = {}
     for (const mode of ['vector', 'hybrid', 'fts'] as const) {
@@ -89,7 +89,7 @@ describe.each(BRAIN_ENGINES)('brain search: minScore (%s)', (engine) => {
     expect(cut.length).toBeLessThan(all.length)
   })
 
-  it.skipIf(!hasVectors(engine))('rrf fusion scores are small (Σ 1/(60+rank)): minScore works on that scale too', async () => {
+  it('rrf fusion scores are small (Σ 1/(60+rank)): minScore works on that scale too', async () => {
     const { brain } = await corpus(engine)
     const all = await brain.search(RELATED, { mode: 'hybrid', fusion: 'rrf', limit: 50 })
     expect(all[0]!.score).toBeLessThanOrEqual(2 / 61)

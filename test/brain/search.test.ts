@@ -5,7 +5,7 @@ import { FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
 import { DAY, samples } from './brain-helpers.js'
 import type { BrainEngineName } from './open-brain.js'
-import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
+import { BRAIN_ENGINES, openBrainOn } from './open-brain.js'
 
 const HOSTILE = [
   '"',
@@ -61,10 +61,8 @@ describe.each(BRAIN_ENGINES)('brain search: full text (%s)', (engine) => {
   })
 
   it('never throws on hostile text, and FTS syntax is treated as plain words', async () => {
-    // Without vectors on this engine (yet): full text only.
-    const vectors = hasVectors(engine)
-    const { brain } = await seeded(engine, vectors ? { embedder: new FeatureHashingEmbedder({ dimensions: 32 }) } : {})
-    const modes = vectors ? (['fts', 'vector', 'hybrid'] as const) : (['fts'] as const)
+    const { brain } = await seeded(engine, { embedder: new FeatureHashingEmbedder({ dimensions: 32 }) })
+    const modes = ['fts', 'vector', 'hybrid'] as const
     for (const query of HOSTILE) {
       for (const mode of modes) expect(Array.isArray(await brain.search(query, { mode }))).toBe(true)
     }
@@ -73,7 +71,7 @@ describe.each(BRAIN_ENGINES)('brain search: full text (%s)', (engine) => {
       fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 60 }), async (query) => {
         const ok = !/[\uD800-\uDFFF]|\u0000/.test(query) // ill-formed text and NUL are VALIDATION (issue 14)
         if (!ok) return
-        const hits = await brain.search(query, { mode: vectors ? 'hybrid' : 'fts' })
+        const hits = await brain.search(query, { mode: 'hybrid' })
         expect(Array.isArray(hits)).toBe(true)
       }),
       { numRuns: 100 },
@@ -165,7 +163,7 @@ describe.each(BRAIN_ENGINES)('brain search: full text (%s)', (engine) => {
   })
 })
 
-describe.each(BRAIN_ENGINES.filter(hasVectors))('brain search: hybrid (%s)', (engine) => {
+describe.each(BRAIN_ENGINES)('brain search: hybrid (%s)', (engine) => {
   it('defaults to hybrid with an embedder; FTS hits always carry their vector signal too', async () => {
     const { brain, pattern } = await seeded(engine, { embedder: new FeatureHashingEmbedder() })
     const hits = await brain.search('retry transaction busy')

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { FeatureHashingEmbedder } from '../../src/brain/index.js'
 import { expectCode } from '../helpers.js'
 import { samples } from './brain-helpers.js'
-import { BRAIN_ENGINES, hasVectors, openBrainOn } from './open-brain.js'
+import { BRAIN_ENGINES, openBrainOn } from './open-brain.js'
 
 describe.each(BRAIN_ENGINES)('brain sticky notes (%s)', (engine) => {
   it('adds, dedups active notes, replays idempotency keys, lists by status newest first', async () => {
@@ -24,14 +24,12 @@ describe.each(BRAIN_ENGINES)('brain sticky notes (%s)', (engine) => {
   })
 
   it('updates (re-embedding changed text), archives, deletes', async () => {
-    // Vectors where this engine has them; the notes' behaviour is the same without.
-    const vectors = hasVectors(engine)
-    const { brain } = await openBrainOn(engine, vectors ? { embedder: new FeatureHashingEmbedder({ dimensions: 32 }) } : {})
+    const { brain } = await openBrainOn(engine, { embedder: new FeatureHashingEmbedder({ dimensions: 32 }) })
     const { note } = await brain.stickyNotes.add({ content: 'original words' })
     const updated = await brain.stickyNotes.update(note.id, { content: 'replacement text', priority: 'low' })
     expect(updated).toMatchObject({ content: 'replacement text', priority: 'low' })
     expect((await brain.search('replacement', { mode: 'fts' }))[0]?.id).toBe(note.id)
-    expect((await brain.embeddingStatus()).vectors).toBe(vectors ? 1 : 0)
+    expect((await brain.embeddingStatus()).vectors).toBe(1)
     const archived = await brain.stickyNotes.archive(note.id)
     expect(archived.status).toBe('archived')
     expect(await brain.stickyNotes.archive(note.id)).toEqual(archived)
