@@ -19,6 +19,24 @@ import { template } from '../../src/sqlite/query-template.js'
 import { expectCode, tempDir } from '../helpers.js'
 import { itemStore } from './item-store.js'
 
+/**
+ * Whether this runtime's node:sqlite shows a column added under a prepared `SELECT *`
+ * (Node 24 does; the Node 22 floor keeps the statement's first columns). The reader
+ * can only follow what the runtime returns.
+ */
+const RUNTIME_SEES_NEW_COLUMNS = ((): boolean => {
+  const probe = new DatabaseSync(':memory:')
+  try {
+    probe.exec('CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)')
+    const statement = probe.prepare('SELECT * FROM t')
+    statement.all()
+    probe.exec('ALTER TABLE t ADD COLUMN b TEXT')
+    return Object.keys((statement.all() as Array<Record<string, unknown>>)[0]!).includes('b')
+  } finally {
+    probe.close()
+  }
+})()
+
 interface Db {
   item: { id: Generated<number>; name: string; qty: number }
   child: { id: Generated<number>; item_id: number }
@@ -477,7 +495,7 @@ describe('details the engine-database run left', () => {
 })
 
 describe('details left "not investigated" by the engine-database run', () => {
-  it('a schema change under SELECT * through all and get: the new column, values in place, then the reader remade', async () => {
+  it.runIf(RUNTIME_SEES_NEW_COLUMNS)('a schema change under SELECT * through all and get: the new column, values in place, then the reader remade', async () => {
     const db = await openDatabase<Db>(':memory:', { store })
     await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
     const all = rawQuery<Record<string, unknown>>('SELECT * FROM item ORDER BY id')
@@ -499,7 +517,7 @@ describe('details left "not investigated" by the engine-database run', () => {
     await db.close()
   })
 
-  it('after a stale read the reader is remade: a later change to the same width names the new columns', async () => {
+  it.runIf(RUNTIME_SEES_NEW_COLUMNS)('after a stale read the reader is remade: a later change to the same width names the new columns', async () => {
     const db = await openDatabase<Db>(':memory:', { store })
     await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
     const all = rawQuery<Record<string, unknown>>('SELECT * FROM item')
@@ -511,7 +529,7 @@ describe('details left "not investigated" by the engine-database run', () => {
     await db.close()
   })
 
-  it('a stale row is a plain object: its properties can be set, deleted and listed', async () => {
+  it.runIf(RUNTIME_SEES_NEW_COLUMNS)('a stale row is a plain object: its properties can be set, deleted and listed', async () => {
     const db = await openDatabase<Db>(':memory:', { store })
     await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
     const all = rawQuery<Record<string, unknown>>('SELECT * FROM item')

@@ -250,11 +250,12 @@ describe('the rest of the helpers the engine-rest run left', () => {
     expect(versionAtLeast('22.16.0.5', '22.16.0.9')).toBe(true) // only three parts count
   })
 
-  it('this Node keeps text with NUL characters whole, and says so', async () => {
+  it('says whether this Node keeps text with NUL characters whole, and keeps it where it does', async () => {
     expect(loadNodeSqlite()).toBe(loadNodeSqlite())
-    expect(textNulSafe()).toBe(true)
+    // Node 24 reads NUL text back whole; the Node 22 floor cuts it at the NUL (the probe of node-sqlite.ts).
+    expect(textNulSafe()).toBe(Number(process.versions.node.split('.')[0]) >= 24)
     const db = await openDatabase(':memory:', { store: { name: 'tasks', migrations: { '0001': { async up() {} } } } })
-    expect(db.get(rawQuery<{ x: string }>('SELECT ? AS x', ['a\u0000b']))).toEqual({ x: 'a\u0000b' })
+    if (textNulSafe()) expect(db.get(rawQuery<{ x: string }>('SELECT ? AS x', ['a\u0000b']))).toEqual({ x: 'a\u0000b' })
     await db.close()
   })
 

@@ -612,9 +612,12 @@ describe('in memory and extensions', () => {
       await db.close()
       afterFirst.push(runs)
     }
-    // The first open runs `up` (and once more to checksum its SQL); the later ones not at all.
+    // The first open runs `up` (and once more to checksum its SQL); the later ones not at all —
+    // where node:sqlite can copy a database image (Node 24); the Node 22 floor migrates each one.
     expect(afterFirst[0]).toBeGreaterThan(0)
-    expect(afterFirst).toEqual([afterFirst[0], afterFirst[0], afterFirst[0]])
+    const copies = typeof (DatabaseSync.prototype as { deserialize?: unknown }).deserialize === 'function'
+    if (copies) expect(afterFirst).toEqual([afterFirst[0], afterFirst[0], afterFirst[0]])
+    else expect(afterFirst[2]! > afterFirst[1]! && afterFirst[1]! > afterFirst[0]!).toBe(true)
   })
 })
 
