@@ -652,14 +652,14 @@ export function withServerProjects(known: KnownProjects, signaldock: SignaldockR
       const schemas = await sql<{ schema: string }>`
         select table_schema as schema from information_schema.tables
         where table_name = 'project_agent_refs' and table_type = 'BASE TABLE' order by table_schema`.execute(db)
-      const holders: string[] = []
-      for (const { schema } of schemas.rows) {
-        const location = `${server}#${schema}`
-        if (location === ownConduit) continue
-        const held = await sql`select 1 from ${sql.table(`${schema}.project_agent_refs`)} where agent_id = ${agentId} and enabled = 1 limit 1`.execute(db)
-        if (held.rows.length > 0) holders.push(location)
-      }
-      return holders
+      const others = schemas.rows.map((row) => row.schema).filter((schema) => `${server}#${schema}` !== ownConduit)
+      if (others.length === 0) return []
+      // One statement for every project, not one per schema.
+      const probes = others.map(
+        (schema) => sql`select ${schema}::text as schema where exists (select 1 from ${sql.table(`${schema}.project_agent_refs`)} where agent_id = ${agentId} and enabled = 1)`,
+      )
+      const held = await sql<{ schema: string }>`${sql.join(probes, sql` union all `)}`.execute(db)
+      return held.rows.map((row) => `${server}#${row.schema}`)
     },
   }
 }
