@@ -24,6 +24,17 @@ const engineFiles = (...except) =>
     .sort()
     .map((name) => `src/sqlite/${name}`)
 
+/** The engine's query path: its own part (`engine-query`). */
+const QUERY_FILES = [
+  'src/sqlite/query-template.ts',
+  'src/sqlite/statement-cache.ts',
+  'src/sqlite/node-sqlite-driver.ts',
+  'src/sqlite/node-sqlite-dialect.ts',
+  'src/sqlite/node-sqlite-dialect.root.ts',
+  'src/sqlite/node-sqlite-dialect-config.ts',
+  'src/sqlite/kysely-handle.ts',
+]
+
 /** Each module: the files mutated and the test files run against its mutants. */
 const MODULES = {
   kdf: { mutate: ['src/kdf/api-key-kdf.ts'], tests: ['test/kdf/api-key-kdf.test.ts', 'test/kdf/credential-cipher.test.ts'] },
@@ -39,14 +50,19 @@ const MODULES = {
   engine: { mutate: engineFiles('migrate.ts'), tests: ['test/sqlite/*.test.ts'] },
   // The engine in parts, each with the tests that exercise it (the whole engine is
   // ~2,000 mutants: hours on 2 cores). Together they are the files of `engine`;
-  // `engine-rest` is the small helpers.
+  // `engine-rest` is the small helpers (options, ids, paging, JSON, the store engine and repository).
   'engine-errors': { mutate: ['src/sqlite/errors.ts'], tests: ['test/sqlite/primitives.test.ts', 'test/sqlite/fs-error-codes.test.ts', 'test/sqlite/error-narrowing.test.ts', 'test/sqlite/errors.mutation.test.ts'] },
   'engine-database': { mutate: ['src/sqlite/database.ts', 'src/sqlite/busy-retry.ts'], tests: ['test/sqlite/database.test.ts', 'test/sqlite/driver.test.ts', 'test/sqlite/row-reader.test.ts', 'test/sqlite/database.mutation.test.ts'] },
   'engine-open': { mutate: ['src/sqlite/open-database.ts'], tests: ['test/sqlite/open-database.test.ts', 'test/sqlite/open-database.mutation.test.ts', 'test/sqlite/memory-template.test.ts', 'test/reliability/bad-files.test.ts', 'test/reliability/store-paths.test.ts'] },
   'engine-validate': { mutate: ['src/sqlite/validate.ts', 'src/sqlite/input-guard.ts'], tests: ['test/sqlite/primitives.test.ts', 'test/sqlite/input-guard.test.ts', 'test/sqlite/validate.mutation.test.ts'] },
+  // The query path (templates, the statement cache, the Kysely driver and dialect) and the change watch
+  // are run by nearly every test: with all of test/sqlite as their tests a run of engine-rest needed
+  // hours. Each has its own part and its own tests.
+  'engine-query': { mutate: QUERY_FILES, tests: ['test/sqlite/driver.test.ts', 'test/sqlite/row-reader.test.ts', 'test/sqlite/database.test.ts', 'test/sqlite/engine-query.mutation.test.ts'] },
+  'engine-watch': { mutate: ['src/sqlite/change-watch.ts'], tests: ['test/sqlite/change-watch.test.ts', 'test/sqlite/change-watch.mutation.test.ts'] },
   'engine-rest': {
-    mutate: engineFiles('migrate.ts', 'errors.ts', 'database.ts', 'busy-retry.ts', 'open-database.ts', 'validate.ts', 'input-guard.ts'),
-    tests: ['test/sqlite/*.test.ts'],
+    mutate: engineFiles('migrate.ts', 'errors.ts', 'database.ts', 'busy-retry.ts', 'open-database.ts', 'validate.ts', 'input-guard.ts', 'change-watch.ts', ...QUERY_FILES.map((f) => f.slice('src/sqlite/'.length))),
+    tests: ['test/sqlite/engine-rest.mutation.test.ts', 'test/sqlite/fts-query.test.ts', 'test/sqlite/iso-format.test.ts', 'test/sqlite/primitives.test.ts', 'test/sqlite/concurrency.test.ts'],
   },
   backup: { mutate: ['src/workspace/backup.ts'], tests: ['test/workspace/backup-*.test.ts', 'test/workspace/backup.mutation.test.ts'] },
 }
@@ -80,6 +96,11 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
   ignorePatterns: ['dist', 'coverage', 'reports', 'bench/results', '.tmp', '*.tgz'],
+  // Incremental: a later run of the same module re-tests only the mutants whose code changed, the
+  // survivors a new or changed test covers, and the kills whose killing test changed; the rest is reused
+  // from reports/mutation/<module>.incremental.json. `--force` re-tests everything.
+  incremental: true,
+  incrementalFile: `reports/mutation/${report}.incremental.json`,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${report}.html` },
   jsonReporter: { fileName: `reports/mutation/${report}.json` },
