@@ -47,7 +47,7 @@ export function ftsTerms(text: string, maxTerms = 32): string[] {
  * ```
  */
 export function toFtsQuery(text: string, options: FtsQueryOptions = {}): string | null {
-  const terms = ftsTerms(text, options.maxTerms ?? 32)
+  const terms = ftsTerms(text, options.maxTerms)
   if (terms.length === 0) return null
   const suffix = options.prefix ? '*' : ''
   return terms.map((term) => `"${term}"${suffix}`).join(options.mode === 'any' ? ' OR ' : ' ')
@@ -73,7 +73,7 @@ const COMBINING = /[\u0300-\u036f]/g
 export function toTsQuery(text: string, options: FtsQueryOptions = {}): string | null {
   const suffix = options.prefix ? ':*' : ''
   const words: string[] = []
-  for (const term of ftsTerms(text, options.maxTerms ?? 32)) {
+  for (const term of ftsTerms(text, options.maxTerms)) {
     const folded = term.normalize('NFD').replace(COMBINING, '').replaceAll('_', ' ').trim()
     // A word of marks only folds to nothing (FTS5 indexes no token for it either); '' is a tsquery syntax error.
     if (folded !== '') words.push(`'${folded}'${suffix}`)

@@ -54,7 +54,7 @@ const KEYSET_PREFIX = 'k1.'
  * @internal
  */
 export function encodeKeysetCursor(position: ReadonlyArray<string | number>): string {
-  return KEYSET_PREFIX + Buffer.from(JSON.stringify(position), 'utf8').toString('base64url')
+  return KEYSET_PREFIX + Buffer.from(JSON.stringify(position)).toString('base64url')
 }
 
 /**
@@ -69,7 +69,7 @@ export function decodeKeysetCursor(cursor: string, shape: string): Array<string 
   try {
     value = JSON.parse(Buffer.from(cursor.slice(KEYSET_PREFIX.length), 'base64url').toString('utf8'))
   } catch {
-    return null
+    // Not JSON: `value` stays undefined, which the shape check below refuses.
   }
   if (!Array.isArray(value) || value.length !== shape.length) return null
   for (let i = 0; i < shape.length; i++) {

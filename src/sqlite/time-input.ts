@@ -27,7 +27,9 @@ const MAX_TIME = 8.64e15
 export const timeInput: z.ZodType<number, TimeInput> = z
   .union([z.number().int().min(0).max(MAX_TIME), z.iso.datetime({ offset: true }), z.date()])
   .transform((value) => (typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value.getTime()))
-  .refine((ms) => Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME, 'must be a valid time at or after 1970')
+  // Only the lower bound is left to check: the upper one is the number schema's, a Date's own limit or a
+  // four-digit ISO year; NaN (an ISO string Date.parse cannot read) fails `>= 0` too.
+  .refine((ms) => ms >= 0, 'must be a valid time at or after 1970')
 
 /**
  * Parses a time input to epoch milliseconds outside a schema, or throws a zod error.
