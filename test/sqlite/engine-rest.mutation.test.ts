@@ -4,11 +4,11 @@
  * the reference guard, JSON columns, time inputs, option checks, the store engine's
  * step runners and the repository base.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 
 import { recognizeCleoStore } from '../../src/sqlite/cleo-legacy.js'
-import { manualClock } from '../../src/sqlite/clock.js'
+import { manualClock, systemClock } from '../../src/sqlite/clock.js'
 import { rawQuery } from '../../src/sqlite/database.js'
 import { ftsTerms, toFtsQuery, toTsQuery } from '../../src/sqlite/fts-query.js'
 import { uuidv7Generator, uuidv7Time } from '../../src/sqlite/ids.js'
@@ -22,9 +22,10 @@ import { guardReferences } from '../../src/sqlite/reference-guard.js'
 import type { PendingStatement, Step } from '../../src/sqlite/store-engine.js'
 import { completeAsync, completeNow, SqliteStoreEngine } from '../../src/sqlite/store-engine.js'
 import type { ServerDatabase } from '../../src/sqlite/store-repository.js'
-import { StoreRepository } from '../../src/sqlite/store-repository.js'
-import { markSqliteVecUnavailable, sqliteVecUnavailableReason } from '../../src/sqlite/sqlite-vec.js'
+import { openStoreDatabase, StoreRepository } from '../../src/sqlite/store-repository.js'
+import { loadSqliteVec, markSqliteVecUnavailable, sqliteVecStatus, sqliteVecUnavailableReason } from '../../src/sqlite/sqlite-vec.js'
 import { timeInput, toEpochMs } from '../../src/sqlite/time-input.js'
+import { WaitOptionsSchema } from '../../src/sqlite/wait-options.schemas.js'
 import { expectCode } from '../helpers.js'
 
 const CONTEXT = { store: 'tasks', file: '/data/tasks.db' }
@@ -122,10 +123,14 @@ describe('JSON columns', () => {
     expect(fromJson('{"a":1}', 'c')).toEqual({ a: 1 })
     expect(fromJson('["x"]', 'c', {}, z.array(z.string()).transform((v) => v.length))).toBe(1)
     expect(() => fromJson('{', 'c')).toThrow(/invalid JSON/)
+    // An empty column is not JSON (only the text `[]` is read as an empty list without the parser).
+    await expectCode(() => fromJson('', 'labels', CONTEXT), 'CORRUPT')
   })
 
   it('fromJsonOrNull passes null through and reads the rest; toJson is JSON.stringify', () => {
     expect(fromJsonOrNull(null, 'c')).toBeNull()
+    // null is passed through, not read as the JSON `null` and checked against the schema.
+    expect(fromJsonOrNull(null, 'c', CONTEXT, z.array(z.string()))).toBeNull()
     expect(fromJsonOrNull('[1]', 'c', CONTEXT, z.array(z.number()))).toEqual([1])
     expect(() => fromJsonOrNull('[1]', 'c', CONTEXT, z.array(z.string()))).toThrow(/wrong shape/)
     expect(toJson({ a: [1, 'x'] })).toBe('{"a":[1,"x"]}')
@@ -248,6 +253,7 @@ describe('the rest of the helpers the engine-rest run left', () => {
     expect(versionAtLeast('v22.16.0', '22.16')).toBe(true)
     expect(versionAtLeast('v22.16.0', '22.16.1')).toBe(false)
     expect(versionAtLeast('22.16.0.5', '22.16.0.9')).toBe(true) // only three parts count
+    expect(versionAtLeast('22.v16.0', '22.16.0')).toBe(false) // a v is allowed as the prefix only
   })
 
   it('says whether this Node keeps text with NUL characters whole, and keeps it where it does', async () => {
@@ -331,7 +337,7 @@ describe('the SQLite store engine and the repository base', () => {
       return (yield* x.get(rawQuery<{ n: number }>('SELECT 7 AS n')))!.n
     })).toBe(7)
     expect(engine.joinsBatch()).toBe(false)
-    await engine.batch(async () => expect(engine.joinsBatch()).toBe(true))
+    expect(await engine.batch(async () => engine.joinsBatch())).toBe(true)
     await db.close()
   })
 
@@ -391,5 +397,280 @@ describe('the SQLite store engine and the repository base', () => {
     expect(none.message).toBe('INTERNAL: store has no applied migration')
     expect(none.store).toBe('tasks')
     await empty.close()
+  })
+})
+
+/** Imports a fresh instance of a module (its module-level state unset), after `prepare` (mocks) ran. */
+async function fresh<M>(load: () => Promise<M>): Promise<M> {
+  vi.resetModules()
+  return load()
+}
+
+/** The error `action` throws (any error class: a fresh module instance has its own CleoStoreError). */
+function thrown(action: () => unknown): Error & { code?: string } {
+  try {
+    action()
+  } catch (error) {
+    return error as Error & { code?: string }
+  }
+  throw new Error('expected an error, but nothing was thrown')
+}
+
+describe('loading node:sqlite', () => {
+  it('loads the builtin once per process: a later call neither asks for it nor probes again', () => {
+    const mod = loadNodeSqlite()
+    const ask = vi.spyOn(process, 'getBuiltinModule')
+    try {
+      expect(loadNodeSqlite()).toBe(mod)
+      expect(ask).not.toHaveBeenCalled()
+    } finally {
+      ask.mockRestore()
+    }
+  })
+
+  it('a Node older than the minimum is UNSUPPORTED naming both versions, without asking for the builtin', async () => {
+    const { loadNodeSqlite: load, MIN_NODE_VERSION } = await fresh(() => import('../../src/sqlite/node-sqlite.js'))
+    const real = Object.getOwnPropertyDescriptor(process.versions, 'node')!
+    const ask = vi.spyOn(process, 'getBuiltinModule')
+    Object.defineProperty(process.versions, 'node', { ...real, value: '22.15.9' })
+    try {
+      const error = thrown(load)
+      expect(error.code).toBe('UNSUPPORTED')
+      expect(error.message).toBe(
+        `UNSUPPORTED: cleo-store needs Node >= ${MIN_NODE_VERSION} (node:sqlite with StatementSync.columns()); this is Node 22.15.9`,
+      )
+      expect(ask).not.toHaveBeenCalled()
+    } finally {
+      Object.defineProperty(process.versions, 'node', real)
+      ask.mockRestore()
+    }
+  })
+
+  it('a runtime without the builtin is UNSUPPORTED', async () => {
+    const { loadNodeSqlite: load } = await fresh(() => import('../../src/sqlite/node-sqlite.js'))
+    const ask = vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined)
+    try {
+      expect(thrown(load).code).toBe('UNSUPPORTED')
+      expect(ask).toHaveBeenCalledWith('node:sqlite')
+    } finally {
+      ask.mockRestore()
+    }
+  })
+
+  it('a node:sqlite that cuts text at a NUL (the Node 22 floor) makes textNulSafe false; the probe is closed', async () => {
+    const fake = fakeSqlite('a')
+    const { loadNodeSqlite: load, textNulSafe: nulSafe } = await fresh(() => import('../../src/sqlite/node-sqlite.js'))
+    const ask = vi.spyOn(process, 'getBuiltinModule').mockReturnValue(fake.module)
+    try {
+      expect(load()).toBe(fake.module)
+      expect(nulSafe()).toBe(false)
+      expect(fake.opened).toBe(1)
+      expect(fake.closed).toBe(1)
+    } finally {
+      ask.mockRestore()
+    }
+  })
+
+  it('one that keeps it whole makes textNulSafe true', async () => {
+    const fake = fakeSqlite('a\u0000b')
+    const { loadNodeSqlite: load, textNulSafe: nulSafe } = await fresh(() => import('../../src/sqlite/node-sqlite.js'))
+    const ask = vi.spyOn(process, 'getBuiltinModule').mockReturnValue(fake.module)
+    try {
+      load()
+      expect(nulSafe()).toBe(true)
+      expect(fake.closed).toBe(1)
+    } finally {
+      ask.mockRestore()
+    }
+  })
+})
+
+/** A stand-in node:sqlite whose probe reads `'a\0b'` back as `readBack`. */
+function fakeSqlite(readBack: string) {
+  const state = { opened: 0, closed: 0, module: {} as object }
+  state.module = {
+    DatabaseSync: class {
+      constructor() {
+        state.opened++
+      }
+      prepare() {
+        return { get: () => ({ x: readBack }) }
+      }
+      close() {
+        state.closed++
+      }
+    },
+  }
+  return state
+}
+
+describe('sqlite-vec', () => {
+  /** The loadable path when this install has sqlite-vec for this platform, else null (a probe, not an assumption). */
+  const installed = async (): Promise<string | null> => {
+    try {
+      return (await import('sqlite-vec')).getLoadablePath()
+    } catch {
+      return null
+    }
+  }
+
+  it('the status is resolved once per process and says where the extension is, or why it is missing', async () => {
+    const first = sqliteVecStatus()
+    expect(sqliteVecStatus()).toBe(first)
+    const path = await installed()
+    expect(await first).toEqual(path === null ? { available: false, reason: expect.any(String) } : { available: true, path })
+  })
+
+  it('loadSqliteVec loads it into a connection that allows extensions, and says why not into one that does not', async () => {
+    const path = await installed()
+    const { DatabaseSync } = loadNodeSqlite()
+    const allowed = new DatabaseSync(':memory:', { allowExtension: true })
+    const refused = new DatabaseSync(':memory:')
+    try {
+      if (path === null) {
+        expect(await loadSqliteVec(allowed)).toBe((await sqliteVecStatus() as { reason: string }).reason)
+        return
+      }
+      expect(await loadSqliteVec(allowed)).toBeNull()
+      expect(allowed.prepare('SELECT vec_length(?) AS n').get('[1, 2, 3]')).toEqual({ n: 3 })
+      const reason = await loadSqliteVec(refused)
+      expect(reason).toMatch(new RegExp(`^the sqlite-vec binary ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} could not be loaded: .+`))
+    } finally {
+      allowed.close()
+      refused.close()
+    }
+  })
+
+  it('without a binary for this platform: unavailable with the error\'s message, which loadSqliteVec returns', async () => {
+    vi.doMock('sqlite-vec', () => ({
+      getLoadablePath: () => {
+        throw new Error('Unsupported platform for sqlite-vec, on a linux-ppc64 machine')
+      },
+    }))
+    try {
+      const vec = await fresh(() => import('../../src/sqlite/sqlite-vec.js'))
+      expect(await vec.sqliteVecStatus()).toEqual({ available: false, reason: 'Unsupported platform for sqlite-vec, on a linux-ppc64 machine' })
+      const { DatabaseSync } = loadNodeSqlite()
+      const connection = new DatabaseSync(':memory:', { allowExtension: true })
+      try {
+        expect(await vec.loadSqliteVec(connection)).toBe('Unsupported platform for sqlite-vec, on a linux-ppc64 machine')
+      } finally {
+        connection.close()
+      }
+    } finally {
+      vi.doUnmock('sqlite-vec')
+    }
+  })
+
+  it('a thrown value that is not an Error is its string', async () => {
+    vi.doMock('sqlite-vec', () => ({
+      getLoadablePath: () => {
+        throw 'no binary'
+      },
+    }))
+    try {
+      const vec = await fresh(() => import('../../src/sqlite/sqlite-vec.js'))
+      expect(await vec.sqliteVecStatus()).toEqual({ available: false, reason: 'no binary' })
+    } finally {
+      vi.doUnmock('sqlite-vec')
+    }
+  })
+})
+
+describe('more of the engine helpers', () => {
+  it('fts: the maxTerms option bounds the words of both query builders', () => {
+    expect(toFtsQuery('a b c', { maxTerms: 2 })).toBe('"a" "b"')
+    expect(toTsQuery('a b c', { maxTerms: 2 })).toBe("'a' & 'b'")
+    expect(toFtsQuery('a b c')).toBe('"a" "b" "c"')
+  })
+
+  it('uuidv7: the 12-bit counter runs up to 0xfff within a millisecond, then the next one starts at 0', () => {
+    const next = uuidv7Generator(() => 5000)
+    const counter = (id: string) => Number.parseInt(id.slice(15, 18), 16)
+    const first = next()
+    const start = counter(first)
+    expect(start).toBeLessThan(64)
+    const ids = [first]
+    for (let id = next(); uuidv7Time(id) === 5000; id = next()) ids.push(id)
+    expect(ids).toHaveLength(0x1000 - start)
+    expect(counter(ids.at(-1)!)).toBe(0xfff)
+    const borrowed = next()
+    expect(uuidv7Time(borrowed)).toBe(5001)
+    expect(counter(borrowed)).toBe(1) // the id that ended the loop above took counter 0 of 5001
+  })
+
+  it('wait options: timeoutMs from 0 to 2^31 - 1, an AbortSignal, nothing else', () => {
+    expect(WaitOptionsSchema.safeParse({}).success).toBe(true)
+    expect(WaitOptionsSchema.safeParse({ timeoutMs: 0, signal: new AbortController().signal }).success).toBe(true)
+    expect(WaitOptionsSchema.safeParse({ timeoutMs: 2 ** 31 - 1 }).success).toBe(true)
+    expect(WaitOptionsSchema.safeParse({ timeoutMs: 2 ** 31 }).success).toBe(false)
+    expect(WaitOptionsSchema.safeParse({ timeoutMs: -1 }).success).toBe(false)
+    expect(WaitOptionsSchema.safeParse({ timeoutMs: 1.5 }).success).toBe(false)
+    expect(WaitOptionsSchema.safeParse({ signal: {} }).success).toBe(false)
+    expect(WaitOptionsSchema.safeParse({ timeout: 5 }).success).toBe(false)
+  })
+
+  it('the engine\'s read and write run their bodies on the executor: get, all, run, and its kysely and dialect', async () => {
+    const db = await openDatabase<any>(':memory:', { store: { name: 'tasks', migrations: { '0001_t': { up: async () => {} } } } })
+    const engine = new SqliteStoreEngine(db)
+    const changed = await engine.write(function* (x) {
+      expect(x.dialect).toBe('sqlite')
+      expect(x.kysely).toBe(db.kysely)
+      yield* x.run(rawQuery('CREATE TABLE t (v INTEGER)'))
+      return (yield* x.run(rawQuery('INSERT INTO t (v) VALUES (?), (?)', [1, 2]))).changes
+    })
+    expect(changed).toBe(2)
+    expect(await engine.read(function* (x) {
+      return yield* x.all(rawQuery<{ v: number }>('SELECT v FROM t ORDER BY v'))
+    })).toEqual([{ v: 1 }, { v: 2 }])
+    expect(await engine.read(function* (x) {
+      return yield* x.get(rawQuery<{ v: number }>('SELECT v FROM t WHERE v = 2'))
+    })).toEqual({ v: 2 })
+    await expectCode(
+      engine.write(function* () {
+        yield { method: 'run', query: rawQuery('DELETE FROM t'), args: undefined } satisfies PendingStatement
+      }),
+      'INTERNAL',
+    )
+    expect(db.all(rawQuery('SELECT v FROM t'))).toHaveLength(2)
+    await db.close()
+  })
+})
+
+describe('the repository base, further', () => {
+  const migrations = { '0001_t': { up: async () => {} } }
+
+  class Clocked extends StoreRepository<'tasks'> {
+    constructor(db: any, options?: { clock?: () => number }) {
+      super(db, options)
+    }
+    get now() {
+      return this.clock
+    }
+  }
+
+  it('openStoreDatabase opens and migrates the store with the engine options, leaving out clock and referenceGuard', async () => {
+    const db = await openStoreDatabase<any>({ name: 'tasks', migrations }, ':memory:', {
+      busyTimeoutMs: 7,
+      clock: () => 1,
+      referenceGuard: () => {},
+    })
+    try {
+      expect(db.context.store).toBe('tasks')
+      expect(db.pragma('busy_timeout')).toBe(7)
+      expect(new Clocked(db).schemaVersion).toBe('0001_t')
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('dialect: sqlite for a local store, postgres for one on a server; the clock given, or the system clock', async () => {
+    const db = await openDatabase<any>(':memory:', { store: { name: 'tasks', migrations } })
+    const clock = () => 42
+    expect(new Clocked(db).dialect).toBe('sqlite')
+    expect(new Clocked(db, { clock }).now).toBe(clock)
+    expect(new Clocked(db).now).toBe(systemClock)
+    expect(new Clocked({ server: {} }).dialect).toBe('postgres')
+    await db.close()
   })
 })
