@@ -4,6 +4,8 @@
  * the reference guard, JSON columns, time inputs, option checks, the store engine's
  * step runners and the repository base.
  */
+import { readFileSync } from 'node:fs'
+
 import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 
@@ -550,6 +552,11 @@ describe('sqlite-vec', () => {
     try {
       const vec = await fresh(() => import('../../src/sqlite/sqlite-vec.js'))
       expect(await vec.sqliteVecStatus()).toEqual({ available: false, reason: 'Unsupported platform for sqlite-vec, on a linux-ppc64 machine' })
+      // What the user is told then: the platforms are sqlite-vec's own native packages; the fix names the install.
+      const shipped = Object.keys(JSON.parse(readFileSync(new URL('../../node_modules/sqlite-vec/package.json', import.meta.url), 'utf8')).optionalDependencies)
+      expect([...vec.SQLITE_VEC_PLATFORMS].sort()).toEqual(shipped.map((name) => name.replace('sqlite-vec-', '').replace('windows', 'win32')).sort())
+      expect(vec.SQLITE_VEC_FIX).toContain('`npm install sqlite-vec`, without --omit=optional')
+      expect(vec.SQLITE_VEC_FIX).toContain('full-text search works without it')
       const { DatabaseSync } = loadNodeSqlite()
       const connection = new DatabaseSync(':memory:', { allowExtension: true })
       try {
