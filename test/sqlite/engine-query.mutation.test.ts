@@ -47,21 +47,19 @@ interface Db {
 const raw = (text: string, parameters: unknown[] = []) => CompiledQuery.raw(text, parameters)
 
 describe('compileOnlyKysely', () => {
-  it('keeps one compile-only instance per dialect, SQLite by default', () => {
-    expect(compileOnlyKysely()).toBe(compileOnlyKysely('sqlite'))
-    expect(compileOnlyKysely('postgres')).toBe(compileOnlyKysely('postgres'))
-    expect(compileOnlyKysely('postgres')).not.toBe(compileOnlyKysely('sqlite'))
-  })
-
-  it('compiles SQLite with ? and PostgreSQL with $n placeholders', () => {
+  // One test: the instances are made once per module, so the test that first asks for
+  // them is the one that sees how they were made.
+  it('keeps one compile-only instance per dialect (SQLite by default), compiling its placeholders, with no connection', async () => {
+    const postgres = compileOnlyKysely<Db>('postgres')
+    const sqlite = compileOnlyKysely<Db>('sqlite')
+    expect(compileOnlyKysely('postgres')).toBe(postgres)
+    expect(compileOnlyKysely()).toBe(sqlite)
+    expect(postgres).not.toBe(sqlite)
     const query = (k: KyselyType<Db>) => k.selectFrom('item').select('name').where('id', '=', 7)
-    expect(query(compileOnlyKysely<Db>('sqlite')).compile().sql).toBe('select "name" from "item" where "id" = ?')
-    expect(query(compileOnlyKysely<Db>('postgres')).compile().sql).toBe('select "name" from "item" where "id" = $1')
-  })
-
-  it('has no connection: executing or introspecting returns nothing instead of touching a database', async () => {
-    for (const dialect of ['sqlite', 'postgres'] as const) {
-      const k = compileOnlyKysely<Db>(dialect)
+    expect(query(sqlite).compile().sql).toBe('select "name" from "item" where "id" = ?')
+    expect(query(postgres).compile().sql).toBe('select "name" from "item" where "id" = $1')
+    // Executing or introspecting returns nothing instead of touching a database.
+    for (const k of [postgres, sqlite]) {
       expect(await k.selectFrom('item').selectAll().execute()).toEqual([])
       expect(await k.introspection.getTables()).toEqual([])
     }
@@ -493,6 +491,12 @@ describe('NodeSqliteDriver: streaming', () => {
     expect(missing.store).toBe('tasks')
     const stepping = await expectCode(drain('SELECT json(x) AS j FROM t ORDER BY rowid'), 'INTERNAL')
     expect(stepping.store).toBe('tasks')
+    // A value refused while binding keeps its own code.
+    nul.override = false
+    const chunksOf = async () => {
+      for await (const chunk of conn.streamQuery(raw('SELECT ? AS v', ['a\u0000b']), 10)) expect(chunk).toBeUndefined()
+    }
+    await expectCode(chunksOf(), 'UNSUPPORTED')
     await driver.releaseConnection(conn)
     connection.close()
   })
