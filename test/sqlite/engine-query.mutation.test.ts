@@ -512,11 +512,12 @@ describe('NodeSqliteDriver: connections, transactions and savepoints', () => {
     expect(host.mutex.locked).toBe(true)
     await driver.releaseConnection(own)
     expect(host.mutex.locked).toBe(false)
-    // The batch owner holds the lock; a query joining the batch neither waits for it nor frees it.
-    expect(host.mutex.tryAcquire()).toBe(true)
+    // A query joining the batch does not take the lock (its owner holds it) nor free it.
     inBatch = true
     const joined = await driver.acquireConnection()
+    expect(host.mutex.locked).toBe(false)
     expect(joined).not.toBe(own)
+    expect(host.mutex.tryAcquire()).toBe(true) // the batch owner's lock
     expect((await joined.executeQuery(raw('SELECT 1 AS one'))).rows).toEqual([{ one: 1 }])
     await driver.releaseConnection(joined)
     expect(host.mutex.locked).toBe(true)
