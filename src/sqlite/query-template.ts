@@ -83,8 +83,7 @@ interface Compiled {
 class CompiledTemplate<P, R> implements QueryTemplate<P, R> {
   readonly #build: TemplateBuilder<P, R>
   // The SQLite compilation is kept apart, literals pre-converted: it is the hot path.
-  #sql: string | undefined
-  #slots: ReadonlyArray<Param | SqlValue> = []
+  #sqlite: { readonly sql: string; readonly slots: ReadonlyArray<Param | SqlValue> } | undefined
   readonly #byDialect = new Map<SqlDialect, Compiled>()
 
   constructor(build: TemplateBuilder<P, R>) {
@@ -97,20 +96,19 @@ class CompiledTemplate<P, R> implements QueryTemplate<P, R> {
     return { sql: compiled.sql, slots: compiled.parameters.map((value) => (value instanceof Param ? value : { literal: value })) }
   }
 
-  #compile(): string {
+  #compile(): { readonly sql: string; readonly slots: ReadonlyArray<Param | SqlValue> } {
     const { sql, slots } = this.#compileFor('sqlite')
-    this.#slots = slots.map((slot) => (slot instanceof Param ? slot : toSqlValue(slot.literal)))
-    this.#sql = sql
-    return sql
+    this.#sqlite = { sql, slots: slots.map((slot) => (slot instanceof Param ? slot : toSqlValue(slot.literal))) }
+    return this.#sqlite
   }
 
   get sql(): string {
-    return this.#sql ?? this.#compile()
+    return (this.#sqlite ?? this.#compile()).sql
   }
 
   bind(args: P): SqlValue[] {
-    if (this.#sql === undefined) this.#compile()
-    const slots = this.#slots
+    const slots = (this.#sqlite ?? this.#compile()).slots
+    // Stryker disable next-line ArrayDeclaration: pre-sized for speed; the loop fills every index either way
     const out = new Array<SqlValue>(slots.length)
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]
@@ -134,6 +132,7 @@ class CompiledTemplate<P, R> implements QueryTemplate<P, R> {
 
   bindFor<V>(dialect: SqlDialect, args: P, convert: (value: unknown) => V): V[] {
     const slots = this.#compiled(dialect).slots
+    // Stryker disable next-line ArrayDeclaration: pre-sized for speed; the loop fills every index either way
     const out = new Array<V>(slots.length)
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!
