@@ -363,15 +363,19 @@ export function waitForChange(
     const startedAt = performance.now()
     let done = false
     let dirty = true
-    let checking = false
+    // True while a check loop runs, and while subscribing: a change the source reports
+    // from inside `subscribe` only marks the first check dirty (it does not start a loop).
+    let checking = true
     let firstCheckDone = false
     let timeoutTimer: NodeJS.Timeout | undefined
     let dueTimer: NodeJS.Timeout | undefined
+    // Unset while subscribing: a source may report `closed` from inside `subscribe`.
+    let unsubscribe: (() => void) | undefined
 
     const finish = (settle: () => void): void => {
       if (done) return
       done = true
-      unsubscribe()
+      unsubscribe?.()
       if (timeoutTimer !== undefined) clearTimeout(timeoutTimer)
       if (dueTimer !== undefined) clearTimeout(dueTimer)
       signal?.removeEventListener('abort', onAbort)
@@ -422,8 +426,12 @@ export function waitForChange(
       if (!checking && !done) void runChecks()
     }
     // Armed first: a change that lands while the first check runs marks it dirty.
-    const unsubscribe = watch.subscribe({ changed: onChange, closed: (error) => finish(() => reject(error)) })
+    unsubscribe = watch.subscribe({ changed: onChange, closed: (error) => finish(() => reject(error)) })
+    if (done) {
+      unsubscribe() // closed while subscribing
+      return
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
-    if (!done) void runChecks()
+    void runChecks()
   })
 }

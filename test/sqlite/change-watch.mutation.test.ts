@@ -886,6 +886,39 @@ describe('waitForChange', () => {
     expect(check.maxRunning).toBe(1)
   })
 
+  it('a source that reports a change from inside subscribe still gets one check at a time', async () => {
+    const source = fakeSource((listener) => listener.changed())
+    const check = manualCheck()
+    const wait = track(waitForChange(source, check.check, {}, fixedClock))
+    await flush()
+    expect(check.calls).toBe(1)
+    source.change() // during the first check
+    await flush()
+    expect(check.calls).toBe(1)
+    expect(check.maxRunning).toBe(1)
+    check.answer({ ready: false })
+    await flush()
+    expect(check.calls).toBe(2)
+    check.answer({ ready: true })
+    await flush()
+    expect(wait.state).toBe('resolved')
+    expect(check.maxRunning).toBe(1)
+  })
+
+  it('a source that reports closed from inside subscribe rejects with its error and leaves nothing behind', async () => {
+    const error = new Error('CLOSED')
+    const source = fakeSource((listener) => listener.closed(error))
+    const controller = new AbortController()
+    let calls = 0
+    const wait = track(waitForChange(source, async () => (calls++, { ready: true }), { signal: controller.signal, timeoutMs: 10 }, fixedClock))
+    await flush()
+    expect(wait).toMatchObject({ state: 'rejected', error })
+    expect(calls).toBe(0)
+    expect(source.listeners.size).toBe(0)
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   it('a change a source reports after the wait ended starts no check', async () => {
     let listener: ChangeListener | undefined
     const source = fakeSource((l) => (listener = l))
