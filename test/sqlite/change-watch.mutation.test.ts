@@ -774,6 +774,21 @@ describe('waitForChange', () => {
     expect(calls).toBe(1)
   })
 
+  it('a timeout or a recheckAt already past arms no negative timer (no TimeoutNegativeWarning from Node)', async () => {
+    vi.useRealTimers()
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`)
+    process.on('warning', onWarning)
+    cleanups.push(() => process.off('warning', onWarning))
+    // The first check takes some time: the timeout of 0 is past when it is armed.
+    expect(await waitForChange(fakeSource(), notReady, { timeoutMs: 0 }, Date.now)).toEqual({ ready: false })
+    let calls = 0
+    const check = async (): Promise<WaitCheck> => (++calls === 1 ? { ready: false, recheckAt: 0 } : { ready: true })
+    expect(await waitForChange(fakeSource(), check, {}, Date.now)).toEqual({ ready: true })
+    await flush() // warnings are emitted on the next tick
+    expect(warnings).toEqual([])
+  })
+
   it('a signal already aborted rejects at once with an AbortError: no check, no subscription', async () => {
     const source = fakeSource()
     let calls = 0
