@@ -240,14 +240,16 @@ export class ChangeWatch implements ChangeSource {
     const { mutex, connection } = this.#host
     if (!mutex.tryAcquire()) return null
     this.#polls++
+    let version: number | undefined
     try {
       // No row (never seen) fails like an unreadable one.
-      return Number((connection.prepare('PRAGMA data_version').get() as { data_version: number | bigint }).data_version)
+      version = Number((connection.prepare('PRAGMA data_version').get() as { data_version: number | bigint }).data_version)
     } catch {
-      return undefined
+      // Unknown (undefined): the next successful read counts as a change.
     } finally {
       mutex.release()
     }
+    return version
   }
 
   #watchWal(file: string): void {
