@@ -656,6 +656,7 @@ describe('waitForChange', () => {
   })
 
   it('counts the first check’s own time in timeoutMs', async () => {
+    vi.advanceTimersByTime(10_000) // the wait does not start at time 0
     const wait = track(
       waitForChange(
         fakeSource(),
@@ -674,6 +675,21 @@ describe('waitForChange', () => {
     vi.advanceTimersByTime(1)
     await flush()
     expect(wait).toMatchObject({ state: 'resolved', value: { ready: false } })
+  })
+
+  it('arms its timeout once, after the first check: a wait that ends after several checks leaves no timer behind', async () => {
+    const source = fakeSource()
+    let calls = 0
+    const wait = track(waitForChange(source, async () => ({ ready: ++calls === 3 }), { timeoutMs: 5_000 }, fixedClock))
+    await flush()
+    source.change()
+    await flush()
+    expect(calls).toBe(2)
+    expect(vi.getTimerCount()).toBe(1)
+    source.change()
+    await flush()
+    expect(wait).toMatchObject({ state: 'resolved', value: { ready: true } })
+    expect(vi.getTimerCount()).toBe(0)
   })
 
   it('lets the first check finish even when it outlasts timeoutMs (timeoutMs 0: "is there something now?")', async () => {
