@@ -83,20 +83,21 @@ export interface ChangeSource {
   subscribe(listener: ChangeListener): () => void
 }
 
-/** Watches of this process that have listeners, by file: local commits reach them directly. */
-const activeByFile = new Map<string, Set<ChangeWatch>>()
+/**
+ * The watches of this process that have listeners, with their file (`:memory:` ones are
+ * never here): local commits reach them directly. Few at a time (one per database
+ * someone waits on), and empty when nobody waits.
+ */
+const active = new Map<ChangeWatch, string>()
 
 /**
  * Announces a commit on `file` (called by the database after every commit): wakes
- * `own` and every other active watch of this process on the same file. Costs one map
- * lookup when nobody waits.
+ * `own` and every other active watch of this process on the same file (`own` is woken
+ * once: the wake-ups of one turn are one). Costs an empty loop when nobody waits.
  */
 export function announceCommit(file: string, own: ChangeWatch | undefined): void {
   own?.changed()
-  if (activeByFile.size === 0 || file === ':memory:') return
-  const watches = activeByFile.get(file)
-  if (watches === undefined) return
-  for (const watch of watches) if (watch !== own) watch.changed()
+  for (const [watch, path] of active) if (path === file) watch.changed()
 }
 
 /**
@@ -116,12 +117,12 @@ export class ChangeWatch implements ChangeSource {
   #closedError: Error | null = null
   /** A notification is queued (several commits in a row wake listeners once). */
   #scheduled = false
+  /** The poll timer, while the poller runs (one per watch). */
   #timer: NodeJS.Timeout | undefined
   #delay = 0
-  /** The last `data_version` seen, or undefined when unknown (the next read counts as a change). */
-  #version: number | undefined
+  /** The last `data_version` seen, or undefined / null when unknown (the next read counts as a change). */
+  #version: number | undefined | null
   #walWatcher: FSWatcher | undefined
-  #pollTimers = 0
   #polls = 0
 
   constructor(host: ChangeWatchHost) {
@@ -130,7 +131,7 @@ export class ChangeWatch implements ChangeSource {
 
   /** @internal For tests and benchmarks: listeners, running poll loops, `data_version` reads so far. */
   get state(): { readonly listeners: number; readonly pollTimers: number; readonly polls: number; readonly walHint: boolean } {
-    return { listeners: this.#listeners.size, pollTimers: this.#pollTimers, polls: this.#polls, walHint: this.#walWatcher !== undefined }
+    return { listeners: this.#listeners.size, pollTimers: this.#timer === undefined ? 0 : 1, polls: this.#polls, walHint: this.#walWatcher !== undefined }
   }
 
   /**
@@ -148,8 +149,8 @@ export class ChangeWatch implements ChangeSource {
     this.#listeners.add(listener)
     if (this.#listeners.size === 1) this.#start()
     return () => {
-      if (!this.#listeners.delete(listener)) return
-      if (this.#listeners.size === 0) this.#stop()
+      this.#listeners.delete(listener)
+      if (this.#listeners.size === 0) this.#stop() // stopping a stopped watch changes nothing
     }
   }
 
@@ -176,66 +177,47 @@ export class ChangeWatch implements ChangeSource {
   #start(): void {
     const file = this.#host.path
     if (file === ':memory:') return // no other connection can see it: local commits are announced
-    let set = activeByFile.get(file)
-    if (set === undefined) activeByFile.set(file, (set = new Set()))
-    set.add(this)
-    const version = this.#readVersion()
-    this.#version = version === null ? undefined : version
+    active.set(this, file)
+    this.#version = this.#readVersion() // null (the connection is busy): unknown
     this.#delay = CHANGE_WATCH_POLICY.minPollMs
-    this.#schedule(this.#delay)
+    this.#schedule()
     if (CHANGE_WATCH_POLICY.watchWal) this.#watchWal(file)
   }
 
   #stop(): void {
-    const file = this.#host.path
-    const set = activeByFile.get(file)
-    if (set !== undefined && set.delete(this) && set.size === 0) activeByFile.delete(file)
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer)
-      this.#timer = undefined
-      this.#pollTimers--
-    }
-    if (this.#walWatcher !== undefined) {
-      this.#walWatcher.close()
-      this.#walWatcher = undefined
-    }
-  }
-
-  /** Arms the poll timer (one per watch: a pending one is replaced). */
-  #schedule(delay: number): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer)
-      this.#pollTimers--
-    }
-    this.#timer = setTimeout(this.#tick, delay)
-    this.#pollTimers++
-  }
-
-  readonly #tick = (): void => {
+    active.delete(this)
+    clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#pollTimers--
-    this.#poll()
+    this.#walWatcher?.close()
+    this.#walWatcher = undefined
   }
 
-  /** Reads `data_version`: a change wakes the listeners and restarts the backoff; then arms the next poll. */
-  #poll(): void {
-    if (this.#listeners.size === 0) return
+  /** Arms the poll timer in `#delay` ms (one per watch: a pending one is replaced). */
+  #schedule(): void {
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(this.#poll, this.#delay)
+  }
+
+  /**
+   * Reads `data_version`: a change wakes the listeners and restarts the backoff; then
+   * arms the next poll. Runs only while someone listens (the last to leave clears the
+   * timer; the hint checks).
+   */
+  readonly #poll = (): void => {
     const version = this.#readVersion()
-    if (version === null) {
-      // The connection is busy with local work (its commit is announced): look again soon.
-      this.#schedule(this.#delay)
-      return
+    // null: the connection is busy with local work (its commit is announced): look again after the same delay.
+    if (version !== null) {
+      const before = this.#version
+      this.#version = version
+      if (version !== undefined && version !== before) {
+        this.#delay = CHANGE_WATCH_POLICY.minPollMs
+        this.changed()
+      } else {
+        const cap = this.#walWatcher === undefined ? CHANGE_WATCH_POLICY.maxPollMs : CHANGE_WATCH_POLICY.maxPollMsWithHint
+        this.#delay = Math.min(Math.max(1, this.#delay * 2), cap)
+      }
     }
-    const before = this.#version
-    this.#version = version
-    if (version !== undefined && version !== before) {
-      this.#delay = CHANGE_WATCH_POLICY.minPollMs
-      this.changed()
-    } else {
-      const cap = this.#walWatcher === undefined ? CHANGE_WATCH_POLICY.maxPollMs : CHANGE_WATCH_POLICY.maxPollMsWithHint
-      this.#delay = Math.min(Math.max(1, this.#delay * 2), cap)
-    }
-    this.#schedule(this.#delay)
+    this.#schedule()
   }
 
   /**
@@ -244,7 +226,7 @@ export class ChangeWatch implements ChangeSource {
    * `minPollMs`, and the commit's own write signals again.
    */
   readonly #hint = (): void => {
-    if (this.#timer === undefined || this.#listeners.size === 0) return
+    if (this.#listeners.size === 0) return // an event after the watch stopped
     this.#delay = CHANGE_WATCH_POLICY.minPollMs / 2
     this.#poll()
   }
@@ -257,22 +239,25 @@ export class ChangeWatch implements ChangeSource {
   #readVersion(): number | undefined | null {
     const { mutex, connection } = this.#host
     if (!mutex.tryAcquire()) return null
+    this.#polls++
+    let version: number | undefined
     try {
-      this.#polls++
-      const row = connection.prepare('PRAGMA data_version').get() as { data_version: number | bigint } | undefined
-      return row === undefined ? undefined : Number(row.data_version)
+      // No row (never seen) fails like an unreadable one.
+      version = Number((connection.prepare('PRAGMA data_version').get() as { data_version: number | bigint }).data_version)
     } catch {
-      return undefined
+      // Unknown (undefined): the next successful read counts as a change.
     } finally {
       mutex.release()
     }
+    return version
   }
 
   #watchWal(file: string): void {
     try {
       const watcher = watchFile(`${file}-wal`, { persistent: false }, this.#hint)
+      // Node has closed a watch that reports an error. A late event of a watch this
+      // one replaced must not drop the current one.
       watcher.on('error', () => {
-        watcher.close()
         if (this.#walWatcher === watcher) this.#walWatcher = undefined
       })
       this.#walWatcher = watcher
@@ -363,30 +348,31 @@ export function waitForChange(
     const startedAt = performance.now()
     let done = false
     let dirty = true
-    let checking = false
+    // True while a check loop runs, and while subscribing: a change the source reports
+    // from inside `subscribe` only marks the first check dirty (it does not start a loop).
+    let checking = true
     let firstCheckDone = false
     let timeoutTimer: NodeJS.Timeout | undefined
     let dueTimer: NodeJS.Timeout | undefined
+    // Unset while subscribing: a source may report `closed` from inside `subscribe`.
+    let unsubscribe: (() => void) | undefined
 
+    // A second call (a check failing after a timeout) repeats only idempotent steps.
     const finish = (settle: () => void): void => {
-      if (done) return
       done = true
-      unsubscribe()
-      if (timeoutTimer !== undefined) clearTimeout(timeoutTimer)
-      if (dueTimer !== undefined) clearTimeout(dueTimer)
+      unsubscribe?.()
+      clearTimeout(timeoutTimer)
+      clearTimeout(dueTimer)
       signal?.removeEventListener('abort', onAbort)
       settle()
     }
     const onAbort = (): void => finish(() => reject(new AbortError(undefined, { cause: signal!.reason })))
+    // Bounded both ways: setTimeout takes a delay beyond MAX_TIMER_MS as 1 ms, and warns
+    // (TimeoutNegativeWarning, Node 23+) of a negative one.
     const armDue = (at: number | null | undefined): void => {
-      if (dueTimer !== undefined) clearTimeout(dueTimer)
-      dueTimer = undefined
+      clearTimeout(dueTimer)
       if (at === null || at === undefined) return
-      const delay = Math.min(MAX_TIMER_MS, Math.max(1, at - clock()))
-      dueTimer = setTimeout(() => {
-        dueTimer = undefined
-        onChange()
-      }, delay)
+      dueTimer = setTimeout(onChange, Math.min(MAX_TIMER_MS, Math.max(1, at - clock())))
     }
     const armTimeout = (): void => {
       if (timeoutMs === undefined) return
@@ -417,13 +403,18 @@ export function waitForChange(
       }
       checking = false
     }
+    // A change after the wait ended (a late notification) finds `done` in the loop.
     const onChange = (): void => {
       dirty = true
-      if (!checking && !done) void runChecks()
+      if (!checking) void runChecks()
     }
     // Armed first: a change that lands while the first check runs marks it dirty.
-    const unsubscribe = watch.subscribe({ changed: onChange, closed: (error) => finish(() => reject(error)) })
-    signal?.addEventListener('abort', onAbort, { once: true })
-    if (!done) void runChecks()
+    unsubscribe = watch.subscribe({ changed: onChange, closed: (error) => finish(() => reject(error)) })
+    if (done) {
+      unsubscribe() // closed while subscribing
+      return
+    }
+    signal?.addEventListener('abort', onAbort) // removed by finish
+    void runChecks()
   })
 }
