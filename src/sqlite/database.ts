@@ -124,6 +124,8 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   #closed = false
   /** Created on first use of {@link changes} (issue 20). */
   #changes: ChangeWatch | undefined
+  /** The close under way (see {@link close}): every call waits for the same one. */
+  #closing: Promise<void> | undefined
 
   constructor(props: SqliteDatabaseProps) {
     this.connection = props.connection
@@ -491,11 +493,16 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   }
 
   /**
-   * Closes the connection once every queued operation finished. Idempotent. Runs
-   * `PRAGMA optimize` first (cheap; keeps the planner's statistics fresh).
+   * Closes the connection once every queued operation finished. Idempotent: a later
+   * call resolves when the first one has closed the connection. Runs `PRAGMA optimize`
+   * first (cheap; keeps the planner's statistics fresh).
    */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true
     this.#changes?.close(this.#closedError())
     await this.mutex.acquire()

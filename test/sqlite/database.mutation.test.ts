@@ -606,3 +606,27 @@ describe('details left "not investigated" by the engine-database run', () => {
     expect(db.mutex.locked).toBe(false)
   })
 })
+
+describe('close called again while it waits', () => {
+  it('a second close resolves only once the connection is closed, like the first', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'close-twice.db'), { store })
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let started!: () => void
+    const inside = new Promise<void>((resolve) => (started = resolve))
+    const batch = db.batch(async () => {
+      started()
+      await gate
+    })
+    await inside
+    const settled: string[] = []
+    const first = db.close().then(() => settled.push(`first open=${db.connection.isOpen}`))
+    const second = db.close().then(() => settled.push(`second open=${db.connection.isOpen}`))
+    // Let every ready callback run: neither close may finish while the batch holds the connection.
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    expect(settled).toEqual([])
+    release()
+    await Promise.all([batch, first, second])
+    expect(settled).toEqual(['first open=false', 'second open=false'])
+  })
+})
