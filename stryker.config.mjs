@@ -52,7 +52,7 @@ const MODULES = {
   // ~2,000 mutants: hours on 2 cores). Together they are the files of `engine`;
   // `engine-rest` is the small helpers (options, ids, paging, JSON, the store engine and repository).
   'engine-errors': { mutate: ['src/sqlite/errors.ts'], tests: ['test/sqlite/primitives.test.ts', 'test/sqlite/fs-error-codes.test.ts', 'test/sqlite/error-narrowing.test.ts', 'test/sqlite/errors.mutation.test.ts'] },
-  'engine-database': { mutate: ['src/sqlite/database.ts', 'src/sqlite/busy-retry.ts'], tests: ['test/sqlite/database.test.ts', 'test/sqlite/driver.test.ts', 'test/sqlite/row-reader.test.ts', 'test/sqlite/database.mutation.test.ts'] },
+  'engine-database': { mutate: ['src/sqlite/database.ts', 'src/sqlite/busy-retry.ts'], tests: ['test/sqlite/database.test.ts', 'test/sqlite/driver.test.ts', 'test/sqlite/row-reader.test.ts', 'test/sqlite/database.mutation.test.ts', 'test/sqlite/busy-retry.mutation.test.ts'] },
   'engine-open': { mutate: ['src/sqlite/open-database.ts'], tests: ['test/sqlite/open-database.test.ts', 'test/sqlite/open-database.mutation.test.ts', 'test/sqlite/memory-template.test.ts', 'test/reliability/bad-files.test.ts', 'test/reliability/store-paths.test.ts'] },
   'engine-validate': { mutate: ['src/sqlite/validate.ts', 'src/sqlite/input-guard.ts'], tests: ['test/sqlite/primitives.test.ts', 'test/sqlite/input-guard.test.ts', 'test/sqlite/validate.mutation.test.ts'] },
   // The query path (templates, the statement cache, the Kysely driver and dialect) and the change watch

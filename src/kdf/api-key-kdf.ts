@@ -36,7 +36,7 @@ export function deriveApiKey(input: DeriveApiKeyInput): Buffer {
   const { machineKey, globalSalt, agentId } = validate(DeriveApiKeySchema, input, 'kdf.deriveApiKey', KDF_CONTEXT, { secret: true })
   const hmacKey = Buffer.concat([machineKey, globalSalt])
   try {
-    return createHmac('sha256', hmacKey).update(agentId, 'utf8').digest()
+    return createHmac('sha256', hmacKey).update(agentId).digest()
   } finally {
     hmacKey.fill(0)
   }

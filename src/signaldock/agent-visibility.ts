@@ -93,6 +93,7 @@ export function visibleAgents<A extends { readonly agentId: string }, R extends 
     if (counted === null && !options.global) continue
     out.push({ agent, ref: counted, attached: ref?.enabled === true })
   }
-  out.sort((a, b) => (a.agent.agentId < b.agent.agentId ? -1 : a.agent.agentId > b.agent.agentId ? 1 : 0))
+  // Agent ids are unique (checked above): two rows never compare equal.
+  out.sort((a, b) => (a.agent.agentId < b.agent.agentId ? -1 : 1))
   return out
 }

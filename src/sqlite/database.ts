@@ -124,6 +124,8 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   #closed = false
   /** Created on first use of {@link changes} (issue 20). */
   #changes: ChangeWatch | undefined
+  /** The close under way (see {@link close}): every call waits for the same one. */
+  #closing: Promise<void> | undefined
 
   constructor(props: SqliteDatabaseProps) {
     this.connection = props.connection
@@ -144,7 +146,8 @@ export class SqliteDatabase<DB> implements ConnectionHost {
    * (its statements then join the batch's transaction instead of waiting for it).
    */
   joinsBatch(): boolean {
-    return this.#batch !== null && batchScope.getStore() === this.#batch
+    // Outside every batch callback the scope is undefined, never null: no open batch, no match.
+    return batchScope.getStore() === this.#batch
   }
 
   /** Runs `fn` inside the open batch, outside any savepoint (reads). */
@@ -223,12 +226,10 @@ export class SqliteDatabase<DB> implements ConnectionHost {
       return result
     } catch (error) {
       this.#batch = null
-      if (this.connection.isOpen && this.connection.isTransaction) {
-        try {
-          this.#rollback.run()
-        } catch {
-          // The original error matters; SQLite may already have rolled back.
-        }
+      try {
+        this.#rollback.run()
+      } catch {
+        // The original error matters; SQLite may already have rolled back (or the connection is closed).
       }
       // The caller's own errors pass through unchanged; SQLite's are translated.
       const sqliteError = error instanceof Error && (error as { code?: unknown }).code === 'ERR_SQLITE_ERROR'
@@ -282,7 +283,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   }
 
   #entry<R>(query: Query<R>, args: unknown): CachedStatement {
-    if (this.#closed) this.#assertOpen()
+    this.#assertOpen()
     if (isTemplate(query)) {
       this.#params = query.bind(args)
       return this.statements.get(query.sql)
@@ -357,7 +358,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
 
   async #lock(): Promise<void> {
     this.#assertOpen()
-    if (!this.mutex.tryAcquire()) await this.mutex.acquire()
+    await this.mutex.acquire()
   }
 
   /** Runs `fn` holding the connection (which must be free); releases it; never throws. */
@@ -378,13 +379,13 @@ export class SqliteDatabase<DB> implements ConnectionHost {
    */
   read<T>(fn: () => T): Promise<T> {
     if (!this.#closed && this.mutex.tryAcquire()) return this.#settle(fn)
-    if (this.#batch !== null && this.joinsBatch()) return this.#inBatch(fn)
+    if (this.joinsBatch()) return this.#inBatch(fn)
     return this.#lock().then(() => this.#settle(fn))
   }
 
   /** Runs `fn` inside a deferred (read) transaction: several statements, one snapshot. */
   async snapshot<T>(fn: () => T): Promise<T> {
-    if (this.#batch !== null && this.joinsBatch()) return this.#inBatch(fn)
+    if (this.joinsBatch()) return this.#inBatch(fn)
     await this.#lock()
     try {
       this.connection.exec('BEGIN DEFERRED')
@@ -412,7 +413,8 @@ export class SqliteDatabase<DB> implements ConnectionHost {
    * `COMMIT`. Any throw rolls everything back and is rethrown as a `CleoStoreError`.
    * When the write lock is not granted (BUSY), the whole transaction is retried with
    * jittered backoff until the busy timeout has passed; then `BUSY` is thrown. Nothing
-   * is reported as written without a COMMIT.
+   * is reported as written without a COMMIT. When the connection is free, `fn` runs and
+   * commits at once, synchronously.
    *
    * `fn` must be synchronous: do asynchronous work (embedding, I/O) before.
    */
@@ -428,7 +430,7 @@ export class SqliteDatabase<DB> implements ConnectionHost {
         this.mutex.release()
       }
     }
-    if (this.#batch !== null && this.joinsBatch()) return this.#stepInBatch(fn)
+    if (this.joinsBatch()) return this.#stepInBatch(fn)
     return this.#retryOnBusy(async () => {
       await this.#lock()
       try {
@@ -463,12 +465,10 @@ export class SqliteDatabase<DB> implements ConnectionHost {
       this.committed()
       return result
     } catch (error) {
-      if (this.connection.isOpen && this.connection.isTransaction) {
-        try {
-          this.#rollback.run()
-        } catch {
-          // The original error matters; SQLite may already have rolled back.
-        }
+      try {
+        this.#rollback.run()
+      } catch {
+        // The original error matters; SQLite may already have rolled back (or the connection is closed).
       }
       throw error
     }
@@ -491,24 +491,29 @@ export class SqliteDatabase<DB> implements ConnectionHost {
   }
 
   /**
-   * Closes the connection once every queued operation finished. Idempotent. Runs
-   * `PRAGMA optimize` first (cheap; keeps the planner's statistics fresh).
+   * Closes the connection once every queued operation finished. Idempotent: a later
+   * call resolves when the first one has closed the connection. Runs `PRAGMA optimize`
+   * first (cheap; keeps the planner's statistics fresh).
    */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true
     this.#changes?.close(this.#closedError())
     await this.mutex.acquire()
     try {
-      // A :memory: database dies with its connection: its statistics would be lost.
-      if (this.connection.isOpen && this.path !== ':memory:') {
-        try {
-          this.connection.exec('PRAGMA optimize')
-        } catch {
-          // Best effort: a read-only or full database still closes.
-        }
-      }
       if (this.connection.isOpen) {
+        // A :memory: database dies with its connection: its statistics would be lost.
+        if (this.path !== ':memory:') {
+          try {
+            this.connection.exec('PRAGMA optimize')
+          } catch {
+            // Best effort: a read-only or full database still closes.
+          }
+        }
         this.statements.clear()
         this.connection.close()
       }

@@ -606,3 +606,171 @@ describe('details left "not investigated" by the engine-database run', () => {
     expect(db.mutex.locked).toBe(false)
   })
 })
+
+describe('close: PRAGMA optimize, and the operations refused after it', () => {
+  it('runs PRAGMA optimize once on a file database before the connection closes', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'optimize.db'), { store })
+    const exec = vi.spyOn(db.connection, 'exec')
+    const openWhenRun: boolean[] = []
+    exec.mockImplementation(function (this: DatabaseSync, sql: string) {
+      openWhenRun.push(db.connection.isOpen)
+      return DatabaseSync.prototype.exec.call(db.connection, sql)
+    })
+    await db.close()
+    expect(exec.mock.calls).toEqual([['PRAGMA optimize']])
+    expect(openWhenRun).toEqual([true])
+    expect(db.connection.isOpen).toBe(false)
+  })
+
+  it('does not optimize a :memory: database (its statistics die with it)', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    const exec = vi.spyOn(db.connection, 'exec')
+    await db.close()
+    expect(exec).not.toHaveBeenCalled()
+    expect(db.connection.isOpen).toBe(false)
+  })
+
+  it('still closes when PRAGMA optimize fails', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'optimize-fails.db'), { store })
+    await db.read(() => db.all(NAMES))
+    vi.spyOn(db.connection, 'exec').mockImplementation(() => {
+      throw Object.assign(new Error('attempt to write a readonly database'), { code: 'ERR_SQLITE_ERROR', errcode: 8 })
+    })
+    await db.close()
+    expect(db.closed).toBe(true)
+    expect(db.connection.isOpen).toBe(false)
+    expect(db.statements.size).toBe(0)
+    expect(db.mutex.locked).toBe(false)
+  })
+
+  it('closes without error when the connection was already closed under it', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'closed-under.db'), { store })
+    const exec = vi.spyOn(db.connection, 'exec')
+    db.connection.close()
+    await db.close()
+    expect(exec).not.toHaveBeenCalled()
+    expect(db.closed).toBe(true)
+    expect(db.mutex.locked).toBe(false)
+  })
+
+  it('waits for the operation holding the connection, which completes, before closing', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'close-waits.db'), { store })
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let started!: () => void
+    const inside = new Promise<void>((resolve) => (started = resolve))
+    const batch = db.batch(async () => {
+      await db.write(() => db.run(INSERT, { name: 'last', qty: 1 }))
+      started()
+      await gate
+    })
+    await inside
+    let closed = false
+    const closing = db.close().then(() => (closed = true))
+    await Promise.resolve()
+    expect(db.closed).toBe(true)
+    expect(db.connection.isOpen).toBe(true)
+    expect(closed).toBe(false)
+    release()
+    await batch
+    await closing
+    expect(db.connection.isOpen).toBe(false)
+    const reopened = await openDatabase<Db>(db.path, { store })
+    expect(names(await reopened.read(() => reopened.all(NAMES)))).toEqual(['last'])
+    await reopened.close()
+  })
+
+  it('write, snapshot, batch, read and transaction after close are refused with the store’s CLOSED error', async () => {
+    const file = join(tempDir(), 'after-close.db')
+    const db = await openDatabase<Db>(file, { store })
+    await db.close()
+    const message = `CLOSED: tasks store is closed (${file})`
+    let ran = 0
+    for (const call of [
+      () => db.write(() => ran++),
+      () => db.snapshot(() => ran++),
+      () => db.batch(() => ran++),
+      () => db.read(() => ran++),
+      () => db.transaction(async () => ran++),
+      () => db.all(NAMES),
+      () => db.run(INSERT, { name: 'x', qty: 1 }),
+    ]) {
+      const error = await expectCode(call, 'CLOSED')
+      expect(error.message).toBe(message)
+      expect(error.store).toBe('tasks')
+    }
+    expect(ran).toBe(0)
+    expect(db.mutex.locked).toBe(false)
+  })
+})
+
+describe('close called again while it waits', () => {
+  it('a second close resolves only once the connection is closed, like the first', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'close-twice.db'), { store })
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let started!: () => void
+    const inside = new Promise<void>((resolve) => (started = resolve))
+    const batch = db.batch(async () => {
+      started()
+      await gate
+    })
+    await inside
+    const settled: string[] = []
+    const first = db.close().then(() => settled.push(`first open=${db.connection.isOpen}`))
+    const second = db.close().then(() => settled.push(`second open=${db.connection.isOpen}`))
+    // Let every ready callback run: neither close may finish while the batch holds the connection.
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    expect(settled).toEqual([])
+    release()
+    await Promise.all([batch, first, second])
+    expect(settled).toEqual(['first open=false', 'second open=false'])
+  })
+})
+
+describe('the synchronous fast paths and the statement reuse', () => {
+  it('read and write run their callback at once when the connection is free; write has committed when it returns', async () => {
+    const db = await openDatabase<Db>(join(tempDir(), 'fast.db'), { store })
+    const other = new DatabaseSync(db.path)
+    let read = false
+    const reading = db.read(() => (read = true))
+    expect(read).toBe(true)
+    await reading
+    const writing = db.write(() => db.run(INSERT, { name: 'now', qty: 1 }))
+    // Another connection already sees the commit: nothing waited for a later tick.
+    expect(other.prepare('SELECT name FROM item').all()).toEqual([{ name: 'now' }])
+    await writing
+    other.close()
+    await db.close()
+  })
+
+  it('a repeated query prepares nothing after its first run, through all and get', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await db.write(() => db.run(INSERT, { name: 'a', qty: 1 }))
+    const all = rawQuery<Record<string, unknown>>('SELECT * FROM item ORDER BY id')
+    const one = rawQuery<Record<string, unknown>>('SELECT * FROM item WHERE name = ?', ['a'])
+    expect(db.all(all)).toEqual([{ id: 1, name: 'a', qty: 1 }])
+    expect(db.get(one)).toEqual({ id: 1, name: 'a', qty: 1 })
+    const prepare = vi.spyOn(db.connection, 'prepare')
+    for (let round = 0; round < 3; round++) {
+      expect(db.all(all)).toEqual([{ id: 1, name: 'a', qty: 1 }])
+      expect(db.get(one)).toEqual({ id: 1, name: 'a', qty: 1 })
+    }
+    expect(prepare).not.toHaveBeenCalled()
+    await db.close()
+  })
+
+  it('a snapshot callback that ended the transaction itself and then throws: its own error reaches the caller', async () => {
+    const db = await openDatabase<Db>(':memory:', { store })
+    await expectCode(
+      db.snapshot(() => {
+        db.connection.exec('COMMIT')
+        throw new CleoStoreError('NOT_FOUND', 'gone')
+      }),
+      'NOT_FOUND',
+    )
+    expect(db.connection.isTransaction).toBe(false)
+    expect(db.mutex.locked).toBe(false)
+    await db.close()
+  })
+})
