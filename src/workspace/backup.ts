@@ -32,6 +32,7 @@ import {
   fsyncSync,
   linkSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -560,6 +561,23 @@ function isStaleJournal(file: string): boolean {
 }
 
 /**
+ * Makes the folder a restore keeps the replaced files of `directory` in (mode 0700):
+ * `restore-replaced-<time>`, or, when a restore of the same millisecond (or a clock set
+ * back) already made that one, `restore-replaced-<time>-<random>`, so that a restore
+ * never overwrites the files an earlier one kept.
+ */
+function makeReplacedDir(directory: string, label: string): string {
+  const wanted = join(directory, `restore-replaced-${label}`)
+  try {
+    mkdirSync(wanted, { mode: 0o700 })
+    return wanted
+  } catch {
+    // Taken (or not creatable: mkdtemp then reports why).
+    return mkdtempSync(`${wanted}-`)
+  }
+}
+
+/**
  * Restores the stores of a backup folder into a closed workspace. See the module
  * documentation; `CleoWorkspace.restore` calls this after resolving the directories.
  *
@@ -678,8 +696,7 @@ export async function restoreWorkspace(
       if (options.keepReplaced !== false && (existsSync(target) || SIDECARS.some((s) => existsSync(target + s)))) {
         let keepDir = replacedDirs.get(directory)
         if (!keepDir) {
-          keepDir = join(directory, `restore-replaced-${label}`)
-          mkdirSync(keepDir, { recursive: true, mode: 0o700 })
+          keepDir = makeReplacedDir(directory, label)
           replacedDirs.set(directory, keepDir)
         }
         if (existsSync(target)) {
