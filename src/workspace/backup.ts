@@ -153,9 +153,9 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/** The first column of the one row of `text` (a PRAGMA or an aggregate: always one row). */
 function scalar(connection: DatabaseSync, text: string): unknown {
-  const row = connection.prepare(text).get() as Record<string, unknown> | undefined
-  return row === undefined ? undefined : Object.values(row)[0]
+  return Object.values(connection.prepare(text).get() as Record<string, unknown>)[0]
 }
 
 /** Begins a read transaction on a fresh connection: the snapshot the backup copies. */
@@ -168,14 +168,6 @@ function pinSnapshot(file: string): DatabaseSync {
   } catch (error) {
     connection.close()
     throw error
-  }
-}
-
-function releaseSnapshot(connection: DatabaseSync): void {
-  try {
-    if (connection.isOpen && connection.isTransaction) connection.exec('ROLLBACK')
-  } finally {
-    if (connection.isOpen) connection.close()
   }
 }
 
@@ -278,10 +270,9 @@ export async function listWorkspaceBackups(dir: string): Promise<WorkspaceBackup
     if (name.startsWith('.')) continue
     const path = join(root, name)
     try {
-      if (!statSync(path).isDirectory()) continue
       found.push({ path, manifest: readManifest(path) })
     } catch {
-      // Not a backup of ours (or unreadable): it is not listed, and never rotated out.
+      // Not a backup of ours (a file, no or another manifest, unreadable): it is not listed, and never rotated out.
     }
   }
   return found.sort((a, b) =>
@@ -392,22 +383,23 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
       const target = join(temporary, `${store}.db`)
       const base = { store, storeIndex, storeCount: selected.length }
       const snapshot = snapshots.get(store)
-      let totalPages = 0
+      let totalPages: number
       if (snapshot) {
         totalPages = Number(scalar(snapshot, 'PRAGMA page_count'))
         report({ ...base, phase: 'copying', totalPages, remainingPages: totalPages })
-        totalPages = await loadNodeSqlite().backup(snapshot, target, {
+        await loadNodeSqlite().backup(snapshot, target, {
           rate: PAGES_PER_STEP,
           progress: ({ totalPages: total, remainingPages }) => report({ ...base, phase: 'copying', totalPages: total, remainingPages }),
         })
-        releaseSnapshot(snapshot)
+        // Closing the connection ends its read transaction: the snapshot is released.
+        snapshot.close()
         snapshots.delete(store)
       } else {
         // An in-memory store has no file another connection could read: VACUUM INTO
         // copies it in one statement (a consistent snapshot) through its own connection.
         const repo = source.stores[store]!
         const pages = await sql<{ page_count: number }>`PRAGMA page_count`.execute(repo.kysely)
-        totalPages = Number(pages.rows[0]?.page_count ?? 0)
+        totalPages = Number(pages.rows[0]!.page_count)
         report({ ...base, phase: 'copying', totalPages, remainingPages: totalPages })
         await sql`VACUUM INTO ${target}`.execute(repo.kysely)
       }
@@ -437,13 +429,8 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
     renameSync(temporary, final)
     fsyncPath(root, true)
   } catch (error) {
-    for (const snapshot of snapshots.values()) {
-      try {
-        releaseSnapshot(snapshot)
-      } catch {
-        // The original error is the one to report.
-      }
-    }
+    // The snapshots still pinned (each one released is deleted from the map): closing cannot fail.
+    for (const snapshot of snapshots.values()) snapshot.close()
     rmSync(temporary, { recursive: true, force: true })
     throw toCleoStoreError(error, { ...CONTEXT, file: root })
   }
@@ -688,7 +675,7 @@ export async function restoreWorkspace(
 
     // 4. Lock every existing target (refuse if any is in use), install the keys, then swap.
     for (const { entry, target } of plan) held.push({ ...holdExclusively(target, entry.store), store: entry.store, target })
-    if (keyBytes.size > 0) mkdirSync(targets.globalDir, { recursive: true, mode: 0o700 })
+    // installKeyFile creates the global directory (0700) when a key is the first file in it.
     for (const [name, bytes] of keyBytes) installedKeys.push({ name, outcome: installKeyFile(join(targets.globalDir, name), bytes) })
     const label = stamp(Date.now())
     for (const { entry, target, temporary } of plan) {
