@@ -5,18 +5,52 @@
  * journal, the key files on restore. Real files in temporary directories; the wall clock is
  * stubbed where the folder's name depends on it; no timing.
  */
-import { statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
+import type { WorkspaceBackupManifest } from '../../src/index.js'
 import { CleoWorkspace } from '../../src/index.js'
-import { tempDir } from '../helpers.js'
+import { backupWorkspace } from '../../src/workspace/backup.js'
+import { expectCode, tempDir } from '../helpers.js'
 
 /** 2026-01-02T03:04:05.006Z, as the restore-replaced folder names it. */
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 6)
 const LABEL = '20260102T030405006Z'
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
+
+/** The store files of a closed workspace, as a backup source with a fixed clock (`onServer` optional). */
+async function closedSource(onServer?: Array<{ store: 'tasks' | 'brain' | 'conduit'; location: string; schema: string }>) {
+  const project = tempDir()
+  const ws = await CleoWorkspace.open(project, { globalDir: join(tempDir(), 'global') })
+  await ws.close()
+  const cleo = join(project, '.cleo')
+  const stores = Object.fromEntries(['tasks', 'brain'].map((store) => [store, { path: join(cleo, `${store}.db`) }]))
+  return {
+    cleo,
+    source: {
+      projectDir: project,
+      globalDir: null,
+      projectId: null,
+      stores: stores as never,
+      ...(onServer === undefined ? {} : { onServer }),
+      clock: () => NOW,
+    },
+  }
+}
+
+/** A raw connection that may rewrite the schema (node:sqlite is defensive by default). */
+function rawEdit(file: string, sqlText: string): void {
+  const raw = new DatabaseSync(file, { defensive: false } as never)
+  try {
+    raw.exec(sqlText)
+  } finally {
+    raw.close()
+  }
+}
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -71,5 +105,163 @@ describe('the restore-replaced folder', () => {
     expect(hasMark(kept, 'after-backup')).toBe(true)
     // The second restore kept what the first one had restored.
     expect(hasMark(join(again!, 'tasks.db'), 'after-backup')).toBe(false)
+  })
+})
+
+describe('stores on a PostgreSQL server', () => {
+  const conduit = { store: 'conduit' as const, location: 'postgres://u@h:5432/db#acme_conduit', schema: 'acme_conduit' }
+
+  it('are recorded in the manifest (a copy), never copied; without any the manifest has no onServer', async () => {
+    const { source } = await closedSource([conduit])
+    const backups = join(tempDir(), 'b')
+    const made = await backupWorkspace(source, backups)
+    expect(made.manifest.onServer).toEqual([conduit])
+    expect(made.manifest.onServer![0]).not.toBe(conduit)
+    expect(made.manifest.stores.map((s) => s.store)).toEqual(['tasks', 'brain'])
+    const plain = await backupWorkspace((await closedSource()).source, join(tempDir(), 'b'))
+    expect('onServer' in plain.manifest).toBe(false)
+    expect('onServer' in JSON.parse(readFileSync(join(plain.path, 'manifest.json'), 'utf8'))).toBe(false)
+  })
+
+  it('asking for a store that lives on the server is UNSUPPORTED, naming where and how to back it up', async () => {
+    const { source } = await closedSource([conduit])
+    const backups = join(tempDir(), 'b')
+    const error = await expectCode(backupWorkspace(source, backups, { stores: ['tasks', 'conduit'] }), 'UNSUPPORTED')
+    expect(error.message).toBe(
+      `UNSUPPORTED: workspace.backup: conduit lives on a PostgreSQL server (${conduit.location}); back it up there: pg_dump --schema=acme_conduit`,
+    )
+    expect(error.details).toEqual({ path: ['stores'], store: 'conduit', location: conduit.location, schema: 'acme_conduit' })
+    expect(existsSync(backups)).toBe(false)
+  })
+
+  it('a workspace whose every store is on the server has nothing to back up: UNSUPPORTED listing the pg_dump of each', async () => {
+    const tasks = { store: 'tasks' as const, location: 'postgres://u@h/db#acme_tasks', schema: 'acme_tasks' }
+    const source = { projectDir: '/p', globalDir: null, projectId: null, stores: {}, onServer: [tasks, conduit], clock: () => NOW }
+    const backups = join(tempDir(), 'b')
+    const error = await expectCode(backupWorkspace(source, backups), 'UNSUPPORTED')
+    expect(error.message).toBe(
+      'UNSUPPORTED: workspace.backup: every store of this workspace lives on a PostgreSQL server; back them up there: pg_dump --schema=acme_tasks, pg_dump --schema=acme_conduit',
+    )
+    expect(error.details).toEqual({ onServer: [tasks, conduit] })
+    expect(existsSync(backups)).toBe(false)
+  })
+})
+
+describe('the backup folder and its manifest', () => {
+  it('creates missing parent folders of the backup directory, the directory itself 0700', async () => {
+    const { source } = await closedSource()
+    const backups = join(tempDir(), 'a', 'b', 'backups')
+    const made = await backupWorkspace(source, backups)
+    expect(statSync(backups).mode & 0o777).toBe(0o700)
+    expect(readdirSync(backups)).toEqual([made.path.split('/').at(-1)])
+  })
+
+  it('writes the manifest as indented JSON ending in a newline', async () => {
+    const { source } = await closedSource()
+    const made = await backupWorkspace(source, join(tempDir(), 'b'), { label: 'x' })
+    expect(readFileSync(join(made.path, 'manifest.json'), 'utf8')).toBe(`${JSON.stringify(made.manifest, null, 2)}\n`)
+  })
+
+  it('a store that fails its checks after another store was copied: CORRUPT (the copied store’s snapshot was already released)', async () => {
+    const { source, cleo } = await closedSource()
+    rawEdit(join(cleo, 'brain.db'), 'PRAGMA application_id = 7')
+    const backups = join(tempDir(), 'b')
+    const error = await expectCode(backupWorkspace(source, backups), 'CORRUPT')
+    expect(error.store).toBe('brain')
+    expect(readdirSync(backups)).toEqual([])
+  })
+})
+
+describe('onProgress', () => {
+  it('is not called again once it threw; the backup fails with its error, nothing published', async () => {
+    const { source } = await closedSource()
+    const backups = join(tempDir(), 'b')
+    let calls = 0
+    const stop = new Error('stop')
+    const error = await expectCode(
+      backupWorkspace(source, backups, {
+        onProgress: () => {
+          calls++
+          throw stop
+        },
+      }),
+      'INTERNAL',
+    )
+    expect(calls).toBe(1)
+    expect(error.cause).toBe(stop)
+    expect(readdirSync(backups)).toEqual([])
+  })
+
+  it('an error thrown while a store is copied stops the backup before that copy is checked', async () => {
+    const { source, cleo } = await closedSource()
+    rawEdit(join(cleo, 'tasks.db'), 'PRAGMA application_id = 7')
+    const stop = new Error('stop')
+    const phases: string[] = []
+    const error = await expectCode(
+      backupWorkspace(source, join(tempDir(), 'b'), {
+        onProgress: (p) => {
+          phases.push(p.phase)
+          if (p.phase === 'copying') throw stop
+        },
+      }),
+      'INTERNAL',
+    )
+    expect(error.cause).toBe(stop)
+    expect(phases).toEqual(['copying'])
+  })
+
+  it('an error thrown at the last store’s done still abandons the backup', async () => {
+    const { source } = await closedSource()
+    const backups = join(tempDir(), 'b')
+    const stop = new Error('stop')
+    const error = await expectCode(
+      backupWorkspace(source, backups, {
+        onProgress: (p) => {
+          if (p.store === 'brain' && p.phase === 'done') throw stop
+        },
+      }),
+      'INTERNAL',
+    )
+    expect(error.cause).toBe(stop)
+    expect(readdirSync(backups)).toEqual([])
+  })
+})
+
+describe('the staged copy of a restore', () => {
+  async function backedUpFiles() {
+    const b = await backedUp()
+    await b.ws.close()
+    const manifestFile = join(b.path, 'manifest.json')
+    /** Replaces the backup's tasks.db and fixes its checksum and size in the manifest. */
+    const forge = (bytes: Buffer) => {
+      writeFileSync(join(b.path, 'tasks.db'), bytes)
+      const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as WorkspaceBackupManifest
+      m.stores[0] = { ...m.stores[0]!, sha256: sha(bytes), bytes: bytes.length }
+      writeFileSync(manifestFile, JSON.stringify(m))
+    }
+    return { ...b, forge }
+  }
+
+  it('is made 0600 whatever the mode of the backup file', async () => {
+    const { project, globalDir, cleo, path } = await backedUpFiles()
+    chmodSync(join(path, 'tasks.db'), 0o644)
+    await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks'] })
+    expect(statSync(join(cleo, 'tasks.db')).mode & 0o777).toBe(0o600)
+  })
+
+  it('a file that matches its checksum but fails quick_check is CORRUPT with the check’s message, nothing touched', async () => {
+    const { project, globalDir, cleo, path, forge } = await backedUpFiles()
+    const copy = join(tempDir(), 'tasks.db')
+    writeFileSync(copy, readFileSync(join(path, 'tasks.db')))
+    rawEdit(copy, 'CREATE TABLE loose (a); INSERT INTO loose VALUES (NULL)')
+    rawEdit(copy, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE TABLE loose (a NOT NULL)' WHERE name = 'loose'")
+    forge(readFileSync(copy))
+    const before = readFileSync(join(cleo, 'tasks.db'))
+    const error = await expectCode(CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks'] }), 'CORRUPT')
+    expect(error.store).toBe('tasks')
+    expect(error.file).toBe(join(cleo, 'tasks.db'))
+    expect(error.message).toMatch(/^CORRUPT: staged copy of tasks failed its check \((?!ok\)).+\)$/)
+    expect(readFileSync(join(cleo, 'tasks.db')).equals(before)).toBe(true)
+    expect(readdirSync(cleo).filter((n) => n.includes('.restore-'))).toEqual([])
   })
 })
