@@ -6,7 +6,7 @@
  * targets as they were and unlocked; the restore holds its lock on a target through the
  * swap. The failures are injected into `node:fs` as the backup module sees it.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
@@ -15,16 +15,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CleoWorkspace, ensureKeyFile, listWorkspaceBackups } from '../../src/index.js'
 import { expectCode, tempDir } from '../helpers.js'
 
-type Hook = (...args: unknown[]) => void
-/** Called before the real call, with its arguments: throw to fail the call. */
-const hooks = vi.hoisted(() => ({}) as Partial<Record<'openSync' | 'renameSync' | 'linkSync' | 'copyFileSync', Hook>>)
+type Hook = (...args: unknown[]) => (() => void) | undefined | void
+/** Called before the real call, with its arguments: throw to fail the call, return a step to run after it. */
+const hooks = vi.hoisted(() => ({}) as Partial<Record<'openSync' | 'renameSync' | 'linkSync' | 'copyFileSync' | 'existsSync', Hook>>)
 
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>()
-  const wrap = <K extends 'openSync' | 'renameSync' | 'linkSync' | 'copyFileSync'>(name: K) =>
+  const wrap = <K extends 'openSync' | 'renameSync' | 'linkSync' | 'copyFileSync' | 'existsSync'>(name: K) =>
     ((...args: unknown[]) => {
-      hooks[name]?.(...args)
-      return (actual[name] as (...a: unknown[]) => unknown)(...args)
+      const after = hooks[name]?.(...args)
+      const result = (actual[name] as (...a: unknown[]) => unknown)(...args)
+      after?.()
+      return result
     }) as (typeof actual)[K]
   const mocked = {
     ...actual,
@@ -32,6 +34,7 @@ vi.mock('node:fs', async (importOriginal) => {
     renameSync: wrap('renameSync'),
     linkSync: wrap('linkSync'),
     copyFileSync: wrap('copyFileSync'),
+    existsSync: wrap('existsSync'),
   }
   return { ...mocked, default: mocked }
 })
@@ -72,8 +75,8 @@ describe('a backup when a sync fails', () => {
   it('a directory that cannot be opened for fsync does not fail the backup (not every platform can)', async () => {
     const { ws, backups } = await setup()
     const opened: string[] = []
-    hooks.openSync = (path, flags) => {
-      if (path === backups && flags === 'r') {
+    hooks.openSync = (path) => {
+      if (path === backups) {
         opened.push(String(path))
         throw fail('EISDIR', 'open', path)
       }
@@ -86,8 +89,8 @@ describe('a backup when a sync fails', () => {
 
   it('a store copy that cannot be synced fails the backup with its code: nothing published, snapshots released', async () => {
     const { ws, backups, cleo } = await setup()
-    hooks.openSync = (path, flags) => {
-      if (basename(String(path)) === 'brain.db' && dirname(String(path)).startsWith(join(backups, '.tmp-')) && flags === 'r+') {
+    hooks.openSync = (path) => {
+      if (basename(String(path)) === 'brain.db' && dirname(String(path)).startsWith(join(backups, '.tmp-'))) {
         throw fail('EIO', 'open', path)
       }
     }
@@ -105,8 +108,8 @@ describe('a backup when a sync fails', () => {
 
   it('a key file that cannot be synced fails the backup: nothing published', async () => {
     const { ws, backups } = await setup(true)
-    hooks.openSync = (path, flags) => {
-      if (basename(String(path)) === 'global-salt' && String(path).startsWith(backups) && flags === 'r+') throw fail('EIO', 'open', path)
+    hooks.openSync = (path) => {
+      if (basename(String(path)) === 'global-salt' && String(path).startsWith(backups)) throw fail('EIO', 'open', path)
     }
     await expectCode(ws.backup(backups, { includeKeys: true }), 'IO')
     expect(readdirSync(backups)).toEqual([])
@@ -121,8 +124,8 @@ describe('a restore when a step fails', () => {
   it('a staged copy that cannot be synced: IO naming the backup folder, the targets untouched, no staged file left', async () => {
     const { project, globalDir, cleo, path } = await backedUp()
     const before = contents(cleo)
-    hooks.openSync = (file, flags) => {
-      if (String(file).startsWith(join(cleo, 'brain.db.restore-')) && flags === 'r+') throw fail('EIO', 'open', file)
+    hooks.openSync = (file) => {
+      if (String(file).startsWith(join(cleo, 'brain.db.restore-'))) throw fail('EIO', 'open', file)
     }
     const error = await expectCode(CleoWorkspace.restore(path, project, { globalDir }), 'IO')
     expect(error.file).toBe(path)
@@ -145,8 +148,8 @@ describe('a restore when a step fails', () => {
   it('a directory that cannot be opened for fsync does not fail the restore', async () => {
     const { project, globalDir, cleo, path, manifest } = await backedUp()
     const refused: string[] = []
-    hooks.openSync = (file, flags) => {
-      if ((file === cleo || file === globalDir) && flags === 'r') {
+    hooks.openSync = (file) => {
+      if (file === cleo || file === globalDir) {
         refused.push(String(file))
         throw fail('EACCES', 'open', file)
       }
@@ -222,3 +225,55 @@ describe('a restore when a step fails', () => {
   })
 })
 
+
+describe('a rollback journal found beside a restored store once the locks are released', () => {
+  const ZEROED = Buffer.alloc(512)
+  const HOT = Buffer.concat([Buffer.from('d9d505f920a163d7', 'hex'), Buffer.alloc(504, 7)])
+
+  /**
+   * Leaves `bytes` as `<target>-journal` once the restore closed its lock on the replaced file, as SQLite
+   * may (here its close deletes the lock's journal): at the first look for that journal after the swap.
+   */
+  function leaveJournal(target: string, bytes: Buffer): void {
+    let swapped = false
+    hooks.renameSync = (from, to) => {
+      if (to === target && String(from).includes('.restore-')) swapped = true
+    }
+    hooks.existsSync = (file) => {
+      if (swapped && file === `${target}-journal`) {
+        swapped = false
+        writeFileSync(file, bytes)
+      }
+    }
+  }
+
+  it('a zeroed one (nobody needs it) is moved into the restore-replaced folder as <file>-journal.closed', async () => {
+    const { project, globalDir, cleo, path } = await backedUp()
+    const target = join(cleo, 'tasks.db')
+    leaveJournal(target, ZEROED)
+    const result = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks', 'brain'] })
+    expect(existsSync(`${target}-journal`)).toBe(false)
+    const kept = result.replacedDirs[0]!
+    // brain.db-journal, tasks.db-journal: the zeroed journals of the restore's own locks, moved at the swap.
+    expect(readdirSync(kept).sort()).toEqual(['brain.db', 'brain.db-journal', 'tasks.db', 'tasks.db-journal', 'tasks.db-journal.closed'])
+    expect(readFileSync(join(kept, 'tasks.db-journal.closed')).equals(ZEROED)).toBe(true)
+  })
+
+  it('with keepReplaced: false a zeroed one is deleted', async () => {
+    const { project, globalDir, cleo, path } = await backedUp()
+    const target = join(cleo, 'brain.db')
+    leaveJournal(target, ZEROED)
+    const result = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks', 'brain'], keepReplaced: false })
+    expect(result.replacedDirs).toEqual([])
+    expect(readdirSync(cleo).sort()).toEqual(['brain.db', 'conduit.db', 'tasks.db'])
+  })
+
+  it('a hot one (its header intact) is never moved nor deleted', async () => {
+    const { project, globalDir, cleo, path } = await backedUp()
+    const target = join(cleo, 'tasks.db')
+    leaveJournal(target, HOT)
+    const result = await CleoWorkspace.restore(path, project, { globalDir, stores: ['tasks'] })
+    expect(readFileSync(`${target}-journal`).equals(HOT)).toBe(true)
+    expect(readdirSync(result.replacedDirs[0]!).sort()).toEqual(['tasks.db', 'tasks.db-journal'])
+  })
+})
