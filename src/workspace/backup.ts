@@ -451,8 +451,8 @@ function copyKeyFiles(globalDir: string, folder: string): WorkspaceBackupKey[] {
       throw error
     }
     const target = join(folder, name)
+    // A new file: created 0600 (a umask only removes bits).
     writeFileSync(target, bytes, { mode: 0o600 })
-    chmodSync(target, 0o600)
     fsyncPath(target)
     keys.push({ name, file: name, sha256: createHash('sha256').update(bytes).digest('hex') })
   }
