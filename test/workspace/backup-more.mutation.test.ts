@@ -6,7 +6,7 @@
  * stubbed where the folder's name depends on it; no timing.
  */
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
@@ -263,5 +263,35 @@ describe('the staged copy of a restore', () => {
     expect(error.message).toMatch(/^CORRUPT: staged copy of tasks failed its check \((?!ok\)).+\)$/)
     expect(readFileSync(join(cleo, 'tasks.db')).equals(before)).toBe(true)
     expect(readdirSync(cleo).filter((n) => n.includes('.restore-'))).toEqual([])
+  })
+})
+
+describe('refusals around the store files', () => {
+  it('a store file that is not a database fails the backup when its snapshot is pinned: CORRUPT, nothing published', async () => {
+    const { source, cleo } = await closedSource()
+    const brain = join(cleo, 'brain.db')
+    for (const s of ['-wal', '-shm']) rmSync(brain + s, { force: true })
+    writeFileSync(brain, Buffer.alloc(8192, 0x5a))
+    const backups = join(tempDir(), 'b')
+    const error = await expectCode(backupWorkspace(source, backups), 'CORRUPT')
+    expect(error.file).toBe(backups)
+    expect(readdirSync(backups)).toEqual([])
+  })
+
+  it('a restore refuses a target another connection merely has open (idle, in WAL mode): BUSY, the target untouched', async () => {
+    const b = await backedUp()
+    await b.ws.close()
+    const target = join(b.cleo, 'tasks.db')
+    const other = new DatabaseSync(target)
+    try {
+      other.prepare('SELECT count(*) FROM sqlite_schema').get()
+      const error = await expectCode(CleoWorkspace.restore(b.path, b.project, { globalDir: b.globalDir, stores: ['tasks'] }), 'BUSY')
+      expect(error.details).toEqual({ store: 'tasks', reason: 'locked' })
+      expect(error.message).toBe(`BUSY: tasks.db is open in another process (${target}); close it before restoring`)
+      expect((other.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal')
+    } finally {
+      other.close()
+    }
+    expect(readdirSync(b.cleo).filter((n) => n.startsWith('restore-replaced-') || n.includes('.restore-'))).toEqual([])
   })
 })
