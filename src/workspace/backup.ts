@@ -18,7 +18,8 @@
  * held by another process — probed by taking SQLite's exclusive lock, which it keeps
  * through the swap; writes each store to a temporary file beside its target, checks it,
  * and renames it into place, moving the replaced file and its stale `-wal`/`-shm` into
- * a `restore-replaced-<time>` folder (or deleting them with `keepReplaced: false`).
+ * a `restore-replaced-<time>` folder (`restore-replaced-<time>-<random>` when an earlier
+ * restore of the same millisecond took that name), or deleting them with `keepReplaced: false`.
  *
  * @module
  */
