@@ -1,8 +1,9 @@
 /**
  * More exact behaviour of `src/workspace/backup.ts` (issue 14, item 14: the survivors of its
- * mutation run): the name of the restore-replaced folder and two restores in one millisecond,
- * the snapshot released after each copy, the listing, the staged check, the sweep of the lock's
- * journal, the key files on restore. Real files in temporary directories; the wall clock is
+ * mutation run): the restore-replaced folder's name, and two restores in one millisecond (they
+ * overwrote the first one's kept files: fixed); stores on a PostgreSQL server; the backup folder
+ * and its manifest; `onProgress` errors; the staged copy of a restore (mode, quick_check); store
+ * files that cannot be pinned or locked. Real files in temporary directories; the wall clock is
  * stubbed where the folder's name depends on it; no timing.
  */
 import { createHash } from 'node:crypto'
