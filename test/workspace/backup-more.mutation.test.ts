@@ -7,7 +7,7 @@
  * stubbed where the folder's name depends on it; no timing.
  */
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync as realMkdir, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
@@ -294,5 +294,48 @@ describe('refusals around the store files', () => {
       other.close()
     }
     expect(readdirSync(b.cleo).filter((n) => n.startsWith('restore-replaced-') || n.includes('.restore-'))).toEqual([])
+  })
+})
+
+describe('more survivors of the first run', () => {
+  it('an integrity_check failure names its first three problems in the message, all of them in details', async () => {
+    const { source, cleo } = await closedSource()
+    const tasks = join(cleo, 'tasks.db')
+    rawEdit(tasks, 'CREATE TABLE pair (a, b); CREATE INDEX pair_a ON pair (a); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) INSERT INTO pair SELECT i, -i FROM n')
+    rawEdit(tasks, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX pair_a ON pair (b)' WHERE name = 'pair_a'")
+    const error = await expectCode(backupWorkspace(source, join(tempDir(), 'b')), 'CORRUPT')
+    const problems = error.details?.['problems'] as string[]
+    expect(problems.length).toBeGreaterThan(3)
+    expect(error.message).toBe(`CORRUPT: backup copy of tasks failed integrity_check: ${problems[0]}; ${problems[1]}; ${problems[2]}`)
+  })
+
+  it('rotation: a backup without projectId is of the same project as an older one with an id when their projectDir is the same', async () => {
+    const { source } = await closedSource()
+    const backups = join(tempDir(), 'b')
+    const old = join(backups, 'old')
+    const manifest = (await backupWorkspace({ ...source, projectId: 'an-id', clock: () => NOW - 1000 }, join(tempDir(), 'x'))).manifest
+    realMkdir(old, { recursive: true })
+    writeFileSync(join(old, 'manifest.json'), JSON.stringify(manifest))
+    const made = await backupWorkspace(source, backups, { keep: 1 })
+    expect(made.removed).toEqual([old])
+    expect(existsSync(old)).toBe(false)
+  })
+
+  it('onProgress that threw is not called again while the pages of a large store are still being copied', async () => {
+    const { source, cleo } = await closedSource()
+    rawEdit(join(cleo, 'tasks.db'), 'CREATE TABLE bulk (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) INSERT INTO bulk SELECT randomblob(3000) FROM n')
+    let calls = 0
+    const stop = new Error('stop')
+    const error = await expectCode(
+      backupWorkspace(source, join(tempDir(), 'b'), {
+        onProgress: () => {
+          calls++
+          throw stop
+        },
+      }),
+      'INTERNAL',
+    )
+    expect(error.cause).toBe(stop)
+    expect(calls).toBe(1)
   })
 })
