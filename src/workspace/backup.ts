@@ -18,7 +18,8 @@
  * held by another process — probed by taking SQLite's exclusive lock, which it keeps
  * through the swap; writes each store to a temporary file beside its target, checks it,
  * and renames it into place, moving the replaced file and its stale `-wal`/`-shm` into
- * a `restore-replaced-<time>` folder (or deleting them with `keepReplaced: false`).
+ * a `restore-replaced-<time>` folder (`restore-replaced-<time>-<random>` when an earlier
+ * restore of the same millisecond took that name), or deleting them with `keepReplaced: false`.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import {
   fsyncSync,
   linkSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -152,9 +154,9 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/** The first column of the one row of `text` (a PRAGMA or an aggregate: always one row). */
 function scalar(connection: DatabaseSync, text: string): unknown {
-  const row = connection.prepare(text).get() as Record<string, unknown> | undefined
-  return row === undefined ? undefined : Object.values(row)[0]
+  return Object.values(connection.prepare(text).get() as Record<string, unknown>)[0]
 }
 
 /** Begins a read transaction on a fresh connection: the snapshot the backup copies. */
@@ -167,14 +169,6 @@ function pinSnapshot(file: string): DatabaseSync {
   } catch (error) {
     connection.close()
     throw error
-  }
-}
-
-function releaseSnapshot(connection: DatabaseSync): void {
-  try {
-    if (connection.isOpen && connection.isTransaction) connection.exec('ROLLBACK')
-  } finally {
-    if (connection.isOpen) connection.close()
   }
 }
 
@@ -277,10 +271,9 @@ export async function listWorkspaceBackups(dir: string): Promise<WorkspaceBackup
     if (name.startsWith('.')) continue
     const path = join(root, name)
     try {
-      if (!statSync(path).isDirectory()) continue
       found.push({ path, manifest: readManifest(path) })
     } catch {
-      // Not a backup of ours (or unreadable): it is not listed, and never rotated out.
+      // Not a backup of ours (a file, no or another manifest, unreadable): it is not listed, and never rotated out.
     }
   }
   return found.sort((a, b) =>
@@ -391,22 +384,23 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
       const target = join(temporary, `${store}.db`)
       const base = { store, storeIndex, storeCount: selected.length }
       const snapshot = snapshots.get(store)
-      let totalPages = 0
+      let totalPages: number
       if (snapshot) {
         totalPages = Number(scalar(snapshot, 'PRAGMA page_count'))
         report({ ...base, phase: 'copying', totalPages, remainingPages: totalPages })
-        totalPages = await loadNodeSqlite().backup(snapshot, target, {
+        await loadNodeSqlite().backup(snapshot, target, {
           rate: PAGES_PER_STEP,
           progress: ({ totalPages: total, remainingPages }) => report({ ...base, phase: 'copying', totalPages: total, remainingPages }),
         })
-        releaseSnapshot(snapshot)
+        // Closing the connection ends its read transaction: the snapshot is released.
+        snapshot.close()
         snapshots.delete(store)
       } else {
         // An in-memory store has no file another connection could read: VACUUM INTO
         // copies it in one statement (a consistent snapshot) through its own connection.
         const repo = source.stores[store]!
         const pages = await sql<{ page_count: number }>`PRAGMA page_count`.execute(repo.kysely)
-        totalPages = Number(pages.rows[0]?.page_count ?? 0)
+        totalPages = Number(pages.rows[0]!.page_count)
         report({ ...base, phase: 'copying', totalPages, remainingPages: totalPages })
         await sql`VACUUM INTO ${target}`.execute(repo.kysely)
       }
@@ -436,13 +430,8 @@ export async function backupWorkspace(source: BackupSource, dir: string, options
     renameSync(temporary, final)
     fsyncPath(root, true)
   } catch (error) {
-    for (const snapshot of snapshots.values()) {
-      try {
-        releaseSnapshot(snapshot)
-      } catch {
-        // The original error is the one to report.
-      }
-    }
+    // The snapshots still pinned (each one released is deleted from the map): closing cannot fail.
+    for (const snapshot of snapshots.values()) snapshot.close()
     rmSync(temporary, { recursive: true, force: true })
     throw toCleoStoreError(error, { ...CONTEXT, file: root })
   }
@@ -463,8 +452,8 @@ function copyKeyFiles(globalDir: string, folder: string): WorkspaceBackupKey[] {
       throw error
     }
     const target = join(folder, name)
+    // A new file: created 0600 (a umask only removes bits).
     writeFileSync(target, bytes, { mode: 0o600 })
-    chmodSync(target, 0o600)
     fsyncPath(target)
     keys.push({ name, file: name, sha256: createHash('sha256').update(bytes).digest('hex') })
   }
@@ -557,6 +546,23 @@ const JOURNAL_MAGIC = Buffer.from('d9d505f920a163d7', 'hex')
 /** True for a rollback journal whose header was zeroed: nobody needs it. */
 function isStaleJournal(file: string): boolean {
   return existsSync(file) && !readHead(file, JOURNAL_MAGIC.length).equals(JOURNAL_MAGIC)
+}
+
+/**
+ * Makes the folder a restore keeps the replaced files of `directory` in (mode 0700):
+ * `restore-replaced-<time>`, or, when a restore of the same millisecond (or a clock set
+ * back) already made that one, `restore-replaced-<time>-<random>`, so that a restore
+ * never overwrites the files an earlier one kept.
+ */
+function makeReplacedDir(directory: string, label: string): string {
+  const wanted = join(directory, `restore-replaced-${label}`)
+  try {
+    mkdirSync(wanted, { mode: 0o700 })
+    return wanted
+  } catch {
+    // Taken (or not creatable: mkdtemp then reports why).
+    return mkdtempSync(`${wanted}-`)
+  }
 }
 
 /**
@@ -670,7 +676,7 @@ export async function restoreWorkspace(
 
     // 4. Lock every existing target (refuse if any is in use), install the keys, then swap.
     for (const { entry, target } of plan) held.push({ ...holdExclusively(target, entry.store), store: entry.store, target })
-    if (keyBytes.size > 0) mkdirSync(targets.globalDir, { recursive: true, mode: 0o700 })
+    // installKeyFile creates the global directory (0700) when a key is the first file in it.
     for (const [name, bytes] of keyBytes) installedKeys.push({ name, outcome: installKeyFile(join(targets.globalDir, name), bytes) })
     const label = stamp(Date.now())
     for (const { entry, target, temporary } of plan) {
@@ -678,8 +684,7 @@ export async function restoreWorkspace(
       if (options.keepReplaced !== false && (existsSync(target) || SIDECARS.some((s) => existsSync(target + s)))) {
         let keepDir = replacedDirs.get(directory)
         if (!keepDir) {
-          keepDir = join(directory, `restore-replaced-${label}`)
-          mkdirSync(keepDir, { recursive: true, mode: 0o700 })
+          keepDir = makeReplacedDir(directory, label)
           replacedDirs.set(directory, keepDir)
         }
         if (existsSync(target)) {
