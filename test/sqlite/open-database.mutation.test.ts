@@ -837,6 +837,45 @@ describe('more refusals and what an open leaves alone', () => {
   })
 })
 
+describe('an open leaves an up-to-date store as it is', () => {
+  it('reopening writes nothing: the WAL stays empty and the closed file is byte-identical', async () => {
+    const file = await storeFile(tempDir())
+    const before = readFileSync(file)
+    const db = await openDatabase(file, { store })
+    expect(statSync(`${file}-wal`).size).toBe(0)
+    await db.close()
+    expect(readFileSync(file).equals(before)).toBe(true)
+  })
+})
+
+describe('the read-only probe waits for a locked file', () => {
+  it('retried (even with busyTimeoutMs 0) until the lock is released, then refuses as usual', async () => {
+    const file = join(tempDir(), 'locked.db')
+    const holder = new DatabaseSync(file)
+    holder.exec('PRAGMA journal_mode = DELETE; PRAGMA application_id = 5; CREATE TABLE t (x)')
+    holder.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA locking_mode = EXCLUSIVE')
+    holder.exec('INSERT INTO t VALUES (1)') // takes the exclusive lock, kept until closed
+    // The handshake: the first statement SQLite refuses as locked releases the lock.
+    const prepare = DatabaseSync.prototype.prepare
+    let locked = 0
+    DatabaseSync.prototype.prepare = function (this: DatabaseSync, sqlText: string) {
+      try {
+        return prepare.call(this, sqlText)
+      } catch (error) {
+        if (locked++ === 0) holder.close()
+        throw error
+      }
+    } as typeof prepare
+    afterThisTest(() => {
+      DatabaseSync.prototype.prepare = prepare
+      if (holder.isOpen) holder.close()
+    })
+    const error = await expectCode(probeStoreFile(file, { store, busyTimeoutMs: 0 }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(locked).toBe(1)
+    expect(error.details).toEqual({ applicationId: 5, tables: 1 })
+  })
+})
+
 describe('a journal mode SQLite keeps silently', () => {
   it('is retried as BUSY (even with busyTimeoutMs 0) until WAL is granted', async () => {
     const file = join(tempDir(), 'a.db')
