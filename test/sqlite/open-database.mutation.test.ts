@@ -876,6 +876,24 @@ describe('the read-only probe waits for a locked file', () => {
   })
 })
 
+describe('a sqlite-vec binary that cannot be loaded', () => {
+  it('the vector store opens without it, says why, and extension loading is off', async () => {
+    const loadExtension = DatabaseSync.prototype.loadExtension
+    DatabaseSync.prototype.loadExtension = function () {
+      throw new Error('invalid ELF header')
+    }
+    afterThisTest(() => {
+      DatabaseSync.prototype.loadExtension = loadExtension
+    })
+    const db = await openDatabase(':memory:', { store: { name: 'brain', migrations: store.migrations, vectors: true } })
+    DatabaseSync.prototype.loadExtension = loadExtension
+    const status = await sqliteVecStatus()
+    expect(sqliteVecUnavailableReason(db)).toBe(status.available ? `the sqlite-vec binary ${status.path} could not be loaded: invalid ELF header` : status.reason)
+    expect(() => db.connection.loadExtension('/nonexistent/ext')).toThrow(/not allowed/)
+    await db.close()
+  })
+})
+
 describe('a journal mode SQLite keeps silently', () => {
   it('is retried as BUSY (even with busyTimeoutMs 0) until WAL is granted', async () => {
     const file = join(tempDir(), 'a.db')
