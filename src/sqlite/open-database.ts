@@ -267,12 +267,17 @@ function readHeader(file: string, context: { store: string; file: string }, chec
   const size = statSync(file).size
   if (size === 0) return
   const header = Buffer.alloc(100)
-  const fd = openSync(file, 'r')
   let read: number
   try {
-    read = readSync(fd, header, 0, 100, 0)
-  } finally {
-    closeSync(fd)
+    const fd = openSync(file, 'r')
+    try {
+      read = readSync(fd, header, 0, 100, 0)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (error) {
+    // A file that may be written but not read (mode 0200): refused with its context.
+    throw toCleoStoreError(error, context)
   }
   if (read < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
     throw new CleoStoreError('CORRUPT', `${file} is not a SQLite database; it was left untouched`, context)

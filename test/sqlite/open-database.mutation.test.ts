@@ -965,4 +965,14 @@ describe('a file the process may not write (an unprivileged user: root writes an
     }
     expect(readdirSync(dir)).toEqual(['a.db'])
   })
+
+  it.skipIf(!(isRoot && canRun('runuser', ['-u', 'nobody', '--', 'true'])))('a file that may be written but not read: a CleoStoreError naming it (EACCES), not the raw fs error', async () => {
+    const dir = tempDir()
+    chmodSync(dir, 0o777)
+    const file = await storeFile(dir)
+    chmodSync(file, 0o222)
+    for (const mode of ['probe', 'open'] as const) {
+      expect(asNobody(mode, file)).toMatchObject({ ok: false, code: 'READ_ONLY', file, cause: 'EACCES' })
+    }
+  })
 })
