@@ -593,9 +593,9 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
     return database
   } catch (error) {
     try {
-      if (connection.isOpen) connection.close()
+      connection.close()
     } catch {
-      // Closing is best effort; the original error is what matters.
+      // Closing is best effort (a connection closed already throws); the original error is what matters.
     }
     throw toCleoStoreError(error, context)
   }
