@@ -73,9 +73,9 @@ function storeOfApplicationId(id: number): StoreName | undefined {
   return (Object.keys(APPLICATION_IDS) as StoreName[]).find((name) => APPLICATION_IDS[name] === id)
 }
 
+/** The first column of the one row `sql` returns (a pragma or an aggregate: always one row). */
 function scalar(connection: DatabaseSync, sql: string): unknown {
-  const row = connection.prepare(sql).get() as Record<string, unknown> | undefined
-  return row === undefined ? undefined : Object.values(row)[0]
+  return Object.values(connection.prepare(sql).get() as Record<string, unknown>)[0]
 }
 
 /**
@@ -124,8 +124,8 @@ function kindOf(stat: import('node:fs').Stats): string {
   if (stat.isDirectory()) return 'a directory'
   if (stat.isFIFO()) return 'a FIFO'
   if (stat.isSocket()) return 'a socket'
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device'
-  return 'not a regular file'
+  // What is left once regular files and symlinks are excluded: a character or block device.
+  return 'a device'
 }
 
 /**
@@ -228,11 +228,12 @@ function assertDirectoryWritable(dir: string, context: { store: string; file: st
       return
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' && dirname(current) !== current) {
+      // Up to the nearest existing ancestor (the root always exists).
+      if (code === 'ENOENT') {
         current = dirname(current)
         continue
       }
-      if (code === 'ENOENT' || code === 'ENOTDIR') return // reported when creating
+      if (code === 'ENOTDIR') return // reported when creating
       throw readOnlyError(current, `the directory ${current}`, error, context)
     }
   }
@@ -266,12 +267,17 @@ function readHeader(file: string, context: { store: string; file: string }, chec
   const size = statSync(file).size
   if (size === 0) return
   const header = Buffer.alloc(100)
-  const fd = openSync(file, 'r')
   let read: number
   try {
-    read = readSync(fd, header, 0, 100, 0)
-  } finally {
-    closeSync(fd)
+    const fd = openSync(file, 'r')
+    try {
+      read = readSync(fd, header, 0, 100, 0)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (error) {
+    // A file that may be written but not read (mode 0200): refused with its context.
+    throw toCleoStoreError(error, context)
   }
   if (read < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
     throw new CleoStoreError('CORRUPT', `${file} is not a SQLite database; it was left untouched`, context)
@@ -282,7 +288,7 @@ function readHeader(file: string, context: { store: string; file: string }, chec
   const pages = header.readUInt32BE(28)
   const validFor = header.readUInt32BE(92)
   // The in-header size is trustworthy only when written by the same change (SQLite §1.3.7).
-  if (checkSize && pages > 0 && validFor === changeCounter && size < pages * pageSize) {
+  if (checkSize && validFor === changeCounter && size < pages * pageSize) {
     throw new CleoStoreError(
       'CORRUPT',
       `${file} is truncated: ${size} bytes, but its header records ${pages} pages of ${pageSize} bytes; it was left untouched`,
@@ -307,7 +313,10 @@ function probe(connection: DatabaseSync, store: StoreName, context: { store: str
   const expected = APPLICATION_IDS[store]
   if (applicationId === expected) return false
   if (applicationId === 0 && tables === 0) return true
-  if (applicationId === 0) refuseCleoLegacy(connection, store, tables, context)
+  if (applicationId === 0) {
+    const legacy = cleoLegacyRefusal(connection, store, tables, context)
+    if (legacy !== null) throw legacy
+  }
   const other = storeOfApplicationId(applicationId)
   const what = other
     ? `the cleo-store ${other} database`
@@ -322,10 +331,11 @@ function probe(connection: DatabaseSync, store: StoreName, context: { store: str
 
 /**
  * A foreign database (application_id 0, with tables) that carries CLEO's markers is
- * CLEO's own store: refused with `WRONG_STORE` and `details.reason: 'cleo-legacy'`,
- * naming the CLEO store its tables identify (whatever the file is called).
+ * CLEO's own store: the refusal, `WRONG_STORE` with `details.reason: 'cleo-legacy'`,
+ * naming the CLEO store its tables identify (whatever the file is called); null for
+ * any other database.
  */
-function refuseCleoLegacy(connection: DatabaseSync, store: StoreName, tables: number, context: { store: string; file: string }): void {
+function cleoLegacyRefusal(connection: DatabaseSync, store: StoreName, tables: number, context: { store: string; file: string }): CleoStoreError | null {
   let names: string[]
   try {
     names = (connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{ name: string }>).map((row) => row.name)
@@ -333,8 +343,8 @@ function refuseCleoLegacy(connection: DatabaseSync, store: StoreName, tables: nu
     throw toCleoStoreError(error, context)
   }
   const cleoStore = recognizeCleoStore(names)
-  if (cleoStore === null) return
-  throw new CleoStoreError(
+  if (cleoStore === null) return null
+  return new CleoStoreError(
     'WRONG_STORE',
     `${context.file} is CLEO's own ${cleoStore}.db (CLEO's format, recognised by its tables), not a cleo-store ${store} store; ` +
       `it was left untouched. cleo-store does not open CLEO's files in place: import the project with ` +
@@ -354,20 +364,17 @@ function enableWal(connection: DatabaseSync, context: { store: string; file: str
 }
 
 function hasWal(file: string): boolean {
-  try {
-    return statSync(`${file}-wal`).size > 0
-  } catch {
-    return false
-  }
+  return nonEmpty(`${file}-wal`)
 }
 
 /** A non-empty rollback journal beside the file: possibly hot (a crashed writer's). */
 function hasJournal(file: string): boolean {
-  try {
-    return statSync(`${file}-journal`).size > 0
-  } catch {
-    return false
-  }
+  return nonEmpty(`${file}-journal`)
+}
+
+/** True when a file with content is at `path` (beside a store file, whose directory can be searched). */
+function nonEmpty(path: string): boolean {
+  return (statSync(path, { throwIfNoEntry: false })?.size ?? 0) > 0
 }
 
 /**
@@ -406,21 +413,23 @@ async function probeReadOnly(sqlite: NodeSqliteModule, file: string, options: Op
   )
 }
 
-/** The `application_id` recorded in the main file's header (0 when unset or unreadable). */
+/**
+ * The `application_id` recorded in the main file's header (0 when unset or unreadable). Only
+ * chooses whether the private copy is needed; the file passed the header check (100 bytes).
+ */
 function headerApplicationId(file: string): number {
   const header = Buffer.alloc(72)
-  let read = 0
   try {
     const fd = openSync(file, 'r')
     try {
-      read = readSync(fd, header, 0, 72, 0)
+      readSync(fd, header, 0, 72, 0)
     } finally {
       closeSync(fd)
     }
   } catch {
-    return 0
+    // unreadable: the zeroed header, application_id 0
   }
-  return read < 72 ? 0 : header.readInt32BE(68)
+  return header.readInt32BE(68)
 }
 
 /**
@@ -432,26 +441,22 @@ function headerApplicationId(file: string): number {
 function probeCleoLegacyCopy(sqlite: NodeSqliteModule, file: string, store: StoreName, context: { store: string; file: string }): void {
   let folder: string | undefined
   let connection: DatabaseSync | undefined
-  let refusal: unknown
+  let refusal: CleoStoreError | null = null
   try {
     folder = mkdtempSync(join(tmpdir(), 'cleo-store-probe-'))
     const copy = join(folder, 'probe.db')
     copyFileSync(file, copy)
     copyFileSync(`${file}-wal`, `${copy}-wal`)
-    connection = new sqlite.DatabaseSync(copy, { timeout: 0 })
+    connection = new sqlite.DatabaseSync(copy)
     const tables = Number(scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view')"))
-    if (Number(scalar(connection, 'PRAGMA application_id')) === 0 && tables > 0) refuseCleoLegacy(connection, store, tables, context)
-  } catch (error) {
-    if (error instanceof CleoStoreError && error.details?.['reason'] === 'cleo-legacy') refusal = error
+    if (Number(scalar(connection, 'PRAGMA application_id')) === 0) refusal = cleoLegacyRefusal(connection, store, tables, context)
+  } catch {
+    // Not readable on the copy either (or no copy): left to the read-only probe.
   } finally {
-    try {
-      connection?.close()
-    } catch {
-      // best effort: a private copy
-    }
-    if (folder !== undefined) rmSync(folder, { recursive: true, force: true })
+    connection?.close()
+    if (folder !== undefined) rmSync(folder, { recursive: true })
   }
-  if (refusal !== undefined) throw refusal
+  if (refusal !== null) throw refusal
 }
 
 /** Options of {@link probeStoreFile}. */
@@ -530,6 +535,7 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   try {
     connection = new sqlite.DatabaseSync(file, {
       open: true,
+      // Enforced from here on: a deserialized template keeps the connection's setting.
       enableForeignKeyConstraints: true,
       allowExtension: store.vectors === true,
       timeout: Math.min(busyTimeoutMs, BUSY_SLICE_MS),
@@ -541,10 +547,9 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
   const template = memory ? memoryTemplates.get(store) : undefined
   const image = connection as ImageConnection
   try {
-    if (template !== undefined && typeof image.deserialize === 'function') {
-      // A copy of the template: migrated, application_id set; the pragmas follow.
-      image.deserialize(template)
-    }
+    // A copy of the template (taken only where node:sqlite can serialize, and so deserialize):
+    // migrated, application_id set; the pragmas follow.
+    if (template !== undefined) image.deserialize!(template)
     const database = new SqliteDatabase<DB>({
       connection,
       context,
@@ -562,15 +567,11 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
         if (fresh) connection.exec(`PRAGMA application_id = ${APPLICATION_IDS[store.name]}`)
         if (!memory) enableWal(connection, context)
         connection.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
-        connection.exec('PRAGMA foreign_keys = ON')
         connection.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`)
       },
       setupPolicy,
       context,
     )
-    if (Number(scalar(connection, 'PRAGMA foreign_keys')) !== 1) {
-      throw new CleoStoreError('INTERNAL', 'foreign_keys could not be enabled', context)
-    }
     if (store.vectors) {
       // sqlite-vec is optional: without it the store opens and its vector features
       // report UNSUPPORTED (the store asks sqliteVecUnavailableReason(database)).
@@ -585,16 +586,16 @@ export async function openDatabase<DB>(path: string, options: OpenDatabaseOption
       busyTimeoutMs,
       ...(options.backupsKept === undefined ? {} : { backupsKept: options.backupsKept }),
     }
-    if (template === undefined || typeof image.deserialize !== 'function') {
+    if (template === undefined) {
       await migrateToLatest(database as SqliteDatabase<unknown>, store, migrateOptions)
       if (memory && typeof image.serialize === 'function') memoryTemplates.set(store, image.serialize())
     }
     return database
   } catch (error) {
     try {
-      if (connection.isOpen) connection.close()
+      connection.close()
     } catch {
-      // Closing is best effort; the original error is what matters.
+      // Closing is best effort (a connection closed already throws); the original error is what matters.
     }
     throw toCleoStoreError(error, context)
   }

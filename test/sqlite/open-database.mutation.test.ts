@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
@@ -22,6 +23,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -37,7 +39,8 @@ import { CleoStoreError } from '../../src/sqlite/errors.js'
 import { inspectStorePath, JOURNAL_SIZE_LIMIT, openDatabase, probeStoreFile } from '../../src/sqlite/open-database.js'
 import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { APPLICATION_IDS } from '../../src/sqlite/store-definition.js'
-import { afterThisTest, canRun, chattrWorks, expectCode, immutable, tempDir } from '../helpers.js'
+import { sqliteVecStatus, sqliteVecUnavailableReason } from '../../src/sqlite/sqlite-vec.js'
+import { afterThisTest, canRun, chattrWorks, expectCode, immutable, REPO_ROOT, tempDir } from '../helpers.js'
 
 const m1: Migration = {
   async up(db: Kysely<any>) {
@@ -671,4 +674,305 @@ describe('an open that fails after connecting', () => {
     expect(error.file).toBe(file)
   })
 
+})
+
+/** node:fs's exports object (its ESM named exports are synced from it). */
+const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs')
+
+/**
+ * Replaces `fs[name]` for the module under test (its named imports of node:fs follow the
+ * builtin's exports after `syncBuiltinESMExports`) until the end of the current test.
+ */
+function hookFs<K extends 'statSync' | 'mkdtempSync'>(name: K, replacement: (real: (typeof fs)[K]) => (typeof fs)[K]): void {
+  const real = fs[name]
+  fs[name] = replacement(real)
+  syncBuiltinESMExports()
+  afterThisTest(() => {
+    fs[name] = real
+    syncBuiltinESMExports()
+  })
+}
+
+describe('a short file is waited for only while a checkpoint may still extend it', () => {
+  /** A truncated store file and its full bytes; `grow` is called before each header check (its `-wal` stat). */
+  async function truncated(grow: (check: number, restore: () => void) => void): Promise<string> {
+    const file = await storeFile(tempDir())
+    const full = readFileSync(file)
+    truncateSync(file, full.length - 4096)
+    let checks = 0
+    hookFs('statSync', (real) => ((path: string, options?: object) => {
+      if (path === `${file}-wal`) grow(++checks, () => writeFileSync(file, full))
+      return real(path, options as never)
+    }) as typeof fs.statSync)
+    return file
+  }
+
+  it('a file that reaches its recorded size by the fourth check opens; one still short then is CORRUPT', async () => {
+    const second = await truncated((check, restore) => check === 2 && restore())
+    expect(await probeStoreFile(second, { store }, { probe: 'always' })).toEqual({ path: second, exists: true })
+    const fourth = await truncated((check, restore) => check === 4 && restore())
+    expect(await probeStoreFile(fourth, { store }, { probe: 'always' })).toEqual({ path: fourth, exists: true })
+    const fifth = await truncated((check, restore) => check === 5 && restore())
+    const error = await expectCode(probeStoreFile(fifth, { store }, { probe: 'always' }), 'CORRUPT')
+    expect(error.details).toMatchObject({ pageSize: 4096 })
+  })
+
+  it('a file that is not SQLite is refused at once, not waited for', async () => {
+    const file = join(tempDir(), 'junk.db')
+    writeFileSync(file, Buffer.alloc(200, 0x41))
+    const good = await storeFile(tempDir())
+    let checks = 0
+    hookFs('statSync', (real) => ((path: string, options?: object) => {
+      // Were it checked a second time, it would be a store file by then.
+      if (path === `${file}-wal` && ++checks === 2) copyFileSync(good, file)
+      return real(path, options as never)
+    }) as typeof fs.statSync)
+    const error = await expectCode(probeStoreFile(file, { store }, { probe: 'always' }), 'CORRUPT')
+    expect(text(error)).toBe(`${file} is not a SQLite database; it was left untouched`)
+  })
+})
+
+describe('the private copy is made only for a file that may be CLEO’s', () => {
+  /** The folders made with mkdtempSync during the current test, but for this test's own temporary directories. */
+  function folders(): string[] {
+    const made: string[] = []
+    hookFs('mkdtempSync', (real) => ((prefix: string, options?: object) => {
+      if (prefix !== join(tmpdir(), 'cleo-test-')) made.push(prefix)
+      return real(prefix, options as never)
+    }) as typeof fs.mkdtempSync)
+    return made
+  }
+
+  it('a store of this kind with a live WAL is probed in place; a foreign one is copied into a cleo-store-probe- folder', async () => {
+    const made = folders()
+    const dir = tempDir()
+    const file = join(dir, 'a.db')
+    const db = await openDatabase(file, { store })
+    try {
+      db.run(rawQuery("INSERT INTO item (name) VALUES ('in the wal')"))
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0)
+      expect(await probeStoreFile(file, { store }, { probe: 'always' })).toEqual({ path: file, exists: true })
+      expect(made).toEqual([])
+    } finally {
+      await db.close()
+    }
+    const foreign = withLiveWal(tempDir(), (raw) => raw.exec('CREATE TABLE mine (x)'))
+    await expectCode(probeStoreFile(foreign, { store }, { probe: 'always' }), 'WRONG_STORE')
+    expect(made).toEqual([join(tmpdir(), 'cleo-store-probe-')])
+  })
+
+  it('no private copy possible (no temporary directory): the read-only probe still refuses', async () => {
+    const foreign = withLiveWal(tempDir(), (raw) => raw.exec('CREATE TABLE mine (x)'))
+    const saved = process.env['TMPDIR']
+    process.env['TMPDIR'] = join(tempDir(), 'missing')
+    try {
+      const error = await expectCode(probeStoreFile(foreign, { store }, { probe: 'always' }), 'WRONG_STORE')
+      expect(error.details).toEqual({ applicationId: 0, tables: 1 })
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR']
+      else process.env['TMPDIR'] = saved
+    }
+  })
+})
+
+describe('more refusals and what an open leaves alone', () => {
+  it('another application_id without any table is still another application', async () => {
+    const file = join(tempDir(), 'empty-app.db')
+    const raw = new DatabaseSync(file)
+    raw.exec('PRAGMA journal_mode = DELETE; PRAGMA application_id = 4660')
+    raw.close()
+    const error = await expectCode(openDatabase(file, { store }), 'WRONG_STORE')
+    expect(error.details).toEqual({ applicationId: 4660, tables: 0 })
+  })
+
+  it('a file store’s image is never the in-memory template: the next in-memory open migrates', async () => {
+    let runs = 0
+    const counted: StoreDefinition = {
+      name: 'tasks',
+      migrations: {
+        '0001_counted': {
+          async up(db: Kysely<any>) {
+            runs++
+            await sql`CREATE TABLE counted (id INTEGER PRIMARY KEY)`.execute(db)
+          },
+        },
+      },
+    }
+    await (await openDatabase(join(tempDir(), 'a.db'), { store: counted })).close()
+    const afterFile = runs
+    const memory = await openDatabase(':memory:', { store: counted })
+    expect(runs).toBeGreaterThan(afterFile)
+    expect(memory.pragma('journal_mode')).toBe('memory')
+    await memory.close()
+  })
+
+  it('foreign keys are enforced on a file store and on first and later (templated) in-memory stores', async () => {
+    const parent: StoreDefinition = {
+      name: 'tasks',
+      migrations: {
+        '0001_fk': {
+          async up(db: Kysely<any>) {
+            await sql`CREATE TABLE p (id INTEGER PRIMARY KEY)`.execute(db)
+            await sql`CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER NOT NULL REFERENCES p (id))`.execute(db)
+          },
+        },
+      },
+    }
+    for (const path of [join(tempDir(), 'fk.db'), ':memory:', ':memory:']) {
+      const db = await openDatabase(path, { store: parent })
+      expect(db.pragma('foreign_keys')).toBe(1)
+      expect(() => db.run(rawQuery('INSERT INTO c (id, p) VALUES (1, 42)'))).toThrow()
+      await db.close()
+    }
+  })
+
+  it('sqlite-vec is asked for only by vector stores', async () => {
+    const plain = await openDatabase(':memory:', { store })
+    expect(sqliteVecUnavailableReason(plain)).toBeNull()
+    await plain.close()
+    const status = await sqliteVecStatus()
+    const vectors = await openDatabase(':memory:', { store: { name: 'brain', migrations: store.migrations, vectors: true } })
+    expect(sqliteVecUnavailableReason(vectors)).toBe(status.available ? null : status.reason)
+    await vectors.close()
+  })
+})
+
+describe('an open leaves an up-to-date store as it is', () => {
+  it('reopening writes nothing: the WAL stays empty and the closed file is byte-identical', async () => {
+    const file = await storeFile(tempDir())
+    const before = readFileSync(file)
+    const db = await openDatabase(file, { store })
+    expect(statSync(`${file}-wal`).size).toBe(0)
+    await db.close()
+    expect(readFileSync(file).equals(before)).toBe(true)
+  })
+})
+
+describe('the read-only probe waits for a locked file', () => {
+  it('retried (even with busyTimeoutMs 0) until the lock is released, then refuses as usual', async () => {
+    const file = join(tempDir(), 'locked.db')
+    const holder = new DatabaseSync(file)
+    holder.exec('PRAGMA journal_mode = DELETE; PRAGMA application_id = 5; CREATE TABLE t (x)')
+    holder.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA locking_mode = EXCLUSIVE')
+    holder.exec('INSERT INTO t VALUES (1)') // takes the exclusive lock, kept until closed
+    // The handshake: the first statement SQLite refuses as locked releases the lock.
+    const prepare = DatabaseSync.prototype.prepare
+    let locked = 0
+    DatabaseSync.prototype.prepare = function (this: DatabaseSync, sqlText: string) {
+      try {
+        return prepare.call(this, sqlText)
+      } catch (error) {
+        if (locked++ === 0) holder.close()
+        throw error
+      }
+    } as typeof prepare
+    afterThisTest(() => {
+      DatabaseSync.prototype.prepare = prepare
+      if (holder.isOpen) holder.close()
+    })
+    const error = await expectCode(probeStoreFile(file, { store, busyTimeoutMs: 0 }, { probe: 'sidecars' }), 'WRONG_STORE')
+    expect(locked).toBe(1)
+    expect(error.details).toEqual({ applicationId: 5, tables: 1 })
+  })
+})
+
+describe('a sqlite-vec binary that cannot be loaded', () => {
+  it('the vector store opens without it, says why, and extension loading is off', async () => {
+    const loadExtension = DatabaseSync.prototype.loadExtension
+    DatabaseSync.prototype.loadExtension = function () {
+      throw new Error('invalid ELF header')
+    }
+    afterThisTest(() => {
+      DatabaseSync.prototype.loadExtension = loadExtension
+    })
+    const db = await openDatabase(':memory:', { store: { name: 'brain', migrations: store.migrations, vectors: true } })
+    DatabaseSync.prototype.loadExtension = loadExtension
+    const status = await sqliteVecStatus()
+    expect(sqliteVecUnavailableReason(db)).toBe(status.available ? `the sqlite-vec binary ${status.path} could not be loaded: invalid ELF header` : status.reason)
+    expect(() => db.connection.loadExtension('/nonexistent/ext')).toThrow(/not allowed/)
+    await db.close()
+  })
+})
+
+describe('a journal mode SQLite keeps silently', () => {
+  it('is retried as BUSY (even with busyTimeoutMs 0) until WAL is granted', async () => {
+    const file = join(tempDir(), 'a.db')
+    // SQLite keeps the old journal mode without an error while another process holds the
+    // file; the first switch to WAL here reports the old mode, as it does then.
+    const prepare = DatabaseSync.prototype.prepare
+    let refusals = 0
+    DatabaseSync.prototype.prepare = function (this: DatabaseSync, sqlText: string) {
+      if (sqlText === 'PRAGMA journal_mode = WAL' && refusals === 0) {
+        refusals++
+        return prepare.call(this, 'PRAGMA journal_mode')
+      }
+      return prepare.call(this, sqlText)
+    } as typeof prepare
+    afterThisTest(() => {
+      DatabaseSync.prototype.prepare = prepare
+    })
+    const db = await openDatabase(file, { store, busyTimeoutMs: 0 })
+    DatabaseSync.prototype.prepare = prepare
+    expect(refusals).toBe(1)
+    expect(db.pragma('journal_mode')).toBe('wal')
+    await db.close()
+  })
+})
+
+describe('a file the process may not write (an unprivileged user: root writes anywhere)', () => {
+  /** Runs test/fixtures/open-store-unprivileged.ts as `nobody`, with the active mutant of a mutation run. */
+  function asNobody(mode: 'probe' | 'open', file: string): Record<string, unknown> {
+    const mutant = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant
+    const out = execFileSync(
+      'runuser',
+      ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/fixtures/open-store-unprivileged.ts'), mode, file],
+      { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...(mutant === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(mutant) }) } },
+    )
+    return JSON.parse(out.trim()) as Record<string, unknown>
+  }
+
+  it.skipIf(!(isRoot && canRun('runuser', ['-u', 'nobody', '--', 'true'])))('no write permission: READ_ONLY, EACCES, not-writable, for the file and for its directory', async () => {
+    // In this process too (root): an immutable file's refusal takes the same path.
+    if (chattrWorks()) {
+      const file = await storeFile(tempDir())
+      immutable(file)
+      expect((await expectCode(probeStoreFile(file, { store }, { probe: 'always' }), 'READ_ONLY')).details).toEqual({ reason: 'not-writable', path: file })
+    }
+    const dir = tempDir()
+    chmodSync(dir, 0o755)
+    const file = await storeFile(dir)
+    chmodSync(file, 0o444)
+    expect(asNobody('probe', file)).toEqual({
+      ok: false,
+      code: 'READ_ONLY',
+      message: `READ_ONLY: cannot write ${file} (EACCES); it was left untouched`,
+      file,
+      details: { reason: 'not-writable', path: file },
+      cause: 'EACCES',
+    })
+    chmodSync(file, 0o666)
+    chmodSync(dir, 0o555)
+    afterThisTest(() => chmodSync(dir, 0o755))
+    for (const [mode, path] of [['probe', file], ['open', join(dir, 'new.db')]] as const) {
+      expect(asNobody(mode, path)).toEqual({
+        ok: false,
+        code: 'READ_ONLY',
+        message: `READ_ONLY: cannot write the directory ${dir} (EACCES); it was left untouched`,
+        file: path,
+        details: { reason: 'not-writable', path: dir },
+        cause: 'EACCES',
+      })
+    }
+    expect(readdirSync(dir)).toEqual(['a.db'])
+  })
+
+  it.skipIf(!(isRoot && canRun('runuser', ['-u', 'nobody', '--', 'true'])))('a file that may be written but not read: a CleoStoreError naming it (EACCES), not the raw fs error', async () => {
+    const dir = tempDir()
+    chmodSync(dir, 0o777)
+    const file = await storeFile(dir)
+    chmodSync(file, 0o222)
+    for (const mode of ['probe', 'open'] as const) {
+      expect(asNobody(mode, file)).toMatchObject({ ok: false, code: 'READ_ONLY', file, cause: 'EACCES' })
+    }
+  })
 })
