@@ -120,7 +120,8 @@ export interface WorkspaceRestoreOptions {
   readonly stores?: readonly StoreName[]
   /**
    * Keep the replaced files (and their -wal/-shm) in a `restore-replaced-<time>` folder
-   * beside them (default true); false deletes them.
+   * beside them (`restore-replaced-<time>-<random>` when that name is taken; default true);
+   * false deletes them.
    */
   readonly keepReplaced?: boolean
   /**

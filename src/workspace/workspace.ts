@@ -590,7 +590,8 @@ export class CleoWorkspace {
    * process or in another one. The manifest and every checksum are verified before
    * anything is touched; each store is written beside its target and renamed into
    * place; the replaced files and their stale `-wal`/`-shm` are kept in a
-   * `restore-replaced-<time>` folder unless `keepReplaced: false`. Global stores in the
+   * `restore-replaced-<time>` folder (`restore-replaced-<time>-<random>` when that name is
+   * taken) unless `keepReplaced: false`. Global stores in the
    * backup are restored into `globalDir` (resolved as by {@link open}); pass
    * `stores: ['tasks', 'brain', 'conduit']` to restore the project tier only. Nothing
    * ever restores automatically. A backup made with `includeKeys` also installs its
