@@ -55,9 +55,7 @@ class RecordingConnection implements DatabaseConnection {
     return { rows: [] }
   }
   // eslint-disable-next-line require-yield
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    return
-  }
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {}
 }
 
 class RecordingDriver implements Driver {
@@ -108,8 +106,8 @@ interface AppliedState {
 }
 
 function tableExists(db: SqliteDatabase<unknown>, name: string): boolean {
-  const row = db.get(rawQuery<{ n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]))
-  return (row?.n ?? 0) > 0
+  // count(*) always answers one row
+  return db.get(rawQuery<{ n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]))!.n > 0
 }
 
 function readApplied(db: SqliteDatabase<unknown>): AppliedState {
@@ -260,7 +258,7 @@ export async function migrateToLatest(
   options: MigrateOptions = {},
 ): Promise<string[]> {
   const state = await verifyMigrations(db, store)
-  const known = Object.keys(store.migrations).sort()
+  const known = Object.keys(store.migrations) // Kysely's Migrator orders them by name itself
   const pending = known.filter((name) => !state.applied.includes(name))
   if (pending.length === 0) return []
 
@@ -276,22 +274,24 @@ export async function migrateToLatest(
   }
   const migrator = new Migrator({ db: db.kysely, provider })
   const rebuild = pending.some((name) => rebuildsTables(store.migrations[name]!))
-  const foreignKeys = rebuild ? foreignKeysOff(db, store) : undefined
+  // Only an ON needs restoring: the batch runs in one transaction, where the pragma cannot change.
+  const restoreForeignKeys = rebuild && foreignKeysOff(db, store)
   try {
     return await runMigrator(db, store, migrator, options)
   } finally {
-    if (foreignKeys !== undefined) db.connection.exec(foreignKeys ? 'PRAGMA foreign_keys = ON' : 'PRAGMA foreign_keys = OFF')
+    if (restoreForeignKeys) db.connection.exec('PRAGMA foreign_keys = ON')
   }
 }
 
-/** Switches `foreign_keys` off for a rebuild batch (outside any transaction); returns the previous setting. */
+/** Switches `foreign_keys` off for a rebuild batch (outside any transaction); returns whether it was on. */
 function foreignKeysOff(db: SqliteDatabase<unknown>, store: StoreDefinition): boolean {
   if (db.connection.isTransaction) {
     throw new CleoStoreError('MIGRATION_FAILED', `${store.name} migrations that rebuild tables cannot run inside an open transaction`, db.context)
   }
-  const row = db.get(rawQuery<{ foreign_keys: number }>('PRAGMA foreign_keys'))
+  // a PRAGMA that reads a setting always answers one row
+  const wasOn = db.get(rawQuery<{ foreign_keys: number }>('PRAGMA foreign_keys'))!.foreign_keys === 1
   db.connection.exec('PRAGMA foreign_keys = OFF')
-  return row?.foreign_keys === 1
+  return wasOn
 }
 
 async function runMigrator(

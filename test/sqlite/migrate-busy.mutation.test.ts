@@ -21,7 +21,7 @@ import { openDatabase } from '../../src/sqlite/open-database.js'
 import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { expectCode, tempDir } from '../helpers.js'
 
-const hooks = vi.hoisted(() => ({ onSleep: null as null | (() => void) }))
+const hooks = vi.hoisted(() => ({ onSleep: null as null | ((ms: number | undefined) => void) }))
 
 vi.mock('node:timers/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:timers/promises')>()
@@ -29,7 +29,7 @@ vi.mock('node:timers/promises', async (importOriginal) => {
     ...actual,
     setTimeout: async <T>(ms?: number, value?: T) => {
       if (hooks.onSleep === null) return actual.setTimeout(ms, value)
-      hooks.onSleep()
+      hooks.onSleep(ms)
       return value as T
     },
   }
@@ -121,6 +121,26 @@ describe('a migration meets a lock held by another connection', () => {
       // busyTimeoutMs only sets the deadline here: the connection itself was opened with 0
       await expectCode(migrateToLatest(db, storeV2, { busyTimeoutMs: 45_000, backupsKept: 0 }), 'BUSY')
       expect(sleeps).toBe(5) // 0, 10, 20, 30, 40 s < 45 s
+    } finally {
+      holder.close()
+      await db.close()
+    }
+  })
+
+  it('backs off exponentially between attempts: 5 ms doubled each time, at most 200 ms (full jitter: the top when random is 1)', async () => {
+    const { db, holder } = await lockedAtV1()
+    let now = 1_000_000
+    vi.spyOn(performance, 'now').mockImplementation(() => now)
+    vi.spyOn(Math, 'random').mockReturnValue(1)
+    const delays: (number | undefined)[] = []
+    hooks.onSleep = (ms) => {
+      delays.push(ms)
+      now += 3_000
+    }
+    try {
+      await expectCode(migrateToLatest(db, storeV2, { busyTimeoutMs: 0, backupsKept: 0 }), 'BUSY')
+      // attempts at 0, 3, …, 30 s of its clock: ten sleeps between them
+      expect(delays).toEqual([5, 10, 20, 40, 80, 160, 200, 200, 200, 200])
     } finally {
       holder.close()
       await db.close()
