@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 
 import { CONDUIT_LIMITS } from '../../src/conduit/conduit.schemas.js'
 import { expectCode } from '../helpers.js'
-import { CONDUIT_ENGINES, openTestConduit, T0 } from './conduit-fixtures.js'
+import { CONDUIT_ENGINES, openTestConduit, rows, T0 } from './conduit-fixtures.js'
 
 describe.each(CONDUIT_ENGINES)('delivery queue (mutation tests) on %s', (engine) => {
   const openOn = (options: Parameters<typeof openTestConduit>[0] = {}) => openTestConduit(options, engine)
@@ -364,6 +364,17 @@ describe.each(CONDUIT_ENGINES)('delivery queue (mutation tests) on %s', (engine)
       expect((await conduit.queue.get(job.id))!.status).toBe('leased')
       await conduit.queue.ack(claimed!.lease, { writerLease: holder })
       expect((await conduit.queue.get(job.id))!.status).toBe('done')
+      await conduit.close()
+    })
+
+    // Bypassing the json_valid CHECK takes a SQLite pragma.
+    it.runIf(engine === 'sqlite')('a stored payload that is not JSON reads as CORRUPT naming the column delivery_jobs.payload', async () => {
+      const { conduit } = await openOn()
+      const { job } = await conduit.queue.enqueue({ payload: 1 })
+      await rows(conduit, 'PRAGMA ignore_check_constraints = ON')
+      await rows(conduit, `UPDATE delivery_jobs SET payload = '{' WHERE id = ${job.id}`)
+      const e = await expectCode(conduit.queue.get(job.id), 'CORRUPT')
+      expect(e.message).toContain('column delivery_jobs.payload holds invalid JSON')
       await conduit.close()
     })
 
