@@ -371,8 +371,9 @@ export class DeliveryQueue {
 
   /** @internal Enqueues inside a write transaction already open (send uses it). */
   *enqueueInTransaction<T>(x: ConduitExecutor, job: ParsedEnqueue, now: number): Step<EnqueueResult<T>> {
-    if (x.dialect === 'postgres' && job.ordered && job.partitionKey !== null) {
-      yield* x.run(LOCK_PARTITION, { queue: job.queue, partitionKey: job.partitionKey })
+    // An ordered job has a partition key (EnqueueJobSchema refuses one without).
+    if (x.dialect === 'postgres' && job.ordered) {
+      yield* x.run(LOCK_PARTITION, { queue: job.queue, partitionKey: job.partitionKey! })
     }
     if (job.dedupKey !== null) {
       const existing = yield* x.get(GET_JOB_BY_DEDUP_KEY, { queue: job.queue, dedupKey: job.dedupKey })
