@@ -48,11 +48,14 @@ describe('queue.wait wakes by the clock (SQLite in memory, fake timers)', () => 
       await conduit.queue.enqueue({ queue: 'q', payload: 'leased' })
       await conduit.queue.claim(1, { queue: 'q', owner: 'w', leaseMs })
       await conduit.queue.enqueue({ queue: 'q', payload: 'delayed', delayMs })
+      const snapshot = vi.spyOn(conduit.engine, 'snapshot')
       const { state, promise } = await waitOn(conduit)
       await tick(1_999)
       expect(state.result).toBeUndefined()
+      expect(snapshot).toHaveBeenCalledTimes(1) // one check, then nothing until the earlier time
       await tick(1)
       expect(state.result).toEqual({ ready: true })
+      expect(snapshot).toHaveBeenCalledTimes(2)
       await promise
       await conduit.close()
       vi.useRealTimers()
