@@ -45,7 +45,7 @@ const MODULES = {
   // child processes, which run the code unmutated (the vitest runner activates a mutant only in its own
   // worker), so per mutant they cost a multi-process run and can only catch what their parent process
   // calls (enqueue, stats, deadLetters / list, restore), which the in-process tests cover.
-  queue: { mutate: ['src/conduit/delivery-queue.ts', 'src/conduit/delivery-queue.queries.ts'], tests: ['test/conduit/queue.test.ts', 'test/conduit/queue-backoff.test.ts', 'test/conduit/queue.mutation.test.ts', 'test/conduit/message-deliveries.test.ts'] },
+  queue: { mutate: ['src/conduit/delivery-queue.ts', 'src/conduit/delivery-queue.queries.ts'], tests: ['test/conduit/queue.test.ts', 'test/conduit/queue-backoff.test.ts', 'test/conduit/queue.mutation.test.ts', 'test/conduit/queue-wait.mutation.test.ts', 'test/conduit/queue-postgres.mutation.test.ts', 'test/conduit/message-deliveries.test.ts'] },
   migrations: { mutate: ['src/sqlite/migrate.ts'], tests: ['test/sqlite/*.test.ts', 'test/reliability/engine-crash.test.ts'] },
   engine: { mutate: engineFiles('migrate.ts'), tests: ['test/sqlite/*.test.ts'] },
   // The engine in parts, each with the tests that exercise it (the whole engine is

@@ -252,7 +252,7 @@ interface LeaseFence {
 
 function truncateError(error: string | undefined): string | null {
   if (error === undefined) return null
-  return error.length > CONDUIT_LIMITS.maxErrorLength ? error.slice(0, CONDUIT_LIMITS.maxErrorLength) : error
+  return error.slice(0, CONDUIT_LIMITS.maxErrorLength)
 }
 
 /**
@@ -371,8 +371,9 @@ export class DeliveryQueue {
 
   /** @internal Enqueues inside a write transaction already open (send uses it). */
   *enqueueInTransaction<T>(x: ConduitExecutor, job: ParsedEnqueue, now: number): Step<EnqueueResult<T>> {
-    if (x.dialect === 'postgres' && job.ordered && job.partitionKey !== null) {
-      yield* x.run(LOCK_PARTITION, { queue: job.queue, partitionKey: job.partitionKey })
+    // An ordered job has a partition key (EnqueueJobSchema refuses one without).
+    if (x.dialect === 'postgres' && job.ordered) {
+      yield* x.run(LOCK_PARTITION, { queue: job.queue, partitionKey: job.partitionKey! })
     }
     if (job.dedupKey !== null) {
       const existing = yield* x.get(GET_JOB_BY_DEDUP_KEY, { queue: job.queue, dedupKey: job.dedupKey })
@@ -467,8 +468,9 @@ export class DeliveryQueue {
           if ((yield* x.get(PENDING_CLAIMABLE, args)) !== undefined || (yield* x.get(EXPIRED_CLAIMABLE, args)) !== undefined) {
             return { ready: true }
           }
-          const next = yield* x.get(NEXT_DUE, args)
-          const times = [next?.next_pending, next?.next_lease].filter((t) => t !== null && t !== undefined).map(Number)
+          // NEXT_DUE selects no table: always one row, each minimum null when there is none.
+          const next = (yield* x.get(NEXT_DUE, args))!
+          const times = [next.next_pending, next.next_lease].filter((t) => t !== null).map(Number)
           return { ready: false, recheckAt: times.length === 0 ? null : Math.min(...times) }
         }),
       opts,
@@ -626,8 +628,8 @@ export class DeliveryQueue {
       depth: ready + delayed + leased + expiredLeases,
       done: count('done'),
       dead: count('dead'),
-      oldestReadyAgeMs:
-        ready === 0 || pending.oldest_available_at === null ? null : Math.max(0, now - pending.oldest_available_at),
+      // A ready job is a pending one: with one, the pending minimum is set.
+      oldestReadyAgeMs: ready === 0 ? null : Math.max(0, now - pending.oldest_available_at!),
       oldestAgeMs: oldestCreated.length === 0 ? null : Math.max(0, now - Math.min(...oldestCreated)),
     }
   }
@@ -835,9 +837,10 @@ export class DeliveryQueue {
       createdAt: toIso(row.created_at),
       updatedAt: toIso(row.updated_at),
       finishedAt: toIsoOrNull(row.finished_at),
+      // The table's CHECKs tie them: a leased job has an owner and an expiry, any other has neither.
       lease:
-        row.status === 'leased' && row.lease_owner !== null && row.lease_expires_at !== null
-          ? { jobId: row.id, owner: row.lease_owner, token: row.lease_token, expiresAt: toIso(row.lease_expires_at) }
+        row.status === 'leased'
+          ? { jobId: row.id, owner: row.lease_owner!, token: row.lease_token, expiresAt: toIso(row.lease_expires_at!) }
           : null,
       messageId: row.message_id ?? null,
       recipientId: row.recipient_id ?? null,

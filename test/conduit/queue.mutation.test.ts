@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 
 import { CONDUIT_LIMITS } from '../../src/conduit/conduit.schemas.js'
 import { expectCode } from '../helpers.js'
-import { CONDUIT_ENGINES, openTestConduit, T0 } from './conduit-fixtures.js'
+import { CONDUIT_ENGINES, openTestConduit, rows, T0 } from './conduit-fixtures.js'
 
 describe.each(CONDUIT_ENGINES)('delivery queue (mutation tests) on %s', (engine) => {
   const openOn = (options: Parameters<typeof openTestConduit>[0] = {}) => openTestConduit(options, engine)
@@ -108,6 +108,10 @@ describe.each(CONDUIT_ENGINES)('delivery queue (mutation tests) on %s', (engine)
       const [bkLeased] = [batch[0]!] // bk is leased until T0 + 6_000: expired now
       expect(bkLeased.lease?.expiresAt).toBe(iso(T0 + 6_000))
       await q.enqueue({ queue: 'b', payload: 'ready' })
+      // the first stats (LEASED_STATS compiles here): a live lease in a queue of its own is counted as leased
+      await q.enqueue({ queue: 'c', payload: 'c' })
+      await q.claim(1, { queue: 'c', owner: 'w', leaseMs: 60_000 })
+      expect(await q.stats('c')).toMatchObject({ ready: 0, leased: 1, expiredLeases: 0, depth: 1 })
       expect(await q.stats('a')).toEqual({
         queue: 'a',
         ready: 0,
@@ -290,6 +294,101 @@ describe.each(CONDUIT_ENGINES)('delivery queue (mutation tests) on %s', (engine)
       const unknown = await expectCode(conduit.queue.ack({ jobId: 999, owner: 'w', token: 1 }), 'NOT_FOUND')
       expect(unknown.details).toMatchObject({ id: 999 })
       expect(unknown.message).toContain('delivery job')
+      await conduit.close()
+    })
+  })
+
+  describe('delivery queue: fairness windows, ties, backoff, fences, message dead letters', () => {
+    /** `before` jobs of partition A, then one of partition B, all due at once; the ids of a claim of `limit`. */
+    async function claimBehind(conduit: Awaited<ReturnType<typeof openOn>>['conduit'], queue: string, before: number, limit: number) {
+      const inputs = Array.from({ length: before }, (_, i) => ({ queue, payload: i, partitionKey: 'A' }))
+      const jobs = await conduit.queue.enqueueMany([...inputs, { queue, payload: 'b', partitionKey: 'B' }])
+      const b = jobs[jobs.length - 1]!.job.id
+      const batch = await conduit.queue.claim(limit, { queue, owner: 'w', leaseMs: 1_000 })
+      expect(batch).toHaveLength(limit)
+      return batch.some((job) => job.id === b)
+    }
+
+    it('a batch of 7 deals among the oldest 256 claimable jobs: a partition whose oldest job is the 256th is dealt in, the 257th is not', async () => {
+      const { conduit } = await openOn()
+      expect(await claimBehind(conduit, 'in', 255, 7)).toBe(true)
+      expect(await claimBehind(conduit, 'out', 256, 7)).toBe(false)
+      await conduit.close()
+    })
+
+    it('a batch of 17 deals among the oldest 17 × 16 = 272 claimable jobs', async () => {
+      const { conduit } = await openOn()
+      expect(await claimBehind(conduit, 'in', 271, 17)).toBe(true)
+      expect(await claimBehind(conduit, 'out', 272, 17)).toBe(false)
+      await conduit.close()
+    })
+
+    it('a batch with a reclaimed expired job and a pending job due at the same time comes back in id order', async () => {
+      const { conduit, clock } = await openOn()
+      const first = await conduit.queue.enqueue({ payload: 1 })
+      const second = await conduit.queue.enqueue({ payload: 2 })
+      const [taken] = await conduit.queue.claim(1, { owner: 'w', leaseMs: 1_000 })
+      expect(taken!.id).toBe(first.job.id)
+      clock.advance(1_000)
+      const batch = await conduit.queue.claim(4, { owner: 'v', leaseMs: 1_000 })
+      expect(batch.map((job) => job.id)).toEqual([first.job.id, second.job.id])
+      await conduit.close()
+    })
+
+    it('nack with only a jitter given uses that jitter (none: the whole delay; full: random × delay); without one, equal jitter', async () => {
+      const { conduit, clock } = await openOn()
+      await conduit.queue.enqueue({ payload: 1, maxAttempts: 5 })
+      // attempt n: ceiling 1 s × 2^(n-1); random is 0.5
+      const expected = [
+        [{ jitter: 'none' }, 1_000],
+        [{ jitter: 'full' }, 1_000],
+        [{ maxMs: 60_000 }, 3_000],
+      ] as const
+      for (const [backoff, delayMs] of expected) {
+        const [job] = await conduit.queue.claim(1, { owner: 'w', leaseMs: 1_000 })
+        expect(await conduit.queue.nack(job!.lease, { backoff })).toMatchObject({ outcome: 'retry', delayMs })
+        clock.advance(delayMs)
+      }
+      await conduit.close()
+    })
+
+    it('ack with a writer lease that was taken over is LEASE_LOST naming conduit.queue.ack, and the job stays leased; the holder’s ack passes', async () => {
+      const { conduit, clock } = await openOn()
+      const { job } = await conduit.queue.enqueue({ payload: 1 })
+      const deposed = await conduit.leases.acquire('daemon', { owner: 'daemon-a', ttlMs: 1_000 })
+      const [claimed] = await conduit.queue.claim(1, { owner: 'w', leaseMs: 60_000 })
+      clock.advance(1_001)
+      const holder = await conduit.leases.acquire('daemon', { owner: 'daemon-b', ttlMs: 1_000 })
+      const e = await expectCode(conduit.queue.ack(claimed!.lease, { writerLease: deposed }), 'LEASE_LOST')
+      expect(e.message).toMatch(/^LEASE_LOST: conduit\.queue\.ack: writer lease "daemon" is no longer held by "daemon-a"/)
+      expect((await conduit.queue.get(job.id))!.status).toBe('leased')
+      await conduit.queue.ack(claimed!.lease, { writerLease: holder })
+      expect((await conduit.queue.get(job.id))!.status).toBe('done')
+      await conduit.close()
+    })
+
+    // Bypassing the json_valid CHECK takes a SQLite pragma.
+    it.runIf(engine === 'sqlite')('a stored payload that is not JSON reads as CORRUPT naming the column delivery_jobs.payload', async () => {
+      const { conduit } = await openOn()
+      const { job } = await conduit.queue.enqueue({ payload: 1 })
+      await rows(conduit, 'PRAGMA ignore_check_constraints = ON')
+      await rows(conduit, `UPDATE delivery_jobs SET payload = '{' WHERE id = ${job.id}`)
+      const e = await expectCode(conduit.queue.get(job.id), 'CORRUPT')
+      expect(e.message).toContain('column delivery_jobs.payload holds invalid JSON')
+      await conduit.close()
+    })
+
+    it('deadLetters({ messageId, queue }) keeps the queue filter: the message’s letters of that queue only', async () => {
+      const { conduit } = await openOn({ agents: ['alice', 'bob'] })
+      const sent = await conduit.messages.send({ from: 'alice', to: 'bob', content: 'hi', deliver: { queue: 'mail' } })
+      const [job] = await conduit.queue.claim(1, { queue: 'mail', owner: 'w', leaseMs: 1_000 })
+      expect(job!.messageId).toBe(sent.message.id)
+      await conduit.queue.nack(job!.lease, { retry: false, error: 'unreachable' })
+      const ofMessage = (queue?: string) =>
+        conduit.queue.deadLetters({ messageId: sent.message.id, ...(queue === undefined ? {} : { queue }) }).then((letters) => letters.map((l) => l.job.id))
+      expect(await ofMessage('mail')).toEqual([job!.id])
+      expect(await ofMessage('other')).toEqual([])
+      expect(await ofMessage()).toEqual([job!.id])
       await conduit.close()
     })
   })
