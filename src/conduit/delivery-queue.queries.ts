@@ -197,7 +197,10 @@ function claimCandidates(p: ParamFactory<ClaimParams>, windowLit: RawBuilder<num
  * How many of the oldest claimable jobs a batch claim looks at to deal the batch out
  * fairly across partitions: `limit × CLAIM_FAIRNESS_FACTOR`, at least
  * {@link CLAIM_FAIRNESS_MIN_WINDOW}, at most {@link CLAIM_FAIRNESS_MAX_WINDOW}. A claim
- * of one job simply takes the oldest claimable job.
+ * of one job looks at one candidate per walk: the oldest due pending job and the lease
+ * that expired first, and takes the one due earlier. So among several expired leases it
+ * takes the longest expired, which need not be the one due first (a batch, looking
+ * further, may deal that one first).
  */
 export const CLAIM_FAIRNESS_FACTOR = 16
 /** Smallest fairness window of a batch claim. */
