@@ -11,15 +11,13 @@
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 
-import type { Kysely } from 'kysely'
-import type { Migration } from 'kysely/migration'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { rawQuery } from '../../src/sqlite/database.js'
 import { migrateToLatest } from '../../src/sqlite/migrate.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
-import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { expectCode, tempDir } from '../helpers.js'
+import { storeV1, storeV2 } from './migration-store.js'
 
 const hooks = vi.hoisted(() => ({ onSleep: null as null | ((ms: number | undefined) => void) }))
 
@@ -39,19 +37,6 @@ afterEach(() => {
   hooks.onSleep = null
   vi.restoreAllMocks()
 })
-
-const m1: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.createTable('item').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute()
-  },
-}
-const m2: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.alterTable('item').addColumn('size', 'integer').execute()
-  },
-}
-const storeV1: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1 } }
-const storeV2: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1, '0002_size': m2 } }
 
 /** A V1 file open without waiting for locks, and a second connection holding its write lock. */
 async function lockedAtV1() {

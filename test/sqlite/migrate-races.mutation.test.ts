@@ -11,19 +11,16 @@
  * sweep's liveness check).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import type { Kysely } from 'kysely'
-import type { Migration } from 'kysely/migration'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { CleoStoreError } from '../../src/sqlite/errors.js'
-import { rawQuery } from '../../src/sqlite/database.js'
 import { backupBeside } from '../../src/sqlite/migrate.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
-import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { expectCode, tempDir } from '../helpers.js'
+import { storeV1, storeV2, backups, fileAtV1 } from './migration-store.js'
 
 const hooks = vi.hoisted(() => ({ afterStat: null as null | ((path: string) => void) }))
 
@@ -41,29 +38,6 @@ afterEach(() => {
   hooks.afterStat = null
   vi.restoreAllMocks()
 })
-
-const m1: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.createTable('item').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute()
-  },
-}
-const m2: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.alterTable('item').addColumn('size', 'integer').execute()
-  },
-}
-const storeV1: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1 } }
-const storeV2: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1, '0002_size': m2 } }
-const backups = (dir: string) => readdirSync(dir).filter((n) => n.includes('.bak-')).sort()
-
-/** A file at V1 holding one row (so an upgrade backs it up). */
-async function fileAtV1(dir: string): Promise<string> {
-  const file = join(dir, 'data.db')
-  const db = await openDatabase(file, { store: storeV1 })
-  db.run(rawQuery("INSERT INTO item (name) VALUES ('kept')"))
-  await db.close()
-  return file
-}
 
 describe('backup rotation', () => {
   it('an old backup another process removed after this one listed it is not an error', async () => {

@@ -15,28 +15,12 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import type { Kysely } from 'kysely'
-import type { Migration } from 'kysely/migration'
-
 import { rawQuery } from '../../src/sqlite/database.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
-import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { REPO_ROOT, canRun, tempDir } from '../helpers.js'
+import { storeV1, storeV2 } from './migration-store.js'
 
 const isRoot = process.getuid?.() === 0
-
-const m1: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.createTable('item').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute()
-  },
-}
-const m2: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.alterTable('item').addColumn('size', 'integer').execute()
-  },
-}
-const storeV1: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1 } }
-const storeV2: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1, '0002_size': m2 } }
 
 /** Runs test/fixtures/migrate-unprivileged.ts as `nobody`, with the active mutant of a mutation run. */
 function asNobody(version: 'v1' | 'v2', file: string): Record<string, unknown> {

@@ -20,31 +20,8 @@ import { describe, expect, it } from 'vitest'
 import { rawQuery } from '../../src/sqlite/database.js'
 import { migrateToLatest, migrationChecksum } from '../../src/sqlite/migrate.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
-import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { expectCode, tempDir } from '../helpers.js'
-
-const m1: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.createTable('item').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute()
-  },
-}
-const m2: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.alterTable('item').addColumn('size', 'integer').execute()
-  },
-}
-const storeV1: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1 } }
-const storeV2: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1, '0002_size': m2 } }
-const backups = (dir: string) => readdirSync(dir).filter((n) => n.includes('.bak-')).sort()
-
-/** A file at V1 holding one row (so an upgrade backs it up). */
-async function fileAtV1(dir: string): Promise<string> {
-  const file = join(dir, 'data.db')
-  const db = await openDatabase(file, { store: storeV1 })
-  db.run(rawQuery("INSERT INTO item (name) VALUES ('kept')"))
-  await db.close()
-  return file
-}
+import { m1, storeV1, storeV2, backups, fileAtV1 } from './migration-store.js'
 
 describe('migration checksums', () => {
   it('is the SHA-256 of the statements up() emits, each "sql NUL parameters-as-JSON", joined by newlines', async () => {

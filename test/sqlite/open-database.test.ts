@@ -11,22 +11,9 @@ import { describe, expect, it } from 'vitest'
 import { rawQuery } from '../../src/sqlite/database.js'
 import { migrationChecksum } from '../../src/sqlite/migrate.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
-import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { APPLICATION_IDS } from '../../src/sqlite/store-definition.js'
 import { expectCode, tempDir } from '../helpers.js'
-
-const m1: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.createTable('item').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute()
-  },
-}
-const m2: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.alterTable('item').addColumn('size', 'integer').execute()
-  },
-}
-const storeV1: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1 } }
-const storeV2: StoreDefinition = { name: 'tasks', migrations: { '0001_item': m1, '0002_size': m2 } }
+import { m1, m2, storeV1, storeV2 } from './migration-store.js'
 
 const q = (text: string) => rawQuery(text)
 
