@@ -228,9 +228,14 @@ function assertDirectoryWritable(dir: string, context: { store: string; file: st
       return
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      // Up to the nearest existing ancestor (the root always exists).
       if (code === 'ENOENT') {
-        current = dirname(current)
+        // Up to the nearest existing ancestor.
+        const parent = dirname(current)
+        // The callers pass absolute paths, whose root exists; this keeps any other path (a
+        // relative one under a deleted working directory) from looping forever.
+        // Stryker disable next-line ConditionalExpression: equivalent for the absolute paths the callers pass
+        if (parent === current) return
+        current = parent
         continue
       }
       if (code === 'ENOTDIR') return // reported when creating
