@@ -98,6 +98,27 @@ export async function runFixture(
   })
 }
 
+/** True when this process is root and may run commands as `nobody` (what {@link runFixtureAsNobody} needs). */
+export function canRunAsNobody(): boolean {
+  return process.getuid?.() === 0 && canRun('runuser', ['-u', 'nobody', '--', 'true'])
+}
+
+/**
+ * Runs a TypeScript fixture (from test/fixtures) as `nobody` (root may write and signal
+ * anything, so refusals of permission are only seen from another user) and parses the one
+ * JSON line it prints. In a mutation run the child gets the active mutant (Stryker's
+ * instrumented code reads it from the environment), so it runs the code as mutated.
+ */
+export function runFixtureAsNobody(name: string, args: string[]): Record<string, unknown> {
+  const mutant = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant
+  const out = execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/fixtures', name), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...(mutant === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(mutant) }) },
+  })
+  return JSON.parse(out.trim()) as Record<string, unknown>
+}
+
 /**
  * A start gate for `parties` child processes (see test/fixtures/start-gate.ts): pass the
  * returned directory to each child, which calls `passGate(dir)` once it is ready; they all

@@ -2,7 +2,6 @@
  * Bad files: each gives its typed error naming the file, and the file is
  * byte-identical afterwards (no "repair", no journal-mode switch, no backup written).
  */
-import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -11,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 
 import { CleoWorkspace, TasksRepository } from '../../src/index.js'
 import type { CleoStoreErrorCode } from '../../src/sqlite/errors.js'
-import { expectCode, REPO_ROOT, tempDir } from '../helpers.js'
+import { expectCode, runFixtureAsNobody, tempDir } from '../helpers.js'
 
 async function expectUntouched(file: string, code: CleoStoreErrorCode): Promise<void> {
   const before = readFileSync(file)
@@ -100,12 +99,7 @@ describe('bad files', () => {
     const file = join(locked, 'tasks.db')
     if (process.getuid?.() === 0) {
       // root writes anywhere: open the store as an unprivileged user in a child process.
-      const out = execFileSync(
-        'runuser',
-        ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/fixtures/open-tasks.ts'), file],
-        { cwd: REPO_ROOT, encoding: 'utf8' },
-      )
-      expect(JSON.parse(out.trim())).toEqual({ ok: false, code: 'READ_ONLY', file })
+      expect(runFixtureAsNobody('open-tasks.ts', [file])).toEqual({ ok: false, code: 'READ_ONLY', file })
     } else {
       const error = await expectCode(TasksRepository.open(file), 'READ_ONLY')
       expect(error.file).toBe(file)

@@ -77,6 +77,11 @@ afterEach(() => {
 
 /** Runs every pending microtask (a real macrotask turn). */
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+/** Moves the fake timers on by `ms`, then lets the callbacks they released run. */
+const tick = async (ms: number): Promise<void> => {
+  vi.advanceTimersByTime(ms)
+  await flush()
+}
 
 let sequence = 0
 
@@ -628,8 +633,7 @@ describe('waitForChange', () => {
     const wait = track(waitForChange(source, async () => ({ ready: ++calls === 2 }), {}, fixedClock))
     await flush()
     expect(vi.getTimerCount()).toBe(0)
-    vi.advanceTimersByTime(2 ** 40)
-    await flush()
+    await tick(2 ** 40)
     expect(wait.state).toBe('pending')
     expect(calls).toBe(1)
     source.change()
@@ -643,12 +647,10 @@ describe('waitForChange', () => {
     const source = fakeSource()
     const wait = track(waitForChange(source, notReady, { timeoutMs: 100 }, fixedClock))
     await flush()
-    vi.advanceTimersByTime(99)
-    await flush()
+    await tick(99)
     expect(wait.state).toBe('pending')
     expect(source.listeners.size).toBe(1)
-    vi.advanceTimersByTime(1)
-    await flush()
+    await tick(1)
     expect(wait).toMatchObject({ state: 'resolved', value: { ready: false } })
     expect(source.unsubscribes).toBe(1)
     expect(source.listeners.size).toBe(0)
@@ -669,11 +671,9 @@ describe('waitForChange', () => {
       ),
     )
     await flush()
-    vi.advanceTimersByTime(69)
-    await flush()
+    await tick(69)
     expect(wait.state).toBe('pending')
-    vi.advanceTimersByTime(1)
-    await flush()
+    await tick(1)
     expect(wait).toMatchObject({ state: 'resolved', value: { ready: false } })
   })
 
@@ -701,16 +701,14 @@ describe('waitForChange', () => {
     const late = track(waitForChange(fakeSource(), slow(false), { timeoutMs: 100 }, fixedClock))
     await flush()
     expect(ready).toMatchObject({ state: 'resolved', value: { ready: true } })
-    vi.advanceTimersByTime(0) // the timeout is already past: it ends the wait at the next turn of the timers
-    await flush()
+    await tick(0) // the timeout is already past: it ends the wait at the next turn of the timers
     expect(late).toMatchObject({ state: 'resolved', value: { ready: false } })
   })
 
   it('a timeoutMs beyond what setTimeout takes waits (it is not cut to an instant)', async () => {
     const wait = track(waitForChange(fakeSource(), notReady, { timeoutMs: 2 ** 40 }, fixedClock))
     await flush()
-    vi.advanceTimersByTime(60_000)
-    await flush()
+    await tick(60_000)
     expect(wait.state).toBe('pending')
   })
 
@@ -721,11 +719,9 @@ describe('waitForChange', () => {
     const wait = track(waitForChange(fakeSource(), check, {}, () => now))
     await flush()
     now += 10_000 // the store's clock is not the timers' clock: the delay was taken when the check answered
-    vi.advanceTimersByTime(499)
-    await flush()
+    await tick(499)
     expect(calls).toBe(1)
-    vi.advanceTimersByTime(1)
-    await flush()
+    await tick(1)
     expect(calls).toBe(2)
     expect(wait).toMatchObject({ state: 'resolved', value: { ready: true } })
   })
@@ -736,11 +732,9 @@ describe('waitForChange', () => {
     const wait = track(waitForChange(fakeSource(), check, {}, fixedClock))
     await flush()
     expect(calls).toBe(1)
-    vi.advanceTimersByTime(1)
-    await flush()
+    await tick(1)
     expect(calls).toBe(2)
-    vi.advanceTimersByTime(1)
-    await flush()
+    await tick(1)
     expect(calls).toBe(3)
     expect(wait.state).toBe('resolved')
   })
@@ -751,8 +745,7 @@ describe('waitForChange', () => {
       const wait = track(waitForChange(fakeSource(), async () => (calls++, answer), {}, fixedClock))
       await flush()
       expect(vi.getTimerCount()).toBe(0)
-      vi.advanceTimersByTime(10_000)
-      await flush()
+      await tick(10_000)
       expect(calls).toBe(1)
       expect(wait.state).toBe('pending')
     }
@@ -772,11 +765,9 @@ describe('waitForChange', () => {
     await flush()
     expect(calls).toBe(2)
     expect(vi.getTimerCount()).toBe(1)
-    vi.advanceTimersByTime(499) // past the first recheckAt (100), before the second (510)
-    await flush()
+    await tick(499) // past the first recheckAt (100), before the second (510)
     expect(calls).toBe(2)
-    vi.advanceTimersByTime(1)
-    await flush()
+    await tick(1)
     expect(calls).toBe(3)
     expect(wait.state).toBe('resolved')
   })
@@ -785,8 +776,7 @@ describe('waitForChange', () => {
     let calls = 0
     track(waitForChange(fakeSource(), async () => (calls++, { ready: false, recheckAt: 1_000 + 2 ** 40 }), {}, fixedClock))
     await flush()
-    vi.advanceTimersByTime(60_000)
-    await flush()
+    await tick(60_000)
     expect(calls).toBe(1)
   })
 
@@ -959,8 +949,7 @@ describe('waitForChange', () => {
     let calls = 0
     const wait = track(waitForChange(source, async () => (calls++, { ready: false }), { timeoutMs: 10 }, fixedClock))
     await flush()
-    vi.advanceTimersByTime(10)
-    await flush()
+    await tick(10)
     expect(wait.state).toBe('resolved')
     listener!.changed() // late: e.g. a notification already on its way when the wait unsubscribed
     await flush()
@@ -974,8 +963,7 @@ describe('waitForChange', () => {
     await flush()
     expect(watch.state.listeners).toBe(1)
     db.version = 2
-    vi.advanceTimersByTime(1)
-    await flush()
+    await tick(1)
     expect(wait).toMatchObject({ state: 'resolved', value: { ready: true } })
     expect(calls).toBe(2)
     expect(watch.state).toMatchObject({ listeners: 0, pollTimers: 0 })

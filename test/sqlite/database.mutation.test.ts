@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import type { Generated } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
+import type { SqliteDatabase } from '../../src/sqlite/database.js'
 import { backoffDelay, rawQuery, retryWhileBusy } from '../../src/sqlite/database.js'
 import { CleoStoreError } from '../../src/sqlite/errors.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
@@ -53,6 +54,29 @@ const store = itemStore(async (db) => {
 const INSERT = template<Db, { name: string; qty: number }>()((db, p) => db.insertInto('item').values({ name: p('name'), qty: p('qty') }))
 const NAMES = template<Db>()((db) => db.selectFrom('item').select('name').orderBy('id'))
 const names = (rows: Array<{ name: string }>) => rows.map((row) => row.name)
+
+/**
+ * A batch on `db` that runs `first`, then holds the connection until `release()` (and runs
+ * `atEnd`); resolves once the batch holds it (or has failed).
+ */
+async function holdingBatch(
+  db: SqliteDatabase<Db>,
+  first: () => Promise<unknown> | void = () => {},
+  atEnd: () => void = () => {},
+): Promise<{ batch: Promise<void>; release: () => void }> {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  let held!: () => void
+  const holding = new Promise<void>((resolve) => (held = resolve))
+  const batch = db.batch(async () => {
+    await first()
+    held()
+    await gate
+    atEnd()
+  })
+  await Promise.race([holding, batch])
+  return { batch, release }
+}
 
 const CONTEXT = { store: 'tasks', file: '/data/tasks.db' }
 const busy = (message = 'database is locked') => Object.assign(new Error(message), { code: 'ERR_SQLITE_ERROR', errcode: 5 })
@@ -132,17 +156,11 @@ describe('batch', () => {
   it('makes calls from other async flows wait until it ends', async () => {
     const db = await openDatabase<Db>(':memory:', { store })
     const order: string[] = []
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    let started!: () => void
-    const inside = new Promise<void>((resolve) => (started = resolve))
-    const batch = db.batch(async () => {
-      await db.write(() => db.run(INSERT, { name: 'in-batch', qty: 1 }))
-      started()
-      await gate
-      order.push('batch-end')
-    })
-    await inside
+    const { batch, release } = await holdingBatch(
+      db,
+      () => db.write(() => db.run(INSERT, { name: 'in-batch', qty: 1 })),
+      () => order.push('batch-end'),
+    )
     expect(db.joinsBatch()).toBe(false)
     const outsideWrite = db.write(() => {
       order.push('write')
@@ -655,16 +673,7 @@ describe('close: PRAGMA optimize, and the operations refused after it', () => {
 
   it('waits for the operation holding the connection, which completes, before closing', async () => {
     const db = await openDatabase<Db>(join(tempDir(), 'close-waits.db'), { store })
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    let started!: () => void
-    const inside = new Promise<void>((resolve) => (started = resolve))
-    const batch = db.batch(async () => {
-      await db.write(() => db.run(INSERT, { name: 'last', qty: 1 }))
-      started()
-      await gate
-    })
-    await inside
+    const { batch, release } = await holdingBatch(db, () => db.write(() => db.run(INSERT, { name: 'last', qty: 1 })))
     let closed = false
     const closing = db.close().then(() => (closed = true))
     await Promise.resolve()
@@ -707,15 +716,7 @@ describe('close: PRAGMA optimize, and the operations refused after it', () => {
 describe('close called again while it waits', () => {
   it('a second close resolves only once the connection is closed, like the first', async () => {
     const db = await openDatabase<Db>(join(tempDir(), 'close-twice.db'), { store })
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    let started!: () => void
-    const inside = new Promise<void>((resolve) => (started = resolve))
-    const batch = db.batch(async () => {
-      started()
-      await gate
-    })
-    await inside
+    const { batch, release } = await holdingBatch(db)
     const settled: string[] = []
     const first = db.close().then(() => settled.push(`first open=${db.connection.isOpen}`))
     const second = db.close().then(() => settled.push(`second open=${db.connection.isOpen}`))

@@ -46,6 +46,19 @@ interface Db {
 /** A compiled query as Kysely hands it to the driver: SQL text and positional parameters. */
 const raw = (text: string, parameters: unknown[] = []) => CompiledQuery.raw(text, parameters)
 
+/** Runs `fn` with a Kysely over a fresh in-memory node:sqlite database holding an empty `item` table; closes both after. */
+async function withItemTable(fn: (k: Kysely<Db>, database: DatabaseSync) => Promise<void>): Promise<void> {
+  const database = new DatabaseSync(':memory:')
+  const k = new Kysely<Db>({ dialect: new NodeSqliteDialect({ database }) })
+  try {
+    database.exec('CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)')
+    await fn(k, database)
+  } finally {
+    await k.destroy()
+    database.close()
+  }
+}
+
 describe('compileOnlyKysely', () => {
   // One test: the instances are made once per module, so the test that first asks for
   // them is the one that sees how they were made.
@@ -197,17 +210,11 @@ describe('toSqlValue', () => {
   })
 
   it('the driver refuses such text before running the statement', async () => {
-    const database = new DatabaseSync(':memory:')
-    const k = new Kysely<Db>({ dialect: new NodeSqliteDialect({ database }) })
-    try {
-      database.exec('CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)')
+    await withItemTable(async (k, database) => {
       nul.override = false
       await expectCode(k.insertInto('item').values({ id: 1, name: 'a\u0000b', n: 1 }).execute(), 'UNSUPPORTED')
       expect(database.prepare('SELECT count(*) AS c FROM item').get()).toEqual({ c: 0 })
-    } finally {
-      await k.destroy()
-      database.close()
-    }
+    })
   })
 })
 
@@ -430,18 +437,12 @@ describe('NodeSqliteDriver: BUSY, context and the commit wake-up', () => {
   })
 
   it('a plain write returns no rows, only its counts', async () => {
-    const database = new DatabaseSync(':memory:')
-    const k = new Kysely<Db>({ dialect: new NodeSqliteDialect({ database }) })
-    try {
-      await sql`CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)`.execute(k)
+    await withItemTable(async (k) => {
       const result = await sql`INSERT INTO item (name) VALUES ('a'), ('b')`.execute(k)
       expect(result.rows).toEqual([])
       expect(result.numAffectedRows).toBe(2n)
       expect(result.insertId).toBe(2n)
-    } finally {
-      await k.destroy()
-      database.close()
-    }
+    })
   })
 })
 
@@ -549,10 +550,7 @@ describe('NodeSqliteDriver: connections, transactions and savepoints', () => {
   })
 
   it('rolls back to the named savepoint, with names that differ only by a quote', async () => {
-    const database = new DatabaseSync(':memory:')
-    const k = new Kysely<Db>({ dialect: new NodeSqliteDialect({ database }) })
-    try {
-      await sql`CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)`.execute(k)
+    await withItemTable(async (k) => {
       const trx = await k.startTransaction().execute()
       await trx.insertInto('item').values({ id: 1, name: 'kept', n: 1 }).execute()
       const outer = await trx.savepoint('x"y').execute()
@@ -562,10 +560,7 @@ describe('NodeSqliteDriver: connections, transactions and savepoints', () => {
       await inner.rollbackToSavepoint('x"y').execute()
       await trx.commit().execute()
       expect((await k.selectFrom('item').select('name').execute()).map((r) => r.name)).toEqual(['kept'])
-    } finally {
-      await k.destroy()
-      database.close()
-    }
+    })
   })
 
   it('releasing the outermost savepoint outside a transaction commits it', async () => {

@@ -17,31 +17,18 @@ import { describe, expect, it } from 'vitest'
 
 import { rawQuery } from '../../src/sqlite/database.js'
 import { openDatabase } from '../../src/sqlite/open-database.js'
-import { REPO_ROOT, canRun, tempDir } from '../helpers.js'
+import { canRunAsNobody, runFixtureAsNobody, tempDir } from '../helpers.js'
 import { storeV1, storeV2 } from './migration-store.js'
 
-const isRoot = process.getuid?.() === 0
-
-/** Runs test/fixtures/migrate-unprivileged.ts as `nobody`, with the active mutant of a mutation run. */
-function asNobody(version: 'v1' | 'v2', file: string): Record<string, unknown> {
-  const mutant = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant
-  const out = execFileSync(
-    'runuser',
-    ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/fixtures/migrate-unprivileged.ts'), version, file],
-    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...(mutant === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(mutant) }) } },
-  )
-  return JSON.parse(out.trim()) as Record<string, unknown>
-}
-
 describe('the orphan sweep as an unprivileged user', () => {
-  it.skipIf(!(isRoot && canRun('runuser', ['-u', 'nobody', '--', 'true'])))(
+  it.skipIf(!canRunAsNobody())(
     'keeps a temporary backup of a live process it may not signal, removes one of a dead process',
     async () => {
       const dir = tempDir()
       const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim())
       chownSync(dir, nobody, -1)
       const file = join(dir, 'data.db')
-      expect(asNobody('v1', file)).toEqual({ ok: true })
+      expect(runFixtureAsNobody('migrate-unprivileged.ts', ['v1', file])).toEqual({ ok: true })
 
       // this test's own process is alive and belongs to root: `nobody` may not signal it
       const foreign = join(dir, `data.db.bak-0001_item.tmp-${process.pid}-abcd1234`)
@@ -60,7 +47,7 @@ describe('the orphan sweep as an unprivileged user', () => {
       await (await openDatabase(rootFile, { store: storeV2 })).close()
       expect(existsSync(rootOrphan)).toBe(false)
 
-      expect(asNobody('v2', file)).toEqual({ ok: true })
+      expect(runFixtureAsNobody('migrate-unprivileged.ts', ['v2', file])).toEqual({ ok: true })
       expect(existsSync(foreign)).toBe(true)
       expect(existsSync(orphan)).toBe(false)
       expect(readdirSync(dir).filter((n) => n.includes('.bak-')).sort()).toEqual([

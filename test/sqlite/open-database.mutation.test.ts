@@ -40,7 +40,7 @@ import { inspectStorePath, JOURNAL_SIZE_LIMIT, openDatabase, probeStoreFile } fr
 import type { StoreDefinition } from '../../src/sqlite/store-definition.js'
 import { APPLICATION_IDS } from '../../src/sqlite/store-definition.js'
 import { sqliteVecStatus, sqliteVecUnavailableReason } from '../../src/sqlite/sqlite-vec.js'
-import { afterThisTest, canRun, chattrWorks, expectCode, immutable, REPO_ROOT, tempDir } from '../helpers.js'
+import { afterThisTest, canRun, canRunAsNobody, chattrWorks, expectCode, immutable, runFixtureAsNobody, tempDir } from '../helpers.js'
 
 const m1: Migration = {
   async up(db: Kysely<any>) {
@@ -56,6 +56,23 @@ const text = (error: CleoStoreError) => {
 }
 
 const isRoot = process.getuid?.() === 0
+
+/** A store of one migration that counts how often its `up` runs (its SQL is checksummed by running it too). */
+function countedStore(): { store: StoreDefinition; runs: () => number } {
+  let runs = 0
+  const store: StoreDefinition = {
+    name: 'tasks',
+    migrations: {
+      '0001_counted': {
+        async up(db: Kysely<any>) {
+          runs++
+          await sql`CREATE TABLE counted (id INTEGER PRIMARY KEY)`.execute(db)
+        },
+      },
+    },
+  }
+  return { store, runs: () => runs }
+}
 
 /** A closed store file of `store` with one row. */
 async function storeFile(dir: string, name = 'a.db'): Promise<string> {
@@ -596,24 +613,13 @@ describe('in memory and extensions', () => {
   })
 
   it('the migrations of an in-memory store run once per process: later opens copy the template', async () => {
-    let runs = 0
-    const counted: StoreDefinition = {
-      name: 'tasks',
-      migrations: {
-        '0001_counted': {
-          async up(db: Kysely<any>) {
-            runs++
-            await sql`CREATE TABLE counted (id INTEGER PRIMARY KEY)`.execute(db)
-          },
-        },
-      },
-    }
+    const { store: counted, runs } = countedStore()
     const afterFirst: number[] = []
     for (let i = 0; i < 3; i++) {
       const db = await openDatabase(':memory:', { store: counted })
       expect(db.all(rawQuery("SELECT name FROM sqlite_schema WHERE name = 'counted'"))).toEqual([{ name: 'counted' }])
       await db.close()
-      afterFirst.push(runs)
+      afterFirst.push(runs())
     }
     // The first open runs `up` (and once more to checksum its SQL); the later ones not at all —
     // where node:sqlite can copy a database image (Node 24); the Node 22 floor migrates each one.
@@ -786,22 +792,11 @@ describe('more refusals and what an open leaves alone', () => {
   })
 
   it('a file store’s image is never the in-memory template: the next in-memory open migrates', async () => {
-    let runs = 0
-    const counted: StoreDefinition = {
-      name: 'tasks',
-      migrations: {
-        '0001_counted': {
-          async up(db: Kysely<any>) {
-            runs++
-            await sql`CREATE TABLE counted (id INTEGER PRIMARY KEY)`.execute(db)
-          },
-        },
-      },
-    }
+    const { store: counted, runs } = countedStore()
     await (await openDatabase(join(tempDir(), 'a.db'), { store: counted })).close()
-    const afterFile = runs
+    const afterFile = runs()
     const memory = await openDatabase(':memory:', { store: counted })
-    expect(runs).toBeGreaterThan(afterFile)
+    expect(runs()).toBeGreaterThan(afterFile)
     expect(memory.pragma('journal_mode')).toBe('memory')
     await memory.close()
   })
@@ -920,18 +915,9 @@ describe('a journal mode SQLite keeps silently', () => {
 })
 
 describe('a file the process may not write (an unprivileged user: root writes anywhere)', () => {
-  /** Runs test/fixtures/open-store-unprivileged.ts as `nobody`, with the active mutant of a mutation run. */
-  function asNobody(mode: 'probe' | 'open', file: string): Record<string, unknown> {
-    const mutant = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant
-    const out = execFileSync(
-      'runuser',
-      ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/fixtures/open-store-unprivileged.ts'), mode, file],
-      { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...(mutant === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(mutant) }) } },
-    )
-    return JSON.parse(out.trim()) as Record<string, unknown>
-  }
+  const runStoreFixture = (mode: 'probe' | 'open', file: string) => runFixtureAsNobody('open-store-unprivileged.ts', [mode, file])
 
-  it.skipIf(!(isRoot && canRun('runuser', ['-u', 'nobody', '--', 'true'])))('no write permission: READ_ONLY, EACCES, not-writable, for the file and for its directory', async () => {
+  it.skipIf(!canRunAsNobody())('no write permission: READ_ONLY, EACCES, not-writable, for the file and for its directory', async () => {
     // In this process too (root): an immutable file's refusal takes the same path.
     if (chattrWorks()) {
       const file = await storeFile(tempDir())
@@ -942,7 +928,7 @@ describe('a file the process may not write (an unprivileged user: root writes an
     chmodSync(dir, 0o755)
     const file = await storeFile(dir)
     chmodSync(file, 0o444)
-    expect(asNobody('probe', file)).toEqual({
+    expect(runStoreFixture('probe', file)).toEqual({
       ok: false,
       code: 'READ_ONLY',
       message: `READ_ONLY: cannot write ${file} (EACCES); it was left untouched`,
@@ -954,7 +940,7 @@ describe('a file the process may not write (an unprivileged user: root writes an
     chmodSync(dir, 0o555)
     afterThisTest(() => chmodSync(dir, 0o755))
     for (const [mode, path] of [['probe', file], ['open', join(dir, 'new.db')]] as const) {
-      expect(asNobody(mode, path)).toEqual({
+      expect(runStoreFixture(mode, path)).toEqual({
         ok: false,
         code: 'READ_ONLY',
         message: `READ_ONLY: cannot write the directory ${dir} (EACCES); it was left untouched`,
@@ -966,13 +952,13 @@ describe('a file the process may not write (an unprivileged user: root writes an
     expect(readdirSync(dir)).toEqual(['a.db'])
   })
 
-  it.skipIf(!(isRoot && canRun('runuser', ['-u', 'nobody', '--', 'true'])))('a file that may be written but not read: a CleoStoreError naming it (EACCES), not the raw fs error', async () => {
+  it.skipIf(!canRunAsNobody())('a file that may be written but not read: a CleoStoreError naming it (EACCES), not the raw fs error', async () => {
     const dir = tempDir()
     chmodSync(dir, 0o777)
     const file = await storeFile(dir)
     chmodSync(file, 0o222)
     for (const mode of ['probe', 'open'] as const) {
-      expect(asNobody(mode, file)).toMatchObject({ ok: false, code: 'READ_ONLY', file, cause: 'EACCES' })
+      expect(runStoreFixture(mode, file)).toMatchObject({ ok: false, code: 'READ_ONLY', file, cause: 'EACCES' })
     }
   })
 })
